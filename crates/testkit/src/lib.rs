@@ -1,0 +1,46 @@
+//! Test helpers shared by the workspace's test suites (never a runtime dependency).
+
+use std::path::PathBuf;
+
+/// The `shared/` folder beside the repository root, holding the real fixtures.
+///
+/// Returns `None` when it is absent so local runs can skip; under `CI=true` a missing folder
+/// panics, because CI must exercise the real fixtures.
+pub fn shared_dir() -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let candidates = [
+        std::env::var_os("FRETWISE_SHARED_DIR").map(PathBuf::from),
+        Some(root.join("../shared")),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if c.join("fixtures").is_dir() {
+            return Some(c);
+        }
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("../shared/fixtures is missing: CI must run against the real fixtures");
+    }
+    eprintln!("skipping: ../shared/fixtures not found");
+    None
+}
+
+/// Path of one real transcript fixture (`shared/fixtures/transcripts/NAME`).
+pub fn transcript_fixture(name: &str) -> Option<PathBuf> {
+    shared_dir().map(|d| d.join("fixtures/transcripts").join(name))
+}
+
+/// Database URL from an environment variable, for tests that need a local service.
+///
+/// Under `CI=true` an unset variable panics (CI sets them); elsewhere the test is skipped.
+pub fn service_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{var} is not set: CI must run the tests that need this service")
+        }
+        _ => {
+            eprintln!("skipping: {var} not set");
+            None
+        }
+    }
+}
