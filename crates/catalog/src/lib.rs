@@ -1,1 +1,38 @@
-//! placeholder
+//! The lesson catalog: instructors, courses, chapters, lessons with their utterances, words,
+//! quality reports, term occurrences, flags, and the quarantine of rejected input.
+//!
+//! One code path serves SQLite (the default, `sqlite://fretwise.db`) and PostgreSQL
+//! (`postgres://…`) through sqlx's `Any` driver; the schema is written in the SQL both accept,
+//! and migrations are embedded.
+
+mod model;
+mod schema;
+mod store;
+
+pub use model::{
+    CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonDetail, LessonMetadata, LessonRecord,
+    LessonSummary, QuarantineEntry, WriteOutcome,
+};
+pub use store::{Catalog, normalize_db_url};
+
+/// Errors from the catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The database URL is not one fretwise can use.
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored JSON column could not be read back.
+    #[error("corrupt stored value in {column}: {message}")]
+    Corrupt {
+        /// Table and column.
+        column: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// No lesson with this id.
+    #[error("no lesson with id `{0}`")]
+    NotFound(String),
+}

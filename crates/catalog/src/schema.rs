@@ -1,0 +1,100 @@
+//! Embedded migrations, written in SQL that SQLite and PostgreSQL both accept.
+//!
+//! Booleans are stored as BIGINT 0/1 and JSON as TEXT so one schema serves both databases.
+
+/// (version, statements) in order; a version is applied once, inside a transaction.
+pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(
+    1,
+    &[
+        "CREATE TABLE instructors (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL
+        )",
+        "CREATE TABLE courses (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            description TEXT,
+            instructor_id TEXT
+        )",
+        "CREATE TABLE chapters (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            course_id TEXT
+        )",
+        "CREATE TABLE lessons (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL UNIQUE,
+            content_hash TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            format TEXT NOT NULL,
+            title TEXT,
+            description TEXT,
+            instructor_id TEXT,
+            course_id TEXT,
+            chapter_id TEXT,
+            level TEXT,
+            style TEXT,
+            item_order BIGINT,
+            runtime_s DOUBLE PRECISION,
+            audio_path TEXT,
+            synthetic BIGINT NOT NULL,
+            language TEXT,
+            duration_s DOUBLE PRECISION NOT NULL,
+            word_count BIGINT NOT NULL,
+            utterance_count BIGINT NOT NULL,
+            quality_score DOUBLE PRECISION NOT NULL,
+            trainable BIGINT NOT NULL,
+            duplicate_of TEXT,
+            service_terms TEXT NOT NULL,
+            source_metrics TEXT,
+            ingested_at TEXT NOT NULL
+        )",
+        "CREATE INDEX lessons_text_hash ON lessons (text_hash)",
+        "CREATE INDEX lessons_instructor ON lessons (instructor_id)",
+        "CREATE TABLE utterances (
+            lesson_id TEXT NOT NULL,
+            idx BIGINT NOT NULL,
+            start_s DOUBLE PRECISION NOT NULL,
+            end_s DOUBLE PRECISION NOT NULL,
+            text TEXT NOT NULL,
+            confidence DOUBLE PRECISION,
+            extra TEXT,
+            words TEXT NOT NULL,
+            PRIMARY KEY (lesson_id, idx)
+        )",
+        "CREATE TABLE quality_reports (
+            lesson_id TEXT PRIMARY KEY,
+            metrics_version BIGINT NOT NULL,
+            score DOUBLE PRECISION NOT NULL,
+            report TEXT NOT NULL
+        )",
+        "CREATE TABLE term_occurrences (
+            lesson_id TEXT NOT NULL,
+            idx BIGINT NOT NULL,
+            term TEXT NOT NULL,
+            category TEXT NOT NULL,
+            match_source TEXT NOT NULL,
+            utterance_idx BIGINT NOT NULL,
+            first_word BIGINT,
+            last_word BIGINT,
+            start_s DOUBLE PRECISION NOT NULL,
+            end_s DOUBLE PRECISION NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (lesson_id, idx)
+        )",
+        "CREATE INDEX term_occurrences_term ON term_occurrences (term)",
+        "CREATE TABLE flags (
+            lesson_id TEXT NOT NULL,
+            code TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            PRIMARY KEY (lesson_id, code)
+        )",
+        "CREATE TABLE quarantine (
+            source TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            content_hash TEXT,
+            quarantined_at TEXT NOT NULL
+        )",
+    ],
+)];

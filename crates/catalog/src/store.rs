@@ -1,0 +1,692 @@
+use std::collections::HashMap;
+
+use fretwise_lexicon::{Category, MatchSource, TermOccurrence};
+use fretwise_quality::Flag;
+use fretwise_transcript::{Utterance, Word};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+
+use crate::model::{
+    CatalogStats, LessonDetail, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,
+};
+use crate::schema::MIGRATIONS;
+use crate::CatalogError;
+
+/// Which database a catalog lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the catalog database.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+/// Turns what a user typed (`fretwise.db`, `sqlite://x.db`, `postgres://…`) into a sqlx URL.
+pub fn normalize_db_url(input: &str) -> Result<String, CatalogError> {
+    if input.starts_with("postgres://") || input.starts_with("postgresql://") {
+        return Ok(input.to_string());
+    }
+    let path = if let Some(rest) = input.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = input.strip_prefix("sqlite:") {
+        rest
+    } else if input.contains("://") {
+        return Err(CatalogError::UnsupportedUrl(input.to_string()));
+    } else {
+        input
+    };
+    if path.contains('?') {
+        Ok(format!("sqlite://{path}"))
+    } else {
+        Ok(format!("sqlite://{path}?mode=rwc"))
+    }
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+fn corrupt(column: &str, e: impl std::fmt::Display) -> CatalogError {
+    CatalogError::Corrupt {
+        column: column.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// `($1,$2,$3),($4,$5,$6)` for `rows` rows of `cols` columns.
+fn values_placeholders(cols: usize, rows: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&n.to_string());
+            n += 1;
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Short stable suffix for making an id unique per source.
+fn short_hash(s: &str) -> String {
+    // FNV-1a: tiny, stable across platforms and releases.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    format!("{:08x}", h as u32)
+}
+
+fn words_json(words: &[Word]) -> String {
+    // Compact rows: [text, start, end, score].
+    let rows: Vec<serde_json::Value> = words
+        .iter()
+        .map(|w| serde_json::json!([w.text, w.start, w.end, w.score]))
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
+fn parse_words(json: &str) -> Result<Vec<Word>, CatalogError> {
+    let rows: Vec<(String, f64, f64, Option<f64>)> =
+        serde_json::from_str(json).map_err(|e| corrupt("utterances.words", e))?;
+    Ok(rows
+        .into_iter()
+        .map(|(text, start, end, score)| Word {
+            text,
+            start,
+            end,
+            score,
+            original_score: None,
+        })
+        .collect())
+}
+
+const UTTERANCE_COLS: usize = 8;
+const TERM_COLS: usize = 11;
+const ROWS_PER_STATEMENT: usize = 500;
+
+impl Catalog {
+    /// Opens (creating if needed) the catalog at `url` and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self, CatalogError> {
+        sqlx::any::install_default_drivers();
+        let url = normalize_db_url(url)?;
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let mut options = AnyPoolOptions::new();
+        if backend == Backend::Sqlite {
+            options = options.max_connections(1).after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                    Ok(())
+                })
+            });
+        } else {
+            options = options.max_connections(4);
+        }
+        let pool = options.connect(&url).await?;
+        let catalog = Self { pool, backend, url };
+        catalog.migrate().await?;
+        Ok(catalog)
+    }
+
+    /// The normalised URL this catalog was opened with.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    async fn migrate(&self) -> Result<(), CatalogError> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS fretwise_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+        for (version, statements) in MIGRATIONS {
+            let mut tx = self.pool.begin().await?;
+            let applied = sqlx::query("SELECT version FROM fretwise_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if applied.is_some() {
+                continue;
+            }
+            for sql in *statements {
+                sqlx::query(AssertSqlSafe(*sql)).execute(&mut *tx).await?;
+            }
+            sqlx::query("INSERT INTO fretwise_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(*version)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Content hash of every stored source, for skipping unchanged input.
+    pub async fn source_hashes(&self) -> Result<HashMap<String, String>, CatalogError> {
+        let mut out = HashMap::new();
+        for row in sqlx::query("SELECT source, content_hash FROM lessons")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+        Ok(out)
+    }
+
+    /// Content hash of every quarantined source (None when the input could not be read at all).
+    pub async fn quarantine_hashes(&self) -> Result<HashMap<String, Option<String>>, CatalogError> {
+        let mut out = HashMap::new();
+        for row in sqlx::query("SELECT source, content_hash FROM quarantine")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+        Ok(out)
+    }
+
+    /// Stores a batch of lessons in one transaction; each replaces any lesson from the same source.
+    pub async fn write_batch(&self, records: &[LessonRecord]) -> Result<Vec<WriteOutcome>, CatalogError> {
+        let mut tx = self.pool.begin().await?;
+        let mut outcomes = Vec::with_capacity(records.len());
+        for record in records {
+            outcomes.push(write_one(&mut tx, record).await?);
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Records a rejected input (replacing an earlier entry for the same source).
+    pub async fn quarantine(
+        &self,
+        source: &str,
+        reason: &str,
+        content_hash: Option<&str>,
+    ) -> Result<(), CatalogError> {
+        sqlx::query(
+            "INSERT INTO quarantine (source, reason, content_hash, quarantined_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (source) DO UPDATE SET reason = excluded.reason,
+                 content_hash = excluded.content_hash, quarantined_at = excluded.quarantined_at",
+        )
+        .bind(source)
+        .bind(reason)
+        .bind(content_hash.map(str::to_string))
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// All quarantined inputs, by source.
+    pub async fn quarantined(&self) -> Result<Vec<QuarantineEntry>, CatalogError> {
+        let rows = sqlx::query("SELECT source, reason, quarantined_at FROM quarantine ORDER BY source")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QuarantineEntry {
+                    source: r.try_get(0)?,
+                    reason: r.try_get(1)?,
+                    quarantined_at: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Summaries of all lessons, ordered by id.
+    pub async fn lessons(&self) -> Result<Vec<LessonSummary>, CatalogError> {
+        let mut flags: HashMap<String, Vec<String>> = HashMap::new();
+        for row in sqlx::query("SELECT lesson_id, code FROM flags ORDER BY lesson_id, code")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            flags.entry(row.try_get(0)?).or_default().push(row.try_get(1)?);
+        }
+        let rows = sqlx::query(AssertSqlSafe(format!("{SUMMARY_SELECT} ORDER BY l.id")))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| summary(r, &mut flags)).collect()
+    }
+
+    /// Everything stored about one lesson.
+    pub async fn lesson(&self, id: &str) -> Result<LessonDetail, CatalogError> {
+        let row = sqlx::query(AssertSqlSafe(format!("{SUMMARY_SELECT} WHERE l.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+        let flag_rows = sqlx::query("SELECT code, severity, detail FROM flags WHERE lesson_id = $1 ORDER BY code")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut flag_details = Vec::new();
+        for r in &flag_rows {
+            let code: String = r.try_get(0)?;
+            let severity: String = r.try_get(1)?;
+            flag_details.push(Flag {
+                code: serde_json::from_value(serde_json::Value::String(code))
+                    .map_err(|e| corrupt("flags.code", e))?,
+                severity: serde_json::from_value(serde_json::Value::String(severity))
+                    .map_err(|e| corrupt("flags.severity", e))?,
+                detail: r.try_get(2)?,
+            });
+        }
+        let mut flag_map = HashMap::new();
+        flag_map.insert(
+            id.to_string(),
+            flag_details.iter().map(|f| f.code.as_str().to_string()).collect(),
+        );
+        let summary = summary(&row, &mut flag_map)?;
+
+        let extra = sqlx::query(
+            "SELECT description, format, content_hash, audio_path, synthetic, source_metrics, ingested_at,
+                    (SELECT title FROM chapters c WHERE c.id = l.chapter_id)
+             FROM lessons l WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        let report: String = sqlx::query("SELECT report FROM quality_reports WHERE lesson_id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let source_metrics: Option<String> = extra.try_get(5)?;
+
+        let mut utterances = Vec::new();
+        for r in sqlx::query(
+            "SELECT start_s, end_s, text, confidence, words FROM utterances WHERE lesson_id = $1 ORDER BY idx",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let words: String = r.try_get(4)?;
+            utterances.push(Utterance {
+                start: r.try_get(0)?,
+                end: r.try_get(1)?,
+                text: r.try_get(2)?,
+                confidence: r.try_get(3)?,
+                words: parse_words(&words)?,
+                avg_logprob: None,
+                compression_ratio: None,
+                no_speech_prob: None,
+            });
+        }
+        let mut terms = Vec::new();
+        for r in sqlx::query(
+            "SELECT term, category, match_source, utterance_idx, first_word, last_word, start_s, end_s, text
+             FROM term_occurrences WHERE lesson_id = $1 ORDER BY idx",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let category: String = r.try_get(1)?;
+            let source: String = r.try_get(2)?;
+            let first: Option<i64> = r.try_get(4)?;
+            let last: Option<i64> = r.try_get(5)?;
+            let utterance: i64 = r.try_get(3)?;
+            terms.push(TermOccurrence {
+                term: r.try_get(0)?,
+                category: category
+                    .parse::<Category>()
+                    .map_err(|e| corrupt("term_occurrences.category", e))?,
+                source: if source == "expression" {
+                    MatchSource::Expression
+                } else {
+                    MatchSource::Lexicon
+                },
+                utterance: utterance as usize,
+                first_word: first.map(|v| v as usize),
+                last_word: last.map(|v| v as usize),
+                start_s: r.try_get(6)?,
+                end_s: r.try_get(7)?,
+                text: r.try_get(8)?,
+            });
+        }
+        Ok(LessonDetail {
+            summary,
+            description: extra.try_get(0)?,
+            format: extra.try_get(1)?,
+            content_hash: extra.try_get(2)?,
+            audio_path: extra.try_get(3)?,
+            synthetic: extra.try_get::<i64, _>(4)? != 0,
+            chapter: extra.try_get(7)?,
+            ingested_at: extra.try_get(6)?,
+            flag_details,
+            quality: serde_json::from_str(&report).map_err(|e| corrupt("quality_reports.report", e))?,
+            source_metrics: source_metrics
+                .map(|s| serde_json::from_str(&s))
+                .transpose()
+                .map_err(|e| corrupt("lessons.source_metrics", e))?,
+            terms,
+            utterances,
+        })
+    }
+
+    /// Catalog totals.
+    pub async fn stats(&self) -> Result<CatalogStats, CatalogError> {
+        let count = |sql: &'static str| async move {
+            let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+            Ok::<i64, CatalogError>(row.try_get(0)?)
+        };
+        let agg = sqlx::query(
+            "SELECT COUNT(*), COALESCE(SUM(trainable), 0), COALESCE(SUM(CASE WHEN duplicate_of IS NULL THEN 0 ELSE 1 END), 0),
+                    COALESCE(SUM(word_count), 0), COALESCE(AVG(quality_score), 0.0), COALESCE(SUM(duration_s), 0.0)
+             FROM lessons",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let mut terms_by_category = Vec::new();
+        for r in sqlx::query(
+            "SELECT category, COUNT(*) FROM term_occurrences GROUP BY category ORDER BY COUNT(*) DESC, category",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            terms_by_category.push((r.try_get(0)?, r.try_get(1)?));
+        }
+        let mut flags_by_code = Vec::new();
+        for r in sqlx::query("SELECT code, COUNT(*) FROM flags GROUP BY code ORDER BY COUNT(*) DESC, code")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            flags_by_code.push((r.try_get(0)?, r.try_get(1)?));
+        }
+        let hours: f64 = agg.try_get(5)?;
+        Ok(CatalogStats {
+            lessons: agg.try_get(0)?,
+            trainable: agg.try_get(1)?,
+            duplicates: agg.try_get(2)?,
+            words: agg.try_get(3)?,
+            mean_quality: agg.try_get(4)?,
+            hours: hours / 3600.0,
+            flagged: count("SELECT COUNT(DISTINCT lesson_id) FROM flags WHERE severity = 'failure'").await?,
+            instructors: count("SELECT COUNT(*) FROM instructors").await?,
+            courses: count("SELECT COUNT(*) FROM courses").await?,
+            utterances: count("SELECT COUNT(*) FROM utterances").await?,
+            term_occurrences: count("SELECT COUNT(*) FROM term_occurrences").await?,
+            quarantined: count("SELECT COUNT(*) FROM quarantine").await?,
+            terms_by_category,
+            flags_by_code,
+        })
+    }
+
+    /// Closes the pool (flushing SQLite's WAL).
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    /// True when this catalog is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.backend == Backend::Postgres
+    }
+}
+
+const SUMMARY_SELECT: &str = "SELECT l.id, l.source, l.title, i.name, c.title, l.level, l.style,
+        l.quality_score, l.trainable, l.duplicate_of, l.word_count, l.duration_s
+    FROM lessons l
+    LEFT JOIN instructors i ON i.id = l.instructor_id
+    LEFT JOIN courses c ON c.id = l.course_id";
+
+fn summary(r: &AnyRow, flags: &mut HashMap<String, Vec<String>>) -> Result<LessonSummary, CatalogError> {
+    let id: String = r.try_get(0)?;
+    Ok(LessonSummary {
+        flags: flags.remove(&id).unwrap_or_default(),
+        source: r.try_get(1)?,
+        title: r.try_get(2)?,
+        instructor: r.try_get(3)?,
+        course: r.try_get(4)?,
+        level: r.try_get(5)?,
+        style: r.try_get(6)?,
+        quality_score: r.try_get(7)?,
+        trainable: r.try_get::<i64, _>(8)? != 0,
+        duplicate_of: r.try_get(9)?,
+        word_count: r.try_get(10)?,
+        duration_s: r.try_get(11)?,
+        id,
+    })
+}
+
+async fn write_one(conn: &mut AnyConnection, rec: &LessonRecord) -> Result<WriteOutcome, CatalogError> {
+    let existing: Option<String> = sqlx::query("SELECT id FROM lessons WHERE source = $1")
+        .bind(&rec.source)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    let replaced = existing.is_some();
+    let id = match existing {
+        Some(id) => {
+            for table in ["utterances", "quality_reports", "term_occurrences", "flags"] {
+                sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE lesson_id = $1")))
+                    .bind(&id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM lessons WHERE id = $1")
+                .bind(&id)
+                .execute(&mut *conn)
+                .await?;
+            id
+        }
+        None => {
+            let taken = sqlx::query("SELECT source FROM lessons WHERE id = $1")
+                .bind(&rec.id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+            if taken {
+                format!("{}-{}", rec.id, short_hash(&rec.source))
+            } else {
+                rec.id.clone()
+            }
+        }
+    };
+
+    let text_hash = rec.transcript.normalized_text_hash();
+    let duplicate_of: Option<String> = sqlx::query(
+        "SELECT id FROM lessons WHERE text_hash = $1 AND id <> $2 AND duplicate_of IS NULL ORDER BY id LIMIT 1",
+    )
+    .bind(&text_hash)
+    .bind(&id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?;
+
+    let m = &rec.metadata;
+    if let Some(i) = &m.instructor {
+        sqlx::query(
+            "INSERT INTO instructors (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+        )
+        .bind(&i.id)
+        .bind(&i.name)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some(c) = &m.course {
+        sqlx::query(
+            "INSERT INTO courses (id, title, description, instructor_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+                 instructor_id = excluded.instructor_id",
+        )
+        .bind(&c.id)
+        .bind(&c.title)
+        .bind(c.description.clone())
+        .bind(m.instructor.as_ref().map(|i| i.id.clone()))
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some(ch) = &m.chapter {
+        sqlx::query(
+            "INSERT INTO chapters (id, title, course_id) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, course_id = excluded.course_id",
+        )
+        .bind(&ch.id)
+        .bind(&ch.title)
+        .bind(m.course.as_ref().map(|c| c.id.clone()))
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    let t = &rec.transcript;
+    let q = &rec.quality;
+    let duration = t.duration_s.unwrap_or(0.0).max(t.speech_end());
+    let service_terms = serde_json::to_string(&t.service_terms).map_err(|e| corrupt("service_terms", e))?;
+    let source_metrics = t.source_metrics.as_ref().map(|v| v.to_string());
+    sqlx::query(
+        "INSERT INTO lessons (id, source, content_hash, text_hash, format, title, description, instructor_id,
+            course_id, chapter_id, level, style, item_order, runtime_s, audio_path, synthetic, language,
+            duration_s, word_count, utterance_count, quality_score, trainable, duplicate_of, service_terms,
+            source_metrics, ingested_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)",
+    )
+    .bind(&id)
+    .bind(&rec.source)
+    .bind(&rec.content_hash)
+    .bind(&text_hash)
+    .bind(t.format.as_str())
+    .bind(m.title.clone())
+    .bind(m.description.clone())
+    .bind(m.instructor.as_ref().map(|i| i.id.clone()))
+    .bind(m.course.as_ref().map(|c| c.id.clone()))
+    .bind(m.chapter.as_ref().map(|c| c.id.clone()))
+    .bind(m.level.clone())
+    .bind(m.style.clone())
+    .bind(m.item_order)
+    .bind(m.runtime_s)
+    .bind(m.audio_path.clone())
+    .bind(i64::from(m.synthetic))
+    .bind(t.language.clone())
+    .bind(duration)
+    .bind(t.word_count() as i64)
+    .bind(t.utterances.len() as i64)
+    .bind(q.score)
+    .bind(i64::from(q.trainable))
+    .bind(duplicate_of.clone())
+    .bind(service_terms)
+    .bind(source_metrics)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+
+    for (chunk_no, chunk) in t.utterances.chunks(ROWS_PER_STATEMENT).enumerate() {
+        let sql = format!(
+            "INSERT INTO utterances (lesson_id, idx, start_s, end_s, text, confidence, extra, words) VALUES {}",
+            values_placeholders(UTTERANCE_COLS, chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (i, u) in chunk.iter().enumerate() {
+            let extra = if u.avg_logprob.is_some() || u.compression_ratio.is_some() || u.no_speech_prob.is_some() {
+                Some(
+                    serde_json::json!({
+                        "avg_logprob": u.avg_logprob,
+                        "compression_ratio": u.compression_ratio,
+                        "no_speech_prob": u.no_speech_prob,
+                    })
+                    .to_string(),
+                )
+            } else {
+                None
+            };
+            query = query
+                .bind(id.clone())
+                .bind((chunk_no * ROWS_PER_STATEMENT + i) as i64)
+                .bind(u.start)
+                .bind(u.end)
+                .bind(u.text.clone())
+                .bind(u.confidence)
+                .bind(extra)
+                .bind(words_json(&u.words));
+        }
+        query.execute(&mut *conn).await?;
+    }
+
+    for (chunk_no, chunk) in rec.terms.chunks(ROWS_PER_STATEMENT).enumerate() {
+        let sql = format!(
+            "INSERT INTO term_occurrences (lesson_id, idx, term, category, match_source, utterance_idx,
+                first_word, last_word, start_s, end_s, text) VALUES {}",
+            values_placeholders(TERM_COLS, chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (i, o) in chunk.iter().enumerate() {
+            query = query
+                .bind(id.clone())
+                .bind((chunk_no * ROWS_PER_STATEMENT + i) as i64)
+                .bind(o.term.clone())
+                .bind(o.category.as_str())
+                .bind(match o.source {
+                    MatchSource::Lexicon => "lexicon",
+                    MatchSource::Expression => "expression",
+                })
+                .bind(o.utterance as i64)
+                .bind(o.first_word.map(|v| v as i64))
+                .bind(o.last_word.map(|v| v as i64))
+                .bind(o.start_s)
+                .bind(o.end_s)
+                .bind(o.text.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
+
+    if !q.flags.is_empty() {
+        let sql = format!(
+            "INSERT INTO flags (lesson_id, code, severity, detail) VALUES {}",
+            values_placeholders(4, q.flags.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for f in &q.flags {
+            query = query
+                .bind(id.clone())
+                .bind(f.code.as_str())
+                .bind(match f.severity {
+                    fretwise_quality::Severity::Failure => "failure",
+                    fretwise_quality::Severity::Warning => "warning",
+                })
+                .bind(f.detail.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
+
+    let report = serde_json::to_string(q).map_err(|e| corrupt("quality_reports.report", e))?;
+    sqlx::query("INSERT INTO quality_reports (lesson_id, metrics_version, score, report) VALUES ($1, $2, $3, $4)")
+        .bind(&id)
+        .bind(i64::from(q.metrics_version))
+        .bind(q.score)
+        .bind(report)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM quarantine WHERE source = $1")
+        .bind(&rec.source)
+        .execute(&mut *conn)
+        .await?;
+
+    Ok(if replaced {
+        WriteOutcome::Replaced { id, duplicate_of }
+    } else {
+        WriteOutcome::Inserted { id, duplicate_of }
+    })
+}

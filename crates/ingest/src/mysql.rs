@@ -1,0 +1,203 @@
+//! The platform's Laravel database (MySQL/MariaDB), read-only, in keyset-paginated chunks so
+//! memory stays bounded however many lessons there are.
+
+use std::path::{Path, PathBuf};
+
+use fretwise_catalog::{ChapterRef, CourseRef, InstructorRef, LessonMetadata};
+use sqlx::mysql::{MySqlPool, MySqlPoolOptions, MySqlRow};
+use sqlx::Row;
+
+use crate::{IngestError, InputItem, Payload};
+
+/// A connection to the platform database.
+#[derive(Debug, Clone)]
+pub struct MysqlSource {
+    pool: MySqlPool,
+    display_url: String,
+    storage_root: Option<PathBuf>,
+}
+
+/// Keyset-paginated reader over the platform's lessons.
+pub struct MysqlStream {
+    source: MysqlSource,
+    after_id: i64,
+    done: bool,
+}
+
+const LESSONS_SQL: &str = "SELECT
+    CAST(s.id AS SIGNED), s.name, s.description, s.Level, s.Style, CAST(s.runtime AS SIGNED),
+    CAST(s.item_order AS SIGNED),
+    CAST(ch.id AS SIGNED), ch.title, ch.educator_name,
+    CAST(c.id AS SIGNED), c.title, c.long_description, CAST(c.authorid AS SIGNED),
+    a.authorfirstname, a.authorlastname,
+    CAST(p.transcript_json AS CHAR), p.transcript_path, p.audio_path, p.status
+  FROM local_truefire_segments s
+  JOIN local_truefire_channels ch ON ch.id = s.channel_id
+  LEFT JOIN local_truefire_courses c ON c.id = ch.courseid
+  LEFT JOIN local_truefire_authors a ON a.authorid = c.authorid
+  LEFT JOIN truefire_segment_processing p ON p.id =
+      (SELECT MAX(p2.id) FROM truefire_segment_processing p2 WHERE p2.segment_id = s.id)
+  WHERE s.id > ?
+  ORDER BY s.id
+  LIMIT ?";
+
+/// The URL without its password, for naming sources.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn text(row: &MySqlRow, i: usize) -> Result<Option<String>, sqlx::Error> {
+    Ok(row
+        .try_get::<Option<String>, _>(i)?
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty()))
+}
+
+impl MysqlSource {
+    /// Connects (read-only use) to `url`; transcript files resolve under `storage_root`.
+    pub async fn connect(url: &str, storage_root: Option<PathBuf>) -> Result<Self, IngestError> {
+        let pool = MySqlPoolOptions::new().max_connections(2).connect(url).await?;
+        Ok(Self {
+            pool,
+            display_url: redact(url),
+            storage_root,
+        })
+    }
+
+    /// Number of lessons in the database.
+    pub async fn count(&self) -> Result<u64, IngestError> {
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS SIGNED) FROM local_truefire_segments")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?.max(0) as u64)
+    }
+
+    /// A reader over all lessons in id order.
+    pub fn stream(self) -> MysqlStream {
+        MysqlStream {
+            source: self,
+            after_id: -1,
+            done: false,
+        }
+    }
+
+    fn item(&self, row: &MySqlRow) -> Result<InputItem, sqlx::Error> {
+        let segment_id: i64 = row.try_get(0)?;
+        let source = format!("{}#segment={segment_id}", self.display_url);
+        let author_id: Option<i64> = row.try_get(13)?;
+        let first = text(row, 14)?;
+        let last = text(row, 15)?;
+        let educator = text(row, 9)?;
+        let name = match (first, last) {
+            (Some(f), Some(l)) => Some(format!("{f} {l}")),
+            (Some(n), None) | (None, Some(n)) => Some(n),
+            (None, None) => educator,
+        };
+        let instructor = name.map(|name| InstructorRef {
+            id: match author_id {
+                Some(a) => format!("author:{a}"),
+                None => crate::slug(&name),
+            },
+            name,
+        });
+        let course_id: Option<i64> = row.try_get(10)?;
+        let course = course_id.map(|id| -> Result<CourseRef, sqlx::Error> {
+            Ok(CourseRef {
+                id: format!("course:{id}"),
+                title: text(row, 11)?.unwrap_or_else(|| format!("Course {id}")),
+                description: text(row, 12)?,
+            })
+        });
+        let course = course.transpose()?;
+        let chapter_id: i64 = row.try_get(7)?;
+        let runtime: Option<i64> = row.try_get(5)?;
+        let metadata = LessonMetadata {
+            title: text(row, 1)?,
+            description: text(row, 2)?,
+            instructor,
+            course,
+            chapter: Some(ChapterRef {
+                id: format!("chapter:{chapter_id}"),
+                title: text(row, 8)?.unwrap_or_default(),
+            }),
+            level: text(row, 3)?,
+            style: text(row, 4)?,
+            item_order: row.try_get(6)?,
+            runtime_s: runtime.map(|r| r as f64),
+            audio_path: text(row, 18)?,
+            synthetic: false,
+        };
+        let json = text(row, 16)?;
+        let transcript_path = text(row, 17)?;
+        let status = text(row, 19)?;
+        let payload = match (json, transcript_path) {
+            (Some(j), _) => Payload::Bytes(j.into_bytes()),
+            (None, Some(p)) => {
+                let dir = Path::new(&p).parent().unwrap_or(Path::new(""));
+                let file = match &self.storage_root {
+                    Some(root) => root.join(dir).join("transcript.json"),
+                    None => dir.join("transcript.json"),
+                };
+                if file.is_file() {
+                    Payload::File(file)
+                } else {
+                    Payload::Missing(format!(
+                        "transcript_json is NULL and {} does not exist (set --storage-root to the platform's storage folder)",
+                        file.display()
+                    ))
+                }
+            }
+            (None, None) => match status.as_deref() {
+                Some("failed") => Payload::Missing("processing status is `failed` and there is no transcript".into()),
+                _ => Payload::Pending,
+            },
+        };
+        Ok(InputItem {
+            source,
+            id: format!("segment:{segment_id}"),
+            metadata,
+            payload,
+        })
+    }
+}
+
+impl MysqlStream {
+    pub(crate) async fn next_items(&mut self, n: usize) -> Result<Option<Vec<InputItem>>, IngestError> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = sqlx::query(LESSONS_SQL)
+            .bind(self.after_id)
+            .bind(n as i64)
+            .fetch_all(&self.source.pool)
+            .await?;
+        if rows.len() < n {
+            self.done = true;
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            self.after_id = row.try_get(0)?;
+            items.push(self.source.item(row)?);
+        }
+        Ok(Some(items))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redact_hides_the_password() {
+        assert_eq!(super::redact("mysql://root:secret@localhost:3306/db"), "mysql://root@localhost:3306/db");
+        assert_eq!(super::redact("mysql://localhost/db"), "mysql://localhost/db");
+    }
+}
