@@ -1,1 +1,215 @@
-fn main() {}
+//! `fretwise`: turns a guitar-lesson library into an AI guitar instructor.
+//!
+//! This binary only parses arguments and wires the library crates together.
+
+mod bench;
+mod commands;
+mod config;
+mod output;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// fretwise: guitar-lesson transcripts in, a catalog with quality metrics and terminology out.
+#[derive(Debug, Parser)]
+#[command(name = "fretwise", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by every command that touches the catalog.
+#[derive(Debug, Clone, Args)]
+struct DbArgs {
+    /// Catalog database: sqlite://PATH (default ./fretwise.db) or postgres://…
+    #[arg(long, env = "FRETWISE_DB", global = true)]
+    db: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Main job on the embedded default: generate the sample corpus and ingest it into ./fretwise.db
+    Quickstart {
+        /// Where to write the sample corpus.
+        #[arg(long, default_value = "sample-corpus")]
+        corpus: PathBuf,
+        /// Fictional instructors in the sample corpus.
+        #[arg(long, default_value_t = 12)]
+        instructors: usize,
+        /// Lessons in the sample corpus.
+        #[arg(long, default_value_t = 240)]
+        lessons: usize,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ingest transcripts: files, folders, manifests (CSV/JSON), or the platform DB (mysql://…)
+    Ingest(commands::IngestArgs),
+    /// Browse ingested lessons
+    Lessons {
+        #[command(subcommand)]
+        command: LessonsCommand,
+    },
+    /// Catalog-wide figures
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Inputs that were rejected, with reasons
+    Quarantine {
+        #[command(subcommand)]
+        command: QuarantineCommand,
+    },
+    /// Generate the synthetic sample corpus (fictional instructors, platform format)
+    SampleCorpus {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of fictional instructors.
+        #[arg(long, default_value_t = 12)]
+        instructors: usize,
+        /// Number of lessons.
+        #[arg(long, default_value_t = 240)]
+        lessons: usize,
+        /// Seed (same seed, same bytes).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Share of deliberately bad files (hallucinated, empty, truncated).
+        #[arg(long, default_value_t = 0.02)]
+        bad_rate: f64,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find guitar terms in a sentence (what ingest would tag)
+    Terms {
+        /// The text to scan.
+        text: String,
+        /// Extra lexicon file merged over the built-in one.
+        #[arg(long, env = "FRETWISE_LEXICON")]
+        lexicon: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure throughput (see docs/PERFORMANCE.md)
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LessonsCommand {
+    /// One line per lesson
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+        /// Only lessons usable for training.
+        #[arg(long)]
+        trainable: bool,
+    },
+    /// Everything stored about one lesson
+    Show {
+        /// Lesson id.
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Totals, quality and terminology counts
+    Stats {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum QuarantineCommand {
+    /// Rejected inputs and why
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FRETWISE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let cfg = config::Config::load()?;
+    match cli.command {
+        Command::Quickstart {
+            corpus,
+            instructors,
+            lessons,
+            db,
+            json,
+        } => commands::quickstart(&cfg, &corpus, instructors, lessons, db.db, json).await,
+        Command::Ingest(args) => commands::ingest(&cfg, args).await,
+        Command::Lessons { command } => match command {
+            LessonsCommand::List { db, json, trainable } => {
+                commands::lessons_list(&cfg, db.db, json, trainable).await
+            }
+            LessonsCommand::Show { id, db, json } => commands::lessons_show(&cfg, db.db, &id, json).await,
+        },
+        Command::Catalog {
+            command: CatalogCommand::Stats { db, json },
+        } => commands::catalog_stats(&cfg, db.db, json).await,
+        Command::Quarantine {
+            command: QuarantineCommand::List { db, json },
+        } => commands::quarantine_list(&cfg, db.db, json).await,
+        Command::SampleCorpus {
+            out,
+            instructors,
+            lessons,
+            seed,
+            bad_rate,
+            json,
+        } => commands::sample_corpus(&out, instructors, lessons, seed, bad_rate, json),
+        Command::Terms { text, lexicon, json } => {
+            commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json)
+        }
+        Command::Bench { command } => bench::run(command).await,
+    }
+}

@@ -1,0 +1,343 @@
+//! Command implementations: parse options, call the library crates, print results.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use fretwise_catalog::Catalog;
+use fretwise_corpus::CorpusOptions;
+use fretwise_ingest::{IngestOptions, IngestReport, MysqlSource};
+use fretwise_lexicon::{Lexicon, TermMatcher};
+use fretwise_transcript::ReadOptions;
+
+use crate::config::Config;
+use crate::output::{Bar, print_json};
+
+/// `fretwise ingest` options.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Transcript files, folders, manifest.csv/manifest.json, or mysql://user:pass@host/db
+    #[arg(required = true)]
+    sources: Vec<String>,
+    #[command(flatten)]
+    db: crate::DbArgs,
+    /// Print one JSON object: ingested, unchanged, replaced, duplicates, quarantined, flagged.
+    #[arg(long)]
+    json: bool,
+    /// Largest transcript accepted, in bytes (default 64 MiB).
+    #[arg(long, env = "FRETWISE_MAX_BYTES")]
+    max_bytes: Option<u64>,
+    /// Extra lexicon file merged over the built-in one.
+    #[arg(long, env = "FRETWISE_LEXICON")]
+    lexicon: Option<PathBuf>,
+    /// Platform storage folder, for transcript.json files beside transcript_path.
+    #[arg(long, env = "FRETWISE_STORAGE_ROOT")]
+    storage_root: Option<PathBuf>,
+    /// Re-process inputs even when unchanged.
+    #[arg(long)]
+    force: bool,
+    /// Lessons per transaction.
+    #[arg(long, default_value_t = 256)]
+    chunk_size: usize,
+}
+
+fn matcher(lexicon: Option<&Path>) -> anyhow::Result<TermMatcher> {
+    let mut lex = Lexicon::builtin();
+    if let Some(path) = lexicon {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading lexicon {}", path.display()))?;
+        lex.merge_text(&text)
+            .with_context(|| format!("lexicon {}", path.display()))?;
+    }
+    Ok(TermMatcher::new(lex)?)
+}
+
+async fn open(cfg: &Config, db: Option<String>) -> anyhow::Result<Catalog> {
+    let url = cfg.db(db);
+    Catalog::open(&url)
+        .await
+        .with_context(|| format!("opening catalog {url}"))
+}
+
+pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
+    let catalog = open(cfg, args.db.db.clone()).await?;
+    let mut read = ReadOptions::default();
+    if let Some(m) = args.max_bytes.or(cfg.max_bytes) {
+        read.max_bytes = m;
+    }
+    let lexicon = args.lexicon.clone().or(cfg.lexicon.clone());
+    let options = IngestOptions {
+        read,
+        chunk_size: args.chunk_size,
+        matcher: Arc::new(matcher(lexicon.as_deref())?),
+        force: args.force,
+    };
+    let bar = Bar::new("ingest", args.json);
+    let (db_sources, paths): (Vec<_>, Vec<_>) = args
+        .sources
+        .iter()
+        .partition(|s| s.starts_with("mysql://") || s.starts_with("mariadb://"));
+    let mut report = IngestReport::default();
+    if !paths.is_empty() {
+        let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+        let (items, rejected) = fretwise_ingest::discover(&paths)?;
+        let r = fretwise_ingest::ingest_items(&catalog, items, rejected, &options, &bar).await?;
+        merge(&mut report, r);
+    }
+    for url in db_sources {
+        let url = url.replacen("mariadb://", "mysql://", 1);
+        let storage = args.storage_root.clone().or(cfg.storage_root.clone());
+        let source = MysqlSource::connect(&url, storage)
+            .await
+            .context("connecting to the platform database")?;
+        let r = fretwise_ingest::ingest_mysql(&catalog, source, &options, &bar).await?;
+        merge(&mut report, r);
+    }
+    bar.finish();
+    catalog.close().await;
+    if args.json {
+        print_json(&report)
+    } else {
+        print_report(&report);
+        Ok(())
+    }
+}
+
+fn merge(total: &mut IngestReport, r: IngestReport) {
+    total.ingested += r.ingested;
+    total.unchanged += r.unchanged;
+    total.replaced += r.replaced;
+    total.duplicates += r.duplicates;
+    total.skipped_no_transcript += r.skipped_no_transcript;
+    total.quarantined.extend(r.quarantined);
+    total.flagged.extend(r.flagged);
+}
+
+fn print_report(r: &IngestReport) {
+    println!(
+        "ingested {}  unchanged {}  replaced {}  exact duplicates {}  flagged {}  quarantined {}",
+        r.ingested,
+        r.unchanged,
+        r.replaced,
+        r.duplicates,
+        r.flagged.len(),
+        r.quarantined.len()
+    );
+    if r.skipped_no_transcript > 0 {
+        println!("{} database lessons have no transcript yet", r.skipped_no_transcript);
+    }
+    for q in r.quarantined.iter().take(20) {
+        println!("  quarantined {}: {}", q.source, q.reason);
+    }
+    if r.quarantined.len() > 20 {
+        println!("  … and {} more (fretwise quarantine list)", r.quarantined.len() - 20);
+    }
+    for f in r.flagged.iter().take(10) {
+        println!("  flagged {}: {}", f.lesson_id, f.flags.join(", "));
+    }
+    if r.flagged.len() > 10 {
+        println!("  … and {} more (fretwise lessons list)", r.flagged.len() - 10);
+    }
+}
+
+pub async fn quickstart(
+    cfg: &Config,
+    corpus: &Path,
+    instructors: usize,
+    lessons: usize,
+    db: Option<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let manifest = corpus.join("manifest.csv");
+    if !manifest.is_file() {
+        if !json {
+            println!(
+                "Generating the synthetic sample corpus ({lessons} lessons by {instructors} fictional instructors) in {} …",
+                corpus.display()
+            );
+        }
+        sample_corpus(corpus, instructors, lessons, 42, 0.02, true).map(|_| ())?;
+    }
+    let catalog = open(cfg, db).await?;
+    let bar = Bar::new("ingest", json);
+    let (items, rejected) = fretwise_ingest::discover(&[corpus.to_path_buf()])?;
+    let report =
+        fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &bar).await?;
+    bar.finish();
+    let stats = catalog.stats().await?;
+    let url = catalog.url().to_string();
+    catalog.close().await;
+    if json {
+        return print_json(&serde_json::json!({"catalog": url, "ingest": report, "stats": stats}));
+    }
+    print_report(&report);
+    println!();
+    print_stats(&stats);
+    println!("\nCatalog: {url}\nNext: fretwise lessons list · fretwise lessons show ID · fretwise quarantine list");
+    Ok(())
+}
+
+pub async fn lessons_list(cfg: &Config, db: Option<String>, json: bool, trainable: bool) -> anyhow::Result<()> {
+    let catalog = open(cfg, db).await?;
+    let mut lessons = catalog.lessons().await?;
+    catalog.close().await;
+    if trainable {
+        lessons.retain(|l| l.trainable);
+    }
+    if json {
+        return print_json(&lessons);
+    }
+    println!("{:<24} {:>6} {:>5}  {:<28} {:<22} flags", "id", "score", "train", "title", "instructor");
+    for l in &lessons {
+        let mut flags = l.flags.join(",");
+        if let Some(d) = &l.duplicate_of {
+            flags = format!("duplicate of {d} {flags}");
+        }
+        println!(
+            "{:<24} {:>6.3} {:>5}  {:<28} {:<22} {}",
+            truncate(&l.id, 24),
+            l.quality_score,
+            if l.trainable { "yes" } else { "no" },
+            truncate(l.title.as_deref().unwrap_or("-"), 28),
+            truncate(l.instructor.as_deref().unwrap_or("-"), 22),
+            flags
+        );
+    }
+    println!("{} lessons", lessons.len());
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub async fn lessons_show(cfg: &Config, db: Option<String>, id: &str, json: bool) -> anyhow::Result<()> {
+    let catalog = open(cfg, db).await?;
+    let lesson = catalog.lesson(id).await?;
+    catalog.close().await;
+    if json {
+        return print_json(&lesson);
+    }
+    let s = &lesson.summary;
+    println!("{}  {}", s.id, s.title.as_deref().unwrap_or("(untitled)"));
+    println!("source      {}", s.source);
+    println!("instructor  {}", s.instructor.as_deref().unwrap_or("-"));
+    println!("course      {}", s.course.as_deref().unwrap_or("-"));
+    println!("level/style {} / {}", s.level.as_deref().unwrap_or("-"), s.style.as_deref().unwrap_or("-"));
+    println!("quality     {:.3} ({})", s.quality_score, if s.trainable { "trainable" } else { "not trainable" });
+    if let Some(d) = &s.duplicate_of {
+        println!("duplicate   of {d}");
+    }
+    for f in &lesson.flag_details {
+        println!("flag        {} [{:?}] {}", f.code.as_str(), f.severity, f.detail);
+    }
+    println!("words       {} in {} utterances, {:.1} s", s.word_count, lesson.utterances.len(), s.duration_s);
+    let mut terms: Vec<&str> = lesson.terms.iter().map(|t| t.term.as_str()).collect();
+    terms.sort_unstable();
+    terms.dedup();
+    println!("terms       {}", terms.join(", "));
+    println!();
+    for u in lesson.utterances.iter().take(12) {
+        println!("[{:>7.2}–{:>7.2}] {}", u.start, u.end, u.text);
+    }
+    if lesson.utterances.len() > 12 {
+        println!("… {} more utterances (--json for everything)", lesson.utterances.len() - 12);
+    }
+    Ok(())
+}
+
+fn print_stats(s: &fretwise_catalog::CatalogStats) {
+    println!("lessons      {} ({} trainable, {} flagged, {} exact duplicates)", s.lessons, s.trainable, s.flagged, s.duplicates);
+    println!("instructors  {}   courses {}", s.instructors, s.courses);
+    println!("speech       {} utterances, {} words, {:.1} h", s.utterances, s.words, s.hours);
+    println!("quality      mean {:.3}", s.mean_quality);
+    println!("quarantined  {}", s.quarantined);
+    let max = s.terms_by_category.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    println!("terms        {} occurrences", s.term_occurrences);
+    for (cat, n) in &s.terms_by_category {
+        let bar = "█".repeat(((*n as f64 / max as f64) * 30.0).ceil() as usize);
+        println!("  {cat:<20} {n:>8} {bar}");
+    }
+    for (code, n) in &s.flags_by_code {
+        println!("  flag {code:<26} {n}");
+    }
+}
+
+pub async fn catalog_stats(cfg: &Config, db: Option<String>, json: bool) -> anyhow::Result<()> {
+    let catalog = open(cfg, db).await?;
+    let stats = catalog.stats().await?;
+    catalog.close().await;
+    if json {
+        return print_json(&stats);
+    }
+    print_stats(&stats);
+    Ok(())
+}
+
+pub async fn quarantine_list(cfg: &Config, db: Option<String>, json: bool) -> anyhow::Result<()> {
+    let catalog = open(cfg, db).await?;
+    let entries = catalog.quarantined().await?;
+    catalog.close().await;
+    if json {
+        return print_json(&entries);
+    }
+    for e in &entries {
+        println!("{}\n    {}", e.source, e.reason);
+    }
+    println!("{} quarantined", entries.len());
+    Ok(())
+}
+
+pub fn sample_corpus(
+    out: &Path,
+    instructors: usize,
+    lessons: usize,
+    seed: u64,
+    bad_rate: f64,
+    json: bool,
+) -> anyhow::Result<()> {
+    let opts = CorpusOptions {
+        instructors,
+        lessons,
+        seed,
+        bad_rate,
+    };
+    let bar = Bar::new("generate", json);
+    bar.set_len(lessons as u64);
+    let summary = fretwise_corpus::generate_with_progress(out, &opts, &|n| bar.inc(n as u64))?;
+    bar.finish();
+    if json {
+        return print_json(&summary);
+    }
+    println!(
+        "wrote {} synthetic lessons by {} fictional instructors ({} deliberately bad files) to {}\nmanifest: {}",
+        summary.lessons,
+        summary.instructors,
+        summary.bad_files,
+        summary.out.display(),
+        summary.manifest.display()
+    );
+    Ok(())
+}
+
+pub fn terms(_cfg: &Config, text: &str, lexicon: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
+    if text.len() > 1_000_000 {
+        bail!("text is over 1 MB; ingest it as a transcript instead");
+    }
+    let m = matcher(lexicon.as_deref())?;
+    let found = m.find_in_text(text);
+    if json {
+        return print_json(&found);
+    }
+    for o in &found {
+        println!("{:<24} {:<20} \"{}\"", o.term, o.category.as_str(), o.text);
+    }
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! `fretwise.toml`: the lowest-priority settings (CLI flags > FRETWISE_* env vars > this file).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Settings read from `fretwise.toml` in the working directory (or `FRETWISE_CONFIG`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Catalog URL.
+    pub db: Option<String>,
+    /// Largest transcript accepted, in bytes.
+    pub max_bytes: Option<u64>,
+    /// Extra lexicon file.
+    pub lexicon: Option<PathBuf>,
+    /// Platform storage folder for `transcript.json` files.
+    pub storage_root: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads the config file if there is one.
+    pub fn load() -> anyhow::Result<Self> {
+        let path = std::env::var_os("FRETWISE_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("fretwise.toml"));
+        if !path.is_file() {
+            return Ok(Self::default());
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{} is not a valid fretwise config", path.display()))
+    }
+
+    /// The catalog URL: flag or env (already merged by clap), else this file, else the default.
+    pub fn db(&self, flag: Option<String>) -> String {
+        flag.or_else(|| self.db.clone())
+            .unwrap_or_else(|| "sqlite://fretwise.db".to_string())
+    }
+}

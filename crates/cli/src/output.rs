@@ -1,0 +1,64 @@
+//! Terminal output: progress bars (only on a terminal) and JSON printing.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A progress bar on stderr when it is a terminal and JSON was not asked for.
+pub struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    /// Creates a bar labelled `label`, hidden when `quiet` or not on a terminal.
+    pub fn new(label: &'static str, quiet: bool) -> Self {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Self(None);
+        }
+        let bar = ProgressBar::new(0);
+        let style = ProgressStyle::with_template(
+            "{prefix:>10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(label);
+        Self(Some(bar))
+    }
+
+    /// Sets the total.
+    pub fn set_len(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.set_length(n);
+        }
+    }
+
+    /// Advances by `n`.
+    pub fn inc(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(n);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl fretwise_ingest::Progress for Bar {
+    fn set_total(&self, total: Option<u64>) {
+        if let Some(t) = total {
+            self.set_len(t);
+        }
+    }
+    fn advance(&self, n: u64) {
+        self.inc(n);
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
