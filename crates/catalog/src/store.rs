@@ -393,8 +393,11 @@ impl Catalog {
             Ok::<i64, CatalogError>(row.try_get(0)?)
         };
         let agg = sqlx::query(
-            "SELECT COUNT(*), COALESCE(SUM(trainable), 0), COALESCE(SUM(CASE WHEN duplicate_of IS NULL THEN 0 ELSE 1 END), 0),
-                    COALESCE(SUM(word_count), 0), COALESCE(AVG(quality_score), 0.0), COALESCE(SUM(duration_s), 0.0)
+            "SELECT COUNT(*), CAST(COALESCE(SUM(trainable), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN duplicate_of IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(word_count), 0) AS BIGINT),
+                    CAST(COALESCE(AVG(quality_score), 0.0) AS DOUBLE PRECISION),
+                    CAST(COALESCE(SUM(duration_s), 0.0) AS DOUBLE PRECISION)
              FROM lessons",
         )
         .fetch_one(&self.pool)
