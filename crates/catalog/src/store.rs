@@ -6,11 +6,11 @@ use fretwise_transcript::{Utterance, Word};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
+use crate::CatalogError;
 use crate::model::{
     CatalogStats, LessonDetail, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,
 };
 use crate::schema::MIGRATIONS;
-use crate::CatalogError;
 
 /// Which database a catalog lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,9 +134,15 @@ impl Catalog {
         if backend == Backend::Sqlite {
             options = options.max_connections(1).after_connect(|conn, _| {
                 Box::pin(async move {
-                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000")
+                        .execute(&mut *conn)
+                        .await?;
                     Ok(())
                 })
             });
@@ -207,7 +213,10 @@ impl Catalog {
     }
 
     /// Stores a batch of lessons in one transaction; each replaces any lesson from the same source.
-    pub async fn write_batch(&self, records: &[LessonRecord]) -> Result<Vec<WriteOutcome>, CatalogError> {
+    pub async fn write_batch(
+        &self,
+        records: &[LessonRecord],
+    ) -> Result<Vec<WriteOutcome>, CatalogError> {
         let mut tx = self.pool.begin().await?;
         let mut outcomes = Vec::with_capacity(records.len());
         for record in records {
@@ -240,9 +249,10 @@ impl Catalog {
 
     /// All quarantined inputs, by source.
     pub async fn quarantined(&self) -> Result<Vec<QuarantineEntry>, CatalogError> {
-        let rows = sqlx::query("SELECT source, reason, quarantined_at FROM quarantine ORDER BY source")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT source, reason, quarantined_at FROM quarantine ORDER BY source")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| {
                 Ok(QuarantineEntry {
@@ -261,7 +271,10 @@ impl Catalog {
             .fetch_all(&self.pool)
             .await?
         {
-            flags.entry(row.try_get(0)?).or_default().push(row.try_get(1)?);
+            flags
+                .entry(row.try_get(0)?)
+                .or_default()
+                .push(row.try_get(1)?);
         }
         let rows = sqlx::query(AssertSqlSafe(format!("{SUMMARY_SELECT} ORDER BY l.id")))
             .fetch_all(&self.pool)
@@ -276,10 +289,12 @@ impl Catalog {
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
-        let flag_rows = sqlx::query("SELECT code, severity, detail FROM flags WHERE lesson_id = $1 ORDER BY code")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
+        let flag_rows = sqlx::query(
+            "SELECT code, severity, detail FROM flags WHERE lesson_id = $1 ORDER BY code",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
         let mut flag_details = Vec::new();
         for r in &flag_rows {
             let code: String = r.try_get(0)?;
@@ -295,7 +310,10 @@ impl Catalog {
         let mut flag_map = HashMap::new();
         flag_map.insert(
             id.to_string(),
-            flag_details.iter().map(|f| f.code.as_str().to_string()).collect(),
+            flag_details
+                .iter()
+                .map(|f| f.code.as_str().to_string())
+                .collect(),
         );
         let summary = summary(&row, &mut flag_map)?;
 
@@ -376,7 +394,8 @@ impl Catalog {
             chapter: extra.try_get(7)?,
             ingested_at: extra.try_get(6)?,
             flag_details,
-            quality: serde_json::from_str(&report).map_err(|e| corrupt("quality_reports.report", e))?,
+            quality: serde_json::from_str(&report)
+                .map_err(|e| corrupt("quality_reports.report", e))?,
             source_metrics: source_metrics
                 .map(|s| serde_json::from_str(&s))
                 .transpose()
@@ -412,9 +431,11 @@ impl Catalog {
             terms_by_category.push((r.try_get(0)?, r.try_get(1)?));
         }
         let mut flags_by_code = Vec::new();
-        for r in sqlx::query("SELECT code, COUNT(*) FROM flags GROUP BY code ORDER BY COUNT(*) DESC, code")
-            .fetch_all(&self.pool)
-            .await?
+        for r in sqlx::query(
+            "SELECT code, COUNT(*) FROM flags GROUP BY code ORDER BY COUNT(*) DESC, code",
+        )
+        .fetch_all(&self.pool)
+        .await?
         {
             flags_by_code.push((r.try_get(0)?, r.try_get(1)?));
         }
@@ -426,7 +447,10 @@ impl Catalog {
             words: agg.try_get(3)?,
             mean_quality: agg.try_get(4)?,
             hours: hours / 3600.0,
-            flagged: count("SELECT COUNT(DISTINCT lesson_id) FROM flags WHERE severity = 'failure'").await?,
+            flagged: count(
+                "SELECT COUNT(DISTINCT lesson_id) FROM flags WHERE severity = 'failure'",
+            )
+            .await?,
             instructors: count("SELECT COUNT(*) FROM instructors").await?,
             courses: count("SELECT COUNT(*) FROM courses").await?,
             utterances: count("SELECT COUNT(*) FROM utterances").await?,
@@ -454,7 +478,10 @@ const SUMMARY_SELECT: &str = "SELECT l.id, l.source, l.title, i.name, c.title, l
     LEFT JOIN instructors i ON i.id = l.instructor_id
     LEFT JOIN courses c ON c.id = l.course_id";
 
-fn summary(r: &AnyRow, flags: &mut HashMap<String, Vec<String>>) -> Result<LessonSummary, CatalogError> {
+fn summary(
+    r: &AnyRow,
+    flags: &mut HashMap<String, Vec<String>>,
+) -> Result<LessonSummary, CatalogError> {
     let id: String = r.try_get(0)?;
     Ok(LessonSummary {
         flags: flags.remove(&id).unwrap_or_default(),
@@ -473,7 +500,10 @@ fn summary(r: &AnyRow, flags: &mut HashMap<String, Vec<String>>) -> Result<Lesso
     })
 }
 
-async fn write_one(conn: &mut AnyConnection, rec: &LessonRecord) -> Result<WriteOutcome, CatalogError> {
+async fn write_one(
+    conn: &mut AnyConnection,
+    rec: &LessonRecord,
+) -> Result<WriteOutcome, CatalogError> {
     let existing: Option<String> = sqlx::query("SELECT id FROM lessons WHERE source = $1")
         .bind(&rec.source)
         .fetch_optional(&mut *conn)
@@ -484,10 +514,12 @@ async fn write_one(conn: &mut AnyConnection, rec: &LessonRecord) -> Result<Write
     let id = match existing {
         Some(id) => {
             for table in ["utterances", "quality_reports", "term_occurrences", "flags"] {
-                sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE lesson_id = $1")))
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE lesson_id = $1"
+                )))
+                .bind(&id)
+                .execute(&mut *conn)
+                .await?;
             }
             sqlx::query("DELETE FROM lessons WHERE id = $1")
                 .bind(&id)
@@ -558,7 +590,8 @@ async fn write_one(conn: &mut AnyConnection, rec: &LessonRecord) -> Result<Write
     let t = &rec.transcript;
     let q = &rec.quality;
     let duration = t.duration_s.unwrap_or(0.0).max(t.speech_end());
-    let service_terms = serde_json::to_string(&t.service_terms).map_err(|e| corrupt("service_terms", e))?;
+    let service_terms =
+        serde_json::to_string(&t.service_terms).map_err(|e| corrupt("service_terms", e))?;
     let source_metrics = t.source_metrics.as_ref().map(|v| v.to_string());
     sqlx::query(
         "INSERT INTO lessons (id, source, content_hash, text_hash, format, title, description, instructor_id,
@@ -603,7 +636,10 @@ async fn write_one(conn: &mut AnyConnection, rec: &LessonRecord) -> Result<Write
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (i, u) in chunk.iter().enumerate() {
-            let extra = if u.avg_logprob.is_some() || u.compression_ratio.is_some() || u.no_speech_prob.is_some() {
+            let extra = if u.avg_logprob.is_some()
+                || u.compression_ratio.is_some()
+                || u.no_speech_prob.is_some()
+            {
                 Some(
                     serde_json::json!({
                         "avg_logprob": u.avg_logprob,

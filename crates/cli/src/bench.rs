@@ -35,23 +35,36 @@ fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Ingest { lessons, instructors, db, corpus, json } = cmd;
+    let BenchCommand::Ingest {
+        lessons,
+        instructors,
+        db,
+        corpus,
+        json,
+    } = cmd;
     let tmp = tempfile::tempdir()?;
     let corpus_dir = corpus.unwrap_or_else(|| tmp.path().join("corpus"));
     let t0 = Instant::now();
     if !corpus_dir.join("manifest.csv").is_file() {
         fretwise_corpus::generate(
             &corpus_dir,
-            &CorpusOptions { instructors, lessons, seed: 7, bad_rate: 0.01 },
+            &CorpusOptions {
+                instructors,
+                lessons,
+                seed: 7,
+                bad_rate: 0.01,
+            },
         )?;
     }
     let generate_s = t0.elapsed().as_secs_f64();
@@ -60,11 +73,15 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     let t1 = Instant::now();
     let (items, rejected) = fretwise_ingest::discover(&[corpus_dir.clone()])?;
     let n = items.len() + rejected.len();
-    let report = fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &()).await?;
+    let report =
+        fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &())
+            .await?;
     let ingest_s = t1.elapsed().as_secs_f64();
     let t2 = Instant::now();
     let (items, rejected) = fretwise_ingest::discover(&[corpus_dir])?;
-    let rerun = fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &()).await?;
+    let rerun =
+        fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &())
+            .await?;
     let rerun_s = t2.elapsed().as_secs_f64();
     catalog.close().await;
     let result = serde_json::json!({
@@ -97,5 +114,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
 }
 
 fn rayon_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }

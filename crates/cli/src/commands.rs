@@ -125,19 +125,28 @@ fn print_report(r: &IngestReport) {
         r.quarantined.len()
     );
     if r.skipped_no_transcript > 0 {
-        println!("{} database lessons have no transcript yet", r.skipped_no_transcript);
+        println!(
+            "{} database lessons have no transcript yet",
+            r.skipped_no_transcript
+        );
     }
     for q in r.quarantined.iter().take(20) {
         println!("  quarantined {}: {}", q.source, q.reason);
     }
     if r.quarantined.len() > 20 {
-        println!("  … and {} more (fretwise quarantine list)", r.quarantined.len() - 20);
+        println!(
+            "  … and {} more (fretwise quarantine list)",
+            r.quarantined.len() - 20
+        );
     }
     for f in r.flagged.iter().take(10) {
         println!("  flagged {}: {}", f.lesson_id, f.flags.join(", "));
     }
     if r.flagged.len() > 10 {
-        println!("  … and {} more (fretwise lessons list)", r.flagged.len() - 10);
+        println!(
+            "  … and {} more (fretwise lessons list)",
+            r.flagged.len() - 10
+        );
     }
 }
 
@@ -163,7 +172,8 @@ pub async fn quickstart(
     let bar = Bar::new("ingest", json);
     let (items, rejected) = fretwise_ingest::discover(&[corpus.to_path_buf()])?;
     let report =
-        fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &bar).await?;
+        fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &bar)
+            .await?;
     bar.finish();
     let stats = catalog.stats().await?;
     let url = catalog.url().to_string();
@@ -174,11 +184,18 @@ pub async fn quickstart(
     print_report(&report);
     println!();
     print_stats(&stats);
-    println!("\nCatalog: {url}\nNext: fretwise lessons list · fretwise lessons show ID · fretwise quarantine list");
+    println!(
+        "\nCatalog: {url}\nNext: fretwise lessons list · fretwise lessons show ID · fretwise quarantine list"
+    );
     Ok(())
 }
 
-pub async fn lessons_list(cfg: &Config, db: Option<String>, json: bool, trainable: bool) -> anyhow::Result<()> {
+pub async fn lessons_list(
+    cfg: &Config,
+    db: Option<String>,
+    json: bool,
+    trainable: bool,
+) -> anyhow::Result<()> {
     let catalog = open(cfg, db).await?;
     let mut lessons = catalog.lessons().await?;
     catalog.close().await;
@@ -188,7 +205,10 @@ pub async fn lessons_list(cfg: &Config, db: Option<String>, json: bool, trainabl
     if json {
         return print_json(&lessons);
     }
-    println!("{:<24} {:>6} {:>5}  {:<28} {:<22} flags", "id", "score", "train", "title", "instructor");
+    println!(
+        "{:<24} {:>6} {:>5}  {:<28} {:<22} flags",
+        "id", "score", "train", "title", "instructor"
+    );
     for l in &lessons {
         let mut flags = l.flags.join(",");
         if let Some(d) = &l.duplicate_of {
@@ -218,7 +238,12 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-pub async fn lessons_show(cfg: &Config, db: Option<String>, id: &str, json: bool) -> anyhow::Result<()> {
+pub async fn lessons_show(
+    cfg: &Config,
+    db: Option<String>,
+    id: &str,
+    json: bool,
+) -> anyhow::Result<()> {
     let catalog = open(cfg, db).await?;
     let lesson = catalog.lesson(id).await?;
     catalog.close().await;
@@ -230,15 +255,37 @@ pub async fn lessons_show(cfg: &Config, db: Option<String>, id: &str, json: bool
     println!("source      {}", s.source);
     println!("instructor  {}", s.instructor.as_deref().unwrap_or("-"));
     println!("course      {}", s.course.as_deref().unwrap_or("-"));
-    println!("level/style {} / {}", s.level.as_deref().unwrap_or("-"), s.style.as_deref().unwrap_or("-"));
-    println!("quality     {:.3} ({})", s.quality_score, if s.trainable { "trainable" } else { "not trainable" });
+    println!(
+        "level/style {} / {}",
+        s.level.as_deref().unwrap_or("-"),
+        s.style.as_deref().unwrap_or("-")
+    );
+    println!(
+        "quality     {:.3} ({})",
+        s.quality_score,
+        if s.trainable {
+            "trainable"
+        } else {
+            "not trainable"
+        }
+    );
     if let Some(d) = &s.duplicate_of {
         println!("duplicate   of {d}");
     }
     for f in &lesson.flag_details {
-        println!("flag        {} [{:?}] {}", f.code.as_str(), f.severity, f.detail);
+        println!(
+            "flag        {} [{:?}] {}",
+            f.code.as_str(),
+            f.severity,
+            f.detail
+        );
     }
-    println!("words       {} in {} utterances, {:.1} s", s.word_count, lesson.utterances.len(), s.duration_s);
+    println!(
+        "words       {} in {} utterances, {:.1} s",
+        s.word_count,
+        lesson.utterances.len(),
+        s.duration_s
+    );
     let mut terms: Vec<&str> = lesson.terms.iter().map(|t| t.term.as_str()).collect();
     terms.sort_unstable();
     terms.dedup();
@@ -248,18 +295,33 @@ pub async fn lessons_show(cfg: &Config, db: Option<String>, id: &str, json: bool
         println!("[{:>7.2}–{:>7.2}] {}", u.start, u.end, u.text);
     }
     if lesson.utterances.len() > 12 {
-        println!("… {} more utterances (--json for everything)", lesson.utterances.len() - 12);
+        println!(
+            "… {} more utterances (--json for everything)",
+            lesson.utterances.len() - 12
+        );
     }
     Ok(())
 }
 
 fn print_stats(s: &fretwise_catalog::CatalogStats) {
-    println!("lessons      {} ({} trainable, {} flagged, {} exact duplicates)", s.lessons, s.trainable, s.flagged, s.duplicates);
+    println!(
+        "lessons      {} ({} trainable, {} flagged, {} exact duplicates)",
+        s.lessons, s.trainable, s.flagged, s.duplicates
+    );
     println!("instructors  {}   courses {}", s.instructors, s.courses);
-    println!("speech       {} utterances, {} words, {:.1} h", s.utterances, s.words, s.hours);
+    println!(
+        "speech       {} utterances, {} words, {:.1} h",
+        s.utterances, s.words, s.hours
+    );
     println!("quality      mean {:.3}", s.mean_quality);
     println!("quarantined  {}", s.quarantined);
-    let max = s.terms_by_category.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    let max = s
+        .terms_by_category
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     println!("terms        {} occurrences", s.term_occurrences);
     for (cat, n) in &s.terms_by_category {
         let bar = "█".repeat(((*n as f64 / max as f64) * 30.0).ceil() as usize);
@@ -327,7 +389,12 @@ pub fn sample_corpus(
     Ok(())
 }
 
-pub fn terms(_cfg: &Config, text: &str, lexicon: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
+pub fn terms(
+    _cfg: &Config,
+    text: &str,
+    lexicon: Option<PathBuf>,
+    json: bool,
+) -> anyhow::Result<()> {
     if text.len() > 1_000_000 {
         bail!("text is over 1 MB; ingest it as a transcript instead");
     }

@@ -30,7 +30,8 @@ impl Config {
         }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not a valid fretwise config", path.display()))
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid fretwise config", path.display()))
     }
 
     /// The catalog URL: flag or env (already merged by clap), else this file, else the default.

@@ -160,7 +160,10 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -188,10 +191,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => commands::quickstart(&cfg, &corpus, instructors, lessons, db.db, json).await,
         Command::Ingest(args) => commands::ingest(&cfg, args).await,
         Command::Lessons { command } => match command {
-            LessonsCommand::List { db, json, trainable } => {
-                commands::lessons_list(&cfg, db.db, json, trainable).await
+            LessonsCommand::List {
+                db,
+                json,
+                trainable,
+            } => commands::lessons_list(&cfg, db.db, json, trainable).await,
+            LessonsCommand::Show { id, db, json } => {
+                commands::lessons_show(&cfg, db.db, &id, json).await
             }
-            LessonsCommand::Show { id, db, json } => commands::lessons_show(&cfg, db.db, &id, json).await,
         },
         Command::Catalog {
             command: CatalogCommand::Stats { db, json },
@@ -207,9 +214,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bad_rate,
             json,
         } => commands::sample_corpus(&out, instructors, lessons, seed, bad_rate, json),
-        Command::Terms { text, lexicon, json } => {
-            commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json)
-        }
+        Command::Terms {
+            text,
+            lexicon,
+            json,
+        } => commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json),
         Command::Bench { command } => bench::run(command).await,
     }
 }

@@ -14,11 +14,10 @@ impl Bar {
             return Self(None);
         }
         let bar = ProgressBar::new(0);
-        let style = ProgressStyle::with_template(
-            "{prefix:>10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{prefix:>10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(label);
         Self(Some(bar))

@@ -7,22 +7,64 @@ use serde::Serialize;
 
 /// Styles the fictional instructors teach.
 pub const STYLES: [&str; 9] = [
-    "blues", "rock", "jazz", "fingerstyle", "country", "metal", "classical", "acoustic", "funk",
+    "blues",
+    "rock",
+    "jazz",
+    "fingerstyle",
+    "country",
+    "metal",
+    "classical",
+    "acoustic",
+    "funk",
 ];
 
 pub(crate) const FIRST_NAMES: [&str; 40] = [
-    "Avery", "Bram", "Celia", "Dario", "Elin", "Farid", "Greta", "Hollis", "Ines", "Jonah",
-    "Kaia", "Lorne", "Mirela", "Nico", "Odile", "Pax", "Quinn", "Rosalind", "Soren", "Talia",
-    "Ulric", "Vesna", "Wendell", "Xiomara", "Yusuf", "Zelda", "Amos", "Brigid", "Cosmo", "Delphine",
-    "Ezra", "Fenna", "Gideon", "Hester", "Ivo", "Juno", "Kasimir", "Lark", "Marisol", "Nestor",
+    "Avery", "Bram", "Celia", "Dario", "Elin", "Farid", "Greta", "Hollis", "Ines", "Jonah", "Kaia",
+    "Lorne", "Mirela", "Nico", "Odile", "Pax", "Quinn", "Rosalind", "Soren", "Talia", "Ulric",
+    "Vesna", "Wendell", "Xiomara", "Yusuf", "Zelda", "Amos", "Brigid", "Cosmo", "Delphine", "Ezra",
+    "Fenna", "Gideon", "Hester", "Ivo", "Juno", "Kasimir", "Lark", "Marisol", "Nestor",
 ];
 pub(crate) const LAST_NAMES: [&str; 40] = [
-    "Ashgrove", "Bellweather", "Calloway", "Dunmore", "Everhart", "Fairbanks", "Glenwood",
-    "Hartsell", "Ingleby", "Jessup", "Kettering", "Larkspur", "Merriweather", "Northcott",
-    "Oakhurst", "Pembrook", "Quillan", "Ravenscroft", "Stonebridge", "Thistlewood", "Underhill",
-    "Vantreight", "Whitlock", "Yardley", "Zellweger", "Amberley", "Blackwood", "Coldwater",
-    "Driscoll", "Elderfield", "Foxley", "Greenhalgh", "Holloway", "Ivers", "Jennings", "Kingsley",
-    "Lockhart", "Marchetti", "Nightingale", "Ormsby",
+    "Ashgrove",
+    "Bellweather",
+    "Calloway",
+    "Dunmore",
+    "Everhart",
+    "Fairbanks",
+    "Glenwood",
+    "Hartsell",
+    "Ingleby",
+    "Jessup",
+    "Kettering",
+    "Larkspur",
+    "Merriweather",
+    "Northcott",
+    "Oakhurst",
+    "Pembrook",
+    "Quillan",
+    "Ravenscroft",
+    "Stonebridge",
+    "Thistlewood",
+    "Underhill",
+    "Vantreight",
+    "Whitlock",
+    "Yardley",
+    "Zellweger",
+    "Amberley",
+    "Blackwood",
+    "Coldwater",
+    "Driscoll",
+    "Elderfield",
+    "Foxley",
+    "Greenhalgh",
+    "Holloway",
+    "Ivers",
+    "Jennings",
+    "Kingsley",
+    "Lockhart",
+    "Marchetti",
+    "Nightingale",
+    "Ormsby",
 ];
 
 pub(crate) const CORPUS_README: &str = "# fretwise sample corpus (SYNTHETIC)\n\n\
@@ -40,63 +82,282 @@ struct Topic {
 fn topics(style: &str) -> &'static [Topic] {
     macro_rules! t {
         ($title:expr, $a:expr, $b:expr, $c:expr, $d:expr) => {
-            Topic { title: $title, terms: [$a, $b, $c, $d] }
+            Topic {
+                title: $title,
+                terms: [$a, $b, $c, $d],
+            }
         };
     }
     match style {
         "blues" => &[
-            t!("The Twelve-Bar Blues Shuffle", "twelve-bar blues", "shuffle", "dominant seventh chord", "turnaround"),
-            t!("Minor Pentatonic Licks", "minor pentatonic", "string bending", "vibrato", "box pattern"),
-            t!("Blues Turnarounds", "turnaround", "chromatic", "double stops", "blues scale"),
-            t!("Slow Blues Phrasing", "phrasing", "call and response", "vibrato", "blue note"),
+            t!(
+                "The Twelve-Bar Blues Shuffle",
+                "twelve-bar blues",
+                "shuffle",
+                "dominant seventh chord",
+                "turnaround"
+            ),
+            t!(
+                "Minor Pentatonic Licks",
+                "minor pentatonic",
+                "string bending",
+                "vibrato",
+                "box pattern"
+            ),
+            t!(
+                "Blues Turnarounds",
+                "turnaround",
+                "chromatic",
+                "double stops",
+                "blues scale"
+            ),
+            t!(
+                "Slow Blues Phrasing",
+                "phrasing",
+                "call and response",
+                "vibrato",
+                "blue note"
+            ),
         ],
         "rock" => &[
-            t!("Power Chord Riffs", "power chord", "palm muting", "downstroke", "riff"),
-            t!("Classic Rock Lead Basics", "minor pentatonic", "string bending", "hammer-on", "pull-off"),
-            t!("Rhythm Guitar Grooves", "strumming", "syncopation", "muting", "groove"),
-            t!("Barre Chord Workout", "barre chord", "E shape", "A shape", "chord progression"),
+            t!(
+                "Power Chord Riffs",
+                "power chord",
+                "palm muting",
+                "downstroke",
+                "riff"
+            ),
+            t!(
+                "Classic Rock Lead Basics",
+                "minor pentatonic",
+                "string bending",
+                "hammer-on",
+                "pull-off"
+            ),
+            t!(
+                "Rhythm Guitar Grooves",
+                "strumming",
+                "syncopation",
+                "muting",
+                "groove"
+            ),
+            t!(
+                "Barre Chord Workout",
+                "barre chord",
+                "E shape",
+                "A shape",
+                "chord progression"
+            ),
         ],
         "jazz" => &[
-            t!("Two Five One Progressions", "ii V I", "shell voicing", "voice leading", "chord tones"),
-            t!("Comping with Drop 2 Voicings", "drop 2 voicing", "comping", "inversion", "swing"),
-            t!("Bebop Lines", "bebop scale", "chromatic", "approach note", "arpeggio"),
-            t!("Chord Melody Basics", "chord melody", "melody", "extension", "voicing"),
+            t!(
+                "Two Five One Progressions",
+                "ii V I",
+                "shell voicing",
+                "voice leading",
+                "chord tones"
+            ),
+            t!(
+                "Comping with Drop 2 Voicings",
+                "drop 2 voicing",
+                "comping",
+                "inversion",
+                "swing"
+            ),
+            t!(
+                "Bebop Lines",
+                "bebop scale",
+                "chromatic",
+                "approach note",
+                "arpeggio"
+            ),
+            t!(
+                "Chord Melody Basics",
+                "chord melody",
+                "melody",
+                "extension",
+                "voicing"
+            ),
         ],
         "fingerstyle" => &[
-            t!("Alternating Thumb Patterns", "alternating thumb", "travis picking", "fingerpicking", "bass note"),
-            t!("Arpeggio Patterns for the Picking Hand", "arpeggio", "p i m a", "fingerpicking", "open chord"),
-            t!("Harmonics and Open Tunings", "harmonics", "open D", "DADGAD", "drone strings"),
-            t!("Melody over a Bass Line", "melody", "bass note", "thumb picking", "chord shape"),
+            t!(
+                "Alternating Thumb Patterns",
+                "alternating thumb",
+                "travis picking",
+                "fingerpicking",
+                "bass note"
+            ),
+            t!(
+                "Arpeggio Patterns for the Picking Hand",
+                "arpeggio",
+                "p i m a",
+                "fingerpicking",
+                "open chord"
+            ),
+            t!(
+                "Harmonics and Open Tunings",
+                "harmonics",
+                "open D",
+                "DADGAD",
+                "drone strings"
+            ),
+            t!(
+                "Melody over a Bass Line",
+                "melody",
+                "bass note",
+                "thumb picking",
+                "chord shape"
+            ),
         ],
         "country" => &[
-            t!("Hybrid Picking Basics", "hybrid picking", "double stops", "open string", "lick"),
-            t!("Bluegrass Rhythm", "bluegrass", "alternating bass", "flatpicking", "strumming"),
-            t!("Country Bends", "pedal steel", "string bending", "pre-bend", "major pentatonic"),
-            t!("Travis Picking in the Key of G", "travis picking", "alternating thumb", "capo", "open chord"),
+            t!(
+                "Hybrid Picking Basics",
+                "hybrid picking",
+                "double stops",
+                "open string",
+                "lick"
+            ),
+            t!(
+                "Bluegrass Rhythm",
+                "bluegrass",
+                "alternating bass",
+                "flatpicking",
+                "strumming"
+            ),
+            t!(
+                "Country Bends",
+                "pedal steel",
+                "string bending",
+                "pre-bend",
+                "major pentatonic"
+            ),
+            t!(
+                "Travis Picking in the Key of G",
+                "travis picking",
+                "alternating thumb",
+                "capo",
+                "open chord"
+            ),
         ],
         "metal" => &[
-            t!("Tight Palm Muted Riffs", "palm muting", "gallop picking", "power chord", "drop D"),
-            t!("Alternate Picking Speed", "alternate picking", "metronome", "tremolo picking", "sixteenth note"),
-            t!("Sweep Picking Triads", "sweep picking", "arpeggio", "muting", "triad"),
-            t!("Harmonic Minor Shred", "harmonic minor", "legato", "tapping", "three notes per string"),
+            t!(
+                "Tight Palm Muted Riffs",
+                "palm muting",
+                "gallop picking",
+                "power chord",
+                "drop D"
+            ),
+            t!(
+                "Alternate Picking Speed",
+                "alternate picking",
+                "metronome",
+                "tremolo picking",
+                "sixteenth note"
+            ),
+            t!(
+                "Sweep Picking Triads",
+                "sweep picking",
+                "arpeggio",
+                "muting",
+                "triad"
+            ),
+            t!(
+                "Harmonic Minor Shred",
+                "harmonic minor",
+                "legato",
+                "tapping",
+                "three notes per string"
+            ),
         ],
         "classical" => &[
-            t!("Rest Stroke and Free Stroke", "rest stroke", "free stroke", "p i m a", "classical guitar"),
-            t!("Reading Standard Notation", "standard notation", "quarter note", "time signature", "key signature"),
-            t!("Arpeggio Studies", "arpeggio", "rest stroke", "dynamics", "fingering"),
-            t!("Slurs and Ornaments", "slurs", "trills", "grace note", "legato"),
+            t!(
+                "Rest Stroke and Free Stroke",
+                "rest stroke",
+                "free stroke",
+                "p i m a",
+                "classical guitar"
+            ),
+            t!(
+                "Reading Standard Notation",
+                "standard notation",
+                "quarter note",
+                "time signature",
+                "key signature"
+            ),
+            t!(
+                "Arpeggio Studies",
+                "arpeggio",
+                "rest stroke",
+                "dynamics",
+                "fingering"
+            ),
+            t!(
+                "Slurs and Ornaments",
+                "slurs",
+                "trills",
+                "grace note",
+                "legato"
+            ),
         ],
         "acoustic" => &[
-            t!("Strumming Patterns", "strumming", "downstroke", "upstroke", "eighth note"),
-            t!("Open Chords for Beginners", "open chord", "chord shape", "fretting hand", "chord chart"),
-            t!("Using a Capo", "capo", "open chord", "chord progression", "transposition"),
-            t!("Percussive Acoustic Grooves", "percussive strumming", "muting", "groove", "syncopation"),
+            t!(
+                "Strumming Patterns",
+                "strumming",
+                "downstroke",
+                "upstroke",
+                "eighth note"
+            ),
+            t!(
+                "Open Chords for Beginners",
+                "open chord",
+                "chord shape",
+                "fretting hand",
+                "chord chart"
+            ),
+            t!(
+                "Using a Capo",
+                "capo",
+                "open chord",
+                "chord progression",
+                "transposition"
+            ),
+            t!(
+                "Percussive Acoustic Grooves",
+                "percussive strumming",
+                "muting",
+                "groove",
+                "syncopation"
+            ),
         ],
         _ => &[
-            t!("Sixteenth Note Funk Strumming", "sixteenth note", "ghost strumming", "muting", "groove"),
-            t!("Funk Chord Voicings", "ninth chord", "chord voicing", "partial chord", "syncopation"),
-            t!("Single Note Funk Lines", "dorian", "muting", "riff", "hybrid picking"),
-            t!("Locking in with the Drummer", "groove", "timing", "subdivision", "pocket"),
+            t!(
+                "Sixteenth Note Funk Strumming",
+                "sixteenth note",
+                "ghost strumming",
+                "muting",
+                "groove"
+            ),
+            t!(
+                "Funk Chord Voicings",
+                "ninth chord",
+                "chord voicing",
+                "partial chord",
+                "syncopation"
+            ),
+            t!(
+                "Single Note Funk Lines",
+                "dorian",
+                "muting",
+                "riff",
+                "hybrid picking"
+            ),
+            t!(
+                "Locking in with the Drummer",
+                "groove",
+                "timing",
+                "subdivision",
+                "pocket"
+            ),
         ],
     }
 }
@@ -165,7 +426,9 @@ const KEYS: [(&str, &str); 6] = [
     ("E", "E, A and B"),
     ("F", "F, B flat and C"),
 ];
-const FRETS: [&str; 8] = ["third", "fifth", "seventh", "second", "ninth", "twelfth", "first", "eighth"];
+const FRETS: [&str; 8] = [
+    "third", "fifth", "seventh", "second", "ninth", "twelfth", "first", "eighth",
+];
 const STRINGS: [&str; 6] = ["low E", "A", "D", "G", "B", "high E"];
 /// What speech recognisers really do to guitar words.
 const ASR_SLIPS: [(&str, &str); 7] = [
@@ -264,15 +527,29 @@ pub(crate) fn lesson(
     bad_rate: f64,
 ) -> Lesson {
     let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ n as u64);
-    let style = if rng.random_bool(0.8) { styles[0] } else { styles[1] };
+    let style = if rng.random_bool(0.8) {
+        styles[0]
+    } else {
+        styles[1]
+    };
     let course_no = k / 8;
     let order = k % 8 + 1;
     let ts = topics(style);
     let topic = &ts[(course_no + order / 3) % ts.len()];
     let level = LEVELS[(course_no + order / 4) % LEVELS.len()];
-    let course = format!("{} {} Vol. {}", capitalize(style), ["Foundations", "Workshop", "Masterclass"][course_no % 3], course_no / 3 + 1);
+    let course = format!(
+        "{} {} Vol. {}",
+        capitalize(style),
+        ["Foundations", "Workshop", "Masterclass"][course_no % 3],
+        course_no / 3 + 1
+    );
     let title = format!("{} (Part {})", topic.title, order);
-    let chapter = if order <= 4 { "Getting Started" } else { "Taking It Further" }.to_string();
+    let chapter = if order <= 4 {
+        "Getting Started"
+    } else {
+        "Taking It Further"
+    }
+    .to_string();
     let description = format!(
         "A {level} {style} lesson on {} covering {}, {} and {}. Synthetic sample lesson by a fictional instructor.",
         topic.title.to_lowercase(),
@@ -281,7 +558,11 @@ pub(crate) fn lesson(
         topic.terms[2]
     );
     let id = format!("sample-{:06}", n + 1);
-    let course_id = format!("{}-{}", name.to_lowercase().replace(' ', "-"), course_no + 1);
+    let course_id = format!(
+        "{}-{}",
+        name.to_lowercase().replace(' ', "-"),
+        course_no + 1
+    );
 
     let mut sentences: Vec<(String, f64)> = Vec::new(); // (sentence, pause after in seconds)
     let fill = |rng: &mut ChaCha8Rng, tpl: &str| -> String {
@@ -300,23 +581,52 @@ pub(crate) fn lesson(
             .replace("{chords}", chords)
             .replace("{bpm}", &(rng.random_range(12..25) * 5).to_string())
     };
-    let intro = { let tpl = pick(&mut rng, &INTRO); fill(&mut rng, tpl) };
+    let intro = {
+        let tpl = pick(&mut rng, &INTRO);
+        fill(&mut rng, tpl)
+    };
     sentences.push((intro, rng.random_range(0.3..1.0)));
-    let blocks = ((rng.random_range(3..7) as f64) * verbosity).round().max(2.0) as usize;
+    let blocks = ((rng.random_range(3..7) as f64) * verbosity)
+        .round()
+        .max(2.0) as usize;
     for b in 0..blocks {
         for _ in 0..rng.random_range(1..4) {
-            let s = { let tpl = pick(&mut rng, &EXPLAIN); fill(&mut rng, tpl) };
+            let s = {
+                let tpl = pick(&mut rng, &EXPLAIN);
+                fill(&mut rng, tpl)
+            };
             sentences.push((s, rng.random_range(0.2..1.2)));
         }
         let demo = pick(&mut rng, &DEMO).to_string();
         sentences.push((demo, rng.random_range(4.0..14.0)));
         match b % 3 {
-            0 => sentences.push(({ let tpl = pick(&mut rng, &PRACTICE); fill(&mut rng, tpl) }, rng.random_range(0.3..1.5))),
-            1 => sentences.push(({ let tpl = pick(&mut rng, &MISTAKE); fill(&mut rng, tpl) }, rng.random_range(0.3..1.5))),
-            _ => sentences.push(({ let tpl = pick(&mut rng, &BUILD); fill(&mut rng, tpl) }, rng.random_range(0.3..1.5))),
+            0 => sentences.push((
+                {
+                    let tpl = pick(&mut rng, &PRACTICE);
+                    fill(&mut rng, tpl)
+                },
+                rng.random_range(0.3..1.5),
+            )),
+            1 => sentences.push((
+                {
+                    let tpl = pick(&mut rng, &MISTAKE);
+                    fill(&mut rng, tpl)
+                },
+                rng.random_range(0.3..1.5),
+            )),
+            _ => sentences.push((
+                {
+                    let tpl = pick(&mut rng, &BUILD);
+                    fill(&mut rng, tpl)
+                },
+                rng.random_range(0.3..1.5),
+            )),
         }
     }
-    let recap = { let tpl = pick(&mut rng, &RECAP); fill(&mut rng, tpl) };
+    let recap = {
+        let tpl = pick(&mut rng, &RECAP);
+        fill(&mut rng, tpl)
+    };
     sentences.push((recap, 1.0));
 
     // ASR slips in about one sentence in twelve.
@@ -331,14 +641,24 @@ pub(crate) fn lesson(
         }
     }
 
-    let bad_kind = if rng.random_bool(bad_rate) { Some(rng.random_range(0..3)) } else { None };
+    let bad_kind = if rng.random_bool(bad_rate) {
+        Some(rng.random_range(0..3))
+    } else {
+        None
+    };
     let mut t = rng.random_range(0.5..3.0);
     let mut words_store: Vec<Vec<(String, f64, f64, f64)>> = Vec::new();
     let mut seg_times = Vec::new();
     let base_conf: f64 = rng.random_range(0.78..0.93);
     let texts: Vec<String> = if bad_kind == Some(0) {
         (0..rng.random_range(4..9))
-            .map(|i| if i % 2 == 0 { "Thanks for watching.".into() } else { "Ab major Ab major".into() })
+            .map(|i| {
+                if i % 2 == 0 {
+                    "Thanks for watching.".into()
+                } else {
+                    "Ab major Ab major".into()
+                }
+            })
             .collect()
     } else {
         sentences.iter().map(|(s, _)| s.clone()).collect()
@@ -359,7 +679,11 @@ pub(crate) fn lesson(
         let end = t;
         seg_times.push((r3(start), r3(end)));
         words_store.push(words);
-        t += if bad_kind == Some(0) { rng.random_range(1.0..6.0) } else { sentences.get(i).map(|x| x.1).unwrap_or(1.0) };
+        t += if bad_kind == Some(0) {
+            rng.random_range(1.0..6.0)
+        } else {
+            sentences.get(i).map(|x| x.1).unwrap_or(1.0)
+        };
         if bad_kind == Some(0) && i == 2 {
             t -= 9.0_f64.min(t - 0.5); // hallucinated segments jump backwards
         }
@@ -377,21 +701,42 @@ pub(crate) fn lesson(
             confidence: r3(ws.iter().map(|w| w.3).sum::<f64>() / ws.len().max(1) as f64),
             words: ws
                 .iter()
-                .map(|(w, s, e, c)| OutWord { word: w, start: *s, end: *e, score: *c, original_confidence: *c })
+                .map(|(w, s, e, c)| OutWord {
+                    word: w,
+                    start: *s,
+                    end: *e,
+                    score: *c,
+                    original_confidence: *c,
+                })
                 .collect(),
         })
         .collect();
     let word_segments = words_store
         .iter()
         .flatten()
-        .map(|(w, s, e, c)| OutWord { word: w, start: *s, end: *e, score: *c, original_confidence: *c })
+        .map(|(w, s, e, c)| OutWord {
+            word: w,
+            start: *s,
+            end: *e,
+            score: *c,
+            original_confidence: *c,
+        })
         .collect::<Vec<_>>();
-    let conf = word_segments.iter().map(|w| w.score).sum::<f64>() / word_segments.len().max(1) as f64;
+    let conf =
+        word_segments.iter().map(|w| w.score).sum::<f64>() / word_segments.len().max(1) as f64;
     let doc = OutDoc {
         fretwise_synthetic: true,
         text: texts.join(" "),
-        segments: if bad_kind == Some(1) { Vec::new() } else { segments },
-        word_segments: if bad_kind == Some(1) { Vec::new() } else { word_segments },
+        segments: if bad_kind == Some(1) {
+            Vec::new()
+        } else {
+            segments
+        },
+        word_segments: if bad_kind == Some(1) {
+            Vec::new()
+        } else {
+            word_segments
+        },
         confidence_score: r3(conf),
         settings: Settings {
             model_name: "synthetic",

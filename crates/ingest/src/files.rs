@@ -54,9 +54,9 @@ fn non_empty(s: Option<String>) -> Option<String> {
 }
 
 fn is_manifest_name(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with("manifest.") && (n.ends_with(".csv") || n.ends_with(".json")))
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        n.starts_with("manifest.") && (n.ends_with(".csv") || n.ends_with(".json"))
+    })
 }
 
 /// Expands paths (files, folders, manifests) into items to ingest, in a stable order.
@@ -137,26 +137,25 @@ fn read_manifest(
         message: e,
     };
     let base = path.parent().unwrap_or(Path::new("."));
-    let rows: Vec<Result<ManifestRow, String>> =
-        if path.extension().is_some_and(|e| e == "json") {
-            let bytes = std::fs::read(path).map_err(|e| io_err(e.to_string()))?;
-            let parsed: ManifestJson = serde_json::from_slice(&bytes)
-                .map_err(|e| io_err(format!("invalid manifest JSON: {e}")))?;
-            let list = match parsed {
-                ManifestJson::List(l) | ManifestJson::Wrapped { lessons: l } => l,
-            };
-            list.into_iter().map(Ok).collect()
-        } else {
-            let mut reader = csv::ReaderBuilder::new()
-                .flexible(false)
-                .trim(csv::Trim::All)
-                .from_path(path)
-                .map_err(|e| io_err(e.to_string()))?;
-            reader
-                .deserialize::<ManifestRow>()
-                .map(|r| r.map_err(|e| e.to_string()))
-                .collect()
+    let rows: Vec<Result<ManifestRow, String>> = if path.extension().is_some_and(|e| e == "json") {
+        let bytes = std::fs::read(path).map_err(|e| io_err(e.to_string()))?;
+        let parsed: ManifestJson = serde_json::from_slice(&bytes)
+            .map_err(|e| io_err(format!("invalid manifest JSON: {e}")))?;
+        let list = match parsed {
+            ManifestJson::List(l) | ManifestJson::Wrapped { lessons: l } => l,
         };
+        list.into_iter().map(Ok).collect()
+    } else {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .trim(csv::Trim::All)
+            .from_path(path)
+            .map_err(|e| io_err(e.to_string()))?;
+        reader
+            .deserialize::<ManifestRow>()
+            .map(|r| r.map_err(|e| e.to_string()))
+            .collect()
+    };
     for (i, row) in rows.into_iter().enumerate() {
         let row_no = i + 1;
         let row_source = format!("{source_name}#row={row_no}");
@@ -184,8 +183,7 @@ fn parse_num<T: std::str::FromStr>(field: &str, v: Option<String>) -> Result<Opt
 fn manifest_item(row: ManifestRow, base: &Path) -> Result<InputItem, String> {
     let transcript = non_empty(row.transcript_path).ok_or("field `transcript_path` is empty")?;
     let path = base.join(&transcript);
-    let id = non_empty(row.lesson_id)
-        .ok_or("field `lesson_id` is empty")?;
+    let id = non_empty(row.lesson_id).ok_or("field `lesson_id` is empty")?;
     let runtime: Option<f64> = parse_num("runtime", row.runtime)?;
     if runtime.is_some_and(|r| !r.is_finite() || r < 0.0) {
         return Err("field `runtime`: must be a non-negative number of seconds".into());
@@ -222,8 +220,7 @@ fn manifest_item(row: ManifestRow, base: &Path) -> Result<InputItem, String> {
             style: non_empty(row.style),
             item_order: parse_num("order", row.order)?,
             runtime_s: runtime,
-            audio_path: non_empty(row.audio_path)
-                .map(|a| base.join(a).display().to_string()),
+            audio_path: non_empty(row.audio_path).map(|a| base.join(a).display().to_string()),
             synthetic: non_empty(row.synthetic).is_some_and(|s| s == "true" || s == "1"),
         },
         payload: Payload::File(path),

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use fretwise_catalog::{ChapterRef, CourseRef, InstructorRef, LessonMetadata};
-use sqlx::mysql::{MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::Row;
+use sqlx::mysql::{MySqlPool, MySqlPoolOptions, MySqlRow};
 
 use crate::{IngestError, InputItem, Payload};
 
@@ -63,7 +63,10 @@ fn text(row: &MySqlRow, i: usize) -> Result<Option<String>, sqlx::Error> {
 impl MysqlSource {
     /// Connects (read-only use) to `url`; transcript files resolve under `storage_root`.
     pub async fn connect(url: &str, storage_root: Option<PathBuf>) -> Result<Self, IngestError> {
-        let pool = MySqlPoolOptions::new().max_connections(2).connect(url).await?;
+        let pool = MySqlPoolOptions::new()
+            .max_connections(2)
+            .connect(url)
+            .await?;
         Ok(Self {
             pool,
             display_url: redact(url),
@@ -155,7 +158,9 @@ impl MysqlSource {
                 }
             }
             (None, None) => match status.as_deref() {
-                Some("failed") => Payload::Missing("processing status is `failed` and there is no transcript".into()),
+                Some("failed") => Payload::Missing(
+                    "processing status is `failed` and there is no transcript".into(),
+                ),
                 _ => Payload::Pending,
             },
         };
@@ -169,7 +174,10 @@ impl MysqlSource {
 }
 
 impl MysqlStream {
-    pub(crate) async fn next_items(&mut self, n: usize) -> Result<Option<Vec<InputItem>>, IngestError> {
+    pub(crate) async fn next_items(
+        &mut self,
+        n: usize,
+    ) -> Result<Option<Vec<InputItem>>, IngestError> {
         if self.done {
             return Ok(None);
         }
@@ -197,7 +205,13 @@ impl MysqlStream {
 mod tests {
     #[test]
     fn redact_hides_the_password() {
-        assert_eq!(super::redact("mysql://root:secret@localhost:3306/db"), "mysql://root@localhost:3306/db");
-        assert_eq!(super::redact("mysql://localhost/db"), "mysql://localhost/db");
+        assert_eq!(
+            super::redact("mysql://root:secret@localhost:3306/db"),
+            "mysql://root@localhost:3306/db"
+        );
+        assert_eq!(
+            super::redact("mysql://localhost/db"),
+            "mysql://localhost/db"
+        );
     }
 }

@@ -117,7 +117,14 @@ pub async fn ingest_items(
         report.quarantined.push(q);
         progress.advance(1);
     }
-    run(catalog, VecSource(items.into_iter()), options, progress, report).await
+    run(
+        catalog,
+        VecSource(items.into_iter()),
+        options,
+        progress,
+        report,
+    )
+    .await
 }
 
 /// Ingests every lesson of the platform database behind `source`, streaming.
@@ -165,7 +172,9 @@ async fn run(
         None => None,
     };
     while let Some(handle) = pending.take() {
-        let processed = handle.await.map_err(|e| IngestError::Worker(e.to_string()))?;
+        let processed = handle
+            .await
+            .map_err(|e| IngestError::Worker(e.to_string()))?;
         if let Some(next) = source.next_chunk(options.chunk_size.max(1)).await? {
             pending = Some(spawn(next));
         }
@@ -176,7 +185,9 @@ async fn run(
                 Processed::Unchanged => report.unchanged += 1,
                 Processed::NoTranscript => report.skipped_no_transcript += 1,
                 Processed::Rejected(q, hash) => {
-                    catalog.quarantine(&q.source, &q.reason, hash.as_deref()).await?;
+                    catalog
+                        .quarantine(&q.source, &q.reason, hash.as_deref())
+                        .await?;
                     report.quarantined.push(q);
                 }
                 Processed::Record(r) => records.push(*r),
@@ -225,7 +236,11 @@ fn content_hash(bytes: &[u8], item: &InputItem) -> String {
     h.update(item.id.as_bytes());
     h.update(b"\0");
     // Metadata serialises deterministically (struct field order).
-    h.update(serde_json::to_string(&item.metadata).unwrap_or_default().as_bytes());
+    h.update(
+        serde_json::to_string(&item.metadata)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     h.finalize().to_hex()[..32].to_string()
 }
 
@@ -289,7 +304,10 @@ fn process(item: InputItem, known: &HashMap<String, String>, opts: &IngestOption
     let mut metadata = item.metadata;
     if let Some(ctx) = &transcript.template_context {
         if metadata.instructor.is_none()
-            && let Some(name) = ctx.instructor_name.as_ref().filter(|n| !n.trim().is_empty())
+            && let Some(name) = ctx
+                .instructor_name
+                .as_ref()
+                .filter(|n| !n.trim().is_empty())
         {
             metadata.instructor = Some(InstructorRef {
                 id: slug(name),

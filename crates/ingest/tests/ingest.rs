@@ -35,13 +35,21 @@ async fn fixtures_behave_as_specified(catalog: &Catalog, shared: &Path) {
     assert_eq!(report.duplicates, 1, "{report:#?}");
 
     let lessons = catalog.lessons().await.unwrap();
-    let by_id = |id: &str| lessons.iter().find(|l| l.id == id).unwrap_or_else(|| panic!("{id} missing: {lessons:#?}"));
+    let by_id = |id: &str| {
+        lessons
+            .iter()
+            .find(|l| l.id == id)
+            .unwrap_or_else(|| panic!("{id} missing: {lessons:#?}"))
+    };
     let real = by_id("whisperx-fingerstyle-intro");
     assert!(real.trainable && real.flags.is_empty(), "{real:#?}");
     assert_eq!(real.instructor.as_deref(), Some("Muriel Anderson"));
     assert!(real.source.ends_with("whisperx_fingerstyle_intro.json"));
     let rerun = by_id("whisperx-fingerstyle-intro-rerun");
-    assert_eq!(rerun.duplicate_of.as_deref(), Some("whisperx-fingerstyle-intro"));
+    assert_eq!(
+        rerun.duplicate_of.as_deref(),
+        Some("whisperx-fingerstyle-intro")
+    );
     let plain = by_id("whisper-plain-fingerstyle-intro");
     assert!(plain.trainable, "{plain:#?}");
     for id in ["whisperx-hallucination-music-only", "whisperx-single-word"] {
@@ -55,7 +63,14 @@ async fn fixtures_behave_as_specified(catalog: &Catalog, shared: &Path) {
     // Everything is kept: words with timings and scores, the service's metrics verbatim, terms.
     let detail = catalog.lesson("whisperx-fingerstyle-intro").await.unwrap();
     assert_eq!(detail.utterances.len(), 48);
-    assert_eq!(detail.utterances.iter().map(|u| u.words.len()).sum::<usize>(), 452);
+    assert_eq!(
+        detail
+            .utterances
+            .iter()
+            .map(|u| u.words.len())
+            .sum::<usize>(),
+        452
+    );
     assert_eq!(detail.utterances[0].words[0].score, Some(0.838));
     let source_metrics = detail.source_metrics.as_ref().unwrap();
     assert_eq!(source_metrics["speech_activity"]["segment_count"], 48);
@@ -83,7 +98,9 @@ async fn fixtures_on_sqlite() {
 #[tokio::test]
 async fn fixtures_on_postgres() {
     let Some(shared) = shared_dir() else { return };
-    let Some(url) = service_url("FRETWISE_TEST_POSTGRES_URL") else { return };
+    let Some(url) = service_url("FRETWISE_TEST_POSTGRES_URL") else {
+        return;
+    };
     reset_postgres(&url).await;
     let catalog = Catalog::open(&url).await.unwrap();
     assert!(catalog.is_postgres());
@@ -130,8 +147,16 @@ async fn bad_input_is_quarantined_without_losing_the_rest() {
         b"{\"task\":\"transcribe\",\"segments\":[{\"start\":NaN,\"end\":1,\"text\":\"x\"}]}",
     )
     .unwrap();
-    std::fs::write(input.join("latin1.json"), b"{\"task\":\"t\",\"segments\":[{\"start\":0,\"end\":1,\"text\":\"caf\xe9\"}]}").unwrap();
-    std::fs::write(input.join("empty.json"), b"{\"task\":\"transcribe\",\"segments\":[]}").unwrap();
+    std::fs::write(
+        input.join("latin1.json"),
+        b"{\"task\":\"t\",\"segments\":[{\"start\":0,\"end\":1,\"text\":\"caf\xe9\"}]}",
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("empty.json"),
+        b"{\"task\":\"transcribe\",\"segments\":[]}",
+    )
+    .unwrap();
     std::fs::write(
         input.join("backwards.json"),
         b"{\"task\":\"transcribe\",\"segments\":[{\"start\":5,\"end\":2,\"text\":\"hello there\"}]}",
@@ -216,12 +241,25 @@ async fn manifest_carries_metadata_and_rejects_bad_rows() {
     let report = ingest(&catalog, &[dir.path().join("manifest.csv")]).await;
     assert_eq!(report.ingested, 1, "{report:#?}");
     assert_eq!(report.quarantined.len(), 2, "{report:#?}");
-    assert!(report.quarantined.iter().any(|q| q.reason.contains("`order`")));
-    assert!(report.quarantined.iter().any(|q| q.reason.contains("`transcript_path`")));
+    assert!(
+        report
+            .quarantined
+            .iter()
+            .any(|q| q.reason.contains("`order`"))
+    );
+    assert!(
+        report
+            .quarantined
+            .iter()
+            .any(|q| q.reason.contains("`transcript_path`"))
+    );
     let l = catalog.lesson("L1").await.unwrap();
     assert_eq!(l.summary.title.as_deref(), Some("Intro"));
     assert_eq!(l.summary.level.as_deref(), Some("beginner"));
-    assert_eq!(l.description.as_deref(), Some("Muriel introduces the course, and the thumb"));
+    assert_eq!(
+        l.description.as_deref(),
+        Some("Muriel introduces the course, and the thumb")
+    );
     assert_eq!(l.chapter.as_deref(), Some("Start"));
 }
 

@@ -19,14 +19,55 @@ fn expr(name: String, category: Category) -> Expr {
 }
 
 const CARDINALS: [&str; 24] = [
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-    "twenty", "twenty one", "twenty two", "twenty three", "twenty four",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "twenty one",
+    "twenty two",
+    "twenty three",
+    "twenty four",
 ];
 const ORDINALS: [&str; 24] = [
-    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-    "eighteenth", "nineteenth", "twentieth", "twenty first", "twenty second", "twenty third",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "twenty first",
+    "twenty second",
+    "twenty third",
     "twenty fourth",
 ];
 
@@ -209,14 +250,24 @@ pub(crate) fn match_at(tokens: &[Token], i: usize) -> Option<(Expr, usize)> {
         } else {
             "high"
         };
-        let len = if matches!(word(2), Some("string" | "strings")) { 3 } else { 2 };
-        return Some((expr(format!("{side} E string"), Category::FretboardPositions), len));
+        let len = if matches!(word(2), Some("string" | "strings")) {
+            3
+        } else {
+            2
+        };
+        return Some((
+            expr(format!("{side} E string"), Category::FretboardPositions),
+            len,
+        ));
     }
     if t.orig.len() == 1
         && t.orig.chars().all(is_note_letter)
         && matches!(word(1), Some("string" | "strings"))
     {
-        return Some((expr(format!("{} string", t.orig), Category::FretboardPositions), 2));
+        return Some((
+            expr(format!("{} string", t.orig), Category::FretboardPositions),
+            2,
+        ));
     }
 
     // Frets: "fifth fret", "5th fret", "twenty first fret", "fret five".
@@ -224,7 +275,10 @@ pub(crate) fn match_at(tokens: &[Token], i: usize) -> Option<(Expr, usize)> {
         && matches!(word(used), Some("fret" | "frets"))
         && n <= 24
     {
-        return Some((expr(format!("fret {n}"), Category::FretboardPositions), used + 1));
+        return Some((
+            expr(format!("fret {n}"), Category::FretboardPositions),
+            used + 1,
+        ));
     }
     if t.norm == "fret"
         && let Some(n) = word(1).and_then(cardinal)
@@ -244,7 +298,10 @@ pub(crate) fn match_at(tokens: &[Token], i: usize) -> Option<(Expr, usize)> {
         {
             const NUMERALS: [&str; 6] = ["I", "II", "III", "IV", "V", "VI"];
             return Some((
-                expr(format!("{} chord", NUMERALS[n as usize - 1]), Category::Chords),
+                expr(
+                    format!("{} chord", NUMERALS[n as usize - 1]),
+                    Category::Chords,
+                ),
                 2,
             ));
         }
@@ -280,7 +337,11 @@ pub(crate) fn match_at(tokens: &[Token], i: usize) -> Option<(Expr, usize)> {
 
     // Chords written as symbols: "Am", "Cmaj7".
     if let Some(symbol) = chord_symbol(t) {
-        let len = if is_chord_word(tokens.get(i + 1)) { 2 } else { 1 };
+        let len = if is_chord_word(tokens.get(i + 1)) {
+            2
+        } else {
+            1
+        };
         return Some((expr(symbol, Category::Chords), len));
     }
 

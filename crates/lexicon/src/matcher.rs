@@ -167,8 +167,18 @@ impl TermMatcher {
                 consider(len, term.name, term.category, MatchSource::Expression);
             }
             for (ac, info, buf, offsets) in [
-                (&self.exact, &self.exact_info, &scratch.orig, &scratch.orig_offsets),
-                (&self.folded, &self.folded_info, &scratch.norm, &scratch.norm_offsets),
+                (
+                    &self.exact,
+                    &self.exact_info,
+                    &scratch.orig,
+                    &scratch.orig_offsets,
+                ),
+                (
+                    &self.folded,
+                    &self.folded_info,
+                    &scratch.norm,
+                    &scratch.norm_offsets,
+                ),
             ] {
                 let input = Input::new(buf.as_str())
                     .range(offsets[i]..)

@@ -29,10 +29,18 @@ fn builtin_lexicon_is_large_and_covers_the_platform_categories() {
 
 #[test]
 fn hyphen_and_spacing_variants_match_one_term() {
-    for text in ["a hammer-on here", "a hammer on here", "a hammeron here", "hammer ons"] {
+    for text in [
+        "a hammer-on here",
+        "a hammer on here",
+        "a hammeron here",
+        "hammer ons",
+    ] {
         assert_eq!(names(text), ["hammer-on"], "{text}");
     }
-    assert_eq!(names("finger style and fingerstyle"), ["fingerstyle", "fingerstyle"]);
+    assert_eq!(
+        names("finger style and fingerstyle"),
+        ["fingerstyle", "fingerstyle"]
+    );
     assert_eq!(names("pull off"), ["pull-off"]);
     assert_eq!(names("tune to drop D"), ["drop D"]);
 }
@@ -46,14 +54,20 @@ fn matches_respect_word_boundaries() {
 
 #[test]
 fn longest_match_wins() {
-    assert_eq!(names("the A minor pentatonic scale"), ["minor pentatonic", "scale"]);
+    assert_eq!(
+        names("the A minor pentatonic scale"),
+        ["minor pentatonic", "scale"]
+    );
     assert_eq!(names("learn the CAGED system"), ["CAGED"]);
 }
 
 #[test]
 fn case_sensitive_terms_need_their_case() {
     assert_eq!(names("the A string"), ["A string"]);
-    assert!(names("tie a string around it").is_empty() || !names("tie a string around it").contains(&"A string".to_string()));
+    assert!(
+        names("tie a string around it").is_empty()
+            || !names("tie a string around it").contains(&"A string".to_string())
+    );
     assert!(!names("a shape you know").contains(&"A shape".to_string()));
     assert!(names("an A shape barre chord").contains(&"A shape".to_string()));
 }
@@ -93,7 +107,11 @@ fn frets_and_strings() {
 fn counting_only_in_context() {
     assert_eq!(names("one and two and three and four and"), ["counting"]);
     assert_eq!(names("1 2 3 4"), ["counting"]);
-    assert!(names("1-2-3 Fingerstyle Guitar").iter().all(|t| t != "counting"));
+    assert!(
+        names("1-2-3 Fingerstyle Guitar")
+            .iter()
+            .all(|t| t != "counting")
+    );
 }
 
 #[test]
@@ -103,7 +121,11 @@ fn user_file_extends_and_removes() {
     lex.merge_text("[playing_techniques]\nthumb slap | thumbslap\nhybrid picking | chickin pickin\n-tablature\n").unwrap();
     assert_eq!(lex.len(), before - 1);
     let m = TermMatcher::new(lex).unwrap();
-    let found: Vec<_> = m.find_in_text("some chickin pickin with a tab").into_iter().map(|o| o.term).collect();
+    let found: Vec<_> = m
+        .find_in_text("some chickin pickin with a tab")
+        .into_iter()
+        .map(|o| o.term)
+        .collect();
     assert_eq!(found, ["hybrid picking"]);
     let err = Lexicon::parse("orphan term\n").unwrap_err();
     assert!(err.to_string().contains("line 1"), "{err}");
@@ -112,21 +134,33 @@ fn user_file_extends_and_removes() {
 
 #[test]
 fn real_lesson_occurrences_keep_word_spans_and_times() {
-    let Some(path) = transcript_fixture("whisperx_fingerstyle_intro.json") else { return };
+    let Some(path) = transcript_fixture("whisperx_fingerstyle_intro.json") else {
+        return;
+    };
     let t = parse_transcript(&std::fs::read(path).unwrap(), &ReadOptions::default()).unwrap();
     let found = TermMatcher::builtin().find(&t);
     let count = |name: &str| found.iter().filter(|o| o.term.starts_with(name)).count();
     assert!(count("fingerstyle") >= 5, "{found:#?}");
     for o in &found {
-        eprintln!("{:>7.2} {:<20} {:<28} {}", o.start_s, o.category, o.term, o.text);
+        eprintln!(
+            "{:>7.2} {:<20} {:<28} {}",
+            o.start_s, o.category, o.term, o.text
+        );
     }
-    assert!(count("alternating thumb") >= 1, "{:?}", found.iter().map(|o| &o.term).collect::<Vec<_>>());
+    assert!(
+        count("alternating thumb") >= 1,
+        "{:?}",
+        found.iter().map(|o| &o.term).collect::<Vec<_>>()
+    );
     for o in &found {
         let u = &t.utterances[o.utterance];
         let (f, l) = (o.first_word.unwrap(), o.last_word.unwrap());
         assert!(f <= l && l < u.words.len());
         assert_eq!(o.start_s, u.words[f].start);
         assert_eq!(o.end_s, u.words[l].end);
-        assert_eq!(o.source == MatchSource::Lexicon || o.source == MatchSource::Expression, true);
+        assert_eq!(
+            o.source == MatchSource::Lexicon || o.source == MatchSource::Expression,
+            true
+        );
     }
 }

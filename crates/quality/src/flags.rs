@@ -119,7 +119,10 @@ pub(crate) fn detect(t: &Transcript, a: &TextAnalysis, m: &Metrics) -> Vec<Flag>
         out.push(flag(
             RepetitiveText,
             Failure,
-            format!("\"{token}\" is {:.0}% of the words ({count} times)", 100.0 * share),
+            format!(
+                "\"{token}\" is {:.0}% of the words ({count} times)",
+                100.0 * share
+            ),
         ));
     } else if n >= 22 && a.distinct_trigram_ratio < 0.5 {
         out.push(flag(
@@ -158,7 +161,11 @@ pub(crate) fn detect(t: &Transcript, a: &TextAnalysis, m: &Metrics) -> Vec<Flag>
             .join(", ");
         out.push(flag(
             StockAsrPhrase,
-            if junk >= 0.1 || n < 60 { Failure } else { Warning },
+            if junk >= 0.1 || n < 60 {
+                Failure
+            } else {
+                Warning
+            },
             list,
         ));
     }
@@ -168,7 +175,10 @@ pub(crate) fn detect(t: &Transcript, a: &TextAnalysis, m: &Metrics) -> Vec<Flag>
         out.push(flag(
             TimestampsBackwards,
             Failure,
-            format!("{} utterance(s) start before the previous one", tp.backwards_count),
+            format!(
+                "{} utterance(s) start before the previous one",
+                tp.backwards_count
+            ),
         ));
     }
 
@@ -190,7 +200,11 @@ pub(crate) fn detect(t: &Transcript, a: &TextAnalysis, m: &Metrics) -> Vec<Flag>
     if high_cr > 0 {
         out.push(flag(
             HighCompressionRatio,
-            if high_cr as f64 / utterances > 0.2 { Failure } else { Warning },
+            if high_cr as f64 / utterances > 0.2 {
+                Failure
+            } else {
+                Warning
+            },
             format!("{high_cr} utterance(s) with compression ratio above 2.4"),
         ));
     }
@@ -204,7 +218,11 @@ pub(crate) fn detect(t: &Transcript, a: &TextAnalysis, m: &Metrics) -> Vec<Flag>
     if no_speech > 0 {
         out.push(flag(
             LikelyNoSpeech,
-            if no_speech as f64 / utterances > 0.2 { Failure } else { Warning },
+            if no_speech as f64 / utterances > 0.2 {
+                Failure
+            } else {
+                Warning
+            },
             format!("{no_speech} utterance(s) probably hold no speech"),
         ));
     }

@@ -88,7 +88,10 @@ pub fn assess(transcript: &Transcript, terms: &[TermOccurrence]) -> QualityRepor
 }
 
 /// Convenience: finds terms with `matcher` and assesses the transcript.
-pub fn analyze(transcript: &Transcript, matcher: &TermMatcher) -> (Vec<TermOccurrence>, QualityReport) {
+pub fn analyze(
+    transcript: &Transcript,
+    matcher: &TermMatcher,
+) -> (Vec<TermOccurrence>, QualityReport) {
     let terms = matcher.find(transcript);
     let report = assess(transcript, &terms);
     (terms, report)
@@ -106,7 +109,10 @@ fn score_components(m: &Metrics, a: &text::TextAnalysis, flags: &[Flag]) -> Scor
     } else {
         (1.0 - (wpm - 230.0) / 170.0).max(0.0)
     };
-    let failures = flags.iter().filter(|f| f.severity == Severity::Failure).count();
+    let failures = flags
+        .iter()
+        .filter(|f| f.severity == Severity::Failure)
+        .count();
     ScoreComponents {
         confidence: clamp01(m.confidence_patterns.overall_confidence),
         distinctness: clamp01(m.content_quality.distinct_trigram_ratio),

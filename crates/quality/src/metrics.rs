@@ -169,7 +169,12 @@ pub struct LinguisticQuality {
 const SINGLE_FILLERS: [&str; 11] = [
     "um", "uh", "uhm", "umm", "uhh", "ah", "er", "erm", "hmm", "mm", "mhm",
 ];
-const PHRASE_FILLERS: [[&str; 2]; 4] = [["you", "know"], ["i", "mean"], ["sort", "of"], ["kind", "of"]];
+const PHRASE_FILLERS: [[&str; 2]; 4] = [
+    ["you", "know"],
+    ["i", "mean"],
+    ["sort", "of"],
+    ["kind", "of"],
+];
 
 fn mean_std(xs: impl Iterator<Item = f64> + Clone) -> (f64, f64, usize) {
     let (mut n, mut sum) = (0usize, 0.0);
@@ -221,7 +226,11 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
     let total = t.duration_s.unwrap_or(0.0).max(speech_end);
     let (speech, gaps) = union(t.utterances.iter().map(|u| (u.start, u.end)).collect());
     let (word_cov, _) = union(words.iter().map(|w| (w.start, w.end)).collect());
-    let spoken_words = if words.is_empty() { total_words } else { words.len() };
+    let spoken_words = if words.is_empty() {
+        total_words
+    } else {
+        words.len()
+    };
     let speech_activity = SpeechActivity {
         total_duration_seconds: total,
         speech_duration_seconds: speech,

@@ -42,9 +42,7 @@ pub(crate) struct TextAnalysis {
 
 fn is_mojibake(token: &str) -> bool {
     // UTF-8 read as Latin-1/Windows-1252 leaves these pairs behind.
-    ["Ã", "â€", "Â", "Ä", "Å"]
-        .iter()
-        .any(|m| token.contains(m))
+    ["Ã", "â€", "Â", "Ä", "Å"].iter().any(|m| token.contains(m))
 }
 
 impl TextAnalysis {
@@ -137,8 +135,13 @@ impl TextAnalysis {
         if self.tokens.is_empty() {
             return 1.0;
         }
-        let garbled = self.tokens.iter().filter(|t| t.contains('\u{FFFD}')).count();
-        ((self.stock_phrase_tokens + garbled + self.mojibake_tokens) as f64 / self.tokens.len() as f64)
+        let garbled = self
+            .tokens
+            .iter()
+            .filter(|t| t.contains('\u{FFFD}'))
+            .count();
+        ((self.stock_phrase_tokens + garbled + self.mojibake_tokens) as f64
+            / self.tokens.len() as f64)
             .min(1.0)
     }
 }

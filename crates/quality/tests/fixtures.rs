@@ -34,8 +34,18 @@ fn real_lesson_scores_far_above_both_failures() {
     assert!(plain.trainable, "{:#?}", plain.flags);
     assert!(good.score >= 0.8, "good lesson scored {}", good.score);
     // The platform separates these by 0.03–0.16; we require at least 0.5.
-    assert!(good.score - halluc.score >= 0.5, "{} vs {}", good.score, halluc.score);
-    assert!(good.score - single.score >= 0.5, "{} vs {}", good.score, single.score);
+    assert!(
+        good.score - halluc.score >= 0.5,
+        "{} vs {}",
+        good.score,
+        halluc.score
+    );
+    assert!(
+        good.score - single.score >= 0.5,
+        "{} vs {}",
+        good.score,
+        single.score
+    );
 
     assert!(!halluc.trainable);
     assert!(!single.trainable);
@@ -45,7 +55,11 @@ fn real_lesson_scores_far_above_both_failures() {
         FlagCode::StockAsrPhrase,
         FlagCode::TimestampsBackwards,
     ] {
-        assert!(codes(&halluc).contains(&code), "hallucination lacks {code:?}: {:?}", codes(&halluc));
+        assert!(
+            codes(&halluc).contains(&code),
+            "hallucination lacks {code:?}: {:?}",
+            codes(&halluc)
+        );
     }
     assert!(codes(&single).contains(&FlagCode::SingleWord));
     assert!(good.flags.iter().all(|f| f.severity != Severity::Failure));
@@ -63,18 +77,36 @@ fn every_score_is_a_unit_interval_value() {
         let m = &r.metrics;
         for (field, v) in [
             ("score", r.score),
-            ("speech_activity_ratio", m.speech_activity.speech_activity_ratio),
+            (
+                "speech_activity_ratio",
+                m.speech_activity.speech_activity_ratio,
+            ),
             ("word_coverage_ratio", m.speech_activity.word_coverage_ratio),
             ("vocabulary_richness", m.content_quality.vocabulary_richness),
             ("filler_word_ratio", m.content_quality.filler_word_ratio),
-            ("technical_content_score", m.content_quality.technical_content_score),
-            ("distinct_trigram_ratio", m.content_quality.distinct_trigram_ratio),
+            (
+                "technical_content_score",
+                m.content_quality.technical_content_score,
+            ),
+            (
+                "distinct_trigram_ratio",
+                m.content_quality.distinct_trigram_ratio,
+            ),
             ("timing_consistency", m.temporal_patterns.timing_consistency),
-            ("overall_confidence", m.confidence_patterns.overall_confidence),
+            (
+                "overall_confidence",
+                m.confidence_patterns.overall_confidence,
+            ),
             ("grammar_score", m.linguistic_quality.grammar_score),
             ("readability_score", m.linguistic_quality.readability_score),
-            ("educational_content_score", m.linguistic_quality.educational_content_score),
-            ("terminology_diversity", m.linguistic_quality.terminology_diversity),
+            (
+                "educational_content_score",
+                m.linguistic_quality.educational_content_score,
+            ),
+            (
+                "terminology_diversity",
+                m.linguistic_quality.terminology_diversity,
+            ),
         ] {
             assert!((0.0..=1.0).contains(&v), "{name}: {field} = {v}");
         }
@@ -83,14 +115,23 @@ fn every_score_is_a_unit_interval_value() {
 
 #[test]
 fn real_lesson_metrics_fix_the_platform_defects() {
-    let Some(r) = report("whisperx_fingerstyle_intro.json") else { return };
+    let Some(r) = report("whisperx_fingerstyle_intro.json") else {
+        return;
+    };
     let m = &r.metrics;
     // Overlapping utterances are counted once, so speech never exceeds the total.
     assert!(m.speech_activity.speech_duration_seconds <= m.speech_activity.total_duration_seconds);
     assert_eq!(m.speech_activity.segment_count, 48);
     // "well", "like" and "actually" are not fillers; this lesson has almost none.
-    assert!(m.content_quality.filler_word_count <= 2, "{}", m.content_quality.filler_word_count);
+    assert!(
+        m.content_quality.filler_word_count <= 2,
+        "{}",
+        m.content_quality.filler_word_count
+    );
     // Repetition is measured differently from richness (the platform's two were identical).
-    assert_ne!(m.content_quality.distinct_trigram_ratio, m.content_quality.vocabulary_richness);
+    assert_ne!(
+        m.content_quality.distinct_trigram_ratio,
+        m.content_quality.vocabulary_richness
+    );
     assert!(m.content_quality.term_count >= 20);
 }

@@ -18,7 +18,9 @@ pub use validate::ValidationLimits;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TranscriptError {
     /// The input is larger than the configured maximum.
-    #[error("input is {size} bytes, over the limit of {limit} bytes (raise --max-bytes to accept it)")]
+    #[error(
+        "input is {size} bytes, over the limit of {limit} bytes (raise --max-bytes to accept it)"
+    )]
     TooLarge {
         /// Size of the input in bytes.
         size: u64,
@@ -50,7 +52,9 @@ pub enum TranscriptError {
         message: String,
     },
     /// The JSON is neither WhisperX service output nor Whisper `verbose_json`.
-    #[error("unrecognised transcript format: expected WhisperX output (`segments` + `word_segments`) or Whisper verbose_json (`segments` with `words[].probability`)")]
+    #[error(
+        "unrecognised transcript format: expected WhisperX output (`segments` + `word_segments`) or Whisper verbose_json (`segments` with `words[].probability`)"
+    )]
     UnknownFormat,
     /// No utterance contains any text.
     #[error("empty transcript: no utterance contains any text")]

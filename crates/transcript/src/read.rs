@@ -2,9 +2,9 @@
 
 use serde::Deserialize;
 
+use crate::TranscriptError;
 use crate::model::{ServiceTerm, SourceFormat, TemplateContext, Transcript, Utterance, Word};
 use crate::validate::{ValidationLimits, validate};
-use crate::TranscriptError;
 
 /// Limits applied while reading.
 #[derive(Debug, Clone)]
@@ -98,7 +98,10 @@ struct RawSettings {
 /// assert_eq!(t.word_count(), 2);
 /// assert_eq!(t.utterances[0].text, "Hi there");
 /// ```
-pub fn parse_transcript(bytes: &[u8], options: &ReadOptions) -> Result<Transcript, TranscriptError> {
+pub fn parse_transcript(
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<Transcript, TranscriptError> {
     if bytes.len() as u64 > options.max_bytes {
         return Err(TranscriptError::TooLarge {
             size: bytes.len() as u64,

@@ -31,10 +31,16 @@ impl Default for ValidationLimits {
 
 fn check_time(path: &str, value: f64, limits: &ValidationLimits) -> Result<(), TranscriptError> {
     if !value.is_finite() {
-        return Err(TranscriptError::field(path, format!("timestamp is {value}")));
+        return Err(TranscriptError::field(
+            path,
+            format!("timestamp is {value}"),
+        ));
     }
     if value < 0.0 {
-        return Err(TranscriptError::field(path, format!("negative timestamp {value}")));
+        return Err(TranscriptError::field(
+            path,
+            format!("negative timestamp {value}"),
+        ));
     }
     if value > limits.max_timestamp_s {
         return Err(TranscriptError::field(
@@ -52,7 +58,10 @@ fn check_unit(path: &str, value: Option<f64>) -> Result<(), TranscriptError> {
     if let Some(v) = value
         && !(v.is_finite() && (0.0..=1.0).contains(&v))
     {
-        return Err(TranscriptError::field(path, format!("score {v} is outside [0, 1]")));
+        return Err(TranscriptError::field(
+            path,
+            format!("score {v} is outside [0, 1]"),
+        ));
     }
     Ok(())
 }

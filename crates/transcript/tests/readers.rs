@@ -21,12 +21,21 @@ fn real_whisperx_lesson_reads_completely() {
     assert_eq!(t.format, SourceFormat::Whisperx);
     assert_eq!(t.utterances.len(), 48);
     assert_eq!(t.word_count(), 452);
-    assert!(t.source_metrics.as_ref().unwrap().get("speech_activity").is_some());
+    assert!(
+        t.source_metrics
+            .as_ref()
+            .unwrap()
+            .get("speech_activity")
+            .is_some()
+    );
     assert_eq!(t.service_terms.len(), 8);
     assert_eq!(t.service_terms[0].normalized, "fingerstyle");
     let ctx = t.template_context.as_ref().unwrap();
     assert_eq!(ctx.instructor_name.as_deref(), Some("Muriel Anderson"));
-    assert_eq!(ctx.course_title.as_deref(), Some("1-2-3 Fingerstyle Guitar"));
+    assert_eq!(
+        ctx.course_title.as_deref(),
+        Some("1-2-3 Fingerstyle Guitar")
+    );
     let first = &t.utterances[0].words[0];
     assert_eq!(first.text, "Hi,");
     assert_eq!(first.start, 3.76);
@@ -79,13 +88,18 @@ fn failures_are_read_not_rejected() {
 #[test]
 fn invalid_json_names_line_and_column() {
     let err = parse(r#"{"segments": [{"start": 1.0, "end": 2.0,"#).unwrap_err();
-    assert!(matches!(err, TranscriptError::Json { line: 1, .. }), "{err}");
+    assert!(
+        matches!(err, TranscriptError::Json { line: 1, .. }),
+        "{err}"
+    );
 }
 
 #[test]
 fn nan_is_explained() {
-    let err = parse("{\"task\":\"transcribe\",\"segments\":[{\"start\": NaN, \"end\": 2.0, \"text\":\"hi\"}]}")
-        .unwrap_err();
+    let err = parse(
+        "{\"task\":\"transcribe\",\"segments\":[{\"start\": NaN, \"end\": 2.0, \"text\":\"hi\"}]}",
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("NaN"), "{err}");
 }
 
@@ -102,10 +116,12 @@ fn wrong_type_names_the_field_path() {
 
 #[test]
 fn negative_and_backwards_timestamps_are_rejected() {
-    let err = parse(r#"{"task":"transcribe","segments":[{"start":-1,"end":1,"text":"a"}]}"#).unwrap_err();
+    let err =
+        parse(r#"{"task":"transcribe","segments":[{"start":-1,"end":1,"text":"a"}]}"#).unwrap_err();
     assert!(err.to_string().contains("segments[0].start"), "{err}");
     assert!(err.to_string().contains("negative"), "{err}");
-    let err = parse(r#"{"task":"transcribe","segments":[{"start":5,"end":4,"text":"a"}]}"#).unwrap_err();
+    let err =
+        parse(r#"{"task":"transcribe","segments":[{"start":5,"end":4,"text":"a"}]}"#).unwrap_err();
     assert!(err.to_string().contains("segments[0].end"), "{err}");
     let err = parse(
         r#"{"task":"transcribe","segments":[{"start":0,"end":2,"text":"a b",
@@ -143,7 +159,8 @@ fn invalid_utf8_and_empty_and_huge_are_rejected() {
     let err = parse_transcript(&bytes, &ReadOptions::default()).unwrap_err();
     assert!(matches!(err, TranscriptError::InvalidUtf8 { .. }), "{err}");
 
-    let err = parse(r#"{"task":"transcribe","segments":[{"start":0,"end":2,"text":"  "}]}"#).unwrap_err();
+    let err =
+        parse(r#"{"task":"transcribe","segments":[{"start":0,"end":2,"text":"  "}]}"#).unwrap_err();
     assert_eq!(err, TranscriptError::Empty);
     let err = parse(r#"{"task":"transcribe","segments":[]}"#).unwrap_err();
     assert_eq!(err, TranscriptError::Empty);
@@ -163,8 +180,14 @@ fn unknown_shapes_are_rejected() {
         parse(r#"{"segments":[{"start":0,"end":1,"text":"x"}]}"#).unwrap_err(),
         TranscriptError::UnknownFormat
     );
-    assert!(matches!(parse("[1,2]").unwrap_err(), TranscriptError::Field { .. }));
-    assert!(matches!(parse("").unwrap_err(), TranscriptError::Json { .. }));
+    assert!(matches!(
+        parse("[1,2]").unwrap_err(),
+        TranscriptError::Field { .. }
+    ));
+    assert!(matches!(
+        parse("").unwrap_err(),
+        TranscriptError::Json { .. }
+    ));
 }
 
 #[test]
@@ -175,7 +198,8 @@ fn hostile_strings_do_not_panic() {
     );
     let t = parse(&doc).unwrap();
     assert!(t.utterances[0].text.contains("DROP TABLE"));
-    let err = parse(r#"{"task":"transcribe","segments":[{"start":0,"end":2,"text":"bell\u0007"}]}"#)
-        .unwrap_err();
+    let err =
+        parse(r#"{"task":"transcribe","segments":[{"start":0,"end":2,"text":"bell\u0007"}]}"#)
+            .unwrap_err();
     assert!(err.to_string().contains("control character"), "{err}");
 }
