@@ -71,7 +71,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     let db = db.unwrap_or_else(|| format!("sqlite://{}", tmp.path().join("bench.db").display()));
     let catalog = Catalog::open(&db).await?;
     let t1 = Instant::now();
-    let (items, rejected) = fretwise_ingest::discover(&[corpus_dir.clone()])?;
+    let (items, rejected) = fretwise_ingest::discover(std::slice::from_ref(&corpus_dir))?;
     let n = items.len() + rejected.len();
     let report =
         fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &())

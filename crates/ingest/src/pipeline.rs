@@ -167,10 +167,10 @@ async fn run(
     };
 
     // Process chunk N+1 on the worker threads while chunk N is written.
-    let mut pending = match source.next_chunk(options.chunk_size.max(1)).await? {
-        Some(c) => Some(spawn(c)),
-        None => None,
-    };
+    let mut pending = source
+        .next_chunk(options.chunk_size.max(1))
+        .await?
+        .map(spawn);
     while let Some(handle) = pending.take() {
         let processed = handle
             .await

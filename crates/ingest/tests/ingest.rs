@@ -166,7 +166,7 @@ async fn bad_input_is_quarantined_without_losing_the_rest() {
     let catalog = Catalog::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
         .await
         .unwrap();
-    let report = ingest(&catalog, &[input.clone()]).await;
+    let report = ingest(&catalog, std::slice::from_ref(&input)).await;
     assert_eq!(report.ingested, 1, "{report:#?}");
     assert_eq!(report.quarantined.len(), 5, "{report:#?}");
     let reason = |name: &str| {

@@ -1,6 +1,6 @@
 //! Token-level analysis shared by metrics and flags (computed once per transcript).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use fretwise_transcript::{Transcript, normalized_tokens};
 
@@ -69,7 +69,7 @@ impl TextAnalysis {
             }
         }
 
-        let mut trigrams: HashMap<(&str, &str, &str), u32> = HashMap::new();
+        let mut trigrams: HashMap<(&str, &str, &str), u32> = HashMap::default();
         for w in tokens.windows(3) {
             *trigrams.entry((&w[0], &w[1], &w[2])).or_default() += 1;
         }
@@ -79,7 +79,7 @@ impl TextAnalysis {
         } else {
             trigrams.len() as f64 / total_tri as f64
         };
-        let mut bigrams: HashMap<(&str, &str), u32> = HashMap::new();
+        let mut bigrams: HashMap<(&str, &str), u32> = HashMap::default();
         for w in tokens.windows(2) {
             *bigrams.entry((&w[0], &w[1])).or_default() += 1;
         }
@@ -92,7 +92,7 @@ impl TextAnalysis {
             _ => 0.0,
         };
 
-        let mut unigrams: HashMap<&str, usize> = HashMap::new();
+        let mut unigrams: HashMap<&str, usize> = HashMap::default();
         for t in &tokens {
             *unigrams.entry(t).or_default() += 1;
         }
@@ -101,18 +101,24 @@ impl TextAnalysis {
             .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
             .map(|(k, &v)| (k.to_string(), v, v as f64 / tokens.len() as f64));
 
-        let mut repeated: Vec<(String, usize)> = bigrams
+        // Rank first, format only the ten reported.
+        let mut ranked: Vec<(usize, Vec<&str>)> = bigrams
             .iter()
             .filter(|(_, v)| **v > 1)
-            .map(|(k, &v)| (format!("{} {}", k.0, k.1), v as usize))
+            .map(|(k, &v)| (v as usize, vec![k.0, k.1]))
             .chain(
                 trigrams
                     .iter()
                     .filter(|(_, v)| **v > 1)
-                    .map(|(k, &v)| (format!("{} {} {}", k.0, k.1, k.2), v as usize)),
+                    .map(|(k, &v)| (v as usize, vec![k.0, k.1, k.2])),
             )
             .collect();
-        repeated.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut repeated: Vec<(String, usize)> = ranked
+            .into_iter()
+            .take(10)
+            .map(|(c, words)| (words.join(" "), c))
+            .collect();
         repeated.truncate(10);
 
         Self {

@@ -175,8 +175,7 @@ fn looks_like_non_finite(text: &str, line: usize, column: usize) -> bool {
     let lo = line_text
         .char_indices()
         .map(|(i, _)| i)
-        .filter(|&i| i <= start)
-        .next_back()
+        .rfind(|&i| i <= start)
         .unwrap_or(0);
     let around = &line_text[lo..];
     let around = around.trim_start_matches([' ', ':', ',', '[', '-']);

@@ -1,0 +1,182 @@
+//! The CLI contract (JSON shapes, exit codes) and resuming after `kill -9`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use fretwise_testkit::shared_dir;
+
+fn fretwise(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fretwise"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("FRETWISE_DB")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ingest_json_contract_on_the_fixtures() {
+    let Some(shared) = shared_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = shared.join("fixtures/transcripts");
+    let bad = dir.path().join("truncated.json");
+    std::fs::write(&bad, b"{\"segments\": [{\"start\": 0").unwrap();
+    let (code, out, err) = fretwise(
+        &[
+            "ingest",
+            fixtures.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for key in [
+        "ingested",
+        "unchanged",
+        "replaced",
+        "duplicates",
+        "quarantined",
+        "flagged",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["ingested"], 5);
+    assert_eq!(v["duplicates"], 1);
+    assert_eq!(v["quarantined"][0]["source"], bad.to_str().unwrap());
+    assert!(
+        v["quarantined"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("invalid JSON")
+    );
+    assert_eq!(v["flagged"].as_array().unwrap().len(), 2);
+    assert!(
+        dir.path().join("fretwise.db").is_file(),
+        "default catalog is ./fretwise.db"
+    );
+
+    let (code, out, _) = fretwise(&["lessons", "list", "--json"], dir.path());
+    assert_eq!(code, 0);
+    let lessons: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(lessons.len(), 5);
+    for l in &lessons {
+        for key in [
+            "id",
+            "source",
+            "title",
+            "instructor",
+            "quality_score",
+            "flags",
+            "trainable",
+            "duplicate_of",
+        ] {
+            assert!(l.get(key).is_some(), "missing {key}: {l}");
+        }
+    }
+    let (code, out, _) = fretwise(
+        &["lessons", "show", "whisperx-fingerstyle-intro", "--json"],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    let l: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(l["utterances"].as_array().unwrap().len(), 48);
+    for cmd in [
+        &["catalog", "stats", "--json"][..],
+        &["quarantine", "list", "--json"][..],
+    ] {
+        let (code, out, err) = fretwise(cmd, dir.path());
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap();
+    }
+    let (code, _, err) = fretwise(&["lessons", "show", "no-such-lesson"], dir.path());
+    assert_ne!(code, 0);
+    assert!(err.contains("no lesson with id"), "{err}");
+    let (code, _, err) = fretwise(&["ingest", "/no/such/path"], dir.path());
+    assert_ne!(code, 0);
+    assert!(err.contains("/no/such/path"), "{err}");
+}
+
+fn lessons_json(db: &Path, cwd: &Path) -> Vec<serde_json::Value> {
+    let url = format!("sqlite://{}", db.display());
+    let (code, out, err) = fretwise(&["lessons", "list", "--json", "--db", &url], cwd);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn a_killed_ingest_resumes_to_the_same_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    fretwise_corpus::generate(
+        &corpus,
+        &fretwise_corpus::CorpusOptions {
+            instructors: 20,
+            lessons: 3000,
+            seed: 11,
+            bad_rate: 0.02,
+        },
+    )
+    .unwrap();
+    let killed_db = dir.path().join("killed.db");
+    let url = format!("sqlite://{}", killed_db.display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fretwise"))
+        .args([
+            "ingest",
+            corpus.to_str().unwrap(),
+            "--db",
+            &url,
+            "--chunk-size",
+            "64",
+            "--json",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(900));
+    let finished_early = child.try_wait().unwrap().is_some();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let (code, out, err) = fretwise(
+        &["ingest", corpus.to_str().unwrap(), "--db", &url, "--json"],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let rerun: serde_json::Value = serde_json::from_str(&out).unwrap();
+    if !finished_early {
+        assert!(
+            rerun["unchanged"].as_u64().unwrap() > 0,
+            "nothing survived the kill: {rerun}"
+        );
+        assert!(
+            rerun["ingested"].as_u64().unwrap() > 0,
+            "the kill came after the end: {rerun}"
+        );
+    }
+
+    let clean_db = dir.path().join("clean.db");
+    let (code, _, err) = fretwise(
+        &[
+            "ingest",
+            corpus.to_str().unwrap(),
+            "--db",
+            &format!("sqlite://{}", clean_db.display()),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let a = lessons_json(&killed_db, dir.path());
+    let b = lessons_json(&clean_db, dir.path());
+    assert!(a.len() > 2800, "{}", a.len());
+    assert_eq!(a, b, "resumed catalog differs from a clean run");
+}
