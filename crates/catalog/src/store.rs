@@ -94,11 +94,11 @@ fn short_hash(s: &str) -> String {
 
 fn words_json(words: &[Word]) -> String {
     // Compact rows: [text, start, end, score].
-    let rows: Vec<serde_json::Value> = words
+    let rows: Vec<(&str, f64, f64, Option<f64>)> = words
         .iter()
-        .map(|w| serde_json::json!([w.text, w.start, w.end, w.score]))
+        .map(|w| (w.text.as_str(), w.start, w.end, w.score))
         .collect();
-    serde_json::Value::Array(rows).to_string()
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".to_string())
 }
 
 fn parse_words(json: &str) -> Result<Vec<Word>, CatalogError> {
@@ -218,10 +218,7 @@ impl Catalog {
         records: &[LessonRecord],
     ) -> Result<Vec<WriteOutcome>, CatalogError> {
         let mut tx = self.pool.begin().await?;
-        let mut outcomes = Vec::with_capacity(records.len());
-        for record in records {
-            outcomes.push(write_one(&mut tx, record).await?);
-        }
+        let outcomes = write_records(&mut tx, self.backend, records).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -500,232 +497,357 @@ fn summary(
     })
 }
 
-async fn write_one(
+/// Rewrites `$1, $2 …` to `?` for SQLite: sqlx resolves named parameters one by one through
+/// `sqlite3_bind_parameter_name`, which is quadratic in the number of parameters, while
+/// anonymous ones bind directly. Every statement here uses each parameter once, in order.
+fn dialect(backend: Backend, sql: &str) -> AssertSqlSafe<String> {
+    if backend == Backend::Postgres {
+        return AssertSqlSafe(sql.to_string());
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+            while chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    AssertSqlSafe(out)
+}
+
+/// Child rows of a batch, inserted together after the lesson rows.
+#[derive(Default)]
+struct BatchRows {
+    utterances: Vec<(
+        String,
+        i64,
+        f64,
+        f64,
+        String,
+        Option<f64>,
+        Option<String>,
+        String,
+    )>,
+    terms: Vec<(String, i64, TermOccurrence)>,
+    flags: Vec<(String, &'static str, &'static str, String)>,
+    reports: Vec<(String, i64, f64, String)>,
+    instructors: std::collections::BTreeMap<String, String>,
+    courses: std::collections::BTreeMap<String, (String, Option<String>, Option<String>)>,
+    chapters: std::collections::BTreeMap<String, (String, Option<String>)>,
+    sources: Vec<String>,
+}
+
+/// Inserts `rows` with one multi-row statement per `ROWS_PER_STATEMENT`, binding via `bind`.
+async fn insert_rows<T>(
     conn: &mut AnyConnection,
-    rec: &LessonRecord,
-) -> Result<WriteOutcome, CatalogError> {
-    let existing: Option<String> = sqlx::query("SELECT id FROM lessons WHERE source = $1")
+    backend: Backend,
+    head: &str,
+    cols: usize,
+    tail: &str,
+    rows: &[T],
+    bind: impl for<'q> Fn(
+        sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+        &'q T,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+) -> Result<(), CatalogError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "{head} VALUES {} {tail}",
+            values_placeholders(cols, chunk.len())
+        );
+        let mut query = sqlx::query(dialect(backend, &sql));
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn write_records(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    records: &[LessonRecord],
+) -> Result<Vec<WriteOutcome>, CatalogError> {
+    let mut rows = BatchRows::default();
+    let mut outcomes = Vec::with_capacity(records.len());
+    let mut batch_text_hashes: HashMap<String, String> = HashMap::new();
+    for rec in records {
+        // One lookup answers both "is this source known?" and "is the id taken?".
+        let found = sqlx::query(dialect(
+            backend,
+            "SELECT id, source FROM lessons WHERE source = $1 OR id = $2",
+        ))
         .bind(&rec.source)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
-    let replaced = existing.is_some();
-    let id = match existing {
-        Some(id) => {
-            for table in ["utterances", "quality_reports", "term_occurrences", "flags"] {
-                sqlx::query(AssertSqlSafe(format!(
-                    "DELETE FROM {table} WHERE lesson_id = $1"
-                )))
-                .bind(&id)
-                .execute(&mut *conn)
-                .await?;
-            }
-            sqlx::query("DELETE FROM lessons WHERE id = $1")
-                .bind(&id)
-                .execute(&mut *conn)
-                .await?;
-            id
-        }
-        None => {
-            let taken = sqlx::query("SELECT source FROM lessons WHERE id = $1")
-                .bind(&rec.id)
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some();
-            if taken {
-                format!("{}-{}", rec.id, short_hash(&rec.source))
-            } else {
-                rec.id.clone()
-            }
-        }
-    };
-
-    let text_hash = rec.transcript.normalized_text_hash();
-    let duplicate_of: Option<String> = sqlx::query(
-        "SELECT id FROM lessons WHERE text_hash = $1 AND id <> $2 AND duplicate_of IS NULL ORDER BY id LIMIT 1",
-    )
-    .bind(&text_hash)
-    .bind(&id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .map(|r| r.try_get(0))
-    .transpose()?;
-
-    let m = &rec.metadata;
-    if let Some(i) = &m.instructor {
-        sqlx::query(
-            "INSERT INTO instructors (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-        )
-        .bind(&i.id)
-        .bind(&i.name)
-        .execute(&mut *conn)
+        .bind(&rec.id)
+        .fetch_all(&mut *conn)
         .await?;
-    }
-    if let Some(c) = &m.course {
-        sqlx::query(
-            "INSERT INTO courses (id, title, description, instructor_id) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
-                 instructor_id = excluded.instructor_id",
-        )
-        .bind(&c.id)
-        .bind(&c.title)
-        .bind(c.description.clone())
+        let mut existing = None;
+        let mut taken = false;
+        for r in &found {
+            let id: String = r.try_get(0)?;
+            let source: String = r.try_get(1)?;
+            if source == rec.source {
+                existing = Some(id);
+            } else {
+                taken = true;
+            }
+        }
+        let replaced = existing.is_some();
+        let id = match existing {
+            Some(id) => {
+                for table in ["utterances", "quality_reports", "term_occurrences", "flags"] {
+                    sqlx::query(dialect(
+                        backend,
+                        &format!("DELETE FROM {table} WHERE lesson_id = $1"),
+                    ))
+                    .bind(&id)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                sqlx::query(dialect(backend, "DELETE FROM lessons WHERE id = $1"))
+                    .bind(&id)
+                    .execute(&mut *conn)
+                    .await?;
+                id
+            }
+            None if taken => format!("{}-{}", rec.id, short_hash(&rec.source)),
+            None => rec.id.clone(),
+        };
+
+        let text_hash = rec.transcript.normalized_text_hash();
+        let duplicate_of = match batch_text_hashes.get(&text_hash) {
+            Some(first) if *first != id => Some(first.clone()),
+            _ => sqlx::query(dialect(
+                backend,
+                "SELECT id FROM lessons WHERE text_hash = $1 AND id <> $2 AND duplicate_of IS NULL ORDER BY id LIMIT 1",
+            ))
+            .bind(&text_hash)
+            .bind(&id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?,
+        };
+        if duplicate_of.is_none() {
+            batch_text_hashes
+                .entry(text_hash.clone())
+                .or_insert_with(|| id.clone());
+        }
+
+        let m = &rec.metadata;
+        if let Some(i) = &m.instructor {
+            rows.instructors.insert(i.id.clone(), i.name.clone());
+        }
+        if let Some(c) = &m.course {
+            rows.courses.insert(
+                c.id.clone(),
+                (
+                    c.title.clone(),
+                    c.description.clone(),
+                    m.instructor.as_ref().map(|i| i.id.clone()),
+                ),
+            );
+        }
+        if let Some(ch) = &m.chapter {
+            rows.chapters.insert(
+                ch.id.clone(),
+                (ch.title.clone(), m.course.as_ref().map(|c| c.id.clone())),
+            );
+        }
+
+        let t = &rec.transcript;
+        let q = &rec.quality;
+        let duration = t.duration_s.unwrap_or(0.0).max(t.speech_end());
+        let service_terms =
+            serde_json::to_string(&t.service_terms).map_err(|e| corrupt("service_terms", e))?;
+        sqlx::query(dialect(
+            backend,
+            "INSERT INTO lessons (id, source, content_hash, text_hash, format, title, description, instructor_id,
+                course_id, chapter_id, level, style, item_order, runtime_s, audio_path, synthetic, language,
+                duration_s, word_count, utterance_count, quality_score, trainable, duplicate_of, service_terms,
+                source_metrics, ingested_at)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)",
+        ))
+        .bind(&id)
+        .bind(&rec.source)
+        .bind(&rec.content_hash)
+        .bind(&text_hash)
+        .bind(t.format.as_str())
+        .bind(m.title.clone())
+        .bind(m.description.clone())
         .bind(m.instructor.as_ref().map(|i| i.id.clone()))
-        .execute(&mut *conn)
-        .await?;
-    }
-    if let Some(ch) = &m.chapter {
-        sqlx::query(
-            "INSERT INTO chapters (id, title, course_id) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET title = excluded.title, course_id = excluded.course_id",
-        )
-        .bind(&ch.id)
-        .bind(&ch.title)
         .bind(m.course.as_ref().map(|c| c.id.clone()))
+        .bind(m.chapter.as_ref().map(|c| c.id.clone()))
+        .bind(m.level.clone())
+        .bind(m.style.clone())
+        .bind(m.item_order)
+        .bind(m.runtime_s)
+        .bind(m.audio_path.clone())
+        .bind(i64::from(m.synthetic))
+        .bind(t.language.clone())
+        .bind(duration)
+        .bind(t.word_count() as i64)
+        .bind(t.utterances.len() as i64)
+        .bind(q.score)
+        .bind(i64::from(q.trainable))
+        .bind(duplicate_of.clone())
+        .bind(service_terms)
+        .bind(t.source_metrics.clone())
+        .bind(now())
         .execute(&mut *conn)
         .await?;
-    }
 
-    let t = &rec.transcript;
-    let q = &rec.quality;
-    let duration = t.duration_s.unwrap_or(0.0).max(t.speech_end());
-    let service_terms =
-        serde_json::to_string(&t.service_terms).map_err(|e| corrupt("service_terms", e))?;
-    let source_metrics = t.source_metrics.as_ref().map(|v| v.to_string());
-    sqlx::query(
-        "INSERT INTO lessons (id, source, content_hash, text_hash, format, title, description, instructor_id,
-            course_id, chapter_id, level, style, item_order, runtime_s, audio_path, synthetic, language,
-            duration_s, word_count, utterance_count, quality_score, trainable, duplicate_of, service_terms,
-            source_metrics, ingested_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)",
-    )
-    .bind(&id)
-    .bind(&rec.source)
-    .bind(&rec.content_hash)
-    .bind(&text_hash)
-    .bind(t.format.as_str())
-    .bind(m.title.clone())
-    .bind(m.description.clone())
-    .bind(m.instructor.as_ref().map(|i| i.id.clone()))
-    .bind(m.course.as_ref().map(|c| c.id.clone()))
-    .bind(m.chapter.as_ref().map(|c| c.id.clone()))
-    .bind(m.level.clone())
-    .bind(m.style.clone())
-    .bind(m.item_order)
-    .bind(m.runtime_s)
-    .bind(m.audio_path.clone())
-    .bind(i64::from(m.synthetic))
-    .bind(t.language.clone())
-    .bind(duration)
-    .bind(t.word_count() as i64)
-    .bind(t.utterances.len() as i64)
-    .bind(q.score)
-    .bind(i64::from(q.trainable))
-    .bind(duplicate_of.clone())
-    .bind(service_terms)
-    .bind(source_metrics)
-    .bind(now())
-    .execute(&mut *conn)
-    .await?;
-
-    for (chunk_no, chunk) in t.utterances.chunks(ROWS_PER_STATEMENT).enumerate() {
-        let sql = format!(
-            "INSERT INTO utterances (lesson_id, idx, start_s, end_s, text, confidence, extra, words) VALUES {}",
-            values_placeholders(UTTERANCE_COLS, chunk.len())
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (i, u) in chunk.iter().enumerate() {
-            let extra = if u.avg_logprob.is_some()
+        for (i, u) in t.utterances.iter().enumerate() {
+            let extra = (u.avg_logprob.is_some()
                 || u.compression_ratio.is_some()
-                || u.no_speech_prob.is_some()
-            {
-                Some(
-                    serde_json::json!({
-                        "avg_logprob": u.avg_logprob,
-                        "compression_ratio": u.compression_ratio,
-                        "no_speech_prob": u.no_speech_prob,
-                    })
-                    .to_string(),
-                )
-            } else {
-                None
-            };
-            query = query
-                .bind(id.clone())
-                .bind((chunk_no * ROWS_PER_STATEMENT + i) as i64)
-                .bind(u.start)
-                .bind(u.end)
-                .bind(u.text.clone())
-                .bind(u.confidence)
-                .bind(extra)
-                .bind(words_json(&u.words));
-        }
-        query.execute(&mut *conn).await?;
-    }
-
-    for (chunk_no, chunk) in rec.terms.chunks(ROWS_PER_STATEMENT).enumerate() {
-        let sql = format!(
-            "INSERT INTO term_occurrences (lesson_id, idx, term, category, match_source, utterance_idx,
-                first_word, last_word, start_s, end_s, text) VALUES {}",
-            values_placeholders(TERM_COLS, chunk.len())
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (i, o) in chunk.iter().enumerate() {
-            query = query
-                .bind(id.clone())
-                .bind((chunk_no * ROWS_PER_STATEMENT + i) as i64)
-                .bind(o.term.clone())
-                .bind(o.category.as_str())
-                .bind(match o.source {
-                    MatchSource::Lexicon => "lexicon",
-                    MatchSource::Expression => "expression",
+                || u.no_speech_prob.is_some())
+            .then(|| {
+                serde_json::json!({
+                    "avg_logprob": u.avg_logprob,
+                    "compression_ratio": u.compression_ratio,
+                    "no_speech_prob": u.no_speech_prob,
                 })
-                .bind(o.utterance as i64)
-                .bind(o.first_word.map(|v| v as i64))
-                .bind(o.last_word.map(|v| v as i64))
-                .bind(o.start_s)
-                .bind(o.end_s)
-                .bind(o.text.clone());
+                .to_string()
+            });
+            rows.utterances.push((
+                id.clone(),
+                i as i64,
+                u.start,
+                u.end,
+                u.text.clone(),
+                u.confidence,
+                extra,
+                words_json(&u.words),
+            ));
         }
-        query.execute(&mut *conn).await?;
-    }
-
-    if !q.flags.is_empty() {
-        let sql = format!(
-            "INSERT INTO flags (lesson_id, code, severity, detail) VALUES {}",
-            values_placeholders(4, q.flags.len())
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (i, o) in rec.terms.iter().enumerate() {
+            rows.terms.push((id.clone(), i as i64, o.clone()));
+        }
         for f in &q.flags {
-            query = query
-                .bind(id.clone())
-                .bind(f.code.as_str())
-                .bind(match f.severity {
+            rows.flags.push((
+                id.clone(),
+                f.code.as_str(),
+                match f.severity {
                     fretwise_quality::Severity::Failure => "failure",
                     fretwise_quality::Severity::Warning => "warning",
-                })
-                .bind(f.detail.clone());
+                },
+                f.detail.clone(),
+            ));
+        }
+        let report = serde_json::to_string(q).map_err(|e| corrupt("quality_reports.report", e))?;
+        rows.reports
+            .push((id.clone(), i64::from(q.metrics_version), q.score, report));
+        rows.sources.push(rec.source.clone());
+        outcomes.push(if replaced {
+            WriteOutcome::Replaced { id, duplicate_of }
+        } else {
+            WriteOutcome::Inserted { id, duplicate_of }
+        });
+    }
+    write_rows(conn, backend, &rows).await?;
+    Ok(outcomes)
+}
+
+async fn write_rows(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    rows: &BatchRows,
+) -> Result<(), CatalogError> {
+    let instructors: Vec<_> = rows.instructors.iter().collect();
+    insert_rows(
+        conn,
+        backend,
+        "INSERT INTO instructors (id, name)",
+        2,
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+        &instructors,
+        |q, (id, name)| q.bind(id.as_str()).bind(name.as_str()),
+    )
+    .await?;
+    let courses: Vec<_> = rows.courses.iter().collect();
+    insert_rows(conn, backend, "INSERT INTO courses (id, title, description, instructor_id)", 4,
+        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, instructor_id = excluded.instructor_id",
+        &courses,
+        |q, (id, (title, desc, ins))| q.bind(id.as_str()).bind(title.as_str()).bind(desc.clone()).bind(ins.clone())).await?;
+    let chapters: Vec<_> = rows.chapters.iter().collect();
+    insert_rows(
+        conn,
+        backend,
+        "INSERT INTO chapters (id, title, course_id)",
+        3,
+        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, course_id = excluded.course_id",
+        &chapters,
+        |q, (id, (title, course))| {
+            q.bind(id.as_str())
+                .bind(title.as_str())
+                .bind(course.clone())
+        },
+    )
+    .await?;
+    insert_rows(
+        conn,
+        backend,
+        "INSERT INTO utterances (lesson_id, idx, start_s, end_s, text, confidence, extra, words)",
+        UTTERANCE_COLS,
+        "",
+        &rows.utterances,
+        |q, u| {
+            q.bind(u.0.as_str())
+                .bind(u.1)
+                .bind(u.2)
+                .bind(u.3)
+                .bind(u.4.as_str())
+                .bind(u.5)
+                .bind(u.6.clone())
+                .bind(u.7.as_str())
+        },
+    )
+    .await?;
+    insert_rows(conn, backend,
+        "INSERT INTO term_occurrences (lesson_id, idx, term, category, match_source, utterance_idx, first_word, last_word, start_s, end_s, text)",
+        TERM_COLS, "", &rows.terms,
+        |q, (id, idx, o)| q.bind(id.as_str()).bind(*idx).bind(o.term.as_str()).bind(o.category.as_str())
+            .bind(match o.source { MatchSource::Lexicon => "lexicon", MatchSource::Expression => "expression" })
+            .bind(o.utterance as i64).bind(o.first_word.map(|v| v as i64)).bind(o.last_word.map(|v| v as i64))
+            .bind(o.start_s).bind(o.end_s).bind(o.text.as_str())).await?;
+    insert_rows(
+        conn,
+        backend,
+        "INSERT INTO flags (lesson_id, code, severity, detail)",
+        4,
+        "",
+        &rows.flags,
+        |q, f| q.bind(f.0.as_str()).bind(f.1).bind(f.2).bind(f.3.as_str()),
+    )
+    .await?;
+    insert_rows(
+        conn,
+        backend,
+        "INSERT INTO quality_reports (lesson_id, metrics_version, score, report)",
+        4,
+        "",
+        &rows.reports,
+        |q, r| q.bind(r.0.as_str()).bind(r.1).bind(r.2).bind(r.3.as_str()),
+    )
+    .await?;
+    for chunk in rows.sources.chunks(ROWS_PER_STATEMENT) {
+        let placeholders = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut query = sqlx::query(dialect(
+            backend,
+            &format!("DELETE FROM quarantine WHERE source IN ({placeholders})"),
+        ));
+        for s in chunk {
+            query = query.bind(s.as_str());
         }
         query.execute(&mut *conn).await?;
     }
-
-    let report = serde_json::to_string(q).map_err(|e| corrupt("quality_reports.report", e))?;
-    sqlx::query("INSERT INTO quality_reports (lesson_id, metrics_version, score, report) VALUES ($1, $2, $3, $4)")
-        .bind(&id)
-        .bind(i64::from(q.metrics_version))
-        .bind(q.score)
-        .bind(report)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("DELETE FROM quarantine WHERE source = $1")
-        .bind(&rec.source)
-        .execute(&mut *conn)
-        .await?;
-
-    Ok(if replaced {
-        WriteOutcome::Replaced { id, duplicate_of }
-    } else {
-        WriteOutcome::Inserted { id, duplicate_of }
-    })
+    Ok(())
 }

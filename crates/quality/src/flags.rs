@@ -92,7 +92,7 @@ pub(crate) fn detect(t: &Transcript, a: &TextAnalysis, m: &Metrics) -> Vec<Flag>
     use FlagCode::*;
     use Severity::*;
     let mut out = Vec::new();
-    let n = a.tokens.len();
+    let n = a.len();
 
     if n <= 1 {
         out.push(flag(SingleWord, Failure, format!("{n} word(s) of text")));

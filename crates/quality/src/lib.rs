@@ -119,7 +119,7 @@ fn score_components(m: &Metrics, a: &text::TextAnalysis, flags: &[Flag]) -> Scor
         timing: clamp01(m.temporal_patterns.timing_consistency),
         speaking_rate,
         cleanliness: clamp01(1.0 - a.junk_token_share()),
-        adequacy: clamp01(a.tokens.len() as f64 / 60.0),
+        adequacy: clamp01(a.len() as f64 / 60.0),
         flag_penalty: 0.5f64.powi(failures as i32),
     }
 }

@@ -166,16 +166,6 @@ pub struct LinguisticQuality {
     pub terminology_diversity: f64,
 }
 
-const SINGLE_FILLERS: [&str; 11] = [
-    "um", "uh", "uhm", "umm", "uhh", "ah", "er", "erm", "hmm", "mm", "mhm",
-];
-const PHRASE_FILLERS: [[&str; 2]; 4] = [
-    ["you", "know"],
-    ["i", "mean"],
-    ["sort", "of"],
-    ["kind", "of"],
-];
-
 fn mean_std(xs: impl Iterator<Item = f64> + Clone) -> (f64, f64, usize) {
     let (mut n, mut sum) = (0usize, 0.0);
     for x in xs.clone() {
@@ -219,7 +209,7 @@ fn ratio(a: f64, b: f64) -> f64 {
 
 pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]) -> Metrics {
     let words: Vec<_> = t.words().collect();
-    let total_words = a.tokens.len();
+    let total_words = a.len();
 
     // speech_activity
     let speech_end = t.speech_end();
@@ -259,19 +249,8 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
     };
 
     // content_quality
-    let mut unique: Vec<&str> = a.tokens.iter().map(String::as_str).collect();
-    unique.sort_unstable();
-    unique.dedup();
-    let mut fillers = a
-        .tokens
-        .iter()
-        .filter(|t| SINGLE_FILLERS.contains(&t.as_str()))
-        .count();
-    for w in a.tokens.windows(2) {
-        if PHRASE_FILLERS.iter().any(|p| w[0] == p[0] && w[1] == p[1]) {
-            fillers += 2;
-        }
-    }
+    let unique_words = a.vocab.len();
+    let fillers = a.filler_tokens;
     let mut distinct_terms: Vec<&str> = terms.iter().map(|o| o.term.as_str()).collect();
     distinct_terms.sort_unstable();
     distinct_terms.dedup();
@@ -283,8 +262,8 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
     let sentence_count = a.sentence_lengths.len();
     let content_quality = ContentQuality {
         total_words,
-        unique_words: unique.len(),
-        vocabulary_richness: ratio(unique.len() as f64, total_words as f64),
+        unique_words,
+        vocabulary_richness: ratio(unique_words as f64, total_words as f64),
         sentence_count,
         average_sentence_length: if sentence_count > 0 {
             a.sentence_lengths.iter().sum::<usize>() as f64 / sentence_count as f64

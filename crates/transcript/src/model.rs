@@ -105,8 +105,8 @@ pub struct Transcript {
     pub duration_s: Option<f64>,
     /// The service's overall confidence (`confidence_score`).
     pub service_confidence: Option<f64>,
-    /// The service's stored `quality_metrics`, verbatim.
-    pub source_metrics: Option<serde_json::Value>,
+    /// The service's stored `quality_metrics`, verbatim (JSON text).
+    pub source_metrics: Option<String>,
     /// Terms the service boosted.
     pub service_terms: Vec<ServiceTerm>,
     /// Lesson context the service was given.

@@ -1,6 +1,7 @@
 //! Format detection and deserialisation of WhisperX service output and Whisper `verbose_json`.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::TranscriptError;
 use crate::model::{ServiceTerm, SourceFormat, TemplateContext, Transcript, Utterance, Word};
@@ -25,8 +26,10 @@ impl Default for ReadOptions {
 }
 
 /// A superset of both formats: every field optional so detection happens after parsing.
+/// `M` is how the service's metrics are read: kept verbatim on the fast path, skipped when
+/// re-reading a broken file to locate its error.
 #[derive(Deserialize)]
-struct RawDoc {
+struct RawDoc<M> {
     segments: Option<Vec<RawSegment>>,
     word_segments: Option<serde::de::IgnoredAny>,
     text: Option<String>,
@@ -34,7 +37,7 @@ struct RawDoc {
     duration: Option<f64>,
     task: Option<String>,
     confidence_score: Option<f64>,
-    quality_metrics: Option<serde_json::Value>,
+    quality_metrics: Option<M>,
     guitar_term_evaluation: Option<RawTermEvaluation>,
     settings: Option<RawSettings>,
 }
@@ -118,21 +121,28 @@ pub fn parse_transcript(
     Ok(transcript)
 }
 
-fn deserialize(text: &str) -> Result<RawDoc, TranscriptError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let result: Result<RawDoc, _> = serde_path_to_error::deserialize(&mut de);
-    let raw = match result {
-        Ok(raw) => raw,
-        Err(err) => {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            return Err(json_error(text, &path, &inner));
+fn deserialize(text: &str) -> Result<RawDoc<Box<RawValue>>, TranscriptError> {
+    // Fast path: plain serde_json. Only a failing document is read again with path tracking,
+    // which costs about a third more but names the field that is wrong.
+    match serde_json::from_str::<RawDoc<Box<RawValue>>>(text) {
+        Ok(raw) => Ok(raw),
+        Err(fast_err) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let result: Result<RawDoc<serde::de::IgnoredAny>, _> =
+                serde_path_to_error::deserialize(&mut de);
+            match result {
+                Err(err) => {
+                    let path = err.path().to_string();
+                    let inner = err.into_inner();
+                    Err(json_error(text, &path, &inner))
+                }
+                Ok(_) => match de.end() {
+                    Err(err) => Err(json_error(text, ".", &err)),
+                    Ok(()) => Err(json_error(text, ".", &fast_err)),
+                },
+            }
         }
-    };
-    if let Err(err) = de.end() {
-        return Err(json_error(text, ".", &err));
     }
-    Ok(raw)
 }
 
 fn json_error(text: &str, path: &str, err: &serde_json::Error) -> TranscriptError {
@@ -182,7 +192,7 @@ fn looks_like_non_finite(text: &str, line: usize, column: usize) -> bool {
     around.starts_with("NaN") || around.starts_with("Infinity") || around.starts_with("nan")
 }
 
-fn convert(raw: RawDoc) -> Result<Transcript, TranscriptError> {
+fn convert(raw: RawDoc<Box<RawValue>>) -> Result<Transcript, TranscriptError> {
     let segments = raw.segments.ok_or(TranscriptError::UnknownFormat)?;
     let any_probability = segments
         .iter()
@@ -258,7 +268,7 @@ fn convert(raw: RawDoc) -> Result<Transcript, TranscriptError> {
         utterances,
         duration_s: raw.duration,
         service_confidence: raw.confidence_score,
-        source_metrics: raw.quality_metrics,
+        source_metrics: raw.quality_metrics.map(|m| m.get().to_string()),
         service_terms,
         template_context,
         model_name,

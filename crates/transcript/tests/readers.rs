@@ -21,13 +21,9 @@ fn real_whisperx_lesson_reads_completely() {
     assert_eq!(t.format, SourceFormat::Whisperx);
     assert_eq!(t.utterances.len(), 48);
     assert_eq!(t.word_count(), 452);
-    assert!(
-        t.source_metrics
-            .as_ref()
-            .unwrap()
-            .get("speech_activity")
-            .is_some()
-    );
+    let metrics: serde_json::Value =
+        serde_json::from_str(t.source_metrics.as_ref().unwrap()).unwrap();
+    assert!(metrics.get("speech_activity").is_some());
     assert_eq!(t.service_terms.len(), 8);
     assert_eq!(t.service_terms[0].normalized, "fingerstyle");
     let ctx = t.template_context.as_ref().unwrap();
