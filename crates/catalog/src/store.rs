@@ -519,19 +519,22 @@ fn dialect(backend: Backend, sql: &str) -> AssertSqlSafe<String> {
     AssertSqlSafe(out)
 }
 
+/// (lesson_id, idx, start_s, end_s, text, confidence, extra, words) of `utterances`.
+type UtteranceRow = (
+    String,
+    i64,
+    f64,
+    f64,
+    String,
+    Option<f64>,
+    Option<String>,
+    String,
+);
+
 /// Child rows of a batch, inserted together after the lesson rows.
 #[derive(Default)]
 struct BatchRows {
-    utterances: Vec<(
-        String,
-        i64,
-        f64,
-        f64,
-        String,
-        Option<f64>,
-        Option<String>,
-        String,
-    )>,
+    utterances: Vec<UtteranceRow>,
     terms: Vec<(String, i64, TermOccurrence)>,
     flags: Vec<(String, &'static str, &'static str, String)>,
     reports: Vec<(String, i64, f64, String)>,

@@ -79,8 +79,8 @@ fn cardinal(t: &str) -> Option<u32> {
 }
 
 /// Parses an ordinal at `i` ("fifth", "5th", "twenty first"); returns (value, tokens used).
-fn ordinal(tokens: &[Token], i: usize) -> Option<(u32, usize)> {
-    let t = tokens.get(i)?.norm.as_str();
+fn ordinal(tokens: &[Token<'_>], i: usize) -> Option<(u32, usize)> {
+    let t = tokens.get(i)?.norm;
     if t == "twenty"
         && let Some(next) = tokens.get(i + 1)
         && let Some(p) = ORDINALS[..9].iter().position(|&o| o == next.norm)
@@ -105,7 +105,7 @@ fn is_note_letter(c: char) -> bool {
 }
 
 /// A note name at `i`: "C", "C#", "Bb", or "B flat"; capital letter required.
-fn note(tokens: &[Token], i: usize) -> Option<(String, usize)> {
+fn note(tokens: &[Token<'_>], i: usize) -> Option<(String, usize)> {
     let t = tokens.get(i)?;
     let mut chars = t.orig.chars();
     let letter = chars.next().filter(|&c| is_note_letter(c))?;
@@ -119,7 +119,7 @@ fn note(tokens: &[Token], i: usize) -> Option<(String, usize)> {
     if let Some(acc) = acc {
         return Some((format!("{letter}{acc}"), 1));
     }
-    match tokens.get(i + 1).map(|t| t.norm.as_str()) {
+    match tokens.get(i + 1).map(|t| t.norm) {
         Some("sharp") => Some((format!("{letter}#"), 2)),
         Some("flat") => Some((format!("{letter}b"), 2)),
         Some("natural") => Some((letter.to_string(), 2)),
@@ -128,8 +128,8 @@ fn note(tokens: &[Token], i: usize) -> Option<(String, usize)> {
 }
 
 /// A chord quality spoken after a root; returns (suffix, tokens used).
-fn quality(tokens: &[Token], i: usize) -> Option<(String, usize)> {
-    let word = |k: usize| tokens.get(i + k).map(|t| t.norm.as_str());
+fn quality(tokens: &[Token<'_>], i: usize) -> Option<(String, usize)> {
+    let word = |k: usize| tokens.get(i + k).map(|t| t.norm);
     let number = |k: usize| word(k).and_then(cardinal);
     let ext = |n: u32| matches!(n, 6 | 7 | 9 | 11 | 13);
     match word(0)? {
@@ -195,7 +195,7 @@ const SYMBOL_SUFFIXES: [&str; 27] = [
 ];
 
 /// A written chord symbol in one token ("Am", "Cmaj7", "F#m7b5").
-fn chord_symbol(t: &Token) -> Option<String> {
+fn chord_symbol(t: &Token<'_>) -> Option<String> {
     let mut chars = t.orig.chars();
     let letter = chars.next().filter(|&c| is_note_letter(c))?;
     let rest: String = chars.collect();
@@ -231,21 +231,21 @@ fn roman(orig: &str) -> Option<&'static str> {
     }
 }
 
-fn is_chord_word(t: Option<&Token>) -> bool {
+fn is_chord_word(t: Option<&Token<'_>>) -> bool {
     t.is_some_and(|t| t.norm == "chord" || t.norm == "chords")
 }
 
 /// The longest expression starting at token `i`, with the number of tokens it spans.
-pub(crate) fn match_at(tokens: &[Token], i: usize) -> Option<(Expr, usize)> {
+pub(crate) fn match_at(tokens: &[Token<'_>], i: usize) -> Option<(Expr, usize)> {
     let t = &tokens[i];
-    let word = |k: usize| tokens.get(i + k).map(|t| t.norm.as_str());
+    let word = |k: usize| tokens.get(i + k).map(|t| t.norm);
 
     // Strings: "low E string", "the A string", "high e".
-    if matches!(t.norm.as_str(), "low" | "high" | "thick" | "thin")
+    if matches!(t.norm, "low" | "high" | "thick" | "thin")
         && let Some(next) = tokens.get(i + 1)
         && next.norm == "e"
     {
-        let side = if matches!(t.norm.as_str(), "low" | "thick") {
+        let side = if matches!(t.norm, "low" | "thick") {
             "low"
         } else {
             "high"
@@ -289,10 +289,10 @@ pub(crate) fn match_at(tokens: &[Token], i: usize) -> Option<(Expr, usize)> {
 
     // Degree chords: "the four chord", "a IV chord", "ii chord".
     if is_chord_word(tokens.get(i + 1)) {
-        if let Some(r) = roman(&t.orig) {
+        if let Some(r) = roman(t.orig) {
             return Some((expr(format!("{r} chord"), Category::Chords), 2));
         }
-        if let Some(n) = cardinal(&t.norm)
+        if let Some(n) = cardinal(t.norm)
             && (1..=6).contains(&n)
             && !t.norm.chars().all(|c| c.is_ascii_digit())
         {
@@ -308,7 +308,7 @@ pub(crate) fn match_at(tokens: &[Token], i: usize) -> Option<(Expr, usize)> {
     }
 
     // Counting: at least four consecutive counts, or three joined by "and".
-    if let Some(first) = cardinal(&t.norm).filter(|n| (1..=12).contains(n)) {
+    if let Some(first) = cardinal(t.norm).filter(|n| (1..=12).contains(n)) {
         let mut expected = first;
         let mut numbers = 0;
         let mut ands = 0;
@@ -320,7 +320,7 @@ pub(crate) fn match_at(tokens: &[Token], i: usize) -> Option<(Expr, usize)> {
                 k += 1;
                 continue;
             }
-            match cardinal(&tok.norm) {
+            match cardinal(tok.norm) {
                 Some(n) if n == expected => {
                     numbers += 1;
                     expected += 1;
@@ -354,7 +354,7 @@ pub(crate) fn match_at(tokens: &[Token], i: usize) -> Option<(Expr, usize)> {
         }
         // "E minor pentatonic" and "A major scale" are scales, left to the lexicon.
         if matches!(
-            tokens.get(i + len).map(|t| t.norm.as_str()),
+            tokens.get(i + len).map(|t| t.norm),
             Some("pentatonic" | "scale" | "scales" | "blues" | "arpeggio" | "key" | "mode")
         ) {
             return None;

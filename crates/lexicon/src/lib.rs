@@ -12,4 +12,3 @@ mod tokens;
 
 pub use lexicon::{Category, Lexicon, LexiconError, Term};
 pub use matcher::{MatchSource, TermMatcher, TermOccurrence};
-pub use tokens::{Token, tokenize};

@@ -1,10 +1,10 @@
-use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
 use fretwise_transcript::{Transcript, Utterance};
 use serde::{Deserialize, Serialize};
 
 use crate::expressions;
 use crate::lexicon::{Category, Lexicon, LexiconError};
-use crate::tokens::{Token, normalize_phrase, tokenize};
+use crate::tokens::{Scratch, normalize_phrase};
 
 /// Where an occurrence came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +39,11 @@ pub struct TermOccurrence {
     pub text: String,
 }
 
+enum Candidate {
+    Expression(expressions::Expr),
+    Lexicon(usize),
+}
+
 #[derive(Debug, Clone, Copy)]
 struct PatternInfo {
     term: u32,
@@ -53,6 +58,8 @@ pub struct TermMatcher {
     folded_info: Vec<PatternInfo>,
     exact: AhoCorasick,
     exact_info: Vec<PatternInfo>,
+    /// True when every case-sensitive spelling starts with a capital or digit (a prefilter).
+    exact_starts_capital: bool,
 }
 
 impl TermMatcher {
@@ -88,12 +95,16 @@ impl TermMatcher {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
                 .start_kind(StartKind::Anchored)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(patterns)
         };
         let too_big = |e: aho_corasick::BuildError| LexiconError {
             line: 0,
             message: format!("cannot build the term automaton: {e}"),
         };
+        let exact_starts_capital = exact
+            .iter()
+            .all(|p| p.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()));
         let folded = build(&folded).map_err(too_big)?;
         let exact = build(&exact).map_err(too_big)?;
         Ok(Self {
@@ -102,6 +113,7 @@ impl TermMatcher {
             folded_info,
             exact,
             exact_info,
+            exact_starts_capital,
         })
     }
 
@@ -150,50 +162,61 @@ impl TermMatcher {
         scratch: &mut Scratch,
         out: &mut Vec<TermOccurrence>,
     ) {
-        let tokens = tokenize(u);
+        scratch.fill(u);
+        let tokens = scratch.tokens();
         if tokens.is_empty() {
             return;
         }
-        scratch.fill(&tokens);
         let mut i = 0;
         while i < tokens.len() {
-            let mut best: Option<(usize, String, Category, MatchSource)> = None;
-            let mut consider = |len: usize, term: String, cat: Category, src: MatchSource| {
-                if best.as_ref().is_none_or(|b| len > b.0) {
-                    best = Some((len, term, cat, src));
-                }
-            };
-            if let Some((term, len)) = expressions::match_at(&tokens, i) {
-                consider(len, term.name, term.category, MatchSource::Expression);
-            }
-            for (ac, info, buf, offsets) in [
+            // Longest wins; on a tie the expression (exact chord spelling) is kept.
+            let mut best: Option<(usize, Candidate)> =
+                expressions::match_at(&tokens, i).map(|(e, len)| (len, Candidate::Expression(e)));
+            // Every case-sensitive spelling starts with a capital or a digit.
+            let exact_possible = !self.exact_starts_capital
+                || tokens[i]
+                    .orig
+                    .starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit());
+            for (ac, info, buf, offset) in [
                 (
                     &self.exact,
                     &self.exact_info,
                     &scratch.orig,
-                    &scratch.orig_offsets,
+                    scratch.orig_start(i),
                 ),
                 (
                     &self.folded,
                     &self.folded_info,
                     &scratch.norm,
-                    &scratch.norm_offsets,
+                    scratch.norm_start(i),
                 ),
             ] {
+                if std::ptr::eq(ac, &self.exact) && !exact_possible {
+                    continue;
+                }
                 let input = Input::new(buf.as_str())
-                    .range(offsets[i]..)
+                    .range(offset..)
                     .anchored(Anchored::Yes);
                 if let Some(m) = ac.find(input) {
                     let p = info[m.pattern().as_usize()];
-                    let term = &self.lexicon.terms()[p.term as usize];
-                    consider(
-                        p.tokens as usize,
+                    let len = p.tokens as usize;
+                    if best.as_ref().is_none_or(|b| len > b.0) {
+                        best = Some((len, Candidate::Lexicon(p.term as usize)));
+                    }
+                }
+            }
+            let best = best.map(|(len, c)| match c {
+                Candidate::Expression(e) => (len, e.name, e.category, MatchSource::Expression),
+                Candidate::Lexicon(t) => {
+                    let term = &self.lexicon.terms()[t];
+                    (
+                        len,
                         term.canonical.clone(),
                         term.category,
                         MatchSource::Lexicon,
-                    );
+                    )
                 }
-            }
+            });
             match best {
                 Some((len, term, category, source)) => {
                     let span = &tokens[i..i + len];
@@ -207,42 +230,12 @@ impl TermMatcher {
                         last_word: last.word,
                         start_s: first.start_s,
                         end_s: last.end_s,
-                        text: span
-                            .iter()
-                            .map(|t| t.orig.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" "),
+                        text: span.iter().map(|t| t.orig).collect::<Vec<_>>().join(" "),
                     });
                     i += len;
                 }
                 None => i += 1,
             }
-        }
-    }
-}
-
-/// Reused buffers: tokens joined by single spaces (each followed by one) and their offsets.
-#[derive(Default)]
-struct Scratch {
-    norm: String,
-    norm_offsets: Vec<usize>,
-    orig: String,
-    orig_offsets: Vec<usize>,
-}
-
-impl Scratch {
-    fn fill(&mut self, tokens: &[Token]) {
-        self.norm.clear();
-        self.orig.clear();
-        self.norm_offsets.clear();
-        self.orig_offsets.clear();
-        for t in tokens {
-            self.norm_offsets.push(self.norm.len());
-            self.norm.push_str(&t.norm);
-            self.norm.push(' ');
-            self.orig_offsets.push(self.orig.len());
-            self.orig.push_str(&t.orig);
-            self.orig.push(' ');
         }
     }
 }

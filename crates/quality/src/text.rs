@@ -79,7 +79,8 @@ impl TextAnalysis {
         let full = t.full_text();
         let ascii = full.is_ascii();
 
-        let mut index: HashMap<Cow<'_, str>, u32> = HashMap::default();
+        let mut index: HashMap<Cow<'_, str>, u32> =
+            HashMap::with_capacity_and_hasher(full.len() / 8, Default::default());
         let mut vocab: Vec<String> = Vec::new();
         let mut counts: Vec<u32> = Vec::new();
         let mut ids = Vec::with_capacity(full.len() / 5);
@@ -145,7 +146,8 @@ impl TextAnalysis {
             }
         }
 
-        let mut trigrams: HashMap<u64, u32> = HashMap::default();
+        let mut trigrams: HashMap<u64, u32> =
+            HashMap::with_capacity_and_hasher(ids.len(), Default::default());
         for w in ids.windows(3) {
             let key = (u64::from(w[0]) << 42) | (u64::from(w[1]) << 21) | u64::from(w[2]);
             *trigrams.entry(key).or_default() += 1;
@@ -156,29 +158,38 @@ impl TextAnalysis {
         } else {
             trigrams.len() as f64 / total_tri as f64
         };
-        let mut bigrams: HashMap<u64, u32> = HashMap::default();
+        let mut bigrams: HashMap<u64, u32> =
+            HashMap::with_capacity_and_hasher(ids.len(), Default::default());
         for w in ids.windows(2) {
             *bigrams
                 .entry((u64::from(w[0]) << 32) | u64::from(w[1]))
                 .or_default() += 1;
         }
-        let bigram_words = |k: u64| vec![(k >> 32) as u32, k as u32];
+        let bigram_words = |k: u64| ([(k >> 32) as u32, k as u32, 0], 2usize);
         let trigram_words = |k: u64| {
-            vec![
-                (k >> 42) as u32,
-                ((k >> 21) & 0x1F_FFFF) as u32,
-                (k & 0x1F_FFFF) as u32,
-            ]
+            (
+                [
+                    (k >> 42) as u32,
+                    ((k >> 21) & 0x1F_FFFF) as u32,
+                    (k & 0x1F_FFFF) as u32,
+                ],
+                3usize,
+            )
         };
-        let phrase = |words: &[u32]| {
-            words
+        let phrase = |(words, n): &([u32; 3], usize)| {
+            words[..*n]
                 .iter()
                 .map(|&i| vocab[i as usize].as_str())
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        // Ties are broken by the phrase text so output does not depend on hash order.
-        let mut ranked: Vec<(usize, Vec<u32>)> = bigrams
+        let cmp_words = |a: &([u32; 3], usize), b: &([u32; 3], usize)| {
+            let wa = a.0[..a.1].iter().map(|&i| vocab[i as usize].as_str());
+            let wb = b.0[..b.1].iter().map(|&i| vocab[i as usize].as_str());
+            wa.cmp(wb)
+        };
+        // Ties are broken by the words so output does not depend on hash order.
+        let mut ranked: Vec<(usize, ([u32; 3], usize))> = bigrams
             .iter()
             .filter(|(_, v)| **v > 1)
             .map(|(&k, &v)| (v as usize, bigram_words(k)))
@@ -189,7 +200,7 @@ impl TextAnalysis {
                     .map(|(&k, &v)| (v as usize, trigram_words(k))),
             )
             .collect();
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| phrase(&a.1).cmp(&phrase(&b.1))));
+        ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| cmp_words(&a.1, &b.1)));
         let repeated_phrases: Vec<(String, usize)> = ranked
             .iter()
             .take(10)
@@ -197,7 +208,7 @@ impl TextAnalysis {
             .collect();
         let top_bigram = ranked
             .iter()
-            .find(|(_, w)| w.len() == 2)
+            .find(|(_, w)| w.1 == 2)
             .map(|(c, w)| (phrase(w), *c));
         let top_bigram_share = match &top_bigram {
             Some((_, n)) if !ids.is_empty() => ((2 * n) as f64 / ids.len() as f64).min(1.0),
