@@ -206,6 +206,11 @@ fn chord_symbol(t: &Token<'_>) -> Option<String> {
             _ => ("", rest.clone()),
         },
     };
+    // "B7th", "Cmaj7th": spoken ordinals written onto the symbol.
+    let suffix = match suffix.strip_suffix("th") {
+        Some(s) if s.ends_with(|c: char| c.is_ascii_digit()) => s.to_string(),
+        _ => suffix,
+    };
     let lower = suffix.to_lowercase();
     if suffix.is_empty() || !SYMBOL_SUFFIXES.contains(&lower.as_str()) {
         return None;

@@ -161,3 +161,27 @@ fn real_lesson_occurrences_keep_word_spans_and_times() {
         assert!(!o.text.is_empty());
     }
 }
+
+#[test]
+fn no_spelling_belongs_to_two_terms() {
+    // The platform's library defined "tab", "ionian" and "vibrato" twice; a spelling that maps
+    // to two terms silently loses one of them.
+    let lex = Lexicon::builtin();
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut clashes = Vec::new();
+    for t in lex.terms() {
+        for s in &t.spellings {
+            let key = if s.starts_with('=') {
+                s.clone()
+            } else {
+                s.to_lowercase().replace('-', " ")
+            };
+            if let Some(other) = seen.insert(key.clone(), &t.canonical)
+                && other != t.canonical
+            {
+                clashes.push(format!("{key:?}: {other} / {}", t.canonical));
+            }
+        }
+    }
+    assert!(clashes.is_empty(), "{clashes:#?}");
+}
