@@ -180,3 +180,45 @@ fn a_killed_ingest_resumes_to_the_same_catalog() {
     assert!(a.len() > 2800, "{}", a.len());
     assert_eq!(a, b, "resumed catalog differs from a clean run");
 }
+
+#[test]
+fn settings_come_from_flags_then_env_then_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.json");
+    std::fs::write(
+        &file,
+        br#"{"task":"transcribe","segments":[{"start":0,"end":2,"text":"a hammer-on",
+            "words":[{"word":"a","start":0.1,"end":0.3,"probability":0.9},
+                     {"word":"hammer-on","start":0.4,"end":1.2,"probability":0.9}]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("fretwise.toml"), "db = \"sqlite://from-config.db\"\n").unwrap();
+    let run = |extra_env: Option<&str>, flag: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fretwise"));
+        cmd.current_dir(dir.path()).env_remove("FRETWISE_DB").arg("ingest").arg(&file);
+        if let Some(e) = extra_env {
+            cmd.env("FRETWISE_DB", e);
+        }
+        if let Some(f) = flag {
+            cmd.args(["--db", f]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(None, None);
+    assert!(dir.path().join("from-config.db").is_file());
+    assert!(!dir.path().join("fretwise.db").exists());
+    run(Some("sqlite://from-env.db"), None);
+    assert!(dir.path().join("from-env.db").is_file());
+    run(Some("sqlite://from-env.db"), Some("sqlite://from-flag.db"));
+    assert!(dir.path().join("from-flag.db").is_file());
+
+    std::fs::write(dir.path().join("fretwise.toml"), "no_such_key = 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fretwise"))
+        .current_dir(dir.path())
+        .args(["catalog", "stats"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fretwise.toml"));
+}
