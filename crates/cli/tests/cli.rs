@@ -192,10 +192,17 @@ fn settings_come_from_flags_then_env_then_config_file() {
                      {"word":"hammer-on","start":0.4,"end":1.2,"probability":0.9}]}]}"#,
     )
     .unwrap();
-    std::fs::write(dir.path().join("fretwise.toml"), "db = \"sqlite://from-config.db\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("fretwise.toml"),
+        "db = \"sqlite://from-config.db\"\n",
+    )
+    .unwrap();
     let run = |extra_env: Option<&str>, flag: Option<&str>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_fretwise"));
-        cmd.current_dir(dir.path()).env_remove("FRETWISE_DB").arg("ingest").arg(&file);
+        cmd.current_dir(dir.path())
+            .env_remove("FRETWISE_DB")
+            .arg("ingest")
+            .arg(&file);
         if let Some(e) = extra_env {
             cmd.env("FRETWISE_DB", e);
         }
@@ -203,7 +210,11 @@ fn settings_come_from_flags_then_env_then_config_file() {
             cmd.args(["--db", f]);
         }
         let out = cmd.output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run(None, None);
     assert!(dir.path().join("from-config.db").is_file());

@@ -85,56 +85,59 @@ async fn fixtures_behave_as_specified(catalog: &Catalog, shared: &Path) {
     assert_eq!(stats.duplicates, 1);
 }
 
-#[tokio::test]
-async fn fixtures_on_sqlite() {
-    let Some(shared) = shared_dir() else { return };
+/// A fresh SQLite catalog, plus a fresh PostgreSQL database when `FRETWISE_TEST_POSTGRES_URL`
+/// is set (required under CI), each with its own scratch folder: every test runs on both.
+async fn backends(test: &str) -> Vec<(tempfile::TempDir, Catalog)> {
     let dir = tempfile::tempdir().unwrap();
-    let catalog = Catalog::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
+    let sqlite = Catalog::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
         .await
         .unwrap();
-    fixtures_behave_as_specified(&catalog, &shared).await;
-}
-
-#[tokio::test]
-async fn fixtures_on_postgres() {
-    let Some(shared) = shared_dir() else { return };
-    let Some(url) = service_url("FRETWISE_TEST_POSTGRES_URL") else {
-        return;
-    };
-    reset_postgres(&url).await;
-    let catalog = Catalog::open(&url).await.unwrap();
-    assert!(catalog.is_postgres());
-    fixtures_behave_as_specified(&catalog, &shared).await;
-}
-
-async fn reset_postgres(url: &str) {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(url).await.unwrap();
-    for t in [
-        "fretwise_migrations",
-        "instructors",
-        "courses",
-        "chapters",
-        "lessons",
-        "utterances",
-        "quality_reports",
-        "term_occurrences",
-        "flags",
-        "quarantine",
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {t}")))
-            .execute(&pool)
+    let mut out = vec![(dir, sqlite)];
+    if let Some(url) = service_url("FRETWISE_TEST_POSTGRES_URL") {
+        let db = format!("fretwise_t_{test}");
+        let base = url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(&url)
+            .to_string();
+        sqlx::any::install_default_drivers();
+        let admin = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db}")))
+            .execute(&admin)
             .await
             .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let catalog = Catalog::open(&format!("{base}/{db}")).await.unwrap();
+        assert!(catalog.is_postgres());
+        out.push((tempfile::tempdir().unwrap(), catalog));
     }
-    pool.close().await;
+    out
 }
 
-#[tokio::test]
-async fn bad_input_is_quarantined_without_losing_the_rest() {
+macro_rules! on_every_backend {
+    ($name:ident, $body:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            for (dir, catalog) in backends(stringify!($name)).await {
+                $body(&catalog, dir.path()).await;
+            }
+        }
+    };
+}
+
+async fn fixtures(catalog: &Catalog, _dir: &Path) {
     let Some(shared) = shared_dir() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in");
+    fixtures_behave_as_specified(catalog, &shared).await;
+}
+on_every_backend!(fixtures_behave_on_every_backend, fixtures);
+
+async fn bad_input(catalog: &Catalog, dir: &Path) {
+    let Some(shared) = shared_dir() else { return };
+    let input = dir.join("in");
     std::fs::create_dir(&input).unwrap();
     std::fs::copy(
         shared.join("fixtures/transcripts/whisperx_fingerstyle_intro.json"),
@@ -163,10 +166,7 @@ async fn bad_input_is_quarantined_without_losing_the_rest() {
     )
     .unwrap();
 
-    let catalog = Catalog::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-        .await
-        .unwrap();
-    let report = ingest(&catalog, std::slice::from_ref(&input)).await;
+    let report = ingest(catalog, std::slice::from_ref(&input)).await;
     assert_eq!(report.ingested, 1, "{report:#?}");
     assert_eq!(report.quarantined.len(), 5, "{report:#?}");
     let reason = |name: &str| {
@@ -190,16 +190,14 @@ async fn bad_input_is_quarantined_without_losing_the_rest() {
         input.join("empty.json"),
     )
     .unwrap();
-    let report = ingest(&catalog, &[input]).await;
+    let report = ingest(catalog, &[input]).await;
     assert_eq!(report.ingested, 1, "{report:#?}");
     assert_eq!(report.unchanged, 5, "{report:#?}");
     assert_eq!(catalog.quarantined().await.unwrap().len(), 4);
 }
 
-#[tokio::test]
-async fn changed_input_replaces_its_lesson() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("lesson.json");
+async fn changed_input(catalog: &Catalog, dir: &Path) {
+    let file = dir.join("lesson.json");
     let doc = |text: &str| {
         format!(
             r#"{{"task":"transcribe","language":"en","segments":[{{"start":0,"end":3,"text":"{text}",
@@ -207,13 +205,10 @@ async fn changed_input_replaces_its_lesson() {
         )
     };
     std::fs::write(&file, doc("hammer-on")).unwrap();
-    let catalog = Catalog::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-        .await
-        .unwrap();
-    let r1 = ingest(&catalog, std::slice::from_ref(&file)).await;
+    let r1 = ingest(catalog, std::slice::from_ref(&file)).await;
     assert_eq!(r1.ingested, 1);
     std::fs::write(&file, doc("pull-off")).unwrap();
-    let r2 = ingest(&catalog, std::slice::from_ref(&file)).await;
+    let r2 = ingest(catalog, std::slice::from_ref(&file)).await;
     assert_eq!(r2.replaced, 1, "{r2:#?}");
     let lesson = catalog.lesson("lesson").await.unwrap();
     assert_eq!(lesson.utterances[0].text, "pull-off");
@@ -222,10 +217,8 @@ async fn changed_input_replaces_its_lesson() {
     assert_eq!(catalog.stats().await.unwrap().lessons, 1);
 }
 
-#[tokio::test]
-async fn manifest_carries_metadata_and_rejects_bad_rows() {
+async fn manifest(catalog: &Catalog, dir: &Path) {
     let Some(shared) = shared_dir() else { return };
-    let dir = tempfile::tempdir().unwrap();
     let real = shared.join("fixtures/transcripts/whisperx_fingerstyle_intro.json");
     let csv = format!(
         "lesson_id,title,description,course,chapter,instructor,level,style,order,runtime,transcript_path,audio_path\n\
@@ -234,11 +227,8 @@ async fn manifest_carries_metadata_and_rejects_bad_rows() {
          L3,No transcript,,C,,X,,,1,10,,\n",
         real.display()
     );
-    std::fs::write(dir.path().join("manifest.csv"), csv).unwrap();
-    let catalog = Catalog::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-        .await
-        .unwrap();
-    let report = ingest(&catalog, &[dir.path().join("manifest.csv")]).await;
+    std::fs::write(dir.join("manifest.csv"), csv).unwrap();
+    let report = ingest(catalog, &[dir.join("manifest.csv")]).await;
     assert_eq!(report.ingested, 1, "{report:#?}");
     assert_eq!(report.quarantined.len(), 2, "{report:#?}");
     assert!(
@@ -263,10 +253,8 @@ async fn manifest_carries_metadata_and_rejects_bad_rows() {
     assert_eq!(l.chapter.as_deref(), Some("Start"));
 }
 
-#[tokio::test]
-async fn generated_corpus_ingests_with_its_bad_files_quarantined_or_flagged() {
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus");
+async fn generated_corpus(catalog: &Catalog, dir: &Path) {
+    let corpus = dir.join("corpus");
     let summary = fretwise_corpus::generate(
         &corpus,
         &fretwise_corpus::CorpusOptions {
@@ -278,10 +266,7 @@ async fn generated_corpus_ingests_with_its_bad_files_quarantined_or_flagged() {
     )
     .unwrap();
     assert!(summary.bad_files > 0);
-    let catalog = Catalog::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-        .await
-        .unwrap();
-    let report = ingest(&catalog, &[corpus]).await;
+    let report = ingest(catalog, &[corpus]).await;
     assert_eq!(report.ingested + report.quarantined.len(), 300);
     assert_eq!(
         report.quarantined.len() + report.flagged.len(),
@@ -292,3 +277,29 @@ async fn generated_corpus_ingests_with_its_bad_files_quarantined_or_flagged() {
     assert_eq!(stats.instructors, 5);
     assert!(stats.mean_quality > 0.7);
 }
+on_every_backend!(bad_input_is_quarantined_without_losing_the_rest, bad_input);
+on_every_backend!(changed_input_replaces_its_lesson, changed_input);
+on_every_backend!(manifest_carries_metadata_and_rejects_bad_rows, manifest);
+on_every_backend!(
+    generated_corpus_ingests_with_its_bad_files_quarantined_or_flagged,
+    generated_corpus
+);
+
+async fn json_manifest(catalog: &Catalog, dir: &Path) {
+    let Some(shared) = shared_dir() else { return };
+    let real = shared.join("fixtures/transcripts/whisperx_single_word.json");
+    let manifest = serde_json::json!({"lessons": [
+        {"lesson_id": "J1", "title": "Near silence", "instructor": "Someone", "level": "advanced",
+         "style": "jazz", "order": "3", "runtime": "12", "transcript_path": real.display().to_string()},
+        {"lesson_id": "", "transcript_path": "x.json"}
+    ]});
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+    let report = ingest(catalog, &[dir.to_path_buf()]).await;
+    assert_eq!(report.ingested, 1, "{report:#?}");
+    assert_eq!(report.quarantined.len(), 1);
+    assert!(report.quarantined[0].reason.contains("`lesson_id`"));
+    let l = catalog.lesson("J1").await.unwrap();
+    assert_eq!(l.summary.style.as_deref(), Some("jazz"));
+    assert!(!l.summary.trainable);
+}
+on_every_backend!(json_manifest_is_read_like_csv, json_manifest);

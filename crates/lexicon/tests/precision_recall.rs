@@ -78,7 +78,11 @@ fn term_matching_precision_and_recall() {
     let mut sentences = 0;
     for line in data.lines() {
         if let Some(name) = line.strip_prefix("## ") {
-            split = if name.trim() == "heldout" { "heldout" } else { "dev" };
+            split = if name.trim() == "heldout" {
+                "heldout"
+            } else {
+                "dev"
+            };
             continue;
         }
         if line.starts_with('#') || line.trim().is_empty() {
@@ -114,13 +118,21 @@ fn term_matching_precision_and_recall() {
         for i in 0..t.utterances.len() {
             let e = expected.get(&i).cloned().unwrap_or_default();
             let f = found.get(&i).cloned().unwrap_or_default();
-            c.add(compare(&format!("real lesson utterance {i}"), &e, &f, verbose));
+            c.add(compare(
+                &format!("real lesson utterance {i}"),
+                &e,
+                &f,
+                verbose,
+            ));
         }
         per_split.insert("real lesson", c);
     }
 
     let mut total = Counts::default();
-    eprintln!("{:<12} {:>5} {:>5} {:>5} {:>9} {:>7}", "set", "tp", "fp", "fn", "precision", "recall");
+    eprintln!(
+        "{:<12} {:>5} {:>5} {:>5} {:>9} {:>7}",
+        "set", "tp", "fp", "fn", "precision", "recall"
+    );
     for name in ["real lesson", "dev", "heldout"] {
         if let Some(c) = per_split.get(name) {
             total.add(*c);
@@ -136,8 +148,17 @@ fn term_matching_precision_and_recall() {
     }
     eprintln!(
         "{:<12} {:>5} {:>5} {:>5} {:>9.3} {:>7.3}",
-        "all", total.tp, total.fp, total.fn_, total.precision(), total.recall()
+        "all",
+        total.tp,
+        total.fp,
+        total.fn_,
+        total.precision(),
+        total.recall()
     );
-    assert!(total.precision() >= 0.85, "precision {:.3}", total.precision());
+    assert!(
+        total.precision() >= 0.85,
+        "precision {:.3}",
+        total.precision()
+    );
     assert!(total.recall() >= 0.80, "recall {:.3}", total.recall());
 }
