@@ -499,6 +499,16 @@ struct OutDoc<'a> {
     settings: Settings<'a>,
 }
 
+fn out_word((word, start, end, score): &(String, f64, f64, f64)) -> OutWord<'_> {
+    OutWord {
+        word,
+        start: *start,
+        end: *end,
+        score: *score,
+        original_confidence: *score,
+    }
+}
+
 fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
@@ -699,28 +709,13 @@ pub(crate) fn lesson(
             end: *e,
             text: format!(" {text}"),
             confidence: r3(ws.iter().map(|w| w.3).sum::<f64>() / ws.len().max(1) as f64),
-            words: ws
-                .iter()
-                .map(|(w, s, e, c)| OutWord {
-                    word: w,
-                    start: *s,
-                    end: *e,
-                    score: *c,
-                    original_confidence: *c,
-                })
-                .collect(),
+            words: ws.iter().map(out_word).collect(),
         })
         .collect();
     let word_segments = words_store
         .iter()
         .flatten()
-        .map(|(w, s, e, c)| OutWord {
-            word: w,
-            start: *s,
-            end: *e,
-            score: *c,
-            original_confidence: *c,
-        })
+        .map(out_word)
         .collect::<Vec<_>>();
     let conf =
         word_segments.iter().map(|w| w.score).sum::<f64>() / word_segments.len().max(1) as f64;
