@@ -1,0 +1,60 @@
+//! Exact music theory for fretwise: every musical fact fretwise states is computed or checked here.
+//!
+//! Notes keep their spelling (C# is not Db, E# is not F); intervals have a quality and a number;
+//! chords and scales are spelled so that each letter appears once per stacked step.
+//!
+//! ```
+//! use fretwise_theory::{Chord, Interval, Note};
+//!
+//! let c = Chord::parse("C#m7").unwrap();
+//! assert_eq!(c.note_names(), ["C#", "E", "G#", "B"]);
+//!
+//! let f_sharp: Note = "F#3".parse().unwrap();
+//! let up = f_sharp.transpose(&"m3".parse::<Interval>().unwrap());
+//! assert_eq!(up.to_string(), "A3");
+//! ```
+
+mod batch;
+mod chord;
+mod dictionary;
+mod guitar;
+mod interval;
+mod key;
+mod note;
+mod scale;
+
+pub use batch::{answer, run_batch};
+pub use chord::{Chord, ChordCandidate, ChordTone, identify};
+pub use dictionary::{ChordType, ScaleType, chord_types, scale_types};
+pub use guitar::{FretPosition, Tuning};
+pub use interval::{Interval, Quality};
+pub use key::{
+    Key, KeyMode, RomanNumeral, analyze_progression, capo_shapes_sound_in, transpose_progression,
+};
+pub use note::{Letter, Note, PitchClass, cents};
+pub use scale::Scale;
+
+/// Why a theory query could not be answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TheoryError {
+    /// Not a note name.
+    #[error(
+        "not a note: `{0}` (expected a letter A–G, optional #/b/x accidentals and an optional octave, e.g. F#3)"
+    )]
+    Note(String),
+    /// Not an interval name.
+    #[error("not an interval: `{0}` (expected e.g. m3, 3m, P5, 5P, A4, d5, M9, -3m)")]
+    Interval(String),
+    /// Not a chord symbol.
+    #[error("not a chord symbol: `{0}`")]
+    Chord(String),
+    /// Unknown scale.
+    #[error("unknown scale: `{0}`")]
+    Scale(String),
+    /// Not a key.
+    #[error("not a key: `{0}` (expected e.g. \"Bb major\", \"C# harmonic minor\")")]
+    Key(String),
+    /// Anything else that is out of range.
+    #[error("{0}")]
+    Invalid(String),
+}
