@@ -259,7 +259,7 @@ pub fn identify(notes: &[PitchClass]) -> Vec<ChordCandidate> {
             let misspelled = distinct.iter().filter(|n| !tones.contains(n)).count() as u32;
             let mut score = rank(t) as u32 * 10;
             if chord.bass.is_some() {
-                score += 15;
+                score += 100;
             }
             if omitted_fifth {
                 score += 25;
