@@ -22,6 +22,8 @@ mod interval;
 mod key;
 mod note;
 mod scale;
+mod tab;
+mod voicing;
 
 pub use batch::{answer, run_batch};
 pub use chord::{Chord, ChordCandidate, ChordTone, identify};
@@ -33,6 +35,8 @@ pub use key::{
 };
 pub use note::{Letter, Note, PitchClass, cents};
 pub use scale::Scale;
+pub use tab::{Tab, TabEvent, Technique};
+pub use voicing::{Voicing, VoicingOptions, diagram_svg, diagram_text, voicings};
 
 /// Why a theory query could not be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
