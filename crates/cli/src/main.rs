@@ -6,6 +6,7 @@ mod bench;
 mod commands;
 mod config;
 mod output;
+mod theory;
 
 use std::path::PathBuf;
 
@@ -95,6 +96,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Music theory: chords, scales, intervals, keys, voicings, fretboard, tab (or --batch)
+    Theory(theory::TheoryArgs),
     /// Measure throughput (see docs/PERFORMANCE.md)
     Bench {
         #[command(subcommand)]
@@ -219,6 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             lexicon,
             json,
         } => commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json),
+        Command::Theory(args) => theory::run(args),
         Command::Bench { command } => bench::run(command).await,
     }
 }

@@ -233,3 +233,118 @@ fn settings_come_from_flags_then_env_then_config_file() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("fretwise.toml"));
 }
+
+#[test]
+fn theory_batch_protocol_over_stdin() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fretwise"))
+        .args(["theory", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let queries = [
+        r#"{"op":"chord","symbol":"C#m7"}"#,
+        r#"{"op":"chord","symbol":"D/C"}"#,
+        r#"{"op":"scale","tonic":"D","name":"dorian"}"#,
+        r#"{"op":"interval","from":"C4","to":"G4"}"#,
+        r#"{"op":"transpose","note":"F#3","interval":"3m"}"#,
+        r#"{"op":"key_chords","key":"C# melodic minor"}"#,
+        r#"{"op":"identify","notes":["E","G","C"]}"#,
+        r#"{"op":"chord","symbol":"Q7"}"#,
+    ];
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(queries.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), queries.len());
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"notes": ["C#", "E", "G#", "B"]})
+    );
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"notes": ["C", "D", "F#", "A"], "bass": "C"})
+    );
+    assert_eq!(
+        lines[3],
+        serde_json::json!({"interval": "5P", "semitones": 7})
+    );
+    assert_eq!(lines[4], serde_json::json!({"note": "A3"}));
+    assert_eq!(lines[5]["triads"].as_array().unwrap().len(), 7);
+    assert_eq!(lines[6]["chords"][0], "C/E");
+    assert!(lines[7]["error"].as_str().unwrap().contains("Q7"));
+}
+
+#[test]
+fn theory_subcommands_print_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[&[&str]] = &[
+        &["theory", "chord", "Cmaj7", "--json"],
+        &["theory", "scale", "A minor pentatonic", "--json"],
+        &["theory", "interval", "C4", "G4", "--json"],
+        &["theory", "transpose", "F#3", "m3", "--json"],
+        &["theory", "identify", "E", "G", "C", "--json"],
+        &["theory", "key", "Bb major", "--json"],
+        &[
+            "theory",
+            "progression",
+            "Dm7 G7 Cmaj7",
+            "--key",
+            "C",
+            "--json",
+        ],
+        &["theory", "voicings", "Am7", "--json"],
+        &["theory", "fret", "--string", "6", "--fret", "5", "--json"],
+    ];
+    for args in cases {
+        let (code, out, err) = fretwise(args, dir.path());
+        assert_eq!(code, 0, "{args:?}: {err}");
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}"));
+    }
+    let (_, out, _) = fretwise(
+        &[
+            "theory",
+            "progression",
+            "Dm7 G7 Cmaj7",
+            "--key",
+            "C",
+            "--json",
+        ],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let numerals: Vec<&str> = v["analysis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["numeral"].as_str().unwrap())
+        .collect();
+    assert_eq!(numerals, ["ii7", "V7", "Imaj7"]);
+    let tab = dir.path().join("riff.txt");
+    std::fs::write(
+        &tab,
+        "e|-----|\nB|-1---|\nG|---2-|\nD|-----|\nA|3----|\nE|-----|\n",
+    )
+    .unwrap();
+    let (code, out, err) = fretwise(
+        &["theory", "tab", tab.to_str().unwrap(), "--json"],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["events"][0]["note"], "C3");
+    let (code, _, err) = fretwise(&["theory", "chord", "H7"], dir.path());
+    assert_ne!(code, 0);
+    assert!(err.contains("not a chord symbol"), "{err}");
+}
