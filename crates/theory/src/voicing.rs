@@ -17,7 +17,7 @@ pub struct Voicing {
     /// Finger per string (1 = index … 4 = little finger, 0 = open, None = muted).
     pub fingers: Vec<Option<u8>>,
     /// Barre: (fret, lowest string index, highest string index), string indices lowest first.
-    pub barre: Option<(u32, usize, usize)>,
+    pub barre: Option<Barre>,
     /// Sounding notes, lowest first.
     pub notes: Vec<String>,
     /// Lower is easier.
@@ -64,7 +64,10 @@ impl Default for VoicingOptions {
     }
 }
 
-fn fingers_for(frets: &[Option<u32>]) -> Option<(Vec<Option<u8>>, Option<(u32, usize, usize)>)> {
+/// A barre: (fret, lowest string index, highest string index).
+type Barre = (u32, usize, usize);
+
+fn fingers_for(frets: &[Option<u32>]) -> Option<(Vec<Option<u8>>, Option<Barre>)> {
     let fretted: Vec<(usize, u32)> = frets
         .iter()
         .enumerate()

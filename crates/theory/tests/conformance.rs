@@ -117,9 +117,7 @@ fn agrees_with_the_reference_library() {
             .collect();
         let theirs: Vec<Chord> = strs(&d["chords"])
             .iter()
-            .filter_map(|s| {
-                Chord::parse(&s.replacen("M/", "/", 1).trim_end_matches('M').to_string()).ok()
-            })
+            .filter_map(|s| Chord::parse(s.replacen("M/", "/", 1).trim_end_matches('M')).ok())
             .collect();
         let ours = identify(&notes);
         let best = ours.first().and_then(|c| Chord::parse(&c.symbol).ok());

@@ -294,9 +294,8 @@ fn identification_handles_inversions_and_omitted_fifths() {
     assert_eq!(id(&["B", "D", "F", "A"])[0], "Bm7b5");
     assert_eq!(id(&["F#", "A#", "C#"])[0], "F#");
     assert!(id(&["C"]).is_empty());
-    assert_eq!(
-        answer(r#"{"op":"identify","notes":["E","G","C"]}"#).starts_with(r#"{"chords":["C/E""#),
-        true
+    assert!(
+        answer(r#"{"op":"identify","notes":["E","G","C"]}"#).starts_with(r#"{"chords":["C/E""#)
     );
 }
 
