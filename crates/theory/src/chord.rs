@@ -240,7 +240,7 @@ pub fn identify(notes: &[PitchClass]) -> Vec<ChordCandidate> {
         let set = distinct.iter().fold(0u16, |m, n| {
             m | 1 << (n.semitone() - root.semitone()).rem_euclid(12)
         });
-        for t in &DICTIONARY.chords {
+        for t in DICTIONARY.chords.iter().filter(|t| t.intervals.len() >= 2) {
             let (exact, omitted_fifth) = (t.mask == set, {
                 let fifth = 1u16 << 7;
                 t.mask & fifth != 0 && t.intervals.len() >= 3 && (t.mask & !fifth) == set

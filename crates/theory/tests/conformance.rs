@@ -47,6 +47,30 @@ fn same_chord(a: &Chord, b: &Chord) -> bool {
 }
 
 #[test]
+fn covers_the_music21_chord_vocabulary() {
+    let data: Value = serde_json::from_str(include_str!("data/music21_chord_types.json")).unwrap();
+    let ours: Vec<Vec<String>> = fretwise_theory::chord_types()
+        .iter()
+        .map(|t| {
+            let mut v: Vec<String> = t.intervals.iter().map(|i| i.to_string()).collect();
+            v.sort();
+            v
+        })
+        .collect();
+    let mut missing = Vec::new();
+    let types = data["chord_types"].as_array().unwrap();
+    for t in types {
+        let mut want = strs(&t["intervals"]);
+        want.sort();
+        if !ours.contains(&want) {
+            missing.push(t["name"].as_str().unwrap().to_string());
+        }
+    }
+    eprintln!("music21 chord types covered: {}/{}", types.len() - missing.len(), types.len());
+    assert!(missing.is_empty(), "not in the dictionary: {missing:?}");
+}
+
+#[test]
 fn agrees_with_the_reference_library() {
     let data: Value = serde_json::from_str(include_str!("data/tonal_reference.json")).unwrap();
     let verbose = std::env::var("FRETWISE_THEORY_VERBOSE").is_ok();
