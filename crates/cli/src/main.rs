@@ -155,6 +155,12 @@ enum QuarantineCommand {
 }
 
 fn main() -> std::process::ExitCode {
+    // Behave like other Unix tools when the reader of stdout goes away (`fretwise … | head`).
+    #[cfg(unix)]
+    // SAFETY: resetting SIGPIPE to its default before any thread starts is sound.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FRETWISE_LOG")

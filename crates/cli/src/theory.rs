@@ -37,6 +37,20 @@ enum TheoryCommand {
     Scale {
         /// Tonic and scale name.
         scale: String,
+        /// Also show fingering patterns on the neck (pentatonic boxes / three notes per string).
+        #[arg(long)]
+        patterns: bool,
+        /// Tuning for --patterns.
+        #[arg(long, default_value = "standard")]
+        tuning: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The five CAGED shapes of a major or minor chord, up the neck
+    Caged {
+        /// Chord symbol (major or minor triad).
+        symbol: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -171,13 +185,25 @@ pub fn run(args: TheoryArgs) -> anyhow::Result<()> {
                 println!("  {:<4} {:<4} {}", tone.note, tone.interval, tone.function);
             }
         }
-        TheoryCommand::Scale { scale, json } => {
+        TheoryCommand::Scale {
+            scale,
+            patterns,
+            tuning,
+            json,
+        } => {
             let s = Scale::parse(&scale)?;
             let chords = strings(&s.fitting_chords());
+            let t = Tuning::named(&tuning)?;
+            let pats = if patterns {
+                fretwise_theory::scale_patterns(&s, &t)
+            } else {
+                Vec::new()
+            };
             if json {
                 return print_json(
                     &json!({"tonic": s.tonic.to_string(), "name": s.scale_type().name,
-                    "notes": s.note_names(), "intervals": strings(&s.scale_type().intervals), "chords": chords}),
+                    "notes": s.note_names(), "intervals": strings(&s.scale_type().intervals), "chords": chords,
+                    "patterns": pats}),
                 );
             }
             println!(
@@ -187,6 +213,40 @@ pub fn run(args: TheoryArgs) -> anyhow::Result<()> {
                 s.note_names().join(" ")
             );
             println!("chords that fit: {}", chords.join(" "));
+            for p in &pats {
+                println!(
+                    "\npattern from degree {} ({} notes per string, stretch {} frets)",
+                    p.start_degree, p.notes_per_string, p.stretch
+                );
+                for string in 1..=t.string_count() {
+                    let frets: Vec<String> = p
+                        .notes
+                        .iter()
+                        .filter(|n| n.string == string)
+                        .map(|n| format!("{}({})", n.fret, n.note))
+                        .collect();
+                    let label = t.open(string).map(|n| n.pc.to_string()).unwrap_or_default();
+                    println!("  {label:<3}{}", frets.join("  "));
+                }
+            }
+        }
+        TheoryCommand::Caged { symbol, json } => {
+            let c = Chord::parse(&symbol)?;
+            let shapes = fretwise_theory::caged_shapes(&c);
+            if shapes.is_empty() {
+                bail!("CAGED shapes are defined for major and minor triads; {c} is neither");
+            }
+            if json {
+                let list: Vec<_> = shapes
+                    .iter()
+                    .map(|(n, v)| json!({"shape": n, "frets": v.shape(), "voicing": v}))
+                    .collect();
+                return print_json(&json!({"chord": c.to_string(), "caged": list}));
+            }
+            let t = Tuning::standard();
+            for (name, v) in &shapes {
+                println!("{name} shape\n{}", diagram_text(&c.to_string(), v, &t));
+            }
         }
         TheoryCommand::Interval { from, to, json } => {
             let (a, b): (Note, Note) = (from.parse()?, to.parse()?);

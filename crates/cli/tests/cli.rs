@@ -305,6 +305,14 @@ fn theory_subcommands_print_json() {
         ],
         &["theory", "voicings", "Am7", "--json"],
         &["theory", "fret", "--string", "6", "--fret", "5", "--json"],
+        &[
+            "theory",
+            "scale",
+            "A minor pentatonic",
+            "--patterns",
+            "--json",
+        ],
+        &["theory", "caged", "C", "--json"],
     ];
     for args in cases {
         let (code, out, err) = fretwise(args, dir.path());

@@ -17,6 +17,7 @@
 mod batch;
 mod chord;
 mod dictionary;
+mod fretboard;
 mod guitar;
 mod interval;
 mod key;
@@ -28,6 +29,9 @@ mod voicing;
 pub use batch::{answer, run_batch};
 pub use chord::{Chord, ChordCandidate, ChordTone, identify};
 pub use dictionary::{ChordType, ScaleType, chord_types, scale_types};
+pub use fretboard::{
+    MappedNote, ScalePattern, caged_scale_positions, caged_shapes, scale_map, scale_patterns,
+};
 pub use guitar::{FretPosition, Tuning};
 pub use interval::{Interval, Quality};
 pub use key::{

@@ -67,7 +67,7 @@ impl Default for VoicingOptions {
 /// A barre: (fret, lowest string index, highest string index).
 type Barre = (u32, usize, usize);
 
-fn fingers_for(frets: &[Option<u32>]) -> Option<(Vec<Option<u8>>, Option<Barre>)> {
+pub(crate) fn fingers_for(frets: &[Option<u32>]) -> Option<(Vec<Option<u8>>, Option<Barre>)> {
     let fretted: Vec<(usize, u32)> = frets
         .iter()
         .enumerate()

@@ -66,7 +66,11 @@ fn covers_the_music21_chord_vocabulary() {
             missing.push(t["name"].as_str().unwrap().to_string());
         }
     }
-    eprintln!("music21 chord types covered: {}/{}", types.len() - missing.len(), types.len());
+    eprintln!(
+        "music21 chord types covered: {}/{}",
+        types.len() - missing.len(),
+        types.len()
+    );
     assert!(missing.is_empty(), "not in the dictionary: {missing:?}");
 }
 

@@ -212,3 +212,75 @@ fn not_a_tab_is_an_error() {
     assert!(Tab::parse("hello\nworld").is_err());
     assert!(Tab::parse("").is_err());
 }
+
+#[test]
+fn scale_maps_boxes_and_three_notes_per_string() {
+    use fretwise_theory::{Scale, scale_map, scale_patterns};
+    let t = Tuning::standard();
+    let am = Scale::parse("A minor pentatonic").unwrap();
+    let boxes = scale_patterns(&am, &t);
+    assert_eq!(boxes.len(), 5);
+    let frets = |i: usize| boxes[i].notes.iter().map(|n| n.fret).collect::<Vec<_>>();
+    // Box positions start on each degree: 0 (G), 3 (A)... sorted by the first fret.
+    assert!(
+        boxes
+            .iter()
+            .any(|b| b.notes.iter().map(|n| n.fret).collect::<Vec<_>>()
+                == [5, 8, 5, 7, 5, 7, 5, 7, 5, 8, 5, 8])
+    );
+    assert!(
+        boxes
+            .iter()
+            .any(|b| b.notes.iter().map(|n| n.fret).collect::<Vec<_>>()
+                == [8, 10, 7, 10, 7, 10, 7, 9, 8, 10, 8, 10])
+    );
+    assert!(
+        boxes.iter().all(|b| b.stretch <= 3),
+        "{:?}",
+        (0..5).map(frets).collect::<Vec<_>>()
+    );
+    let g = Scale::parse("G major").unwrap();
+    let three = scale_patterns(&g, &t);
+    assert_eq!(three.len(), 7);
+    let from_g = three.iter().find(|p| p.start_degree == 1).unwrap();
+    let f: Vec<u32> = from_g.notes.iter().map(|n| n.fret).collect();
+    assert_eq!(f, [3, 5, 7, 3, 5, 7, 4, 5, 7, 4, 5, 7, 5, 7, 8, 5, 7, 8]);
+    let map = scale_map(&am, &t, 0, 12);
+    assert!(
+        map.iter()
+            .all(|n| ["A", "C", "D", "E", "G"].contains(&n.note.as_str()))
+    );
+    assert_eq!(
+        map.iter().filter(|n| n.string == 6).count(),
+        6,
+        "E string 0–12: E G A C D E"
+    );
+}
+
+#[test]
+fn caged_shapes_of_c_and_am() {
+    use fretwise_theory::caged_shapes;
+    let c: Vec<(String, String)> = caged_shapes(&Chord::parse("C").unwrap())
+        .into_iter()
+        .map(|(n, v)| (n, v.shape()))
+        .collect();
+    assert_eq!(
+        c,
+        [
+            ("C".to_string(), "x32010".to_string()),
+            ("A".to_string(), "x35553".to_string()),
+            ("G".to_string(), "875558".to_string()),
+            ("E".to_string(), "8-10-10-9-8-8".to_string()),
+            ("D".to_string(), "x-x-10-12-13-12".to_string()),
+        ]
+    );
+    let am: Vec<String> = caged_shapes(&Chord::parse("Am").unwrap())
+        .into_iter()
+        .map(|(_, v)| v.shape())
+        .collect();
+    assert!(
+        am.contains(&"x02210".to_string()) && am.contains(&"577555".to_string()),
+        "{am:?}"
+    );
+    assert!(caged_shapes(&Chord::parse("C7").unwrap()).is_empty());
+}
