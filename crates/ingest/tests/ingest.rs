@@ -303,3 +303,27 @@ async fn json_manifest(catalog: &Catalog, dir: &Path) {
     assert!(!l.summary.trainable);
 }
 on_every_backend!(json_manifest_is_read_like_csv, json_manifest);
+
+async fn oversized(catalog: &Catalog, dir: &Path) {
+    let Some(shared) = shared_dir() else { return };
+    let big = shared.join("fixtures/transcripts/whisperx_fingerstyle_intro.json");
+    let small = shared.join("fixtures/transcripts/whisperx_single_word.json");
+    let (items, rejected) = discover(&[big, small]).unwrap();
+    let mut options = IngestOptions::default();
+    options.read.max_bytes = 50_000;
+    let report = ingest_items(catalog, items, rejected, &options, &())
+        .await
+        .unwrap();
+    assert_eq!(report.ingested, 1, "{report:#?}");
+    assert_eq!(report.quarantined.len(), 1);
+    assert!(
+        report.quarantined[0]
+            .reason
+            .contains("over the limit of 50000 bytes")
+    );
+    let _ = dir;
+}
+on_every_backend!(
+    oversized_input_is_quarantined_by_the_configured_limit,
+    oversized
+);
