@@ -10,8 +10,8 @@ mod schema;
 mod store;
 
 pub use model::{
-    CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonDetail, LessonMetadata, LessonRecord,
-    LessonSummary, QuarantineEntry, WriteOutcome,
+    CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonContent, LessonDetail, LessonInfo,
+    LessonMetadata, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,
 };
 pub use store::{Catalog, normalize_db_url};
 

@@ -207,3 +207,65 @@ pub struct CatalogStats {
     /// Lessons per flag code.
     pub flags_by_code: Vec<(String, i64)>,
 }
+
+/// What export needs to know about a lesson before reading its text (curation decisions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LessonInfo {
+    /// Lesson id.
+    pub id: String,
+    /// Source.
+    pub source: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Human-written description.
+    pub description: Option<String>,
+    /// Instructor id.
+    pub instructor_id: Option<String>,
+    /// Instructor name.
+    pub instructor: Option<String>,
+    /// Course title.
+    pub course: Option<String>,
+    /// Chapter title.
+    pub chapter: Option<String>,
+    /// Level.
+    pub level: Option<String>,
+    /// Style.
+    pub style: Option<String>,
+    /// Quality score.
+    pub quality_score: f64,
+    /// Trainable.
+    pub trainable: bool,
+    /// Exact duplicate of.
+    pub duplicate_of: Option<String>,
+    /// Failure flag codes.
+    pub failure_flags: Vec<String>,
+    /// Normalised text hash.
+    pub text_hash: String,
+    /// Transcript format ("whisperx", "whisper_verbose").
+    pub format: String,
+    /// Words.
+    pub word_count: i64,
+    /// Mean recogniser confidence.
+    pub confidence: f64,
+    /// Speech activity ratio.
+    pub speech_activity_ratio: f64,
+    /// Filler ratio.
+    pub filler_word_ratio: f64,
+    /// Term occurrences per 100 words.
+    pub terms_per_100_words: f64,
+    /// Audio path, when known.
+    pub audio_path: Option<String>,
+    /// Generated sample lesson.
+    pub synthetic: bool,
+}
+
+/// A lesson's text and timings for export.
+#[derive(Debug, Clone)]
+pub struct LessonContent {
+    /// Lesson id.
+    pub id: String,
+    /// Utterances (words included when asked for).
+    pub utterances: Vec<Utterance>,
+    /// Term occurrences.
+    pub terms: Vec<TermOccurrence>,
+}

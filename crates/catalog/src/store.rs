@@ -8,7 +8,8 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use crate::CatalogError;
 use crate::model::{
-    CatalogStats, LessonDetail, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,
+    CatalogStats, LessonContent, LessonDetail, LessonInfo, LessonRecord, LessonSummary,
+    QuarantineEntry, WriteOutcome,
 };
 use crate::schema::MIGRATIONS;
 
@@ -400,6 +401,166 @@ impl Catalog {
             terms,
             utterances,
         })
+    }
+
+    /// Curation facts for every lesson, ordered by id (one pass, no text).
+    pub async fn lesson_infos(&self) -> Result<Vec<LessonInfo>, CatalogError> {
+        let mut failures: HashMap<String, Vec<String>> = HashMap::new();
+        for row in sqlx::query(
+            "SELECT lesson_id, code FROM flags WHERE severity = 'failure' ORDER BY lesson_id, code",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            failures
+                .entry(row.try_get(0)?)
+                .or_default()
+                .push(row.try_get(1)?);
+        }
+        let rows = sqlx::query(
+            "SELECT l.id, l.source, l.title, l.description, l.instructor_id, i.name, c.title, ch.title, l.level,
+                    l.style, l.quality_score, l.trainable, l.duplicate_of, l.text_hash, l.word_count, q.report,
+                    l.audio_path, l.synthetic, l.format
+             FROM lessons l
+             LEFT JOIN instructors i ON i.id = l.instructor_id
+             LEFT JOIN courses c ON c.id = l.course_id
+             LEFT JOIN chapters ch ON ch.id = l.chapter_id
+             LEFT JOIN quality_reports q ON q.lesson_id = l.id
+             ORDER BY l.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: String = r.try_get(0)?;
+            let report: Option<String> = r.try_get(15)?;
+            let report: serde_json::Value = match report {
+                Some(text) => {
+                    serde_json::from_str(&text).map_err(|e| corrupt("quality_reports.report", e))?
+                }
+                None => serde_json::Value::Null,
+            };
+            let metric = |path: &str| {
+                report
+                    .pointer(path)
+                    .and_then(serde_json::Value::as_f64)
+                    .unwrap_or(0.0)
+            };
+            out.push(LessonInfo {
+                failure_flags: failures.remove(&id).unwrap_or_default(),
+                source: r.try_get(1)?,
+                title: r.try_get(2)?,
+                description: r.try_get(3)?,
+                instructor_id: r.try_get(4)?,
+                instructor: r.try_get(5)?,
+                course: r.try_get(6)?,
+                chapter: r.try_get(7)?,
+                level: r.try_get(8)?,
+                style: r.try_get(9)?,
+                quality_score: r.try_get(10)?,
+                trainable: r.try_get::<i64, _>(11)? != 0,
+                duplicate_of: r.try_get(12)?,
+                text_hash: r.try_get(13)?,
+                word_count: r.try_get(14)?,
+                confidence: metric("/metrics/confidence_patterns/overall_confidence"),
+                speech_activity_ratio: metric("/metrics/speech_activity/speech_activity_ratio"),
+                filler_word_ratio: metric("/metrics/content_quality/filler_word_ratio"),
+                terms_per_100_words: metric("/metrics/content_quality/terms_per_100_words"),
+                audio_path: r.try_get(16)?,
+                synthetic: r.try_get::<i64, _>(17)? != 0,
+                format: r.try_get(18)?,
+                id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Utterances (with words when `with_words`) and terms of the given lessons, in `ids` order.
+    pub async fn lesson_contents(
+        &self,
+        ids: &[String],
+        with_words: bool,
+    ) -> Result<Vec<LessonContent>, CatalogError> {
+        let mut out: Vec<LessonContent> = ids
+            .iter()
+            .map(|id| LessonContent {
+                id: id.clone(),
+                utterances: Vec::new(),
+                terms: Vec::new(),
+            })
+            .collect();
+        let index: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let placeholders = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let cols = if with_words { "words" } else { "'[]'" };
+            let sql = format!(
+                "SELECT lesson_id, start_s, end_s, text, confidence, {cols} FROM utterances
+                 WHERE lesson_id IN ({placeholders}) ORDER BY lesson_id, idx"
+            );
+            let mut q = sqlx::query(dialect(self.backend, &sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let id: String = r.try_get(0)?;
+                let words: String = r.try_get(5)?;
+                if let Some(&i) = index.get(id.as_str()) {
+                    out[i].utterances.push(Utterance {
+                        start: r.try_get(1)?,
+                        end: r.try_get(2)?,
+                        text: r.try_get(3)?,
+                        confidence: r.try_get(4)?,
+                        words: parse_words(&words)?,
+                        avg_logprob: None,
+                        compression_ratio: None,
+                        no_speech_prob: None,
+                    });
+                }
+            }
+            let sql = format!(
+                "SELECT lesson_id, term, category, match_source, utterance_idx, first_word, last_word, start_s, end_s, text
+                 FROM term_occurrences WHERE lesson_id IN ({placeholders}) ORDER BY lesson_id, idx"
+            );
+            let mut q = sqlx::query(dialect(self.backend, &sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let id: String = r.try_get(0)?;
+                let category: String = r.try_get(2)?;
+                let source: String = r.try_get(3)?;
+                let utterance: i64 = r.try_get(4)?;
+                let first: Option<i64> = r.try_get(5)?;
+                let last: Option<i64> = r.try_get(6)?;
+                if let Some(&i) = index.get(id.as_str()) {
+                    out[i].terms.push(TermOccurrence {
+                        term: r.try_get(1)?,
+                        category: category
+                            .parse::<Category>()
+                            .map_err(|e| corrupt("term_occurrences.category", e))?,
+                        source: if source == "expression" {
+                            MatchSource::Expression
+                        } else {
+                            MatchSource::Lexicon
+                        },
+                        utterance: utterance as usize,
+                        first_word: first.map(|v| v as usize),
+                        last_word: last.map(|v| v as usize),
+                        start_s: r.try_get(7)?,
+                        end_s: r.try_get(8)?,
+                        text: r.try_get(9)?,
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Catalog totals.

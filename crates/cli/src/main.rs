@@ -5,6 +5,7 @@
 mod bench;
 mod commands;
 mod config;
+mod export;
 mod output;
 mod theory;
 
@@ -95,6 +96,13 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Export training data: Hugging Face Parquet, OpenAI, LangChain, conversational, multimodal, Alpaca, ShareGPT
+    Export(export::ExportArgs),
+    /// Inspect an export
+    Dataset {
+        #[command(subcommand)]
+        command: export::DatasetCommand,
     },
     /// Music theory: chords, scales, intervals, keys, voicings, fretboard, tab (or --batch)
     Theory(theory::TheoryArgs),
@@ -229,6 +237,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json),
         Command::Theory(args) => theory::run(args),
+        Command::Export(args) => export::export(&cfg, args).await,
+        Command::Dataset { command } => export::dataset(command),
         Command::Bench { command } => bench::run(command).await,
     }
 }

@@ -1,0 +1,298 @@
+//! `fretwise export` and `fretwise dataset stats`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use fretwise_catalog::Catalog;
+use fretwise_dataset::curate::Filters;
+use fretwise_dataset::examples::ChunkOptions;
+use fretwise_dataset::{ExportOptions, Format};
+
+use crate::config::Config;
+use crate::output::{Bar, print_json};
+
+/// `fretwise export` options.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output folder (replaced if it holds an earlier export).
+    #[arg(long, required_unless_present = "dry_run")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    db: crate::DbArgs,
+    /// Formats, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "hf,openai,langchain,conversational,multimodal,alpaca,sharegpt"
+    )]
+    formats: Vec<String>,
+    /// TOML file with filter settings (flags override it).
+    #[arg(long)]
+    filters: Option<PathBuf>,
+    /// Lowest mean recogniser confidence.
+    #[arg(long)]
+    min_confidence: Option<f64>,
+    /// Speech-activity range, e.g. 0.05-1.0.
+    #[arg(long)]
+    speech_activity: Option<String>,
+    /// Highest filler ratio.
+    #[arg(long)]
+    max_filler_ratio: Option<f64>,
+    /// Lowest guitar terms per 100 words.
+    #[arg(long)]
+    min_term_density: Option<f64>,
+    /// Near-duplicate Jaccard threshold.
+    #[arg(long)]
+    near_duplicate_threshold: Option<f64>,
+    /// Seed for splits and sampling.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Stop after this many passages.
+    #[arg(long)]
+    max_examples: Option<usize>,
+    /// Styles held out entirely for the test split, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    test_styles: Vec<String>,
+    /// Target words per passage.
+    #[arg(long, default_value_t = 120)]
+    passage_words: usize,
+    /// Theory pairs per lesson pair.
+    #[arg(long, default_value_t = 0.1)]
+    theory_rate: f64,
+    /// Show what filters, dedup and splits would do; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the manifest as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `fretwise dataset …`.
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Counts, token distributions and coverage of an export, with a small chart
+    Stats {
+        /// Export folder.
+        dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+struct StageBar {
+    bar: Bar,
+}
+
+impl fretwise_dataset::Progress for StageBar {
+    fn stage(&self, _name: &str, total: u64) {
+        self.bar.set_len(total);
+    }
+    fn advance(&self, n: u64) {
+        self.bar.inc(n);
+    }
+}
+
+fn filters(args: &ExportArgs) -> anyhow::Result<Filters> {
+    let mut f = match &args.filters {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            toml::from_str(&text)
+                .with_context(|| format!("{} is not a valid filter file", p.display()))?
+        }
+        None => Filters::default(),
+    };
+    if let Some(v) = args.min_confidence {
+        f.min_confidence = v;
+    }
+    if let Some(r) = &args.speech_activity {
+        let (lo, hi) = r
+            .split_once('-')
+            .context("--speech-activity takes a range like 0.05-1.0")?;
+        f.min_speech_activity = lo.trim().parse().context("--speech-activity lower bound")?;
+        f.max_speech_activity = hi.trim().parse().context("--speech-activity upper bound")?;
+    }
+    if let Some(v) = args.max_filler_ratio {
+        f.max_filler_ratio = v;
+    }
+    if let Some(v) = args.min_term_density {
+        f.min_term_density = v;
+    }
+    if let Some(v) = args.near_duplicate_threshold {
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&v),
+            "--near-duplicate-threshold must be within 0–1"
+        );
+        f.near_duplicate_threshold = v;
+    }
+    Ok(f)
+}
+
+pub async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<()> {
+    let url = cfg.db(args.db.db.clone());
+    let catalog = Catalog::open(&url)
+        .await
+        .with_context(|| format!("opening catalog {url}"))?;
+    let formats = args
+        .formats
+        .iter()
+        .map(|f| Format::parse(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = ExportOptions {
+        out: args.out.clone().unwrap_or_else(|| PathBuf::from("dataset")),
+        formats,
+        filters: filters(&args)?,
+        seed: args.seed,
+        max_examples: args.max_examples,
+        test_styles: args.test_styles.clone(),
+        chunk: ChunkOptions {
+            target_words: args.passage_words.max(10),
+            ..Default::default()
+        },
+        theory_rate: args.theory_rate.max(0.0),
+        created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        source: catalog.url().to_string(),
+    };
+    let progress = StageBar {
+        bar: Bar::new("export", args.json),
+    };
+    if args.dry_run {
+        let (plan, _) = fretwise_dataset::plan(&catalog, &opts, &progress).await?;
+        progress.bar.finish();
+        if args.json {
+            return print_json(
+                &plan
+                    .split_counts
+                    .iter()
+                    .map(|(s, (i, l))| {
+                        (
+                            s.as_str(),
+                            serde_json::json!({"instructors": i, "lessons": l}),
+                        )
+                    })
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            )
+            .and_then(|_| print_json(&plan.removed));
+        }
+        print_plan(&plan);
+        return Ok(());
+    }
+    let manifest = fretwise_dataset::export(&catalog, &opts, &progress).await?;
+    progress.bar.finish();
+    catalog.close().await;
+    if args.json {
+        return print_json(&manifest);
+    }
+    println!("wrote {}", opts.out.display());
+    println!("removed: {}", manifest["filters"]["removed"]);
+    println!("splits:  {}", manifest["splits"]);
+    println!("counts:  {}", manifest["counts"]);
+    Ok(())
+}
+
+fn print_plan(plan: &fretwise_dataset::Plan) {
+    println!("{} lessons in the catalog", plan.lessons_in_catalog);
+    println!("{:<22} {:>8}", "removed by", "lessons");
+    for (why, n) in &plan.removed {
+        println!("{:<22} {:>8}", format!("{why:?}"), n);
+    }
+    println!("{:<12} {:>12} {:>8}", "split", "instructors", "lessons");
+    for (s, (i, l)) in &plan.split_counts {
+        println!("{:<12} {:>12} {:>8}", s.as_str(), i, l);
+    }
+}
+
+pub fn dataset(cmd: DatasetCommand) -> anyhow::Result<()> {
+    let DatasetCommand::Stats { dir, json } = cmd;
+    let path = dir.join("manifest.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let m: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    // Coverage per split, read from the LangChain documents when present.
+    let mut coverage: std::collections::BTreeMap<
+        String,
+        (
+            std::collections::BTreeSet<String>,
+            std::collections::BTreeSet<String>,
+            std::collections::BTreeSet<String>,
+            std::collections::BTreeSet<String>,
+        ),
+    > = Default::default();
+    let docs = dir.join("langchain/documents.jsonl");
+    if let Ok(text) = std::fs::read_to_string(&docs) {
+        for line in text.lines() {
+            let Ok(d) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let md = &d["metadata"];
+            let e = coverage
+                .entry(md["split"].as_str().unwrap_or("?").to_string())
+                .or_default();
+            if let Some(i) = md["instructor"].as_str() {
+                e.0.insert(i.to_string());
+            }
+            if let Some(l) = md["skill_level"].as_str() {
+                e.1.insert(l.to_string());
+            }
+            if let Some(s) = md["style"].as_str() {
+                e.2.insert(s.to_string());
+            }
+            for t in md["guitar_terms"].as_array().into_iter().flatten() {
+                if let Some(t) = t.as_str() {
+                    e.3.insert(t.to_string());
+                }
+            }
+        }
+    }
+    if json {
+        let cov: serde_json::Map<String, serde_json::Value> = coverage.iter().map(|(s, (i, l, st, t))| {
+            (s.clone(), serde_json::json!({"instructors": i.len(), "levels": l, "styles": st, "distinct_terms": t.len()}))
+        }).collect();
+        return print_json(
+            &serde_json::json!({"counts": m["counts"], "splits": m["splits"], "tokens": m["tokens"], "coverage": cov}),
+        );
+    }
+    println!(
+        "export {} (seed {}, created {})",
+        dir.display(),
+        m["seed"],
+        m["created_at"].as_str().unwrap_or("?")
+    );
+    let passages = &m["tokens"]["passages"];
+    let max = ["train", "validation", "test"]
+        .iter()
+        .map(|s| passages[s]["examples"].as_u64().unwrap_or(0))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    println!(
+        "{:<11} {:>9} {:>12} {:>8} {:>8}  passages",
+        "split", "passages", "tokens", "min", "max"
+    );
+    for s in ["train", "validation", "test"] {
+        let p = &passages[s];
+        let n = p["examples"].as_u64().unwrap_or(0);
+        let bar = "█".repeat(((n as f64 / max as f64) * 30.0).ceil() as usize);
+        let num = |k: &str| p[k].as_u64().unwrap_or(0);
+        println!(
+            "{s:<11} {n:>9} {:>12} {:>8} {:>8}  {bar}",
+            num("tokens"),
+            num("min"),
+            num("max")
+        );
+    }
+    for (s, (i, l, st, t)) in &coverage {
+        println!(
+            "{s:<11} {} instructors, levels {:?}, {} styles, {} distinct terms",
+            i.len(),
+            l,
+            st.len(),
+            t.len()
+        );
+    }
+    println!("formats: {}", m["counts"]);
+    Ok(())
+}

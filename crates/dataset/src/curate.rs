@@ -1,0 +1,381 @@
+//! Curation: quality filters, exact and near-duplicate removal (MinHash + LSH), and
+//! instructor-held-out splits.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use fretwise_catalog::LessonInfo;
+use fretwise_lexicon::Lexicon;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+/// Filter thresholds (CLI flags or a TOML filter file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Filters {
+    /// Lowest mean recogniser confidence.
+    pub min_confidence: f64,
+    /// Lowest speech-activity ratio.
+    pub min_speech_activity: f64,
+    /// Highest speech-activity ratio.
+    pub max_speech_activity: f64,
+    /// Highest filler-word ratio.
+    pub max_filler_ratio: f64,
+    /// Lowest guitar-term occurrences per 100 words.
+    pub min_term_density: f64,
+    /// Lowest audio SNR in dB, applied when audio features exist.
+    pub min_snr_db: f64,
+    /// Near-duplicate Jaccard threshold.
+    pub near_duplicate_threshold: f64,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Self {
+            min_confidence: 0.8,
+            min_speech_activity: 0.05,
+            max_speech_activity: 1.0,
+            max_filler_ratio: 0.1,
+            min_term_density: 0.5,
+            min_snr_db: 10.0,
+            near_duplicate_threshold: 0.8,
+        }
+    }
+}
+
+/// Why a lesson was left out; in the order the checks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exclusion {
+    /// A failure flag (hallucination, near-empty, …) or not trainable.
+    Flagged,
+    /// Mean confidence below the minimum.
+    LowConfidence,
+    /// Speech activity outside the range.
+    SpeechActivity,
+    /// Too many fillers.
+    Fillers,
+    /// Too little guitar terminology.
+    TermDensity,
+    /// Same normalised text as a better copy.
+    ExactDuplicate,
+    /// Near-duplicate of a better copy.
+    NearDuplicate,
+}
+
+/// Lessons never exported: failure flags, not trainable, or no words.
+pub fn unusable(info: &LessonInfo) -> bool {
+    !info.trainable || !info.failure_flags.is_empty() || info.word_count == 0
+}
+
+/// Applies the threshold filters (after dedup, so a duplicate group is judged by its best copy).
+pub fn filter(info: &LessonInfo, f: &Filters) -> Option<Exclusion> {
+    if unusable(info) {
+        return Some(Exclusion::Flagged);
+    }
+    if info.confidence < f.min_confidence {
+        return Some(Exclusion::LowConfidence);
+    }
+    if info.speech_activity_ratio < f.min_speech_activity
+        || info.speech_activity_ratio > f.max_speech_activity
+    {
+        return Some(Exclusion::SpeechActivity);
+    }
+    if info.filler_word_ratio > f.max_filler_ratio {
+        return Some(Exclusion::Fillers);
+    }
+    if info.terms_per_100_words < f.min_term_density {
+        return Some(Exclusion::TermDensity);
+    }
+    None
+}
+
+/// Turns ASR text into the tokens duplicates are compared on: lowercase, no punctuation, number
+/// words as digits, and split lexicon terms joined ("finger style" = "fingerstyle").
+#[derive(Debug, Clone)]
+pub struct DedupNormalizer {
+    joined: HashSet<String>,
+}
+
+const NUMBERS: [&str; 13] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+];
+
+impl DedupNormalizer {
+    /// Builds the join table from the lexicon's one-word spellings.
+    pub fn new(lexicon: &Lexicon) -> Self {
+        let mut joined = HashSet::new();
+        for t in lexicon.terms() {
+            for s in &t.spellings {
+                // Only spellings that are one word ("fingerstyle", "hammeron"): two recognised
+                // words are joined when together they spell one of these.
+                let s = s.trim_start_matches('=').to_lowercase();
+                if !s.is_empty() && s.chars().all(|c| c.is_alphanumeric()) {
+                    joined.insert(s);
+                }
+            }
+        }
+        Self { joined }
+    }
+
+    /// Normalised tokens of `text`.
+    pub fn tokens(&self, text: &str) -> Vec<String> {
+        let raw: Vec<String> = text
+            .split(|c: char| c.is_whitespace() || c == '-')
+            .map(|w| {
+                w.chars()
+                    .filter(|c| c.is_alphanumeric() || *c == '\'')
+                    .collect::<String>()
+                    .to_lowercase()
+            })
+            .filter(|w| !w.is_empty())
+            .map(|w| match NUMBERS.iter().position(|n| *n == w) {
+                Some(i) => i.to_string(),
+                None => w,
+            })
+            .collect();
+        let mut out = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            if i + 1 < raw.len() {
+                let pair = format!("{}{}", raw[i], raw[i + 1]);
+                if self.joined.contains(&pair) {
+                    out.push(pair);
+                    i += 2;
+                    continue;
+                }
+            }
+            out.push(raw[i].clone());
+            i += 1;
+        }
+        out
+    }
+}
+
+/// MinHash signatures of 5-word shingles.
+#[derive(Debug, Clone)]
+pub struct MinHasher {
+    a: Vec<u64>,
+    b: Vec<u64>,
+}
+
+/// Signature length.
+pub const PERMUTATIONS: usize = 128;
+const BANDS: usize = 16;
+const ROWS: usize = PERMUTATIONS / BANDS;
+
+fn fnv(bytes: &[u8], mut h: u64) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+impl MinHasher {
+    /// Hash family from a fixed seed (signatures are comparable across runs).
+    pub fn new() -> Self {
+        use rand::Rng;
+        let mut rng = ChaCha8Rng::seed_from_u64(0x5eed_f1e7);
+        let a = (0..PERMUTATIONS).map(|_| rng.random::<u64>() | 1).collect();
+        let b = (0..PERMUTATIONS).map(|_| rng.random::<u64>()).collect();
+        Self { a, b }
+    }
+
+    /// Signature of a token sequence (texts under 5 tokens hash as one shingle).
+    pub fn signature(&self, tokens: &[String]) -> Vec<u32> {
+        let mut sig = vec![u32::MAX; PERMUTATIONS];
+        let k = 5.min(tokens.len().max(1));
+        for w in tokens.windows(k) {
+            let mut h = 0xcbf2_9ce4_8422_2325;
+            for t in w {
+                h = fnv(t.as_bytes(), h);
+                h = fnv(b" ", h);
+            }
+            for (i, s) in sig.iter_mut().enumerate() {
+                let v = (self.a[i].wrapping_mul(h).wrapping_add(self.b[i]) >> 32) as u32;
+                if v < *s {
+                    *s = v;
+                }
+            }
+        }
+        sig
+    }
+}
+
+impl Default for MinHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Estimated Jaccard similarity of two signatures.
+pub fn similarity(a: &[u32], b: &[u32]) -> f64 {
+    let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    same as f64 / a.len().max(1) as f64
+}
+
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
+/// Groups near-duplicates with LSH (16 bands × 8 rows) and verifies candidate pairs by
+/// signature similarity ≥ `threshold`; returns a cluster id per input, memory linear in input.
+pub fn near_duplicate_clusters(signatures: &[Vec<u32>], threshold: f64) -> Vec<usize> {
+    let n = signatures.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    for band in 0..BANDS {
+        let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (i, s) in signatures.iter().enumerate() {
+            let mut h = 0xcbf2_9ce4_8422_2325u64 ^ band as u64;
+            for v in &s[band * ROWS..(band + 1) * ROWS] {
+                h = fnv(&v.to_le_bytes(), h);
+            }
+            buckets.entry(h).or_default().push(i);
+        }
+        for members in buckets.values() {
+            if members.len() < 2 {
+                continue;
+            }
+            let first = members[0];
+            for &m in &members[1..] {
+                if find(&mut parent, first) != find(&mut parent, m)
+                    && similarity(&signatures[first], &signatures[m]) >= threshold
+                {
+                    let (ra, rb) = (find(&mut parent, first), find(&mut parent, m));
+                    parent[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+    }
+    (0..n).map(|i| find(&mut parent, i)).collect()
+}
+
+/// Train / validation / test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    /// Training.
+    Train,
+    /// Validation (held-out instructors).
+    Validation,
+    /// Test (held-out instructors, and unseen styles when asked).
+    Test,
+}
+
+impl Split {
+    /// All splits in order.
+    pub const ALL: [Split; 3] = [Split::Train, Split::Validation, Split::Test];
+
+    /// File-name form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Validation => "validation",
+            Split::Test => "test",
+        }
+    }
+}
+
+/// Assigns whole instructors to splits for about 70/15/15 of lessons, seeded. Lessons whose style
+/// is in `test_styles` go to test. Instructors are dealt style by style so every split sees
+/// several styles; no instructor is in both train and validation.
+pub fn assign_splits(
+    lessons: &[&LessonInfo],
+    seed: u64,
+    test_styles: &[String],
+) -> BTreeMap<String, Split> {
+    let mut by_instructor: BTreeMap<String, Vec<&LessonInfo>> = BTreeMap::new();
+    for l in lessons {
+        by_instructor
+            .entry(
+                l.instructor_id
+                    .clone()
+                    .unwrap_or_else(|| format!("unknown:{}", l.id)),
+            )
+            .or_default()
+            .push(l);
+    }
+    let style_of = |ls: &[&LessonInfo]| -> String {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for l in ls {
+            *counts
+                .entry(l.style.clone().unwrap_or_default().to_lowercase())
+                .or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(s, _)| s)
+            .unwrap_or_default()
+    };
+    let mut instructors: Vec<(String, String, usize)> = by_instructor
+        .iter()
+        .map(|(id, ls)| (id.clone(), style_of(ls), ls.len()))
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    instructors.shuffle(&mut rng);
+    // Interleave styles: one instructor of each style in turn.
+    let mut by_style: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
+    for (id, style, n) in instructors {
+        by_style.entry(style).or_default().push((id, n));
+    }
+    let mut order = Vec::new();
+    loop {
+        let mut any = false;
+        for v in by_style.values_mut() {
+            if !v.is_empty() {
+                order.push(v.remove(0));
+                any = true;
+            }
+        }
+        if !any {
+            break;
+        }
+    }
+    let total: usize = order.iter().map(|(_, n)| n).sum();
+    let target = |s: Split| match s {
+        Split::Train => 0.70 * total as f64,
+        Split::Validation | Split::Test => 0.15 * total as f64,
+    };
+    let mut filled: HashMap<Split, usize> = HashMap::new();
+    let mut instructor_split: HashMap<String, Split> = HashMap::new();
+    for (id, n) in order {
+        // The split furthest below its target (as a share of it) takes the instructor.
+        let split = Split::ALL
+            .into_iter()
+            .min_by(|a, b| {
+                let fa = *filled.get(a).unwrap_or(&0) as f64 / target(*a).max(1.0);
+                let fb = *filled.get(b).unwrap_or(&0) as f64 / target(*b).max(1.0);
+                fa.total_cmp(&fb)
+            })
+            .unwrap_or(Split::Train);
+        *filled.entry(split).or_default() += n;
+        instructor_split.insert(id, split);
+    }
+    let test_styles: Vec<String> = test_styles
+        .iter()
+        .map(|s| s.trim().to_lowercase())
+        .collect();
+    let mut out = BTreeMap::new();
+    for l in lessons {
+        let key = l
+            .instructor_id
+            .clone()
+            .unwrap_or_else(|| format!("unknown:{}", l.id));
+        let style = l.style.clone().unwrap_or_default().to_lowercase();
+        let split = if test_styles.contains(&style) {
+            Split::Test
+        } else {
+            instructor_split.get(&key).copied().unwrap_or(Split::Train)
+        };
+        out.insert(l.id.clone(), split);
+    }
+    out
+}

@@ -1,0 +1,603 @@
+//! Training-data export: passages, instruction and theory pairs, conversations and multimodal
+//! records from the catalog, curated (quality filters, exact and near-duplicate removal) and
+//! split by instructor, written as Hugging Face Parquet, OpenAI chat, LangChain, Alpaca,
+//! ShareGPT, conversational and multimodal JSON Lines.
+//!
+//! Output is deterministic for a catalog, options and seed (apart from `created_at`).
+
+pub mod curate;
+pub mod examples;
+pub mod write;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use fretwise_catalog::{Catalog, LessonInfo};
+use fretwise_lexicon::Lexicon;
+use rand::Rng;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::curate::{
+    DedupNormalizer, Exclusion, Filters, MinHasher, Split, assign_splits, filter,
+    near_duplicate_clusters,
+};
+use crate::examples::{
+    ChunkOptions, instruction_pair, passages, rng_for, system_prompt, theory_pair,
+};
+use crate::write::{HfRow, Jsonl, ParquetShard, card};
+
+/// Errors from export.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    /// The catalog failed.
+    #[error(transparent)]
+    Catalog(#[from] fretwise_catalog::CatalogError),
+    /// Writing failed.
+    #[error("{path}: {message}")]
+    Io {
+        /// File.
+        path: String,
+        /// Cause.
+        message: String,
+    },
+    /// Parquet encoding failed.
+    #[error("parquet: {0}")]
+    Parquet(String),
+    /// Bad options.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Hugging Face Parquet + dataset card.
+    Hf,
+    /// OpenAI chat fine-tuning JSONL.
+    Openai,
+    /// LangChain documents.
+    Langchain,
+    /// Conversational (instructor messages with context).
+    Conversational,
+    /// Text with word timings and audio features.
+    Multimodal,
+    /// Alpaca instruction/input/output.
+    Alpaca,
+    /// ShareGPT conversations.
+    Sharegpt,
+}
+
+impl Format {
+    /// All formats.
+    pub const ALL: [Format; 7] = [
+        Format::Hf,
+        Format::Openai,
+        Format::Langchain,
+        Format::Conversational,
+        Format::Multimodal,
+        Format::Alpaca,
+        Format::Sharegpt,
+    ];
+
+    /// Name used on the command line and in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Hf => "hf",
+            Format::Openai => "openai",
+            Format::Langchain => "langchain",
+            Format::Conversational => "conversational",
+            Format::Multimodal => "multimodal",
+            Format::Alpaca => "alpaca",
+            Format::Sharegpt => "sharegpt",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Result<Format, DatasetError> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s.trim())
+            .ok_or_else(|| DatasetError::Invalid(format!("unknown format `{s}` (use hf, openai, langchain, conversational, multimodal, alpaca, sharegpt)")))
+    }
+}
+
+/// Export settings.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Formats to write.
+    pub formats: Vec<Format>,
+    /// Filters.
+    pub filters: Filters,
+    /// Seed for splits and sampling.
+    pub seed: u64,
+    /// Stop after this many passages.
+    pub max_examples: Option<usize>,
+    /// Styles held out entirely for test.
+    pub test_styles: Vec<String>,
+    /// Passage chunking.
+    pub chunk: ChunkOptions,
+    /// Theory pairs per lesson pair.
+    pub theory_rate: f64,
+    /// Timestamp for the manifest (the only field allowed to differ between identical runs).
+    pub created_at: String,
+    /// Catalog URL for the manifest.
+    pub source: String,
+}
+
+/// Receives progress per stage.
+pub trait Progress: Sync {
+    /// A new stage with `total` steps.
+    fn stage(&self, _name: &str, _total: u64) {}
+    /// `n` steps done.
+    fn advance(&self, _n: u64) {}
+}
+
+impl Progress for () {}
+
+/// What curation decided, before anything is written.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// Lessons in the catalog.
+    pub lessons_in_catalog: usize,
+    /// Lessons removed per reason.
+    pub removed: BTreeMap<Exclusion, usize>,
+    /// Kept lessons and their split, by id.
+    pub splits: BTreeMap<String, Split>,
+    /// Instructors and lessons per split.
+    pub split_counts: BTreeMap<Split, (usize, usize)>,
+    /// Which kept lesson each near duplicate was folded into.
+    pub near_duplicates: BTreeMap<String, String>,
+}
+
+/// The copy to keep among duplicates: the platform's WhisperX output (forced-aligned word
+/// timings, service metrics) over plain Whisper, then the higher quality score, then the lower id.
+/// Quality scores are not comparable across formats: Whisper's probabilities run higher.
+fn better(a: &LessonInfo, b: &LessonInfo) -> bool {
+    let rank = |i: &LessonInfo| u8::from(i.format == "whisperx");
+    (rank(a), a.quality_score, std::cmp::Reverse(&a.id))
+        > (rank(b), b.quality_score, std::cmp::Reverse(&b.id))
+}
+
+/// Runs the filters, dedup and splits.
+pub async fn plan(
+    catalog: &Catalog,
+    opts: &ExportOptions,
+    progress: &dyn Progress,
+) -> Result<(Plan, Vec<LessonInfo>), DatasetError> {
+    let infos = catalog.lesson_infos().await?;
+    let mut removed: BTreeMap<Exclusion, usize> = BTreeMap::new();
+    let mut kept: Vec<&LessonInfo> = Vec::new();
+    for i in &infos {
+        if curate::unusable(i) {
+            *removed.entry(Exclusion::Flagged).or_default() += 1;
+        } else {
+            kept.push(i);
+        }
+    }
+    // Exact duplicates: one copy per normalised text.
+    let mut best_by_hash: HashMap<&str, &LessonInfo> = HashMap::new();
+    for i in &kept {
+        let e = best_by_hash.entry(i.text_hash.as_str()).or_insert(i);
+        if better(i, e) {
+            *e = i;
+        }
+    }
+    let before = kept.len();
+    kept.retain(|i| {
+        best_by_hash
+            .get(i.text_hash.as_str())
+            .is_some_and(|b| b.id == i.id)
+    });
+    removed.insert(Exclusion::ExactDuplicate, before - kept.len());
+
+    // Near duplicates: MinHash over normalised text, verified LSH candidates.
+    progress.stage("dedup", kept.len() as u64);
+    let normalizer = DedupNormalizer::new(&Lexicon::builtin());
+    let hasher = MinHasher::new();
+    let mut signatures = Vec::with_capacity(kept.len());
+    let ids: Vec<String> = kept.iter().map(|i| i.id.clone()).collect();
+    for chunk in ids.chunks(500) {
+        for c in catalog.lesson_contents(chunk, false).await? {
+            let text = c
+                .utterances
+                .iter()
+                .map(|u| u.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            signatures.push(hasher.signature(&normalizer.tokens(&text)));
+        }
+        progress.advance(chunk.len() as u64);
+    }
+    let clusters = near_duplicate_clusters(&signatures, opts.filters.near_duplicate_threshold);
+    let mut best_in_cluster: HashMap<usize, usize> = HashMap::new();
+    for (i, &c) in clusters.iter().enumerate() {
+        let e = best_in_cluster.entry(c).or_insert(i);
+        if better(kept[i], kept[*e]) {
+            *e = i;
+        }
+    }
+    let mut near_duplicates = BTreeMap::new();
+    let mut survivors = Vec::new();
+    for (i, &c) in clusters.iter().enumerate() {
+        let b = best_in_cluster[&c];
+        if b == i {
+            survivors.push(kept[i]);
+        } else {
+            near_duplicates.insert(kept[i].id.clone(), kept[b].id.clone());
+        }
+    }
+    removed.insert(Exclusion::NearDuplicate, near_duplicates.len());
+    // Threshold filters on the copies that survived dedup.
+    survivors.retain(|i| match filter(i, &opts.filters) {
+        Some(e) => {
+            *removed.entry(e).or_default() += 1;
+            false
+        }
+        None => true,
+    });
+    let splits = assign_splits(&survivors, opts.seed, &opts.test_styles);
+    let mut per_split: BTreeMap<Split, (std::collections::BTreeSet<String>, usize)> =
+        BTreeMap::new();
+    for s in &survivors {
+        let split = splits[&s.id];
+        let e = per_split.entry(split).or_default();
+        e.0.insert(s.instructor_id.clone().unwrap_or_default());
+        e.1 += 1;
+    }
+    let split_counts = Split::ALL
+        .into_iter()
+        .map(|s| {
+            let (ins, n) = per_split.remove(&s).unwrap_or_default();
+            (s, (ins.len(), n))
+        })
+        .collect();
+    let plan = Plan {
+        lessons_in_catalog: infos.len(),
+        removed,
+        splits,
+        split_counts,
+        near_duplicates,
+    };
+    Ok((plan, infos))
+}
+
+#[derive(Default)]
+struct Writers {
+    hf: BTreeMap<Split, ParquetShard>,
+    jsonl: BTreeMap<(Format, Split), Jsonl>,
+    langchain: Option<Jsonl>,
+}
+
+#[derive(Default, Serialize, Clone)]
+struct TokenStats {
+    examples: usize,
+    tokens: u64,
+    min: u64,
+    max: u64,
+}
+
+impl TokenStats {
+    fn add(&mut self, n: u64) {
+        if self.examples == 0 || n < self.min {
+            self.min = n;
+        }
+        self.max = self.max.max(n);
+        self.examples += 1;
+        self.tokens += n;
+    }
+}
+
+/// Exports the catalog to `opts.out`; returns the manifest that was written.
+pub async fn export(
+    catalog: &Catalog,
+    opts: &ExportOptions,
+    progress: &dyn Progress,
+) -> Result<serde_json::Value, DatasetError> {
+    if opts.formats.is_empty() {
+        return Err(DatasetError::Invalid("no output format selected".into()));
+    }
+    let (plan, infos) = plan(catalog, opts, progress).await?;
+    let by_id: HashMap<&str, &LessonInfo> = infos.iter().map(|i| (i.id.as_str(), i)).collect();
+    let tmp = partial_dir(&opts.out)?;
+    let bpe =
+        tiktoken_rs::cl100k_base().map_err(|e| DatasetError::Invalid(format!("tokenizer: {e}")))?;
+    let count = |s: &str| bpe.encode_ordinary(s).len() as u64;
+
+    let mut w = Writers::default();
+    for split in Split::ALL {
+        if opts.formats.contains(&Format::Hf) {
+            w.hf.insert(
+                split,
+                ParquetShard::create(
+                    tmp.join(format!("hf/data/{}-00000-of-00001.parquet", split.as_str())),
+                )?,
+            );
+        }
+        for f in [
+            Format::Openai,
+            Format::Conversational,
+            Format::Multimodal,
+            Format::Alpaca,
+            Format::Sharegpt,
+        ] {
+            if opts.formats.contains(&f) {
+                w.jsonl.insert(
+                    (f, split),
+                    Jsonl::create(tmp.join(format!("{}/{}.jsonl", f.as_str(), split.as_str())))?,
+                );
+            }
+        }
+    }
+    if opts.formats.contains(&Format::Langchain) {
+        w.langchain = Some(Jsonl::create(tmp.join("langchain/documents.jsonl"))?);
+    }
+
+    let kept: Vec<String> = plan.splits.keys().cloned().collect();
+    progress.stage("export", kept.len() as u64);
+    let mut passage_tokens: BTreeMap<Split, TokenStats> = BTreeMap::new();
+    let mut chat_tokens: BTreeMap<Split, TokenStats> = BTreeMap::new();
+    let mut lesson_pairs = 0usize;
+    let mut passages_written = 0usize;
+    let mut pair_counts: BTreeMap<(String, Split), usize> = BTreeMap::new();
+    'outer: for chunk in kept.chunks(256) {
+        let contents = catalog.lesson_contents(chunk, true).await?;
+        for content in contents {
+            let Some(info) = by_id.get(content.id.as_str()) else {
+                continue;
+            };
+            let split = plan.splits[&content.id];
+            let ps = passages(&content, &opts.chunk);
+            let mut rng = rng_for(opts.seed, &content.id);
+            for p in &ps {
+                if opts.max_examples.is_some_and(|m| passages_written >= m) {
+                    break 'outer;
+                }
+                passages_written += 1;
+                let tokens = count(&p.text);
+                passage_tokens.entry(split).or_default().add(tokens);
+                if let Some(shard) = w.hf.get_mut(&split) {
+                    shard.push(HfRow {
+                        id: p.id.clone(),
+                        text: p.text.clone(),
+                        instructor: info.instructor.clone(),
+                        course: info.course.clone(),
+                        chapter: info.chapter.clone(),
+                        segment_id: p.lesson_id.clone(),
+                        start_s: p.start_s,
+                        end_s: p.end_s,
+                        guitar_terms: p.terms.clone(),
+                        skill_level: info.level.clone(),
+                        style: info.style.clone(),
+                        quality_score: info.quality_score,
+                        token_count: tokens as i64,
+                    })?;
+                }
+                if let Some(lc) = w.langchain.as_mut() {
+                    lc.write(&json!({
+                        "page_content": p.text,
+                        "metadata": {
+                            "source": info.source, "instructor": info.instructor, "course": info.course,
+                            "chapter": info.chapter, "segment_id": p.lesson_id, "title": info.title,
+                            "start_s": p.start_s, "end_s": p.end_s, "split": split.as_str(),
+                            "skill_level": info.level, "style": info.style, "quality_score": info.quality_score,
+                            "guitar_terms": p.terms.iter().map(|t| t.term.as_str()).collect::<Vec<_>>(),
+                        }
+                    }))?;
+                }
+                if let Some(mm) = w.jsonl.get_mut(&(Format::Multimodal, split)) {
+                    mm.write(&json!({
+                        "id": p.id, "text": p.text, "segment_id": p.lesson_id, "start_s": p.start_s,
+                        "end_s": p.end_s, "words": p.words, "audio_path": info.audio_path,
+                        "audio_features": serde_json::Value::Null,
+                    }))?;
+                }
+                let pair = instruction_pair(p, info, &mut rng);
+                lesson_pairs += 1;
+                write_pair(&mut w, split, &pair, &count, &mut chat_tokens)?;
+                *pair_counts.entry(("lesson".into(), split)).or_default() += 1;
+            }
+            if let Some(conv) = w.jsonl.get_mut(&(Format::Conversational, split)) {
+                let utts = &content.utterances;
+                let turns: Vec<serde_json::Value> = utts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| !u.text.trim().is_empty())
+                    .map(|(i, u)| {
+                        let preceding: Vec<&str> = utts[i.saturating_sub(2)..i].iter().map(|x| x.text.as_str()).collect();
+                        let terms: Vec<&str> = content.terms.iter().filter(|t| t.utterance == i).map(|t| t.term.as_str()).collect();
+                        json!({
+                            "instructor_message": u.text, "start_s": u.start, "end_s": u.end,
+                            "context": {"course": info.course, "lesson": info.title, "level": info.level,
+                                        "style": info.style, "preceding_utterances": preceding},
+                            "guitar_terms": terms,
+                        })
+                    })
+                    .collect();
+                if !turns.is_empty() {
+                    conv.write(
+                        &json!({"segment_id": content.id, "instructor": info.instructor,
+                        "system": system_prompt(info), "conversations": turns}),
+                    )?;
+                }
+            }
+            progress.advance(1);
+        }
+    }
+
+    // Theory pairs, generated and checked by the theory engine, dealt 70/15/15.
+    let theory_count = (opts.theory_rate * lesson_pairs as f64).round() as usize;
+    let mut rng = rng_for(opts.seed, "theory");
+    for i in 0..theory_count {
+        let Some(pair) = theory_pair(i, &mut rng) else {
+            continue;
+        };
+        let r: f64 = rng.random();
+        let split = if r < 0.7 {
+            Split::Train
+        } else if r < 0.85 {
+            Split::Validation
+        } else {
+            Split::Test
+        };
+        write_pair(&mut w, split, &pair, &count, &mut chat_tokens)?;
+        *pair_counts.entry(("theory".into(), split)).or_default() += 1;
+    }
+
+    let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut hf_rows = 0;
+    for (split, shard) in std::mem::take(&mut w.hf) {
+        let n = shard.finish()?;
+        hf_rows += n;
+        counts
+            .entry("hf".into())
+            .or_default()
+            .insert(split.as_str().into(), n);
+    }
+    for ((f, split), j) in std::mem::take(&mut w.jsonl) {
+        let n = j.finish()?;
+        counts
+            .entry(f.as_str().into())
+            .or_default()
+            .insert(split.as_str().into(), n);
+    }
+    if let Some(lc) = w.langchain.take() {
+        let n = lc.finish()?;
+        counts
+            .entry("langchain".into())
+            .or_default()
+            .insert("all".into(), n);
+    }
+    let splits_json: serde_json::Value = Split::ALL
+        .into_iter()
+        .map(|s| {
+            let (ins, les) = plan.split_counts.get(&s).copied().unwrap_or((0, 0));
+            (
+                s.as_str().to_string(),
+                json!({"instructors": ins, "lessons": les}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let manifest = json!({
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "created_at": opts.created_at,
+        "seed": opts.seed,
+        "source": opts.source,
+        "formats": opts.formats.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "filters": {
+            "settings": opts.filters,
+            "lessons_in_catalog": plan.lessons_in_catalog,
+            "removed": plan.removed,
+        },
+        "dedup": {
+            "exact_removed": plan.removed.get(&Exclusion::ExactDuplicate).copied().unwrap_or(0),
+            "near_removed": plan.removed.get(&Exclusion::NearDuplicate).copied().unwrap_or(0),
+            "near_duplicates": plan.near_duplicates,
+            "method": "exact: blake3 of lowercased punctuation-free text; near: MinHash of 5-word shingles (128 permutations), LSH 16x8, verified at the Jaccard threshold, best quality copy kept",
+        },
+        "splits": splits_json,
+        "counts": counts,
+        "pairs": pair_counts.iter().map(|((src, sp), n)| json!({"source": src, "split": sp.as_str(), "count": n})).collect::<Vec<_>>(),
+        "tokens": {
+            "tokenizer": "cl100k_base",
+            "passages": passage_tokens.iter().map(|(s, t)| (s.as_str().to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
+            "chat_examples": chat_tokens.iter().map(|(s, t)| (s.as_str().to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
+        },
+        "question_generation": "Lesson pairs: the question is a template filled only with the passage's most salient guitar term (by category, then frequency) and the lesson title; the answer is the instructor's own words, verbatim. Theory pairs: questions and answers generated and checked by fretwise's theory engine (source \"theory\").",
+    });
+    if opts.formats.contains(&Format::Hf) {
+        let path = tmp.join("hf/README.md");
+        std::fs::write(&path, card(&manifest, hf_rows)).map_err(|e| DatasetError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    let path = tmp.join("manifest.json");
+    let text = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| DatasetError::Invalid(e.to_string()))?;
+    std::fs::write(&path, text + "\n").map_err(|e| DatasetError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    commit_dir(&tmp, &opts.out)?;
+    Ok(manifest)
+}
+
+fn write_pair(
+    w: &mut Writers,
+    split: Split,
+    pair: &examples::Pair,
+    count: &dyn Fn(&str) -> u64,
+    chat_tokens: &mut BTreeMap<Split, TokenStats>,
+) -> Result<(), DatasetError> {
+    if let Some(o) = w.jsonl.get_mut(&(Format::Openai, split)) {
+        o.write(&json!({"messages": [
+            {"role": "system", "content": pair.system},
+            {"role": "user", "content": pair.question},
+            {"role": "assistant", "content": pair.answer},
+        ]}))?;
+        chat_tokens
+            .entry(split)
+            .or_default()
+            .add(count(&pair.system) + count(&pair.question) + count(&pair.answer));
+    }
+    if let Some(a) = w.jsonl.get_mut(&(Format::Alpaca, split)) {
+        a.write(&json!({"instruction": pair.question, "input": "", "output": pair.answer, "system": pair.system, "source": pair.source}))?;
+    }
+    if let Some(s) = w.jsonl.get_mut(&(Format::Sharegpt, split)) {
+        s.write(
+            &json!({"id": pair.id, "source": pair.source, "conversations": [
+                {"from": "system", "value": pair.system},
+                {"from": "human", "value": pair.question},
+                {"from": "gpt", "value": pair.answer},
+            ]}),
+        )?;
+    }
+    Ok(())
+}
+
+/// A fresh sibling folder to write into, so a failed export never leaves a half-written OUT.
+fn partial_dir(out: &Path) -> Result<PathBuf, DatasetError> {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let tmp = out.with_file_name(format!(".{name}.partial"));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| DatasetError::Io {
+            path: tmp.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(|e| DatasetError::Io {
+        path: tmp.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(tmp)
+}
+
+/// Replaces `out` with `tmp`, refusing to delete a folder that is not an earlier export.
+fn commit_dir(tmp: &Path, out: &Path) -> Result<(), DatasetError> {
+    let err = |p: &Path, e: std::io::Error| DatasetError::Io {
+        path: p.display().to_string(),
+        message: e.to_string(),
+    };
+    if out.exists() {
+        let is_export = out.join("manifest.json").is_file();
+        let is_empty = std::fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !is_export && !is_empty {
+            return Err(DatasetError::Invalid(format!(
+                "{} exists and is not a fretwise export (no manifest.json); choose another --out",
+                out.display()
+            )));
+        }
+        std::fs::remove_dir_all(out).map_err(|e| err(out, e))?;
+    }
+    std::fs::rename(tmp, out).map_err(|e| err(out, e))
+}
