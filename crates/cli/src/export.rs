@@ -1,5 +1,6 @@
 //! `fretwise export` and `fretwise dataset stats`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -204,6 +205,15 @@ fn print_plan(plan: &fretwise_dataset::Plan) {
     }
 }
 
+/// Instructors, levels, styles and terms seen in one split.
+#[derive(Default)]
+struct Coverage(
+    BTreeSet<String>,
+    BTreeSet<String>,
+    BTreeSet<String>,
+    BTreeSet<String>,
+);
+
 pub fn dataset(cmd: DatasetCommand) -> anyhow::Result<()> {
     let DatasetCommand::Stats { dir, json } = cmd;
     let path = dir.join("manifest.json");
@@ -212,15 +222,7 @@ pub fn dataset(cmd: DatasetCommand) -> anyhow::Result<()> {
     let m: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     // Coverage per split, read from the LangChain documents when present.
-    let mut coverage: std::collections::BTreeMap<
-        String,
-        (
-            std::collections::BTreeSet<String>,
-            std::collections::BTreeSet<String>,
-            std::collections::BTreeSet<String>,
-            std::collections::BTreeSet<String>,
-        ),
-    > = Default::default();
+    let mut coverage: BTreeMap<String, Coverage> = BTreeMap::new();
     let docs = dir.join("langchain/documents.jsonl");
     if let Ok(text) = std::fs::read_to_string(&docs) {
         for line in text.lines() {
@@ -248,7 +250,7 @@ pub fn dataset(cmd: DatasetCommand) -> anyhow::Result<()> {
         }
     }
     if json {
-        let cov: serde_json::Map<String, serde_json::Value> = coverage.iter().map(|(s, (i, l, st, t))| {
+        let cov: serde_json::Map<String, serde_json::Value> = coverage.iter().map(|(s, Coverage(i, l, st, t))| {
             (s.clone(), serde_json::json!({"instructors": i.len(), "levels": l, "styles": st, "distinct_terms": t.len()}))
         }).collect();
         return print_json(
@@ -284,7 +286,7 @@ pub fn dataset(cmd: DatasetCommand) -> anyhow::Result<()> {
             num("max")
         );
     }
-    for (s, (i, l, st, t)) in &coverage {
+    for (s, Coverage(i, l, st, t)) in &coverage {
         println!(
             "{s:<11} {} instructors, levels {:?}, {} styles, {} distinct terms",
             i.len(),

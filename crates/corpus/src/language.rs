@@ -659,7 +659,7 @@ pub(crate) fn lesson(
     let mut t = rng.random_range(0.5..3.0);
     let mut words_store: Vec<Vec<(String, f64, f64, f64)>> = Vec::new();
     let mut seg_times = Vec::new();
-    let base_conf: f64 = rng.random_range(0.78..0.93);
+    let base_conf: f64 = rng.random_range(0.80..0.95);
     let texts: Vec<String> = if bad_kind == Some(0) {
         (0..rng.random_range(4..9))
             .map(|i| {

@@ -281,9 +281,13 @@ pub fn size_category(n: usize) -> &'static str {
     }
 }
 
-/// The dataset card: YAML front matter, then how the data was made.
+/// The dataset card: YAML front matter, then how the data was made. Only splits with rows are
+/// listed (a split without data files cannot be loaded).
 pub fn card(manifest: &serde_json::Value, rows: usize) -> String {
-    let splits = ["train", "validation", "test"];
+    let splits: Vec<&str> = ["train", "validation", "test"]
+        .into_iter()
+        .filter(|s| manifest["counts"]["hf"][s].as_u64().unwrap_or(0) > 0)
+        .collect();
     let mut s = String::from("---\n");
     s.push_str("license: other\nlanguage:\n- en\ntask_categories:\n- text-generation\n- question-answering\n");
     s.push_str(&format!("size_categories:\n- {}\n", size_category(rows)));
