@@ -456,6 +456,14 @@ pub async fn export(
             .entry("hf".into())
             .or_default()
             .insert(split.as_str().into(), n);
+        if n == 0 {
+            // An empty shard would make `load_dataset` fail on that split; the card omits it.
+            let path = tmp.join(format!("hf/data/{}-00000-of-00001.parquet", split.as_str()));
+            std::fs::remove_file(&path).map_err(|e| DatasetError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+        }
     }
     for ((f, split), j) in std::mem::take(&mut w.jsonl) {
         let n = j.finish()?;
