@@ -87,8 +87,17 @@ struct Instructor {
 fn instructor(seed: u64, i: usize) -> Instructor {
     let mut rng =
         ChaCha8Rng::seed_from_u64(seed ^ 0x1157_0000 ^ (i as u64).wrapping_mul(0x9E37_79B9));
-    let first = language::FIRST_NAMES[rng.random_range(0..language::FIRST_NAMES.len())];
-    let last = language::LAST_NAMES[rng.random_range(0..language::LAST_NAMES.len())];
+    // A bijection from index to (first, last) keeps the first 1,600 names unique; beyond that a
+    // generation suffix keeps them apart.
+    let (nf, nl) = (language::FIRST_NAMES.len(), language::LAST_NAMES.len());
+    let a = (i + seed as usize) % nf;
+    let q = i / nf;
+    let first = language::FIRST_NAMES[a];
+    let last = language::LAST_NAMES[(q + 7 * a) % nl];
+    let suffix = match i / (nf * nl) {
+        0 => String::new(),
+        n => format!(" {}", n + 1),
+    };
     let primary = STYLES[i % STYLES.len()];
     let mut secondary = STYLES[rng.random_range(0..STYLES.len())];
     if secondary == primary {
@@ -96,7 +105,7 @@ fn instructor(seed: u64, i: usize) -> Instructor {
     }
     Instructor {
         id: format!("fictional-{:04}", i + 1),
-        name: format!("{first} {last}"),
+        name: format!("{first} {last}{suffix}"),
         styles: [primary, secondary],
         pace: rng.random_range(0.85..1.2),
         verbosity: rng.random_range(0.7..1.3),

@@ -380,7 +380,8 @@ pub async fn export(
                     lc.write(&json!({
                         "page_content": p.text,
                         "metadata": {
-                            "source": info.source, "instructor": info.instructor, "course": info.course,
+                            "source": info.source, "instructor": info.instructor,
+                            "instructor_id": info.instructor_id, "course": info.course,
                             "chapter": info.chapter, "segment_id": p.lesson_id, "title": info.title,
                             "start_s": p.start_s, "end_s": p.end_s, "split": split.as_str(),
                             "skill_level": info.level, "style": info.style, "quality_score": info.quality_score,
