@@ -434,17 +434,14 @@ impl Catalog {
         for r in &rows {
             let id: String = r.try_get(0)?;
             let report: Option<String> = r.try_get(15)?;
-            let report: serde_json::Value = match report {
+            // Only four numbers are needed: a typed partial parse skips the rest of the report.
+            let m = match report {
                 Some(text) => {
-                    serde_json::from_str(&text).map_err(|e| corrupt("quality_reports.report", e))?
+                    serde_json::from_str::<ReportMetrics>(&text)
+                        .map_err(|e| corrupt("quality_reports.report", e))?
+                        .metrics
                 }
-                None => serde_json::Value::Null,
-            };
-            let metric = |path: &str| {
-                report
-                    .pointer(path)
-                    .and_then(serde_json::Value::as_f64)
-                    .unwrap_or(0.0)
+                None => MetricsPart::default(),
             };
             out.push(LessonInfo {
                 failure_flags: failures.remove(&id).unwrap_or_default(),
@@ -462,15 +459,49 @@ impl Catalog {
                 duplicate_of: r.try_get(12)?,
                 text_hash: r.try_get(13)?,
                 word_count: r.try_get(14)?,
-                confidence: metric("/metrics/confidence_patterns/overall_confidence"),
-                speech_activity_ratio: metric("/metrics/speech_activity/speech_activity_ratio"),
-                filler_word_ratio: metric("/metrics/content_quality/filler_word_ratio"),
-                terms_per_100_words: metric("/metrics/content_quality/terms_per_100_words"),
+                confidence: m.confidence_patterns.overall_confidence,
+                speech_activity_ratio: m.speech_activity.speech_activity_ratio,
+                filler_word_ratio: m.content_quality.filler_word_ratio,
+                terms_per_100_words: m.content_quality.terms_per_100_words,
                 audio_path: r.try_get(16)?,
                 synthetic: r.try_get::<i64, _>(17)? != 0,
                 format: r.try_get(18)?,
                 id,
             });
+        }
+        Ok(out)
+    }
+
+    /// Each lesson's utterance texts joined by spaces, in `ids` order (one row per lesson).
+    pub async fn lesson_texts(&self, ids: &[String]) -> Result<Vec<String>, CatalogError> {
+        let mut out = vec![String::new(); ids.len()];
+        let index: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let agg = match self.backend {
+            Backend::Sqlite => "group_concat(text, ' ' ORDER BY idx)",
+            Backend::Postgres => "string_agg(text, ' ' ORDER BY idx)",
+        };
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let placeholders = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT lesson_id, {agg} FROM utterances WHERE lesson_id IN ({placeholders}) GROUP BY lesson_id"
+            );
+            let mut q = sqlx::query(dialect(self.backend, &sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let id: String = r.try_get(0)?;
+                if let Some(&i) = index.get(id.as_str()) {
+                    out[i] = r.try_get::<Option<String>, _>(1)?.unwrap_or_default();
+                }
+            }
         }
         Ok(out)
     }
@@ -656,6 +687,39 @@ fn summary(
         duration_s: r.try_get(11)?,
         id,
     })
+}
+
+#[derive(serde::Deserialize)]
+struct ReportMetrics {
+    #[serde(default)]
+    metrics: MetricsPart,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct MetricsPart {
+    confidence_patterns: ConfidencePart,
+    speech_activity: SpeechPart,
+    content_quality: ContentPart,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ConfidencePart {
+    overall_confidence: f64,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SpeechPart {
+    speech_activity_ratio: f64,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ContentPart {
+    filler_word_ratio: f64,
+    terms_per_100_words: f64,
 }
 
 /// Rewrites `$1, $2 …` to `?` for SQLite: sqlx resolves named parameters one by one through

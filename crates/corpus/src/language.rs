@@ -659,7 +659,7 @@ pub(crate) fn lesson(
     let mut t = rng.random_range(0.5..3.0);
     let mut words_store: Vec<Vec<(String, f64, f64, f64)>> = Vec::new();
     let mut seg_times = Vec::new();
-    let base_conf: f64 = rng.random_range(0.80..0.95);
+    let base_conf: f64 = rng.random_range(0.86..0.99);
     let texts: Vec<String> = if bad_kind == Some(0) {
         (0..rng.random_range(4..9))
             .map(|i| {
@@ -679,7 +679,7 @@ pub(crate) fn lesson(
         for w in s.split_whitespace() {
             let len = w.chars().count() as f64;
             let dur = (0.09 + 0.045 * len) / pace * rng.random_range(0.8..1.25);
-            let mut score: f64 = (base_conf + rng.random_range(-0.25..0.12)).clamp(0.05, 0.999);
+            let mut score: f64 = (base_conf + rng.random_range(-0.2..0.08)).clamp(0.05, 0.999);
             if rng.random_bool(0.04) {
                 score *= 0.4;
             }

@@ -201,13 +201,7 @@ pub async fn plan(
     let mut signatures = Vec::with_capacity(kept.len());
     let ids: Vec<String> = kept.iter().map(|i| i.id.clone()).collect();
     for chunk in ids.chunks(500) {
-        for c in catalog.lesson_contents(chunk, false).await? {
-            let text = c
-                .utterances
-                .iter()
-                .map(|u| u.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
+        for text in catalog.lesson_texts(chunk).await? {
             signatures.push(hasher.signature(&normalizer.tokens(&text)));
         }
         progress.advance(chunk.len() as u64);
@@ -306,6 +300,16 @@ pub async fn export(
     let bpe =
         tiktoken_rs::cl100k_base().map_err(|e| DatasetError::Invalid(format!("tokenizer: {e}")))?;
     let count = |s: &str| bpe.encode_ordinary(s).len() as u64;
+    // System prompts repeat per instructor; the answer of a lesson pair is the passage itself.
+    let mut system_cache: HashMap<String, u64> = HashMap::new();
+    let mut system_tokens = |s: &str| -> u64 {
+        if let Some(&n) = system_cache.get(s) {
+            return n;
+        }
+        let n = count(s);
+        system_cache.insert(s.to_string(), n);
+        n
+    };
 
     let mut w = Writers::default();
     for split in Split::ALL {
@@ -398,7 +402,8 @@ pub async fn export(
                 }
                 let pair = instruction_pair(p, info, &mut rng);
                 lesson_pairs += 1;
-                write_pair(&mut w, split, &pair, &count, &mut chat_tokens)?;
+                let pair_tokens = system_tokens(&pair.system) + count(&pair.question) + tokens;
+                write_pair(&mut w, split, &pair, pair_tokens, &mut chat_tokens)?;
                 *pair_counts.entry(("lesson".into(), split)).or_default() += 1;
             }
             if let Some(conv) = w.jsonl.get_mut(&(Format::Conversational, split)) {
@@ -444,7 +449,8 @@ pub async fn export(
         } else {
             Split::Test
         };
-        write_pair(&mut w, split, &pair, &count, &mut chat_tokens)?;
+        let pair_tokens = count(&pair.system) + count(&pair.question) + count(&pair.answer);
+        write_pair(&mut w, split, &pair, pair_tokens, &mut chat_tokens)?;
         *pair_counts.entry(("theory".into(), split)).or_default() += 1;
     }
 
@@ -540,7 +546,7 @@ fn write_pair(
     w: &mut Writers,
     split: Split,
     pair: &examples::Pair,
-    count: &dyn Fn(&str) -> u64,
+    tokens: u64,
     chat_tokens: &mut BTreeMap<Split, TokenStats>,
 ) -> Result<(), DatasetError> {
     if let Some(o) = w.jsonl.get_mut(&(Format::Openai, split)) {
@@ -549,10 +555,7 @@ fn write_pair(
             {"role": "user", "content": pair.question},
             {"role": "assistant", "content": pair.answer},
         ]}))?;
-        chat_tokens
-            .entry(split)
-            .or_default()
-            .add(count(&pair.system) + count(&pair.question) + count(&pair.answer));
+        chat_tokens.entry(split).or_default().add(tokens);
     }
     if let Some(a) = w.jsonl.get_mut(&(Format::Alpaca, split)) {
         a.write(&json!({"instruction": pair.question, "input": "", "output": pair.answer, "system": pair.system, "source": pair.source}))?;
