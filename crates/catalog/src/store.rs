@@ -338,17 +338,7 @@ impl Catalog {
         .fetch_all(&self.pool)
         .await?
         {
-            let words: String = r.try_get(4)?;
-            utterances.push(Utterance {
-                start: r.try_get(0)?,
-                end: r.try_get(1)?,
-                text: r.try_get(2)?,
-                confidence: r.try_get(3)?,
-                words: parse_words(&words)?,
-                avg_logprob: None,
-                compression_ratio: None,
-                no_speech_prob: None,
-            });
+            utterances.push(utterance_from_row(&r, 0)?);
         }
         let mut terms = Vec::new();
         for r in sqlx::query(
@@ -359,28 +349,7 @@ impl Catalog {
         .fetch_all(&self.pool)
         .await?
         {
-            let category: String = r.try_get(1)?;
-            let source: String = r.try_get(2)?;
-            let first: Option<i64> = r.try_get(4)?;
-            let last: Option<i64> = r.try_get(5)?;
-            let utterance: i64 = r.try_get(3)?;
-            terms.push(TermOccurrence {
-                term: r.try_get(0)?,
-                category: category
-                    .parse::<Category>()
-                    .map_err(|e| corrupt("term_occurrences.category", e))?,
-                source: if source == "expression" {
-                    MatchSource::Expression
-                } else {
-                    MatchSource::Lexicon
-                },
-                utterance: utterance as usize,
-                first_word: first.map(|v| v as usize),
-                last_word: last.map(|v| v as usize),
-                start_s: r.try_get(6)?,
-                end_s: r.try_get(7)?,
-                text: r.try_get(8)?,
-            });
+            terms.push(term_from_row(&r, 0)?);
         }
         Ok(LessonDetail {
             summary,
@@ -541,18 +510,8 @@ impl Catalog {
             }
             for r in q.fetch_all(&self.pool).await? {
                 let id: String = r.try_get(0)?;
-                let words: String = r.try_get(5)?;
                 if let Some(&i) = index.get(id.as_str()) {
-                    out[i].utterances.push(Utterance {
-                        start: r.try_get(1)?,
-                        end: r.try_get(2)?,
-                        text: r.try_get(3)?,
-                        confidence: r.try_get(4)?,
-                        words: parse_words(&words)?,
-                        avg_logprob: None,
-                        compression_ratio: None,
-                        no_speech_prob: None,
-                    });
+                    out[i].utterances.push(utterance_from_row(&r, 1)?);
                 }
             }
             let sql = format!(
@@ -565,29 +524,8 @@ impl Catalog {
             }
             for r in q.fetch_all(&self.pool).await? {
                 let id: String = r.try_get(0)?;
-                let category: String = r.try_get(2)?;
-                let source: String = r.try_get(3)?;
-                let utterance: i64 = r.try_get(4)?;
-                let first: Option<i64> = r.try_get(5)?;
-                let last: Option<i64> = r.try_get(6)?;
                 if let Some(&i) = index.get(id.as_str()) {
-                    out[i].terms.push(TermOccurrence {
-                        term: r.try_get(1)?,
-                        category: category
-                            .parse::<Category>()
-                            .map_err(|e| corrupt("term_occurrences.category", e))?,
-                        source: if source == "expression" {
-                            MatchSource::Expression
-                        } else {
-                            MatchSource::Lexicon
-                        },
-                        utterance: utterance as usize,
-                        first_word: first.map(|v| v as usize),
-                        last_word: last.map(|v| v as usize),
-                        start_s: r.try_get(7)?,
-                        end_s: r.try_get(8)?,
-                        text: r.try_get(9)?,
-                    });
+                    out[i].terms.push(term_from_row(&r, 1)?);
                 }
             }
         }
@@ -659,6 +597,48 @@ impl Catalog {
     pub fn is_postgres(&self) -> bool {
         self.backend == Backend::Postgres
     }
+}
+
+/// A term occurrence from columns `at..at+9`: term, category, match_source, utterance_idx,
+/// first_word, last_word, start_s, end_s, text.
+fn term_from_row(r: &AnyRow, at: usize) -> Result<TermOccurrence, CatalogError> {
+    let category: String = r.try_get(at + 1)?;
+    let source: String = r.try_get(at + 2)?;
+    let utterance: i64 = r.try_get(at + 3)?;
+    let first: Option<i64> = r.try_get(at + 4)?;
+    let last: Option<i64> = r.try_get(at + 5)?;
+    Ok(TermOccurrence {
+        term: r.try_get(at)?,
+        category: category
+            .parse::<Category>()
+            .map_err(|e| corrupt("term_occurrences.category", e))?,
+        source: if source == "expression" {
+            MatchSource::Expression
+        } else {
+            MatchSource::Lexicon
+        },
+        utterance: utterance as usize,
+        first_word: first.map(|v| v as usize),
+        last_word: last.map(|v| v as usize),
+        start_s: r.try_get(at + 6)?,
+        end_s: r.try_get(at + 7)?,
+        text: r.try_get(at + 8)?,
+    })
+}
+
+/// An utterance from columns `at..at+5`: start_s, end_s, text, confidence, words.
+fn utterance_from_row(r: &AnyRow, at: usize) -> Result<Utterance, CatalogError> {
+    let words: String = r.try_get(at + 4)?;
+    Ok(Utterance {
+        start: r.try_get(at)?,
+        end: r.try_get(at + 1)?,
+        text: r.try_get(at + 2)?,
+        confidence: r.try_get(at + 3)?,
+        words: parse_words(&words)?,
+        avg_logprob: None,
+        compression_ratio: None,
+        no_speech_prob: None,
+    })
 }
 
 const SUMMARY_SELECT: &str = "SELECT l.id, l.source, l.title, i.name, c.title, l.level, l.style,

@@ -345,6 +345,9 @@ pub async fn export(
     let mut passage_tokens: BTreeMap<Split, TokenStats> = BTreeMap::new();
     let mut chat_tokens: BTreeMap<Split, TokenStats> = BTreeMap::new();
     let mut lesson_pairs = 0usize;
+    let normalizer = DedupNormalizer::new(&Lexicon::builtin());
+    let mut seen_passages: std::collections::HashSet<[u8; 32]> = std::collections::HashSet::new();
+    let mut duplicate_passages = 0usize;
     let mut passages_written = 0usize;
     let mut pair_counts: BTreeMap<(String, Split), usize> = BTreeMap::new();
     'outer: for chunk in kept.chunks(256) {
@@ -359,6 +362,13 @@ pub async fn export(
             for p in &ps {
                 if opts.max_examples.is_some_and(|m| passages_written >= m) {
                     break 'outer;
+                }
+                // Different lessons can still share a passage word for word (a stock intro):
+                // the first one, in lesson-id order, is kept.
+                let key = normalizer.tokens(&p.text).join(" ");
+                if !seen_passages.insert(*blake3::hash(key.as_bytes()).as_bytes()) {
+                    duplicate_passages += 1;
+                    continue;
                 }
                 passages_written += 1;
                 let tokens = count(&p.text);
@@ -512,6 +522,7 @@ pub async fn export(
             "exact_removed": plan.removed.get(&Exclusion::ExactDuplicate).copied().unwrap_or(0),
             "near_removed": plan.removed.get(&Exclusion::NearDuplicate).copied().unwrap_or(0),
             "near_duplicates": plan.near_duplicates,
+            "exact_duplicate_passages_removed": duplicate_passages,
             "method": "exact: blake3 of lowercased punctuation-free text; near: MinHash of 5-word shingles (128 permutations), LSH 16x8, verified at the Jaccard threshold, best quality copy kept",
         },
         "splits": splits_json,

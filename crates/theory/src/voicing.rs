@@ -289,8 +289,8 @@ fn search(
     }
 }
 
-/// A chord diagram as text: strings as columns (lowest on the left), frets as rows.
-pub fn diagram_text(name: &str, v: &Voicing, tuning: &Tuning) -> String {
+/// The first fret a diagram shows and how many fret rows it needs.
+fn diagram_window(v: &Voicing) -> (u32, u32) {
     let fretted: Vec<u32> = v
         .frets
         .iter()
@@ -298,21 +298,18 @@ pub fn diagram_text(name: &str, v: &Voicing, tuning: &Tuning) -> String {
         .copied()
         .filter(|&f| f > 0)
         .collect();
-    let top = fretted.iter().min().copied().unwrap_or(1);
-    let start = if fretted.iter().max().copied().unwrap_or(0) <= 4 {
+    let max = fretted.iter().max().copied().unwrap_or(0);
+    let start = if max <= 4 {
         1
     } else {
-        top
+        fretted.iter().min().copied().unwrap_or(1)
     };
-    let rows = 4.max(
-        fretted
-            .iter()
-            .max()
-            .copied()
-            .unwrap_or(0)
-            .saturating_sub(start)
-            + 1,
-    );
+    (start, 4.max(max.saturating_sub(start) + 1))
+}
+
+/// A chord diagram as text: strings as columns (lowest on the left), frets as rows.
+pub fn diagram_text(name: &str, v: &Voicing, tuning: &Tuning) -> String {
+    let (start, rows) = diagram_window(v);
     let mut out = String::new();
     let _ = writeln!(out, "{name}  {}", v.shape());
     let marks: Vec<String> = v
@@ -370,27 +367,7 @@ pub fn diagram_text(name: &str, v: &Voicing, tuning: &Tuning) -> String {
 /// A chord diagram as a standalone SVG image.
 pub fn diagram_svg(name: &str, v: &Voicing) -> String {
     let n = v.frets.len();
-    let fretted: Vec<u32> = v
-        .frets
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|&f| f > 0)
-        .collect();
-    let start = if fretted.iter().max().copied().unwrap_or(0) <= 4 {
-        1
-    } else {
-        fretted.iter().min().copied().unwrap_or(1)
-    };
-    let rows = 4.max(
-        fretted
-            .iter()
-            .max()
-            .copied()
-            .unwrap_or(0)
-            .saturating_sub(start)
-            + 1,
-    );
+    let (start, rows) = diagram_window(v);
     let (sx, sy, gap, fh) = (30.0, 50.0, 24.0, 28.0);
     let w = sx * 2.0 + gap * (n as f64 - 1.0);
     let h = sy + fh * f64::from(rows) + 30.0;
