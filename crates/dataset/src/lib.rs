@@ -345,7 +345,6 @@ pub async fn export(
     let mut passage_tokens: BTreeMap<Split, TokenStats> = BTreeMap::new();
     let mut chat_tokens: BTreeMap<Split, TokenStats> = BTreeMap::new();
     let mut lesson_pairs = 0usize;
-    let normalizer = DedupNormalizer::new(&Lexicon::builtin());
     let mut seen_passages: std::collections::HashSet<[u8; 32]> = std::collections::HashSet::new();
     let mut duplicate_passages = 0usize;
     let mut passages_written = 0usize;
@@ -365,8 +364,7 @@ pub async fn export(
                 }
                 // Different lessons can still share a passage word for word (a stock intro):
                 // the first one, in lesson-id order, is kept.
-                let key = normalizer.tokens(&p.text).join(" ");
-                if !seen_passages.insert(*blake3::hash(key.as_bytes()).as_bytes()) {
+                if !seen_passages.insert(passage_key(&p.text)) {
                     duplicate_passages += 1;
                     continue;
                 }
@@ -551,6 +549,27 @@ pub async fn export(
     })?;
     commit_dir(&tmp, &opts.out)?;
     Ok(manifest)
+}
+
+/// Hash of a passage's lowercased letters and digits, words separated by one space.
+fn passage_key(text: &str) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    let mut buf = [0u8; 4];
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if gap {
+                h.update(b" ");
+                gap = false;
+            }
+            for l in c.to_lowercase() {
+                h.update(l.encode_utf8(&mut buf).as_bytes());
+            }
+        } else if c.is_whitespace() {
+            gap = true;
+        }
+    }
+    *h.finalize().as_bytes()
 }
 
 fn write_pair(
