@@ -55,6 +55,9 @@ pub struct ExportArgs {
     /// Styles held out entirely for the test split, comma-separated.
     #[arg(long, value_delimiter = ',')]
     test_styles: Vec<String>,
+    /// Also hold out lessons whose main concept is advanced (difficulty 4–5) for test.
+    #[arg(long)]
+    test_advanced_concepts: bool,
     /// Target words per passage.
     #[arg(long, default_value_t = 120)]
     passage_words: usize,
@@ -148,6 +151,7 @@ pub async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<()> {
         seed: args.seed,
         max_examples: args.max_examples,
         test_styles: args.test_styles.clone(),
+        test_advanced_concepts: args.test_advanced_concepts,
         chunk: ChunkOptions {
             target_words: args.passage_words.max(10),
             ..Default::default()

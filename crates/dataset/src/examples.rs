@@ -1,6 +1,7 @@
 //! Examples built from lessons: passages, instruction pairs, theory pairs, conversations.
 
 use fretwise_catalog::{LessonContent, LessonInfo};
+use fretwise_knowledge::Ontology;
 use fretwise_lexicon::Category;
 use fretwise_theory::{Chord, Key, Note, Scale, Tuning, capo_shapes_sound_in};
 use rand::{Rng, SeedableRng};
@@ -52,6 +53,8 @@ pub struct Passage {
     pub words: Vec<TimedWord>,
     /// Index of the first utterance.
     pub first_utterance: usize,
+    /// Concepts the passage teaches, strongest first (from the concept ontology).
+    pub concepts: Vec<String>,
 }
 
 /// Chunking settings.
@@ -80,7 +83,7 @@ fn word_count(s: &str) -> usize {
 }
 
 /// Splits a lesson into passages on utterance boundaries.
-pub fn passages(content: &LessonContent, opts: &ChunkOptions) -> Vec<Passage> {
+pub fn passages(content: &LessonContent, opts: &ChunkOptions, ontology: &Ontology) -> Vec<Passage> {
     let u = &content.utterances;
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
@@ -124,10 +127,19 @@ pub fn passages(content: &LessonContent, opts: &ChunkOptions) -> Vec<Passage> {
             }
             let start_s = slice.iter().map(|x| x.start).fold(f64::INFINITY, f64::min);
             let end_s = slice.iter().map(|x| x.end).fold(0.0, f64::max);
-            let terms = content
+            let inside: Vec<fretwise_lexicon::TermOccurrence> = content
                 .terms
                 .iter()
                 .filter(|t| (s..e).contains(&t.utterance))
+                .cloned()
+                .collect();
+            let concepts = ontology
+                .concepts_in(&inside)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            let terms = inside
+                .iter()
                 .map(|t| PassageTerm {
                     term: t.term.clone(),
                     category: t.category.as_str().to_string(),
@@ -154,6 +166,7 @@ pub fn passages(content: &LessonContent, opts: &ChunkOptions) -> Vec<Passage> {
                 terms,
                 words,
                 first_utterance: s,
+                concepts,
             })
         })
         .collect()

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use fretwise_catalog::{Catalog, LessonInfo};
+use fretwise_knowledge::Ontology;
 use fretwise_lexicon::Lexicon;
 use rand::Rng;
 use serde::Serialize;
@@ -118,6 +119,8 @@ pub struct ExportOptions {
     pub max_examples: Option<usize>,
     /// Styles held out entirely for test.
     pub test_styles: Vec<String>,
+    /// Hold out lessons whose main concept is advanced (difficulty 4–5) for test.
+    pub test_advanced_concepts: bool,
     /// Passage chunking.
     pub chunk: ChunkOptions,
     /// Theory pairs per lesson pair.
@@ -233,7 +236,23 @@ pub async fn plan(
         }
         None => true,
     });
-    let splits = assign_splits(&survivors, opts.seed, &opts.test_styles);
+    let mut splits = assign_splits(&survivors, opts.seed, &opts.test_styles);
+    if opts.test_advanced_concepts {
+        // A lesson whose strongest concept is advanced goes to test: unseen difficulty.
+        let ontology = Ontology::builtin();
+        let ids: Vec<String> = survivors.iter().map(|s| s.id.clone()).collect();
+        for chunk in ids.chunks(500) {
+            for c in catalog.lesson_contents(chunk, false).await? {
+                let top = ontology.concepts_in(&c.terms).into_iter().next();
+                if top
+                    .and_then(|(id, _)| ontology.get(&id).map(|x| x.difficulty))
+                    .is_some_and(|d| d >= 4)
+                {
+                    splits.insert(c.id.clone(), Split::Test);
+                }
+            }
+        }
+    }
     let mut per_split: BTreeMap<Split, (std::collections::BTreeSet<String>, usize)> =
         BTreeMap::new();
     for s in &survivors {
@@ -311,6 +330,7 @@ pub async fn export(
         n
     };
 
+    let ontology = Ontology::builtin();
     let mut w = Writers::default();
     for split in Split::ALL {
         if opts.formats.contains(&Format::Hf) {
@@ -356,7 +376,7 @@ pub async fn export(
                 continue;
             };
             let split = plan.splits[&content.id];
-            let ps = passages(&content, &opts.chunk);
+            let ps = passages(&content, &opts.chunk, &ontology);
             let mut rng = rng_for(opts.seed, &content.id);
             for p in &ps {
                 if opts.max_examples.is_some_and(|m| passages_written >= m) {
@@ -382,6 +402,7 @@ pub async fn export(
                         start_s: p.start_s,
                         end_s: p.end_s,
                         guitar_terms: p.terms.clone(),
+                        concepts: p.concepts.clone(),
                         skill_level: info.level.clone(),
                         style: info.style.clone(),
                         quality_score: info.quality_score,
@@ -398,6 +419,7 @@ pub async fn export(
                             "start_s": p.start_s, "end_s": p.end_s, "split": split.as_str(),
                             "skill_level": info.level, "style": info.style, "quality_score": info.quality_score,
                             "guitar_terms": p.terms.iter().map(|t| t.term.as_str()).collect::<Vec<_>>(),
+                            "concepts": p.concepts,
                         }
                     }))?;
                 }

@@ -86,6 +86,8 @@ pub struct HfRow {
     pub end_s: f64,
     /// Terms.
     pub guitar_terms: Vec<PassageTerm>,
+    /// Concept ids.
+    pub concepts: Vec<String>,
     /// Level.
     pub skill_level: Option<String>,
     /// Style.
@@ -122,6 +124,11 @@ fn schema() -> Arc<Schema> {
                 DataType::Struct(term_fields()),
                 true,
             ))),
+            false,
+        ),
+        Field::new(
+            "concepts",
+            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
             false,
         ),
         Field::new("skill_level", DataType::Utf8, true),
@@ -200,6 +207,7 @@ impl ParquetShard {
             DataType::Struct(term_fields()),
             true,
         )));
+        let mut concepts = ListBuilder::new(StringBuilder::new());
         let mut level = StringBuilder::new();
         let mut style = StringBuilder::new();
         let mut quality = Float64Builder::new();
@@ -230,6 +238,10 @@ impl ParquetShard {
                 sb.append(true);
             }
             terms.append(true);
+            for c in &r.concepts {
+                concepts.values().append_value(c);
+            }
+            concepts.append(true);
             level.append_option(r.skill_level.as_deref());
             style.append_option(r.style.as_deref());
             quality.append_value(r.quality_score);
@@ -245,6 +257,7 @@ impl ParquetShard {
             Arc::new(start.finish()),
             Arc::new(end.finish()),
             Arc::new(terms.finish()),
+            Arc::new(concepts.finish()),
             Arc::new(level.finish()),
             Arc::new(style.finish()),
             Arc::new(quality.finish()),
@@ -319,6 +332,10 @@ removed, then the filters below.\n");
         ("segment_id", "the lesson id"),
         ("start_s, end_s", "seconds from the start of the lesson"),
         ("guitar_terms", "list of {term, category, start_s, end_s}"),
+        (
+            "concepts",
+            "concept ids the passage teaches (fretwise concept ontology), strongest first",
+        ),
         ("skill_level, style", "lesson level and style"),
         ("quality_score", "transcript quality of the lesson, 0-1"),
         ("token_count", "cl100k_base tokens of text"),

@@ -29,6 +29,7 @@ fn options(out: PathBuf) -> ExportOptions {
         seed: 42,
         max_examples: None,
         test_styles: Vec::new(),
+        test_advanced_concepts: false,
         chunk: ChunkOptions::default(),
         theory_rate: 0.1,
         created_at: "2026-01-01T00:00:00Z".into(),
@@ -277,6 +278,38 @@ async fn test_styles_are_held_out_and_bad_out_dirs_are_refused() {
             assert_eq!(d["metadata"]["split"], "test");
         }
     }
+    // Advanced concepts held out: no lesson whose main concept has difficulty ≥ 4 is in train.
+    opts.test_styles.clear();
+    opts.test_advanced_concepts = true;
+    export(&catalog, &opts, &()).await.unwrap();
+    let ontology = fretwise_knowledge::Ontology::builtin();
+    let mut advanced_in_test = 0;
+    let mut per_lesson: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    for d in jsonl(&out.join("langchain/documents.jsonl")) {
+        let md = &d["metadata"];
+        let e = per_lesson
+            .entry(md["segment_id"].as_str().unwrap().to_string())
+            .or_insert((md["split"].as_str().unwrap().to_string(), Vec::new()));
+        e.1.extend(
+            md["concepts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string()),
+        );
+    }
+    for (split, concepts) in per_lesson.values() {
+        assert!(concepts.iter().all(|c| ontology.get(c).is_some()));
+        if split == "test"
+            && concepts
+                .iter()
+                .any(|c| ontology.get(c).unwrap().difficulty >= 4)
+        {
+            advanced_in_test += 1;
+        }
+    }
+    assert!(advanced_in_test > 0, "some advanced lessons were held out");
+
     let precious = dir.path().join("precious");
     std::fs::create_dir(&precious).unwrap();
     std::fs::write(precious.join("notes.txt"), "keep me").unwrap();

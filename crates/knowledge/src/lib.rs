@@ -74,7 +74,8 @@ impl Ontology {
     /// The ontology shipped with fretwise.
     pub fn builtin() -> Ontology {
         #[allow(clippy::expect_used)]
-        Ontology::parse(include_str!("../data/concepts.toml")).expect("the built-in ontology is valid (tested)")
+        Ontology::parse(include_str!("../data/concepts.toml"))
+            .expect("the built-in ontology is valid (tested)")
     }
 
     /// Parses and validates an ontology file (unique ids, known references, acyclic prerequisites).
@@ -92,7 +93,10 @@ impl Ontology {
         for c in &file.concept {
             for r in c.requires.iter().chain(c.parent.iter()) {
                 if !index.contains_key(r) {
-                    return Err(OntologyError::Unknown { from: c.id.clone(), to: r.clone() });
+                    return Err(OntologyError::Unknown {
+                        from: c.id.clone(),
+                        to: r.clone(),
+                    });
                 }
             }
         }
@@ -102,7 +106,11 @@ impl Ontology {
                 by_term.entry(t.to_lowercase()).or_insert(i);
             }
         }
-        let o = Ontology { concepts: file.concept, index, by_term };
+        let o = Ontology {
+            concepts: file.concept,
+            index,
+            by_term,
+        };
         o.check_acyclic()?;
         Ok(o)
     }
@@ -110,7 +118,12 @@ impl Ontology {
     fn check_acyclic(&self) -> Result<(), OntologyError> {
         // 0 = unvisited, 1 = on the stack, 2 = done.
         let mut state = vec![0u8; self.concepts.len()];
-        fn visit(o: &Ontology, i: usize, state: &mut [u8], path: &mut Vec<String>) -> Result<(), OntologyError> {
+        fn visit(
+            o: &Ontology,
+            i: usize,
+            state: &mut [u8],
+            path: &mut Vec<String>,
+        ) -> Result<(), OntologyError> {
             match state[i] {
                 2 => return Ok(()),
                 1 => {
@@ -153,7 +166,10 @@ impl Ontology {
             // Spoken chord names: sevenths and extensions are their own concepts.
             Category::Chords => {
                 let t = &o.term;
-                if ["9", "11", "13", "alt", "#", "b5", "b9"].iter().any(|x| t[1..].contains(x)) {
+                if ["9", "11", "13", "alt", "#", "b5", "b9"]
+                    .iter()
+                    .any(|x| t[1..].contains(x))
+                {
                     "extended-chords"
                 } else if t.contains('7') {
                     "seventh-chords"

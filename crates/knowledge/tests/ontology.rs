@@ -11,7 +11,12 @@ fn builtin_is_acyclic_and_references_only_known_concepts() {
         assert!((1..=5).contains(&c.difficulty));
         // Prerequisites are never harder than the concept they lead to.
         for r in &c.requires {
-            assert!(o.get(r).unwrap().difficulty <= c.difficulty, "{} requires harder {}", c.id, r);
+            assert!(
+                o.get(r).unwrap().difficulty <= c.difficulty,
+                "{} requires harder {}",
+                c.id,
+                r
+            );
         }
     }
 }
@@ -19,7 +24,11 @@ fn builtin_is_acyclic_and_references_only_known_concepts() {
 #[test]
 fn every_ontology_term_is_a_lexicon_term() {
     let lex = Lexicon::builtin();
-    let names: std::collections::HashSet<String> = lex.terms().iter().map(|t| t.canonical.to_lowercase()).collect();
+    let names: std::collections::HashSet<String> = lex
+        .terms()
+        .iter()
+        .map(|t| t.canonical.to_lowercase())
+        .collect();
     let missing: Vec<String> = Ontology::builtin()
         .concepts()
         .iter()
@@ -45,9 +54,15 @@ kind = "theory"
 difficulty = 1
 requires = ["a"]
 "#;
-    assert!(matches!(Ontology::parse(cyclic), Err(OntologyError::Cycle(_))));
+    assert!(matches!(
+        Ontology::parse(cyclic),
+        Err(OntologyError::Cycle(_))
+    ));
     let unknown = "[[concept]]\nid = \"a\"\nname = \"A\"\nkind = \"theory\"\ndifficulty = 1\nrequires = [\"zz\"]\n";
-    assert!(matches!(Ontology::parse(unknown), Err(OntologyError::Unknown { .. })));
+    assert!(matches!(
+        Ontology::parse(unknown),
+        Err(OntologyError::Unknown { .. })
+    ));
 }
 
 #[test]
@@ -55,7 +70,11 @@ fn learning_paths_respect_curated_prerequisites() {
     let o = Ontology::builtin();
     let path = o.learning_path("caged", &[]).unwrap();
     assert_eq!(path.last().unwrap(), "caged");
-    let pos = |id: &str| path.iter().position(|p| p == id).unwrap_or_else(|| panic!("{id} not in {path:?}"));
+    let pos = |id: &str| {
+        path.iter()
+            .position(|p| p == id)
+            .unwrap_or_else(|| panic!("{id} not in {path:?}"))
+    };
     assert!(pos("open-chords") < pos("barre-chords"));
     assert!(pos("barre-chords") < pos("caged"));
     assert!(pos("major-scale") < pos("caged"));
@@ -64,15 +83,24 @@ fn learning_paths_respect_curated_prerequisites() {
             assert!(path[..i].contains(r), "{id} before its prerequisite {r}");
         }
     }
-    let known = o.learning_path("sweep-picking", &["alternate-picking", "economy-picking", "arpeggios"]).unwrap();
+    let known = o
+        .learning_path(
+            "sweep-picking",
+            &["alternate-picking", "economy-picking", "arpeggios"],
+        )
+        .unwrap();
     assert_eq!(known, ["sweep-picking"]);
     assert!(o.learning_path("no-such-concept", &[]).is_none());
 }
 
 #[test]
 fn the_real_lesson_is_about_fingerstyle_and_the_alternating_thumb() {
-    let Some(path) = fretwise_testkit::transcript_fixture("whisperx_fingerstyle_intro.json") else { return };
-    let t = fretwise_transcript::parse_transcript(&std::fs::read(path).unwrap(), &Default::default()).unwrap();
+    let Some(path) = fretwise_testkit::transcript_fixture("whisperx_fingerstyle_intro.json") else {
+        return;
+    };
+    let t =
+        fretwise_transcript::parse_transcript(&std::fs::read(path).unwrap(), &Default::default())
+            .unwrap();
     let terms = TermMatcher::builtin().find(&t);
     let concepts = Ontology::builtin().concepts_in(&terms);
     let ids: Vec<&str> = concepts.iter().map(|(id, _)| id.as_str()).collect();
