@@ -16,6 +16,7 @@ use fretwise_catalog::{Catalog, LessonInfo};
 use fretwise_knowledge::Ontology;
 use fretwise_lexicon::Lexicon;
 use rand::Rng;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
@@ -278,6 +279,20 @@ pub async fn plan(
     Ok((plan, infos))
 }
 
+struct PreparedPassage {
+    passage: examples::Passage,
+    key: [u8; 32],
+    tokens: u64,
+    pair: examples::Pair,
+    pair_tokens: u64,
+}
+
+struct Prepared<'a> {
+    content: fretwise_catalog::LessonContent,
+    info: &'a LessonInfo,
+    items: Vec<PreparedPassage>,
+}
+
 #[derive(Default)]
 struct Writers {
     hf: BTreeMap<Split, ParquetShard>,
@@ -319,16 +334,6 @@ pub async fn export(
     let bpe =
         tiktoken_rs::cl100k_base().map_err(|e| DatasetError::Invalid(format!("tokenizer: {e}")))?;
     let count = |s: &str| bpe.encode_ordinary(s).len() as u64;
-    // System prompts repeat per instructor; the answer of a lesson pair is the passage itself.
-    let mut system_cache: HashMap<String, u64> = HashMap::new();
-    let mut system_tokens = |s: &str| -> u64 {
-        if let Some(&n) = system_cache.get(s) {
-            return n;
-        }
-        let n = count(s);
-        system_cache.insert(s.to_string(), n);
-        n
-    };
 
     let ontology = Ontology::builtin();
     let mut w = Writers::default();
@@ -371,25 +376,61 @@ pub async fn export(
     let mut pair_counts: BTreeMap<(String, Split), usize> = BTreeMap::new();
     'outer: for chunk in kept.chunks(256) {
         let contents = catalog.lesson_contents(chunk, true).await?;
-        for content in contents {
-            let Some(info) = by_id.get(content.id.as_str()) else {
-                continue;
-            };
+        // Chunking, pairs and token counts run on every core; writing stays in lesson order.
+        let prepared: Vec<Prepared> = contents
+            .into_par_iter()
+            .filter_map(|content| {
+                let info = *by_id.get(content.id.as_str())?;
+                let mut rng = rng_for(opts.seed, &content.id);
+                let system = count(&system_prompt(info));
+                let items = passages(&content, &opts.chunk, &ontology)
+                    .into_iter()
+                    .map(|p| {
+                        let pair = instruction_pair(&p, info, &mut rng);
+                        let tokens = count(&p.text);
+                        let pair_tokens = system + count(&pair.question) + tokens;
+                        PreparedPassage {
+                            key: passage_key(&p.text),
+                            tokens,
+                            pair,
+                            pair_tokens,
+                            passage: p,
+                        }
+                    })
+                    .collect();
+                Some(Prepared {
+                    content,
+                    info,
+                    items,
+                })
+            })
+            .collect();
+        for Prepared {
+            content,
+            info,
+            items,
+        } in prepared
+        {
             let split = plan.splits[&content.id];
-            let ps = passages(&content, &opts.chunk, &ontology);
-            let mut rng = rng_for(opts.seed, &content.id);
-            for p in &ps {
+            for PreparedPassage {
+                passage: p,
+                key,
+                tokens,
+                pair,
+                pair_tokens,
+            } in &items
+            {
+                let (tokens, pair_tokens) = (*tokens, *pair_tokens);
                 if opts.max_examples.is_some_and(|m| passages_written >= m) {
                     break 'outer;
                 }
                 // Different lessons can still share a passage word for word (a stock intro):
                 // the first one, in lesson-id order, is kept.
-                if !seen_passages.insert(passage_key(&p.text)) {
+                if !seen_passages.insert(*key) {
                     duplicate_passages += 1;
                     continue;
                 }
                 passages_written += 1;
-                let tokens = count(&p.text);
                 passage_tokens.entry(split).or_default().add(tokens);
                 if let Some(shard) = w.hf.get_mut(&split) {
                     shard.push(HfRow {
@@ -430,10 +471,8 @@ pub async fn export(
                         "audio_features": serde_json::Value::Null,
                     }))?;
                 }
-                let pair = instruction_pair(p, info, &mut rng);
                 lesson_pairs += 1;
-                let pair_tokens = system_tokens(&pair.system) + count(&pair.question) + tokens;
-                write_pair(&mut w, split, &pair, pair_tokens, &mut chat_tokens)?;
+                write_pair(&mut w, split, pair, pair_tokens, &mut chat_tokens)?;
                 *pair_counts.entry(("lesson".into(), split)).or_default() += 1;
             }
             if let Some(conv) = w.jsonl.get_mut(&(Format::Conversational, split)) {
