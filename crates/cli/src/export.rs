@@ -191,9 +191,20 @@ pub async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<()> {
         return print_json(&manifest);
     }
     println!("wrote {}", opts.out.display());
-    println!("removed: {}", manifest["filters"]["removed"]);
-    println!("splits:  {}", manifest["splits"]);
-    println!("counts:  {}", manifest["counts"]);
+    println!("{:<22} {:>8}", "removed by", "lessons");
+    if let Some(removed) = manifest["filters"]["removed"].as_object() {
+        for (why, n) in removed {
+            println!("{why:<22} {:>8}", n.as_u64().unwrap_or(0));
+        }
+    }
+    println!("{:<12} {:>12} {:>8}", "split", "instructors", "lessons");
+    for split in ["train", "validation", "test"] {
+        let sp = &manifest["splits"][split];
+        let n = |k: &str| sp[k].as_u64().unwrap_or(0);
+        println!("{split:<12} {:>12} {:>8}", n("instructors"), n("lessons"));
+    }
+    println!("examples per format: {}", manifest["counts"]);
+    println!("details: fretwise dataset stats {}", opts.out.display());
     Ok(())
 }
 
@@ -275,16 +286,17 @@ pub fn dataset(cmd: DatasetCommand) -> anyhow::Result<()> {
         .unwrap_or(1)
         .max(1);
     println!(
-        "{:<11} {:>9} {:>12} {:>8} {:>8}  passages",
-        "split", "passages", "tokens", "min", "max"
+        "{:<11} {:>9} {:>12} {:>8} {:>8} {:>8}  passages",
+        "split", "passages", "tokens", "min", "mean", "max"
     );
     for s in ["train", "validation", "test"] {
         let p = &passages[s];
         let n = p["examples"].as_u64().unwrap_or(0);
         let bar = "█".repeat(((n as f64 / max as f64) * 30.0).ceil() as usize);
         let num = |k: &str| p[k].as_u64().unwrap_or(0);
+        let mean = num("tokens") as f64 / n.max(1) as f64;
         println!(
-            "{s:<11} {n:>9} {:>12} {:>8} {:>8}  {bar}",
+            "{s:<11} {n:>9} {:>12} {:>8} {mean:>8.1} {:>8}  {bar}",
             num("tokens"),
             num("min"),
             num("max")
