@@ -4,6 +4,7 @@
 
 mod bench;
 mod commands;
+mod concepts;
 mod config;
 mod export;
 mod output;
@@ -103,6 +104,11 @@ enum Command {
     Dataset {
         #[command(subcommand)]
         command: export::DatasetCommand,
+    },
+    /// The concept ontology: list, show, learning paths
+    Concepts {
+        #[command(subcommand)]
+        command: concepts::ConceptsCommand,
     },
     /// Music theory: chords, scales, intervals, keys, voicings, fretboard, tab (or --batch)
     Theory(theory::TheoryArgs),
@@ -237,6 +243,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json),
         Command::Theory(args) => theory::run(args),
+        Command::Concepts { command } => concepts::run(command),
         Command::Export(args) => export::export(&cfg, args).await,
         Command::Dataset { command } => export::dataset(command),
         Command::Bench { command } => bench::run(command).await,

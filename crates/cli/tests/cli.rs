@@ -356,3 +356,45 @@ fn theory_subcommands_print_json() {
     assert_ne!(code, 0);
     assert!(err.contains("not a chord symbol"), "{err}");
 }
+
+#[test]
+fn concept_learning_paths_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = fretwise(
+        &[
+            "concepts",
+            "path",
+            "caged",
+            "--known",
+            "open-chords",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let path: Vec<&str> = v["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert_eq!(path.last(), Some(&"caged"));
+    assert!(!path.contains(&"open-chords"));
+    assert!(
+        path.iter().position(|p| *p == "barre-chords") < path.iter().position(|p| *p == "caged")
+    );
+    let (code, _, err) = fretwise(&["concepts", "show", "no-such"], dir.path());
+    assert_ne!(code, 0);
+    assert!(err.contains("no concept"), "{err}");
+    let (code, out, _) = fretwise(&["concepts", "list", "--json"], dir.path());
+    assert_eq!(code, 0);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+            >= 60
+    );
+}

@@ -1,0 +1,121 @@
+//! `fretwise concepts …`: the concept ontology and learning paths.
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use fretwise_knowledge::Ontology;
+
+use crate::output::print_json;
+
+/// `fretwise concepts` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConceptsCommand {
+    /// Every concept with its kind and difficulty
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One concept: prerequisites, what it leads to, the terms that signal it
+    Show {
+        /// Concept id (see `fretwise concepts list`).
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A learning path to a concept, respecting every prerequisite
+    Path {
+        /// Target concept id.
+        target: String,
+        /// Concepts the student already knows, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        known: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(cmd: ConceptsCommand) -> anyhow::Result<()> {
+    let o = Ontology::builtin();
+    match cmd {
+        ConceptsCommand::List { json } => {
+            if json {
+                return print_json(&o.concepts());
+            }
+            for c in o.concepts() {
+                println!(
+                    "{:<20} {:<10} {}  {}",
+                    c.id,
+                    c.kind,
+                    "★".repeat(c.difficulty as usize),
+                    c.name
+                );
+            }
+        }
+        ConceptsCommand::Show { id, json } => {
+            let c = o
+                .get(&id)
+                .with_context(|| format!("no concept `{id}` (see fretwise concepts list)"))?;
+            let leads_to: Vec<&str> = o
+                .concepts()
+                .iter()
+                .filter(|x| x.requires.contains(&c.id))
+                .map(|x| x.id.as_str())
+                .collect();
+            if json {
+                return print_json(&serde_json::json!({"concept": c, "leads_to": leads_to}));
+            }
+            println!(
+                "{} ({}), {}, difficulty {}/5",
+                c.name, c.id, c.kind, c.difficulty
+            );
+            if let Some(p) = &c.parent {
+                println!("part of   {p}");
+            }
+            println!(
+                "requires  {}",
+                if c.requires.is_empty() {
+                    "-".to_string()
+                } else {
+                    c.requires.join(", ")
+                }
+            );
+            println!(
+                "leads to  {}",
+                if leads_to.is_empty() {
+                    "-".to_string()
+                } else {
+                    leads_to.join(", ")
+                }
+            );
+            println!("terms     {}", c.terms.join(", "));
+        }
+        ConceptsCommand::Path {
+            target,
+            known,
+            json,
+        } => {
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            for k in &known {
+                if o.get(k).is_none() {
+                    bail!("unknown concept `{k}` in --known");
+                }
+            }
+            let path = o
+                .learning_path(&target, &known)
+                .with_context(|| format!("no concept `{target}` (see fretwise concepts list)"))?;
+            if json {
+                return print_json(&serde_json::json!({"target": target, "path": path}));
+            }
+            for (i, id) in path.iter().enumerate() {
+                let c = o
+                    .get(id)
+                    .map(|c| (c.name.as_str(), c.difficulty))
+                    .unwrap_or((id.as_str(), 0));
+                println!("{:>2}. {:<40} {}", i + 1, c.0, "★".repeat(c.1 as usize));
+            }
+        }
+    }
+    Ok(())
+}
