@@ -243,6 +243,8 @@ pub struct LessonInfo {
     pub text_hash: String,
     /// Transcript format ("whisperx", "whisper_verbose").
     pub format: String,
+    /// Seconds of lesson covered by the transcript.
+    pub duration_s: f64,
     /// Words.
     pub word_count: i64,
     /// Mean recogniser confidence.

@@ -389,7 +389,7 @@ impl Catalog {
         let rows = sqlx::query(
             "SELECT l.id, l.source, l.title, l.description, l.instructor_id, i.name, c.title, ch.title, l.level,
                     l.style, l.quality_score, l.trainable, l.duplicate_of, l.text_hash, l.word_count, q.report,
-                    l.audio_path, l.synthetic, l.format
+                    l.audio_path, l.synthetic, l.format, l.duration_s
              FROM lessons l
              LEFT JOIN instructors i ON i.id = l.instructor_id
              LEFT JOIN courses c ON c.id = l.course_id
@@ -435,6 +435,7 @@ impl Catalog {
                 audio_path: r.try_get(16)?,
                 synthetic: r.try_get::<i64, _>(17)? != 0,
                 format: r.try_get(18)?,
+                duration_s: r.try_get(19)?,
                 id,
             });
         }

@@ -8,6 +8,7 @@ mod concepts;
 mod config;
 mod export;
 mod output;
+mod profiles;
 mod theory;
 
 use std::path::PathBuf;
@@ -104,6 +105,17 @@ enum Command {
     Dataset {
         #[command(subcommand)]
         command: export::DatasetCommand,
+    },
+    /// Instructor expertise profiles (styles, concepts, teaching characteristics, evidence)
+    Profiles {
+        /// Only this instructor id.
+        #[arg(long)]
+        instructor: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// The concept ontology: list, show, learning paths
     Concepts {
@@ -244,6 +256,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json),
         Command::Theory(args) => theory::run(args),
         Command::Concepts { command } => concepts::run(command),
+        Command::Profiles {
+            instructor,
+            db,
+            json,
+        } => profiles::run(&cfg, db.db, instructor, json).await,
         Command::Export(args) => export::export(&cfg, args).await,
         Command::Dataset { command } => export::dataset(command),
         Command::Bench { command } => bench::run(command).await,

@@ -398,3 +398,36 @@ fn concept_learning_paths_from_the_cli() {
             >= 60
     );
 }
+
+#[test]
+fn profiles_from_an_ingested_catalog() {
+    let Some(shared) = shared_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = fretwise(
+        &[
+            "ingest",
+            shared.join("fixtures/transcripts").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = fretwise(&["profiles", "--json"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let p = &v[0];
+    assert_eq!(p["name"], "Muriel Anderson");
+    assert_eq!(
+        p["lesson_statistics"]["total_segments"], 1,
+        "the rerun duplicate is not counted twice"
+    );
+    let techniques: Vec<&str> = p["expertise"]["techniques_taught"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(techniques.contains(&"travis-picking"), "{techniques:?}");
+    let (code, _, err) = fretwise(&["profiles", "--instructor", "nobody"], dir.path());
+    assert_ne!(code, 0);
+    assert!(err.contains("nobody"), "{err}");
+}

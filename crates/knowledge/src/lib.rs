@@ -4,10 +4,17 @@
 //! This is the first part of the knowledge base (instructor profiles, the mined concept graph and
 //! teaching patterns are still to come); the dataset export already uses it.
 
+mod profiles;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use fretwise_lexicon::{Category, TermOccurrence};
 use serde::{Deserialize, Serialize};
+
+pub use profiles::{
+    DistinctiveConcept, Expertise, LessonFacts, LessonStatistics, Profile, TeachingCharacteristics,
+    profiles,
+};
 
 /// A concept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
