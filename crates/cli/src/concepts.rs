@@ -23,6 +23,15 @@ pub enum ConceptsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The concept graph as JSON, GraphML, DOT or an SVG picture
+    Export {
+        /// json, graphml, dot or svg.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// A learning path to a concept, respecting every prerequisite
     Path {
         /// Target concept id.
@@ -90,6 +99,21 @@ pub fn run(cmd: ConceptsCommand) -> anyhow::Result<()> {
                 }
             );
             println!("terms     {}", c.terms.join(", "));
+        }
+        ConceptsCommand::Export { format, out } => {
+            let g = fretwise_knowledge::ConceptGraph::new(&o, &Default::default(), Vec::new());
+            let text = match format.as_str() {
+                "json" => serde_json::to_string_pretty(&g)? + "\n",
+                "graphml" => g.graphml(),
+                "dot" => g.dot(),
+                "svg" => g.svg(),
+                other => bail!("unknown format `{other}` (json, graphml, dot, svg)"),
+            };
+            match out {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{text}"),
+            }
         }
         ConceptsCommand::Path {
             target,

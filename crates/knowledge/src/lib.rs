@@ -4,6 +4,7 @@
 //! This is the first part of the knowledge base (instructor profiles, the mined concept graph and
 //! teaching patterns are still to come); the dataset export already uses it.
 
+mod graph;
 mod profiles;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -11,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use fretwise_lexicon::{Category, TermOccurrence};
 use serde::{Deserialize, Serialize};
 
+pub use graph::{ConceptGraph, Edge, Node};
 pub use profiles::{
     DistinctiveConcept, Expertise, LessonFacts, LessonStatistics, Profile, TeachingCharacteristics,
     profiles,

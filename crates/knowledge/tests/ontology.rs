@@ -108,3 +108,26 @@ fn the_real_lesson_is_about_fingerstyle_and_the_alternating_thumb() {
     assert!(ids.contains(&"travis-picking"), "{ids:?}");
     assert!(ids.contains(&"style-folk"), "{ids:?}");
 }
+
+#[test]
+fn graph_exports_are_well_formed() {
+    let o = Ontology::builtin();
+    let g = fretwise_knowledge::ConceptGraph::new(&o, &Default::default(), Vec::new());
+    assert_eq!(g.nodes.len(), o.concepts().len());
+    let prereqs = g.edges.iter().filter(|e| e.kind == "prerequisite").count();
+    assert_eq!(
+        prereqs,
+        o.concepts().iter().map(|c| c.requires.len()).sum::<usize>()
+    );
+    let graphml = g.graphml();
+    assert!(graphml.starts_with("<?xml") && graphml.trim_end().ends_with("</graphml>"));
+    assert_eq!(graphml.matches("<node ").count(), g.nodes.len());
+    assert_eq!(graphml.matches("<edge ").count(), g.edges.len());
+    let dot = g.dot();
+    assert!(dot.starts_with("digraph concepts {") && dot.trim_end().ends_with('}'));
+    assert!(dot.contains("\"open-chords\" -> \"barre-chords\""));
+    let svg = g.svg();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<rect").count(), g.nodes.len());
+    assert!(svg.contains("CAGED"));
+}

@@ -1,0 +1,239 @@
+//! The concept graph as data: nodes, typed edges with evidence, and exports (JSON, GraphML, DOT,
+//! and a layered SVG picture, easiest concepts on the left).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::Ontology;
+
+/// A typed edge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Edge {
+    /// From concept id.
+    pub from: String,
+    /// To concept id.
+    pub to: String,
+    /// "prerequisite" (from must come before to), "part_of", or "related".
+    pub kind: String,
+    /// Why the edge exists ("curated", or a statistic).
+    pub evidence: String,
+}
+
+/// The graph: concepts and edges.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConceptGraph {
+    /// Concepts with lesson counts (0 when no catalog was used).
+    pub nodes: Vec<Node>,
+    /// Edges.
+    pub edges: Vec<Edge>,
+}
+
+/// A node.
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    /// Concept id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Difficulty 1–5.
+    pub difficulty: u8,
+    /// Lessons that teach it.
+    pub lessons: usize,
+}
+
+impl ConceptGraph {
+    /// The curated graph: prerequisite and part-of edges, plus any extra (mined) edges.
+    pub fn new(
+        ontology: &Ontology,
+        lesson_counts: &BTreeMap<String, usize>,
+        extra: Vec<Edge>,
+    ) -> Self {
+        let nodes = ontology
+            .concepts()
+            .iter()
+            .map(|c| Node {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                kind: c.kind.clone(),
+                difficulty: c.difficulty,
+                lessons: lesson_counts.get(&c.id).copied().unwrap_or(0),
+            })
+            .collect();
+        let mut edges = Vec::new();
+        for c in ontology.concepts() {
+            for r in &c.requires {
+                edges.push(Edge {
+                    from: r.clone(),
+                    to: c.id.clone(),
+                    kind: "prerequisite".into(),
+                    evidence: "curated".into(),
+                });
+            }
+            if let Some(p) = &c.parent {
+                edges.push(Edge {
+                    from: c.id.clone(),
+                    to: p.clone(),
+                    kind: "part_of".into(),
+                    evidence: "curated".into(),
+                });
+            }
+        }
+        edges.extend(extra);
+        Self { nodes, edges }
+    }
+
+    /// GraphML for Gephi, yEd, NetworkX.
+    pub fn graphml(&self) -> String {
+        let mut s = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n",
+        );
+        for (id, target, name, ty) in [
+            ("name", "node", "name", "string"),
+            ("kind", "node", "kind", "string"),
+            ("difficulty", "node", "difficulty", "int"),
+            ("lessons", "node", "lessons", "int"),
+            ("edge_kind", "edge", "kind", "string"),
+            ("evidence", "edge", "evidence", "string"),
+        ] {
+            let _ = writeln!(
+                s,
+                "  <key id=\"{id}\" for=\"{target}\" attr.name=\"{name}\" attr.type=\"{ty}\"/>"
+            );
+        }
+        s.push_str("  <graph id=\"concepts\" edgedefault=\"directed\">\n");
+        for n in &self.nodes {
+            let _ = writeln!(
+                s,
+                "    <node id=\"{}\"><data key=\"name\">{}</data><data key=\"kind\">{}</data><data key=\"difficulty\">{}</data><data key=\"lessons\">{}</data></node>",
+                xml(&n.id),
+                xml(&n.name),
+                xml(&n.kind),
+                n.difficulty,
+                n.lessons
+            );
+        }
+        for (i, e) in self.edges.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "    <edge id=\"e{i}\" source=\"{}\" target=\"{}\"><data key=\"edge_kind\">{}</data><data key=\"evidence\">{}</data></edge>",
+                xml(&e.from),
+                xml(&e.to),
+                xml(&e.kind),
+                xml(&e.evidence)
+            );
+        }
+        s.push_str("  </graph>\n</graphml>\n");
+        s
+    }
+
+    /// Graphviz DOT.
+    pub fn dot(&self) -> String {
+        let mut s =
+            String::from("digraph concepts {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+        for n in &self.nodes {
+            let _ = writeln!(
+                s,
+                "  \"{}\" [label=\"{}\\n{}\"];",
+                dot(&n.id),
+                dot(&n.name),
+                "*".repeat(n.difficulty as usize)
+            );
+        }
+        for e in &self.edges {
+            let style = match e.kind.as_str() {
+                "prerequisite" => "solid",
+                "part_of" => "dotted",
+                _ => "dashed",
+            };
+            let _ = writeln!(
+                s,
+                "  \"{}\" -> \"{}\" [style={style}, label=\"{}\"];",
+                dot(&e.from),
+                dot(&e.to),
+                dot(&e.kind)
+            );
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    /// A picture: one column per difficulty, prerequisite arrows left to right.
+    pub fn svg(&self) -> String {
+        let (w, h, gap_x, gap_y) = (225.0, 26.0, 260.0, 34.0);
+        let mut columns: BTreeMap<u8, Vec<&Node>> = BTreeMap::new();
+        for n in &self.nodes {
+            columns.entry(n.difficulty).or_default().push(n);
+        }
+        let mut pos: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        let mut height: f64 = 0.0;
+        for (d, ns) in &columns {
+            for (i, n) in ns.iter().enumerate() {
+                let (x, y) = (20.0 + gap_x * f64::from(d - 1), 50.0 + gap_y * i as f64);
+                pos.insert(n.id.as_str(), (x, y));
+                height = height.max(y + h + 20.0);
+            }
+        }
+        let width = 20.0 + gap_x * 5.0;
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"11\">"
+        );
+        for d in 1..=5u8 {
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"28\" font-size=\"14\">difficulty {d}</text>",
+                20.0 + gap_x * f64::from(d - 1)
+            );
+        }
+        for e in self.edges.iter().filter(|e| e.kind == "prerequisite") {
+            if let (Some(a), Some(b)) = (pos.get(e.from.as_str()), pos.get(e.to.as_str())) {
+                let _ = write!(
+                    s,
+                    "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#9aa\" stroke-width=\"1\"/>",
+                    a.0 + w,
+                    a.1 + h / 2.0,
+                    b.0,
+                    b.1 + h / 2.0
+                );
+            }
+        }
+        for n in &self.nodes {
+            if let Some(&(x, y)) = pos.get(n.id.as_str()) {
+                let fill = match n.kind.as_str() {
+                    "technique" => "#dbeafe",
+                    "chords" => "#dcfce7",
+                    "scales" => "#fef9c3",
+                    "theory" => "#fae8ff",
+                    "rhythm" => "#ffedd5",
+                    "style" => "#e0e7ff",
+                    _ => "#f1f5f9",
+                };
+                let _ = write!(
+                    s,
+                    "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"6\" fill=\"{fill}\" stroke=\"#475569\"/><text x=\"{}\" y=\"{}\">{}</text>",
+                    x + 6.0,
+                    y + 17.0,
+                    xml(&n.name)
+                );
+            }
+        }
+        s.push_str("</svg>\n");
+        s
+    }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn dot(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
