@@ -23,6 +23,23 @@ pub enum ConceptsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Concepts taught together with this one more than chance predicts (NPMI over the catalog)
+    Related {
+        /// Concept id.
+        id: String,
+        /// Catalog (sqlite://PATH or postgres://…).
+        #[arg(long, env = "FRETWISE_DB")]
+        db: Option<String>,
+        /// Lessons that must teach both.
+        #[arg(long, default_value_t = 3)]
+        min_together: usize,
+        /// Lowest NPMI.
+        #[arg(long, default_value_t = 0.1)]
+        min_npmi: f64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The concept graph as JSON, GraphML, DOT or an SVG picture
     Export {
         /// json, graphml, dot or svg.
@@ -45,9 +62,64 @@ pub enum ConceptsCommand {
     },
 }
 
-pub fn run(cmd: ConceptsCommand) -> anyhow::Result<()> {
+pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::Result<()> {
     let o = Ontology::builtin();
     match cmd {
+        ConceptsCommand::Related {
+            id,
+            db,
+            min_together,
+            min_npmi,
+            json,
+        } => {
+            if o.get(&id).is_none() {
+                bail!("no concept `{id}` (see fretwise concepts list)");
+            }
+            let url = cfg.db(db);
+            let catalog = fretwise_catalog::Catalog::open(&url)
+                .await
+                .with_context(|| format!("opening catalog {url}"))?;
+            let ids: Vec<String> = catalog
+                .lesson_infos()
+                .await?
+                .into_iter()
+                .filter(|i| i.trainable && i.duplicate_of.is_none())
+                .map(|i| i.id)
+                .collect();
+            let mut sets = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                for c in catalog.lesson_contents(chunk, false).await? {
+                    let concepts = o
+                        .concepts_in(&c.terms)
+                        .into_iter()
+                        .map(|(id, _)| id)
+                        .collect();
+                    sets.push((c.id, concepts));
+                }
+            }
+            catalog.close().await;
+            let rel = fretwise_knowledge::related(&sets, &id, min_together, min_npmi);
+            if json {
+                return print_json(
+                    &serde_json::json!({"concept": id, "lessons": sets.len(), "related": rel}),
+                );
+            }
+            if rel.is_empty() {
+                println!(
+                    "nothing co-occurs with {id} in at least {min_together} of {} lessons with NPMI ≥ {min_npmi}",
+                    sets.len()
+                );
+            }
+            for r in &rel {
+                println!(
+                    "{:<22} NPMI {:>5.2}  together in {:>5} lessons  e.g. {}",
+                    r.concept,
+                    r.npmi,
+                    r.together,
+                    r.lessons.first().cloned().unwrap_or_default()
+                );
+            }
+        }
         ConceptsCommand::List { json } => {
             if json {
                 return print_json(&o.concepts());

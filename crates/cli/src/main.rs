@@ -255,7 +255,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json),
         Command::Theory(args) => theory::run(args),
-        Command::Concepts { command } => concepts::run(command),
+        Command::Concepts { command } => concepts::run(&cfg, command).await,
         Command::Profiles {
             instructor,
             db,

@@ -237,3 +237,76 @@ fn xml(s: &str) -> String {
 fn dot(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
+
+/// A concept that co-occurs with another more than chance predicts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Related {
+    /// The related concept.
+    pub concept: String,
+    /// Normalised pointwise mutual information, −1 … 1.
+    pub npmi: f64,
+    /// Lessons teaching both.
+    pub together: usize,
+    /// Some of those lessons.
+    pub lessons: Vec<String>,
+}
+
+/// Concepts related to `target` by co-occurrence in lessons: NPMI over lesson-level concept sets,
+/// kept when at least `min_together` lessons teach both and NPMI ≥ `min_npmi`, strongest first.
+pub fn related(
+    lessons: &[(String, std::collections::BTreeSet<String>)],
+    target: &str,
+    min_together: usize,
+    min_npmi: f64,
+) -> Vec<Related> {
+    let n = lessons.len() as f64;
+    if n == 0.0 {
+        return Vec::new();
+    }
+    let mut single: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut pair: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
+    for (id, set) in lessons {
+        for c in set {
+            *single.entry(c.as_str()).or_default() += 1;
+        }
+        if set.contains(target) {
+            for c in set.iter().filter(|c| c.as_str() != target) {
+                let e = pair.entry(c.as_str()).or_default();
+                e.0 += 1;
+                if e.1.len() < 5 {
+                    e.1.push(id.clone());
+                }
+            }
+        }
+    }
+    let Some(&t) = single.get(target) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Related> = pair
+        .into_iter()
+        .filter(|(_, (k, _))| *k >= min_together)
+        .map(|(c, (k, ls))| {
+            let pxy = k as f64 / n;
+            let px = t as f64 / n;
+            let py = single[c] as f64 / n;
+            let npmi = if pxy >= 1.0 {
+                1.0
+            } else {
+                (pxy / (px * py)).ln() / -pxy.ln()
+            };
+            Related {
+                concept: c.to_string(),
+                npmi,
+                together: k,
+                lessons: ls,
+            }
+        })
+        .filter(|r| r.npmi >= min_npmi)
+        .collect();
+    out.sort_by(|a, b| {
+        b.npmi
+            .total_cmp(&a.npmi)
+            .then_with(|| a.concept.cmp(&b.concept))
+    });
+    out
+}

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use fretwise_lexicon::{Category, TermOccurrence};
 use serde::{Deserialize, Serialize};
 
-pub use graph::{ConceptGraph, Edge, Node};
+pub use graph::{ConceptGraph, Edge, Node, Related, related};
 pub use profiles::{
     DistinctiveConcept, Expertise, LessonFacts, LessonStatistics, Profile, TeachingCharacteristics,
     profiles,

@@ -131,3 +131,31 @@ fn graph_exports_are_well_formed() {
     assert_eq!(svg.matches("<rect").count(), g.nodes.len());
     assert!(svg.contains("CAGED"));
 }
+
+#[test]
+fn related_concepts_by_npmi() {
+    use std::collections::BTreeSet;
+    let set = |xs: &[&str]| {
+        xs.iter()
+            .map(|x| x.to_string())
+            .collect::<BTreeSet<String>>()
+    };
+    let mut lessons = Vec::new();
+    for i in 0..10 {
+        lessons.push((format!("a{i}"), set(&["bending", "vibrato"])));
+        lessons.push((format!("b{i}"), set(&["open-chords", "strumming"])));
+    }
+    lessons.push(("c".into(), set(&["bending", "open-chords"])));
+    let r = fretwise_knowledge::related(&lessons, "bending", 3, 0.1);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].concept, "vibrato");
+    assert!(r[0].npmi > 0.5);
+    assert_eq!(r[0].together, 10);
+    // One shared lesson is not evidence.
+    assert!(
+        fretwise_knowledge::related(&lessons, "open-chords", 3, 0.1)
+            .iter()
+            .all(|x| x.concept != "bending")
+    );
+    assert!(fretwise_knowledge::related(&lessons, "unknown", 1, 0.0).is_empty());
+}
