@@ -111,6 +111,18 @@ pub struct Profile {
     pub evidence: BTreeMap<String, Vec<String>>,
 }
 
+fn trigram_hash(w: &[String]) -> u64 {
+    // FNV-1a: stable and fast; collisions only merge counts of two rare phrases.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for t in w {
+        for b in t.bytes().chain(std::iter::once(b' ')) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h
+}
+
 fn top_keys(counts: &HashMap<String, usize>, n: usize) -> Vec<String> {
     let mut v: Vec<(&String, &usize)> = counts.iter().collect();
     v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
@@ -252,24 +264,34 @@ pub fn profiles(lessons: &[LessonFacts], ontology: &Ontology) -> Vec<Profile> {
             0.0
         };
 
-        // Three-word phrases used in at least two of the instructor's lessons.
-        let mut phrase_lessons: HashMap<String, usize> = HashMap::new();
-        for l in &ls {
-            let tokens: Vec<String> = l
-                .texts
-                .iter()
-                .flat_map(|t| fretwise_transcript::normalized_tokens(t).collect::<Vec<_>>())
-                .collect();
+        // Three-word phrases used in at least two of the instructor's lessons. Phrases are
+        // counted by hash; only the five reported are turned back into text.
+        let mut phrase_lessons: HashMap<u64, (usize, usize, usize)> = HashMap::new();
+        let token_lists: Vec<Vec<String>> = ls
+            .iter()
+            .map(|l| {
+                l.texts
+                    .iter()
+                    .flat_map(|t| fretwise_transcript::normalized_tokens(t))
+                    .collect()
+            })
+            .collect();
+        for (li, tokens) in token_lists.iter().enumerate() {
             let mut seen = std::collections::HashSet::new();
-            for w in tokens.windows(3) {
-                let p = w.join(" ");
-                if seen.insert(p.clone()) {
-                    *phrase_lessons.entry(p).or_default() += 1;
+            for (wi, w) in tokens.windows(3).enumerate() {
+                let h = trigram_hash(w);
+                if seen.insert(h) {
+                    phrase_lessons.entry(h).or_insert((0, li, wi)).0 += 1;
                 }
             }
         }
-        phrase_lessons.retain(|_, n| *n >= 2);
-        let common_phrases = top_keys(&phrase_lessons, 5);
+        let mut ranked: Vec<(usize, String)> = phrase_lessons
+            .into_values()
+            .filter(|(n, _, _)| *n >= 2)
+            .map(|(n, li, wi)| (n, token_lists[li][wi..wi + 3].join(" ")))
+            .collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let common_phrases: Vec<String> = ranked.into_iter().take(5).map(|(_, p)| p).collect();
 
         let name = ls.first().map(|l| l.instructor.clone()).unwrap_or_default();
         let skill_level_focus = levels
