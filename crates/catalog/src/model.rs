@@ -255,6 +255,10 @@ pub struct LessonInfo {
     pub filler_word_ratio: f64,
     /// Term occurrences per 100 words.
     pub terms_per_100_words: f64,
+    /// Distinct words / words.
+    pub vocabulary_richness: f64,
+    /// Seconds of speech (union of utterances).
+    pub speech_s: f64,
     /// Audio path, when known.
     pub audio_path: Option<String>,
     /// Generated sample lesson.

@@ -432,6 +432,8 @@ impl Catalog {
                 speech_activity_ratio: m.speech_activity.speech_activity_ratio,
                 filler_word_ratio: m.content_quality.filler_word_ratio,
                 terms_per_100_words: m.content_quality.terms_per_100_words,
+                vocabulary_richness: m.content_quality.vocabulary_richness,
+                speech_s: m.speech_activity.speech_duration_seconds,
                 audio_path: r.try_get(16)?,
                 synthetic: r.try_get::<i64, _>(17)? != 0,
                 format: r.try_get(18)?,
@@ -694,6 +696,7 @@ struct ConfidencePart {
 #[serde(default)]
 struct SpeechPart {
     speech_activity_ratio: f64,
+    speech_duration_seconds: f64,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -701,6 +704,7 @@ struct SpeechPart {
 struct ContentPart {
     filler_word_ratio: f64,
     terms_per_100_words: f64,
+    vocabulary_richness: f64,
 }
 
 /// Rewrites `$1, $2 …` to `?` for SQLite: sqlx resolves named parameters one by one through

@@ -53,7 +53,8 @@ fn matcher(lexicon: Option<&Path>) -> anyhow::Result<TermMatcher> {
     Ok(TermMatcher::new(lex)?)
 }
 
-async fn open(cfg: &Config, db: Option<String>) -> anyhow::Result<Catalog> {
+/// Opens the catalog the flag, environment or config file names.
+pub(crate) async fn open(cfg: &Config, db: Option<String>) -> anyhow::Result<Catalog> {
     let url = cfg.db(db);
     Catalog::open(&url)
         .await

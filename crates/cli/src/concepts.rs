@@ -75,10 +75,7 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
             if o.get(&id).is_none() {
                 bail!("no concept `{id}` (see fretwise concepts list)");
             }
-            let url = cfg.db(db);
-            let catalog = fretwise_catalog::Catalog::open(&url)
-                .await
-                .with_context(|| format!("opening catalog {url}"))?;
+            let catalog = crate::commands::open(cfg, db).await?;
             let ids: Vec<String> = catalog
                 .lesson_infos()
                 .await?

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use fretwise_catalog::Catalog;
 use fretwise_dataset::curate::Filters;
 use fretwise_dataset::examples::ChunkOptions;
 use fretwise_dataset::{ExportOptions, Format};
@@ -135,10 +134,7 @@ fn filters(args: &ExportArgs) -> anyhow::Result<Filters> {
 }
 
 pub async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<()> {
-    let url = cfg.db(args.db.db.clone());
-    let catalog = Catalog::open(&url)
-        .await
-        .with_context(|| format!("opening catalog {url}"))?;
+    let catalog = crate::commands::open(cfg, args.db.db.clone()).await?;
     let formats = args
         .formats
         .iter()

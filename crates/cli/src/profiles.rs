@@ -1,29 +1,10 @@
 //! `fretwise profiles`: instructor expertise profiles from the catalog.
 
-use anyhow::{Context, bail};
-use fretwise_catalog::Catalog;
+use anyhow::bail;
 use fretwise_knowledge::{LessonFacts, Ontology, profiles};
 
 use crate::config::Config;
 use crate::output::print_json;
-
-fn speech_seconds(u: &[fretwise_transcript::Utterance]) -> f64 {
-    let mut iv: Vec<(f64, f64)> = u.iter().map(|u| (u.start, u.end)).collect();
-    iv.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut total = 0.0;
-    let mut cur: Option<(f64, f64)> = None;
-    for (s, e) in iv {
-        cur = match cur {
-            Some((cs, ce)) if s <= ce => Some((cs, ce.max(e))),
-            Some((cs, ce)) => {
-                total += ce - cs;
-                Some((s, e))
-            }
-            None => Some((s, e)),
-        };
-    }
-    total + cur.map_or(0.0, |(s, e)| e - s)
-}
 
 pub async fn run(
     cfg: &Config,
@@ -31,10 +12,8 @@ pub async fn run(
     instructor: Option<String>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let url = cfg.db(db);
-    let catalog = Catalog::open(&url)
-        .await
-        .with_context(|| format!("opening catalog {url}"))?;
+    let catalog = crate::commands::open(cfg, db).await?;
+    let url = catalog.url().to_string();
     let infos: Vec<_> = catalog
         .lesson_infos()
         .await?
@@ -60,11 +39,6 @@ pub async fn run(
             .zip(catalog.lesson_contents(&ids, false).await?)
         {
             let texts: Vec<String> = content.utterances.iter().map(|u| u.text.clone()).collect();
-            let tokens: Vec<String> = texts
-                .iter()
-                .flat_map(|t| fretwise_transcript::normalized_tokens(t).collect::<Vec<_>>())
-                .collect();
-            let distinct: std::collections::HashSet<&String> = tokens.iter().collect();
             facts.push(LessonFacts {
                 id: info.id.clone(),
                 instructor_id: info.instructor_id.clone().unwrap_or_default(),
@@ -72,9 +46,9 @@ pub async fn run(
                 style: info.style.clone(),
                 level: info.level.clone(),
                 duration_s: info.duration_s,
-                speech_s: speech_seconds(&content.utterances),
-                words: tokens.len(),
-                vocabulary_richness: distinct.len() as f64 / tokens.len().max(1) as f64,
+                speech_s: info.speech_s,
+                words: info.word_count.max(0) as usize,
+                vocabulary_richness: info.vocabulary_richness,
                 terms: content.terms,
                 texts,
             });

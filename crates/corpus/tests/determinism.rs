@@ -1,26 +1,6 @@
 //! The sample corpus is reproducible byte for byte and labelled synthetic.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use fretwise_corpus::{CorpusOptions, generate};
-
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn same_seed_same_bytes_other_seed_other_bytes() {
@@ -45,7 +25,11 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
         },
     )
     .unwrap();
-    let (sa, sb, sc) = (snapshot(a.path()), snapshot(b.path()), snapshot(c.path()));
+    let (sa, sb, sc) = (
+        fretwise_testkit::snapshot_dir(a.path()),
+        fretwise_testkit::snapshot_dir(b.path()),
+        fretwise_testkit::snapshot_dir(c.path()),
+    );
     assert_eq!(sa.len(), 60 + 2);
     assert_eq!(sa, sb);
     assert_ne!(sa, sc);

@@ -151,25 +151,6 @@ async fn real_fixtures_export_the_lesson_once() {
     assert!(m["tokens"]["passages"]["train"]["tokens"].as_u64().unwrap() > 400);
 }
 
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn generated_corpus_splits_hold_out_instructors_and_are_reproducible() {
     let dir = tempfile::tempdir().unwrap();
@@ -192,7 +173,10 @@ async fn generated_corpus_splits_hold_out_instructors_and_are_reproducible() {
     opts.out = b.clone();
     opts.created_at = "2026-06-01T00:00:00Z".into();
     export(&catalog, &opts, &()).await.unwrap();
-    let (mut sa, mut sb) = (snapshot(&a), snapshot(&b));
+    let (mut sa, mut sb) = (
+        fretwise_testkit::snapshot_dir(&a),
+        fretwise_testkit::snapshot_dir(&b),
+    );
     let strip = |s: &mut BTreeMap<String, Vec<u8>>| {
         let mut v: serde_json::Value = serde_json::from_slice(&s["manifest.json"]).unwrap();
         v.as_object_mut().unwrap().remove("created_at");

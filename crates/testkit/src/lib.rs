@@ -44,3 +44,25 @@ pub fn service_url(var: &str) -> Option<String> {
         }
     }
 }
+
+/// Every file under `dir` by relative path, with its bytes (for byte-for-byte comparisons).
+pub fn snapshot_dir(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+        for e in entries {
+            let p = e.unwrap_or_else(|e| panic!("{}: {e}", d.display())).path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap_or(&p).display().to_string();
+                out.insert(
+                    rel,
+                    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+                );
+            }
+        }
+    }
+    out
+}
