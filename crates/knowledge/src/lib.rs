@@ -5,6 +5,7 @@
 //! teaching patterns are still to come); the dataset export already uses it.
 
 mod graph;
+mod patterns;
 mod profiles;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -13,6 +14,10 @@ use fretwise_lexicon::{Category, TermOccurrence};
 use serde::{Deserialize, Serialize};
 
 pub use graph::{ConceptGraph, Edge, Node, Related, related};
+pub use patterns::{
+    CueError, LessonPatterns, LessonStructure, TeachingClassifier, TeachingMove, TeachingSentence,
+    TimedText, lesson_patterns, sentences,
+};
 pub use profiles::{
     DistinctiveConcept, Expertise, LessonFacts, LessonStatistics, Profile, TeachingCharacteristics,
     profiles,
