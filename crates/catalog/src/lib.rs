@@ -5,10 +5,12 @@
 //! (`postgres://…`) through sqlx's `Any` driver; the schema is written in the SQL both accept,
 //! and migrations are embedded.
 
+mod knowledge;
 mod model;
 mod schema;
 mod store;
 
+pub use knowledge::{ConceptLesson, LessonConceptRow, LessonKnowledgeRow};
 pub use model::{
     CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonContent, LessonDetail, LessonInfo,
     LessonMetadata, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,

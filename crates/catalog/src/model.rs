@@ -225,6 +225,10 @@ pub struct LessonInfo {
     pub instructor: Option<String>,
     /// Course title.
     pub course: Option<String>,
+    /// Course id.
+    pub course_id: Option<String>,
+    /// Position within the course or chapter.
+    pub item_order: Option<i64>,
     /// Chapter title.
     pub chapter: Option<String>,
     /// Level.
@@ -233,6 +237,8 @@ pub struct LessonInfo {
     pub style: Option<String>,
     /// Quality score.
     pub quality_score: f64,
+    /// Hash of the stored input (changes when the lesson is re-ingested with new content).
+    pub content_hash: String,
     /// Trainable.
     pub trainable: bool,
     /// Exact duplicate of.

@@ -3,25 +3,26 @@
 //! Booleans are stored as BIGINT 0/1 and JSON as TEXT so one schema serves both databases.
 
 /// (version, statements) in order; a version is applied once, inside a transaction.
-pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(
-    1,
-    &[
-        "CREATE TABLE instructors (
+pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[
+    (
+        1,
+        &[
+            "CREATE TABLE instructors (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL
         )",
-        "CREATE TABLE courses (
+            "CREATE TABLE courses (
             id TEXT PRIMARY KEY,
             title TEXT NOT NULL,
             description TEXT,
             instructor_id TEXT
         )",
-        "CREATE TABLE chapters (
+            "CREATE TABLE chapters (
             id TEXT PRIMARY KEY,
             title TEXT NOT NULL,
             course_id TEXT
         )",
-        "CREATE TABLE lessons (
+            "CREATE TABLE lessons (
             id TEXT PRIMARY KEY,
             source TEXT NOT NULL UNIQUE,
             content_hash TEXT NOT NULL,
@@ -49,9 +50,9 @@ pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(
             source_metrics TEXT,
             ingested_at TEXT NOT NULL
         )",
-        "CREATE INDEX lessons_text_hash ON lessons (text_hash)",
-        "CREATE INDEX lessons_instructor ON lessons (instructor_id)",
-        "CREATE TABLE utterances (
+            "CREATE INDEX lessons_text_hash ON lessons (text_hash)",
+            "CREATE INDEX lessons_instructor ON lessons (instructor_id)",
+            "CREATE TABLE utterances (
             lesson_id TEXT NOT NULL,
             idx BIGINT NOT NULL,
             start_s DOUBLE PRECISION NOT NULL,
@@ -62,13 +63,13 @@ pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(
             words TEXT NOT NULL,
             PRIMARY KEY (lesson_id, idx)
         )",
-        "CREATE TABLE quality_reports (
+            "CREATE TABLE quality_reports (
             lesson_id TEXT PRIMARY KEY,
             metrics_version BIGINT NOT NULL,
             score DOUBLE PRECISION NOT NULL,
             report TEXT NOT NULL
         )",
-        "CREATE TABLE term_occurrences (
+            "CREATE TABLE term_occurrences (
             lesson_id TEXT NOT NULL,
             idx BIGINT NOT NULL,
             term TEXT NOT NULL,
@@ -82,19 +83,54 @@ pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[(
             text TEXT NOT NULL,
             PRIMARY KEY (lesson_id, idx)
         )",
-        "CREATE INDEX term_occurrences_term ON term_occurrences (term)",
-        "CREATE TABLE flags (
+            "CREATE INDEX term_occurrences_term ON term_occurrences (term)",
+            "CREATE TABLE flags (
             lesson_id TEXT NOT NULL,
             code TEXT NOT NULL,
             severity TEXT NOT NULL,
             detail TEXT NOT NULL,
             PRIMARY KEY (lesson_id, code)
         )",
-        "CREATE TABLE quarantine (
+            "CREATE TABLE quarantine (
             source TEXT PRIMARY KEY,
             reason TEXT NOT NULL,
             content_hash TEXT,
             quarantined_at TEXT NOT NULL
         )",
-    ],
-)];
+        ],
+    ),
+    (
+        2,
+        &[
+            // Derived knowledge (crates/knowledge): rebuilt from the lessons, never edited by hand.
+            "CREATE TABLE lesson_knowledge (
+                lesson_id TEXT PRIMARY KEY,
+                content_hash TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                structure TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                timeline TEXT NOT NULL,
+                built_at TEXT NOT NULL
+            )",
+            "CREATE TABLE lesson_concepts (
+                lesson_id TEXT NOT NULL,
+                concept TEXT NOT NULL,
+                weight DOUBLE PRECISION NOT NULL,
+                mentions BIGINT NOT NULL,
+                occurrences TEXT NOT NULL,
+                PRIMARY KEY (lesson_id, concept)
+            )",
+            "CREATE INDEX lesson_concepts_concept ON lesson_concepts (concept)",
+            "CREATE TABLE instructor_phrases (
+                instructor_id TEXT PRIMARY KEY,
+                lessons_key TEXT NOT NULL,
+                pool TEXT NOT NULL
+            )",
+            "CREATE TABLE knowledge_artifacts (
+                name TEXT PRIMARY KEY,
+                body TEXT NOT NULL,
+                built_at TEXT NOT NULL
+            )",
+        ],
+    ),
+];

@@ -15,7 +15,7 @@ use crate::schema::MIGRATIONS;
 
 /// Which database a catalog lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     Postgres,
 }
@@ -23,8 +23,8 @@ enum Backend {
 /// A handle on the catalog database.
 #[derive(Debug, Clone)]
 pub struct Catalog {
-    pool: AnyPool,
-    backend: Backend,
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
     url: String,
 }
 
@@ -49,7 +49,7 @@ pub fn normalize_db_url(input: &str) -> Result<String, CatalogError> {
     }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
@@ -61,7 +61,7 @@ fn corrupt(column: &str, e: impl std::fmt::Display) -> CatalogError {
 }
 
 /// `($1,$2,$3),($4,$5,$6)` for `rows` rows of `cols` columns.
-fn values_placeholders(cols: usize, rows: usize) -> String {
+pub(crate) fn values_placeholders(cols: usize, rows: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     let mut n = 1;
     for r in 0..rows {
@@ -119,7 +119,7 @@ fn parse_words(json: &str) -> Result<Vec<Word>, CatalogError> {
 
 const UTTERANCE_COLS: usize = 8;
 const TERM_COLS: usize = 11;
-const ROWS_PER_STATEMENT: usize = 500;
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
 impl Catalog {
     /// Opens (creating if needed) the catalog at `url` and applies pending migrations.
@@ -389,7 +389,7 @@ impl Catalog {
         let rows = sqlx::query(
             "SELECT l.id, l.source, l.title, l.description, l.instructor_id, i.name, c.title, ch.title, l.level,
                     l.style, l.quality_score, l.trainable, l.duplicate_of, l.text_hash, l.word_count, q.report,
-                    l.audio_path, l.synthetic, l.format, l.duration_s
+                    l.audio_path, l.synthetic, l.format, l.duration_s, l.course_id, l.item_order, l.content_hash
              FROM lessons l
              LEFT JOIN instructors i ON i.id = l.instructor_id
              LEFT JOIN courses c ON c.id = l.course_id
@@ -438,6 +438,9 @@ impl Catalog {
                 synthetic: r.try_get::<i64, _>(17)? != 0,
                 format: r.try_get(18)?,
                 duration_s: r.try_get(19)?,
+                course_id: r.try_get(20)?,
+                item_order: r.try_get(21)?,
+                content_hash: r.try_get(22)?,
                 id,
             });
         }
@@ -710,7 +713,7 @@ struct ContentPart {
 /// Rewrites `$1, $2 …` to `?` for SQLite: sqlx resolves named parameters one by one through
 /// `sqlite3_bind_parameter_name`, which is quadratic in the number of parameters, while
 /// anonymous ones bind directly. Every statement here uses each parameter once, in order.
-fn dialect(backend: Backend, sql: &str) -> AssertSqlSafe<String> {
+pub(crate) fn dialect(backend: Backend, sql: &str) -> AssertSqlSafe<String> {
     if backend == Backend::Postgres {
         return AssertSqlSafe(sql.to_string());
     }

@@ -40,6 +40,9 @@ pub struct IngestArgs {
     /// Lessons per transaction.
     #[arg(long, default_value_t = 256)]
     chunk_size: usize,
+    /// Do not update the knowledge base afterwards (run `fretwise knowledge rebuild` later).
+    #[arg(long)]
+    no_knowledge: bool,
 }
 
 fn matcher(lexicon: Option<&Path>) -> anyhow::Result<TermMatcher> {
@@ -96,11 +99,23 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         merge(&mut report, r);
     }
     bar.finish();
+    let knowledge = if args.no_knowledge {
+        None
+    } else {
+        Some(crate::knowledge::ensure(&catalog, args.json).await?)
+    };
     catalog.close().await;
     if args.json {
-        print_json(&report)
+        let mut v = serde_json::to_value(&report)?;
+        if let (Some(obj), Some(k)) = (v.as_object_mut(), &knowledge) {
+            obj.insert("knowledge".into(), serde_json::to_value(k)?);
+        }
+        print_json(&v)
     } else {
         print_report(&report);
+        if let Some(k) = &knowledge {
+            crate::knowledge::print_rebuild(k);
+        }
         Ok(())
     }
 }
@@ -176,17 +191,21 @@ pub async fn quickstart(
         fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &bar)
             .await?;
     bar.finish();
+    let knowledge = crate::knowledge::ensure(&catalog, json).await?;
     let stats = catalog.stats().await?;
     let url = catalog.url().to_string();
     catalog.close().await;
     if json {
-        return print_json(&serde_json::json!({"catalog": url, "ingest": report, "stats": stats}));
+        return print_json(
+            &serde_json::json!({"catalog": url, "ingest": report, "stats": stats, "knowledge": knowledge}),
+        );
     }
     print_report(&report);
+    crate::knowledge::print_rebuild(&knowledge);
     println!();
     print_stats(&stats);
     println!(
-        "\nCatalog: {url}\nNext: fretwise lessons list · fretwise lessons show ID · fretwise quarantine list"
+        "\nCatalog: {url}\nNext: fretwise lessons list · fretwise profiles · fretwise patterns ID · fretwise concepts related ID · fretwise quarantine list"
     );
     Ok(())
 }

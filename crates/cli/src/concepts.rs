@@ -23,97 +23,217 @@ pub enum ConceptsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Concepts taught together with this one more than chance predicts (NPMI over the catalog)
+    /// Every edge of the mined graph at this concept: related, prerequisites, applies-to,
+    /// style associations, progressions, each with its evidence
     Related {
         /// Concept id.
         id: String,
         /// Catalog (sqlite://PATH or postgres://…).
         #[arg(long, env = "FRETWISE_DB")]
         db: Option<String>,
-        /// Lessons that must teach both.
-        #[arg(long, default_value_t = 3)]
-        min_together: usize,
-        /// Lowest NPMI.
-        #[arg(long, default_value_t = 0.1)]
-        min_npmi: f64,
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
-    /// The concept graph as JSON, GraphML, DOT or an SVG picture
+    /// Lessons that teach a concept (optionally at one level), with timestamps
+    Lessons {
+        /// Concept id.
+        id: String,
+        /// beginner, intermediate or advanced.
+        #[arg(long)]
+        level: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Catalog (sqlite://PATH or postgres://…).
+        #[arg(long, env = "FRETWISE_DB")]
+        db: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The concept graph as JSON, GraphML, DOT or an SVG picture (mined from the catalog)
     Export {
         /// json, graphml, dot or svg.
         #[arg(long, default_value = "json")]
         format: String,
+        /// Only this concept and its neighbours.
+        #[arg(long)]
+        around: Option<String>,
+        /// The curated ontology only (no catalog needed).
+        #[arg(long)]
+        curated: bool,
+        /// Catalog (sqlite://PATH or postgres://…).
+        #[arg(long, env = "FRETWISE_DB")]
+        db: Option<String>,
         /// Write here instead of stdout.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
-    /// A learning path to a concept, respecting every prerequisite
+    /// A learning path to a concept, respecting every prerequisite, with a lesson for each step
     Path {
         /// Target concept id.
         target: String,
         /// Concepts the student already knows, comma-separated.
         #[arg(long, value_delimiter = ',')]
         known: Vec<String>,
+        /// The student's level (beginner, intermediate, advanced): concepts easier than the
+        /// level are taken as known, and lessons are suggested at the level.
+        #[arg(long)]
+        level: Option<String>,
+        /// Catalog for lesson suggestions (sqlite://PATH or postgres://…).
+        #[arg(long, env = "FRETWISE_DB")]
+        db: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
+/// Opens the catalog when one exists (a missing SQLite file is not created).
+async fn existing_catalog(
+    cfg: &crate::config::Config,
+    db: Option<String>,
+) -> anyhow::Result<Option<fretwise_catalog::Catalog>> {
+    let url = cfg.db(db.clone());
+    let normalized = fretwise_catalog::normalize_db_url(&url)?;
+    if let Some(path) = normalized.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if !std::path::Path::new(path).exists() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(crate::commands::open(cfg, db).await?))
+}
+
+/// (lesson id, title, level, first occurrence start) of lessons teaching `concept`, best first.
+async fn lessons_for(
+    catalog: &fretwise_catalog::Catalog,
+    concept: &str,
+    level: Option<&str>,
+    limit: usize,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let infos: std::collections::HashMap<String, fretwise_catalog::LessonInfo> = catalog
+        .lesson_infos()
+        .await?
+        .into_iter()
+        .filter(|i| i.trainable && i.duplicate_of.is_none())
+        .map(|i| (i.id.clone(), i))
+        .collect();
+    let want = level.and_then(fretwise_knowledge::level_rank);
+    let mut out = Vec::new();
+    for l in catalog.concept_lessons(concept).await? {
+        let Some(info) = infos.get(&l.lesson_id) else {
+            continue;
+        };
+        if want.is_some()
+            && info
+                .level
+                .as_deref()
+                .and_then(fretwise_knowledge::level_rank)
+                != want
+        {
+            continue;
+        }
+        let occurrences: Vec<fretwise_knowledge::Occurrence> =
+            serde_json::from_str(&l.occurrences).unwrap_or_default();
+        out.push(serde_json::json!({
+            "lesson_id": l.lesson_id,
+            "title": info.title,
+            "instructor": info.instructor,
+            "level": info.level,
+            "weight": l.weight,
+            "mentions": l.mentions,
+            "at_s": occurrences.iter().map(|o| o.start_s).collect::<Vec<_>>(),
+        }));
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::Result<()> {
     let o = Ontology::builtin();
     match cmd {
-        ConceptsCommand::Related {
+        ConceptsCommand::Related { id, db, json } => {
+            if o.get(&id).is_none() {
+                bail!("no concept `{id}` (see fretwise concepts list)");
+            }
+            let catalog = crate::commands::open(cfg, db).await?;
+            let graph = crate::knowledge::stored_graph(&catalog, json).await?;
+            catalog.close().await;
+            let edges: Vec<&fretwise_knowledge::Edge> = graph
+                .edges
+                .iter()
+                .filter(|e| e.kind != "part_of" && (e.from == id || e.to == id))
+                .collect();
+            if json {
+                return print_json(&serde_json::json!({"concept": id, "edges": edges}));
+            }
+            if edges.is_empty() {
+                println!("no edges at {id} in the catalog's graph (too few lessons teach it)");
+            }
+            for e in edges {
+                let (arrow, other) = if e.from == id {
+                    ("→", &e.to)
+                } else {
+                    ("←", &e.from)
+                };
+                println!(
+                    "{:<18} {arrow} {:<22} {}{}",
+                    e.kind,
+                    other,
+                    e.evidence,
+                    e.support
+                        .first()
+                        .map(|l| format!("  e.g. {l}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        ConceptsCommand::Lessons {
             id,
+            level,
+            limit,
             db,
-            min_together,
-            min_npmi,
             json,
         } => {
             if o.get(&id).is_none() {
                 bail!("no concept `{id}` (see fretwise concepts list)");
             }
             let catalog = crate::commands::open(cfg, db).await?;
-            let ids: Vec<String> = catalog
-                .lesson_infos()
-                .await?
-                .into_iter()
-                .filter(|i| i.trainable && i.duplicate_of.is_none())
-                .map(|i| i.id)
-                .collect();
-            let mut sets = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(500) {
-                for c in catalog.lesson_contents(chunk, false).await? {
-                    let concepts = o
-                        .concepts_in(&c.terms)
-                        .into_iter()
-                        .map(|(id, _)| id)
-                        .collect();
-                    sets.push((c.id, concepts));
-                }
-            }
+            crate::knowledge::ensure(&catalog, json).await?;
+            let lessons = lessons_for(&catalog, &id, level.as_deref(), limit).await?;
             catalog.close().await;
-            let rel = fretwise_knowledge::related(&sets, &id, min_together, min_npmi);
             if json {
                 return print_json(
-                    &serde_json::json!({"concept": id, "lessons": sets.len(), "related": rel}),
+                    &serde_json::json!({"concept": id, "level": level, "lessons": lessons}),
                 );
             }
-            if rel.is_empty() {
+            if lessons.is_empty() {
                 println!(
-                    "nothing co-occurs with {id} in at least {min_together} of {} lessons with NPMI ≥ {min_npmi}",
-                    sets.len()
+                    "no lesson teaches {id}{}",
+                    level.map(|l| format!(" at level {l}")).unwrap_or_default()
                 );
             }
-            for r in &rel {
+            for l in &lessons {
+                let at: Vec<String> = l["at_s"]
+                    .as_array()
+                    .map(|v| {
+                        v.iter()
+                            .take(4)
+                            .filter_map(|x| x.as_f64())
+                            .map(|s| format!("{}:{:02}", (s / 60.0) as u64, (s % 60.0) as u64))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 println!(
-                    "{:<22} NPMI {:>5.2}  together in {:>5} lessons  e.g. {}",
-                    r.concept,
-                    r.npmi,
-                    r.together,
-                    r.lessons.first().cloned().unwrap_or_default()
+                    "{:<16} {:<12} {:<48} at {}",
+                    l["lesson_id"].as_str().unwrap_or(""),
+                    l["level"].as_str().unwrap_or("-"),
+                    l["title"].as_str().unwrap_or(""),
+                    at.join(", ")
                 );
             }
         }
@@ -169,8 +289,36 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
             );
             println!("terms     {}", c.terms.join(", "));
         }
-        ConceptsCommand::Export { format, out } => {
-            let g = fretwise_knowledge::ConceptGraph::new(&o, &Default::default(), Vec::new());
+        ConceptsCommand::Export {
+            format,
+            around,
+            curated,
+            db,
+            out,
+        } => {
+            let catalog = if curated {
+                None
+            } else {
+                existing_catalog(cfg, db).await?
+            };
+            let mut g = match catalog {
+                Some(c) => {
+                    let g = crate::knowledge::stored_graph(&c, true).await?;
+                    c.close().await;
+                    g
+                }
+                None => {
+                    if !curated {
+                        eprintln!("note: no catalog found, exporting the curated ontology only");
+                    }
+                    fretwise_knowledge::ConceptGraph::new(&o, &Default::default(), Vec::new())
+                }
+            };
+            if let Some(id) = around {
+                g = g
+                    .neighbourhood(&id)
+                    .with_context(|| format!("no concept `{id}` in the graph"))?;
+            }
             let text = match format.as_str() {
                 "json" => serde_json::to_string_pretty(&g)? + "\n",
                 "graphml" => g.graphml(),
@@ -187,26 +335,86 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
         ConceptsCommand::Path {
             target,
             known,
+            level,
+            db,
             json,
         } => {
-            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            let mut known: Vec<&str> = known.iter().map(String::as_str).collect();
             for k in &known {
                 if o.get(k).is_none() {
                     bail!("unknown concept `{k}` in --known");
                 }
             }
+            // A level means the easier concepts are known: intermediate knows difficulty 1–2,
+            // advanced 1–3.
+            let rank = match level.as_deref() {
+                Some(l) => Some(fretwise_knowledge::level_rank(l).with_context(|| {
+                    format!("unknown level `{l}` (beginner, intermediate, advanced)")
+                })?),
+                None => None,
+            };
+            let mastered = match rank {
+                Some(2) => 2,
+                Some(3) => 3,
+                _ => 0,
+            };
+            known.extend(
+                o.concepts()
+                    .iter()
+                    .filter(|c| c.difficulty <= mastered && c.id != target)
+                    .map(|c| c.id.as_str()),
+            );
             let path = o
                 .learning_path(&target, &known)
                 .with_context(|| format!("no concept `{target}` (see fretwise concepts list)"))?;
+            let catalog = existing_catalog(cfg, db).await?;
+            let mut suggestions = Vec::new();
+            if let Some(c) = &catalog {
+                crate::knowledge::ensure(c, json).await?;
+                for id in &path {
+                    let mut l = lessons_for(c, id, level.as_deref(), 1).await?;
+                    if l.is_empty() && level.is_some() {
+                        l = lessons_for(c, id, None, 1).await?;
+                    }
+                    suggestions.push(l.into_iter().next());
+                }
+            }
+            if let Some(c) = catalog {
+                c.close().await;
+            }
             if json {
-                return print_json(&serde_json::json!({"target": target, "path": path}));
+                let steps: Vec<serde_json::Value> = path
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| serde_json::json!({"concept": id, "lesson": suggestions.get(i).cloned().flatten()}))
+                    .collect();
+                return print_json(
+                    &serde_json::json!({"target": target, "level": level, "path": path, "steps": steps}),
+                );
             }
             for (i, id) in path.iter().enumerate() {
                 let c = o
                     .get(id)
                     .map(|c| (c.name.as_str(), c.difficulty))
                     .unwrap_or((id.as_str(), 0));
-                println!("{:>2}. {:<40} {}", i + 1, c.0, "★".repeat(c.1 as usize));
+                let lesson = suggestions
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|l| {
+                        format!(
+                            "  → {} {}",
+                            l["lesson_id"].as_str().unwrap_or(""),
+                            l["title"].as_str().unwrap_or("")
+                        )
+                    })
+                    .unwrap_or_default();
+                println!(
+                    "{:>2}. {:<40} {:<5}{lesson}",
+                    i + 1,
+                    c.0,
+                    "★".repeat(c.1 as usize)
+                );
             }
         }
     }

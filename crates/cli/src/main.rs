@@ -7,6 +7,7 @@ mod commands;
 mod concepts;
 mod config;
 mod export;
+mod knowledge;
 mod output;
 mod profiles;
 mod theory;
@@ -117,7 +118,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The concept ontology: list, show, learning paths
+    /// The knowledge base stored in the catalog (rebuilt incrementally after every ingest)
+    Knowledge {
+        #[command(subcommand)]
+        command: KnowledgeCommand,
+    },
+    /// A lesson's teaching patterns: sentence timeline with teaching moves, lesson structure
+    Patterns {
+        /// Lesson id.
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The concept ontology and graph: list, show, related, lessons, path, export
     Concepts {
         #[command(subcommand)]
         command: concepts::ConceptsCommand,
@@ -148,6 +164,21 @@ enum LessonsCommand {
     Show {
         /// Lesson id.
         id: String,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KnowledgeCommand {
+    /// Bring concepts, teaching patterns, profiles and the concept graph up to date
+    Rebuild {
+        /// Recompute everything, not only what changed.
+        #[arg(long)]
+        full: bool,
         #[command(flatten)]
         db: DbArgs,
         /// Print JSON.
@@ -261,6 +292,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
             json,
         } => profiles::run(&cfg, db.db, instructor, json).await,
+        Command::Knowledge {
+            command: KnowledgeCommand::Rebuild { full, db, json },
+        } => knowledge::rebuild_command(&cfg, db.db, full, json).await,
+        Command::Patterns { id, db, json } => knowledge::patterns(&cfg, db.db, &id, json).await,
         Command::Export(args) => export::export(&cfg, args).await,
         Command::Dataset { command } => export::dataset(command),
         Command::Bench { command } => bench::run(command).await,

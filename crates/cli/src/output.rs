@@ -30,6 +30,14 @@ impl Bar {
         }
     }
 
+    /// Starts over with a new total.
+    pub fn reset(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.set_position(0);
+            b.set_length(n);
+        }
+    }
+
     /// Advances by `n`.
     pub fn inc(&self, n: u64) {
         if let Some(b) = &self.0 {

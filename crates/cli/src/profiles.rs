@@ -1,7 +1,6 @@
 //! `fretwise profiles`: instructor expertise profiles from the catalog.
 
 use anyhow::bail;
-use fretwise_knowledge::{LessonFacts, Ontology, profiles};
 
 use crate::config::Config;
 use crate::output::print_json;
@@ -14,48 +13,22 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let catalog = crate::commands::open(cfg, db).await?;
     let url = catalog.url().to_string();
-    let infos: Vec<_> = catalog
-        .lesson_infos()
-        .await?
+    let all = crate::knowledge::stored_profiles(&catalog, json).await?;
+    catalog.close().await;
+    let ps: Vec<_> = all
         .into_iter()
-        .filter(|i| i.trainable && i.duplicate_of.is_none() && i.instructor_id.is_some())
-        .filter(|i| {
+        .filter(|p| {
             instructor
                 .as_ref()
-                .is_none_or(|want| i.instructor_id.as_deref() == Some(want))
+                .is_none_or(|want| &p.instructor_id == want)
         })
         .collect();
-    if infos.is_empty() {
+    if ps.is_empty() {
         match instructor {
             Some(id) => bail!("no usable lessons by instructor `{id}` in {url}"),
             None => bail!("no usable lessons with an instructor in {url}"),
         }
     }
-    let mut facts = Vec::with_capacity(infos.len());
-    for chunk in infos.chunks(500) {
-        let ids: Vec<String> = chunk.iter().map(|i| i.id.clone()).collect();
-        for (info, content) in chunk
-            .iter()
-            .zip(catalog.lesson_contents(&ids, false).await?)
-        {
-            let texts: Vec<String> = content.utterances.iter().map(|u| u.text.clone()).collect();
-            facts.push(LessonFacts {
-                id: info.id.clone(),
-                instructor_id: info.instructor_id.clone().unwrap_or_default(),
-                instructor: info.instructor.clone().unwrap_or_default(),
-                style: info.style.clone(),
-                level: info.level.clone(),
-                duration_s: info.duration_s,
-                speech_s: info.speech_s,
-                words: info.word_count.max(0) as usize,
-                vocabulary_richness: info.vocabulary_richness,
-                terms: content.terms,
-                texts,
-            });
-        }
-    }
-    catalog.close().await;
-    let ps = profiles(&facts, &Ontology::builtin());
     if json {
         return print_json(&ps);
     }
@@ -97,6 +70,26 @@ pub async fn run(
         if !t.common_phrases.is_empty() {
             println!("  phrases     \"{}\"", t.common_phrases.join("\", \""));
         }
+        if !p.signature_phrases.is_empty() {
+            let sig: Vec<String> = p
+                .signature_phrases
+                .iter()
+                .map(|s| {
+                    format!(
+                        "\"{}\" ({}/{} lessons, G² {:.0})",
+                        s.phrase, s.lessons, p.lesson_statistics.total_segments, s.g2
+                    )
+                })
+                .collect();
+            println!("  signature   {}", sig.join(", "));
+        }
+        let moves: Vec<String> = t
+            .teaching_moves
+            .iter()
+            .filter(|(_, v)| **v >= 0.01)
+            .map(|(k, v)| format!("{k} {:.0}%", 100.0 * v))
+            .collect();
+        println!("  moves       {}", moves.join(", "));
     }
     Ok(())
 }

@@ -93,25 +93,8 @@ async fn backends(test: &str) -> Vec<(tempfile::TempDir, Catalog)> {
         .await
         .unwrap();
     let mut out = vec![(dir, sqlite)];
-    if let Some(url) = service_url("FRETWISE_TEST_POSTGRES_URL") {
-        let db = format!("fretwise_t_{test}");
-        let base = url
-            .rsplit_once('/')
-            .map(|(b, _)| b)
-            .unwrap_or(&url)
-            .to_string();
-        sqlx::any::install_default_drivers();
-        let admin = sqlx::AnyPool::connect(&url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db}")))
-            .execute(&admin)
-            .await
-            .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-            .execute(&admin)
-            .await
-            .unwrap();
-        admin.close().await;
-        let catalog = Catalog::open(&format!("{base}/{db}")).await.unwrap();
+    if let Some(url) = fretwise_testkit::fresh_postgres_database(test).await {
+        let catalog = Catalog::open(&url).await.unwrap();
         assert!(catalog.is_postgres());
         out.push((tempfile::tempdir().unwrap(), catalog));
     }

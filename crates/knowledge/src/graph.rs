@@ -4,25 +4,31 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Ontology;
 
 /// A typed edge.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Edge {
     /// From concept id.
     pub from: String,
     /// To concept id.
     pub to: String,
-    /// "prerequisite" (from must come before to), "part_of", or "related".
+    /// "prerequisite" (from must come before to), "part_of", "related", "applies_to",
+    /// "style_association" or "progression".
     pub kind: String,
-    /// Why the edge exists ("curated", or a statistic).
+    /// Why the edge exists ("curated", or the statistic that supports it).
     pub evidence: String,
+    /// The edge's strength (NPMI, lift, share of courses; 1 for curated edges).
+    pub score: f64,
+    /// Lessons that support it (up to five; none for curated edges).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub support: Vec<String>,
 }
 
 /// The graph: concepts and edges.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConceptGraph {
     /// Concepts with lesson counts (0 when no catalog was used).
     pub nodes: Vec<Node>,
@@ -31,7 +37,7 @@ pub struct ConceptGraph {
 }
 
 /// A node.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Node {
     /// Concept id.
     pub id: String,
@@ -71,6 +77,8 @@ impl ConceptGraph {
                     to: c.id.clone(),
                     kind: "prerequisite".into(),
                     evidence: "curated".into(),
+                    score: 1.0,
+                    support: Vec::new(),
                 });
             }
             if let Some(p) = &c.parent {
@@ -79,11 +87,58 @@ impl ConceptGraph {
                     to: p.clone(),
                     kind: "part_of".into(),
                     evidence: "curated".into(),
+                    score: 1.0,
+                    support: Vec::new(),
                 });
+            }
+        }
+        let mut nodes: Vec<Node> = nodes;
+        // Mined edges may name styles from lesson metadata that the ontology lacks.
+        for e in &extra {
+            for id in [&e.from, &e.to] {
+                if ontology.get(id).is_none() && !nodes.iter().any(|n| &n.id == id) {
+                    nodes.push(Node {
+                        id: id.clone(),
+                        name: id.trim_start_matches("style-").to_string(),
+                        kind: "style".into(),
+                        difficulty: 1,
+                        lessons: lesson_counts.get(id).copied().unwrap_or(0),
+                    });
+                }
             }
         }
         edges.extend(extra);
         Self { nodes, edges }
+    }
+
+    /// The concept, its neighbours by any edge, and the edges among them.
+    pub fn neighbourhood(&self, id: &str) -> Option<ConceptGraph> {
+        if !self.nodes.iter().any(|n| n.id == id) {
+            return None;
+        }
+        let mut keep: std::collections::BTreeSet<&str> = [id].into_iter().collect();
+        for e in &self.edges {
+            if e.from == id {
+                keep.insert(e.to.as_str());
+            }
+            if e.to == id {
+                keep.insert(e.from.as_str());
+            }
+        }
+        Some(ConceptGraph {
+            nodes: self
+                .nodes
+                .iter()
+                .filter(|n| keep.contains(n.id.as_str()))
+                .cloned()
+                .collect(),
+            edges: self
+                .edges
+                .iter()
+                .filter(|e| keep.contains(e.from.as_str()) && keep.contains(e.to.as_str()))
+                .cloned()
+                .collect(),
+        })
     }
 
     /// GraphML for Gephi, yEd, NetworkX.
@@ -98,6 +153,7 @@ impl ConceptGraph {
             ("lessons", "node", "lessons", "int"),
             ("edge_kind", "edge", "kind", "string"),
             ("evidence", "edge", "evidence", "string"),
+            ("score", "edge", "score", "double"),
         ] {
             let _ = writeln!(
                 s,
@@ -119,11 +175,12 @@ impl ConceptGraph {
         for (i, e) in self.edges.iter().enumerate() {
             let _ = writeln!(
                 s,
-                "    <edge id=\"e{i}\" source=\"{}\" target=\"{}\"><data key=\"edge_kind\">{}</data><data key=\"evidence\">{}</data></edge>",
+                "    <edge id=\"e{i}\" source=\"{}\" target=\"{}\"><data key=\"edge_kind\">{}</data><data key=\"evidence\">{}</data><data key=\"score\">{}</data></edge>",
                 xml(&e.from),
                 xml(&e.to),
                 xml(&e.kind),
-                xml(&e.evidence)
+                xml(&e.evidence),
+                e.score
             );
         }
         s.push_str("  </graph>\n</graphml>\n");
@@ -172,12 +229,16 @@ impl ConceptGraph {
         let mut height: f64 = 0.0;
         for (d, ns) in &columns {
             for (i, n) in ns.iter().enumerate() {
-                let (x, y) = (20.0 + gap_x * f64::from(d - 1), 50.0 + gap_y * i as f64);
+                let (x, y) = (
+                    20.0 + gap_x * f64::from(d.max(&1) - 1),
+                    50.0 + gap_y * i as f64,
+                );
                 pos.insert(n.id.as_str(), (x, y));
                 height = height.max(y + h + 20.0);
             }
         }
         let width = 20.0 + gap_x * 5.0;
+        let height = height + 24.0; // legend
         let mut s = String::new();
         let _ = write!(
             s,
@@ -190,16 +251,60 @@ impl ConceptGraph {
                 20.0 + gap_x * f64::from(d - 1)
             );
         }
-        for e in self.edges.iter().filter(|e| e.kind == "prerequisite") {
+        // Small graphs (a neighbourhood) show every edge kind; the whole graph only the
+        // prerequisites, which is what its layout is for.
+        let every_kind = self.nodes.len() <= 40;
+        let colour = |kind: &str| match kind {
+            "prerequisite" => Some(("#64748b", "")),
+            "progression" if every_kind => Some(("#ea580c", "")),
+            "related" if every_kind => Some(("#2563eb", " stroke-dasharray=\"5 3\"")),
+            "applies_to" if every_kind => Some(("#16a34a", " stroke-dasharray=\"2 2\"")),
+            "style_association" if every_kind => Some(("#9333ea", " stroke-dasharray=\"1 3\"")),
+            "part_of" if every_kind => Some(("#cbd5e1", " stroke-dasharray=\"1 2\"")),
+            _ => None,
+        };
+        for e in &self.edges {
+            let Some((stroke, dash)) = colour(&e.kind) else {
+                continue;
+            };
             if let (Some(a), Some(b)) = (pos.get(e.from.as_str()), pos.get(e.to.as_str())) {
                 let _ = write!(
                     s,
-                    "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#9aa\" stroke-width=\"1\"/>",
+                    "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{stroke}\" stroke-width=\"1.2\"{dash}><title>{} {} → {}: {}</title></line>",
                     a.0 + w,
                     a.1 + h / 2.0,
                     b.0,
-                    b.1 + h / 2.0
+                    b.1 + h / 2.0,
+                    xml(&e.kind),
+                    xml(&e.from),
+                    xml(&e.to),
+                    xml(&e.evidence)
                 );
+            }
+        }
+        if every_kind {
+            for (i, kind) in [
+                "prerequisite",
+                "progression",
+                "related",
+                "applies_to",
+                "style_association",
+            ]
+            .iter()
+            .enumerate()
+            {
+                if let Some((stroke, dash)) = colour(kind) {
+                    let x = 20.0 + 170.0 * i as f64;
+                    let _ = write!(
+                        s,
+                        "<line x1=\"{x}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{stroke}\" stroke-width=\"2\"{dash}/><text x=\"{}\" y=\"{}\">{kind}</text>",
+                        height - 4.0,
+                        x + 30.0,
+                        height - 4.0,
+                        x + 36.0,
+                        height
+                    );
+                }
             }
         }
         for n in &self.nodes {
@@ -239,7 +344,7 @@ fn dot(s: &str) -> String {
 }
 
 /// A concept that co-occurs with another more than chance predicts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Related {
     /// The related concept.
     pub concept: String,

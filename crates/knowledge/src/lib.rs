@@ -1,10 +1,13 @@
 //! The concept ontology: what guitar lessons teach, how hard each concept is, which concepts come
 //! first, and how lexicon terms map to concepts. The data lives in `data/concepts.toml`.
 //!
-//! This is the first part of the knowledge base (instructor profiles, the mined concept graph and
-//! teaching patterns are still to come); the dataset export already uses it.
+//! On top of it: per-lesson knowledge (concepts with timestamps, teaching patterns), instructor
+//! profiles, the mined concept graph, and `rebuild`, which keeps all of it stored in the catalog.
 
+mod build;
 mod graph;
+mod lesson;
+mod mine;
 mod patterns;
 mod profiles;
 
@@ -13,14 +16,20 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use fretwise_lexicon::{Category, TermOccurrence};
 use serde::{Deserialize, Serialize};
 
+pub use build::{KnowledgeError, NoProgress, RebuildProgress, RebuildReport, rebuild};
 pub use graph::{ConceptGraph, Edge, Node, Related, related};
+pub use lesson::{
+    KNOWLEDGE_VERSION, LessonConcept, LessonKnowledge, LessonSummary, Occurrence, analyze_lesson,
+    phrase_pool,
+};
+pub use mine::{MiningLesson, MiningOptions, level_rank, mine_edges};
 pub use patterns::{
     CueError, LessonPatterns, LessonStructure, TeachingClassifier, TeachingMove, TeachingSentence,
     TimedText, lesson_patterns, sentences,
 };
 pub use profiles::{
-    DistinctiveConcept, Expertise, LessonFacts, LessonStatistics, Profile, TeachingCharacteristics,
-    profiles,
+    DistinctiveConcept, Expertise, LessonFacts, LessonStatistics, Profile, SignaturePhrase,
+    TeachingCharacteristics, profiles,
 };
 
 /// A concept.

@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::Ontology;
+use crate::{LessonSummary, Ontology, TeachingMove};
 
-/// What a profile is computed from, per lesson (the catalog's facts, already loaded).
+/// What a profile is computed from, per lesson (the catalog's facts and the lesson's knowledge).
 #[derive(Debug, Clone)]
 pub struct LessonFacts {
     /// Lesson id.
@@ -28,14 +28,27 @@ pub struct LessonFacts {
     pub words: usize,
     /// Distinct lowercased words / words.
     pub vocabulary_richness: f64,
-    /// Term occurrences.
-    pub terms: Vec<fretwise_lexicon::TermOccurrence>,
-    /// Utterance texts.
-    pub texts: Vec<String>,
+    /// Concepts, teaching moves and structure (see [`crate::analyze_lesson`]).
+    pub summary: LessonSummary,
+}
+
+/// A phrase an instructor uses significantly more than the rest of the library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignaturePhrase {
+    /// The phrase (lowercased words).
+    pub phrase: String,
+    /// The instructor's lessons that use it.
+    pub lessons: usize,
+    /// Share of the instructor's lessons that use it.
+    pub share: f64,
+    /// Share of the other instructors' lessons that use it habitually (see docs/KNOWLEDGE.md).
+    pub library_share: f64,
+    /// Log-likelihood ratio G² (3.84 ≈ p < 0.05, 10.83 ≈ p < 0.001).
+    pub g2: f64,
 }
 
 /// Expertise: styles, level focus, techniques and theory taught.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Expertise {
     /// Styles of most of the instructor's lessons.
     pub primary_styles: Vec<String>,
@@ -50,7 +63,7 @@ pub struct Expertise {
 }
 
 /// How the instructor teaches.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TeachingCharacteristics {
     /// Mean vocabulary richness of the lessons, 0–1.
     pub vocabulary_complexity: f64,
@@ -60,12 +73,16 @@ pub struct TeachingCharacteristics {
     pub explanation_style: String,
     /// "slow" (< 130 wpm), "moderate" or "fast" (> 170 wpm).
     pub pacing: String,
-    /// The instructor's most frequent three-word phrases (occurring in at least two lessons).
+    /// The instructor's most used three-word phrases (each in at least two lessons).
     pub common_phrases: Vec<String>,
+    /// Share of sentences per teaching move.
+    pub teaching_moves: BTreeMap<String, f64>,
+    /// Lessons per structure type.
+    pub lesson_structures: BTreeMap<String, usize>,
 }
 
 /// Counts over the instructor's lessons.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LessonStatistics {
     /// Number of lessons (the platform calls them segments).
     pub total_segments: usize,
@@ -78,7 +95,7 @@ pub struct LessonStatistics {
 }
 
 /// A concept the instructor teaches more than the library does, with evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DistinctiveConcept {
     /// Concept id.
     pub concept: String,
@@ -89,7 +106,7 @@ pub struct DistinctiveConcept {
 }
 
 /// One instructor's profile.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Profile {
     /// Instructor id.
     pub instructor_id: String,
@@ -107,20 +124,10 @@ pub struct Profile {
     pub speaking_rate_wpm: f64,
     /// Share of lesson time without speech (playing and demonstration), 0–1.
     pub demonstration_ratio: f64,
+    /// Phrases used significantly more than by other instructors (G² ≥ 10.83), strongest first.
+    pub signature_phrases: Vec<SignaturePhrase>,
     /// Lessons supporting each taught concept (up to five per concept).
     pub evidence: BTreeMap<String, Vec<String>>,
-}
-
-fn trigram_hash(w: &[String]) -> u64 {
-    // FNV-1a: stable and fast; collisions only merge counts of two rare phrases.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for t in w {
-        for b in t.bytes().chain(std::iter::once(b' ')) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    h
 }
 
 fn top_keys(counts: &HashMap<String, usize>, n: usize) -> Vec<String> {
@@ -129,24 +136,83 @@ fn top_keys(counts: &HashMap<String, usize>, n: usize) -> Vec<String> {
     v.into_iter().take(n).map(|(k, _)| k.clone()).collect()
 }
 
-/// Profiles for every instructor, ordered by instructor id.
-pub fn profiles(lessons: &[LessonFacts], ontology: &Ontology) -> Vec<Profile> {
+/// G² of a 2×2 table [[a, b], [c, d]].
+fn g2(a: f64, b: f64, c: f64, d: f64) -> f64 {
+    let n = a + b + c + d;
+    let term = |o: f64, e: f64| {
+        if o > 0.0 && e > 0.0 {
+            o * (o / e).ln()
+        } else {
+            0.0
+        }
+    };
+    let (r1, r2, c1, c2) = (a + b, c + d, a + c, b + d);
+    2.0 * (term(a, r1 * c1 / n)
+        + term(b, r1 * c2 / n)
+        + term(c, r2 * c1 / n)
+        + term(d, r2 * c2 / n))
+}
+
+/// Signature phrases of one instructor against the pools of all instructors.
+fn signature_phrases(
+    mine: &[(String, usize)],
+    my_lessons: usize,
+    library: &HashMap<&str, usize>,
+    library_lessons: usize,
+    name: &str,
+) -> Vec<SignaturePhrase> {
+    let others = library_lessons.saturating_sub(my_lessons) as f64;
+    let n = my_lessons as f64;
+    // Saying one's own name is distinctive but says nothing about how one teaches.
+    let name_words: Vec<String> = fretwise_transcript::normalized_tokens(name)
+        .filter(|w| w.len() > 2 && w != "fictional")
+        .collect();
+    let mut out: Vec<SignaturePhrase> = mine
+        .iter()
+        .filter(|(_, a)| *a >= 3)
+        .filter(|(p, _)| !p.split(' ').any(|w| name_words.iter().any(|n| n == w)))
+        .filter_map(|(p, a)| {
+            let a = *a as f64;
+            let c = (library.get(p.as_str()).copied().unwrap_or(0) as f64 - a).max(0.0);
+            if others <= 0.0 || a / n <= c / others {
+                return None;
+            }
+            let g = g2(a, n - a, c, others - c);
+            (g >= 10.83).then(|| SignaturePhrase {
+                phrase: p.clone(),
+                lessons: a as usize,
+                share: (a / n * 1e3).round() / 1e3,
+                library_share: (c / others * 1e4).round() / 1e4,
+                g2: (g * 10.0).round() / 10.0,
+            })
+        })
+        .collect();
+    out.sort_by(|x, y| y.g2.total_cmp(&x.g2).then_with(|| x.phrase.cmp(&y.phrase)));
+    out.truncate(5);
+    out
+}
+
+/// Profiles for every instructor, ordered by instructor id. `pools` holds each instructor's
+/// habitual phrases ([`crate::phrase_pool`]).
+pub fn profiles(
+    lessons: &[LessonFacts],
+    pools: &HashMap<String, Vec<(String, usize)>>,
+    ontology: &Ontology,
+) -> Vec<Profile> {
     // Library-wide concept counts for log-odds.
     let mut library: HashMap<String, usize> = HashMap::new();
-    let mut per_lesson_concepts: Vec<Vec<(String, usize)>> = Vec::with_capacity(lessons.len());
+    let per_lesson_concepts: Vec<&Vec<(String, usize)>> =
+        lessons.iter().map(|l| &l.summary.concepts).collect();
     for l in lessons {
-        let mut c: HashMap<String, usize> = HashMap::new();
-        for t in &l.terms {
-            if let Some(concept) = ontology.concept_for(t) {
-                *c.entry(concept.id.clone()).or_default() += 1;
-            }
-        }
-        for (k, n) in &c {
+        for (k, n) in &l.summary.concepts {
             *library.entry(k.clone()).or_default() += n;
         }
-        let mut v: Vec<(String, usize)> = c.into_iter().collect();
-        v.sort();
-        per_lesson_concepts.push(v);
+    }
+    let mut phrase_library: HashMap<&str, usize> = HashMap::new();
+    for pool in pools.values() {
+        for (p, n) in pool {
+            *phrase_library.entry(p.as_str()).or_default() += n;
+        }
     }
     let library_total: usize = library.values().sum();
     let vocab = library.len().max(1) as f64;
@@ -192,7 +258,7 @@ pub fn profiles(lessons: &[LessonFacts], ontology: &Ontology) -> Vec<Profile> {
         let mut concepts: HashMap<String, usize> = HashMap::new();
         let mut evidence: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for &i in &idx {
-            for (c, k) in &per_lesson_concepts[i] {
+            for (c, k) in per_lesson_concepts[i] {
                 *concepts.entry(c.clone()).or_default() += k;
                 let e = evidence.entry(c.clone()).or_default();
                 if e.len() < 5 {
@@ -252,7 +318,7 @@ pub fn profiles(lessons: &[LessonFacts], ontology: &Ontology) -> Vec<Profile> {
         let duration: f64 = ls.iter().map(|l| l.duration_s).sum();
         let speech: f64 = ls.iter().map(|l| l.speech_s).sum();
         let words: usize = ls.iter().map(|l| l.words).sum();
-        let term_count: usize = ls.iter().map(|l| l.terms.len()).sum();
+        let term_count: usize = ls.iter().map(|l| l.summary.terms).sum();
         let wpm = if speech > 0.0 {
             words as f64 / (speech / 60.0)
         } else {
@@ -264,36 +330,29 @@ pub fn profiles(lessons: &[LessonFacts], ontology: &Ontology) -> Vec<Profile> {
             0.0
         };
 
-        // Three-word phrases used in at least two of the instructor's lessons. Phrases are
-        // counted by hash; only the five reported are turned back into text.
-        let mut phrase_lessons: HashMap<u64, (usize, usize, usize)> = HashMap::new();
-        let token_lists: Vec<Vec<String>> = ls
+        let pool: &[(String, usize)] = pools.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        let common_phrases: Vec<String> = pool.iter().take(5).map(|(p, _)| p.clone()).collect();
+        let name = ls.first().map(|l| l.instructor.clone()).unwrap_or_default();
+        let signature = signature_phrases(pool, n, &phrase_library, lessons.len(), &name);
+        let mut moves: BTreeMap<TeachingMove, usize> = BTreeMap::new();
+        let mut structures: BTreeMap<String, usize> = BTreeMap::new();
+        for l in &ls {
+            for (m, k) in &l.summary.moves {
+                *moves.entry(*m).or_default() += k;
+            }
+            *structures.entry(l.summary.structure.clone()).or_default() += 1;
+        }
+        let sentences: usize = moves.values().sum();
+        let teaching_moves: BTreeMap<String, f64> = moves
             .iter()
-            .map(|l| {
-                l.texts
-                    .iter()
-                    .flat_map(|t| fretwise_transcript::normalized_tokens(t))
-                    .collect()
+            .map(|(m, k)| {
+                (
+                    m.as_str().to_string(),
+                    (*k as f64 / sentences.max(1) as f64 * 1e3).round() / 1e3,
+                )
             })
             .collect();
-        for (li, tokens) in token_lists.iter().enumerate() {
-            let mut seen = std::collections::HashSet::new();
-            for (wi, w) in tokens.windows(3).enumerate() {
-                let h = trigram_hash(w);
-                if seen.insert(h) {
-                    phrase_lessons.entry(h).or_insert((0, li, wi)).0 += 1;
-                }
-            }
-        }
-        let mut ranked: Vec<(usize, String)> = phrase_lessons
-            .into_values()
-            .filter(|(n, _, _)| *n >= 2)
-            .map(|(n, li, wi)| (n, token_lists[li][wi..wi + 3].join(" ")))
-            .collect();
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        let common_phrases: Vec<String> = ranked.into_iter().take(5).map(|(_, p)| p).collect();
 
-        let name = ls.first().map(|l| l.instructor.clone()).unwrap_or_default();
         let skill_level_focus = levels
             .iter()
             .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
@@ -334,6 +393,8 @@ pub fn profiles(lessons: &[LessonFacts], ontology: &Ontology) -> Vec<Profile> {
                 }
                 .to_string(),
                 common_phrases,
+                teaching_moves,
+                lesson_structures: structures,
             },
             lesson_statistics: LessonStatistics {
                 total_segments: n,
@@ -348,6 +409,7 @@ pub fn profiles(lessons: &[LessonFacts], ontology: &Ontology) -> Vec<Profile> {
             distinctive_concepts: distinctive,
             speaking_rate_wpm: wpm,
             demonstration_ratio: demo,
+            signature_phrases: signature,
             evidence,
         });
     }

@@ -1,6 +1,11 @@
 //! Profiles have the contract's shape and say what the lessons teach.
 
-use fretwise_knowledge::{LessonFacts, Ontology, profiles};
+use std::collections::HashMap;
+
+use fretwise_knowledge::{
+    LessonFacts, LessonSummary, Ontology, TeachingClassifier, TimedText, analyze_lesson,
+    phrase_pool, profiles,
+};
 use fretwise_lexicon::TermMatcher;
 use fretwise_testkit::transcript_fixture;
 use fretwise_transcript::{ReadOptions, parse_transcript};
@@ -11,11 +16,23 @@ fn facts(
     style: Option<&str>,
     text_source: &fretwise_transcript::Transcript,
 ) -> LessonFacts {
-    let texts: Vec<String> = text_source
+    let utts: Vec<TimedText> = text_source
         .utterances
         .iter()
-        .map(|u| u.text.clone())
+        .map(|u| TimedText {
+            start_s: u.start,
+            end_s: u.end,
+            text: &u.text,
+        })
         .collect();
+    let terms = TermMatcher::builtin().find(text_source);
+    let k = analyze_lesson(
+        &Ontology::builtin(),
+        &TeachingClassifier::builtin(),
+        &utts,
+        &terms,
+        text_source.speech_end(),
+    );
     LessonFacts {
         id: id.into(),
         instructor_id: instructor.to_lowercase().replace(' ', "-"),
@@ -26,9 +43,90 @@ fn facts(
         speech_s: text_source.utterances.iter().map(|u| u.duration()).sum(),
         words: text_source.word_count(),
         vocabulary_richness: 0.45,
-        terms: TermMatcher::builtin().find(text_source),
-        texts,
+        summary: k.summary,
     }
+}
+
+/// A lesson with only a summary and its text (for phrase tests).
+fn plain(id: &str, instructor: &str) -> LessonFacts {
+    LessonFacts {
+        id: id.into(),
+        instructor_id: instructor.into(),
+        instructor: if instructor == "a" {
+            "Zed Quill".into()
+        } else {
+            format!("{instructor} Name")
+        },
+        style: None,
+        level: None,
+        duration_s: 60.0,
+        speech_s: 30.0,
+        words: 100,
+        vocabulary_richness: 0.5,
+        summary: LessonSummary::default(),
+    }
+}
+
+#[test]
+fn signature_phrases_are_significant_not_just_frequent() {
+    // Ten instructors with ten lessons each; everyone says "you want to"; only "a" says
+    // "let it breathe"; "a" says its own name in every lesson.
+    let mut lessons = Vec::new();
+    let mut pools = HashMap::new();
+    for who in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"] {
+        let texts: Vec<Vec<String>> = (0..10)
+            .map(|k| {
+                let mut t = vec![format!("So you want to play lesson {k} now.")];
+                if who == "a" && k < 6 {
+                    t.push("Just let it breathe.".into());
+                }
+                if who == "a" {
+                    t.push("Hi I'm Zed Quill.".into());
+                }
+                t
+            })
+            .collect();
+        pools.insert(
+            who.to_string(),
+            phrase_pool(texts.iter().map(|t| t.iter().map(String::as_str).collect())),
+        );
+        for k in 0..10 {
+            lessons.push(plain(&format!("{who}-{k}"), who));
+        }
+    }
+    let ps = profiles(&lessons, &pools, &Ontology::builtin());
+    let a = &ps[0];
+    assert_eq!(a.instructor_id, "a");
+    let sig: Vec<&str> = a
+        .signature_phrases
+        .iter()
+        .map(|s| s.phrase.as_str())
+        .collect();
+    assert!(sig.contains(&"let it breathe"), "{sig:?}");
+    assert!(!sig.iter().any(|p| p.contains("want to")), "{sig:?}");
+    assert!(
+        !sig.iter().any(|p| p.contains("name")),
+        "own name excluded: {sig:?}"
+    );
+    let breathe = a
+        .signature_phrases
+        .iter()
+        .find(|s| s.phrase == "let it breathe")
+        .unwrap();
+    assert_eq!(breathe.lessons, 6);
+    assert!(breathe.g2 >= 10.83 && breathe.library_share == 0.0);
+    // The frequent phrase is still a common phrase, just not a signature one.
+    assert!(
+        a.teaching_characteristics
+            .common_phrases
+            .iter()
+            .any(|p| p.contains("want to"))
+    );
+    assert!(
+        ps[1].signature_phrases.is_empty(),
+        "{:?}",
+        ps[1].signature_phrases
+    );
 }
 
 #[test]
@@ -39,6 +137,7 @@ fn real_lesson_profile_names_fingerstyle_and_the_alternating_thumb() {
     let t = parse_transcript(&std::fs::read(path).unwrap(), &ReadOptions::default()).unwrap();
     let ps = profiles(
         &[facts("intro", "Muriel Anderson", None, &t)],
+        &HashMap::new(),
         &Ontology::builtin(),
     );
     assert_eq!(ps.len(), 1);

@@ -66,3 +66,30 @@ pub fn snapshot_dir(dir: &std::path::Path) -> std::collections::BTreeMap<String,
     }
     out
 }
+
+/// A freshly created, empty PostgreSQL database named after the test, as a URL; `None` when
+/// `FRETWISE_TEST_POSTGRES_URL` is unset outside CI (under CI an unset variable panics).
+pub async fn fresh_postgres_database(test: &str) -> Option<String> {
+    let url = service_url("FRETWISE_TEST_POSTGRES_URL")?;
+    let db = format!("fretwise_t_{test}");
+    let base = url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&url)
+        .to_string();
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    admin.close().await;
+    Some(format!("{base}/{db}"))
+}

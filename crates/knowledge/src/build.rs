@@ -1,0 +1,366 @@
+//! Building the knowledge base into the catalog: per-lesson knowledge for new or changed lessons,
+//! phrase pools for instructors whose lessons changed, then the library-wide profiles and
+//! concept graph. A full rebuild recomputes everything.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use fretwise_catalog::{Catalog, CatalogError, LessonConceptRow, LessonInfo, LessonKnowledgeRow};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::mine::{MiningLesson, MiningOptions, level_rank, mine_edges};
+use crate::{
+    ConceptGraph, KNOWLEDGE_VERSION, LessonFacts, LessonSummary, Ontology, Profile,
+    TeachingClassifier, TimedText, analyze_lesson, phrase_pool, profiles,
+};
+
+/// Errors while building knowledge.
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    /// The catalog failed.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// A stored knowledge value could not be read back.
+    #[error("corrupt stored knowledge for {what}: {message}")]
+    Corrupt {
+        /// Which row.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Progress of a rebuild, for a progress bar.
+pub trait RebuildProgress: Sync {
+    /// A stage begins with `total` steps.
+    fn stage(&self, name: &str, total: u64);
+    /// `n` more steps are done.
+    fn advance(&self, n: u64);
+}
+
+/// No progress output.
+pub struct NoProgress;
+impl RebuildProgress for NoProgress {
+    fn stage(&self, _: &str, _: u64) {}
+    fn advance(&self, _: u64) {}
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RebuildReport {
+    /// Lessons in the catalog.
+    pub lessons: usize,
+    /// Lessons whose knowledge was (re)computed.
+    pub lessons_analyzed: usize,
+    /// Lessons whose stored knowledge was removed (the lesson is gone).
+    pub lessons_removed: u64,
+    /// Instructors with usable lessons.
+    pub instructors: usize,
+    /// Instructors whose phrase pools were recomputed.
+    pub instructors_repooled: usize,
+    /// Whether profiles and the graph were recomputed.
+    pub aggregated: bool,
+    /// Profiles stored.
+    pub profiles: usize,
+    /// Graph edges per kind.
+    pub edges: BTreeMap<String, usize>,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// Lessons read and analysed per step (instructors are never split across steps).
+const CHUNK: usize = 512;
+
+fn usable(i: &LessonInfo) -> bool {
+    i.trainable && i.duplicate_of.is_none() && i.instructor_id.is_some()
+}
+
+/// FNV-1a over the instructor's (lesson id, content hash) pairs in id order.
+fn lessons_key(lessons: &[&LessonInfo]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for l in lessons {
+        for b in
+            l.id.bytes()
+                .chain([0u8])
+                .chain(l.content_hash.bytes())
+                .chain([0u8])
+        {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    format!("{h:016x}-{}", lessons.len())
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> KnowledgeError {
+    KnowledgeError::Corrupt {
+        what: what.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Brings the stored knowledge up to date: only new or changed lessons and the instructors they
+/// belong to are recomputed, unless `full`. Profiles and the graph are recomputed whenever
+/// anything changed (or they are missing).
+pub async fn rebuild(
+    catalog: &Catalog,
+    full: bool,
+    progress: &dyn RebuildProgress,
+) -> Result<RebuildReport, KnowledgeError> {
+    let started = Instant::now();
+    let ontology = Ontology::builtin();
+    let classifier = TeachingClassifier::builtin();
+    let infos = catalog.lesson_infos().await?;
+    let states = if full {
+        HashMap::new()
+    } else {
+        catalog.knowledge_states().await?
+    };
+    let stale: HashSet<&str> = infos
+        .iter()
+        .filter(|i| {
+            states
+                .get(&i.id)
+                .is_none_or(|(h, v)| h != &i.content_hash || *v != KNOWLEDGE_VERSION)
+        })
+        .map(|i| i.id.as_str())
+        .collect();
+
+    let mut by_instructor: BTreeMap<&str, Vec<&LessonInfo>> = BTreeMap::new();
+    for i in infos.iter().filter(|i| usable(i)) {
+        if let Some(id) = i.instructor_id.as_deref() {
+            by_instructor.entry(id).or_default().push(i);
+        }
+    }
+    let stored_pools = if full {
+        HashMap::new()
+    } else {
+        catalog.phrase_pools().await?
+    };
+    let keys: BTreeMap<&str, String> = by_instructor
+        .iter()
+        .map(|(id, ls)| (*id, lessons_key(ls)))
+        .collect();
+    let affected: Vec<&str> = keys
+        .iter()
+        .filter(|(id, key)| stored_pools.get(**id).is_none_or(|(k, _)| k != *key))
+        .map(|(id, _)| *id)
+        .collect();
+
+    // Steps: whole affected instructors (their texts are needed for phrase pools), then the
+    // remaining stale lessons.
+    let mut steps: Vec<(Vec<&LessonInfo>, Vec<&str>)> = Vec::new();
+    let mut current: (Vec<&LessonInfo>, Vec<&str>) = (Vec::new(), Vec::new());
+    let mut covered: HashSet<&str> = HashSet::new();
+    for id in &affected {
+        let ls = &by_instructor[id];
+        current.0.extend(ls.iter().copied());
+        current.1.push(id);
+        covered.extend(ls.iter().map(|l| l.id.as_str()));
+        if current.0.len() >= CHUNK {
+            steps.push(std::mem::take(&mut current));
+        }
+    }
+    for i in infos
+        .iter()
+        .filter(|i| stale.contains(i.id.as_str()) && !covered.contains(i.id.as_str()))
+    {
+        current.0.push(i);
+        if current.0.len() >= CHUNK {
+            steps.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.0.is_empty() {
+        steps.push(current);
+    }
+
+    let mut report = RebuildReport {
+        lessons: infos.len(),
+        instructors: by_instructor.len(),
+        instructors_repooled: affected.len(),
+        ..Default::default()
+    };
+    let total: usize = steps.iter().map(|s| s.0.len()).sum();
+    progress.stage("analysing lessons", total as u64);
+    let mut new_pools: Vec<(String, String, String)> = Vec::new();
+    for (lessons, instructors) in &steps {
+        let ids: Vec<String> = lessons.iter().map(|l| l.id.clone()).collect();
+        let contents = catalog.lesson_contents(&ids, false).await?;
+        let rows: Vec<LessonKnowledgeRow> = lessons
+            .par_iter()
+            .zip(contents.par_iter())
+            .filter(|(info, _)| stale.contains(info.id.as_str()))
+            .map(|(info, content)| {
+                let utts: Vec<TimedText> = content
+                    .utterances
+                    .iter()
+                    .map(|u| TimedText {
+                        start_s: u.start,
+                        end_s: u.end,
+                        text: &u.text,
+                    })
+                    .collect();
+                let k = analyze_lesson(
+                    &ontology,
+                    &classifier,
+                    &utts,
+                    &content.terms,
+                    info.duration_s,
+                );
+                LessonKnowledgeRow {
+                    lesson_id: info.id.clone(),
+                    content_hash: info.content_hash.clone(),
+                    version: KNOWLEDGE_VERSION,
+                    structure: k.patterns.structure.primary.clone(),
+                    summary: serde_json::to_string(&k.summary).unwrap_or_default(),
+                    timeline: serde_json::to_string(&k.patterns.sentences).unwrap_or_default(),
+                    concepts: k
+                        .concepts
+                        .iter()
+                        .map(|c| LessonConceptRow {
+                            concept: c.concept.clone(),
+                            weight: c.weight,
+                            mentions: c.mentions as i64,
+                            occurrences: serde_json::to_string(&c.occurrences).unwrap_or_default(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let position: HashMap<&str, usize> = lessons
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id.as_str(), i))
+            .collect();
+        let pools: Vec<(String, String, String)> = instructors
+            .par_iter()
+            .map(|id| {
+                let texts = by_instructor[id].iter().map(|l| {
+                    contents[position[l.id.as_str()]]
+                        .utterances
+                        .iter()
+                        .map(|u| u.text.as_str())
+                        .collect::<Vec<&str>>()
+                });
+                let pool = phrase_pool(texts);
+                (
+                    id.to_string(),
+                    keys[id].clone(),
+                    serde_json::to_string(&pool).unwrap_or_default(),
+                )
+            })
+            .collect();
+        report.lessons_analyzed += rows.len();
+        catalog.write_lesson_knowledge(&rows).await?;
+        new_pools.extend(pools);
+        progress.advance(lessons.len() as u64);
+    }
+    let keep: Vec<String> = by_instructor.keys().map(|s| s.to_string()).collect();
+    let pools_changed = !new_pools.is_empty() || stored_pools.len() != keep.len();
+    catalog.write_phrase_pools(&new_pools, &keep).await?;
+    report.lessons_removed = catalog.delete_orphan_knowledge().await?;
+
+    let changed = report.lessons_analyzed > 0 || report.lessons_removed > 0 || pools_changed;
+    let missing =
+        catalog.artifact("profiles").await?.is_none() || catalog.artifact("graph").await?.is_none();
+    if changed || missing || full {
+        progress.stage("profiles and concept graph", 1);
+        let (profiles, graph) = aggregate(catalog, &infos, &ontology).await?;
+        report.profiles = profiles.len();
+        for e in &graph.edges {
+            *report.edges.entry(e.kind.clone()).or_default() += 1;
+        }
+        catalog
+            .put_artifact(
+                "profiles",
+                &serde_json::to_string(&profiles).map_err(|e| corrupt("profiles", e))?,
+            )
+            .await?;
+        catalog
+            .put_artifact(
+                "graph",
+                &serde_json::to_string(&graph).map_err(|e| corrupt("graph", e))?,
+            )
+            .await?;
+        report.aggregated = true;
+        progress.advance(1);
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Profiles and the full concept graph from the stored per-lesson knowledge and phrase pools.
+async fn aggregate(
+    catalog: &Catalog,
+    infos: &[LessonInfo],
+    ontology: &Ontology,
+) -> Result<(Vec<Profile>, ConceptGraph), KnowledgeError> {
+    let raw = catalog.knowledge_summaries().await?;
+    let parsed: Vec<(String, LessonSummary)> = raw
+        .into_par_iter()
+        .map(|(id, json)| {
+            serde_json::from_str::<LessonSummary>(&json)
+                .map(|s| (id.clone(), s))
+                .map_err(|e| corrupt(&format!("lesson {id}"), e))
+        })
+        .collect::<Result<_, _>>()?;
+    let summaries: HashMap<String, LessonSummary> = parsed.into_iter().collect();
+    let mut pools: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+    for (id, (_, json)) in catalog.phrase_pools().await? {
+        let pool =
+            serde_json::from_str(&json).map_err(|e| corrupt(&format!("phrase pool of {id}"), e))?;
+        pools.insert(id, pool);
+    }
+    let usable_infos: Vec<&LessonInfo> = infos
+        .iter()
+        .filter(|i| usable(i) && summaries.contains_key(&i.id))
+        .collect();
+    let facts: Vec<LessonFacts> = usable_infos
+        .iter()
+        .map(|i| LessonFacts {
+            id: i.id.clone(),
+            instructor_id: i.instructor_id.clone().unwrap_or_default(),
+            instructor: i.instructor.clone().unwrap_or_default(),
+            style: i.style.clone(),
+            level: i.level.clone(),
+            duration_s: i.duration_s,
+            speech_s: i.speech_s,
+            words: i.word_count.max(0) as usize,
+            vocabulary_richness: i.vocabulary_richness,
+            summary: summaries.get(&i.id).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let ps = profiles(&facts, &pools, ontology);
+    // The graph is mined over every usable lesson (instructor or not).
+    let styles: Vec<Option<String>> = infos
+        .iter()
+        .map(|i| i.style.as_ref().map(|s| s.to_lowercase()))
+        .collect();
+    let mining: Vec<MiningLesson> = infos
+        .iter()
+        .zip(&styles)
+        .filter(|(i, _)| i.trainable && i.duplicate_of.is_none())
+        .filter_map(|(i, style)| {
+            Some(MiningLesson {
+                id: &i.id,
+                course: i.course_id.as_deref(),
+                order: i.item_order,
+                level: i.level.as_deref().and_then(level_rank),
+                style: style.as_deref(),
+                summary: summaries.get(&i.id)?,
+            })
+        })
+        .collect();
+    let opts = MiningOptions::default();
+    let edges = mine_edges(&mining, ontology, &opts);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for l in &mining {
+        for (c, n) in &l.summary.concepts {
+            if *n >= opts.min_mentions {
+                *counts.entry(c.clone()).or_default() += 1;
+            }
+        }
+    }
+    Ok((ps, ConceptGraph::new(ontology, &counts, edges)))
+}
