@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use fretwise_catalog::Catalog;
 use fretwise_ingest::{IngestOptions, IngestReport, discover, ingest_items};
-use fretwise_testkit::{service_url, shared_dir};
+use fretwise_testkit::shared_dir;
 
 const FIXTURES: [&str; 5] = [
     "whisperx_fingerstyle_intro.json",

@@ -271,7 +271,9 @@ fn prerequisite_edges(
         }
     }
     let mean_level = |c: &str| level_sum.get(c).map(|(s, n)| s / *n as f64);
-    let mut candidates: Vec<(f64, usize, &str, &str, usize, Vec<&str>)> = Vec::new();
+    // (share, courses first, from, to, courses the other way, supporting lessons)
+    type Candidate<'a> = (f64, usize, &'a str, &'a str, usize, Vec<&'a str>);
+    let mut candidates: Vec<Candidate> = Vec::new();
     for (&(a, b), (k, support)) in &before {
         let back = before.get(&(b, a)).map(|x| x.0).unwrap_or(0);
         let total = k + back;
@@ -304,7 +306,12 @@ fn prerequisite_edges(
         let curated = ontology
             .get(b)
             .is_some_and(|c| c.requires.iter().any(|r| r == a));
-        if curated || reaches(&adj, b, a) {
+        // A prerequisite is never harder than what it leads to.
+        let harder = match (ontology.get(a), ontology.get(b)) {
+            (Some(x), Some(y)) => x.difficulty > y.difficulty,
+            _ => false,
+        };
+        if curated || harder || reaches(&adj, b, a) {
             continue;
         }
         adj.entry(a.to_string()).or_default().push(b.to_string());
@@ -507,6 +514,74 @@ mod tests {
         assert!((sign_test(5, 5) - 1.0 / 32.0).abs() < 1e-12);
         assert!((sign_test(0, 4) - 1.0).abs() < 1e-12);
         assert!((sign_test(9, 10) - 11.0 / 1024.0).abs() < 1e-12);
+    }
+
+    fn summary(concepts: &[&str]) -> LessonSummary {
+        LessonSummary {
+            concepts: concepts.iter().map(|c| (c.to_string(), 3)).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Courses of two lessons each: `first` taught in lesson 1, `second` in lesson 2.
+    fn courses(first: &str, second: &str, n: usize) -> Vec<(String, LessonSummary)> {
+        (0..n)
+            .flat_map(|i| {
+                [
+                    (format!("c{i}"), summary(&[first])),
+                    (format!("c{i}"), summary(&[second])),
+                ]
+            })
+            .collect()
+    }
+
+    fn mine(data: &[(String, LessonSummary)]) -> Vec<Edge> {
+        let ids: Vec<String> = (0..data.len()).map(|i| format!("l{i}")).collect();
+        let lessons: Vec<MiningLesson> = data
+            .iter()
+            .enumerate()
+            .map(|(i, (course, s))| MiningLesson {
+                id: &ids[i],
+                course: Some(course),
+                order: Some((i % 2) as i64 + 1),
+                level: Some(1),
+                style: None,
+                summary: s,
+            })
+            .collect();
+        mine_edges(&lessons, &Ontology::builtin(), &MiningOptions::default())
+    }
+
+    #[test]
+    fn reliable_course_order_becomes_a_prerequisite() {
+        let e = mine(&courses("vibrato", "harmonics", 8));
+        let p: Vec<&Edge> = e.iter().filter(|e| e.kind == "prerequisite").collect();
+        assert_eq!(p.len(), 1, "{e:?}");
+        assert_eq!(
+            (p[0].from.as_str(), p[0].to.as_str()),
+            ("vibrato", "harmonics")
+        );
+        assert!(p[0].evidence.contains("8 of 8 courses"));
+        assert_eq!(p[0].support.len(), 5);
+        // Too few courses: no edge.
+        let few = mine(&courses("vibrato", "harmonics", 3));
+        assert!(!few.iter().any(|e| e.kind == "prerequisite"));
+        // Order split both ways: no edge.
+        let mut mixed = courses("vibrato", "harmonics", 6);
+        mixed.extend(
+            courses("harmonics", "vibrato", 6)
+                .into_iter()
+                .map(|(c, s)| (format!("x{c}"), s)),
+        );
+        assert!(!mine(&mixed).iter().any(|e| e.kind == "prerequisite"));
+    }
+
+    #[test]
+    fn mined_edges_never_contradict_the_curated_ones() {
+        // Courses that teach barre chords before open chords: the reverse of a curated edge
+        // (and a harder concept first) is not mined.
+        let e = mine(&courses("barre-chords", "open-chords", 10));
+        assert!(!e.iter().any(|e| e.kind == "prerequisite"), "{e:?}");
     }
 
     #[test]
