@@ -431,3 +431,86 @@ fn profiles_from_an_ingested_catalog() {
     assert_ne!(code, 0);
     assert!(err.contains("nobody"), "{err}");
 }
+
+#[test]
+fn knowledge_commands_on_a_generated_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = fretwise(
+        &[
+            "sample-corpus",
+            "--out",
+            "corpus",
+            "--instructors",
+            "4",
+            "--lessons",
+            "60",
+            "--seed",
+            "9",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    // Ingest builds the knowledge base incrementally.
+    let (code, out, err) = fretwise(&["ingest", "corpus", "--json"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let analysed = v["knowledge"]["lessons_analyzed"].as_u64().unwrap();
+    assert!(analysed >= 55, "{}", v["knowledge"]);
+    let (code, out, err) = fretwise(&["knowledge", "rebuild", "--json"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["lessons_analyzed"], 0, "nothing changed since ingest");
+
+    let (code, out, err) = fretwise(&["patterns", "sample-000001", "--json"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sentences"][0]["move"], "introduction");
+    assert!(v["structure"]["primary"].is_string());
+    let (code, _, err) = fretwise(&["patterns", "no-such-lesson"], dir.path());
+    assert_ne!(code, 0);
+    assert!(err.contains("no-such-lesson"), "{err}");
+
+    let (code, out, err) = fretwise(&["concepts", "related", "bending", "--json"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(!v["edges"].as_array().unwrap().is_empty());
+
+    let (code, out, err) = fretwise(
+        &[
+            "concepts", "lessons", "bending", "--level", "beginner", "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for l in v["lessons"].as_array().unwrap() {
+        assert_eq!(l["level"], "beginner");
+        assert!(!l["at_s"].as_array().unwrap().is_empty());
+    }
+
+    let (code, out, err) = fretwise(
+        &[
+            "concepts", "path", "vibrato", "--level", "beginner", "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["path"].as_array().unwrap().last().unwrap(), "vibrato");
+    assert!(
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["lesson"].is_object())
+    );
+
+    let (code, out, err) = fretwise(
+        &[
+            "concepts", "export", "--format", "svg", "--around", "bending",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("<svg") && out.contains("bending"));
+}
