@@ -67,17 +67,32 @@ impl Catalog {
         Ok(out)
     }
 
-    /// Replaces the knowledge of the given lessons in one transaction.
+    /// Deletes every lesson's stored knowledge (before a full rebuild).
+    pub async fn clear_lesson_knowledge(&self) -> Result<(), CatalogError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM lesson_concepts")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM lesson_knowledge")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes the knowledge of the given lessons in one transaction, replacing earlier rows when
+    /// `replace` (false only right after [`Catalog::clear_lesson_knowledge`]).
     pub async fn write_lesson_knowledge(
         &self,
         rows: &[LessonKnowledgeRow],
+        replace: bool,
     ) -> Result<(), CatalogError> {
         if rows.is_empty() {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
         let built = now();
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        for chunk in rows.chunks(ROWS_PER_STATEMENT).filter(|_| replace) {
             let ids = (1..=chunk.len())
                 .map(|i| format!("${i}"))
                 .collect::<Vec<_>>()

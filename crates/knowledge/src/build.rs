@@ -183,78 +183,65 @@ pub async fn rebuild(
     };
     let total: usize = steps.iter().map(|s| s.0.len()).sum();
     progress.stage("analysing lessons", total as u64);
+    if full {
+        catalog.clear_lesson_knowledge().await?;
+    }
+    // Reading step i+1, analysing step i (on the blocking pool, in parallel) and writing step
+    // i−1 overlap: the database and the CPUs are busy at the same time.
+    let shared = std::sync::Arc::new((ontology.clone(), classifier));
     let mut new_pools: Vec<(String, String, String)> = Vec::new();
+    let mut pending: Option<tokio::task::JoinHandle<StepOutput>> = None;
     for (lessons, instructors) in &steps {
         let ids: Vec<String> = lessons.iter().map(|l| l.id.clone()).collect();
         let contents = catalog.lesson_contents(&ids, false).await?;
-        let rows: Vec<LessonKnowledgeRow> = lessons
-            .par_iter()
-            .zip(contents.par_iter())
-            .filter(|(info, _)| stale.contains(info.id.as_str()))
-            .map(|(info, content)| {
-                let utts: Vec<TimedText> = content
-                    .utterances
-                    .iter()
-                    .map(|u| TimedText {
-                        start_s: u.start,
-                        end_s: u.end,
-                        text: &u.text,
-                    })
-                    .collect();
-                let k = analyze_lesson(
-                    &ontology,
-                    &classifier,
-                    &utts,
-                    &content.terms,
-                    info.duration_s,
-                );
-                LessonKnowledgeRow {
-                    lesson_id: info.id.clone(),
-                    content_hash: info.content_hash.clone(),
-                    version: KNOWLEDGE_VERSION,
-                    structure: k.patterns.structure.primary.clone(),
-                    summary: serde_json::to_string(&k.summary).unwrap_or_default(),
-                    timeline: serde_json::to_string(&k.patterns.sentences).unwrap_or_default(),
-                    concepts: k
-                        .concepts
-                        .iter()
-                        .map(|c| LessonConceptRow {
-                            concept: c.concept.clone(),
-                            weight: c.weight,
-                            mentions: c.mentions as i64,
-                            occurrences: serde_json::to_string(&c.occurrences).unwrap_or_default(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
         let position: HashMap<&str, usize> = lessons
             .iter()
             .enumerate()
             .map(|(i, l)| (l.id.as_str(), i))
             .collect();
-        let pools: Vec<(String, String, String)> = instructors
-            .par_iter()
-            .map(|id| {
-                let texts = by_instructor[id].iter().map(|l| {
-                    contents[position[l.id.as_str()]]
-                        .utterances
-                        .iter()
-                        .map(|u| u.text.as_str())
-                        .collect::<Vec<&str>>()
-                });
-                let pool = phrase_pool(texts);
-                (
-                    id.to_string(),
-                    keys[id].clone(),
-                    serde_json::to_string(&pool).unwrap_or_default(),
-                )
-            })
-            .collect();
-        report.lessons_analyzed += rows.len();
-        catalog.write_lesson_knowledge(&rows).await?;
-        new_pools.extend(pools);
-        progress.advance(lessons.len() as u64);
+        let input = StepInput {
+            lessons: lessons
+                .iter()
+                .map(|l| StepLesson {
+                    id: l.id.clone(),
+                    content_hash: l.content_hash.clone(),
+                    duration_s: l.duration_s,
+                    stale: stale.contains(l.id.as_str()),
+                })
+                .collect(),
+            pools: instructors
+                .iter()
+                .map(|id| {
+                    (
+                        id.to_string(),
+                        keys[id].clone(),
+                        by_instructor[id]
+                            .iter()
+                            .map(|l| position[l.id.as_str()])
+                            .collect(),
+                    )
+                })
+                .collect(),
+            contents,
+        };
+        if let Some(h) = pending.take() {
+            let out = h.await.map_err(|e| corrupt("analysis task", e))?;
+            report.lessons_analyzed += out.rows.len();
+            catalog.write_lesson_knowledge(&out.rows, !full).await?;
+            new_pools.extend(out.pools);
+            progress.advance(out.lessons as u64);
+        }
+        let shared = shared.clone();
+        pending = Some(tokio::task::spawn_blocking(move || {
+            analyze_step(input, &shared.0, &shared.1)
+        }));
+    }
+    if let Some(h) = pending.take() {
+        let out = h.await.map_err(|e| corrupt("analysis task", e))?;
+        report.lessons_analyzed += out.rows.len();
+        catalog.write_lesson_knowledge(&out.rows, !full).await?;
+        new_pools.extend(out.pools);
+        progress.advance(out.lessons as u64);
     }
     let keep: Vec<String> = by_instructor.keys().map(|s| s.to_string()).collect();
     let pools_changed = !new_pools.is_empty() || stored_pools.len() != keep.len();
@@ -288,6 +275,94 @@ pub async fn rebuild(
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+struct StepLesson {
+    id: String,
+    content_hash: String,
+    duration_s: f64,
+    stale: bool,
+}
+
+/// One step's lessons with their contents, and the instructors whose pools it completes
+/// (id, lessons key, positions of their lessons in `contents`).
+struct StepInput {
+    lessons: Vec<StepLesson>,
+    pools: Vec<(String, String, Vec<usize>)>,
+    contents: Vec<fretwise_catalog::LessonContent>,
+}
+
+struct StepOutput {
+    lessons: usize,
+    rows: Vec<LessonKnowledgeRow>,
+    pools: Vec<(String, String, String)>,
+}
+
+fn analyze_step(
+    input: StepInput,
+    ontology: &Ontology,
+    classifier: &TeachingClassifier,
+) -> StepOutput {
+    let rows: Vec<LessonKnowledgeRow> = input
+        .lessons
+        .par_iter()
+        .zip(input.contents.par_iter())
+        .filter(|(l, _)| l.stale)
+        .map(|(l, content)| {
+            let utts: Vec<TimedText> = content
+                .utterances
+                .iter()
+                .map(|u| TimedText {
+                    start_s: u.start,
+                    end_s: u.end,
+                    text: &u.text,
+                })
+                .collect();
+            let k = analyze_lesson(ontology, classifier, &utts, &content.terms, l.duration_s);
+            LessonKnowledgeRow {
+                lesson_id: l.id.clone(),
+                content_hash: l.content_hash.clone(),
+                version: KNOWLEDGE_VERSION,
+                structure: k.patterns.structure.primary.clone(),
+                summary: serde_json::to_string(&k.summary).unwrap_or_default(),
+                timeline: serde_json::to_string(&k.patterns.sentences).unwrap_or_default(),
+                concepts: k
+                    .concepts
+                    .iter()
+                    .map(|c| LessonConceptRow {
+                        concept: c.concept.clone(),
+                        weight: c.weight,
+                        mentions: c.mentions as i64,
+                        occurrences: serde_json::to_string(&c.occurrences).unwrap_or_default(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let pools = input
+        .pools
+        .par_iter()
+        .map(|(id, key, positions)| {
+            let texts = positions.iter().map(|&p| {
+                input.contents[p]
+                    .utterances
+                    .iter()
+                    .map(|u| u.text.as_str())
+                    .collect::<Vec<&str>>()
+            });
+            let pool = phrase_pool(texts);
+            (
+                id.clone(),
+                key.clone(),
+                serde_json::to_string(&pool).unwrap_or_default(),
+            )
+        })
+        .collect();
+    StepOutput {
+        lessons: input.lessons.len(),
+        rows,
+        pools,
+    }
 }
 
 /// Profiles and the full concept graph from the stored per-lesson knowledge and phrase pools.
