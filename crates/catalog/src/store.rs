@@ -156,6 +156,12 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// Another handle with its own connections, so that reads can run while this one writes
+    /// (SQLite in WAL mode allows one writer beside any number of readers).
+    pub async fn second_handle(&self) -> Result<Catalog, CatalogError> {
+        Catalog::open(&self.url).await
+    }
+
     /// The normalised URL this catalog was opened with.
     pub fn url(&self) -> &str {
         &self.url

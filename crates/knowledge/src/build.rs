@@ -109,6 +109,7 @@ pub async fn rebuild(
     progress: &dyn RebuildProgress,
 ) -> Result<RebuildReport, KnowledgeError> {
     let started = Instant::now();
+    let t = Instant::now();
     let ontology = Ontology::builtin();
     let classifier = TeachingClassifier::builtin();
     let infos = catalog.lesson_infos().await?;
@@ -117,6 +118,7 @@ pub async fn rebuild(
     } else {
         catalog.knowledge_states().await?
     };
+    tracing::info!(seconds = t.elapsed().as_secs_f64(), "lesson list read");
     let stale: HashSet<&str> = infos
         .iter()
         .filter(|i| {
@@ -186,14 +188,19 @@ pub async fn rebuild(
     if full {
         catalog.clear_lesson_knowledge().await?;
     }
-    // Reading step i+1, analysing step i (on the blocking pool, in parallel) and writing step
-    // i−1 overlap: the database and the CPUs are busy at the same time.
+    // Reading step i (own connection), analysing step i−1 (blocking pool, in parallel) and
+    // writing step i−2 overlap: the database and the CPUs are busy at the same time.
+    let reader = catalog.second_handle().await?;
     let shared = std::sync::Arc::new((ontology.clone(), classifier));
     let mut new_pools: Vec<(String, String, String)> = Vec::new();
-    let mut pending: Option<tokio::task::JoinHandle<StepOutput>> = None;
+    let mut analysing: Option<tokio::task::JoinHandle<StepOutput>> = None;
+    let mut writing: Option<tokio::task::JoinHandle<Result<(), CatalogError>>> = None;
+    let (mut read_s, mut wait_s) = (0.0, 0.0);
     for (lessons, instructors) in &steps {
         let ids: Vec<String> = lessons.iter().map(|l| l.id.clone()).collect();
-        let contents = catalog.lesson_contents(&ids, false).await?;
+        let t = Instant::now();
+        let contents = reader.lesson_contents(&ids, false).await?;
+        read_s += t.elapsed().as_secs_f64();
         let position: HashMap<&str, usize> = lessons
             .iter()
             .enumerate()
@@ -224,25 +231,34 @@ pub async fn rebuild(
                 .collect(),
             contents,
         };
-        if let Some(h) = pending.take() {
-            let out = h.await.map_err(|e| corrupt("analysis task", e))?;
+        let t = Instant::now();
+        if let Some(out) = finish(analysing.take(), &mut writing).await? {
             report.lessons_analyzed += out.rows.len();
-            catalog.write_lesson_knowledge(&out.rows, !full).await?;
             new_pools.extend(out.pools);
             progress.advance(out.lessons as u64);
+            let writer = catalog.clone();
+            writing = Some(tokio::spawn(async move {
+                writer.write_lesson_knowledge(&out.rows, !full).await
+            }));
         }
+        wait_s += t.elapsed().as_secs_f64();
         let shared = shared.clone();
-        pending = Some(tokio::task::spawn_blocking(move || {
+        analysing = Some(tokio::task::spawn_blocking(move || {
             analyze_step(input, &shared.0, &shared.1)
         }));
     }
-    if let Some(h) = pending.take() {
-        let out = h.await.map_err(|e| corrupt("analysis task", e))?;
+    if let Some(out) = finish(analysing.take(), &mut writing).await? {
         report.lessons_analyzed += out.rows.len();
-        catalog.write_lesson_knowledge(&out.rows, !full).await?;
         new_pools.extend(out.pools);
         progress.advance(out.lessons as u64);
+        catalog.write_lesson_knowledge(&out.rows, !full).await?;
     }
+    reader.close().await;
+    tracing::info!(
+        read_s,
+        wait_s,
+        "lessons analysed (wait = analysis and writing not hidden)"
+    );
     let keep: Vec<String> = by_instructor.keys().map(|s| s.to_string()).collect();
     let pools_changed = !new_pools.is_empty() || stored_pools.len() != keep.len();
     catalog.write_phrase_pools(&new_pools, &keep).await?;
@@ -253,7 +269,9 @@ pub async fn rebuild(
         catalog.artifact("profiles").await?.is_none() || catalog.artifact("graph").await?.is_none();
     if changed || missing || full {
         progress.stage("profiles and concept graph", 1);
+        let t = Instant::now();
         let (profiles, graph) = aggregate(catalog, &infos, &ontology).await?;
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), "profiles and graph");
         report.profiles = profiles.len();
         for e in &graph.edges {
             *report.edges.entry(e.kind.clone()).or_default() += 1;
@@ -275,6 +293,21 @@ pub async fn rebuild(
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Waits for the analysis of the previous step and for the write before it.
+async fn finish(
+    analysing: Option<tokio::task::JoinHandle<StepOutput>>,
+    writing: &mut Option<tokio::task::JoinHandle<Result<(), CatalogError>>>,
+) -> Result<Option<StepOutput>, KnowledgeError> {
+    let out = match analysing {
+        Some(h) => Some(h.await.map_err(|e| corrupt("analysis task", e))?),
+        None => None,
+    };
+    if let Some(w) = writing.take() {
+        w.await.map_err(|e| corrupt("write task", e))??;
+    }
+    Ok(out)
 }
 
 struct StepLesson {
