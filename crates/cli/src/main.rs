@@ -2,6 +2,7 @@
 //!
 //! This binary only parses arguments and wires the library crates together.
 
+mod analyze;
 mod bench;
 mod commands;
 mod concepts;
@@ -138,6 +139,8 @@ enum Command {
         #[command(subcommand)]
         command: concepts::ConceptsCommand,
     },
+    /// Analyse a recording of guitar playing: pitch track, notes, onsets, tuning, features
+    Analyze(analyze::AnalyzeArgs),
     /// Music theory: chords, scales, intervals, keys, voicings, fretboard, tab (or --batch)
     Theory(theory::TheoryArgs),
     /// Measure throughput (see docs/PERFORMANCE.md)
@@ -287,6 +290,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json),
         Command::Theory(args) => theory::run(args),
+        Command::Analyze(args) => analyze::run(args),
         Command::Concepts { command } => concepts::run(&cfg, command).await,
         Command::Profiles {
             instructor,

@@ -514,3 +514,64 @@ fn knowledge_commands_on_a_generated_catalog() {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("<svg") && out.contains("bending"));
 }
+
+#[test]
+fn analyze_a_recording_and_refuse_a_non_audio_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two plucked notes (A2 then E3) as 16-bit mono WAV at 44.1 kHz.
+    let sr = 44_100u32;
+    let mut samples = vec![0.0f64; sr as usize * 2];
+    for (on, f) in [(0.2, 110.0), (1.0, 164.81)] {
+        let start = (on * sr as f64) as usize;
+        for i in 0..(0.6 * sr as f64) as usize {
+            let t = i as f64 / sr as f64;
+            samples[start + i] += (1..=6)
+                .map(|k| (2.0 * std::f64::consts::PI * f * k as f64 * t).sin() / k as f64)
+                .sum::<f64>()
+                * 0.3
+                * (-3.0 * t).exp();
+        }
+    }
+    let mut wav = Vec::new();
+    let data = (samples.len() * 2) as u32;
+    for part in [
+        &b"RIFF"[..],
+        &(36 + data).to_le_bytes(),
+        b"WAVEfmt ",
+        &16u32.to_le_bytes(),
+    ] {
+        wav.extend_from_slice(part);
+    }
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&sr.to_le_bytes());
+    wav.extend_from_slice(&(sr * 2).to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data.to_le_bytes());
+    for s in &samples {
+        wav.extend_from_slice(&((s * 32767.0) as i16).to_le_bytes());
+    }
+    std::fs::write(dir.path().join("take.wav"), wav).unwrap();
+    let (code, out, err) = fretwise(&["analyze", "take.wav", "--json"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["A2", "E3"], "{} {}", v["notes"], v["onsets_s"]);
+    assert_eq!(v["sample_rate"], 44_100);
+    assert!(v["pitch_track"]["f0_hz"].as_array().unwrap().len() > 100);
+
+    std::fs::write(dir.path().join("notes.wav"), "not audio at all").unwrap();
+    let (code, _, err) = fretwise(&["analyze", "notes.wav"], dir.path());
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("notes.wav") && err.contains("not a readable audio file"),
+        "{err}"
+    );
+}

@@ -1,0 +1,171 @@
+//! Audio analysis of a student's guitar playing: decoding (WAV, FLAC, MP3, OGG Vorbis, M4A/AAC),
+//! a pYIN-style pitch tracker, spectral-flux onsets, note segmentation, tuning reference and
+//! basic features. Note names come from `fretwise-theory`.
+//!
+//! Not yet here (issue 4): tempo and beats, chords, techniques, scoring against an exercise,
+//! streaming, plots, and the evaluation against librosa/aubio on SoundFont renderings.
+
+mod decode;
+mod notes;
+mod onset;
+mod pitch;
+
+use serde::Serialize;
+
+pub use decode::{ANALYSIS_RATE, Decoded, decode, resample};
+pub use notes::{Note, segment, tuning_reference};
+pub use onset::onsets;
+pub use pitch::{F_MAX, F_MIN, HOP, PitchTrack, track};
+
+/// Errors reading audio.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum AudioError {
+    /// Zero bytes or zero samples.
+    #[error("the file holds no audio (zero length)")]
+    Empty,
+    /// Not a container/codec we can read.
+    #[error("not a readable audio file: {0}")]
+    NotAudio(String),
+    /// A codec or rate we cannot handle.
+    #[error("unsupported audio: {0}")]
+    Unsupported(String),
+    /// Broken data inside the file.
+    #[error("corrupt audio: {0}")]
+    Corrupt(String),
+    /// Longer than the limit.
+    #[error(
+        "audio is {seconds:.0} s long; the limit is {limit:.0} s (raise it with --max-seconds)"
+    )]
+    TooLong {
+        /// Decoded so far.
+        seconds: f64,
+        /// The limit.
+        limit: f64,
+    },
+}
+
+/// The pitch track in the output's shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct PitchTrackJson {
+    /// Seconds between values.
+    pub hop_s: f64,
+    /// Hz per frame, 0 = unvoiced.
+    pub f0_hz: Vec<f64>,
+    /// Confidence per frame, 0 = unvoiced.
+    pub confidence: Vec<f64>,
+}
+
+/// Audio features for datasets.
+#[derive(Debug, Clone, Serialize)]
+pub struct Features {
+    /// Seconds.
+    pub duration_s: f64,
+    /// RMS over the whole clip, dBFS.
+    pub rms_db: f64,
+    /// Loudest frame, dBFS.
+    pub peak_rms_db: f64,
+    /// Signal-to-noise estimate: loud frames (90th percentile) over quiet ones (10th), dB.
+    pub snr_db: f64,
+    /// Share of frames with a pitch.
+    pub voiced_ratio: f64,
+    /// Median fundamental of voiced frames, Hz (0 if none).
+    pub median_f0_hz: f64,
+    /// Lowest and highest fundamental (5th/95th percentile), Hz.
+    pub f0_range_hz: [f64; 2],
+}
+
+/// Everything fretwise hears in a recording.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    /// Seconds.
+    pub duration_s: f64,
+    /// The file's sample rate.
+    pub sample_rate: u32,
+    /// A4 the playing is tuned to.
+    pub tuning_ref_hz: f64,
+    /// Pitch per frame.
+    pub pitch_track: PitchTrackJson,
+    /// Notes.
+    pub notes: Vec<Note>,
+    /// Onset times.
+    pub onsets_s: Vec<f64>,
+    /// Features.
+    pub features: Features,
+    /// Plain-words remarks ("no notes detected", "clipped", …).
+    pub remarks: Vec<String>,
+}
+
+fn db(x: f64) -> f64 {
+    if x > 0.0 { 20.0 * x.log10() } else { -120.0 }
+}
+
+fn percentile(v: &[f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s[((s.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Analyses mono samples at [`ANALYSIS_RATE`]; `source_rate` is reported as the sample rate.
+pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
+    let rate = ANALYSIS_RATE;
+    let pt = track(samples, rate);
+    // Onsets on a finer hop than pitch: timing matters more than frequency resolution there.
+    let (_, onset_times) = onsets(samples, rate, HOP / 2);
+    let a4 = tuning_reference(&pt);
+    let notes = segment(&pt, &onset_times, a4);
+    let duration_s = samples.len() as f64 / f64::from(rate);
+    let voiced: Vec<f64> = pt.f0_hz.iter().copied().filter(|f| *f > 0.0).collect();
+    let mean_sq =
+        samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / samples.len().max(1) as f64;
+    let peak_rms = pt.rms.iter().copied().fold(0.0f64, f64::max);
+    let loud = percentile(&pt.rms, 0.9);
+    let quiet = percentile(&pt.rms, 0.1).max(1e-7);
+    let mut remarks = Vec::new();
+    if peak_rms < 1e-4 {
+        remarks.push("silence only: no notes detected".to_string());
+    } else if notes.is_empty() {
+        remarks.push("no notes detected".to_string());
+    }
+    if samples.iter().filter(|s| s.abs() >= 0.999).count() > samples.len() / 1000 + 10 {
+        remarks.push("the recording clips (too loud at the input)".to_string());
+    }
+    let round = |x: f64, d: i32| (x * 10f64.powi(d)).round() / 10f64.powi(d);
+    Analysis {
+        duration_s: round(duration_s, 3),
+        sample_rate: source_rate,
+        tuning_ref_hz: round(a4, 2),
+        pitch_track: PitchTrackJson {
+            hop_s: pt.hop_s,
+            f0_hz: pt.f0_hz.iter().map(|f| round(*f, 2)).collect(),
+            confidence: pt.confidence.iter().map(|c| round(*c, 3)).collect(),
+        },
+        onsets_s: onset_times.iter().map(|t| round(*t, 3)).collect(),
+        features: Features {
+            duration_s: round(duration_s, 3),
+            rms_db: round(db(mean_sq.sqrt()), 1),
+            peak_rms_db: round(db(peak_rms), 1),
+            snr_db: round(db(loud / quiet).min(120.0), 1),
+            voiced_ratio: round(voiced.len() as f64 / pt.f0_hz.len().max(1) as f64, 3),
+            median_f0_hz: round(percentile(&voiced, 0.5), 2),
+            f0_range_hz: [
+                round(percentile(&voiced, 0.05), 2),
+                round(percentile(&voiced, 0.95), 2),
+            ],
+        },
+        notes,
+        remarks,
+    }
+}
+
+/// Decodes and analyses a file's bytes.
+pub fn analyze_bytes(
+    bytes: &[u8],
+    extension: Option<&str>,
+    max_seconds: f64,
+) -> Result<Analysis, AudioError> {
+    let d = decode(bytes, extension, max_seconds)?;
+    Ok(analyze_samples(&d.samples, d.source_rate))
+}

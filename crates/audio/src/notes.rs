@@ -1,0 +1,153 @@
+//! Notes from the pitch track and the onsets: voiced runs, split where an onset falls inside or
+//! where the pitch settles a semitone or more away (hammer-ons and pull-offs have no new attack).
+
+use serde::Serialize;
+
+use crate::pitch::PitchTrack;
+
+/// A played note.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Note {
+    /// Start in seconds.
+    pub onset_s: f64,
+    /// End in seconds.
+    pub offset_s: f64,
+    /// Nearest MIDI note (to the estimated tuning reference).
+    pub midi: i32,
+    /// Spelled name with octave, from the theory engine.
+    pub name: String,
+    /// Deviation from `midi` in cents (median over the note).
+    pub cents: f64,
+    /// Loudness 0–127 (peak RMS, 60 dB range).
+    pub velocity: u8,
+    /// Mean voicing confidence, 0–1.
+    pub confidence: f64,
+}
+
+/// Shortest note kept.
+const MIN_NOTE_S: f64 = 0.05;
+
+fn midi_of(f: f64, a4: f64) -> f64 {
+    69.0 + 12.0 * (f / a4).log2()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The tuning reference (A4 in Hz) that best fits the voiced frames.
+pub fn tuning_reference(track: &PitchTrack) -> f64 {
+    let mut dev: Vec<f64> = track
+        .f0_hz
+        .iter()
+        .filter(|f| **f > 0.0)
+        .map(|&f| {
+            let m = midi_of(f, 440.0);
+            m - m.round()
+        })
+        .collect();
+    if dev.is_empty() {
+        return 440.0;
+    }
+    let d = median(&mut dev);
+    440.0 * 2f64.powf(d / 12.0)
+}
+
+/// Segments notes.
+pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
+    let n = track.f0_hz.len();
+    let hop = track.hop_s;
+    let onset_frames: Vec<usize> = onsets_s
+        .iter()
+        .map(|t| (t / hop).round() as usize)
+        .collect();
+    let peak_rms = track.rms.iter().copied().fold(0.0f64, f64::max).max(1e-12);
+    let mut notes = Vec::new();
+    let mut start: Option<usize> = None;
+    let close = |s: usize, e: usize, notes: &mut Vec<Note>| {
+        if (e - s) as f64 * hop < MIN_NOTE_S {
+            return;
+        }
+        let mut m: Vec<f64> = (s..e)
+            .filter(|&i| track.f0_hz[i] > 0.0)
+            .map(|i| midi_of(track.f0_hz[i], a4))
+            .collect();
+        if m.is_empty() {
+            return;
+        }
+        let med = median(&mut m);
+        let midi = med.round() as i32;
+        let rms = (s..e).map(|i| track.rms[i]).fold(0.0f64, f64::max);
+        let db = 20.0 * (rms / peak_rms).log10();
+        notes.push(Note {
+            onset_s: s as f64 * hop,
+            offset_s: e as f64 * hop,
+            midi,
+            name: fretwise_theory::Note::from_midi(midi, true).to_string(),
+            cents: ((med - midi as f64) * 1000.0).round() / 10.0,
+            velocity: (((db + 60.0) / 60.0).clamp(0.0, 1.0) * 127.0).round() as u8,
+            confidence: (s..e).map(|i| track.confidence[i]).sum::<f64>() / (e - s) as f64,
+        });
+    };
+    // Frames needed at a new pitch before it counts as a new note (~46 ms).
+    let settle = ((0.046 / hop).round() as usize).max(2);
+    let mut i = 0;
+    while i < n {
+        let voiced = track.f0_hz[i] > 0.0;
+        match (start, voiced) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                close(s, i, &mut notes);
+                start = None;
+            }
+            (Some(s), true) => {
+                // A new attack inside the run.
+                let attack = onset_frames.iter().any(|&o| o == i && i > s + 2);
+                // Or the pitch moved a semitone or more and stays there.
+                let here = midi_of(track.f0_hz[i], a4);
+                let run_pitch = {
+                    let mut m: Vec<f64> = (s..i)
+                        .filter(|&k| track.f0_hz[k] > 0.0)
+                        .map(|k| midi_of(track.f0_hz[k], a4))
+                        .collect();
+                    median(&mut m)
+                };
+                let moved = (here - run_pitch).abs() >= 0.75
+                    && (i..(i + settle).min(n)).all(|k| {
+                        track.f0_hz[k] > 0.0 && (midi_of(track.f0_hz[k], a4) - here).abs() < 0.5
+                    });
+                if attack || (moved && i >= s + settle) {
+                    close(s, i, &mut notes);
+                    start = Some(i);
+                }
+            }
+            (None, false) => {}
+        }
+        i += 1;
+    }
+    if let Some(s) = start {
+        close(s, n, &mut notes);
+    }
+    // Snap note starts to a detected onset within 40 ms (onsets are sharper than voicing).
+    for note in &mut notes {
+        if let Some(o) = onsets_s
+            .iter()
+            .filter(|o| (**o - note.onset_s).abs() <= 0.04)
+            .min_by(|a, b| {
+                (**a - note.onset_s)
+                    .abs()
+                    .total_cmp(&(**b - note.onset_s).abs())
+            })
+        {
+            note.onset_s = *o;
+        }
+        note.onset_s = (note.onset_s * 1000.0).round() / 1000.0;
+        note.offset_s = (note.offset_s * 1000.0).round() / 1000.0;
+        note.confidence = (note.confidence * 1000.0).round() / 1000.0;
+    }
+    notes
+}

@@ -1,0 +1,345 @@
+//! Monophonic pitch tracking in the manner of pYIN (Mauch & Dixon 2014): YIN's cumulative mean
+//! normalised difference gives, for a whole distribution of thresholds, pitch candidates with
+//! probabilities; a hidden Markov model over pitch bins (voiced and unvoiced) picks the smoothest
+//! likely path with Viterbi. Octave errors on low strings, the classic YIN failure, are what the
+//! candidate probabilities and the path smoothing suppress.
+
+use std::sync::Arc;
+
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+
+/// Frame hop in samples at the analysis rate (11.6 ms at 22,050 Hz).
+pub const HOP: usize = 256;
+/// Samples summed by the difference function.
+const WINDOW: usize = 1024;
+/// Lowest and highest fundamental tracked, in Hz (drop tunings to ~60 Hz; 1.4 kHz fundamentals).
+pub const F_MIN: f64 = 58.0;
+/// Highest fundamental tracked.
+pub const F_MAX: f64 = 1400.0;
+/// Pitch bins per semitone in the HMM.
+const BINS_PER_SEMITONE: f64 = 5.0;
+/// MIDI number of bin 0.
+const MIDI_LOW: f64 = 33.0; // A1, 55 Hz
+/// Bins (A1 … about F6).
+const N_BINS: usize = 290;
+/// Largest pitch move per frame without a jump, in bins (3 semitones).
+const MAX_STEP: usize = 15;
+
+/// A pitch track: one value per hop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PitchTrack {
+    /// Seconds between frames.
+    pub hop_s: f64,
+    /// Fundamental per frame in Hz, 0 when unvoiced.
+    pub f0_hz: Vec<f64>,
+    /// Probability that the frame is voiced at that pitch, 0–1 (0 when unvoiced).
+    pub confidence: Vec<f64>,
+    /// RMS per frame (linear).
+    pub rms: Vec<f64>,
+}
+
+struct Candidate {
+    freq: f64,
+    prob: f64,
+}
+
+/// Beta(2, 18) weights over thresholds 0.01 … 1.00 (pYIN's default prior, mean 0.1).
+fn threshold_prior() -> Vec<(f64, f64)> {
+    let mut v: Vec<(f64, f64)> = (1..=100)
+        .map(|i| {
+            let s = i as f64 / 100.0;
+            (s, s * (1.0 - s).powi(17))
+        })
+        .collect();
+    let total: f64 = v.iter().map(|x| x.1).sum();
+    for x in &mut v {
+        x.1 /= total;
+    }
+    v
+}
+
+struct Yin {
+    fft: Arc<dyn RealToComplex<f64>>,
+    ifft: Arc<dyn realfft::ComplexToReal<f64>>,
+    n: usize,
+    tau_min: usize,
+    tau_max: usize,
+    prior: Vec<(f64, f64)>,
+    rate: f64,
+}
+
+impl Yin {
+    fn new(rate: f64) -> Self {
+        let tau_min = (rate / F_MAX).floor().max(2.0) as usize;
+        let tau_max = (rate / F_MIN).ceil() as usize;
+        let n = (WINDOW + tau_max + 1).next_power_of_two();
+        let mut planner = RealFftPlanner::<f64>::new();
+        Self {
+            fft: planner.plan_fft_forward(n),
+            ifft: planner.plan_fft_inverse(n),
+            n,
+            tau_min,
+            tau_max,
+            prior: threshold_prior(),
+            rate,
+        }
+    }
+
+    /// Samples a frame needs.
+    fn frame_len(&self) -> usize {
+        WINDOW + self.tau_max + 1
+    }
+
+    /// Pitch candidates of one frame (`x` has `frame_len` samples).
+    fn candidates(&self, x: &[f64]) -> Vec<Candidate> {
+        let n = self.n;
+        // Cross term Σ x[j] x[j+τ] for j < WINDOW, by FFT correlation.
+        let mut a = vec![0.0; n];
+        a[..WINDOW].copy_from_slice(&x[..WINDOW]);
+        let mut b = vec![0.0; n];
+        b[..x.len()].copy_from_slice(x);
+        let mut fa = self.fft.make_output_vec();
+        let mut fb = self.fft.make_output_vec();
+        if self.fft.process(&mut a, &mut fa).is_err() || self.fft.process(&mut b, &mut fb).is_err()
+        {
+            return Vec::new();
+        }
+        let mut prod: Vec<Complex<f64>> = fa.iter().zip(&fb).map(|(p, q)| p.conj() * q).collect();
+        let mut corr = vec![0.0; n];
+        if self.ifft.process(&mut prod, &mut corr).is_err() {
+            return Vec::new();
+        }
+        let scale = 1.0 / n as f64;
+        // Energies of the sliding window by prefix sums.
+        let mut prefix = vec![0.0; x.len() + 1];
+        for (i, v) in x.iter().enumerate() {
+            prefix[i + 1] = prefix[i] + v * v;
+        }
+        let e0 = prefix[WINDOW];
+        let mut cmnd = vec![1.0; self.tau_max + 2];
+        let mut running = 0.0;
+        for tau in 1..=self.tau_max + 1 {
+            let et = prefix[tau + WINDOW] - prefix[tau];
+            let d = (e0 + et - 2.0 * corr[tau] * scale).max(0.0);
+            running += d;
+            cmnd[tau] = if running > 0.0 {
+                d * tau as f64 / running
+            } else {
+                1.0
+            };
+        }
+        // For each threshold, the first dip below it (its local minimum) gets the weight.
+        let mut mass: Vec<(usize, f64)> = Vec::new();
+        let mut add = |tau: usize, w: f64| match mass.iter_mut().find(|m| m.0 == tau) {
+            Some(m) => m.1 += w,
+            None => mass.push((tau, w)),
+        };
+        // The first τ below a threshold is where the running minimum first drops below it; the
+        // running minimum only falls, so each threshold is a binary search.
+        let mut prefix_min = Vec::with_capacity(self.tau_max + 1 - self.tau_min);
+        let mut m = f64::INFINITY;
+        for v in &cmnd[self.tau_min..=self.tau_max] {
+            m = m.min(*v);
+            prefix_min.push(m);
+        }
+        let mut leftover = 0.0;
+        for &(s, w) in &self.prior {
+            let k = prefix_min.partition_point(|v| *v >= s);
+            if k == prefix_min.len() {
+                leftover += w;
+                continue;
+            }
+            let mut tau = self.tau_min + k;
+            while tau < self.tau_max && cmnd[tau + 1] < cmnd[tau] {
+                tau += 1;
+            }
+            add(tau, w);
+        }
+        // pYIN gives thresholds without a dip a small share at the global minimum.
+        if leftover > 0.0 {
+            let (t, _) = (self.tau_min..=self.tau_max).map(|t| (t, cmnd[t])).fold(
+                (self.tau_min, f64::INFINITY),
+                |a, b| if b.1 < a.1 { b } else { a },
+            );
+            add(t, leftover * 0.01);
+        }
+        mass.into_iter()
+            .filter(|(_, p)| *p > 1e-4)
+            .map(|(tau, prob)| {
+                // Parabolic interpolation of the dip.
+                let (l, c, r) = (cmnd[tau - 1], cmnd[tau], cmnd[tau + 1]);
+                let den = l - 2.0 * c + r;
+                let shift = if den.abs() > 1e-12 {
+                    (0.5 * (l - r) / den).clamp(-0.5, 0.5)
+                } else {
+                    0.0
+                };
+                Candidate {
+                    freq: self.rate / (tau as f64 + shift),
+                    prob,
+                }
+            })
+            .collect()
+    }
+}
+
+fn bin_of(freq: f64) -> Option<usize> {
+    let midi = 69.0 + 12.0 * (freq / 440.0).log2();
+    let b = ((midi - MIDI_LOW) * BINS_PER_SEMITONE).round();
+    (b >= 0.0 && (b as usize) < N_BINS).then_some(b as usize)
+}
+
+/// Tracks the pitch of mono samples at `rate` Hz.
+pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
+    let rate_f = f64::from(rate);
+    let yin = Yin::new(rate_f);
+    let frame_len = yin.frame_len();
+    let frames = samples.len().div_ceil(HOP).max(1);
+    let mut padded: Vec<f64> = Vec::with_capacity(samples.len() + frame_len);
+    // Centre frames on their time stamps: pad half a window in front.
+    padded.extend(std::iter::repeat_n(0.0, WINDOW / 2));
+    padded.extend(samples.iter().map(|&s| f64::from(s)));
+    padded.extend(std::iter::repeat_n(0.0, frame_len));
+    let mut rms = Vec::with_capacity(frames);
+    let mut obs: Vec<Vec<Candidate>> = Vec::with_capacity(frames);
+    for f in 0..frames {
+        let x = &padded[f * HOP..f * HOP + frame_len];
+        let e = (x[..WINDOW].iter().map(|v| v * v).sum::<f64>() / WINDOW as f64).sqrt();
+        rms.push(e);
+        obs.push(if e > 1e-5 {
+            yin.candidates(x)
+        } else {
+            Vec::new()
+        });
+    }
+    // Frames far below the loudest are treated as silence (no candidates).
+    let peak = rms.iter().copied().fold(0.0f64, f64::max);
+    for (f, e) in rms.iter().enumerate() {
+        if *e < peak * 10f64.powf(-45.0 / 20.0) {
+            obs[f].clear();
+        }
+    }
+    let path = viterbi(&obs);
+    let mut f0 = vec![0.0; frames];
+    let mut conf = vec![0.0; frames];
+    for (f, state) in path.iter().enumerate() {
+        if let Some(b) = state {
+            // The exact candidate frequency inside the chosen bin, if any.
+            let best = obs[f]
+                .iter()
+                .filter(|c| bin_of(c.freq).is_some_and(|cb| cb.abs_diff(*b) <= 1))
+                .max_by(|x, y| x.prob.total_cmp(&y.prob));
+            if let Some(c) = best {
+                f0[f] = c.freq;
+                conf[f] = c.prob.min(1.0);
+            }
+        }
+    }
+    PitchTrack {
+        hop_s: HOP as f64 / rate_f,
+        f0_hz: f0,
+        confidence: conf,
+        rms,
+    }
+}
+
+/// Viterbi over 2 × N_BINS states (voiced pitch bins, then unvoiced twins). Returns the voiced bin
+/// per frame or None.
+fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
+    let n = N_BINS;
+    let frames = obs.len();
+    if frames == 0 {
+        return Vec::new();
+    }
+    let ln = |x: f64| x.max(1e-12).ln();
+    // Transition weights by bin distance (triangular), normalised; a jump anywhere is rare.
+    let mut step: Vec<f64> = (0..=MAX_STEP).map(|d| (MAX_STEP + 1 - d) as f64).collect();
+    let total: f64 = step[0] + 2.0 * step[1..].iter().sum::<f64>();
+    for s in &mut step {
+        *s = ln(*s / total);
+    }
+    let stay_voicing = ln(0.99);
+    let switch_voicing = ln(0.01);
+    let jump = ln(1e-5);
+    let mut delta = vec![0.0f64; 2 * n];
+    let mut next = vec![0.0f64; 2 * n];
+    let mut back: Vec<u16> = vec![0; frames * 2 * n];
+    let observe = |f: usize, out: &mut [f64]| {
+        let mut p = vec![0.0f64; n];
+        let mut voiced_total = 0.0;
+        for c in &obs[f] {
+            if let Some(b) = bin_of(c.freq) {
+                p[b] += c.prob;
+                voiced_total += c.prob;
+            }
+        }
+        let voiced_total: f64 = voiced_total.min(1.0);
+        let unvoiced = ln((1.0 - voiced_total) / n as f64 + 1e-9);
+        for b in 0..n {
+            out[b] = ln(p[b] * 0.5 + 1e-9);
+            out[n + b] = unvoiced;
+        }
+    };
+    let mut o = vec![0.0; 2 * n];
+    observe(0, &mut o);
+    delta.copy_from_slice(&o);
+    for f in 1..frames {
+        observe(f, &mut o);
+        // Best voiced and unvoiced predecessors anywhere (for jumps).
+        let (bv, bvi) = (0..n).fold((f64::NEG_INFINITY, 0), |a, i| {
+            if delta[i] > a.0 { (delta[i], i) } else { a }
+        });
+        let (bu, bui) = (n..2 * n).fold((f64::NEG_INFINITY, n), |a, i| {
+            if delta[i] > a.0 { (delta[i], i) } else { a }
+        });
+        let row = &mut back[f * 2 * n..(f + 1) * 2 * n];
+        for j in 0..n {
+            let lo = j.saturating_sub(MAX_STEP);
+            let hi = (j + MAX_STEP).min(n - 1);
+            // Into voiced j: from voiced i nearby, from unvoiced twin i nearby, or a jump.
+            let mut best = (bv + jump + stay_voicing, bvi);
+            for i in lo..=hi {
+                let v = delta[i] + step[i.abs_diff(j)] + stay_voicing;
+                if v > best.0 {
+                    best = (v, i);
+                }
+            }
+            // Unvoiced states hold the last pitch (pitch memory across a rest) or jump.
+            let mut best_u = (bu + jump + stay_voicing, bui);
+            let hold = delta[n + j] + step[0] + stay_voicing;
+            if hold > best_u.0 {
+                best_u = (hold, n + j);
+            }
+            let from_unvoiced_twin = delta[n + j] + switch_voicing;
+            let mut into_voiced = best;
+            if from_unvoiced_twin > into_voiced.0 {
+                into_voiced = (from_unvoiced_twin, n + j);
+            }
+            next[j] = into_voiced.0 + o[j];
+            row[j] = into_voiced.1 as u16;
+            // Into unvoiced j: stay unvoiced (pitch memory drifts like voiced) or stop voicing.
+            let from_voiced_twin = delta[j] + switch_voicing;
+            let mut into_unvoiced = best_u;
+            if from_voiced_twin > into_unvoiced.0 {
+                into_unvoiced = (from_voiced_twin, j);
+            }
+            next[n + j] = into_unvoiced.0 + o[n + j];
+            row[n + j] = into_unvoiced.1 as u16;
+        }
+        // Keep numbers bounded.
+        let m = next.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        for (d, x) in delta.iter_mut().zip(&next) {
+            *d = x - m;
+        }
+    }
+    let mut state = (0..2 * n).fold(0, |a, i| if delta[i] > delta[a] { i } else { a });
+    let mut out = vec![None; frames];
+    for f in (0..frames).rev() {
+        out[f] = (state < n).then_some(state);
+        if f > 0 {
+            state = back[f * 2 * n + state] as usize;
+        }
+    }
+    out
+}

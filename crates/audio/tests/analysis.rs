@@ -1,0 +1,307 @@
+//! Analysis against synthesized plucked strings with exact ground truth: additive strings
+//! (harmonics decaying at different rates) and Karplus-Strong strings (delay-line synthesis, a
+//! different generator), both rendered at 44.1 kHz and read back through a WAV file.
+
+use fretwise_audio::{AudioError, analyze_bytes};
+
+const SR: u32 = 44_100;
+
+/// (onset s, duration s, frequency Hz)
+type Score = Vec<(f64, f64, f64)>;
+
+fn midi_hz(m: f64) -> f64 {
+    440.0 * 2f64.powf((m - 69.0) / 12.0)
+}
+
+/// Additive plucked string: 12 harmonics, amplitude 1/k, higher ones decaying faster.
+fn additive(score: &Score, total_s: f64) -> Vec<f32> {
+    let n = (total_s * SR as f64) as usize;
+    let mut out = vec![0.0f32; n];
+    for &(on, dur, f) in score {
+        let start = (on * SR as f64) as usize;
+        let len = (dur * SR as f64) as usize;
+        for i in 0..len.min(n.saturating_sub(start)) {
+            let t = i as f64 / SR as f64;
+            let mut v = 0.0;
+            for k in 1..=12 {
+                let fk = f * k as f64;
+                if fk > 10_000.0 {
+                    break;
+                }
+                v += (2.0 * std::f64::consts::PI * fk * t).sin() / k as f64
+                    * (-t * (2.0 + 1.5 * k as f64)).exp();
+            }
+            // 5 ms release at the end avoids a click (a real string is damped too).
+            let rel = ((len - i) as f64 / (0.005 * SR as f64)).min(1.0);
+            let att = (i as f64 / (0.002 * SR as f64)).min(1.0);
+            out[start + i] += (0.3 * v * rel * att) as f32;
+        }
+    }
+    out
+}
+
+/// Karplus-Strong: a noise burst circulating in a delay line of N samples with a two-point
+/// average; its pitch is SR / (N + 0.5). Returns the audio and the exact frequencies used.
+fn karplus(notes: &[(f64, f64, f64)], total_s: f64, seed: u64) -> (Vec<f32>, Score) {
+    let n = (total_s * SR as f64) as usize;
+    let mut out = vec![0.0f32; n];
+    let mut state = seed;
+    let mut rand = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 2000) as f64 / 1000.0 - 1.0
+    };
+    let mut truth = Vec::new();
+    for &(on, dur, f) in notes {
+        let delay = (SR as f64 / f - 0.5).round() as usize;
+        truth.push((on, dur, SR as f64 / (delay as f64 + 0.5)));
+        let mut line: Vec<f64> = (0..delay).map(|_| rand()).collect();
+        let start = (on * SR as f64) as usize;
+        let len = (dur * SR as f64) as usize;
+        let mut idx = 0;
+        for i in 0..len.min(n - start) {
+            let next = (idx + 1) % delay;
+            let v = line[idx];
+            line[idx] = 0.996 * 0.5 * (line[idx] + line[next]);
+            idx = next;
+            let rel = ((len - i) as f64 / (0.005 * SR as f64)).min(1.0);
+            out[start + i] += (0.3 * v * rel) as f32;
+        }
+    }
+    (out, truth)
+}
+
+fn wav(samples: &[f32], rate: u32) -> Vec<u8> {
+    let data_len = (samples.len() * 2) as u32;
+    let mut b = Vec::with_capacity(44 + data_len as usize);
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + data_len).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    b.extend_from_slice(&1u16.to_le_bytes()); // mono
+    b.extend_from_slice(&rate.to_le_bytes());
+    b.extend_from_slice(&(rate * 2).to_le_bytes());
+    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&16u16.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        b.extend_from_slice(&((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
+    }
+    b
+}
+
+struct Scores {
+    raw_pitch_accuracy: f64,
+    octave_errors: usize,
+    onset_f: f64,
+    note_f: f64,
+    onset_median_error_ms: f64,
+}
+
+/// mir_eval-style scores: raw pitch accuracy over reference-voiced frames (50 cents; the first
+/// and last 30 ms of each note excluded, where the reference itself is ill-defined), onset F at
+/// ±50 ms, note F (onset ±50 ms and pitch ±50 cents).
+fn score(truth: &Score, a: &fretwise_audio::Analysis) -> Scores {
+    let hop = a.pitch_track.hop_s;
+    let (mut voiced, mut correct, mut octave) = (0, 0, 0);
+    for &(on, dur, f) in truth {
+        let first = ((on + 0.03) / hop).ceil() as usize;
+        let last = ((on + dur - 0.03) / hop).floor() as usize;
+        for i in first..=last.min(a.pitch_track.f0_hz.len() - 1) {
+            voiced += 1;
+            let est = a.pitch_track.f0_hz[i];
+            if est > 0.0 {
+                let cents = 1200.0 * (est / f).log2();
+                if cents.abs() <= 50.0 {
+                    correct += 1;
+                } else if ((cents.abs() - 1200.0).abs() <= 50.0)
+                    || ((cents.abs() - 2400.0).abs() <= 50.0)
+                {
+                    octave += 1;
+                }
+            }
+        }
+    }
+    let f_measure = |hits: usize, est: usize, refs: usize| {
+        let p = hits as f64 / est.max(1) as f64;
+        let r = hits as f64 / refs.max(1) as f64;
+        if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        }
+    };
+    // Greedy one-to-one matching in time order.
+    let mut used = vec![false; a.onsets_s.len()];
+    let mut onset_hits = 0;
+    let mut errors = Vec::new();
+    let mut signed = Vec::new();
+    for &(on, _, _) in truth {
+        if let Some((j, e)) = a
+            .onsets_s
+            .iter()
+            .enumerate()
+            .filter(|(j, t)| !used[*j] && (**t - on).abs() <= 0.05)
+            .map(|(j, t)| (j, (t - on).abs()))
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+        {
+            used[j] = true;
+            onset_hits += 1;
+            errors.push(e * 1000.0);
+            signed.push((a.onsets_s[j] - on) * 1000.0);
+        }
+    }
+    let mut used = vec![false; a.notes.len()];
+    let mut note_hits = 0;
+    for &(on, _, f) in truth {
+        let m = 69.0 + 12.0 * (f / 440.0).log2();
+        if let Some(j) = (0..a.notes.len()).find(|&j| {
+            let n = &a.notes[j];
+            !used[j]
+                && (n.onset_s - on).abs() <= 0.05
+                && ((n.midi as f64 + n.cents / 100.0) - m).abs() <= 0.5
+        }) {
+            used[j] = true;
+            note_hits += 1;
+        }
+    }
+    errors.sort_by(f64::total_cmp);
+    let mean_signed = signed.iter().sum::<f64>() / signed.len().max(1) as f64;
+    println!("mean signed onset error {mean_signed:+.1} ms");
+    Scores {
+        raw_pitch_accuracy: correct as f64 / voiced.max(1) as f64,
+        octave_errors: octave,
+        onset_f: f_measure(onset_hits, a.onsets_s.len(), truth.len()),
+        note_f: f_measure(note_hits, a.notes.len(), truth.len()),
+        onset_median_error_ms: errors.get(errors.len() / 2).copied().unwrap_or(f64::NAN),
+    }
+}
+
+/// A melody over the whole range: low E (and drop-D's D2) up to the 17th fret of the high E.
+fn melody() -> Score {
+    let midis = [
+        40.0, 38.0, 45.0, 52.0, 55.0, 59.0, 64.0, 67.0, 71.0, 76.0, 81.0, 84.0, 88.0, 40.0, 43.0,
+        47.0,
+    ];
+    midis
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (0.2 + i as f64 * 0.45, 0.4, midi_hz(*m)))
+        .collect()
+}
+
+fn report(name: &str, s: &Scores) {
+    println!(
+        "{name}: raw pitch accuracy {:.3}, octave errors {}, onset F {:.3}, note F {:.3}, median onset error {:.1} ms",
+        s.raw_pitch_accuracy, s.octave_errors, s.onset_f, s.note_f, s.onset_median_error_ms
+    );
+}
+
+#[test]
+fn additive_strings_over_the_whole_range() {
+    let truth = melody();
+    let audio = additive(&truth, 8.0);
+    let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
+    let s = score(&truth, &a);
+    report("additive", &s);
+    assert_eq!(a.sample_rate, SR);
+    assert!(s.raw_pitch_accuracy >= 0.95, "RPA {}", s.raw_pitch_accuracy);
+    assert_eq!(s.octave_errors, 0);
+    assert!(s.onset_f >= 0.9, "onset F {}", s.onset_f);
+    assert!(s.note_f >= 0.9, "note F {}", s.note_f);
+    assert!((a.tuning_ref_hz - 440.0).abs() < 1.0);
+    let low = a.notes.iter().find(|n| n.midi == 40).expect("low E found");
+    assert_eq!(low.name, "E2");
+}
+
+#[test]
+fn karplus_strong_strings_low_e_without_octave_errors() {
+    let plan: Vec<(f64, f64, f64)> = [40.0, 40.0, 38.0, 45.0, 50.0, 40.0, 52.0, 57.0, 62.0, 69.0]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (0.15 + i as f64 * 0.5, 0.45, midi_hz(*m)))
+        .collect();
+    let (audio, truth) = karplus(&plan, 5.5, 7);
+    let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
+    let s = score(&truth, &a);
+    report("karplus-strong", &s);
+    assert!(s.raw_pitch_accuracy >= 0.95, "RPA {}", s.raw_pitch_accuracy);
+    assert_eq!(s.octave_errors, 0, "no octave errors on the low strings");
+    assert!(s.onset_f >= 0.9, "onset F {}", s.onset_f);
+    assert!(s.note_f >= 0.85, "note F {}", s.note_f);
+}
+
+#[test]
+fn noise_and_level_changes() {
+    // White noise 30 dB below the notes' level, and every other note 18 dB quieter.
+    let truth = melody();
+    let mut audio = additive(&truth, 8.0);
+    let total = audio.len();
+    for &(on, dur, _) in truth.iter().skip(1).step_by(2) {
+        let (a, b) = ((on * SR as f64) as usize, ((on + dur) * SR as f64) as usize);
+        for s in &mut audio[a..b.min(total)] {
+            *s *= 0.125;
+        }
+    }
+    let mut state = 12345u64;
+    for s in &mut audio {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let u = ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
+        *s += (u * 0.3 * 0.0316 * 3.46) as f32; // uniform noise, RMS ≈ 0.3 × −30 dB
+    }
+    let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
+    let s = score(&truth, &a);
+    report("additive + noise + level changes", &s);
+    assert!(s.raw_pitch_accuracy >= 0.9, "RPA {}", s.raw_pitch_accuracy);
+    assert_eq!(s.octave_errors, 0);
+    assert!(s.note_f >= 0.8, "note F {}", s.note_f);
+    assert!(a.features.snr_db > 10.0);
+}
+
+#[test]
+fn detuned_playing_gives_the_tuning_reference_and_cents() {
+    // Everything 30 cents flat: A4 ≈ 432.4 Hz.
+    let flat = 2f64.powf(-30.0 / 1200.0);
+    let truth: Score = melody()
+        .into_iter()
+        .map(|(o, d, f)| (o, d, f * flat))
+        .collect();
+    let a = analyze_bytes(&wav(&additive(&truth, 8.0), SR), Some("wav"), 600.0).unwrap();
+    assert!(
+        (a.tuning_ref_hz - 440.0 * flat).abs() < 1.5,
+        "{}",
+        a.tuning_ref_hz
+    );
+    // Relative to the estimated reference the notes are in tune.
+    let cents: Vec<f64> = a.notes.iter().map(|n| n.cents).collect();
+    assert!(cents.iter().all(|c| c.abs() < 15.0), "{cents:?}");
+}
+
+#[test]
+fn bad_input_gets_clear_errors_or_an_honest_no_notes() {
+    assert_eq!(
+        analyze_bytes(&[], None, 600.0).unwrap_err(),
+        AudioError::Empty
+    );
+    let not_audio = analyze_bytes(b"{\"this\": \"is json\"}", Some("wav"), 600.0).unwrap_err();
+    assert!(matches!(not_audio, AudioError::NotAudio(_)), "{not_audio}");
+    // Truncated: the header promises more data than there is.
+    let full = wav(&additive(&melody(), 3.0), SR);
+    match analyze_bytes(&full[..full.len() / 2], Some("wav"), 600.0) {
+        Ok(a) => assert!(a.duration_s > 0.5 && a.duration_s < 2.0, "{}", a.duration_s),
+        Err(e) => assert!(matches!(e, AudioError::Corrupt(_)), "{e}"),
+    }
+    let silence = analyze_bytes(&wav(&vec![0.0; SR as usize * 2], SR), Some("wav"), 600.0).unwrap();
+    assert!(silence.notes.is_empty());
+    assert!(silence.remarks.iter().any(|r| r.contains("no notes")));
+    let long = analyze_bytes(&wav(&vec![0.0; SR as usize * 3], SR), Some("wav"), 1.0).unwrap_err();
+    assert!(matches!(long, AudioError::TooLong { .. }), "{long}");
+    // Only the header.
+    let header = wav(&[], SR);
+    assert!(analyze_bytes(&header, Some("wav"), 600.0).is_err());
+}
