@@ -2,13 +2,16 @@
 //! a pYIN-style pitch tracker, spectral-flux onsets, note segmentation, tuning reference and
 //! basic features. Note names come from `fretwise-theory`.
 //!
-//! Not yet here (issue 4): tempo and beats, chords, techniques, scoring against an exercise,
-//! streaming, plots, and the evaluation against librosa/aubio on SoundFont renderings.
+//! Scoring against an exercise (JSON or tab) with feedback in words is in `score`.
+//!
+//! Not yet here (issue 4): tempo and beats, chords, techniques, streaming, plots, and the
+//! evaluation against librosa/aubio on SoundFont renderings.
 
 mod decode;
 mod notes;
 mod onset;
 mod pitch;
+mod score;
 
 use serde::Serialize;
 
@@ -16,6 +19,9 @@ pub use decode::{ANALYSIS_RATE, Decoded, decode, resample};
 pub use notes::{Note, segment, tuning_reference};
 pub use onset::onsets;
 pub use pitch::{F_MAX, F_MIN, HOP, PitchTrack, track};
+pub use score::{
+    Exercise, ExerciseError, ExerciseNote, Feedback, NoteResult, Score, Strictness, Summary, score,
+};
 
 /// Errors reading audio.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -93,6 +99,9 @@ pub struct Analysis {
     pub features: Features,
     /// Plain-words remarks ("no notes detected", "clipped", …).
     pub remarks: Vec<String>,
+    /// The score against an exercise, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<Score>,
 }
 
 fn db(x: f64) -> f64 {
@@ -157,6 +166,7 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         },
         notes,
         remarks,
+        score: None,
     }
 }
 

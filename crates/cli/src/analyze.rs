@@ -15,17 +15,59 @@ pub struct AnalyzeArgs {
     /// Longest recording accepted, in seconds.
     #[arg(long, default_value_t = 1800.0)]
     max_seconds: f64,
-    /// Print the full analysis as JSON (pitch track, notes, onsets, features).
+    /// Score against an exercise: JSON {"tempo_bpm", "time_signature", "notes": [{"beat",
+    /// "duration_beats", "midi" | "note" | "string"+"fret"}]}.
+    #[arg(long, conflicts_with = "tab")]
+    expected: Option<PathBuf>,
+    /// Score against ASCII tab (bar lines give the timing); needs --tempo.
+    #[arg(long, requires = "tempo")]
+    tab: Option<PathBuf>,
+    /// Tempo of the tab in beats per minute.
+    #[arg(long)]
+    tempo: Option<f64>,
+    /// beginner, intermediate or advanced (tolerances in docs/AUDIO.md).
+    #[arg(long, default_value = "intermediate")]
+    strictness: String,
+    /// Print the full analysis as JSON (pitch track, notes, onsets, features, score).
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
+    let strictness = fretwise_audio::Strictness::parse(&args.strictness).with_context(|| {
+        format!(
+            "unknown strictness `{}` (beginner, intermediate, advanced)",
+            args.strictness
+        )
+    })?;
+    // The exercise is read first: a bad exercise fails before any audio work.
+    let read = |path: &PathBuf| {
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+    };
+    let exercise = match (&args.expected, &args.tab, args.tempo) {
+        (Some(path), _, _) => Some(
+            fretwise_audio::Exercise::parse(&read(path)?)
+                .with_context(|| format!("{}", path.display()))?,
+        ),
+        (None, Some(path), Some(tempo)) => Some(
+            fretwise_audio::Exercise::from_tab(&read(path)?, tempo)
+                .with_context(|| format!("{}", path.display()))?,
+        ),
+        _ => None,
+    };
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let ext = args.file.extension().and_then(|e| e.to_str());
-    let a = fretwise_audio::analyze_bytes(&bytes, ext, args.max_seconds)
+    let mut a = fretwise_audio::analyze_bytes(&bytes, ext, args.max_seconds)
         .with_context(|| format!("{}", args.file.display()))?;
+    if let Some(ex) = &exercise {
+        a.score = Some(fretwise_audio::score(
+            ex,
+            &a.notes,
+            strictness,
+            a.tuning_ref_hz,
+        ));
+    }
     if args.json {
         return print_json(&a);
     }
@@ -41,6 +83,33 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
     );
     for r in &a.remarks {
         println!("note: {r}");
+    }
+    if let Some(s) = &a.score {
+        let m = &s.summary;
+        println!(
+            "score {:.0}/100 ({:?}): pitch accuracy {:.0}%, timing error {:.0} ms (spread {:.0} ms), tempo {:.0} bpm, started {:.2} s in",
+            m.score,
+            m.strictness,
+            100.0 * m.pitch_accuracy,
+            m.timing_mae_ms,
+            m.timing_consistency_ms,
+            m.played_tempo_bpm,
+            m.start_offset_s
+        );
+        for f in &s.feedback {
+            println!("  • {}", f.message);
+        }
+        for r in s.per_note.iter().filter(|r| r.status != "ok") {
+            println!(
+                "  note {:>3}: {:<11} {}",
+                r.index + 1,
+                r.status,
+                r.timing_error_ms
+                    .map(|t| format!("{t:+.0} ms"))
+                    .unwrap_or_default()
+            );
+        }
+        return Ok(());
     }
     for n in &a.notes {
         println!(

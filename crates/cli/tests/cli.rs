@@ -567,6 +567,49 @@ fn analyze_a_recording_and_refuse_a_non_audio_file() {
     assert_eq!(v["sample_rate"], 44_100);
     assert!(v["pitch_track"]["f0_hz"].as_array().unwrap().len() > 100);
 
+    // Scored against what was asked: A2 then E3, a beat apart at 75 bpm.
+    std::fs::write(
+        dir.path().join("ex.json"),
+        r#"{"tempo_bpm": 75, "notes": [{"beat": 0, "note": "A2"}, {"beat": 1, "string": 6, "fret": 0}]}"#,
+    )
+    .unwrap();
+    let (code, out, err) = fretwise(
+        &[
+            "analyze",
+            "take.wav",
+            "--expected",
+            "ex.json",
+            "--strictness",
+            "beginner",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let statuses: Vec<&str> = v["score"]["per_note"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["ok", "wrong_pitch"], "E2 was asked, E3 played");
+    assert_eq!(v["score"]["per_note"][1]["played_midi"], 52);
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{"tempo_bpm": 75, "notes": [{"beat": 0}]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = fretwise(
+        &["analyze", "take.wav", "--expected", "bad.json"],
+        dir.path(),
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("bad.json") && err.contains("notes[0]"),
+        "{err}"
+    );
+
     std::fs::write(dir.path().join("notes.wav"), "not audio at all").unwrap();
     let (code, _, err) = fretwise(&["analyze", "notes.wav"], dir.path());
     assert_ne!(code, 0);

@@ -1,0 +1,687 @@
+//! Scoring played notes against an exercise: alignment tolerant of a late start and tempo drift,
+//! a status per expected note, a summary, and feedback in words about the pattern of errors.
+//! Tolerances per strictness level are published in docs/AUDIO.md.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::notes::Note;
+
+/// An exercise: what the student was asked to play.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    /// Tempo in beats per minute.
+    pub tempo_bpm: f64,
+    /// "4/4" (beats per bar is the numerator); default 4/4.
+    #[serde(default)]
+    pub time_signature: Option<String>,
+    /// Notes in time order.
+    pub notes: Vec<ExerciseNote>,
+}
+
+/// One expected note: `midi`, a `note` name ("E2"), or `string` + `fret` (standard tuning).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseNote {
+    /// Start in beats from the beginning.
+    pub beat: f64,
+    /// Length in beats.
+    #[serde(default = "one")]
+    pub duration_beats: f64,
+    /// MIDI number.
+    #[serde(default)]
+    pub midi: Option<i32>,
+    /// Note name with octave.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// String, 1 = high E … 6 = low E.
+    #[serde(default)]
+    pub string: Option<usize>,
+    /// Fret.
+    #[serde(default)]
+    pub fret: Option<u32>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Problems with an exercise.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ExerciseError {
+    /// Not valid exercise JSON.
+    #[error("exercise: {0}")]
+    Invalid(String),
+}
+
+/// How forgiving the scoring is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strictness {
+    /// ±100 ms, 30 cents.
+    Beginner,
+    /// ±50 ms, 20 cents.
+    Intermediate,
+    /// ±20 ms, 15 cents.
+    Advanced,
+}
+
+impl Strictness {
+    /// Parses "beginner", "intermediate" or "advanced".
+    pub fn parse(s: &str) -> Option<Strictness> {
+        match s.to_lowercase().as_str() {
+            "beginner" => Some(Strictness::Beginner),
+            "intermediate" => Some(Strictness::Intermediate),
+            "advanced" => Some(Strictness::Advanced),
+            _ => None,
+        }
+    }
+
+    /// Timing tolerance in milliseconds.
+    pub fn timing_ms(self) -> f64 {
+        match self {
+            Strictness::Beginner => 100.0,
+            Strictness::Intermediate => 50.0,
+            Strictness::Advanced => 20.0,
+        }
+    }
+
+    /// Intonation tolerance in cents.
+    pub fn cents(self) -> f64 {
+        match self {
+            Strictness::Beginner => 30.0,
+            Strictness::Intermediate => 20.0,
+            Strictness::Advanced => 15.0,
+        }
+    }
+}
+
+/// An expected note resolved to a time and pitch.
+#[derive(Debug, Clone, PartialEq)]
+struct Expected {
+    time_s: f64,
+    beat: f64,
+    midi: i32,
+    string: Option<usize>,
+    fret: Option<u32>,
+}
+
+/// Result for one expected note.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoteResult {
+    /// Index in the exercise.
+    pub index: usize,
+    /// ok, wrong_pitch, missed, late or early.
+    pub status: String,
+    /// Played minus expected onset (after aligning start and tempo), ms.
+    pub timing_error_ms: Option<f64>,
+    /// The note played for it.
+    pub played_midi: Option<i32>,
+    /// Expected MIDI.
+    pub expected_midi: i32,
+    /// Cents off pitch of the played note (relative to the recording's tuning).
+    pub cents: Option<f64>,
+}
+
+/// Summary figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Expected notes played at the right pitch / expected notes.
+    pub pitch_accuracy: f64,
+    /// Mean absolute timing error of the matched notes, ms.
+    pub timing_mae_ms: f64,
+    /// Standard deviation of the timing errors, ms (lower = steadier).
+    pub timing_consistency_ms: f64,
+    /// Tempo the student played at, bpm.
+    pub played_tempo_bpm: f64,
+    /// Played tempo change over the exercise, percent of the written tempo.
+    pub tempo_drift_percent: f64,
+    /// How late the student started, seconds.
+    pub start_offset_s: f64,
+    /// Notes per status.
+    pub counts: BTreeMap<String, usize>,
+    /// Overall 0–100.
+    pub score: f64,
+    /// The strictness used.
+    pub strictness: Strictness,
+}
+
+/// A remark about a pattern of errors, with the concepts it is about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Feedback {
+    /// The remark.
+    pub message: String,
+    /// Concept ids (the knowledge base's ontology) that teach the fix.
+    pub concepts: Vec<String>,
+}
+
+/// The score of a performance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Score {
+    /// Summary.
+    pub summary: Summary,
+    /// One entry per expected note.
+    pub per_note: Vec<NoteResult>,
+    /// Played notes that match nothing expected.
+    pub extra_notes: Vec<Note>,
+    /// Feedback in words, most important first.
+    pub feedback: Vec<Feedback>,
+}
+
+impl Exercise {
+    /// Parses exercise JSON, naming the field at fault.
+    pub fn parse(text: &str) -> Result<Exercise, ExerciseError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let e: Exercise = serde_path_to_error::deserialize(de)
+            .map_err(|e| ExerciseError::Invalid(format!("{} at `{}`", e.inner(), e.path())))?;
+        if !(e.tempo_bpm.is_finite() && e.tempo_bpm > 0.0 && e.tempo_bpm < 400.0) {
+            return Err(ExerciseError::Invalid(format!(
+                "tempo_bpm must be between 0 and 400, not {}",
+                e.tempo_bpm
+            )));
+        }
+        if e.notes.is_empty() {
+            return Err(ExerciseError::Invalid(
+                "notes: the exercise has no notes".into(),
+            ));
+        }
+        e.expected()?;
+        Ok(e)
+    }
+
+    /// An exercise from ASCII tab (bar lines give the timing) and a tempo.
+    pub fn from_tab(text: &str, tempo_bpm: f64) -> Result<Exercise, ExerciseError> {
+        let tab = fretwise_theory::Tab::parse(text)
+            .map_err(|e| ExerciseError::Invalid(format!("tab: {e}")))?;
+        let n = tab.labels.len();
+        let mut notes = Vec::new();
+        for (i, ev) in tab.events.iter().enumerate() {
+            let Some(fret) = ev.fret else { continue };
+            // Without bar lines, columns stand for eighth notes.
+            let beat = ev.beat.unwrap_or(ev.column as f64 / 2.0);
+            notes.push(ExerciseNote {
+                beat,
+                duration_beats: 0.5,
+                midi: None,
+                note: None,
+                // Tab lines are listed top (highest string) first; string 1 = top.
+                string: Some(ev.string.min(n.max(1))),
+                fret: Some(fret),
+            });
+            let _ = i;
+        }
+        let e = Exercise {
+            tempo_bpm,
+            time_signature: None,
+            notes,
+        };
+        if e.notes.is_empty() {
+            return Err(ExerciseError::Invalid("tab: no fretted notes".into()));
+        }
+        e.expected()?;
+        Ok(e)
+    }
+
+    fn beats_per_bar(&self) -> f64 {
+        self.time_signature
+            .as_deref()
+            .and_then(|t| t.split('/').next())
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .filter(|n| *n > 0.0)
+            .unwrap_or(4.0)
+    }
+
+    fn expected(&self) -> Result<Vec<Expected>, ExerciseError> {
+        let tuning = fretwise_theory::Tuning::standard();
+        let spb = 60.0 / self.tempo_bpm;
+        let mut out = Vec::new();
+        for (i, n) in self.notes.iter().enumerate() {
+            if !n.beat.is_finite() || n.beat < 0.0 {
+                return Err(ExerciseError::Invalid(format!(
+                    "notes[{i}].beat must be a number ≥ 0"
+                )));
+            }
+            let midi = match (&n.midi, &n.note, n.string, n.fret) {
+                (Some(m), _, _, _) => *m,
+                (None, Some(name), _, _) => name
+                    .parse::<fretwise_theory::Note>()
+                    .ok()
+                    .and_then(|x| x.midi())
+                    .ok_or_else(|| {
+                        ExerciseError::Invalid(format!(
+                            "notes[{i}].note: `{name}` is not a note with an octave (e.g. E2)"
+                        ))
+                    })?,
+                (None, None, Some(s), Some(f)) => tuning
+                    .note_at(s, f, true)
+                    .ok()
+                    .and_then(|x| x.midi())
+                    .ok_or_else(|| {
+                        ExerciseError::Invalid(format!(
+                            "notes[{i}]: string {s} fret {f} is not on a six-string guitar"
+                        ))
+                    })?,
+                _ => {
+                    return Err(ExerciseError::Invalid(format!(
+                        "notes[{i}] needs `midi`, `note`, or `string` and `fret`"
+                    )));
+                }
+            };
+            if !(0..=127).contains(&midi) {
+                return Err(ExerciseError::Invalid(format!(
+                    "notes[{i}]: MIDI {midi} is out of range"
+                )));
+            }
+            out.push(Expected {
+                time_s: n.beat * spb,
+                beat: n.beat,
+                midi,
+                string: n.string,
+                fret: n.fret,
+            });
+        }
+        out.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+        Ok(out)
+    }
+}
+
+/// Dynamic-programming alignment of expected and played notes given a time map; returns pairs
+/// (expected index, played index).
+fn align(
+    exp: &[Expected],
+    played: &[Note],
+    map: impl Fn(f64) -> f64,
+    window: f64,
+) -> Vec<(usize, usize)> {
+    let (n, m) = (exp.len(), played.len());
+    // cost[i][j]: best cost aligning the first i expected with the first j played.
+    let skip = 1.0;
+    let mut cost = vec![vec![f64::INFINITY; m + 1]; n + 1];
+    let mut from = vec![vec![0u8; m + 1]; n + 1];
+    cost[0][0] = 0.0;
+    for i in 0..=n {
+        for j in 0..=m {
+            let c = cost[i][j];
+            if !c.is_finite() {
+                continue;
+            }
+            if i < n && c + skip < cost[i + 1][j] {
+                cost[i + 1][j] = c + skip; // missed
+                from[i + 1][j] = 1;
+            }
+            if j < m && c + skip < cost[i][j + 1] {
+                cost[i][j + 1] = c + skip; // extra
+                from[i][j + 1] = 2;
+            }
+            if i < n && j < m {
+                let dt = (played[j].onset_s - map(exp[i].time_s)).abs();
+                if dt <= window {
+                    let pitch = if played[j].midi == exp[i].midi {
+                        0.0
+                    } else {
+                        0.6
+                    };
+                    let v = c + dt / window * 0.5 + pitch;
+                    if v < cost[i + 1][j + 1] {
+                        cost[i + 1][j + 1] = v;
+                        from[i + 1][j + 1] = 3;
+                    }
+                }
+            }
+        }
+    }
+    let (mut i, mut j) = (n, m);
+    let mut pairs = Vec::new();
+    while i > 0 || j > 0 {
+        match from[i][j] {
+            3 => {
+                pairs.push((i - 1, j - 1));
+                i -= 1;
+                j -= 1;
+            }
+            1 => i -= 1,
+            2 => j -= 1,
+            _ => break,
+        }
+    }
+    pairs.reverse();
+    pairs
+}
+
+/// Least-squares line played = a + b · expected.
+fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    if points.len() < 2 {
+        return points.first().map(|(x, y)| (y - x, 1.0));
+    }
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    if sxx <= 1e-9 {
+        return Some((my - mx, 1.0));
+    }
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let b = (sxy / sxx).clamp(0.5, 2.0);
+    Some((my - b * mx, b))
+}
+
+/// Scores played notes against an exercise.
+pub fn score(
+    exercise: &Exercise,
+    played: &[Note],
+    strictness: Strictness,
+    tuning_ref_hz: f64,
+) -> Score {
+    let exp = exercise.expected().unwrap_or_default();
+    let tol = strictness.timing_ms() / 1000.0;
+    let spb = 60.0 / exercise.tempo_bpm;
+    // 1. Start offset: the shift that lines up the most notes of the same pitch.
+    let mut best = (0usize, f64::INFINITY, 0.0f64);
+    for p in played.iter().take(8) {
+        for e in exp.iter().take(8) {
+            let off = p.onset_s - e.time_s;
+            let hits = exp
+                .iter()
+                .filter(|x| {
+                    played.iter().any(|q| {
+                        q.midi == x.midi && (q.onset_s - x.time_s - off).abs() <= spb / 4.0
+                    })
+                })
+                .count();
+            let spread: f64 = exp
+                .iter()
+                .filter_map(|x| {
+                    played
+                        .iter()
+                        .map(|q| (q.onset_s - x.time_s - off).abs())
+                        .min_by(f64::total_cmp)
+                })
+                .sum();
+            if hits > best.0 || (hits == best.0 && spread < best.1) {
+                best = (hits, spread, off);
+            }
+        }
+    }
+    let offset = best.2;
+    // 2. Align, fit offset + tempo scale on the same-pitch matches, and repeat: each round lets
+    //    later notes of a drifting performance fall inside the window.
+    let window = (spb / 2.0).max(3.0 * tol);
+    let (mut a, mut b) = (offset, 1.0);
+    for _ in 0..4 {
+        let pairs = align(&exp, played, |t| a + b * t, window);
+        let matched: Vec<(f64, f64)> = pairs
+            .iter()
+            .filter(|(i, j)| played[*j].midi == exp[*i].midi)
+            .map(|(i, j)| (exp[*i].time_s, played[*j].onset_s))
+            .collect();
+        match fit(&matched) {
+            Some(f) if (f.0 - a).abs() < 1e-6 && (f.1 - b).abs() < 1e-9 => break,
+            Some(f) => (a, b) = f,
+            None => break,
+        }
+    }
+    let map = |t: f64| a + b * t;
+    let pairs = align(&exp, played, map, window);
+    let mut per_note: Vec<NoteResult> = exp
+        .iter()
+        .enumerate()
+        .map(|(i, e)| NoteResult {
+            index: i,
+            status: "missed".into(),
+            timing_error_ms: None,
+            played_midi: None,
+            expected_midi: e.midi,
+            cents: None,
+        })
+        .collect();
+    let mut used = vec![false; played.len()];
+    for &(i, j) in &pairs {
+        used[j] = true;
+        let err = played[j].onset_s - map(exp[i].time_s);
+        let r = &mut per_note[i];
+        r.timing_error_ms = Some((err * 10_000.0).round() / 10.0);
+        r.played_midi = Some(played[j].midi);
+        r.cents = Some(played[j].cents);
+        r.status = if played[j].midi != exp[i].midi {
+            "wrong_pitch"
+        } else if err > tol {
+            "late"
+        } else if err < -tol {
+            "early"
+        } else {
+            "ok"
+        }
+        .into();
+    }
+    let extra_notes: Vec<Note> = played
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(n, _)| n.clone())
+        .collect();
+
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &per_note {
+        *counts.entry(r.status.clone()).or_default() += 1;
+    }
+    let right_pitch = per_note
+        .iter()
+        .filter(|r| matches!(r.status.as_str(), "ok" | "late" | "early"))
+        .count();
+    let errors: Vec<f64> = per_note
+        .iter()
+        .filter(|r| r.status != "wrong_pitch")
+        .filter_map(|r| r.timing_error_ms)
+        .collect();
+    let mae = errors.iter().map(|e| e.abs()).sum::<f64>() / errors.len().max(1) as f64;
+    let mean = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
+    let sd = (errors.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / errors.len().max(1) as f64)
+        .sqrt();
+    // Per-note credit: on time 1, off by up to three tolerances fading to 0.3, wrong pitch 0.1.
+    let credit: f64 = per_note
+        .iter()
+        .map(|r| match (r.status.as_str(), r.timing_error_ms) {
+            ("ok", _) => 1.0,
+            ("late" | "early", Some(e)) => {
+                (1.0 - (e.abs() / 1000.0 - tol) / (3.0 * tol)).clamp(0.3, 1.0)
+            }
+            ("wrong_pitch", _) => 0.1,
+            _ => 0.0,
+        })
+        .sum();
+    let penalty = 0.5 * extra_notes.len() as f64;
+    let score_value =
+        (100.0 * (credit - penalty).max(0.0) / exp.len().max(1) as f64).clamp(0.0, 100.0);
+    let summary = Summary {
+        pitch_accuracy: (right_pitch as f64 / exp.len().max(1) as f64 * 1000.0).round() / 1000.0,
+        timing_mae_ms: (mae * 10.0).round() / 10.0,
+        timing_consistency_ms: (sd * 10.0).round() / 10.0,
+        played_tempo_bpm: (exercise.tempo_bpm / b * 10.0).round() / 10.0,
+        tempo_drift_percent: ((1.0 / b - 1.0) * 1000.0).round() / 10.0,
+        start_offset_s: (a * 1000.0).round() / 1000.0,
+        counts,
+        score: (score_value * 10.0).round() / 10.0,
+        strictness,
+    };
+    let feedback = feedback(
+        exercise,
+        &exp,
+        &per_note,
+        &extra_notes,
+        &summary,
+        strictness,
+        tuning_ref_hz,
+    );
+    Score {
+        summary,
+        per_note,
+        extra_notes,
+        feedback,
+    }
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+fn string_name(s: usize) -> &'static str {
+    ["high E", "B", "G", "D", "A", "low E"]
+        .get(s.saturating_sub(1))
+        .copied()
+        .unwrap_or("?")
+}
+
+fn feedback(
+    exercise: &Exercise,
+    exp: &[Expected],
+    per_note: &[NoteResult],
+    extra: &[Note],
+    summary: &Summary,
+    strictness: Strictness,
+    tuning_ref_hz: f64,
+) -> Vec<Feedback> {
+    let mut out = Vec::new();
+    let say = |m: String, c: &[&str]| Feedback {
+        message: m,
+        concepts: c.iter().map(|s| s.to_string()).collect(),
+    };
+    let name = |midi: i32| fretwise_theory::Note::from_midi(midi, true).to_string();
+    // Overall tuning.
+    let off = 1200.0 * (tuning_ref_hz / 440.0).log2();
+    if off.abs() >= 10.0 {
+        out.push(say(
+            format!(
+                "your guitar is tuned about {:.0} cents {} (A4 = {:.1} Hz): tune up before you practise",
+                off.abs(),
+                if off < 0.0 { "flat" } else { "sharp" },
+                tuning_ref_hz
+            ),
+            &["tuning"],
+        ));
+    }
+    // Beats consistently rushed or dragged.
+    let bpb = exercise.beats_per_bar();
+    let mut by_beat: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for (r, e) in per_note.iter().zip(exp) {
+        if r.status == "wrong_pitch" {
+            continue;
+        }
+        if let Some(t) = r.timing_error_ms {
+            let beat_in_bar = (e.beat.rem_euclid(bpb)).floor() as usize + 1;
+            by_beat.entry(beat_in_bar).or_default().push(t);
+        }
+    }
+    let tol = strictness.timing_ms();
+    for (beat, errs) in &by_beat {
+        if errs.len() < 2 {
+            continue;
+        }
+        let mean = errs.iter().sum::<f64>() / errs.len() as f64;
+        let same_side = errs
+            .iter()
+            .filter(|e| e.signum() == mean.signum() && e.abs() > tol / 2.0)
+            .count();
+        if mean.abs() > tol && same_side * 3 >= errs.len() * 2 {
+            out.push(say(
+                format!(
+                    "you {} beat {beat} by about {:.0} ms",
+                    if mean < 0.0 { "rush" } else { "drag" },
+                    (mean.abs() / 10.0).round() * 10.0
+                ),
+                &["timing"],
+            ));
+        }
+    }
+    if summary.tempo_drift_percent.abs() >= 5.0 {
+        out.push(say(
+            format!(
+                "you played at {:.0} bpm instead of {:.0}: practise with a metronome",
+                summary.played_tempo_bpm, exercise.tempo_bpm
+            ),
+            &["timing"],
+        ));
+    }
+    // Intonation of individual notes (relative to the recording's own tuning).
+    for (r, e) in per_note.iter().zip(exp) {
+        let Some(c) = r.cents else { continue };
+        if matches!(r.status.as_str(), "ok" | "late" | "early") && c.abs() > strictness.cents() {
+            let place = match (e.string, e.fret) {
+                (Some(s), Some(f)) => format!(
+                    " {} fret on the {} string",
+                    ordinal(f as usize),
+                    string_name(s)
+                ),
+                _ => String::new(),
+            };
+            out.push(say(
+                format!(
+                    "the{place} {} is {:.0} cents {}: check your fretting pressure{}",
+                    name(e.midi),
+                    c.abs(),
+                    if c < 0.0 { "flat" } else { "sharp" },
+                    if c > 0.0 {
+                        " (pressing too hard or pushing the string sideways bends it sharp)"
+                    } else {
+                        ""
+                    }
+                ),
+                &["guitar-basics", "tuning"],
+            ));
+        }
+    }
+    let wrong: Vec<String> = per_note
+        .iter()
+        .zip(exp)
+        .filter(|(r, _)| r.status == "wrong_pitch")
+        .map(|(r, e)| {
+            format!(
+                "{} instead of {} (note {})",
+                r.played_midi.map(name).unwrap_or_default(),
+                name(e.midi),
+                r.index + 1
+            )
+        })
+        .collect();
+    if !wrong.is_empty() {
+        out.push(say(
+            format!("wrong notes: you played {}", wrong.join(", ")),
+            &["note-names", "reading-tab"],
+        ));
+    }
+    let missed = per_note.iter().filter(|r| r.status == "missed").count();
+    if missed > 0 {
+        out.push(say(
+            format!(
+                "{missed} note{} not heard: play every note clearly, slower if needed",
+                if missed == 1 { " was" } else { "s were" }
+            ),
+            &["picking-basics"],
+        ));
+    }
+    if !extra.is_empty() {
+        out.push(say(
+            format!(
+                "{} extra note{} (other strings ringing or a slip): mute what you are not playing",
+                extra.len(),
+                if extra.len() == 1 { "" } else { "s" }
+            ),
+            &["muting"],
+        ));
+    }
+    if out.is_empty() {
+        out.push(say(
+            format!("clean take: every note on time within {tol:.0} ms and in tune"),
+            &[],
+        ));
+    }
+    out
+}

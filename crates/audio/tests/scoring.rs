@@ -1,0 +1,233 @@
+//! Scoring synthesized performances with known deviations against exercises.
+
+mod common;
+
+use common::{SR, additive, midi_hz, wav};
+use fretwise_audio::{Exercise, Strictness, analyze_bytes, score};
+
+/// An exercise of `n` quarter notes at `bpm` cycling through a scale on the low strings.
+fn exercise(n: usize, bpm: f64) -> (Exercise, Vec<i32>) {
+    let scale = [40, 43, 45, 47, 50, 52, 55, 57];
+    let midis: Vec<i32> = (0..n).map(|i| scale[i % scale.len()]).collect();
+    let json = serde_json::json!({
+        "tempo_bpm": bpm,
+        "time_signature": "4/4",
+        "notes": midis.iter().enumerate().map(|(i, m)| serde_json::json!({"beat": i as f64, "duration_beats": 1, "midi": m})).collect::<Vec<_>>()
+    });
+    (Exercise::parse(&json.to_string()).unwrap(), midis)
+}
+
+/// Plays the exercise: start offset, tempo factor, per-note shifts (s), substitutions, omissions,
+/// and extra notes; returns the WAV.
+#[allow(clippy::too_many_arguments)]
+fn perform(
+    midis: &[i32],
+    bpm: f64,
+    start: f64,
+    tempo: f64,
+    shift: &dyn Fn(usize) -> f64,
+    wrong: &[(usize, i32)],
+    missed: &[usize],
+    extra: &[(f64, i32)],
+) -> Vec<u8> {
+    let spb = 60.0 / bpm / tempo;
+    let mut notes = Vec::new();
+    for (i, m) in midis.iter().enumerate() {
+        if missed.contains(&i) {
+            continue;
+        }
+        let m = wrong.iter().find(|w| w.0 == i).map(|w| w.1).unwrap_or(*m);
+        notes.push((
+            start + i as f64 * spb + shift(i),
+            spb * 0.85,
+            midi_hz(m as f64),
+        ));
+    }
+    for &(t, m) in extra {
+        notes.push((t, 0.15, midi_hz(m as f64)));
+    }
+    let end = notes.iter().map(|n| n.0 + n.1).fold(0.0, f64::max) + 0.5;
+    wav(&additive(&notes, end), SR)
+}
+
+#[test]
+fn a_clean_take_scores_high_despite_a_late_start() {
+    let (ex, midis) = exercise(16, 100.0);
+    let bytes = perform(&midis, 100.0, 0.73, 1.0, &|_| 0.0, &[], &[], &[]);
+    let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
+    let s = score(&ex, &a.notes, Strictness::Advanced, a.tuning_ref_hz);
+    assert_eq!(s.summary.counts.get("ok"), Some(&16), "{:?}", s.per_note);
+    assert!(s.summary.score >= 95.0, "{}", s.summary.score);
+    assert!(
+        (s.summary.start_offset_s - 0.73).abs() < 0.02,
+        "{}",
+        s.summary.start_offset_s
+    );
+    assert!(s.extra_notes.is_empty());
+    assert!(
+        s.feedback[0].message.starts_with("clean take"),
+        "{:?}",
+        s.feedback
+    );
+}
+
+#[test]
+fn deviations_at_30_ms_are_found_with_their_kind() {
+    // 32 notes at 90 bpm, 4 % slow overall; every 4th note 30 ms late, every 4th (offset 2)
+    // 30 ms early; note 9 wrong, note 21 missed, one extra note.
+    let (ex, midis) = exercise(32, 90.0);
+    let shift = |i: usize| match i % 4 {
+        1 => 0.030,
+        3 => -0.030,
+        _ => 0.0,
+    };
+    let bytes = perform(
+        &midis,
+        90.0,
+        0.4,
+        0.96,
+        &shift,
+        &[(9, 44)],
+        &[21],
+        &[(22.7, 64)],
+    );
+    let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
+    let s = score(&ex, &a.notes, Strictness::Advanced, a.tuning_ref_hz);
+    // Expected status per note.
+    let truth: Vec<&str> = (0..32)
+        .map(|i| {
+            if i == 9 {
+                "wrong_pitch"
+            } else if i == 21 {
+                "missed"
+            } else {
+                match i % 4 {
+                    1 => "late",
+                    3 => "early",
+                    _ => "ok",
+                }
+            }
+        })
+        .collect();
+    let got: Vec<&str> = s.per_note.iter().map(|r| r.status.as_str()).collect();
+    // Precision and recall of deviation detection (any status other than ok).
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for (t, g) in truth.iter().zip(&got) {
+        match (*t != "ok", *g != "ok") {
+            (true, true) if t == g => tp += 1,
+            (true, true) => {
+                fp += 1;
+                fn_ += 1
+            }
+            (false, true) => fp += 1,
+            (true, false) => fn_ += 1,
+            _ => {}
+        }
+    }
+    let p = tp as f64 / (tp + fp).max(1) as f64;
+    let r = tp as f64 / (tp + fn_).max(1) as f64;
+    println!("deviation detection at 30 ms shifts: precision {p:.3}, recall {r:.3} ({tp} found)");
+    println!("summary: {:?}", s.summary);
+    for f in &s.feedback {
+        println!("feedback: {}", f.message);
+    }
+    assert!(
+        p >= 0.95 && r >= 0.95,
+        "P {p} R {r}\ntruth {truth:?}\ngot   {got:?}"
+    );
+    assert_eq!(s.per_note[9].played_midi, Some(44));
+    // The extra note after the end (an overlapping one would be polyphony, which a monophonic
+    // tracker hears as the notes' common fundamental).
+    assert_eq!(s.extra_notes.len(), 1, "{:?}", s.extra_notes);
+    assert_eq!(s.extra_notes[0].midi, 64);
+    assert!(
+        (s.summary.played_tempo_bpm - 86.4).abs() < 1.0,
+        "{}",
+        s.summary.played_tempo_bpm
+    );
+    assert!(
+        s.feedback
+            .iter()
+            .any(|f| f.message.contains("G#2 instead of")),
+        "{:?}",
+        s.feedback
+    );
+    assert!(s.feedback.iter().any(|f| f.message.contains("not heard")));
+    // Beat 2 of each bar is late (i % 4 == 1), beat 4 early.
+    assert!(
+        s.feedback.iter().any(|f| f.message.contains("drag beat 2")),
+        "{:?}",
+        s.feedback
+    );
+    assert!(
+        s.feedback.iter().any(|f| f.message.contains("rush beat 4")),
+        "{:?}",
+        s.feedback
+    );
+    assert!(
+        s.feedback
+            .iter()
+            .all(|f| f.concepts.iter().all(|c| !c.is_empty()))
+    );
+}
+
+#[test]
+fn exercises_from_json_and_tab_and_their_errors() {
+    let e = Exercise::parse(r#"{"tempo_bpm": 80, "notes": [{"beat": 0, "note": "E2"}, {"beat": 1, "string": 5, "fret": 2}]}"#).unwrap();
+    assert_eq!(e.notes.len(), 2);
+    for (bad, field) in [
+        (r#"{"tempo_bpm": "fast", "notes": []}"#, "tempo_bpm"),
+        (r#"{"tempo_bpm": 80, "notes": [{"beat": 0}]}"#, "notes[0]"),
+        (
+            r#"{"tempo_bpm": 80, "notes": [{"beat": 0, "note": "H9"}]}"#,
+            "notes[0].note",
+        ),
+        (
+            r#"{"tempo_bpm": 80, "notes": [{"beat": -1, "midi": 40}]}"#,
+            "notes[0].beat",
+        ),
+        (
+            r#"{"tempo_bpm": -3, "notes": [{"beat": 0, "midi": 40}]}"#,
+            "tempo_bpm",
+        ),
+        (
+            r#"{"tempo_bpm": 80, "notes": [{"beat": 0, "midi": 40, "velocity": 3}]}"#,
+            "velocity",
+        ),
+        ("not json", "expected"),
+    ] {
+        let err = Exercise::parse(bad).unwrap_err().to_string();
+        assert!(err.contains(field), "{bad}: {err}");
+    }
+    let tab = "e|-----------------|\nB|-----------------|\nG|-----------------|\nD|-----------------|\nA|-----0-2-3-------|\nE|-0-3-----------0-|\n";
+    let t = Exercise::from_tab(tab, 90.0).unwrap();
+    let mids: Vec<i32> = t
+        .notes
+        .iter()
+        .map(|n| {
+            fretwise_theory::Tuning::standard()
+                .note_at(n.string.unwrap(), n.fret.unwrap(), true)
+                .unwrap()
+                .midi()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(mids, [40, 43, 45, 47, 48, 40]);
+    assert!(Exercise::from_tab("no tab here", 90.0).is_err());
+}
+
+#[test]
+fn strictness_levels_are_published_and_ordered() {
+    let levels = [
+        Strictness::Beginner,
+        Strictness::Intermediate,
+        Strictness::Advanced,
+    ];
+    assert!(
+        levels
+            .windows(2)
+            .all(|w| w[0].timing_ms() > w[1].timing_ms() && w[0].cents() > w[1].cents())
+    );
+    assert_eq!(Strictness::parse("Advanced"), Some(Strictness::Advanced));
+    assert_eq!(Strictness::parse("expert"), None);
+}
