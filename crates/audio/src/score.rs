@@ -44,6 +44,9 @@ pub struct ExerciseNote {
     pub fret: Option<u32>,
 }
 
+/// Longest exercise accepted (the alignment is quadratic in notes).
+pub const MAX_EXERCISE_NOTES: usize = 2000;
+
 fn one() -> f64 {
     1.0
 }
@@ -187,6 +190,12 @@ impl Exercise {
                 "notes: the exercise has no notes".into(),
             ));
         }
+        if e.notes.len() > MAX_EXERCISE_NOTES {
+            return Err(ExerciseError::Invalid(format!(
+                "notes: {} notes; an exercise has at most {MAX_EXERCISE_NOTES}",
+                e.notes.len()
+            )));
+        }
         e.expected()?;
         Ok(e)
     }
@@ -197,7 +206,7 @@ impl Exercise {
             .map_err(|e| ExerciseError::Invalid(format!("tab: {e}")))?;
         let n = tab.labels.len();
         let mut notes = Vec::new();
-        for (i, ev) in tab.events.iter().enumerate() {
+        for ev in &tab.events {
             let Some(fret) = ev.fret else { continue };
             // Without bar lines, columns stand for eighth notes.
             let beat = ev.beat.unwrap_or(ev.column as f64 / 2.0);
@@ -210,7 +219,6 @@ impl Exercise {
                 string: Some(ev.string.min(n.max(1))),
                 fret: Some(fret),
             });
-            let _ = i;
         }
         let e = Exercise {
             tempo_bpm,
@@ -219,6 +227,12 @@ impl Exercise {
         };
         if e.notes.is_empty() {
             return Err(ExerciseError::Invalid("tab: no fretted notes".into()));
+        }
+        if e.notes.len() > MAX_EXERCISE_NOTES {
+            return Err(ExerciseError::Invalid(format!(
+                "tab: {} notes; an exercise has at most {MAX_EXERCISE_NOTES}",
+                e.notes.len()
+            )));
         }
         e.expected()?;
         Ok(e)

@@ -199,6 +199,9 @@ fn exercises_from_json_and_tab_and_their_errors() {
         let err = Exercise::parse(bad).unwrap_err().to_string();
         assert!(err.contains(field), "{bad}: {err}");
     }
+    let huge = serde_json::json!({"tempo_bpm": 120, "notes": (0..2001).map(|i| serde_json::json!({"beat": i, "midi": 40})).collect::<Vec<_>>()});
+    let err = Exercise::parse(&huge.to_string()).unwrap_err().to_string();
+    assert!(err.contains("at most 2000"), "{err}");
     let tab = "e|-----------------|\nB|-----------------|\nG|-----------------|\nD|-----------------|\nA|-----0-2-3-------|\nE|-0-3-----------0-|\n";
     let t = Exercise::from_tab(tab, 90.0).unwrap();
     let mids: Vec<i32> = t
