@@ -129,7 +129,7 @@ def run_fretwise(binary, wav):
     hop = a["pitch_track"]["hop_s"]
     f0 = np.array(a["pitch_track"]["f0_hz"])
     times = np.arange(len(f0)) * hop
-    return times, f0, a["onsets_s"], a["notes"], elapsed
+    return times, f0, a["onsets_s"], a["notes"], a.get("beats_s", []), elapsed
 
 
 def run_librosa(y):
@@ -138,7 +138,8 @@ def run_librosa(y):
     f0, _, _ = librosa.pyin(y, fmin=58, fmax=1400, sr=SR, frame_length=4096, hop_length=hop)
     times = librosa.times_like(f0, sr=SR, hop_length=hop)
     on = librosa.onset.onset_detect(y=y, sr=SR, units="time")
-    return times, np.nan_to_num(f0), list(on), time.perf_counter() - t
+    _, beats = librosa.beat.beat_track(y=y, sr=SR, units="time")
+    return times, np.nan_to_num(f0), list(on), list(beats), time.perf_counter() - t
 
 
 def run_aubio(path):
@@ -149,7 +150,8 @@ def run_aubio(path):
     pitch.set_unit("Hz")
     pitch.set_silence(-50)
     onset = aubio.onset("default", 1024, hop, src.samplerate)
-    f0, times, ons = [], [], []
+    tempo = aubio.tempo("default", 1024, hop, src.samplerate)
+    f0, times, ons, beats = [], [], [], []
     total = 0
     while True:
         samples, read = src()
@@ -159,10 +161,12 @@ def run_aubio(path):
         times.append(total / src.samplerate)
         if onset(samples):
             ons.append(onset.get_last_s())
+        if tempo(samples):
+            beats.append(tempo.get_last_s())
         total += read
         if read < hop:
             break
-    return np.array(times), np.array(f0), ons, time.perf_counter() - t
+    return np.array(times), np.array(f0), ons, beats, time.perf_counter() - t
 
 
 def note_f(truth, notes):
@@ -182,24 +186,27 @@ def main():
     for name, y, truth in material():
         wav = out / (name.replace(" ", "_").replace(",", "").replace("+", "plus") + ".wav")
         sf.write(wav, y.astype(np.float32), SR, subtype="PCM_16")
-        ft, ff, fo, fn, fs = run_fretwise(binary, wav)
-        lt, lf, lo, ls = run_librosa(y.astype(np.float32))
-        at, af, ao, as_ = run_aubio(wav)
-        for tool, (t, f, o, secs), notes in [
-            ("fretwise", (ft, ff, fo, fs), fn),
-            ("librosa", (lt, lf, lo, ls), None),
-            ("aubio", (at, af, ao, as_), None),
+        ft, ff, fo, fn, fb, fs = run_fretwise(binary, wav)
+        lt, lf, lo, lb, ls = run_librosa(y.astype(np.float32))
+        at, af, ao, ab, as_ = run_aubio(wav)
+        ref_beats = np.array([n[0] for n in truth])
+        for tool, (t, f, o, secs), notes, beats in [
+            ("fretwise", (ft, ff, fo, fs), fn, fb),
+            ("librosa", (lt, lf, lo, ls), None, lb),
+            ("aubio", (at, af, ao, as_), None, ab),
         ]:
             rpa, octave = pitch_scores(truth, t, f)
             rows.append({
                 "material": name, "tool": tool, "raw_pitch_accuracy": round(rpa, 3), "octave_error_frames": octave,
                 "onset_f": round(onset_f(truth, o), 3), "onset_median_ms": round(onset_median_ms(truth, o), 1),
                 "note_f": round(note_f(truth, notes), 3) if notes is not None else None, "seconds": round(secs, 3),
+                # Every note is on a beat in this material; F at mir_eval's ±70 ms.
+                "beat_f": round(mir_eval.beat.f_measure(ref_beats, np.array(sorted(beats))), 3),
             })
-    print("| material | tool | raw pitch acc. | octave-error frames | onset F | median onset error | note F | seconds |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| material | tool | raw pitch acc. | octave-error frames | onset F | median onset error | note F | beat F | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['material']} | {r['tool']} | {r['raw_pitch_accuracy']:.3f} | {r['octave_error_frames']} | {r['onset_f']:.3f} | {r['onset_median_ms']} ms | {r['note_f'] if r['note_f'] is not None else '—'} | {r['seconds']} |")
+        print(f"| {r['material']} | {r['tool']} | {r['raw_pitch_accuracy']:.3f} | {r['octave_error_frames']} | {r['onset_f']:.3f} | {r['onset_median_ms']} ms | {r['note_f'] if r['note_f'] is not None else '—'} | {r['beat_f']:.3f} | {r['seconds']} |")
     (out / "results.json").write_text(json.dumps(rows, indent=1))
 
 

@@ -4,14 +4,16 @@
 //!
 //! Scoring against an exercise (JSON or tab) with feedback in words is in `score`.
 //!
-//! Not yet here (issue 4): tempo and beats, chords, techniques, streaming, plots, and the
-//! evaluation against librosa/aubio on SoundFont renderings.
+//! Tempo and beats are in `tempo`.
+//!
+//! Not yet here (issue 4): chords, techniques, streaming, plots, and SoundFont renderings.
 
 mod decode;
 mod notes;
 mod onset;
 mod pitch;
 mod score;
+mod tempo;
 
 use serde::Serialize;
 
@@ -22,6 +24,7 @@ pub use pitch::{F_MAX, F_MIN, HOP, PitchTrack, track};
 pub use score::{
     Exercise, ExerciseError, ExerciseNote, Feedback, NoteResult, Score, Strictness, Summary, score,
 };
+pub use tempo::beats;
 
 /// Errors reading audio.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -95,6 +98,12 @@ pub struct Analysis {
     pub notes: Vec<Note>,
     /// Onset times.
     pub onsets_s: Vec<f64>,
+    /// Tempo estimate in bpm (0 when there is no pulse).
+    pub tempo_bpm: f64,
+    /// Confidence of the tempo, 0–1 (normalised autocorrelation at the beat period).
+    pub tempo_confidence: f64,
+    /// Beat times.
+    pub beats_s: Vec<f64>,
     /// Features.
     pub features: Features,
     /// Plain-words remarks ("no notes detected", "clipped", …).
@@ -122,7 +131,9 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let rate = ANALYSIS_RATE;
     let pt = track(samples, rate);
     // Onsets on a finer hop than pitch: timing matters more than frequency resolution there.
-    let (_, onset_times) = onsets(samples, rate, HOP / 2);
+    let (envelope, onset_times) = onsets(samples, rate, HOP / 2);
+    let (tempo_bpm, tempo_confidence, beats_s) =
+        beats(&envelope, (HOP / 2) as f64 / f64::from(rate));
     let a4 = tuning_reference(&pt);
     let notes = segment(&pt, &onset_times, a4);
     let duration_s = samples.len() as f64 / f64::from(rate);
@@ -152,6 +163,9 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
             confidence: pt.confidence.iter().map(|c| round(*c, 3)).collect(),
         },
         onsets_s: onset_times.iter().map(|t| round(*t, 3)).collect(),
+        tempo_bpm,
+        tempo_confidence,
+        beats_s,
         features: Features {
             duration_s: round(duration_s, 3),
             rms_db: round(db(mean_sq.sqrt()), 1),

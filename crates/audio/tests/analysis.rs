@@ -220,3 +220,49 @@ fn bad_input_gets_clear_errors_or_an_honest_no_notes() {
     let header = wav(&[], SR);
     assert!(analyze_bytes(&header, Some("wav"), 600.0).is_err());
 }
+
+#[test]
+fn tempo_and_beats_of_steady_playing() {
+    // 24 notes on the beat at 100 bpm, then 16 at 72 bpm in a second take.
+    for (bpm, count) in [(100.0, 24usize), (72.0, 16)] {
+        let spb = 60.0 / bpm;
+        let scale = [40.0, 43.0, 45.0, 47.0, 50.0, 52.0];
+        let truth: Score = (0..count)
+            .map(|i| (0.3 + i as f64 * spb, spb * 0.8, midi_hz(scale[i % 6])))
+            .collect();
+        let total = 0.3 + count as f64 * spb + 0.5;
+        let a = analyze_bytes(&wav(&additive(&truth, total), SR), Some("wav"), 600.0).unwrap();
+        // Beat F-measure at ±70 ms (mir_eval's default window).
+        let mut used = vec![false; a.beats_s.len()];
+        let mut hits = 0;
+        for &(on, _, _) in &truth {
+            if let Some(j) =
+                (0..a.beats_s.len()).find(|&j| !used[j] && (a.beats_s[j] - on).abs() <= 0.07)
+            {
+                used[j] = true;
+                hits += 1;
+            }
+        }
+        let p = hits as f64 / a.beats_s.len().max(1) as f64;
+        let r = hits as f64 / truth.len() as f64;
+        let f = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
+        println!(
+            "{bpm} bpm: estimated {} bpm (confidence {}), beat F {f:.3}",
+            a.tempo_bpm, a.tempo_confidence
+        );
+        assert!(
+            (a.tempo_bpm - bpm).abs() <= bpm * 0.02,
+            "{} vs {bpm}",
+            a.tempo_bpm
+        );
+        assert!(f >= 0.9, "beat F {f} {:?}", a.beats_s);
+    }
+    // Silence has no tempo.
+    let silence = analyze_bytes(&wav(&vec![0.0; SR as usize], SR), Some("wav"), 600.0).unwrap();
+    assert_eq!(silence.tempo_bpm, 0.0);
+    assert!(silence.beats_s.is_empty());
+}

@@ -1,0 +1,108 @@
+//! Tempo and beats from the onset strength envelope: the tempo is the autocorrelation peak under a
+//! log-normal prior around 120 bpm; beats come from dynamic programming that rewards strong onsets
+//! and penalises gaps far from the beat period (Ellis 2007, the method behind librosa's
+//! `beat_track`).
+
+/// Tempo in bpm, its confidence (0–1) and beat times in seconds.
+pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
+    let n = envelope.len();
+    if n < 8 || envelope.iter().all(|v| *v <= 0.0) {
+        return (0.0, 0.0, Vec::new());
+    }
+    // Remove the local mean so sustained energy does not look periodic.
+    let mean = envelope.iter().sum::<f64>() / n as f64;
+    let env: Vec<f64> = envelope.iter().map(|v| (v - mean).max(0.0)).collect();
+    let lag_of = |bpm: f64| 60.0 / bpm / hop_s;
+    let (min_lag, max_lag) = (
+        lag_of(240.0).floor() as usize,
+        (lag_of(40.0).ceil() as usize).min(n - 1),
+    );
+    if min_lag < 1 || max_lag <= min_lag {
+        return (0.0, 0.0, Vec::new());
+    }
+    let zero: f64 = env.iter().map(|v| v * v).sum::<f64>().max(1e-12);
+    let mut best = (min_lag, f64::NEG_INFINITY, 0.0);
+    for lag in min_lag..=max_lag {
+        let ac: f64 = env[..n - lag]
+            .iter()
+            .zip(&env[lag..])
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            / zero;
+        let bpm = 60.0 / (lag as f64 * hop_s);
+        let prior = (-0.5 * ((bpm / 120.0).log2() / 1.0).powi(2)).exp();
+        if ac * prior > best.1 {
+            best = (lag, ac * prior, ac);
+        }
+    }
+    // Refine the lag by parabolic interpolation of the autocorrelation.
+    let ac_at = |lag: usize| {
+        env[..n - lag]
+            .iter()
+            .zip(&env[lag..])
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+    };
+    let lag = best.0;
+    let period = if lag > min_lag && lag < max_lag {
+        let (l, c, r) = (ac_at(lag - 1), ac_at(lag), ac_at(lag + 1));
+        let den = l - 2.0 * c + r;
+        lag as f64
+            + if den.abs() > 1e-12 {
+                (0.5 * (l - r) / den).clamp(-0.5, 0.5)
+            } else {
+                0.0
+            }
+    } else {
+        lag as f64
+    };
+    let tempo = 60.0 / (period * hop_s);
+    // Dynamic programming over frames.
+    let tightness = 100.0;
+    let norm = env.iter().copied().fold(0.0f64, f64::max).max(1e-12);
+    let local: Vec<f64> = env.iter().map(|v| v / norm).collect();
+    let mut score = local.clone();
+    let mut back = vec![usize::MAX; n];
+    let lo_gap = (period / 2.0).round() as usize;
+    let hi_gap = (period * 2.0).round() as usize;
+    for t in 0..n {
+        let mut best_prev = (0.0f64, usize::MAX);
+        for gap in lo_gap.max(1)..=hi_gap {
+            if gap > t {
+                break;
+            }
+            let p = t - gap;
+            let penalty = tightness * ((gap as f64 / period).ln()).powi(2);
+            let v = score[p] - penalty;
+            if best_prev.1 == usize::MAX || v > best_prev.0 {
+                best_prev = (v, p);
+            }
+        }
+        if best_prev.1 != usize::MAX && best_prev.0 > 0.0 {
+            score[t] = local[t] + best_prev.0;
+            back[t] = best_prev.1;
+        }
+    }
+    // Last beat: the best-scoring frame in the final period.
+    let start = n.saturating_sub(period.ceil() as usize + 1);
+    let mut t = (start..n).fold(start, |a, i| if score[i] > score[a] { i } else { a });
+    let mut out = vec![t];
+    while back[t] != usize::MAX {
+        t = back[t];
+        out.push(t);
+    }
+    out.reverse();
+    // Beats where nothing happens before the first onset or after the last are dropped.
+    let first_onset = local.iter().position(|v| *v > 0.1).unwrap_or(0);
+    let last_onset = local.iter().rposition(|v| *v > 0.1).unwrap_or(n - 1);
+    let beats: Vec<f64> = out
+        .into_iter()
+        .filter(|&f| f + 2 >= first_onset && f <= last_onset + (period as usize))
+        .map(|f| (f as f64 * hop_s * 1000.0).round() / 1000.0)
+        .collect();
+    (
+        (tempo * 10.0).round() / 10.0,
+        (best.2.clamp(0.0, 1.0) * 1000.0).round() / 1000.0,
+        beats,
+    )
+}
