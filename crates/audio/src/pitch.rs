@@ -59,6 +59,16 @@ fn threshold_prior() -> Vec<(f64, f64)> {
     v
 }
 
+struct Scratch {
+    a: Vec<f64>,
+    b: Vec<f64>,
+    fa: Vec<Complex<f64>>,
+    fb: Vec<Complex<f64>>,
+    corr: Vec<f64>,
+    prefix: Vec<f64>,
+    cmnd: Vec<f64>,
+}
+
 struct Yin {
     fft: Arc<dyn RealToComplex<f64>>,
     ifft: Arc<dyn realfft::ComplexToReal<f64>>,
@@ -91,33 +101,49 @@ impl Yin {
         WINDOW + self.tau_max + 1
     }
 
+    /// Buffers reused from frame to frame.
+    fn scratch(&self) -> Scratch {
+        Scratch {
+            a: vec![0.0; self.n],
+            b: vec![0.0; self.n],
+            fa: self.fft.make_output_vec(),
+            fb: self.fft.make_output_vec(),
+            corr: vec![0.0; self.n],
+            prefix: vec![0.0; self.frame_len() + 1],
+            cmnd: vec![1.0; self.tau_max + 2],
+        }
+    }
+
     /// Pitch candidates of one frame (`x` has `frame_len` samples).
-    fn candidates(&self, x: &[f64]) -> Vec<Candidate> {
+    fn candidates(&self, x: &[f64], sc: &mut Scratch) -> Vec<Candidate> {
         let n = self.n;
         // Cross term Σ x[j] x[j+τ] for j < WINDOW, by FFT correlation.
-        let mut a = vec![0.0; n];
-        a[..WINDOW].copy_from_slice(&x[..WINDOW]);
-        let mut b = vec![0.0; n];
-        b[..x.len()].copy_from_slice(x);
-        let mut fa = self.fft.make_output_vec();
-        let mut fb = self.fft.make_output_vec();
-        if self.fft.process(&mut a, &mut fa).is_err() || self.fft.process(&mut b, &mut fb).is_err()
+        sc.a.fill(0.0);
+        sc.a[..WINDOW].copy_from_slice(&x[..WINDOW]);
+        sc.b.fill(0.0);
+        sc.b[..x.len()].copy_from_slice(x);
+        if self.fft.process(&mut sc.a, &mut sc.fa).is_err()
+            || self.fft.process(&mut sc.b, &mut sc.fb).is_err()
         {
             return Vec::new();
         }
-        let mut prod: Vec<Complex<f64>> = fa.iter().zip(&fb).map(|(p, q)| p.conj() * q).collect();
-        let mut corr = vec![0.0; n];
-        if self.ifft.process(&mut prod, &mut corr).is_err() {
+        for (p, q) in sc.fa.iter_mut().zip(&sc.fb) {
+            *p = p.conj() * q;
+        }
+        if self.ifft.process(&mut sc.fa, &mut sc.corr).is_err() {
             return Vec::new();
         }
+        let corr = &sc.corr;
         let scale = 1.0 / n as f64;
         // Energies of the sliding window by prefix sums.
-        let mut prefix = vec![0.0; x.len() + 1];
+        let prefix = &mut sc.prefix;
+        prefix[0] = 0.0;
         for (i, v) in x.iter().enumerate() {
             prefix[i + 1] = prefix[i] + v * v;
         }
         let e0 = prefix[WINDOW];
-        let mut cmnd = vec![1.0; self.tau_max + 2];
+        let cmnd = &mut sc.cmnd;
+        cmnd.fill(1.0);
         let mut running = 0.0;
         for tau in 1..=self.tau_max + 1 {
             let et = prefix[tau + WINDOW] - prefix[tau];
@@ -201,6 +227,7 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
     padded.extend(std::iter::repeat_n(0.0, WINDOW / 2));
     padded.extend(samples.iter().map(|&s| f64::from(s)));
     padded.extend(std::iter::repeat_n(0.0, frame_len));
+    let mut scratch = yin.scratch();
     let mut rms = Vec::with_capacity(frames);
     let mut obs: Vec<Vec<Candidate>> = Vec::with_capacity(frames);
     for f in 0..frames {
@@ -208,7 +235,7 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
         let e = (x[..WINDOW].iter().map(|v| v * v).sum::<f64>() / WINDOW as f64).sqrt();
         rms.push(e);
         obs.push(if e > 1e-5 {
-            yin.candidates(x)
+            yin.candidates(x, &mut scratch)
         } else {
             Vec::new()
         });
