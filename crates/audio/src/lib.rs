@@ -6,8 +6,11 @@
 //!
 //! Tempo and beats are in `tempo`.
 //!
-//! Not yet here (issue 4): chords, techniques, streaming, plots, and SoundFont renderings.
+//! Chords (chroma templates from the theory engine, Viterbi) are in `chords`.
+//!
+//! Not yet here (issue 4): techniques, streaming, plots, and SoundFont renderings.
 
+mod chords;
 mod decode;
 mod notes;
 mod onset;
@@ -17,6 +20,7 @@ mod tempo;
 
 use serde::Serialize;
 
+pub use chords::{ChordSpan, chords};
 pub use decode::{ANALYSIS_RATE, Decoded, decode, resample};
 pub use notes::{Note, segment, tuning_reference};
 pub use onset::onsets;
@@ -104,6 +108,8 @@ pub struct Analysis {
     pub tempo_confidence: f64,
     /// Beat times.
     pub beats_s: Vec<f64>,
+    /// Chords over time (`N` = no chord).
+    pub chords: Vec<ChordSpan>,
     /// Features.
     pub features: Features,
     /// Plain-words remarks ("no notes detected", "clipped", …).
@@ -166,6 +172,7 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         tempo_bpm,
         tempo_confidence,
         beats_s,
+        chords: chords(samples, rate),
         features: Features {
             duration_s: round(duration_s, 3),
             rms_db: round(db(mean_sq.sqrt()), 1),

@@ -1,0 +1,216 @@
+//! Chord recognition: a chroma vector per 93 ms frame, matched against chord templates built
+//! from the theory engine's chord tones (10 qualities × 12 roots, plus "no chord"), smoothed with
+//! Viterbi so a label changes only when the harmony does. Labels come as guitarists' symbols
+//! (`Am`) and MIREX/Harte labels (`A:min`).
+
+use realfft::RealFftPlanner;
+use serde::Serialize;
+
+/// A chord over a time span.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChordSpan {
+    /// Start in seconds.
+    pub start_s: f64,
+    /// End in seconds.
+    pub end_s: f64,
+    /// Guitarist's symbol ("Am", "G7"), "N" for no chord.
+    pub label: String,
+    /// MIREX/Harte label ("A:min", "G:7", "N").
+    pub mirex: String,
+}
+
+const N_FFT: usize = 4096;
+const HOP: usize = 2048;
+/// (MIREX shorthand, symbol suffix the theory engine parses).
+const QUALITIES: [(&str, &str); 10] = [
+    ("maj", ""),
+    ("min", "m"),
+    ("7", "7"),
+    ("maj7", "maj7"),
+    ("min7", "m7"),
+    ("sus2", "sus2"),
+    ("sus4", "sus4"),
+    ("5", "5"),
+    ("dim", "dim"),
+    ("aug", "aug"),
+];
+
+struct Template {
+    label: String,
+    mirex: String,
+    weights: [f64; 12],
+}
+
+fn templates() -> Vec<Template> {
+    let mut out = Vec::new();
+    for root in 0..12 {
+        // Flats where guitarists write them (Bb, Eb, Ab), sharps otherwise.
+        let pc = fretwise_theory::PitchClass::from_semitone(root, !matches!(root, 3 | 8 | 10));
+        for (mirex, suffix) in QUALITIES {
+            let Ok(chord) = fretwise_theory::Chord::parse(&format!("{pc}{suffix}")) else {
+                continue;
+            };
+            let mut w = [0.0; 12];
+            for t in chord.tones() {
+                w[t.semitone().rem_euclid(12) as usize] = 1.0;
+            }
+            // The root counts a little more: it tells C6 from Am7.
+            w[root as usize] += 0.3;
+            let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
+            for x in &mut w {
+                *x /= norm;
+            }
+            out.push(Template {
+                label: chord.to_string(),
+                mirex: format!("{pc}:{mirex}"),
+                weights: w,
+            });
+        }
+    }
+    out
+}
+
+/// Chords over time for mono samples at `rate` Hz.
+pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
+    let sr = f64::from(rate);
+    if samples.len() < N_FFT {
+        return Vec::new();
+    }
+    let mut planner = RealFftPlanner::<f32>::new();
+    let fft = planner.plan_fft_forward(N_FFT);
+    let window: Vec<f32> = (0..N_FFT)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N_FFT as f32).cos())
+        .collect();
+    // Pitch class of each FFT bin between 60 Hz and 2 kHz (others ignored).
+    let bin_pc: Vec<Option<usize>> = (0..=N_FFT / 2)
+        .map(|k| {
+            let f = k as f64 * sr / N_FFT as f64;
+            (60.0..=2000.0).contains(&f).then(|| {
+                let midi = 69.0 + 12.0 * (f / 440.0).log2();
+                (midi.round() as i64).rem_euclid(12) as usize
+            })
+        })
+        .collect();
+    let mut input = fft.make_input_vec();
+    let mut spectrum = fft.make_output_vec();
+    let mut frames: Vec<([f64; 12], f64)> = Vec::new();
+    let mut start = 0;
+    while start + N_FFT <= samples.len() {
+        for (i, v) in input.iter_mut().enumerate() {
+            *v = samples[start + i] * window[i];
+        }
+        if fft.process(&mut input, &mut spectrum).is_ok() {
+            let mut c = [0.0f64; 12];
+            let mut energy = 0.0;
+            for (k, z) in spectrum.iter().enumerate() {
+                if let Some(pc) = bin_pc[k] {
+                    let m = f64::from(z.norm_sqr());
+                    c[pc] += m;
+                    energy += m;
+                }
+            }
+            // Compress dynamics so one loud string does not hide the others.
+            for x in &mut c {
+                *x = x.sqrt();
+            }
+            let norm = c.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                for x in &mut c {
+                    *x /= norm;
+                }
+            }
+            frames.push((c, energy));
+        }
+        start += HOP;
+    }
+    if frames.is_empty() {
+        return Vec::new();
+    }
+    let ts = templates();
+    let peak = frames.iter().map(|f| f.1).fold(0.0f64, f64::max);
+    let n_states = ts.len() + 1; // last = no chord
+    let ln = |x: f64| x.max(1e-12).ln();
+    // Emissions: a softmax over template similarities; quiet frames favour "no chord".
+    let emit = |f: &([f64; 12], f64)| -> Vec<f64> {
+        // 70 dB below the loudest frame (energy is squared magnitude) counts as silence.
+        let quiet = f.1 < peak * 1e-7;
+        let mut e: Vec<f64> = ts
+            .iter()
+            .map(|t| {
+                let sim: f64 = t.weights.iter().zip(&f.0).map(|(a, b)| a * b).sum();
+                if quiet { -10.0 } else { 20.0 * sim }
+            })
+            .collect();
+        e.push(if quiet { 0.0 } else { 20.0 * 0.55 });
+        let m = e.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let z: f64 = e.iter().map(|v| (v - m).exp()).sum();
+        e.iter().map(|v| v - m - z.ln()).collect()
+    };
+    let stay = ln(0.9);
+    let switch = ln(0.1 / (n_states - 1) as f64);
+    let mut delta = emit(&frames[0]);
+    let mut back = vec![0u16; frames.len() * n_states];
+    for (f, frame) in frames.iter().enumerate().skip(1) {
+        let e = emit(frame);
+        let (bi, bv) = delta
+            .iter()
+            .enumerate()
+            .fold(
+                (0, f64::NEG_INFINITY),
+                |a, (i, v)| if *v > a.1 { (i, *v) } else { a },
+            );
+        let mut next = vec![0.0; n_states];
+        for s in 0..n_states {
+            let (from, v) = if delta[s] + stay >= bv + switch {
+                (s, delta[s] + stay)
+            } else {
+                (bi, bv + switch)
+            };
+            next[s] = v + e[s];
+            back[f * n_states + s] = from as u16;
+        }
+        delta = next;
+    }
+    let mut s = delta
+        .iter()
+        .enumerate()
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |a, (i, v)| if *v > a.1 { (i, *v) } else { a },
+        )
+        .0;
+    let mut path = vec![0usize; frames.len()];
+    for f in (0..frames.len()).rev() {
+        path[f] = s;
+        if f > 0 {
+            s = back[f * n_states + s] as usize;
+        }
+    }
+    // Frame f covers its window's centre ± half a hop.
+    let time = |f: usize| ((f * HOP + N_FFT / 2) as f64 / sr - HOP as f64 / sr / 2.0).max(0.0);
+    let mut out: Vec<ChordSpan> = Vec::new();
+    for (f, &st) in path.iter().enumerate() {
+        let (label, mirex) = if st == ts.len() {
+            ("N".to_string(), "N".to_string())
+        } else {
+            (ts[st].label.clone(), ts[st].mirex.clone())
+        };
+        match out.last_mut() {
+            Some(last) if last.mirex == mirex => last.end_s = time(f + 1),
+            _ => out.push(ChordSpan {
+                start_s: time(f),
+                end_s: time(f + 1),
+                label,
+                mirex,
+            }),
+        }
+    }
+    if let Some(last) = out.last_mut() {
+        last.end_s = last.end_s.min(samples.len() as f64 / sr);
+    }
+    for c in &mut out {
+        c.start_s = (c.start_s * 1000.0).round() / 1000.0;
+        c.end_s = (c.end_s * 1000.0).round() / 1000.0;
+    }
+    out
+}
