@@ -8,13 +8,16 @@
 //!
 //! Chords (chroma templates from the theory engine, Viterbi) are in `chords`.
 //!
-//! Not yet here (issue 4): techniques, streaming, plots, and SoundFont renderings.
+//! `plot::svg` draws an analysis (and its score) as SVG.
+//!
+//! Not yet here (issue 4): techniques, streaming, PNG plots, and SoundFont renderings.
 
 mod chords;
 mod decode;
 mod notes;
 mod onset;
 mod pitch;
+mod plot;
 mod score;
 mod tempo;
 
@@ -25,6 +28,7 @@ pub use decode::{ANALYSIS_RATE, Decoded, decode, resample};
 pub use notes::{Note, segment, tuning_reference};
 pub use onset::onsets;
 pub use pitch::{F_MAX, F_MIN, HOP, PitchTrack, track};
+pub use plot::svg;
 pub use score::{
     Exercise, ExerciseError, ExerciseNote, Feedback, NoteResult, Score, Strictness, Summary, score,
 };

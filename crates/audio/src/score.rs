@@ -105,6 +105,7 @@ impl Strictness {
 #[derive(Debug, Clone, PartialEq)]
 struct Expected {
     time_s: f64,
+    duration_s: f64,
     beat: f64,
     midi: i32,
     string: Option<usize>,
@@ -126,6 +127,10 @@ pub struct NoteResult {
     pub expected_midi: i32,
     /// Cents off pitch of the played note (relative to the recording's tuning).
     pub cents: Option<f64>,
+    /// When the note was due in the recording (after aligning start and tempo), seconds.
+    pub expected_time_s: Option<f64>,
+    /// How long it was due, seconds.
+    pub expected_duration_s: f64,
 }
 
 /// Summary figures.
@@ -290,6 +295,7 @@ impl Exercise {
             }
             out.push(Expected {
                 time_s: n.beat * spb,
+                duration_s: n.duration_beats.max(0.0) * spb,
                 beat: n.beat,
                 midi,
                 string: n.string,
@@ -448,6 +454,8 @@ pub fn score(
             played_midi: None,
             expected_midi: e.midi,
             cents: None,
+            expected_time_s: Some((map(e.time_s) * 1000.0).round() / 1000.0),
+            expected_duration_s: (e.duration_s * b * 1000.0).round() / 1000.0,
         })
         .collect();
     let mut used = vec![false; played.len()];

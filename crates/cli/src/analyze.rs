@@ -28,6 +28,10 @@ pub struct AnalyzeArgs {
     /// beginner, intermediate or advanced (tolerances in docs/AUDIO.md).
     #[arg(long, default_value = "intermediate")]
     strictness: String,
+    /// Draw the pitch track against the expected notes, errors marked (SVG; PNG is not
+    /// available yet).
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Print the full analysis as JSON (pitch track, notes, onsets, features, score).
     #[arg(long)]
     json: bool,
@@ -55,6 +59,14 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
         ),
         _ => None,
     };
+    if let Some(p) = &args.plot
+        && !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    {
+        anyhow::bail!(
+            "--plot {}: only SVG output is available (name the file .svg)",
+            p.display()
+        );
+    }
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let ext = args.file.extension().and_then(|e| e.to_str());
@@ -67,6 +79,10 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
             strictness,
             a.tuning_ref_hz,
         ));
+    }
+    if let Some(p) = &args.plot {
+        std::fs::write(p, fretwise_audio::svg(&a))
+            .with_context(|| format!("writing {}", p.display()))?;
     }
     if args.json {
         return print_json(&a);
