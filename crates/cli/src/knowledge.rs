@@ -37,13 +37,7 @@ pub async fn stored_profiles(catalog: &Catalog, quiet: bool) -> anyhow::Result<V
         .artifact("profiles")
         .await?
         .context("no profiles stored")?;
-    serde_json::from_str::<Vec<serde_json::Value>>(&body)
-        .context("reading stored profiles")
-        .and_then(|v| {
-            v.into_iter()
-                .map(|p| serde_json::from_value(p).context("reading a stored profile"))
-                .collect()
-        })
+    serde_json::from_str(&body).context("reading stored profiles")
 }
 
 /// The stored concept graph (after an incremental rebuild).
@@ -117,18 +111,9 @@ pub async fn patterns(
         .as_ref()
         .is_some_and(|k| k.version == fretwise_knowledge::KNOWLEDGE_VERSION);
     let content = catalog.lesson_contents(&[id.to_string()], false).await?;
-    let utts: Vec<TimedText> = content
+    let utts = content
         .first()
-        .map(|c| {
-            c.utterances
-                .iter()
-                .map(|u| TimedText {
-                    start_s: u.start,
-                    end_s: u.end,
-                    text: &u.text,
-                })
-                .collect()
-        })
+        .map(|c| TimedText::from_utterances(&c.utterances))
         .unwrap_or_default();
     let computed = lesson_patterns(
         &TeachingClassifier::builtin(),

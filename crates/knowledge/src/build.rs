@@ -78,18 +78,12 @@ fn usable(i: &LessonInfo) -> bool {
 
 /// FNV-1a over the instructor's (lesson id, content hash) pairs in id order.
 fn lessons_key(lessons: &[&LessonInfo]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for l in lessons {
-        for b in
-            l.id.bytes()
-                .chain([0u8])
-                .chain(l.content_hash.bytes())
-                .chain([0u8])
-        {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
-    }
+    let h = crate::lesson::fnv1a(lessons.iter().flat_map(|l| {
+        l.id.bytes()
+            .chain([0u8])
+            .chain(l.content_hash.bytes())
+            .chain([0u8])
+    }));
     format!("{h:016x}-{}", lessons.len())
 }
 
@@ -342,15 +336,7 @@ fn analyze_step(
         .zip(input.contents.par_iter())
         .filter(|(l, _)| l.stale)
         .map(|(l, content)| {
-            let utts: Vec<TimedText> = content
-                .utterances
-                .iter()
-                .map(|u| TimedText {
-                    start_s: u.start,
-                    end_s: u.end,
-                    text: &u.text,
-                })
-                .collect();
+            let utts = TimedText::from_utterances(&content.utterances);
             let k = analyze_lesson(ontology, classifier, &utts, &content.terms, l.duration_s);
             LessonKnowledgeRow {
                 lesson_id: l.id.clone(),

@@ -165,16 +165,23 @@ pub fn analyze_lesson(
     }
 }
 
-/// FNV-1a of a word sequence: stable across runs and platforms.
-fn phrase_hash(words: &[String]) -> u64 {
+/// FNV-1a: stable across runs and platforms (phrase counting and change keys).
+pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for t in words {
-        for b in t.bytes().chain(std::iter::once(b' ')) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100_0000_01b3);
     }
     h
+}
+
+/// Hash of a word sequence.
+fn phrase_hash(words: &[String]) -> u64 {
+    fnv1a(
+        words
+            .iter()
+            .flat_map(|t| t.bytes().chain(std::iter::once(b' '))),
+    )
 }
 
 /// Largest pool kept per instructor.

@@ -81,7 +81,8 @@ pub fn level_rank(level: &str) -> Option<u8> {
     }
 }
 
-fn g2(a: f64, b: f64, c: f64, d: f64) -> f64 {
+/// Log-likelihood ratio G² of a 2×2 contingency table [[a, b], [c, d]].
+pub(crate) fn g2(a: f64, b: f64, c: f64, d: f64) -> f64 {
     let n = a + b + c + d;
     if n <= 0.0 {
         return 0.0;
@@ -137,13 +138,12 @@ pub fn mine_edges(
         })
         .collect();
     let mut edges = Vec::new();
+    let levels = level_totals(lessons, &taught);
     let related = related_edges(lessons, &taught, opts);
-    let mut prereqs = prerequisite_edges(lessons, &taught, ontology, opts);
+    let mut prereqs = prerequisite_edges(lessons, &taught, &levels, ontology, opts);
     edges.extend(applies_to_edges(lessons, ontology, opts));
     edges.extend(style_edges(lessons, &taught, ontology, opts));
-    edges.extend(progression_edges(
-        lessons, &taught, ontology, &related, &prereqs,
-    ));
+    edges.extend(progression_edges(&levels, ontology, &related, &prereqs));
     edges.extend(related);
     edges.append(&mut prereqs);
     edges.sort_by(|a, b| {
@@ -221,9 +221,27 @@ fn reaches(adj: &HashMap<String, Vec<String>>, from: &str, to: &str) -> bool {
     false
 }
 
+/// (sum of levels, lessons with a level) of the lessons teaching each concept.
+type LevelTotals<'a> = HashMap<&'a str, (f64, usize)>;
+
+fn level_totals<'a>(lessons: &[MiningLesson<'_>], taught: &[BTreeSet<&'a str>]) -> LevelTotals<'a> {
+    let mut totals: LevelTotals = HashMap::new();
+    for (l, set) in lessons.iter().zip(taught) {
+        if let Some(lv) = l.level {
+            for c in set {
+                let e = totals.entry(c).or_default();
+                e.0 += f64::from(lv);
+                e.1 += 1;
+            }
+        }
+    }
+    totals
+}
+
 fn prerequisite_edges(
     lessons: &[MiningLesson<'_>],
     taught: &[BTreeSet<&str>],
+    levels: &LevelTotals<'_>,
     ontology: &Ontology,
     opts: &MiningOptions,
 ) -> Vec<Edge> {
@@ -259,18 +277,7 @@ fn prerequisite_edges(
             }
         }
     }
-    // Mean level of the lessons teaching each concept.
-    let mut level_sum: HashMap<&str, (f64, usize)> = HashMap::new();
-    for (l, set) in lessons.iter().zip(taught) {
-        if let Some(lv) = l.level {
-            for c in set {
-                let e = level_sum.entry(c).or_default();
-                e.0 += f64::from(lv);
-                e.1 += 1;
-            }
-        }
-    }
-    let mean_level = |c: &str| level_sum.get(c).map(|(s, n)| s / *n as f64);
+    let mean_level = |c: &str| levels.get(c).map(|(s, n)| s / *n as f64);
     // (share, courses first, from, to, courses the other way, supporting lessons)
     type Candidate<'a> = (f64, usize, &'a str, &'a str, usize, Vec<&'a str>);
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -437,24 +444,13 @@ fn style_edges(
 }
 
 fn progression_edges(
-    lessons: &[MiningLesson<'_>],
-    taught: &[BTreeSet<&str>],
+    levels: &LevelTotals<'_>,
     ontology: &Ontology,
     related: &[Edge],
     mined_prereqs: &[Edge],
 ) -> Vec<Edge> {
-    let mut level_sum: HashMap<&str, (f64, usize)> = HashMap::new();
-    for (l, set) in lessons.iter().zip(taught) {
-        if let Some(lv) = l.level {
-            for c in set {
-                let e = level_sum.entry(c).or_default();
-                e.0 += f64::from(lv);
-                e.1 += 1;
-            }
-        }
-    }
     let mean = |c: &str| {
-        level_sum
+        levels
             .get(c)
             .filter(|(_, n)| *n >= 5)
             .map(|(s, n)| s / *n as f64)

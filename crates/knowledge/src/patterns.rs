@@ -224,6 +224,20 @@ pub struct TimedText<'a> {
     pub text: &'a str,
 }
 
+impl<'a> TimedText<'a> {
+    /// One per transcript utterance, borrowing its text.
+    pub fn from_utterances(utterances: &'a [fretwise_transcript::Utterance]) -> Vec<TimedText<'a>> {
+        utterances
+            .iter()
+            .map(|u| TimedText {
+                start_s: u.start,
+                end_s: u.end,
+                text: &u.text,
+            })
+            .collect()
+    }
+}
+
 /// Splits utterances into sentences (ASR segments often cut sentences in two; sentences end at
 /// `.`, `?` or `!`), with times interpolated by character position inside each utterance.
 /// Returns (utterance index, start, end, text).

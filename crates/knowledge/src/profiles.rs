@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::mine::g2;
 use crate::{LessonSummary, Ontology, TeachingMove};
 
 /// What a profile is computed from, per lesson (the catalog's facts and the lesson's knowledge).
@@ -134,23 +135,6 @@ fn top_keys(counts: &HashMap<String, usize>, n: usize) -> Vec<String> {
     let mut v: Vec<(&String, &usize)> = counts.iter().collect();
     v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
     v.into_iter().take(n).map(|(k, _)| k.clone()).collect()
-}
-
-/// G² of a 2×2 table [[a, b], [c, d]].
-fn g2(a: f64, b: f64, c: f64, d: f64) -> f64 {
-    let n = a + b + c + d;
-    let term = |o: f64, e: f64| {
-        if o > 0.0 && e > 0.0 {
-            o * (o / e).ln()
-        } else {
-            0.0
-        }
-    };
-    let (r1, r2, c1, c2) = (a + b, c + d, a + c, b + d);
-    2.0 * (term(a, r1 * c1 / n)
-        + term(b, r1 * c2 / n)
-        + term(c, r2 * c1 / n)
-        + term(d, r2 * c2 / n))
 }
 
 /// Signature phrases of one instructor against the pools of all instructors.

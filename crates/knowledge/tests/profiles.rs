@@ -16,15 +16,7 @@ fn facts(
     style: Option<&str>,
     text_source: &fretwise_transcript::Transcript,
 ) -> LessonFacts {
-    let utts: Vec<TimedText> = text_source
-        .utterances
-        .iter()
-        .map(|u| TimedText {
-            start_s: u.start,
-            end_s: u.end,
-            text: &u.text,
-        })
-        .collect();
+    let utts = TimedText::from_utterances(&text_source.utterances);
     let terms = TermMatcher::builtin().find(text_source);
     let k = analyze_lesson(
         &Ontology::builtin(),

@@ -60,15 +60,7 @@ fn real_lesson() -> Option<Vec<Labelled>> {
             (s.to_string(), TeachingMove::parse(m).expect("known label"))
         })
         .collect();
-    let utts: Vec<TimedText> = t
-        .utterances
-        .iter()
-        .map(|u| TimedText {
-            start_s: u.start,
-            end_s: u.end,
-            text: &u.text,
-        })
-        .collect();
+    let utts = TimedText::from_utterances(&t.utterances);
     let end = t.utterances.last().map(|u| u.end).unwrap_or(0.0);
     let sents = sentences(&utts);
     assert_eq!(sents.len(), labels.len(), "every real sentence is labelled");
@@ -238,15 +230,7 @@ fn structure_of_real_fixtures() {
     let c = TeachingClassifier::builtin();
     let check = |name: &str| {
         let t = fixture(name)?;
-        let utts: Vec<TimedText> = t
-            .utterances
-            .iter()
-            .map(|u| TimedText {
-                start_s: u.start,
-                end_s: u.end,
-                text: &u.text,
-            })
-            .collect();
+        let utts = TimedText::from_utterances(&t.utterances);
         Some(lesson_patterns(&c, &utts, 0.0))
     };
     let Some(real) = check("whisperx_fingerstyle_intro.json") else {
