@@ -2,10 +2,12 @@
 """Compare fretwise's audio analysis with librosa (pyin, onset_detect) and aubio (yinfft pitch,
 default onsets) on synthesized guitar-like material with exact ground truth, scored with mir_eval.
 
-Usage: python3 scripts/audio-eval/compare.py FRETWISE_BINARY OUT_DIR
+Usage: python3 scripts/audio-eval/compare.py FRETWISE_BINARY OUT_DIR [SOUNDFONT_TAKES_DIR]
 Needs: pip install librosa mir_eval aubio (numpy, scipy, soundfile come with them).
-The material is rendered here (additive and Karplus-Strong strings, clean, noisy, with level
-changes); no SoundFont is used (see docs/AUDIO.md)."""
+Synthesized material (additive and Karplus-Strong strings, clean, noisy, with level changes) is
+rendered here; real sampled guitars come from SOUNDFONT_TAKES_DIR, written by
+`cargo run --release -p fretwise-audio --example render_eval -- DIR` (one WAV and one truth JSON
+per take: nylon, steel, clean electric, overdriven and distorted guitars from two SoundFonts)."""
 
 import json
 import subprocess
@@ -179,15 +181,44 @@ def note_f(truth, notes):
     return mir_eval.transcription.precision_recall_f1_overlap(ref_i, ref_p, est_i, est_p, onset_tolerance=0.05, pitch_tolerance=50.0, offset_ratio=None)[2]
 
 
+def soundfont_takes(folder):
+    for wav in sorted(Path(folder).glob("*.wav")):
+        truth = [tuple(n) for n in json.loads(wav.with_suffix(".json").read_text())["notes"]]
+        y, sr = sf.read(wav, dtype="float32")
+        assert sr == SR, wav
+        yield wav.stem.replace("_", " "), y, truth, wav
+
+
+def features(binary_features, wav):
+    """librosa's spectral features of the same file at fretwise's analysis rate."""
+    y, sr = librosa.load(wav, sr=22050)
+    kw = dict(n_fft=2048, hop_length=512)
+    return {
+        "spectral_centroid_hz": float(np.mean(librosa.feature.spectral_centroid(y=y, sr=sr, **kw))),
+        "spectral_rolloff_hz": float(np.mean(librosa.feature.spectral_rolloff(y=y, sr=sr, **kw))),
+        "spectral_flatness": float(np.mean(librosa.feature.spectral_flatness(y=y, **kw))),
+        "mfcc_mean": np.mean(librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, **kw), axis=1).tolist(),
+    }
+
+
 def main():
     binary, out = sys.argv[1], Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
     rows = []
+    takes = []
     for name, y, truth in material():
         wav = out / (name.replace(" ", "_").replace(",", "").replace("+", "plus") + ".wav")
         sf.write(wav, y.astype(np.float32), SR, subtype="PCM_16")
+        takes.append((name, y, truth, wav))
+    if len(sys.argv) > 3:
+        takes.extend(soundfont_takes(sys.argv[3]))
+    feature_rows = []
+    for name, y, truth, wav in takes:
         ft, ff, fo, fn, fb, fs = run_fretwise(binary, wav)
         lt, lf, lo, lb, ls = run_librosa(y.astype(np.float32))
+        mine = json.loads(subprocess.run([binary, "analyze", str(wav), "--json"], capture_output=True, text=True, check=True).stdout)["features"]
+        theirs = features(None, wav)
+        feature_rows.append({"material": name, "fretwise": {k: mine[k] for k in theirs}, "librosa": theirs})
         at, af, ao, ab, as_ = run_aubio(wav)
         ref_beats = np.array([n[0] for n in truth])
         for tool, (t, f, o, secs), notes, beats in [
@@ -208,6 +239,64 @@ def main():
     for r in rows:
         print(f"| {r['material']} | {r['tool']} | {r['raw_pitch_accuracy']:.3f} | {r['octave_error_frames']} | {r['onset_f']:.3f} | {r['onset_median_ms']} ms | {r['note_f'] if r['note_f'] is not None else '—'} | {r['beat_f']:.3f} | {r['seconds']} |")
     (out / "results.json").write_text(json.dumps(rows, indent=1))
+    (out / "features.json").write_text(json.dumps(feature_rows, indent=1))
+    summary(rows, feature_rows)
+
+
+def group_of(material):
+    if "noisy" in material or "noise" in material:
+        kind = "noisy"
+    else:
+        kind = "clean"
+    for font in ("TimGM6mb", "FluidR3 GM"):
+        if material.startswith(font):
+            return f"SoundFont {font}, {kind}"
+    return f"synthesized strings, {kind}"
+
+
+def summary(rows, feature_rows):
+    metrics = ["raw_pitch_accuracy", "octave_error_frames", "onset_f", "onset_median_ms", "note_f", "beat_f"]
+    groups = {}
+    for r in rows:
+        groups.setdefault((group_of(r["material"]), r["tool"]), []).append(r)
+    print()
+    print("| group | tool | takes | raw pitch acc. | octave-error frames | onset F | median onset error | note F | beat F |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (group, tool), rs in sorted(groups.items()):
+        def mean(k):
+            vals = [r[k] for r in rs if r[k] is not None and not (isinstance(r[k], float) and np.isnan(r[k]))]
+            return float(np.mean(vals)) if vals else float("nan")
+        print(f"| {group} | {tool} | {len(rs)} | {mean('raw_pitch_accuracy'):.3f} | {sum(r['octave_error_frames'] for r in rs)} | {mean('onset_f'):.3f} | {mean('onset_median_ms'):.1f} ms | {'—' if tool != 'fretwise' else format(mean('note_f'), '.3f')} | {mean('beat_f'):.3f} |")
+    # Per take and metric: does fretwise do at least as well as each peer?
+    by_take = {}
+    for r in rows:
+        by_take.setdefault(r["material"], {})[r["tool"]] = r
+    print()
+    for peer in ("librosa", "aubio"):
+        for m, better in [("raw_pitch_accuracy", 1), ("octave_error_frames", -1), ("onset_f", 1), ("onset_median_ms", -1), ("beat_f", 1)]:
+            wins = ties = losses = 0
+            for take, t in by_take.items():
+                a, b = t["fretwise"][m], t[peer][m]
+                if any(isinstance(x, float) and np.isnan(x) for x in (a, b)):
+                    continue
+                d = (a - b) * better
+                if abs(d) < 1e-9:
+                    ties += 1
+                elif d > 0:
+                    wins += 1
+                else:
+                    losses += 1
+            print(f"fretwise vs {peer}, {m}: better on {wins} takes, equal on {ties}, worse on {losses}")
+    diffs = {k: [] for k in ("spectral_centroid_hz", "spectral_rolloff_hz", "spectral_flatness")}
+    mfcc = []
+    for f in feature_rows:
+        for k in diffs:
+            diffs[k].append(abs(f["fretwise"][k] - f["librosa"][k]) / max(abs(f["librosa"][k]), 1e-9))
+        mfcc.append(np.max(np.abs(np.array(f["fretwise"]["mfcc_mean"]) - np.array(f["librosa"]["mfcc_mean"]))))
+    print()
+    for k, v in diffs.items():
+        print(f"features vs librosa, {k}: median relative difference {100 * np.median(v):.2f} %, worst {100 * np.max(v):.2f} %")
+    print(f"features vs librosa, MFCC means: median of the largest per-take difference {np.median(mfcc):.2f}, worst {np.max(mfcc):.2f}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ mod onset;
 mod pitch;
 mod plot;
 mod score;
+mod spectral;
 mod tempo;
 
 use serde::Serialize;
@@ -32,6 +33,7 @@ pub use plot::svg;
 pub use score::{
     Exercise, ExerciseError, ExerciseNote, Feedback, NoteResult, Score, Strictness, Summary, score,
 };
+pub use spectral::{MelBank, N_MFCC, SpectralFeatures, spectral_features};
 pub use tempo::beats;
 
 /// Errors reading audio.
@@ -89,6 +91,9 @@ pub struct Features {
     pub median_f0_hz: f64,
     /// Lowest and highest fundamental (5th/95th percentile), Hz.
     pub f0_range_hz: [f64; 2],
+    /// Spectral centroid, roll-off, flatness and MFCC statistics.
+    #[serde(flatten)]
+    pub spectral: SpectralFeatures,
 }
 
 /// Everything fretwise hears in a recording.
@@ -146,6 +151,15 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         beats(&envelope, (HOP / 2) as f64 / f64::from(rate));
     let a4 = tuning_reference(&pt);
     let notes = segment(&pt, &onset_times, a4);
+    // A note that starts by a pitch change alone (legato, or an attack the spectrum hides under
+    // distortion) still starts there: its start joins the onsets.
+    let mut onset_times = onset_times;
+    for n in &notes {
+        if !onset_times.iter().any(|o| (o - n.onset_s).abs() <= 0.04) {
+            onset_times.push(n.onset_s);
+        }
+    }
+    onset_times.sort_by(f64::total_cmp);
     let duration_s = samples.len() as f64 / f64::from(rate);
     let voiced: Vec<f64> = pt.f0_hz.iter().copied().filter(|f| *f > 0.0).collect();
     let mean_sq =
@@ -188,6 +202,7 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
                 round(percentile(&voiced, 0.05), 2),
                 round(percentile(&voiced, 0.95), 2),
             ],
+            spectral: spectral_features(samples, rate),
         },
         notes,
         remarks,

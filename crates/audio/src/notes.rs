@@ -132,6 +132,24 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
     if let Some(s) = start {
         close(s, n, &mut notes);
     }
+    // The first tens of ms of an attack can read at another pitch (a subharmonic while the
+    // previous note dies away, a pick's thump): a piece shorter than 90 ms that runs straight
+    // into a note without an attack of its own is that note's head, not a note.
+    let attack_near = |t: f64| onsets_s.iter().any(|o| (o - t).abs() <= 0.03);
+    let mut k = 0;
+    while k + 1 < notes.len() {
+        let (a, b) = (&notes[k], &notes[k + 1]);
+        if a.offset_s - a.onset_s < 0.09
+            && (b.onset_s - a.offset_s).abs() < 1e-9
+            && !attack_near(b.onset_s)
+        {
+            let onset = a.onset_s;
+            notes.remove(k);
+            notes[k].onset_s = onset;
+        } else {
+            k += 1;
+        }
+    }
     // Snap note starts to a detected onset within 40 ms (onsets are sharper than voicing).
     for note in &mut notes {
         if let Some(o) = onsets_s

@@ -1,11 +1,21 @@
-//! Onset detection: spectral flux of the log-magnitude spectrum (half-wave rectified, so only
-//! rising energy counts), peak-picked against an adaptive local mean — the scheme of librosa's
-//! `onset_detect`, which also catches soft legato attacks that an energy detector misses.
+//! Onset detection: spectral flux of a log-power mel spectrogram (half-wave rectified, so only
+//! rising energy counts; compared against the previous frame's maximum over neighbouring bands,
+//! SuperFlux-style, so vibrato and bends do not look like attacks), peak-picked against an
+//! adaptive local mean — the scheme of librosa's `onset_detect`. Decibels make a soft legato note
+//! rise as much as a loud one; mel bands average the noise that single bins would add up.
 
 use realfft::RealFftPlanner;
 
+use crate::spectral::MelBank;
+
 /// Analysis frame for the spectrum.
 const N_FFT: usize = 1024;
+/// Mel bands of the onset spectrogram.
+const N_MELS: usize = 64;
+/// Dynamic range kept below the loudest band value, dB.
+const TOP_DB: f32 = 80.0;
+/// Largest rise per band and frame that counts, dB.
+const MAX_RISE_DB: f32 = 12.0;
 
 /// Onset strength per hop and onset times in seconds.
 pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<f64>) {
@@ -15,14 +25,15 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<f64>) {
     let window: Vec<f32> = (0..N_FFT)
         .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N_FFT as f32).cos())
         .collect();
+    let bank = MelBank::new(N_MELS, N_FFT, rate, 30.0, f64::from(rate) / 2.0);
     let mut padded = vec![0.0f32; N_FFT / 2];
     padded.extend_from_slice(samples);
     padded.extend(std::iter::repeat_n(0.0, N_FFT));
     let mut input = fft.make_input_vec();
     let mut spectrum = fft.make_output_vec();
-    let mut prev: Vec<f32> = vec![0.0; N_FFT / 2 + 1];
-    let mut flux = vec![0.0f64; frames];
-    for (f, slot) in flux.iter_mut().enumerate() {
+    let mut power = vec![0.0f32; N_FFT / 2 + 1];
+    let mut mel = vec![0.0f32; frames * N_MELS];
+    for f in 0..frames {
         let x = &padded[f * hop..f * hop + N_FFT];
         for (i, v) in input.iter_mut().enumerate() {
             *v = x[i] * window[i];
@@ -30,15 +41,32 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<f64>) {
         if fft.process(&mut input, &mut spectrum).is_err() {
             continue;
         }
-        let mut sum = 0.0f64;
-        for (k, c) in spectrum.iter().enumerate() {
-            let mag = (1.0 + 1000.0 * c.norm()).ln();
-            if f > 0 {
-                sum += f64::from((mag - prev[k]).max(0.0));
-            }
-            prev[k] = mag;
+        for (p, c) in power.iter_mut().zip(&spectrum) {
+            *p = c.norm_sqr();
         }
-        *slot = sum;
+        bank.apply(&power, &mut mel[f * N_MELS..(f + 1) * N_MELS]);
+    }
+    let top = mel.iter().fold(1e-10f32, |m, v| m.max(*v));
+    let floor = 10.0 * top.log10() - TOP_DB;
+    for v in &mut mel {
+        *v = (10.0 * v.max(1e-10).log10()).max(floor);
+    }
+    let mut flux = vec![0.0f64; frames];
+    for f in 1..frames {
+        let (prev, cur) = (
+            &mel[(f - 1) * N_MELS..f * N_MELS],
+            &mel[f * N_MELS..(f + 1) * N_MELS],
+        );
+        let mut sum = 0.0f64;
+        for b in 0..N_MELS {
+            let reference = prev[b.saturating_sub(1)..=(b + 1).min(N_MELS - 1)]
+                .iter()
+                .fold(f32::MIN, |m, v| m.max(*v));
+            // A rise is capped: an attack out of silence counts no more than a clear attack over a
+            // ringing note, so one loud entry does not dwarf the legato notes after it.
+            sum += f64::from((cur[b] - reference).clamp(0.0, MAX_RISE_DB));
+        }
+        flux[f] = sum / N_MELS as f64;
     }
     let peak = flux.iter().copied().fold(0.0f64, f64::max);
     if peak <= 0.0 {
@@ -98,19 +126,28 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
             (i, e.sqrt())
         })
         .collect();
-    let (peak_at, peak) =
-        env.iter().enumerate().fold(
-            (0, 0.0f64),
-            |a, (k, (_, e))| if *e > a.1 { (k, *e) } else { a },
-        );
+    // The valley where the attack starts lies before the detection (plus a little): a louder
+    // note just ending must not be taken for this one's peak.
+    let before = env
+        .iter()
+        .take_while(|(i, _)| (*i as f64) / sr <= t + 0.01)
+        .count()
+        .max(1);
     let (base_at, base) =
-        env[..=peak_at]
+        env[..before]
             .iter()
             .enumerate()
             .fold(
                 (0, f64::INFINITY),
                 |a, (k, (_, e))| if *e < a.1 { (k, *e) } else { a },
             );
+    let (peak_at, peak) =
+        env[base_at..]
+            .iter()
+            .enumerate()
+            .fold((base_at, 0.0f64), |a, (k, (_, e))| {
+                if *e > a.1 { (base_at + k, *e) } else { a }
+            });
     if peak <= base * 1.26 {
         return None;
     }

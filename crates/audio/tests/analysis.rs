@@ -6,94 +6,8 @@ use fretwise_audio::{AudioError, analyze_bytes};
 
 mod common;
 
+use common::metrics::{report, score};
 use common::{SR, Score, additive, karplus, midi_hz, wav};
-
-struct Scores {
-    raw_pitch_accuracy: f64,
-    octave_errors: usize,
-    onset_f: f64,
-    note_f: f64,
-    onset_median_error_ms: f64,
-}
-
-/// mir_eval-style scores: raw pitch accuracy over reference-voiced frames (50 cents; the first
-/// and last 30 ms of each note excluded, where the reference itself is ill-defined), onset F at
-/// ±50 ms, note F (onset ±50 ms and pitch ±50 cents).
-fn score(truth: &Score, a: &fretwise_audio::Analysis) -> Scores {
-    let hop = a.pitch_track.hop_s;
-    let (mut voiced, mut correct, mut octave) = (0, 0, 0);
-    for &(on, dur, f) in truth {
-        let first = ((on + 0.03) / hop).ceil() as usize;
-        let last = ((on + dur - 0.03) / hop).floor() as usize;
-        for i in first..=last.min(a.pitch_track.f0_hz.len() - 1) {
-            voiced += 1;
-            let est = a.pitch_track.f0_hz[i];
-            if est > 0.0 {
-                let cents = 1200.0 * (est / f).log2();
-                if cents.abs() <= 50.0 {
-                    correct += 1;
-                } else if ((cents.abs() - 1200.0).abs() <= 50.0)
-                    || ((cents.abs() - 2400.0).abs() <= 50.0)
-                {
-                    octave += 1;
-                }
-            }
-        }
-    }
-    let f_measure = |hits: usize, est: usize, refs: usize| {
-        let p = hits as f64 / est.max(1) as f64;
-        let r = hits as f64 / refs.max(1) as f64;
-        if p + r > 0.0 {
-            2.0 * p * r / (p + r)
-        } else {
-            0.0
-        }
-    };
-    // Greedy one-to-one matching in time order.
-    let mut used = vec![false; a.onsets_s.len()];
-    let mut onset_hits = 0;
-    let mut errors = Vec::new();
-    let mut signed = Vec::new();
-    for &(on, _, _) in truth {
-        if let Some((j, e)) = a
-            .onsets_s
-            .iter()
-            .enumerate()
-            .filter(|(j, t)| !used[*j] && (**t - on).abs() <= 0.05)
-            .map(|(j, t)| (j, (t - on).abs()))
-            .min_by(|x, y| x.1.total_cmp(&y.1))
-        {
-            used[j] = true;
-            onset_hits += 1;
-            errors.push(e * 1000.0);
-            signed.push((a.onsets_s[j] - on) * 1000.0);
-        }
-    }
-    let mut used = vec![false; a.notes.len()];
-    let mut note_hits = 0;
-    for &(on, _, f) in truth {
-        let m = 69.0 + 12.0 * (f / 440.0).log2();
-        if let Some(j) = (0..a.notes.len()).find(|&j| {
-            let n = &a.notes[j];
-            !used[j]
-                && (n.onset_s - on).abs() <= 0.05
-                && ((n.midi as f64 + n.cents / 100.0) - m).abs() <= 0.5
-        }) {
-            used[j] = true;
-            note_hits += 1;
-        }
-    }
-    errors.sort_by(f64::total_cmp);
-    let mean_signed = signed.iter().sum::<f64>() / signed.len().max(1) as f64;
-    println!("mean signed onset error {mean_signed:+.1} ms");
-    Scores {
-        raw_pitch_accuracy: correct as f64 / voiced.max(1) as f64,
-        octave_errors: octave,
-        onset_f: f_measure(onset_hits, a.onsets_s.len(), truth.len()),
-        note_f: f_measure(note_hits, a.notes.len(), truth.len()),
-        onset_median_error_ms: errors.get(errors.len() / 2).copied().unwrap_or(f64::NAN),
-    }
-}
 
 /// A melody over the whole range: low E (and drop-D's D2) up to the 17th fret of the high E.
 fn melody() -> Score {
@@ -106,13 +20,6 @@ fn melody() -> Score {
         .enumerate()
         .map(|(i, m)| (0.2 + i as f64 * 0.45, 0.4, midi_hz(*m)))
         .collect()
-}
-
-fn report(name: &str, s: &Scores) {
-    println!(
-        "{name}: raw pitch accuracy {:.3}, octave errors {}, onset F {:.3}, note F {:.3}, median onset error {:.1} ms",
-        s.raw_pitch_accuracy, s.octave_errors, s.onset_f, s.note_f, s.onset_median_error_ms
-    );
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Synthesized plucked strings with exact ground truth, and a WAV writer.
 #![allow(dead_code)]
 
+pub mod metrics;
+pub mod soundfont;
+
 pub const SR: u32 = 44_100;
 
 /// (onset s, duration s, frequency Hz)

@@ -1,0 +1,260 @@
+//! Spectral shape: a mel filter bank (Slaney's mel scale and area normalisation, as librosa's
+//! default) shared by the onset detector and the dataset features — spectral centroid, roll-off,
+//! flatness and MFCCs, with librosa's definitions so the numbers can be compared with it.
+
+use realfft::RealFftPlanner;
+use serde::Serialize;
+
+/// Triangular mel filters over the bins of an `n_fft` spectrum.
+pub struct MelBank {
+    /// Per band: first bin and weights from there.
+    bands: Vec<(usize, Vec<f32>)>,
+}
+
+fn hz_to_mel(f: f64) -> f64 {
+    // Slaney: linear below 1 kHz, logarithmic above.
+    let (f_sp, min_log_hz) = (200.0 / 3.0, 1000.0);
+    let min_log_mel = min_log_hz / f_sp;
+    let logstep = 6.4f64.ln() / 27.0;
+    if f >= min_log_hz {
+        min_log_mel + (f / min_log_hz).ln() / logstep
+    } else {
+        f / f_sp
+    }
+}
+
+fn mel_to_hz(m: f64) -> f64 {
+    let (f_sp, min_log_hz) = (200.0 / 3.0, 1000.0);
+    let min_log_mel = min_log_hz / f_sp;
+    let logstep = 6.4f64.ln() / 27.0;
+    if m >= min_log_mel {
+        min_log_hz * (logstep * (m - min_log_mel)).exp()
+    } else {
+        f_sp * m
+    }
+}
+
+impl MelBank {
+    /// `n_mels` bands between `f_min` and `f_max` Hz.
+    pub fn new(n_mels: usize, n_fft: usize, rate: u32, f_min: f64, f_max: f64) -> Self {
+        let bins = n_fft / 2 + 1;
+        let (lo, hi) = (hz_to_mel(f_min), hz_to_mel(f_max));
+        let edges: Vec<f64> = (0..n_mels + 2)
+            .map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64))
+            .collect();
+        let bin_hz = f64::from(rate) / n_fft as f64;
+        let bands = (0..n_mels)
+            .map(|m| {
+                let (l, c, r) = (edges[m], edges[m + 1], edges[m + 2]);
+                let norm = 2.0 / (r - l);
+                let weights: Vec<(usize, f32)> = (0..bins)
+                    .filter_map(|k| {
+                        let f = k as f64 * bin_hz;
+                        let w = ((f - l) / (c - l)).min((r - f) / (r - c));
+                        (w > 0.0).then_some((k, (w * norm) as f32))
+                    })
+                    .collect();
+                let first = weights.first().map_or(0, |w| w.0);
+                (first, weights.into_iter().map(|w| w.1).collect())
+            })
+            .collect();
+        Self { bands }
+    }
+
+    /// Band energies of one power (or magnitude) spectrum.
+    pub fn apply(&self, spectrum: &[f32], out: &mut [f32]) {
+        for ((first, w), o) in self.bands.iter().zip(out.iter_mut()) {
+            *o = spectrum[*first..]
+                .iter()
+                .zip(w)
+                .map(|(s, w)| s * w)
+                .sum::<f32>();
+        }
+    }
+}
+
+/// Spectral-shape features of a whole clip (means over frames with sound).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SpectralFeatures {
+    /// Mean spectral centroid, Hz (brightness).
+    pub spectral_centroid_hz: f64,
+    /// Mean frequency below which 85 % of the magnitude lies, Hz.
+    pub spectral_rolloff_hz: f64,
+    /// Mean spectral flatness, 0 (tonal) – 1 (noise).
+    pub spectral_flatness: f64,
+    /// Mean of 13 MFCCs (128 Slaney mel bands, dB, orthonormal DCT-II).
+    pub mfcc_mean: Vec<f64>,
+    /// Standard deviation of the same MFCCs.
+    pub mfcc_std: Vec<f64>,
+}
+
+/// One analysis frame's shape.
+struct Frame {
+    energy: f64,
+    centroid: f64,
+    rolloff: f64,
+    flatness: f64,
+    mfcc: [f64; N_MFCC],
+}
+
+/// MFCCs kept.
+pub const N_MFCC: usize = 13;
+
+/// Centroid, roll-off, flatness and MFCC statistics with librosa's definitions (2048-sample
+/// frames, 512 hop, Hann window); frames more than 60 dB below the loudest are left out so
+/// silence between takes does not dilute the means.
+pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
+    const N_FFT: usize = 2048;
+    const HOP: usize = 512;
+    const N_MELS: usize = 128;
+    let mut planner = RealFftPlanner::<f32>::new();
+    let fft = planner.plan_fft_forward(N_FFT);
+    let window: Vec<f32> = (0..N_FFT)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N_FFT as f32).cos())
+        .collect();
+    let bank = MelBank::new(N_MELS, N_FFT, rate, 0.0, f64::from(rate) / 2.0);
+    let mut padded = vec![0.0f32; N_FFT / 2];
+    padded.extend_from_slice(samples);
+    padded.extend(std::iter::repeat_n(0.0, N_FFT / 2));
+    let frames = samples.len() / HOP + 1;
+    let mut input = fft.make_input_vec();
+    let mut spectrum = fft.make_output_vec();
+    let bins = N_FFT / 2 + 1;
+    let bin_hz = f64::from(rate) / N_FFT as f64;
+    let mut power = vec![0.0f32; bins];
+    let mut mel = vec![0.0f32; N_MELS];
+    let mut rows: Vec<Frame> = Vec::with_capacity(frames);
+    for f in 0..frames {
+        let Some(x) = padded.get(f * HOP..f * HOP + N_FFT) else {
+            break;
+        };
+        for (i, v) in input.iter_mut().enumerate() {
+            *v = x[i] * window[i];
+        }
+        if fft.process(&mut input, &mut spectrum).is_err() {
+            continue;
+        }
+        for (p, c) in power.iter_mut().zip(&spectrum) {
+            *p = c.norm_sqr();
+        }
+        let mags: Vec<f64> = power.iter().map(|p| f64::from(*p).sqrt()).collect();
+        let total: f64 = mags.iter().sum();
+        let energy: f64 = power.iter().map(|p| f64::from(*p)).sum();
+        let centroid = if total > 0.0 {
+            mags.iter()
+                .enumerate()
+                .map(|(k, m)| k as f64 * bin_hz * m)
+                .sum::<f64>()
+                / total
+        } else {
+            0.0
+        };
+        let mut acc = 0.0;
+        let mut rolloff = 0.0;
+        for (k, m) in mags.iter().enumerate() {
+            acc += m;
+            if acc >= 0.85 * total {
+                rolloff = k as f64 * bin_hz;
+                break;
+            }
+        }
+        let amin = 1e-10f64;
+        let (log_sum, lin_sum) = power.iter().fold((0.0, 0.0), |(l, s), p| {
+            let p = f64::from(*p).max(amin);
+            (l + p.ln(), s + p)
+        });
+        let flatness = (log_sum / bins as f64).exp() / (lin_sum / bins as f64);
+        bank.apply(&power, &mut mel);
+        let db: Vec<f64> = mel
+            .iter()
+            .map(|m| 10.0 * f64::from(*m).max(amin).log10())
+            .collect();
+        let mut mfcc = [0.0; N_MFCC];
+        for (k, c) in mfcc.iter_mut().enumerate() {
+            let scale = if k == 0 {
+                (1.0 / N_MELS as f64).sqrt()
+            } else {
+                (2.0 / N_MELS as f64).sqrt()
+            };
+            *c = scale
+                * db.iter()
+                    .enumerate()
+                    .map(|(n, d)| {
+                        d * (std::f64::consts::PI * k as f64 * (2.0 * n as f64 + 1.0)
+                            / (2.0 * N_MELS as f64))
+                            .cos()
+                    })
+                    .sum::<f64>();
+        }
+        rows.push(Frame {
+            energy,
+            centroid,
+            rolloff,
+            flatness,
+            mfcc,
+        });
+    }
+    let loudest = rows.iter().map(|r| r.energy).fold(0.0f64, f64::max);
+    let kept: Vec<_> = rows
+        .into_iter()
+        .filter(|r| loudest > 0.0 && r.energy >= loudest * 1e-6)
+        .collect();
+    let n = kept.len().max(1) as f64;
+    let round = |x: f64, d: i32| (x * 10f64.powi(d)).round() / 10f64.powi(d);
+    let mean = |f: &dyn Fn(&Frame) -> f64| kept.iter().map(f).sum::<f64>() / n;
+    let mfcc_mean: Vec<f64> = (0..N_MFCC).map(|k| mean(&|r| r.mfcc[k])).collect();
+    let mfcc_std: Vec<f64> = (0..N_MFCC)
+        .map(|k| mean(&|r| (r.mfcc[k] - mfcc_mean[k]).powi(2)).sqrt())
+        .collect();
+    SpectralFeatures {
+        spectral_centroid_hz: round(mean(&|r| r.centroid), 1),
+        spectral_rolloff_hz: round(mean(&|r| r.rolloff), 1),
+        spectral_flatness: round(mean(&|r| r.flatness), 5),
+        mfcc_mean: mfcc_mean.iter().map(|v| round(*v, 2)).collect(),
+        mfcc_std: mfcc_std.iter().map(|v| round(*v, 2)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(f: f64, rate: u32, secs: f64) -> Vec<f32> {
+        (0..(secs * f64::from(rate)) as usize)
+            .map(|i| {
+                (0.5 * (2.0 * std::f64::consts::PI * f * i as f64 / f64::from(rate)).sin()) as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_sine_is_tonal_and_its_centroid_is_its_frequency() {
+        let s = spectral_features(&sine(1000.0, 22_050, 1.0), 22_050);
+        assert!((s.spectral_centroid_hz - 1000.0).abs() < 30.0, "{s:?}");
+        assert!(s.spectral_flatness < 0.01, "{s:?}");
+        assert_eq!(s.mfcc_mean.len(), N_MFCC);
+    }
+
+    #[test]
+    fn white_noise_is_flat_and_bright() {
+        let mut state = 7u64;
+        let noise: Vec<f32> = (0..22_050)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                ((state % 2000) as f32 / 1000.0 - 1.0) * 0.3
+            })
+            .collect();
+        let s = spectral_features(&noise, 22_050);
+        assert!(s.spectral_flatness > 0.4, "{s:?}");
+        assert!(s.spectral_centroid_hz > 4000.0, "{s:?}");
+        assert!(s.spectral_rolloff_hz > 8000.0, "{s:?}");
+    }
+
+    #[test]
+    fn mel_bank_covers_the_range_without_empty_bands() {
+        let bank = MelBank::new(64, 1024, 22_050, 30.0, 11_025.0);
+        assert!(bank.bands.iter().all(|(_, w)| !w.is_empty()));
+    }
+}

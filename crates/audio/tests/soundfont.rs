@@ -1,0 +1,71 @@
+//! Analysis of real sampled guitars: melodies rendered through General MIDI SoundFonts (nylon,
+//! steel, clean electric, overdriven, distorted) with rustysynth, clean and with noise and
+//! level changes. The truth is exact (note-on times and MIDI keys).
+//!
+//! Needs a SoundFont: Debian's `timgm6mb-soundfont` / `fluid-soundfont-gm` (`.ci/run` installs
+//! them) or `FRETWISE_SOUNDFONTS=a.sf2:b.sf2`. Without one the test says so and fails under CI.
+
+mod common;
+
+use common::metrics::{Scores, report, score};
+use common::soundfont::{GUITARS, degrade, load, melodies, render, soundfonts};
+use common::{SR, wav};
+use fretwise_audio::analyze_bytes;
+
+fn fonts_or_skip() -> Vec<(String, std::path::PathBuf)> {
+    let fonts = soundfonts();
+    if fonts.is_empty() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no SoundFont found under CI (apt install timgm6mb-soundfont)"
+        );
+        eprintln!("skipped: no SoundFont (apt install timgm6mb-soundfont fluid-soundfont-gm)");
+    }
+    fonts
+}
+
+#[test]
+fn sampled_guitars_clean_and_noisy() {
+    let mut clean: Vec<Scores> = Vec::new();
+    let mut noisy: Vec<Scores> = Vec::new();
+    for (font_name, path) in fonts_or_skip() {
+        let font = load(&path);
+        for (guitar, program) in GUITARS {
+            for (melody, events, total) in melodies() {
+                let (mut audio, t) = render(&font, program, &events, total);
+                let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
+                let s = score(&t, &a);
+                report(&format!("{font_name} {guitar}, {melody}"), &s);
+                clean.push(s);
+                degrade(&mut audio, &events, 30.0, u64::from(program));
+                let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
+                let s = score(&t, &a);
+                report(
+                    &format!("{font_name} {guitar}, {melody}, noise -30 dB + levels"),
+                    &s,
+                );
+                noisy.push(s);
+            }
+        }
+    }
+    if clean.is_empty() {
+        return;
+    }
+    let mean = |v: &[Scores], f: fn(&Scores) -> f64| v.iter().map(f).sum::<f64>() / v.len() as f64;
+    for (name, v) in [("clean", &clean), ("noisy", &noisy)] {
+        println!(
+            "{name} mean over {} takes: RPA {:.3}, onset F {:.3}, note F {:.3}, median onset error {:.1} ms, octave errors {}",
+            v.len(),
+            mean(v, |s| s.raw_pitch_accuracy),
+            mean(v, |s| s.onset_f),
+            mean(v, |s| s.note_f),
+            mean(v, |s| s.onset_median_error_ms),
+            v.iter().map(|s| s.octave_errors).sum::<usize>()
+        );
+    }
+    // The bars on clean monophonic playing.
+    assert!(mean(&clean, |s| s.raw_pitch_accuracy) >= 0.98);
+    assert!(mean(&clean, |s| s.onset_f) >= 0.95);
+    assert!(mean(&clean, |s| s.note_f) >= 0.93);
+    assert!(mean(&clean, |s| s.onset_median_error_ms) < 10.0);
+}
