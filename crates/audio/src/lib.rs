@@ -10,7 +10,7 @@
 //!
 //! `plot::svg` draws an analysis (and its score) as SVG.
 //!
-//! Not yet here (issue 4): techniques, streaming, PNG plots, and SoundFont renderings.
+//! Techniques (bends, vibrato, slides, hammer-ons, pull-offs, muted notes) are in `techniques`.
 
 mod chords;
 mod decode;
@@ -20,6 +20,7 @@ mod pitch;
 mod plot;
 mod score;
 mod spectral;
+mod techniques;
 mod tempo;
 
 use serde::Serialize;
@@ -27,13 +28,14 @@ use serde::Serialize;
 pub use chords::{ChordSpan, chords};
 pub use decode::{ANALYSIS_RATE, Decoded, decode, resample};
 pub use notes::{Note, segment, tuning_reference};
-pub use onset::onsets;
+pub use onset::{Attack, onsets};
 pub use pitch::{F_MAX, F_MIN, HOP, PitchTrack, track};
 pub use plot::svg;
 pub use score::{
     Exercise, ExerciseError, ExerciseNote, Feedback, NoteResult, Score, Strictness, Summary, score,
 };
 pub use spectral::{MelBank, N_MFCC, SpectralFeatures, spectral_features};
+pub use techniques::{Technique, techniques};
 pub use tempo::beats;
 
 /// Errors reading audio.
@@ -119,6 +121,8 @@ pub struct Analysis {
     pub beats_s: Vec<f64>,
     /// Chords over time (`N` = no chord).
     pub chords: Vec<ChordSpan>,
+    /// Bends, vibrato, slides, hammer-ons, pull-offs and muted notes, in time order.
+    pub techniques: Vec<Technique>,
     /// Features.
     pub features: Features,
     /// Plain-words remarks ("no notes detected", "clipped", …).
@@ -146,11 +150,13 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let rate = ANALYSIS_RATE;
     let pt = track(samples, rate);
     // Onsets on a finer hop than pitch: timing matters more than frequency resolution there.
-    let (envelope, onset_times) = onsets(samples, rate, HOP / 2);
+    let (envelope, attacks) = onsets(samples, rate, HOP / 2);
+    let onset_times: Vec<f64> = attacks.iter().map(|a| a.time_s).collect();
     let (tempo_bpm, tempo_confidence, beats_s) =
         beats(&envelope, (HOP / 2) as f64 / f64::from(rate));
     let a4 = tuning_reference(&pt);
     let notes = segment(&pt, &onset_times, a4);
+    let played = techniques(&pt, &attacks, a4);
     // A note that starts by a pitch change alone (legato, or an attack the spectrum hides under
     // distortion) still starts there: its start joins the onsets.
     let mut onset_times = onset_times;
@@ -191,6 +197,7 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         tempo_confidence,
         beats_s,
         chords: chords(samples, rate),
+        techniques: played,
         features: Features {
             duration_s: round(duration_s, 3),
             rms_db: round(db(mean_sq.sqrt()), 1),

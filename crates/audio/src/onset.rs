@@ -17,8 +17,17 @@ const TOP_DB: f32 = 80.0;
 /// Largest rise per band and frame that counts, dB.
 const MAX_RISE_DB: f32 = 12.0;
 
-/// Onset strength per hop and onset times in seconds.
-pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<f64>) {
+/// An attack: when, and how much the energy rose (dB, 12 ms envelope, valley to peak).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Attack {
+    /// Seconds.
+    pub time_s: f64,
+    /// Rise in dB.
+    pub rise_db: f64,
+}
+
+/// Onset strength per hop and the attacks found in it.
+pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>) {
     let frames = samples.len().div_ceil(hop).max(1);
     let mut planner = RealFftPlanner::<f32>::new();
     let fft = planner.plan_fft_forward(N_FFT);
@@ -92,8 +101,8 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<f64>) {
         let mean = flux[alo..=ahi].iter().sum::<f64>() / (ahi - alo + 1) as f64;
         if is_max && flux[f] >= mean + delta && last.is_none_or(|l| f - l >= wait) {
             // A spectral change without any rise in energy (a note cut off, a click) is no attack.
-            if let Some(t) = refine(samples, rate, f as f64 * hop_s) {
-                out.push(t);
+            if let Some(a) = refine(samples, rate, f as f64 * hop_s) {
+                out.push(a);
                 last = Some(f);
             }
         }
@@ -105,7 +114,7 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<f64>) {
 /// attack itself is where the fine-grained energy envelope (12 ms windows, 0.5 ms steps) first
 /// climbs a fifth of the way from the quietest point before it to the loudest point after.
 /// None when the energy does not rise by at least 2 dB.
-fn refine(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
+fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     let sr = f64::from(rate);
     let step = ((0.0005 * sr).round() as usize).max(1);
     // 12 ms: a full period of the low E string, so the envelope does not ripple with the wave.
@@ -113,7 +122,10 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
     let lo = ((t - 0.04) * sr).max(0.0) as usize;
     let hi = (((t + 0.05) * sr) as usize).min(samples.len().saturating_sub(win));
     if hi <= lo + win {
-        return Some(t);
+        return Some(Attack {
+            time_s: t,
+            rise_db: 0.0,
+        });
     }
     let env: Vec<(usize, f64)> = (lo..hi)
         .step_by(step)
@@ -152,13 +164,15 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
         return None;
     }
     let level = base + 0.2 * (peak - base);
-    Some(
-        env[base_at..=peak_at]
-            .iter()
-            .find(|(_, e)| *e >= level)
-            // The window [i, i + win) first reaches the level about when its leading edge has
-            // passed the attack (a step of height A reaches 20 % RMS after 4 % of the window).
-            .map(|(i, _)| (*i + win) as f64 / sr)
-            .unwrap_or(t),
-    )
+    let time_s = env[base_at..=peak_at]
+        .iter()
+        .find(|(_, e)| *e >= level)
+        // The window [i, i + win) first reaches the level about when its leading edge has
+        // passed the attack (a step of height A reaches 20 % RMS after 4 % of the window).
+        .map(|(i, _)| (*i + win) as f64 / sr)
+        .unwrap_or(t);
+    Some(Attack {
+        time_s,
+        rise_db: 20.0 * (peak / base.max(1e-12)).log10(),
+    })
 }

@@ -12,6 +12,9 @@ use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
 
 use super::{SR, Score, midi_hz};
 
+/// Pitch-bend range set for notes with a bend, semitones.
+pub const BEND_RANGE: f64 = 12.0;
+
 /// General MIDI guitar programs (0-based) with the names used in reports.
 pub const GUITARS: [(&str, u8); 5] = [
     ("nylon", 24),
@@ -50,7 +53,7 @@ pub fn load(path: &std::path::Path) -> Arc<SoundFont> {
 }
 
 /// One note: onset s, duration s, MIDI key, velocity, and a pitch-bend curve in semitones
-/// (seconds after the onset → bend), within ±2 semitones (the GM default range).
+/// (seconds after the onset → bend), within ±12 semitones (the bend range is set by RPN 0).
 #[derive(Clone, Debug)]
 pub struct Event {
     pub onset: f64,
@@ -117,13 +120,21 @@ pub fn render_note(font: &Arc<SoundFont>, program: u8, e: &Event) -> Vec<f32> {
     let total = len + damp;
     let mut left = vec![0.0f32; total];
     let mut right = vec![0.0f32; total];
+    if !e.bend.is_empty() {
+        // RPN 0 (pitch-bend sensitivity) = 12 semitones, so slides fit in one bend.
+        for (cc, v) in [(101, 0), (100, 0), (6, BEND_RANGE as i32), (38, 0)] {
+            synth.process_midi_message(0, 0xB0, cc, v);
+        }
+    }
     synth.note_on(0, i32::from(e.key), i32::from(e.velocity));
     let block = (0.005 * SR as f64) as usize;
     let mut pos = 0;
     while pos < total {
         if !e.bend.is_empty() {
             let semis = interpolate(&e.bend, pos as f64 / SR as f64);
-            let v = (8192.0 + semis / 2.0 * 8191.0).round().clamp(0.0, 16383.0) as i32;
+            let v = (8192.0 + semis / BEND_RANGE * 8191.0)
+                .round()
+                .clamp(0.0, 16383.0) as i32;
             synth.process_midi_message(0, 0xE0, v & 0x7f, v >> 7);
         }
         let end = (pos + block).min(total);

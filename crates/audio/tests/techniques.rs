@@ -1,0 +1,196 @@
+//! Techniques on real sampled guitars: a phrase with a whole-step bend, a bend that falls short
+//! and is released, vibrato, a hammer-on and pull-off, a five-fret slide and two dead notes,
+//! rendered through the SoundFonts with pitch-bend curves (exact truth), plus the same phrase
+//! from additive strings with a pitch contour (a second generator).
+
+mod common;
+
+use common::soundfont::{Event, load, render, soundfonts};
+use common::{SR, wav};
+use fretwise_audio::{Technique, analyze_bytes};
+
+/// The phrase: events with bend curves (semitones after the onset).
+fn phrase() -> Vec<Event> {
+    let ev = |onset: f64, dur: f64, key: u8, bend: Vec<(f64, f64)>| Event {
+        onset,
+        dur,
+        key,
+        velocity: 100,
+        bend,
+    };
+    let vibrato: Vec<(f64, f64)> = (0..=200)
+        .map(|i| {
+            let t = i as f64 * 0.005;
+            let depth = if t < 0.25 { 0.0 } else { 0.3 };
+            (
+                t,
+                depth * (2.0 * std::f64::consts::PI * 5.5 * (t - 0.25)).sin(),
+            )
+        })
+        .collect();
+    let slide: Vec<(f64, f64)> = (0..=5)
+        .flat_map(|k| {
+            let t = 0.25 + k as f64 * 0.03;
+            [(t, k as f64), (t + 0.029, k as f64)]
+        })
+        .collect();
+    vec![
+        // Whole-step bend of A3 to B3, held.
+        ev(0.3, 0.75, 57, vec![(0.0, 0.0), (0.2, 0.0), (0.32, 2.0)]),
+        // G3 bent 160 cents (short of a whole step), held, released.
+        ev(
+            1.4,
+            1.0,
+            55,
+            vec![(0.0, 0.0), (0.2, 0.0), (0.35, 1.6), (0.6, 1.6), (0.75, 0.0)],
+        ),
+        // E4 with vibrato: 5.5 Hz, ±30 cents, after a quarter second.
+        ev(2.7, 1.0, 64, vibrato),
+        // C4, hammer-on to D4, pull-off back to C4.
+        ev(
+            4.0,
+            0.8,
+            60,
+            vec![
+                (0.0, 0.0),
+                (0.25, 0.0),
+                (0.255, 2.0),
+                (0.5, 2.0),
+                (0.505, 0.0),
+            ],
+        ),
+        // A2 slid up five frets to D3, a fret every 30 ms.
+        ev(5.1, 0.8, 45, slide),
+    ]
+}
+
+/// Dead notes: 40 ms decaying noise bursts at 6.3 s and 6.7 s.
+fn add_dead_notes(audio: &mut [f32]) {
+    let mut state = 99u64;
+    for at in [6.3, 6.7] {
+        let s = (at * SR as f64) as usize;
+        for i in 0..(0.04 * SR as f64) as usize {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let u = (state % 2000) as f32 / 1000.0 - 1.0;
+            audio[s + i] += 0.3 * u * (-(i as f32) / (0.008 * SR as f32)).exp();
+        }
+    }
+}
+
+struct Found {
+    bends: usize,
+    whole_step: bool,
+    short_and_released: bool,
+    vibrato: bool,
+    hammer: bool,
+    pull: bool,
+    slide: bool,
+    muted: usize,
+}
+
+fn check(name: &str, list: &[Technique]) -> Found {
+    println!("{name}:");
+    for t in list {
+        println!("  {}", serde_json::to_string(t).unwrap());
+    }
+    let near = |t: f64, want: f64| (t - want).abs() <= 0.08;
+    let mut f = Found {
+        bends: 0,
+        whole_step: false,
+        short_and_released: false,
+        vibrato: false,
+        hammer: false,
+        pull: false,
+        slide: false,
+        muted: 0,
+    };
+    for t in list {
+        match t {
+            Technique::Bend {
+                start_s,
+                from,
+                cents,
+                target_cents,
+                reached,
+                released,
+                ..
+            } => {
+                f.bends += 1;
+                if near(*start_s, 0.5) && from == "A3" && (*cents - 200.0).abs() <= 25.0 {
+                    f.whole_step = *reached && *target_cents == 200.0 && !*released;
+                }
+                if near(*start_s, 1.6) && from == "G3" && (*cents - 160.0).abs() <= 25.0 {
+                    f.short_and_released = !*reached && *target_cents == 200.0 && *released;
+                }
+            }
+            Technique::Vibrato {
+                start_s,
+                rate_hz,
+                depth_cents,
+                ..
+            } => {
+                f.vibrato |= *start_s >= 2.8
+                    && *start_s <= 3.2
+                    && (*rate_hz - 5.5).abs() <= 0.7
+                    && (*depth_cents - 30.0).abs() <= 10.0;
+            }
+            Technique::HammerOn {
+                start_s, from, to, ..
+            } => f.hammer |= near(*start_s, 4.25) && from == "C4" && to == "D4",
+            Technique::PullOff {
+                start_s, from, to, ..
+            } => f.pull |= near(*start_s, 4.5) && from == "D4" && to == "C4",
+            Technique::Slide {
+                start_s, from, to, ..
+            } => f.slide |= near(*start_s, 5.35) && from == "A2" && to == "D3",
+            Technique::Muted { start_s, .. } => {
+                f.muted += usize::from(near(*start_s, 6.3) || near(*start_s, 6.7));
+            }
+        }
+    }
+    f
+}
+
+#[test]
+fn techniques_on_sampled_guitars() {
+    let fonts = soundfonts();
+    if fonts.is_empty() {
+        assert!(std::env::var_os("CI").is_none(), "no SoundFont under CI");
+        eprintln!("skipped: no SoundFont");
+        return;
+    }
+    let (mut takes, mut found_all) = (0, 0);
+    for (font_name, path) in fonts {
+        let font = load(&path);
+        for (guitar, program) in [("nylon", 24), ("steel", 25), ("clean electric", 27)] {
+            let (mut audio, _) = render(&font, program, &phrase(), 7.2);
+            add_dead_notes(&mut audio);
+            let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
+            let f = check(&format!("{font_name} {guitar}"), &a.techniques);
+            let all = f.whole_step
+                && f.short_and_released
+                && f.vibrato
+                && f.hammer
+                && f.pull
+                && f.slide
+                && f.muted == 2;
+            println!(
+                "  whole-step {} short+released {} vibrato {} hammer {} pull {} slide {} muted {}/2, bends {}",
+                f.whole_step,
+                f.short_and_released,
+                f.vibrato,
+                f.hammer,
+                f.pull,
+                f.slide,
+                f.muted,
+                f.bends
+            );
+            takes += 1;
+            found_all += usize::from(all);
+        }
+    }
+    println!("all techniques found in {found_all} of {takes} takes");
+    assert_eq!(found_all, takes);
+}
