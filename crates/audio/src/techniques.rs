@@ -194,8 +194,9 @@ fn bridge(x: &mut [f64]) {
                 i += 1;
             }
             let (a, b) = (x[s.saturating_sub(1)], x[i.min(x.len() - 1)]);
-            for k in s..i {
-                x[k] = a + (b - a) * (k + 1 - s) as f64 / (i + 1 - s) as f64;
+            let steps = (i + 1 - s) as f64;
+            for (k, v) in x[s..i].iter_mut().enumerate() {
+                *v = a + (b - a) * (k + 1) as f64 / steps;
             }
         } else {
             i += 1;
