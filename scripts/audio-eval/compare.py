@@ -189,15 +189,18 @@ def soundfont_takes(folder):
         yield wav.stem.replace("_", " "), y, truth, wav
 
 
-def features(binary_features, wav):
-    """librosa's spectral features of the same file at fretwise's analysis rate."""
+def features(wav):
+    """librosa's spectral features of the same file at fretwise's analysis rate, averaged over the
+    frames fretwise averages over (energy within 60 dB of the loudest frame)."""
     y, sr = librosa.load(wav, sr=22050)
     kw = dict(n_fft=2048, hop_length=512)
+    power = np.abs(librosa.stft(y, **kw)) ** 2
+    keep = power.sum(axis=0) >= power.sum(axis=0).max() * 1e-6
     return {
-        "spectral_centroid_hz": float(np.mean(librosa.feature.spectral_centroid(y=y, sr=sr, **kw))),
-        "spectral_rolloff_hz": float(np.mean(librosa.feature.spectral_rolloff(y=y, sr=sr, **kw))),
-        "spectral_flatness": float(np.mean(librosa.feature.spectral_flatness(y=y, **kw))),
-        "mfcc_mean": np.mean(librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, **kw), axis=1).tolist(),
+        "spectral_centroid_hz": float(np.mean(librosa.feature.spectral_centroid(y=y, sr=sr, **kw)[0][keep])),
+        "spectral_rolloff_hz": float(np.mean(librosa.feature.spectral_rolloff(y=y, sr=sr, **kw)[0][keep])),
+        "spectral_flatness": float(np.mean(librosa.feature.spectral_flatness(y=y, **kw)[0][keep])),
+        "mfcc_mean": np.mean(librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, **kw)[:, keep], axis=1).tolist(),
     }
 
 
@@ -217,7 +220,7 @@ def main():
         ft, ff, fo, fn, fb, fs = run_fretwise(binary, wav)
         lt, lf, lo, lb, ls = run_librosa(y.astype(np.float32))
         mine = json.loads(subprocess.run([binary, "analyze", str(wav), "--json"], capture_output=True, text=True, check=True).stdout)["features"]
-        theirs = features(None, wav)
+        theirs = features(wav)
         feature_rows.append({"material": name, "fretwise": {k: mine[k] for k in theirs}, "librosa": theirs})
         at, af, ao, ab, as_ = run_aubio(wav)
         ref_beats = np.array([n[0] for n in truth])

@@ -1,8 +1,9 @@
 //! Analysis speed on a 60 s clip (bar: 200× faster than real time on one core, i.e. < 300 ms).
+//! Streaming: compute time per 10 ms chunk (the part of the latency that is not waiting for audio).
 //! `cargo bench -p fretwise-audio --bench analyze`
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fretwise_audio::{ANALYSIS_RATE, analyze_samples, resample};
+use fretwise_audio::{ANALYSIS_RATE, Streamer, analyze_samples, resample};
 
 /// 60 s of plucked notes (additive strings), one every 300 ms over two octaves.
 fn clip(rate: u32) -> Vec<f32> {
@@ -39,6 +40,17 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("resample 60 s 44.1 kHz -> 22.05 kHz", |b| {
         b.iter(|| resample(&cd_rate, 44_100, ANALYSIS_RATE))
+    });
+    // Streaming: the compute part of the latency, per 10 ms chunk (divide by 6,000).
+    g.bench_function("stream 60 s at 44.1 kHz in 10 ms chunks", |b| {
+        b.iter(|| {
+            let mut s = Streamer::new(44_100).map_err(|e| e.to_string())?;
+            let mut n = 0;
+            for chunk in cd_rate.chunks(441) {
+                n += s.push(chunk).len();
+            }
+            Ok::<usize, String>(n)
+        })
     });
     g.finish();
 }

@@ -10,6 +10,8 @@
 //!
 //! `plot::svg` draws an analysis (and its score) as SVG.
 //!
+//! `Streamer` analyses audio arriving in chunks (tuner readings, practice-mode notes).
+//!
 //! Techniques (bends, vibrato, slides, hammer-ons, pull-offs, muted notes) are in `techniques`.
 
 mod chords;
@@ -20,6 +22,7 @@ mod pitch;
 mod plot;
 mod score;
 mod spectral;
+mod stream;
 mod techniques;
 mod tempo;
 
@@ -35,6 +38,7 @@ pub use score::{
     Exercise, ExerciseError, ExerciseNote, Feedback, NoteResult, Score, Strictness, Summary, score,
 };
 pub use spectral::{MelBank, N_MFCC, SpectralFeatures, spectral_features};
+pub use stream::{Reading, StreamEvent, Streamer};
 pub use techniques::{Technique, techniques};
 pub use tempo::beats;
 

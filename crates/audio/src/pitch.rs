@@ -39,9 +39,9 @@ pub struct PitchTrack {
     pub rms: Vec<f64>,
 }
 
-struct Candidate {
-    freq: f64,
-    prob: f64,
+pub(crate) struct Candidate {
+    pub(crate) freq: f64,
+    pub(crate) prob: f64,
 }
 
 /// Beta(2, 18) weights over thresholds 0.01 … 1.00 (pYIN's default prior, mean 0.1).
@@ -59,7 +59,7 @@ fn threshold_prior() -> Vec<(f64, f64)> {
     v
 }
 
-struct Scratch {
+pub(crate) struct Scratch {
     a: Vec<f64>,
     b: Vec<f64>,
     fa: Vec<Complex<f64>>,
@@ -69,7 +69,8 @@ struct Scratch {
     cmnd: Vec<f64>,
 }
 
-struct Yin {
+pub(crate) struct Yin {
+    window: usize,
     fft: Arc<dyn RealToComplex<f64>>,
     ifft: Arc<dyn realfft::ComplexToReal<f64>>,
     n: usize,
@@ -81,11 +82,17 @@ struct Yin {
 
 impl Yin {
     fn new(rate: f64) -> Self {
+        Self::with_window(rate, WINDOW)
+    }
+
+    /// A tracker summing `window` samples (shorter windows answer sooner).
+    pub(crate) fn with_window(rate: f64, window: usize) -> Self {
         let tau_min = (rate / F_MAX).floor().max(2.0) as usize;
         let tau_max = (rate / F_MIN).ceil() as usize;
-        let n = (WINDOW + tau_max + 1).next_power_of_two();
+        let n = (window + tau_max + 1).next_power_of_two();
         let mut planner = RealFftPlanner::<f64>::new();
         Self {
+            window,
             fft: planner.plan_fft_forward(n),
             ifft: planner.plan_fft_inverse(n),
             n,
@@ -97,12 +104,12 @@ impl Yin {
     }
 
     /// Samples a frame needs.
-    fn frame_len(&self) -> usize {
-        WINDOW + self.tau_max + 1
+    pub(crate) fn frame_len(&self) -> usize {
+        self.window + self.tau_max + 1
     }
 
     /// Buffers reused from frame to frame.
-    fn scratch(&self) -> Scratch {
+    pub(crate) fn scratch(&self) -> Scratch {
         Scratch {
             a: vec![0.0; self.n],
             b: vec![0.0; self.n],
@@ -115,11 +122,11 @@ impl Yin {
     }
 
     /// Pitch candidates of one frame (`x` has `frame_len` samples).
-    fn candidates(&self, x: &[f64], sc: &mut Scratch) -> Vec<Candidate> {
+    pub(crate) fn candidates(&self, x: &[f64], sc: &mut Scratch) -> Vec<Candidate> {
         let n = self.n;
-        // Cross term Σ x[j] x[j+τ] for j < WINDOW, by FFT correlation.
+        // Cross term Σ x[j] x[j+τ] for j < self.window, by FFT correlation.
         sc.a.fill(0.0);
-        sc.a[..WINDOW].copy_from_slice(&x[..WINDOW]);
+        sc.a[..self.window].copy_from_slice(&x[..self.window]);
         sc.b.fill(0.0);
         sc.b[..x.len()].copy_from_slice(x);
         if self.fft.process(&mut sc.a, &mut sc.fa).is_err()
@@ -141,12 +148,12 @@ impl Yin {
         for (i, v) in x.iter().enumerate() {
             prefix[i + 1] = prefix[i] + v * v;
         }
-        let e0 = prefix[WINDOW];
+        let e0 = prefix[self.window];
         let cmnd = &mut sc.cmnd;
         cmnd.fill(1.0);
         let mut running = 0.0;
         for tau in 1..=self.tau_max + 1 {
-            let et = prefix[tau + WINDOW] - prefix[tau];
+            let et = prefix[tau + self.window] - prefix[tau];
             let d = (e0 + et - 2.0 * corr[tau] * scale).max(0.0);
             running += d;
             cmnd[tau] = if running > 0.0 {

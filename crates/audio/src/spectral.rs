@@ -124,6 +124,7 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
     let mut power = vec![0.0f32; bins];
     let mut mel = vec![0.0f32; N_MELS];
     let mut rows: Vec<Frame> = Vec::with_capacity(frames);
+    let mut mel_db: Vec<Vec<f64>> = Vec::with_capacity(frames);
     for f in 0..frames {
         let Some(x) = padded.get(f * HOP..f * HOP + N_FFT) else {
             break;
@@ -169,8 +170,23 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
             .iter()
             .map(|m| 10.0 * f64::from(*m).max(amin).log10())
             .collect();
-        let mut mfcc = [0.0; N_MFCC];
-        for (k, c) in mfcc.iter_mut().enumerate() {
+        let mfcc = [0.0; N_MFCC];
+        mel_db.push(db);
+        rows.push(Frame {
+            energy,
+            centroid,
+            rolloff,
+            flatness,
+            mfcc,
+        });
+    }
+    // librosa's power_to_db(top_db=80): nothing more than 80 dB below the loudest band value.
+    let top = mel_db
+        .iter()
+        .flatten()
+        .fold(f64::NEG_INFINITY, |m, v| m.max(*v));
+    for (row, db) in rows.iter_mut().zip(&mel_db) {
+        for (k, c) in row.mfcc.iter_mut().enumerate() {
             let scale = if k == 0 {
                 (1.0 / N_MELS as f64).sqrt()
             } else {
@@ -180,19 +196,13 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
                 * db.iter()
                     .enumerate()
                     .map(|(n, d)| {
-                        d * (std::f64::consts::PI * k as f64 * (2.0 * n as f64 + 1.0)
-                            / (2.0 * N_MELS as f64))
-                            .cos()
+                        d.max(top - 80.0)
+                            * (std::f64::consts::PI * k as f64 * (2.0 * n as f64 + 1.0)
+                                / (2.0 * N_MELS as f64))
+                                .cos()
                     })
                     .sum::<f64>();
         }
-        rows.push(Frame {
-            energy,
-            centroid,
-            rolloff,
-            flatness,
-            mfcc,
-        });
     }
     let loudest = rows.iter().map(|r| r.energy).fold(0.0f64, f64::max);
     let kept: Vec<_> = rows

@@ -11,6 +11,7 @@ mod export;
 mod knowledge;
 mod output;
 mod profiles;
+mod stream;
 mod theory;
 
 use std::path::PathBuf;
@@ -141,6 +142,9 @@ enum Command {
     },
     /// Analyse a recording of guitar playing: pitch track, notes, onsets, tuning, features
     Analyze(analyze::AnalyzeArgs),
+    /// Live analysis of raw mono audio on standard input: a tuner or practice-mode notes, one
+    /// JSON line per reading (e.g. `arecord -f FLOAT_LE -c 1 -r 44100 | fretwise stream`)
+    Stream(stream::StreamArgs),
     /// Music theory: chords, scales, intervals, keys, voicings, fretboard, tab (or --batch)
     Theory(theory::TheoryArgs),
     /// Measure throughput (see docs/PERFORMANCE.md)
@@ -291,6 +295,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json),
         Command::Theory(args) => theory::run(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::Stream(args) => stream::run(args),
         Command::Concepts { command } => concepts::run(&cfg, command).await,
         Command::Profiles {
             instructor,

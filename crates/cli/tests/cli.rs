@@ -618,3 +618,65 @@ fn analyze_a_recording_and_refuse_a_non_audio_file() {
         "{err}"
     );
 }
+
+#[test]
+fn stream_practice_mode_over_stdin() {
+    use std::io::Write;
+    // A2 then E3 as raw 16-bit little-endian samples at 48 kHz, plus an odd trailing byte.
+    let sr = 48_000u32;
+    let mut raw = Vec::new();
+    let mut samples = vec![0.0f64; sr as usize * 2];
+    for (on, f) in [(0.2, 110.0), (1.0, 164.81)] {
+        let start = (on * sr as f64) as usize;
+        for i in 0..(0.6 * sr as f64) as usize {
+            let t = i as f64 / sr as f64;
+            samples[start + i] += (1..=6)
+                .map(|k| (2.0 * std::f64::consts::PI * f * k as f64 * t).sin() / k as f64)
+                .sum::<f64>()
+                * 0.3
+                * (-3.0 * t).exp();
+        }
+    }
+    for s in &samples {
+        raw.extend_from_slice(&((s * 32767.0) as i16).to_le_bytes());
+    }
+    raw.push(0);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fretwise"))
+        .args([
+            "stream", "--rate", "48000", "--format", "s16le", "--mode", "practice",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&raw).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ons: Vec<(&str, f64)> = events
+        .iter()
+        .filter(|e| e["type"] == "note_on")
+        .map(|e| (e["name"].as_str().unwrap(), e["onset_s"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(ons.len(), 2, "{events:?}");
+    assert_eq!(ons[0].0, "A2");
+    assert_eq!(ons[1].0, "E3");
+    assert!(
+        (ons[0].1 - 0.2).abs() < 0.03 && (ons[1].1 - 1.0).abs() < 0.03,
+        "{ons:?}"
+    );
+    assert!(events.iter().any(|e| e["type"] == "note_off"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trailing byte"));
+    // A rate it cannot use is refused with the flag named.
+    let out = Command::new(env!("CARGO_BIN_EXE_fretwise"))
+        .args(["stream", "--rate", "100"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--rate"));
+}
