@@ -8,7 +8,7 @@
 //!
 //! Chords (chroma templates from the theory engine, Viterbi) are in `chords`.
 //!
-//! `plot::svg` draws an analysis (and its score) as SVG.
+//! `plot::svg` and `plot::png` draw an analysis (and its score).
 //!
 //! `Streamer` analyses audio arriving in chunks (tuner readings, practice-mode notes).
 //!
@@ -33,7 +33,7 @@ pub use decode::{ANALYSIS_RATE, Decoded, decode, resample};
 pub use notes::{Note, segment, tuning_reference};
 pub use onset::{Attack, onsets};
 pub use pitch::{F_MAX, F_MIN, HOP, PitchTrack, track};
-pub use plot::svg;
+pub use plot::{png, svg};
 pub use score::{
     Exercise, ExerciseError, ExerciseNote, Feedback, NoteResult, Score, Strictness, Summary, score,
 };

@@ -50,7 +50,8 @@ pub fn svg(a: &Analysis) -> String {
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"11\"><rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
     );
-    // Note-name grid.
+    // Note-name grid; a name is written only where it has room (E and F sit a semitone apart).
+    let mut last_label = f64::INFINITY;
     for m in (lo.ceil() as i32)..=(hi.floor() as i32) {
         let name = fretwise_theory::Note::from_midi(m, true).to_string();
         let natural = !name.contains('#');
@@ -61,7 +62,8 @@ pub fn svg(a: &Analysis) -> String {
             yy = y(f64::from(m)),
             x2 = w - right
         );
-        if natural {
+        if natural && last_label - y(f64::from(m)) >= 11.0 {
+            last_label = y(f64::from(m));
             let _ = write!(
                 s,
                 "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#64748b\">{name}</text>",
@@ -192,4 +194,30 @@ pub fn svg(a: &Analysis) -> String {
     );
     s.push_str("</svg>\n");
     s
+}
+
+/// The font the PNG is drawn with, shipped inside the binary (DejaVu Sans, Bitstream Vera
+/// licence in `data/DejaVuSans-LICENSE.txt`): no system fonts are needed or looked up.
+const FONT: &[u8] = include_bytes!("../data/DejaVuSans.ttf");
+
+/// Renders the analysis as a PNG image (the SVG picture, rasterised at 1× scale).
+pub fn png(a: &Analysis) -> Result<Vec<u8>, String> {
+    let mut db = resvg::usvg::fontdb::Database::new();
+    db.load_font_data(FONT.to_vec());
+    db.set_sans_serif_family("DejaVu Sans");
+    let options = resvg::usvg::Options {
+        fontdb: std::sync::Arc::new(db),
+        font_family: "DejaVu Sans".to_string(),
+        ..resvg::usvg::Options::default()
+    };
+    let tree = resvg::usvg::Tree::from_str(&svg(a), &options).map_err(|e| e.to_string())?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| "empty picture".to_string())?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
 }

@@ -28,8 +28,8 @@ pub struct AnalyzeArgs {
     /// beginner, intermediate or advanced (tolerances in docs/AUDIO.md).
     #[arg(long, default_value = "intermediate")]
     strictness: String,
-    /// Draw the pitch track against the expected notes, errors marked (SVG; PNG is not
-    /// available yet).
+    /// Draw the loudness, the pitch track and the notes against the expected ones, errors
+    /// marked: OUT.png or OUT.svg.
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Print the full analysis as JSON (pitch track, notes, onsets, features, score).
@@ -59,14 +59,23 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
         ),
         _ => None,
     };
-    if let Some(p) = &args.plot
-        && !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"))
-    {
-        anyhow::bail!(
-            "--plot {}: only SVG output is available (name the file .svg)",
-            p.display()
-        );
-    }
+    // The plot's format is checked before any audio work.
+    let plot_png = match &args.plot {
+        Some(p) => match p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("png") => Some(true),
+            Some("svg") => Some(false),
+            _ => anyhow::bail!(
+                "--plot {}: name the file .png or .svg (the format follows the name)",
+                p.display()
+            ),
+        },
+        None => None,
+    };
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let ext = args.file.extension().and_then(|e| e.to_str());
@@ -80,9 +89,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
             a.tuning_ref_hz,
         ));
     }
-    if let Some(p) = &args.plot {
-        std::fs::write(p, fretwise_audio::svg(&a))
-            .with_context(|| format!("writing {}", p.display()))?;
+    if let (Some(p), Some(png)) = (&args.plot, plot_png) {
+        let bytes = if png {
+            fretwise_audio::png(&a).map_err(|e| anyhow::anyhow!("drawing {}: {e}", p.display()))?
+        } else {
+            fretwise_audio::svg(&a).into_bytes()
+        };
+        std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()))?;
     }
     if args.json {
         return print_json(&a);

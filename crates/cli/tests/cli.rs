@@ -595,6 +595,31 @@ fn analyze_a_recording_and_refuse_a_non_audio_file() {
         .collect();
     assert_eq!(statuses, ["ok", "wrong_pitch"], "E2 was asked, E3 played");
     assert_eq!(v["score"]["per_note"][1]["played_midi"], 52);
+    // The picture, as PNG (drawn with the embedded font) or SVG; other names are refused.
+    for (name, magic) in [("plot.png", &b"\x89PNG"[..]), ("plot.svg", &b"<svg"[..])] {
+        let (code, _, err) = fretwise(
+            &[
+                "analyze",
+                "take.wav",
+                "--expected",
+                "ex.json",
+                "--plot",
+                name,
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, 0, "{err}");
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        assert!(bytes.starts_with(magic), "{name}");
+        if name.ends_with("png") {
+            // IHDR: 1200 × 520.
+            assert_eq!(&bytes[16..24], &[0, 0, 4, 176, 0, 0, 2, 8]);
+            assert!(bytes.len() > 20_000, "a drawn picture, not a blank one");
+        }
+    }
+    let (code, _, err) = fretwise(&["analyze", "take.wav", "--plot", "p.gif"], dir.path());
+    assert_ne!(code, 0);
+    assert!(err.contains(".png or .svg"), "{err}");
     std::fs::write(
         dir.path().join("bad.json"),
         r#"{"tempo_bpm": 75, "notes": [{"beat": 0}]}"#,
