@@ -1,5 +1,5 @@
 //! Compressed formats decode to the same notes: FLAC (stereo, folded to mono), OGG Vorbis at
-//! 48 kHz (resampled) and MP3. The files are fretwise's own synthesized notes, written by
+//! 48 kHz (resampled), MP3 and AAC-LC in M4A. The files are fretwise's own synthesized notes, written by
 //! scripts/audio-eval/make_format_fixtures.py.
 
 use fretwise_audio::analyze_bytes;
@@ -54,4 +54,9 @@ fn a_truncated_flac_gives_an_error_or_what_was_decoded() {
             assert!(a.duration_s < 1.6);
         }
     }
+}
+
+#[test]
+fn m4a_aac_stereo() {
+    check("a2_e3_stereo_44k.m4a", 44_100);
 }
