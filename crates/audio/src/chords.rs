@@ -19,6 +19,11 @@ pub struct ChordSpan {
     pub mirex: String,
 }
 
+/// Pitch-class offsets of harmonics 1–6 (unison, octave, fifth, two octaves, third, fifth).
+const HARMONIC_OFFSETS: [i32; 6] = [0, 0, 7, 0, 4, 7];
+/// Highest frequency counted in the chroma: chord fundamentals on a guitar stay below ~1 kHz;
+/// above it there are mostly their harmonics.
+const CHROMA_MAX_HZ: f64 = 1100.0;
 const N_FFT: usize = 4096;
 const HOP: usize = 2048;
 /// (MIREX shorthand, symbol suffix the theory engine parses).
@@ -39,6 +44,9 @@ struct Template {
     label: String,
     mirex: String,
     weights: [f64; 12],
+    /// Log prior of the quality (triads are the commonest; a power chord or a sus chord must
+    /// fit clearly better to be chosen over the triad whose third has merely faded).
+    prior: f64,
 }
 
 fn templates() -> Vec<Template> {
@@ -50,9 +58,15 @@ fn templates() -> Vec<Template> {
             let Ok(chord) = fretwise_theory::Chord::parse(&format!("{pc}{suffix}")) else {
                 continue;
             };
+            // Each chord tone as a string sounds it: its harmonics land on its octave, fifth
+            // and major third too (harmonic k weighs 0.6^(k-1), Gómez 2006), so a bright
+            // electric guitar's E major is not heard as B sus4.
             let mut w = [0.0; 12];
             for t in chord.tones() {
-                w[t.semitone().rem_euclid(12) as usize] = 1.0;
+                let pc = t.semitone().rem_euclid(12);
+                for (k, offset) in HARMONIC_OFFSETS.iter().enumerate() {
+                    w[((pc + offset) % 12) as usize] += 0.6f64.powi(k as i32);
+                }
             }
             // The root counts a little more: it tells C6 from Am7.
             w[root as usize] += 0.3;
@@ -63,6 +77,11 @@ fn templates() -> Vec<Template> {
             out.push(Template {
                 label: chord.to_string(),
                 mirex: format!("{pc}:{mirex}"),
+                prior: match mirex {
+                    "maj" | "min" => 0.0,
+                    "7" | "min7" | "maj7" => -0.5,
+                    _ => -1.5,
+                },
                 weights: w,
             });
         }
@@ -81,11 +100,11 @@ pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
     let window: Vec<f32> = (0..N_FFT)
         .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N_FFT as f32).cos())
         .collect();
-    // Pitch class of each FFT bin between 60 Hz and 2 kHz (others ignored).
+    // Pitch class of each FFT bin between 60 Hz and CHROMA_MAX_HZ (others ignored).
     let bin_pc: Vec<Option<usize>> = (0..=N_FFT / 2)
         .map(|k| {
             let f = k as f64 * sr / N_FFT as f64;
-            (60.0..=2000.0).contains(&f).then(|| {
+            (60.0..=CHROMA_MAX_HZ).contains(&f).then(|| {
                 let midi = 69.0 + 12.0 * (f / 440.0).log2();
                 (midi.round() as i64).rem_euclid(12) as usize
             })
@@ -138,7 +157,7 @@ pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
             .iter()
             .map(|t| {
                 let sim: f64 = t.weights.iter().zip(&f.0).map(|(a, b)| a * b).sum();
-                if quiet { -10.0 } else { 20.0 * sim }
+                if quiet { -10.0 } else { 20.0 * sim + t.prior }
             })
             .collect();
         e.push(if quiet { 0.0 } else { 20.0 * 0.55 });
