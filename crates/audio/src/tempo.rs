@@ -9,9 +9,23 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
     if n < 8 || envelope.iter().all(|v| *v <= 0.0) {
         return (0.0, 0.0, Vec::new());
     }
-    // Remove the local mean so sustained energy does not look periodic.
-    let mean = envelope.iter().sum::<f64>() / n as f64;
-    let env: Vec<f64> = envelope.iter().map(|v| (v - mean).max(0.0)).collect();
+    // Remove the local mean (a quarter second either side) so sustained energy does not look
+    // periodic, and a soft note still stands out among soft neighbours: a global mean would
+    // erase the quieter half of a strong-weak pattern and halve the tempo.
+    let half = ((0.25 / hop_s).round() as usize).max(1);
+    let mut prefix = vec![0.0f64; n + 1];
+    for (i, v) in envelope.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + v;
+    }
+    let env: Vec<f64> = (0..n)
+        .map(|i| {
+            let (lo, hi) = (i.saturating_sub(half), (i + half + 1).min(n));
+            (envelope[i] - (prefix[hi] - prefix[lo]) / (hi - lo) as f64).max(0.0)
+        })
+        .collect();
+    // The period is about when notes come, not how loud they are: the autocorrelation runs on
+    // a compressed envelope, so a strong-weak pattern keeps the note rate as its tempo.
+    let env_ac: Vec<f64> = env.iter().map(|v| v.sqrt()).collect();
     let lag_of = |bpm: f64| 60.0 / bpm / hop_s;
     let (min_lag, max_lag) = (
         lag_of(240.0).floor() as usize,
@@ -20,12 +34,12 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
     if min_lag < 1 || max_lag <= min_lag {
         return (0.0, 0.0, Vec::new());
     }
-    let zero: f64 = env.iter().map(|v| v * v).sum::<f64>().max(1e-12);
+    let zero: f64 = env_ac.iter().map(|v| v * v).sum::<f64>().max(1e-12);
     let mut best = (min_lag, f64::NEG_INFINITY, 0.0);
     for lag in min_lag..=max_lag {
-        let ac: f64 = env[..n - lag]
+        let ac: f64 = env_ac[..n - lag]
             .iter()
-            .zip(&env[lag..])
+            .zip(&env_ac[lag..])
             .map(|(a, b)| a * b)
             .sum::<f64>()
             / zero;
@@ -37,9 +51,9 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
     }
     // Refine the lag by parabolic interpolation of the autocorrelation.
     let ac_at = |lag: usize| {
-        env[..n - lag]
+        env_ac[..n - lag]
             .iter()
-            .zip(&env[lag..])
+            .zip(&env_ac[lag..])
             .map(|(a, b)| a * b)
             .sum::<f64>()
     };
@@ -97,7 +111,7 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
     let last_onset = local.iter().rposition(|v| *v > 0.1).unwrap_or(n - 1);
     let beats: Vec<f64> = out
         .into_iter()
-        .filter(|&f| f + 2 >= first_onset && f <= last_onset + (period as usize))
+        .filter(|&f| f + 2 >= first_onset && f <= last_onset + (period * 0.1).ceil() as usize)
         .map(|f| (f as f64 * hop_s * 1000.0).round() / 1000.0)
         .collect();
     (
