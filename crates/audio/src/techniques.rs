@@ -144,6 +144,12 @@ pub fn techniques(track: &PitchTrack, attacks: &[Attack], a4: f64) -> Vec<Techni
         .filter(|a| a.rise_db >= PICK_RISE_DB)
         .map(|a| a.time_s)
         .collect();
+    // Weaker attacks do not cut, but a glide with one inside is a new note, not a bend or slide.
+    let weak: Vec<usize> = attacks
+        .iter()
+        .filter(|a| a.rise_db < PICK_RISE_DB)
+        .map(|a| frame(a.time_s))
+        .collect();
     let mut cuts: Vec<usize> = picked.iter().map(|&t| frame(t)).collect();
     cuts.insert(0, 0);
     cuts.push(n);
@@ -171,7 +177,7 @@ pub fn techniques(track: &PitchTrack, attacks: &[Attack], a4: f64) -> Vec<Techni
             if e - s >= 6 {
                 let mut x = semis[s..e].to_vec();
                 bridge(&mut x);
-                piece(&x, s, hop, &mut out);
+                piece(&x, s, hop, &weak, &mut out);
             }
             i = e;
         }
@@ -215,7 +221,7 @@ fn moving_average(x: &[f64], half: usize) -> Vec<f64> {
 }
 
 /// Vibrato, bends, slides, hammer-ons and pull-offs in one voiced piece (semitones per frame).
-fn piece(x: &[f64], offset: usize, hop: f64, out: &mut Vec<Technique>) {
+fn piece(x: &[f64], offset: usize, hop: f64, weak: &[usize], out: &mut Vec<Technique>) {
     let t = |i: usize| r3((offset + i) as f64 * hop);
     // Median of 3 removes single-frame glitches.
     let m: Vec<f64> = (0..x.len())
@@ -245,7 +251,15 @@ fn piece(x: &[f64], offset: usize, hop: f64, out: &mut Vec<Technique>) {
         while j < half_cycles.len() && plausible(&half_cycles[j]) {
             j += 1;
         }
-        if j - k >= 4 {
+        let centred = |s: usize, e: usize| {
+            let (lo, hi) = avg[s..e]
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
+            hi - lo <= 0.5
+        };
+        if j - k >= 4 && centred(half_cycles[k].0, half_cycles[j - 1].1) {
             let run = &half_cycles[k..j];
             let (s, e) = (run[0].0, run[run.len() - 1].1);
             let dur = (e - s) as f64 * hop;
@@ -296,11 +310,19 @@ fn piece(x: &[f64], offset: usize, hop: f64, out: &mut Vec<Technique>) {
         let delta = b.2 - a.2;
         let gap = &y[a.1..b.0];
         let top = gap.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
-        if delta.abs() < 0.7 && top - a.2 >= 0.7 && b.0 - a.1 >= 5 {
+        let attacked = weak
+            .iter()
+            .any(|&f| f + 2 >= offset + a.1 && f <= offset + b.0 + 2);
+        if delta.abs() < 0.7 && top - a.2 >= 0.7 && b.0 - a.1 >= 5 && !attacked {
             out.push(bend(t(a.1), t(b.0), a.2, (top - a.2) * 100.0, true));
             continue;
         }
         if delta.abs() < 0.7 {
+            continue;
+        }
+        if attacked {
+            // A new (softly picked) note: any attack at all, however weak, rules out a
+            // hammer-on, pull-off, bend or slide.
             continue;
         }
         // A step: the pitch tracker's 64 ms frames blur it over a few frames, but hardly any of
@@ -372,7 +394,7 @@ fn bend(start_s: f64, end_s: f64, from: f64, cents: f64, released: bool) -> Tech
         cents: cents.round(),
         target_cents: target,
         reached: cents >= target - 20.0,
-        off_by_cents: (cents - target).round(),
+        off_by_cents: (cents - target).round() + 0.0,
         released,
     }
 }

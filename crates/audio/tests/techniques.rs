@@ -6,7 +6,7 @@
 mod common;
 
 use common::soundfont::{Event, load, render, soundfonts};
-use common::{SR, wav};
+use common::{SR, additive_bent, wav};
 use fretwise_audio::{Technique, analyze_bytes};
 
 /// The phrase: events with bend curves (semitones after the onset).
@@ -153,6 +153,39 @@ fn check(name: &str, list: &[Technique]) -> Found {
     f
 }
 
+fn all_found(f: &Found) -> bool {
+    f.whole_step
+        && f.short_and_released
+        && f.vibrato
+        && f.hammer
+        && f.pull
+        && f.slide
+        && f.muted == 2
+}
+
+#[test]
+fn techniques_on_additive_strings() {
+    let notes: Vec<(f64, f64, f64, Vec<(f64, f64)>)> = phrase()
+        .into_iter()
+        .map(|e| (e.onset, e.dur, f64::from(e.key), e.bend))
+        .collect();
+    let mut audio = additive_bent(&notes, 7.2);
+    add_dead_notes(&mut audio);
+    let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
+    let f = check("additive strings", &a.techniques);
+    assert!(
+        all_found(&f),
+        "whole-step {} short+released {} vibrato {} hammer {} pull {} slide {} muted {}",
+        f.whole_step,
+        f.short_and_released,
+        f.vibrato,
+        f.hammer,
+        f.pull,
+        f.slide,
+        f.muted
+    );
+}
+
 #[test]
 fn techniques_on_sampled_guitars() {
     let fonts = soundfonts();
@@ -169,13 +202,7 @@ fn techniques_on_sampled_guitars() {
             add_dead_notes(&mut audio);
             let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
             let f = check(&format!("{font_name} {guitar}"), &a.techniques);
-            let all = f.whole_step
-                && f.short_and_released
-                && f.vibrato
-                && f.hammer
-                && f.pull
-                && f.slide
-                && f.muted == 2;
+            let all = all_found(&f);
             println!(
                 "  whole-step {} short+released {} vibrato {} hammer {} pull {} slide {} muted {}/2, bends {}",
                 f.whole_step,

@@ -92,3 +92,31 @@ pub fn wav(samples: &[f32], rate: u32) -> Vec<u8> {
     }
     b
 }
+
+/// Additive plucked strings following a pitch-bend curve: (onset s, duration s, MIDI key, curve
+/// of semitones after the onset). Phase is accumulated so the bend glides without clicks.
+pub fn additive_bent(notes: &[(f64, f64, f64, Vec<(f64, f64)>)], total_s: f64) -> Vec<f32> {
+    let n = (total_s * SR as f64) as usize;
+    let mut out = vec![0.0f32; n];
+    for (on, dur, key, curve) in notes {
+        let start = (on * SR as f64) as usize;
+        let len = (dur * SR as f64) as usize;
+        let mut phase = 0.0f64;
+        for i in 0..len.min(n.saturating_sub(start)) {
+            let t = i as f64 / SR as f64;
+            let f = midi_hz(key + soundfont::interpolate(curve, t));
+            phase += 2.0 * std::f64::consts::PI * f / SR as f64;
+            let mut v = 0.0;
+            for k in 1..=10 {
+                if f * k as f64 > 10_000.0 {
+                    break;
+                }
+                v += (phase * k as f64).sin() / k as f64 * (-t * (1.0 + 1.0 * k as f64)).exp();
+            }
+            let rel = ((len - i) as f64 / (0.005 * SR as f64)).min(1.0);
+            let att = (i as f64 / (0.002 * SR as f64)).min(1.0);
+            out[start + i] += (0.3 * v * rel * att) as f32;
+        }
+    }
+    out
+}
