@@ -6,7 +6,7 @@
 mod common;
 
 use common::soundfont::{Event, load, render, soundfonts};
-use common::{SR, additive_bent, wav};
+use common::{BentNote, SR, additive_bent, wav};
 use fretwise_audio::{Technique, analyze_bytes};
 
 /// The phrase: events with bend curves (semitones after the onset).
@@ -165,7 +165,7 @@ fn all_found(f: &Found) -> bool {
 
 #[test]
 fn techniques_on_additive_strings() {
-    let notes: Vec<(f64, f64, f64, Vec<(f64, f64)>)> = phrase()
+    let notes: Vec<BentNote> = phrase()
         .into_iter()
         .map(|e| (e.onset, e.dur, f64::from(e.key), e.bend))
         .collect();

@@ -95,7 +95,10 @@ pub fn wav(samples: &[f32], rate: u32) -> Vec<u8> {
 
 /// Additive plucked strings following a pitch-bend curve: (onset s, duration s, MIDI key, curve
 /// of semitones after the onset). Phase is accumulated so the bend glides without clicks.
-pub fn additive_bent(notes: &[(f64, f64, f64, Vec<(f64, f64)>)], total_s: f64) -> Vec<f32> {
+/// (onset s, duration s, MIDI key, bend curve).
+pub type BentNote = (f64, f64, f64, Vec<(f64, f64)>);
+
+pub fn additive_bent(notes: &[BentNote], total_s: f64) -> Vec<f32> {
     let n = (total_s * SR as f64) as usize;
     let mut out = vec![0.0f32; n];
     for (on, dur, key, curve) in notes {
