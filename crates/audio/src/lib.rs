@@ -36,6 +36,7 @@ pub use pitch::{F_MAX, F_MIN, HOP, PitchTrack, track};
 pub use plot::{png, svg};
 pub use score::{
     Exercise, ExerciseError, ExerciseNote, Feedback, NoteResult, Score, Strictness, Summary, score,
+    technique_feedback,
 };
 pub use spectral::{MelBank, N_MFCC, SpectralFeatures, spectral_features};
 pub use stream::{Reading, StreamEvent, Streamer};

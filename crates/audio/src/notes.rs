@@ -150,11 +150,18 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
             k += 1;
         }
     }
-    // Snap note starts to a detected onset within 40 ms (onsets are sharper than voicing).
+    // Snap note starts to a detected onset within 40 ms (onsets are sharper than voicing); a note
+    // after silence may also reach back 80 ms: a low or distorted note can take that long to
+    // read as voiced after its attack. A legato note (straight after the previous one) may not,
+    // or it would take the previous note's attack.
+    let mut prev_offset = f64::NEG_INFINITY;
     for note in &mut notes {
+        let after_silence = note.onset_s - prev_offset > 1e-9;
+        prev_offset = note.offset_s;
+        let back = if after_silence { 0.08 } else { 0.04 };
         if let Some(o) = onsets_s
             .iter()
-            .filter(|o| (**o - note.onset_s).abs() <= 0.04)
+            .filter(|o| **o - note.onset_s <= 0.04 && note.onset_s - **o <= back)
             .min_by(|a, b| {
                 (**a - note.onset_s)
                     .abs()

@@ -707,3 +707,66 @@ fn feedback(
     }
     out
 }
+
+/// Feedback on how techniques were played: bends short of (or past) their target, vibrato too
+/// slow, too fast or too wide.
+pub fn technique_feedback(techniques: &[crate::Technique]) -> Vec<Feedback> {
+    let step = |c: f64| match c.round() as i64 {
+        100 => "a half step".to_string(),
+        200 => "a whole step".to_string(),
+        300 => "a step and a half".to_string(),
+        n => format!("{n} cents"),
+    };
+    let mut out = Vec::new();
+    for t in techniques {
+        match t {
+            crate::Technique::Bend {
+                from,
+                cents,
+                target_cents,
+                off_by_cents,
+                ..
+            } if off_by_cents.abs() > 20.0 => out.push(Feedback {
+                message: if *off_by_cents < 0.0 {
+                    format!(
+                        "the bend on {from} stops {:.0} cents short of {} ({cents:.0} of {target_cents:.0} cents): push until it sounds the target note",
+                        -off_by_cents,
+                        step(*target_cents)
+                    )
+                } else {
+                    format!(
+                        "the bend on {from} goes {off_by_cents:.0} cents past {}: stop at the target note",
+                        step(*target_cents)
+                    )
+                },
+                concepts: vec!["bending".to_string()],
+            }),
+            crate::Technique::Vibrato {
+                start_s,
+                rate_hz,
+                depth_cents,
+                ..
+            } => {
+                let issue = if *rate_hz < 4.0 {
+                    Some(format!("slow ({rate_hz:.1} Hz)"))
+                } else if *rate_hz > 8.0 {
+                    Some(format!("fast and nervous ({rate_hz:.1} Hz)"))
+                } else if *depth_cents > 60.0 {
+                    Some(format!("wide (±{depth_cents:.0} cents)"))
+                } else {
+                    None
+                };
+                if let Some(issue) = issue {
+                    out.push(Feedback {
+                        message: format!(
+                            "the vibrato at {start_s:.1} s is {issue}: aim for an even 5–7 Hz within about ±40 cents"
+                        ),
+                        concepts: vec!["vibrato".to_string()],
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

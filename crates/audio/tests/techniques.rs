@@ -173,6 +173,18 @@ fn techniques_on_additive_strings() {
     add_dead_notes(&mut audio);
     let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
     let f = check("additive strings", &a.techniques);
+    // Feedback in words on the short bend (and none on the reached one or the even vibrato).
+    let feedback = fretwise_audio::technique_feedback(&a.techniques);
+    println!("{feedback:?}");
+    assert_eq!(feedback.len(), 1, "{feedback:?}");
+    assert!(
+        feedback[0]
+            .message
+            .starts_with("the bend on G3 stops 40 cents short of a whole step"),
+        "{}",
+        feedback[0].message
+    );
+    assert_eq!(feedback[0].concepts, ["bending"]);
     assert!(
         all_found(&f),
         "whole-step {} short+released {} vibrato {} hammer {} pull {} slide {} muted {}",

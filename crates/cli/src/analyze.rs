@@ -88,6 +88,10 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
             strictness,
             a.tuning_ref_hz,
         ));
+        if let Some(s) = a.score.as_mut() {
+            s.feedback
+                .extend(fretwise_audio::technique_feedback(&a.techniques));
+        }
     }
     if let (Some(p), Some(png)) = (&args.plot, plot_png) {
         let bytes = if png {
