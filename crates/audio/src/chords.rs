@@ -97,9 +97,7 @@ pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
     }
     let mut planner = RealFftPlanner::<f32>::new();
     let fft = planner.plan_fft_forward(N_FFT);
-    let window: Vec<f32> = (0..N_FFT)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N_FFT as f32).cos())
-        .collect();
+    let window = crate::spectral::hann(N_FFT);
     // Pitch class of each FFT bin between 60 Hz and CHROMA_MAX_HZ (others ignored).
     let bin_pc: Vec<Option<usize>> = (0..=N_FFT / 2)
         .map(|k| {

@@ -31,9 +31,7 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
     let frames = samples.len().div_ceil(hop).max(1);
     let mut planner = RealFftPlanner::<f32>::new();
     let fft = planner.plan_fft_forward(N_FFT);
-    let window: Vec<f32> = (0..N_FFT)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N_FFT as f32).cos())
-        .collect();
+    let window = crate::spectral::hann(N_FFT);
     let bank = MelBank::new(N_MELS, N_FFT, rate, 30.0, f64::from(rate) / 2.0);
     let mut padded = vec![0.0f32; N_FFT / 2];
     padded.extend_from_slice(samples);

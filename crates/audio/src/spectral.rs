@@ -5,6 +5,13 @@
 use realfft::RealFftPlanner;
 use serde::Serialize;
 
+/// A periodic Hann window of `n` samples (as librosa's and scipy's `get_window("hann", n)`).
+pub fn hann(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
+        .collect()
+}
+
 /// Triangular mel filters over the bins of an `n_fft` spectrum.
 pub struct MelBank {
     /// Per band: first bin and weights from there.
@@ -109,9 +116,7 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
     const N_MELS: usize = 128;
     let mut planner = RealFftPlanner::<f32>::new();
     let fft = planner.plan_fft_forward(N_FFT);
-    let window: Vec<f32> = (0..N_FFT)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N_FFT as f32).cos())
-        .collect();
+    let window = hann(N_FFT);
     let bank = MelBank::new(N_MELS, N_FFT, rate, 0.0, f64::from(rate) / 2.0);
     let mut padded = vec![0.0f32; N_FFT / 2];
     padded.extend_from_slice(samples);

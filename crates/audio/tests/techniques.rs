@@ -153,6 +153,13 @@ fn check(name: &str, list: &[Technique]) -> Found {
     f
 }
 
+fn summary(f: &Found) -> String {
+    format!(
+        "whole-step {} short+released {} vibrato {} hammer {} pull {} slide {} muted {}/2, bends {}",
+        f.whole_step, f.short_and_released, f.vibrato, f.hammer, f.pull, f.slide, f.muted, f.bends
+    )
+}
+
 fn all_found(f: &Found) -> bool {
     f.whole_step
         && f.short_and_released
@@ -185,17 +192,7 @@ fn techniques_on_additive_strings() {
         feedback[0].message
     );
     assert_eq!(feedback[0].concepts, ["bending"]);
-    assert!(
-        all_found(&f),
-        "whole-step {} short+released {} vibrato {} hammer {} pull {} slide {} muted {}",
-        f.whole_step,
-        f.short_and_released,
-        f.vibrato,
-        f.hammer,
-        f.pull,
-        f.slide,
-        f.muted
-    );
+    assert!(all_found(&f), "{}", summary(&f));
 }
 
 #[test]
@@ -215,17 +212,7 @@ fn techniques_on_sampled_guitars() {
             let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
             let f = check(&format!("{font_name} {guitar}"), &a.techniques);
             let all = all_found(&f);
-            println!(
-                "  whole-step {} short+released {} vibrato {} hammer {} pull {} slide {} muted {}/2, bends {}",
-                f.whole_step,
-                f.short_and_released,
-                f.vibrato,
-                f.hammer,
-                f.pull,
-                f.slide,
-                f.muted,
-                f.bends
-            );
+            println!("  {}", summary(&f));
             takes += 1;
             found_all += usize::from(all);
         }
