@@ -153,10 +153,11 @@ fn percentile(v: &[f64], p: f64) -> f64 {
 /// Analyses mono samples at [`ANALYSIS_RATE`]; `source_rate` is reported as the sample rate.
 pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let rate = ANALYSIS_RATE;
-    let pt = track(samples, rate);
+    let mut pt = track(samples, rate);
     // Onsets on a finer hop than pitch: timing matters more than frequency resolution there.
     let (envelope, attacks) = onsets(samples, rate, HOP / 2);
     let onset_times: Vec<f64> = attacks.iter().map(|a| a.time_s).collect();
+    pitch::correct_attack_subharmonics(&mut pt, &onset_times);
     let (tempo_bpm, tempo_confidence, beats_s) =
         beats(&envelope, (HOP / 2) as f64 / f64::from(rate));
     let a4 = tuning_reference(&pt);

@@ -377,3 +377,39 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
     }
     out
 }
+
+/// Some plucks read at a half or a third of the note for their first few frames (the pick's
+/// transient, a body thump). Within 80 ms after each attack, a frame at 1/2 or 1/3 (±50 cents) of
+/// the pitch that holds most of the following 200 ms is raised to that harmonic.
+pub fn correct_attack_subharmonics(track: &mut PitchTrack, attacks_s: &[f64]) {
+    let n = track.f0_hz.len();
+    let hop = track.hop_s;
+    let frames = |s: f64| (s / hop).round() as usize;
+    for &a in attacks_s {
+        let start = frames(a).min(n);
+        let head_end = (start + frames(0.08)).min(n);
+        let body_end = (start + frames(0.2)).min(n);
+        let body: Vec<f64> = track.f0_hz[start..body_end]
+            .iter()
+            .copied()
+            .filter(|f| *f > 0.0)
+            .collect();
+        if body.len() < 4 {
+            continue;
+        }
+        let mut sorted = body.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let near = |f: f64, g: f64| (1200.0 * (f / g).log2()).abs() <= 50.0;
+        if body.iter().filter(|f| near(**f, median)).count() * 5 < body.len() * 3 {
+            continue;
+        }
+        for f in &mut track.f0_hz[start..head_end] {
+            if *f > 0.0
+                && let Some(k) = [2.0, 3.0].into_iter().find(|k| near(*f * k, median))
+            {
+                *f *= k;
+            }
+        }
+    }
+}
