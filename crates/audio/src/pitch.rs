@@ -413,3 +413,36 @@ pub fn correct_attack_subharmonics(track: &mut PitchTrack, attacks_s: &[f64]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track_of(f0: Vec<f64>) -> PitchTrack {
+        let n = f0.len();
+        PitchTrack {
+            hop_s: 0.01,
+            confidence: vec![0.9; n],
+            rms: vec![0.1; n],
+            f0_hz: f0,
+        }
+    }
+
+    #[test]
+    fn attack_subharmonics_are_raised_to_the_note() {
+        // Attack at 0.1 s: two frames at a third of 330 Hz, then the note.
+        let mut f0 = vec![0.0; 10];
+        f0.extend([110.0, 110.2]);
+        f0.extend(vec![330.0; 30]);
+        let mut t = track_of(f0);
+        correct_attack_subharmonics(&mut t, &[0.1]);
+        assert!((t.f0_hz[10] - 330.0).abs() < 0.1 && (t.f0_hz[11] - 330.6).abs() < 0.1);
+        // A real octave drop later in the note (past 80 ms) and frames before the attack stay.
+        let mut f0 = vec![0.0; 10];
+        f0.extend(vec![330.0; 20]);
+        f0.extend(vec![165.0; 5]);
+        let mut t = track_of(f0.clone());
+        correct_attack_subharmonics(&mut t, &[0.1]);
+        assert_eq!(t.f0_hz, f0);
+    }
+}

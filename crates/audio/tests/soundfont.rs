@@ -82,4 +82,5 @@ fn sampled_guitars_clean_and_noisy() {
     assert!(mean(&clean, |s| s.onset_f) >= 0.95);
     assert!(mean(&clean, |s| s.note_f) >= 0.93);
     assert!(mean(&clean, |s| s.onset_median_error_ms) < 10.0);
+    assert_eq!(clean.iter().map(|s| s.octave_errors).sum::<usize>(), 0);
 }
