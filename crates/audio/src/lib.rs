@@ -162,7 +162,8 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         beats(&envelope, (HOP / 2) as f64 / f64::from(rate));
     let a4 = tuning_reference(&pt);
     let notes = segment(&pt, &onset_times, a4);
-    let played = techniques(&pt, &attacks, a4);
+    let note_starts: Vec<f64> = notes.iter().map(|n| n.onset_s).collect();
+    let played = techniques(&pt, &attacks, a4, &note_starts);
     // A note that starts by a pitch change alone (legato, or an attack the spectrum hides under
     // distortion) still starts there: its start joins the onsets.
     let mut onset_times = onset_times;

@@ -161,7 +161,7 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     if peak <= base * 1.26 {
         return None;
     }
-    let level = base + 0.2 * (peak - base);
+    let level = base + 0.1 * (peak - base);
     let time_s = env[base_at..=peak_at]
         .iter()
         .find(|(_, e)| *e >= level)

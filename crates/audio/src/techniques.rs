@@ -121,8 +121,14 @@ fn median(v: &[f64]) -> f64 {
 /// onsets (a hammered finger, a bend's changing spectrum) do not cut the contour.
 const PICK_RISE_DB: f64 = 6.0;
 
-/// Techniques in a pitch track, given the spectral attacks and the tuning reference.
-pub fn techniques(track: &PitchTrack, attacks: &[Attack], a4: f64) -> Vec<Technique> {
+/// Techniques in a pitch track, given the spectral attacks, the tuning reference and where the
+/// segmented notes start.
+pub fn techniques(
+    track: &PitchTrack,
+    attacks: &[Attack],
+    a4: f64,
+    note_starts_s: &[f64],
+) -> Vec<Technique> {
     let hop = track.hop_s;
     let n = track.f0_hz.len();
     let semis: Vec<f64> = track
@@ -182,7 +188,7 @@ pub fn techniques(track: &PitchTrack, attacks: &[Attack], a4: f64) -> Vec<Techni
             i = e;
         }
     }
-    muted_notes(track, &picked, &mut out);
+    muted_notes(track, &picked, note_starts_s, &mut out);
     out.sort_by(|a, b| a.start_s().total_cmp(&b.start_s()));
     out
 }
@@ -399,8 +405,13 @@ fn bend(start_s: f64, end_s: f64, from: f64, cents: f64, released: bool) -> Tech
     }
 }
 
-/// Attacks with sound but (almost) no pitch in the next 80 ms.
-fn muted_notes(track: &PitchTrack, attacks_s: &[f64], out: &mut Vec<Technique>) {
+/// Attacks with sound but (almost) no pitch in the next 80 ms, and no note starting near them.
+fn muted_notes(
+    track: &PitchTrack,
+    attacks_s: &[f64],
+    note_starts_s: &[f64],
+    out: &mut Vec<Technique>,
+) {
     let hop = track.hop_s;
     let n = track.f0_hz.len();
     let peak = track.rms.iter().copied().fold(0.0f64, f64::max);
@@ -408,6 +419,13 @@ fn muted_notes(track: &PitchTrack, attacks_s: &[f64], out: &mut Vec<Technique>) 
         return;
     }
     for &a in attacks_s {
+        // A note whose pitch takes a moment to settle is not a dead note.
+        if note_starts_s
+            .iter()
+            .any(|t| *t >= a - 0.03 && *t <= a + 0.12)
+        {
+            continue;
+        }
         let s = ((a / hop).round() as usize).min(n);
         let e = (s + (0.08 / hop).round() as usize).min(n);
         if e <= s + 2 {
