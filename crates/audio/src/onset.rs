@@ -110,7 +110,7 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
 
 /// The spectral frame that detects an attack is centred up to half a window away from it; the
 /// attack itself is where the fine-grained energy envelope (12 ms windows, 0.5 ms steps) first
-/// climbs a fifth of the way from the quietest point before it to the loudest point after.
+/// climbs a tenth of the way from the quietest point before it to the loudest point after.
 /// None when the energy does not rise by at least 2 dB.
 fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     let sr = f64::from(rate);
@@ -166,7 +166,7 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
         .iter()
         .find(|(_, e)| *e >= level)
         // The window [i, i + win) first reaches the level about when its leading edge has
-        // passed the attack (a step of height A reaches 20 % RMS after 4 % of the window).
+        // passed the attack (a step of height A reaches 10 % RMS after 1 % of the window).
         .map(|(i, _)| (*i + win) as f64 / sr)
         .unwrap_or(t);
     Some(Attack {
