@@ -157,6 +157,10 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
     let mut prev_offset = f64::NEG_INFINITY;
     for note in &mut notes {
         let after_silence = note.onset_s - prev_offset > 1e-9;
+        // Straight after the previous note, or after a gap of up to three frames (the tracker
+        // can lose a legato change for a moment).
+        let after_silence_or_gap = note.onset_s - prev_offset > 3.5 * hop;
+        let prev_last_frame = prev_offset - hop;
         prev_offset = note.offset_s;
         let back = if after_silence { 0.08 } else { 0.04 };
         if let Some(o) = onsets_s
@@ -169,10 +173,21 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
             })
         {
             note.onset_s = *o;
+        } else if !after_silence_or_gap {
+            // No attack: the note began by a pitch change, which the tracker's frames report
+            // once the new pitch dominates them; the change itself is nearer the last frame
+            // that still read the old pitch.
+            note.onset_s = (prev_last_frame).max(0.0);
         }
         note.onset_s = (note.onset_s * 1000.0).round() / 1000.0;
         note.offset_s = (note.offset_s * 1000.0).round() / 1000.0;
         note.confidence = (note.confidence * 1000.0).round() / 1000.0;
+    }
+    // A note moved earlier ends its predecessor.
+    for k in 1..notes.len() {
+        let next_onset = notes[k].onset_s;
+        let prev = &mut notes[k - 1];
+        prev.offset_s = prev.offset_s.min(next_onset);
     }
     notes
 }
