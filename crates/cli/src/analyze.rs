@@ -117,6 +117,17 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
     for r in &a.remarks {
         println!("note: {r}");
     }
+    if a.tempo_bpm > 0.0 {
+        println!(
+            "tempo ≈ {:.0} bpm (confidence {:.2}), {} beats",
+            a.tempo_bpm,
+            a.tempo_confidence,
+            a.beats_s.len()
+        );
+    }
+    for t in &a.techniques {
+        println!("technique: {}", describe(t));
+    }
     if let Some(s) = &a.score {
         let m = &s.summary;
         println!(
@@ -151,4 +162,40 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// One line for a technique.
+fn describe(t: &fretwise_audio::Technique) -> String {
+    use fretwise_audio::Technique as T;
+    match t {
+        T::Bend {
+            start_s,
+            from,
+            cents,
+            target_cents,
+            reached,
+            released,
+            ..
+        } => format!(
+            "{start_s:.2} s bend from {from}: {cents:.0} of {target_cents:.0} cents{}{}",
+            if *reached { "" } else { " (short)" },
+            if *released { ", released" } else { "" }
+        ),
+        T::Vibrato {
+            start_s,
+            end_s,
+            rate_hz,
+            depth_cents,
+        } => format!("{start_s:.2}–{end_s:.2} s vibrato {rate_hz:.1} Hz, ±{depth_cents:.0} cents"),
+        T::Slide {
+            start_s, from, to, ..
+        } => format!("{start_s:.2} s slide {from} → {to}"),
+        T::HammerOn {
+            start_s, from, to, ..
+        } => format!("{start_s:.2} s hammer-on {from} → {to}"),
+        T::PullOff {
+            start_s, from, to, ..
+        } => format!("{start_s:.2} s pull-off {from} → {to}"),
+        T::Muted { start_s, .. } => format!("{start_s:.2} s muted (dead) note"),
+    }
 }
