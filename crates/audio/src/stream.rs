@@ -1,6 +1,6 @@
 //! Live analysis of audio that arrives in chunks (a microphone, a pipe): a tuner reading every
 //! 5 ms and, for practice, notes as they start and stop. It runs the offline tracker's YIN
-//! candidates on a shorter window (25 ms) at the input's own rate (no resampler delay) and
+//! candidates on a shorter window (the newest 20 ms, time-reversed) at the input's own rate (no resampler delay) and
 //! decides each frame at once — no Viterbi look-ahead — keeping to the previous pitch when it is
 //! among the candidates, which is what suppresses octave jumps on the low strings.
 
@@ -11,8 +11,6 @@ use crate::pitch::{Candidate, F_MAX, F_MIN, Scratch, Yin};
 
 /// Seconds summed by the difference function (1.6 periods of the low E string).
 const WINDOW_S: f64 = 0.02;
-/// The fallback window when the short one hears no pitch (distorted low strings).
-const LONG_WINDOW_S: f64 = 0.04;
 /// Seconds between readings.
 const HOP_S: f64 = 0.005;
 /// Frames that must agree before a new note is announced.
@@ -80,8 +78,6 @@ pub struct Streamer {
     a4: f64,
     yin: Yin,
     scratch: Scratch,
-    long_yin: Yin,
-    long_scratch: Scratch,
     hop: usize,
     frame_len: usize,
     /// The most recent `frame_len` samples (and what has arrived since the last frame).
@@ -112,17 +108,13 @@ impl Streamer {
         }
         let rate = f64::from(sample_rate);
         let yin = Yin::with_window(rate, (WINDOW_S * rate).round() as usize);
-        let long_yin = Yin::with_window(rate, (LONG_WINDOW_S * rate).round() as usize);
-        let frame_len = long_yin.frame_len();
+        let frame_len = yin.frame_len();
         let scratch = yin.scratch();
-        let long_scratch = long_yin.scratch();
         Ok(Self {
             rate,
             a4: 440.0,
             yin,
             scratch,
-            long_yin,
-            long_scratch,
             hop: ((HOP_S * rate).round() as usize).max(1),
             frame_len,
             buf: Vec::with_capacity(frame_len * 2),
@@ -185,19 +177,14 @@ impl Streamer {
         let recent = &x[..self.rms_len.min(x.len())];
         let rms = (recent.iter().map(|v| v * v).sum::<f64>() / recent.len().max(1) as f64).sqrt();
         let loud = 20.0 * rms.max(1e-12).log10() > GATE_DBFS;
-        let short = &self.frame_buf[..self.yin.frame_len()];
-        let mut decided = if loud {
-            decide(self.yin.candidates(short, &mut self.scratch), self.prev_f0)
+        let decided = if loud {
+            decide(
+                self.yin.candidates(&self.frame_buf, &mut self.scratch),
+                self.prev_f0,
+            )
         } else {
             None
         };
-        if loud && decided.is_none() {
-            decided = decide(
-                self.long_yin
-                    .candidates(&self.frame_buf, &mut self.long_scratch),
-                self.prev_f0,
-            );
-        }
         let reading = match decided {
             Some((freq, total)) => {
                 let m = midi_of(freq, self.a4);
