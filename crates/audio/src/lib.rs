@@ -156,7 +156,7 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let mut pt = track(samples, rate);
     // Onsets on a finer hop than pitch: timing matters more than frequency resolution there.
     let (envelope, attacks) = onsets(samples, rate, HOP / 2);
-    let onset_times: Vec<f64> = attacks.iter().map(|a| a.time_s).collect();
+    let mut onset_times: Vec<f64> = attacks.iter().map(|a| a.time_s).collect();
     pitch::correct_attack_subharmonics(&mut pt, &onset_times);
     let (tempo_bpm, tempo_confidence, beats_s) =
         beats(&envelope, (HOP / 2) as f64 / f64::from(rate));
@@ -166,7 +166,6 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let played = techniques(&pt, &attacks, a4, &note_starts);
     // A note that starts by a pitch change alone (legato, or an attack the spectrum hides under
     // distortion) still starts there: its start joins the onsets.
-    let mut onset_times = onset_times;
     for n in &notes {
         if !onset_times.iter().any(|o| (o - n.onset_s).abs() <= 0.04) {
             onset_times.push(n.onset_s);

@@ -544,17 +544,6 @@ pub fn score(
     }
 }
 
-fn ordinal(n: usize) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (1, 11) | (2, 12) | (3, 13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
-}
-
 fn string_name(s: usize) -> &'static str {
     ["high E", "B", "G", "D", "A", "low E"]
         .get(s.saturating_sub(1))
@@ -639,7 +628,7 @@ fn feedback(
             let place = match (e.string, e.fret) {
                 (Some(s), Some(f)) => format!(
                     " {} fret on the {} string",
-                    ordinal(f as usize),
+                    fretwise_theory::ordinal(f as i32),
                     string_name(s)
                 ),
                 _ => String::new(),

@@ -9,21 +9,9 @@
 mod common;
 
 use common::metrics::{Scores, report, score};
-use common::soundfont::{GUITARS, degrade, load, melodies, render, soundfonts};
+use common::soundfont::{GUITARS, degrade, fonts_or_skip, load, melodies, render};
 use common::{SR, wav};
 use fretwise_audio::analyze_bytes;
-
-fn fonts_or_skip() -> Vec<(String, std::path::PathBuf)> {
-    let fonts = soundfonts();
-    if fonts.is_empty() {
-        assert!(
-            std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
-            "FRETWISE_REQUIRE_SOUNDFONTS is set but no SoundFont was found"
-        );
-        eprintln!("skipped: no SoundFont (apt install timgm6mb-soundfont fluid-soundfont-gm)");
-    }
-    fonts
-}
 
 #[test]
 fn sampled_guitars_clean_and_noisy() {

@@ -515,11 +515,8 @@ fn knowledge_commands_on_a_generated_catalog() {
     assert!(out.starts_with("<svg") && out.contains("bending"));
 }
 
-#[test]
-fn analyze_a_recording_and_refuse_a_non_audio_file() {
-    let dir = tempfile::tempdir().unwrap();
-    // Two plucked notes (A2 then E3) as 16-bit mono WAV at 44.1 kHz.
-    let sr = 44_100u32;
+/// Two plucked notes, A2 at 0.2 s then E3 at 1.0 s, 2 s of mono samples at `sr`.
+fn a2_then_e3(sr: u32) -> Vec<f64> {
     let mut samples = vec![0.0f64; sr as usize * 2];
     for (on, f) in [(0.2, 110.0), (1.0, 164.81)] {
         let start = (on * sr as f64) as usize;
@@ -532,6 +529,15 @@ fn analyze_a_recording_and_refuse_a_non_audio_file() {
                 * (-3.0 * t).exp();
         }
     }
+    samples
+}
+
+#[test]
+fn analyze_a_recording_and_refuse_a_non_audio_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two plucked notes (A2 then E3) as 16-bit mono WAV at 44.1 kHz.
+    let sr = 44_100u32;
+    let samples = a2_then_e3(sr);
     let mut wav = Vec::new();
     let data = (samples.len() * 2) as u32;
     for part in [
@@ -650,18 +656,7 @@ fn stream_practice_mode_over_stdin() {
     // A2 then E3 as raw 16-bit little-endian samples at 48 kHz, plus an odd trailing byte.
     let sr = 48_000u32;
     let mut raw = Vec::new();
-    let mut samples = vec![0.0f64; sr as usize * 2];
-    for (on, f) in [(0.2, 110.0), (1.0, 164.81)] {
-        let start = (on * sr as f64) as usize;
-        for i in 0..(0.6 * sr as f64) as usize {
-            let t = i as f64 / sr as f64;
-            samples[start + i] += (1..=6)
-                .map(|k| (2.0 * std::f64::consts::PI * f * k as f64 * t).sin() / k as f64)
-                .sum::<f64>()
-                * 0.3
-                * (-3.0 * t).exp();
-        }
-    }
+    let samples = a2_then_e3(sr);
     for s in &samples {
         raw.extend_from_slice(&((s * 32767.0) as i16).to_le_bytes());
     }

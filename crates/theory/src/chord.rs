@@ -44,7 +44,8 @@ fn rank(t: &ChordType) -> usize {
         .unwrap_or(COMMON.len() + t.index)
 }
 
-fn ordinal(n: i32) -> String {
+/// "1st", "2nd", "3rd", "11th", …: how degrees and beats are named.
+pub fn ordinal(n: i32) -> String {
     let suffix = match (n % 10, n % 100) {
         (1, 11) | (2, 12) | (3, 13) => "th",
         (1, _) => "st",

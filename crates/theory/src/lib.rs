@@ -27,7 +27,7 @@ mod tab;
 mod voicing;
 
 pub use batch::{answer, run_batch};
-pub use chord::{Chord, ChordCandidate, ChordTone, identify};
+pub use chord::{Chord, ChordCandidate, ChordTone, identify, ordinal};
 pub use dictionary::{ChordType, ScaleType, chord_types, scale_types};
 pub use fretboard::{
     MappedNote, ScalePattern, caged_scale_positions, caged_shapes, scale_map, scale_patterns,

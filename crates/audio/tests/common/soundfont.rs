@@ -46,6 +46,21 @@ pub fn soundfonts() -> Vec<(String, PathBuf)> {
         .collect()
 }
 
+/// The SoundFonts, or none with a note on stderr (the caller skips); when
+/// `FRETWISE_REQUIRE_SOUNDFONTS` is set (`.ci/run` sets it once they are installed) none is a
+/// failure.
+pub fn fonts_or_skip() -> Vec<(String, PathBuf)> {
+    let fonts = soundfonts();
+    if fonts.is_empty() {
+        assert!(
+            std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
+            "FRETWISE_REQUIRE_SOUNDFONTS is set but no SoundFont was found"
+        );
+        eprintln!("skipped: no SoundFont (apt install timgm6mb-soundfont fluid-soundfont-gm)");
+    }
+    fonts
+}
+
 /// Loads a SoundFont (panics with the path: test tooling).
 pub fn load(path: &std::path::Path) -> Arc<SoundFont> {
     let mut f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
