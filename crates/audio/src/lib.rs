@@ -158,6 +158,7 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let (envelope, attacks) = onsets(samples, rate, HOP / 2);
     let mut onset_times: Vec<f64> = attacks.iter().map(|a| a.time_s).collect();
     pitch::correct_attack_subharmonics(&mut pt, &onset_times);
+    pitch::unify_octaves(&mut pt, &onset_times);
     let (tempo_bpm, tempo_confidence, beats_s) =
         beats(&envelope, (HOP / 2) as f64 / f64::from(rate));
     let a4 = tuning_reference(&pt);

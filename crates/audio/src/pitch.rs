@@ -414,6 +414,131 @@ pub fn correct_attack_subharmonics(track: &mut PitchTrack, attacks_s: &[f64]) {
     }
 }
 
+/// How a frame's pitch relates to a reference: the factor (2, 3, 4, ½, ⅓, ¼) that brings it
+/// within 50 cents of the reference, if it is one of those and not the reference itself.
+fn harmonic_factor(f: f64, reference: f64) -> Option<f64> {
+    let near = |g: f64| (1200.0 * (g / reference).log2()).abs() <= 50.0;
+    [2.0, 0.5, 3.0, 1.0 / 3.0, 4.0, 0.25]
+        .into_iter()
+        .find(|k| near(f * k))
+}
+
+/// Keeps each plucked note in one octave. A string's partials decay at different rates: seconds
+/// into a long note the second or third harmonic can outweigh the fundamental (the tracker
+/// reads an octave or a twelfth up), a sympathetic open string can take over (two octaves down),
+/// and an attack can read a subharmonic for a hundred milliseconds or more. None of these is a
+/// new note: between two attacks (and unvoiced gaps of 50 ms or more) a string cannot jump by
+/// an octave, a twelfth or two octaves without being struck. The first pitch that holds for
+/// 150 ms is the note's (unless it held under 300 ms and a longer run at a harmonic ratio follows:
+/// then that head was the attack's); readings at those ratios of it are brought back to it (keeping their
+/// fine deviation, so vibrato and bends survive), and a different pitch holding 50 ms (a
+/// hammer-on, pull-off or slide) becomes the reference from there on.
+pub fn unify_octaves(track: &mut PitchTrack, attacks_s: &[f64]) {
+    let n = track.f0_hz.len();
+    let hop = track.hop_s;
+    let frames = |s: f64| ((s / hop).round() as usize).max(1);
+    let (hold, legato, gap, short) = (frames(0.15), frames(0.05), frames(0.05), frames(0.3));
+    let mut bounds: Vec<usize> = attacks_s
+        .iter()
+        .filter(|a| a.is_finite() && **a >= 0.0)
+        .map(|a| ((a / hop).round() as usize).min(n))
+        .collect();
+    // Long unvoiced gaps separate notes too.
+    let mut unvoiced = 0;
+    for i in 0..n {
+        if track.f0_hz[i] > 0.0 {
+            if unvoiced >= gap {
+                bounds.push(i);
+            }
+            unvoiced = 0;
+        } else {
+            unvoiced += 1;
+        }
+    }
+    bounds.push(0);
+    bounds.push(n);
+    bounds.sort_unstable();
+    bounds.dedup();
+    for w in bounds.windows(2) {
+        unify_segment(&mut track.f0_hz[w[0]..w[1]], hold, legato, short);
+    }
+}
+
+/// [`unify_octaves`] on the frames between two attacks.
+fn unify_segment(f0: &mut [f64], hold: usize, legato: usize, short: usize) {
+    // Runs of voiced frames whose pitch moves less than 60 cents frame to frame.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < f0.len() {
+        if f0[i] <= 0.0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut last = f0[i];
+        i += 1;
+        while i < f0.len() && f0[i] > 0.0 && (1200.0 * (f0[i] / last).log2()).abs() <= 60.0 {
+            last = f0[i];
+            i += 1;
+        }
+        runs.push((start, i));
+    }
+    let median = |f0: &[f64], (s, e): (usize, usize)| {
+        let mut v = f0[s..e].to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let Some(first_held) = runs.iter().position(|&(s, e)| e - s >= hold) else {
+        return;
+    };
+    // A short held pitch followed by a longer one at a harmonic ratio was the attack's head.
+    let mut reference = head_of(f0, &runs[first_held + 1..], runs[first_held], legato, short)
+        .unwrap_or_else(|| median(f0, runs[first_held]));
+    // Up to the held pitch: an attack's subharmonic (or overtone) head.
+    for &(s, e) in &runs[..=first_held] {
+        if let Some(k) = harmonic_factor(median(f0, (s, e)), reference) {
+            f0[s..e].iter_mut().for_each(|f| *f *= k);
+        }
+    }
+    for j in first_held + 1..runs.len() {
+        let (s, e) = runs[j];
+        let m = median(f0, (s, e));
+        if harmonic_factor(m, reference).is_none() && e - s >= legato {
+            // A new pitch without an attack; when it is short and a longer run at a harmonic
+            // ratio of it follows, it was that note's head.
+            reference = head_of(f0, &runs[j + 1..], (s, e), legato, short).unwrap_or(m);
+        }
+        if let Some(k) = harmonic_factor(m, reference) {
+            // The factor keeps each frame's own deviation.
+            f0[s..e].iter_mut().for_each(|f| *f *= k);
+        }
+    }
+}
+
+/// The pitch of the note whose head `run` is: the next run of at least `legato` frames, if
+/// `run` is shorter than `short` frames, that run is longer, and `run` reads a harmonic ratio
+/// of it.
+fn head_of(
+    f0: &[f64],
+    later: &[(usize, usize)],
+    run: (usize, usize),
+    legato: usize,
+    short: usize,
+) -> Option<f64> {
+    let len = run.1 - run.0;
+    if len >= short {
+        return None;
+    }
+    let &(s, e) = later.iter().find(|&&(s, e)| e - s >= legato)?;
+    let median = |(s, e): (usize, usize)| {
+        let mut v = f0[s..e].to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let next = median((s, e));
+    (e - s > len && harmonic_factor(median(run), next).is_some()).then_some(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,5 +569,66 @@ mod tests {
         let mut t = track_of(f0.clone());
         correct_attack_subharmonics(&mut t, &[0.1]);
         assert_eq!(t.f0_hz, f0);
+    }
+
+    fn run(hz: f64, seconds: f64) -> Vec<f64> {
+        vec![hz; (seconds / 0.01).round() as usize]
+    }
+
+    #[test]
+    fn a_decaying_string_stays_in_its_octave() {
+        // E2 for 0.5 s, then its second harmonic takes over (no attack): still E2, deviation kept.
+        let mut f0 = run(82.41, 0.5);
+        f0.extend(run(165.0, 1.0));
+        let mut t = track_of(f0);
+        unify_octaves(&mut t, &[0.0]);
+        assert!(
+            t.f0_hz.iter().all(|f| (f - 82.41).abs() < 0.1),
+            "{:?}",
+            t.f0_hz
+        );
+        // With an attack at the jump it is a new note and stays.
+        let mut f0 = run(82.41, 0.5);
+        f0.extend(run(164.82, 1.0));
+        let mut t = track_of(f0.clone());
+        unify_octaves(&mut t, &[0.0, 0.5]);
+        assert_eq!(t.f0_hz, f0);
+        // So it does after 50 ms of silence.
+        let mut f0 = run(82.41, 0.5);
+        f0.extend(run(0.0, 0.06));
+        f0.extend(run(164.82, 1.0));
+        let mut t = track_of(f0.clone());
+        unify_octaves(&mut t, &[0.0]);
+        assert_eq!(t.f0_hz, f0);
+    }
+
+    #[test]
+    fn subharmonic_heads_and_legato_changes() {
+        // A 110 ms head two octaves down, then the note for a second.
+        let mut f0 = run(92.5, 0.11);
+        f0.extend(run(370.0, 1.0));
+        let mut t = track_of(f0);
+        unify_octaves(&mut t, &[0.0]);
+        assert!(t.f0_hz.iter().all(|f| (f - 370.0).abs() < 0.1));
+        // E2, a hammer-on to G2 (a new reference), G2's octave taking over: G2, not E2.
+        let mut f0 = run(82.41, 0.3);
+        f0.extend(run(98.0, 0.3));
+        f0.extend(run(196.0, 0.5));
+        let mut t = track_of(f0);
+        unify_octaves(&mut t, &[0.0]);
+        assert!(t.f0_hz[..30].iter().all(|f| (f - 82.41).abs() < 0.1));
+        assert!(t.f0_hz[30..].iter().all(|f| (f - 98.0).abs() < 0.1));
+        // A legato note whose first 40 ms read a third of it: the head joins the note, and the
+        // note is not taken for the head's harmonic.
+        let mut f0 = run(220.0, 0.25);
+        f0.extend(run(87.3, 0.05));
+        f0.extend(run(261.9, 0.15));
+        let mut t = track_of(f0);
+        unify_octaves(&mut t, &[0.0]);
+        assert!(
+            t.f0_hz[25..].iter().all(|f| (f - 261.9).abs() < 0.1),
+            "{:?}",
+            t.f0_hz
+        );
     }
 }
