@@ -428,16 +428,17 @@ fn harmonic_factor(f: f64, reference: f64) -> Option<f64> {
 /// reads an octave or a twelfth up), a sympathetic open string can take over (two octaves down),
 /// and an attack can read a subharmonic for a hundred milliseconds or more. None of these is a
 /// new note: between two attacks (and unvoiced gaps of 50 ms or more) a string cannot jump by
-/// an octave, a twelfth or two octaves without being struck. The first pitch that holds for
-/// 150 ms is the note's (unless it held under 300 ms and a longer run at a harmonic ratio follows:
-/// then that head was the attack's); readings at those ratios of it are brought back to it (keeping their
-/// fine deviation, so vibrato and bends survive), and a different pitch holding 50 ms (a
-/// hammer-on, pull-off or slide) becomes the reference from there on.
+/// an octave, a twelfth or two octaves without being struck. The first pitch that lasts 50 ms
+/// is the note's, unless it lasts under 300 ms and is the head of the next one (see
+/// `head_of`); readings at those ratios of it are brought back to it (keeping their fine
+/// deviation, so vibrato and bends survive), and a different pitch lasting 50 ms (a hammer-on,
+/// pull-off or slide, or a legato note whose attack was not heard) becomes the reference from
+/// there on.
 pub fn unify_octaves(track: &mut PitchTrack, attacks_s: &[f64]) {
     let n = track.f0_hz.len();
     let hop = track.hop_s;
     let frames = |s: f64| ((s / hop).round() as usize).max(1);
-    let (hold, legato, gap, short) = (frames(0.15), frames(0.05), frames(0.05), frames(0.3));
+    let (legato, gap, short) = (frames(0.05), frames(0.05), frames(0.3));
     let mut bounds: Vec<usize> = attacks_s
         .iter()
         .filter(|a| a.is_finite() && **a >= 0.0)
@@ -460,12 +461,12 @@ pub fn unify_octaves(track: &mut PitchTrack, attacks_s: &[f64]) {
     bounds.sort_unstable();
     bounds.dedup();
     for w in bounds.windows(2) {
-        unify_segment(&mut track.f0_hz[w[0]..w[1]], hold, legato, short);
+        unify_segment(&mut track.f0_hz[w[0]..w[1]], legato, short);
     }
 }
 
 /// [`unify_octaves`] on the frames between two attacks.
-fn unify_segment(f0: &mut [f64], hold: usize, legato: usize, short: usize) {
+fn unify_segment(f0: &mut [f64], legato: usize, short: usize) {
     // Runs of voiced frames whose pitch moves less than 60 cents frame to frame.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -488,19 +489,19 @@ fn unify_segment(f0: &mut [f64], hold: usize, legato: usize, short: usize) {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let Some(first_held) = runs.iter().position(|&(s, e)| e - s >= hold) else {
+    // The first pitch that lasts (unless it is the head of the next one).
+    let Some(first) = runs.iter().position(|&(s, e)| e - s >= legato) else {
         return;
     };
-    // A short held pitch followed by a longer one at a harmonic ratio was the attack's head.
-    let mut reference = head_of(f0, &runs[first_held + 1..], runs[first_held], legato, short)
-        .unwrap_or_else(|| median(f0, runs[first_held]));
-    // Up to the held pitch: an attack's subharmonic (or overtone) head.
-    for &(s, e) in &runs[..=first_held] {
+    let mut reference = head_of(f0, &runs[first + 1..], runs[first], legato, short)
+        .unwrap_or_else(|| median(f0, runs[first]));
+    // Up to it: an attack's subharmonic (or overtone) head.
+    for &(s, e) in &runs[..=first] {
         if let Some(k) = harmonic_factor(median(f0, (s, e)), reference) {
             f0[s..e].iter_mut().for_each(|f| *f *= k);
         }
     }
-    for j in first_held + 1..runs.len() {
+    for j in first + 1..runs.len() {
         let (s, e) = runs[j];
         let m = median(f0, (s, e));
         if harmonic_factor(m, reference).is_none() && e - s >= legato {
@@ -516,8 +517,8 @@ fn unify_segment(f0: &mut [f64], hold: usize, legato: usize, short: usize) {
 }
 
 /// The pitch of the note whose head `run` is: the next run of at least `legato` frames, if
-/// `run` is shorter than `short` frames, that run is longer, and `run` reads a harmonic ratio
-/// of it.
+/// `run` is shorter than `short` frames and reads a subharmonic of it, or reads another
+/// harmonic ratio of it and is shorter (attacks read low far more often than high).
 fn head_of(
     f0: &[f64],
     later: &[(usize, usize)],
@@ -536,7 +537,8 @@ fn head_of(
         v[v.len() / 2]
     };
     let next = median((s, e));
-    (e - s > len && harmonic_factor(median(run), next).is_some()).then_some(next)
+    let factor = harmonic_factor(median(run), next)?;
+    (factor > 1.0 || e - s > len).then_some(next)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod metrics;
+pub mod recorded;
 pub mod soundfont;
 
 pub const SR: u32 = 44_100;
