@@ -7,7 +7,9 @@ Needs: pip install librosa mir_eval aubio (numpy, scipy, soundfile come with the
 Synthesized material (additive and Karplus-Strong strings, clean, noisy, with level changes) is
 rendered here; real sampled guitars come from SOUNDFONT_TAKES_DIR, written by
 `cargo run --release -p fretwise-audio --example render_eval -- DIR` (one WAV and one truth JSON
-per take: nylon, steel, clean electric, overdriven and distorted guitars from two SoundFonts)."""
+per take: nylon, steel, clean electric, overdriven and distorted guitars from two SoundFonts;
+and, where scripts/audio-eval/fetch_guitar_samples.sh has fetched them, melodies of real recorded
+acoustic, electric and nylon guitar notes)."""
 
 import json
 import subprocess
@@ -251,6 +253,8 @@ def group_of(material):
         kind = "noisy"
     else:
         kind = "clean"
+    if material.startswith("recorded"):
+        return f"recorded guitar notes, {kind}"
     for font in ("TimGM6mb", "FluidR3 GM"):
         if material.startswith(font):
             return f"SoundFont {font}, {kind}"

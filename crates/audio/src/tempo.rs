@@ -27,9 +27,11 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
     // a compressed envelope, so a strong-weak pattern keeps the note rate as its tempo.
     let env_ac: Vec<f64> = env.iter().map(|v| v.sqrt()).collect();
     let lag_of = |bpm: f64| 60.0 / bpm / hop_s;
+    // Down to 15 bpm: notes held two or three seconds each are a pulse too (the prior keeps
+    // ordinary material near 120 bpm).
     let (min_lag, max_lag) = (
         lag_of(240.0).floor() as usize,
-        (lag_of(40.0).ceil() as usize).min(n - 1),
+        (lag_of(15.0).ceil() as usize).min(n - 1),
     );
     if min_lag < 1 || max_lag <= min_lag {
         return (0.0, 0.0, Vec::new());
