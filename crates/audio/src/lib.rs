@@ -159,8 +159,14 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let mut onset_times: Vec<f64> = attacks.iter().map(|a| a.time_s).collect();
     pitch::correct_attack_subharmonics(&mut pt, &onset_times);
     pitch::unify_octaves(&mut pt, &onset_times);
-    let (tempo_bpm, tempo_confidence, beats_s) =
+    let (mut tempo_bpm, mut tempo_confidence, mut beats_s) =
         beats(&envelope, (HOP / 2) as f64 / f64::from(rate));
+    // A weak envelope pulse but evenly spaced attacks (a few long notes): the attacks are it.
+    if tempo_confidence < 0.3
+        && let Some((t, c, b)) = tempo::even_onsets(&onset_times)
+    {
+        (tempo_bpm, tempo_confidence, beats_s) = (t, c, b);
+    }
     let a4 = tuning_reference(&pt);
     let notes = segment(&pt, &onset_times, a4);
     let note_starts: Vec<f64> = notes.iter().map(|n| n.onset_s).collect();

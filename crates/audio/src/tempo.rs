@@ -122,3 +122,46 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
         beats,
     )
 }
+
+/// Tempo, confidence (1 − the largest relative deviation of a gap) and beats of evenly spaced
+/// notes: at least three onsets whose gaps all lie within 10 % of their median (a few long notes
+/// make a weak onset envelope, but their spacing is the pulse).
+pub fn even_onsets(onsets_s: &[f64]) -> Option<(f64, f64, Vec<f64>)> {
+    if onsets_s.len() < 3 {
+        return None;
+    }
+    let mut gaps: Vec<f64> = onsets_s.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_by(f64::total_cmp);
+    let median = gaps[gaps.len() / 2];
+    let worst = gaps
+        .iter()
+        .map(|g| (g / median - 1.0).abs())
+        .fold(0.0f64, f64::max);
+    if !(0.25..=4.0).contains(&median) || worst > 0.1 {
+        return None;
+    }
+    let tempo = (60.0 / median * 10.0).round() / 10.0;
+    let confidence = ((1.0 - worst) * 1000.0).round() / 1000.0;
+    let beats = onsets_s
+        .iter()
+        .map(|t| (t * 1000.0).round() / 1000.0)
+        .collect();
+    Some((tempo, confidence, beats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evenly_spaced_long_notes_are_the_pulse() {
+        let (tempo, confidence, beats) = even_onsets(&[0.21, 2.31, 4.41, 6.52]).unwrap();
+        assert!((tempo - 28.6).abs() < 0.2, "{tempo}");
+        assert!(confidence > 0.99);
+        assert_eq!(beats.len(), 4);
+        // Uneven spacing, too few notes, or gaps beyond 4 s: no pulse claimed.
+        assert!(even_onsets(&[0.2, 1.0, 2.5, 2.8]).is_none());
+        assert!(even_onsets(&[0.2, 2.3]).is_none());
+        assert!(even_onsets(&[0.0, 5.0, 10.0]).is_none());
+    }
+}
