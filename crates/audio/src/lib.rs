@@ -35,8 +35,8 @@ pub use onset::{Attack, onsets};
 pub use pitch::{F_MAX, F_MIN, HOP, PitchTrack, track};
 pub use plot::{png, svg};
 pub use score::{
-    Exercise, ExerciseError, ExerciseNote, Feedback, NoteResult, Score, Strictness, Summary, score,
-    technique_feedback,
+    Exercise, ExerciseError, ExerciseNote, ExpectedTechnique, Feedback, NoteResult, Score,
+    Strictness, Summary, TechniqueResult, score, technique_feedback,
 };
 pub use spectral::{MelBank, N_MFCC, SpectralFeatures, spectral_features};
 pub use stream::{Reading, StreamEvent, Streamer};

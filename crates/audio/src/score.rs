@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::notes::Note;
+use crate::techniques::Technique;
 
 /// An exercise: what the student was asked to play.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +37,12 @@ pub struct ExerciseNote {
     /// Note name with octave.
     #[serde(default)]
     pub note: Option<String>,
+    /// A technique to play it with (bend, bend_release, hammer_on, pull_off, slide, vibrato).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technique: Option<ExpectedTechnique>,
+    /// For a bend: how far, in semitones (a whole step is 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bend_semitones: Option<f64>,
     /// String, 1 = high E … 6 = low E.
     #[serde(default)]
     pub string: Option<usize>,
@@ -46,6 +53,58 @@ pub struct ExerciseNote {
 
 /// Longest exercise accepted (the alignment is quadratic in notes).
 pub const MAX_EXERCISE_NOTES: usize = 2000;
+
+/// A technique an exercise note asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectedTechnique {
+    /// Bent up (to `bend_semitones`) and held.
+    Bend,
+    /// Bent up and let back down.
+    BendRelease,
+    /// Sounded by hammering on from the note before.
+    HammerOn,
+    /// Sounded by pulling off from the note before.
+    PullOff,
+    /// Slid into from the note before.
+    Slide,
+    /// Held with vibrato.
+    Vibrato,
+}
+
+impl ExpectedTechnique {
+    fn words(self) -> &'static str {
+        match self {
+            ExpectedTechnique::Bend => "bend",
+            ExpectedTechnique::BendRelease => "bend and release",
+            ExpectedTechnique::HammerOn => "hammer-on",
+            ExpectedTechnique::PullOff => "pull-off",
+            ExpectedTechnique::Slide => "slide",
+            ExpectedTechnique::Vibrato => "vibrato",
+        }
+    }
+
+    fn concept(self) -> &'static str {
+        match self {
+            ExpectedTechnique::Bend | ExpectedTechnique::BendRelease => "bending",
+            ExpectedTechnique::HammerOn | ExpectedTechnique::PullOff => "legato",
+            ExpectedTechnique::Slide => "slides",
+            ExpectedTechnique::Vibrato => "vibrato",
+        }
+    }
+}
+
+/// Whether an expected technique was heard on its note.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TechniqueResult {
+    /// What the exercise asked for.
+    pub expected: ExpectedTechnique,
+    /// Heard on this note.
+    pub heard: bool,
+    /// For bends: how far it went against the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
 
 fn one() -> f64 {
     1.0
@@ -110,6 +169,19 @@ struct Expected {
     midi: i32,
     string: Option<usize>,
     fret: Option<u32>,
+    technique: Option<ExpectedTechnique>,
+    /// Semitones of an expected bend.
+    bend: Option<f64>,
+}
+
+impl Expected {
+    /// Whether a played MIDI number is this note (or, for a bend, the bent-to note).
+    fn pitch_matches(&self, midi: i32) -> bool {
+        midi == self.midi
+            || self
+                .bend
+                .is_some_and(|b| midi == self.midi + b.round() as i32)
+    }
 }
 
 /// Result for one expected note.
@@ -127,6 +199,9 @@ pub struct NoteResult {
     pub expected_midi: i32,
     /// Cents off pitch of the played note (relative to the recording's tuning).
     pub cents: Option<f64>,
+    /// The technique asked for and whether it was heard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technique: Option<TechniqueResult>,
     /// When the note was due in the recording (after aligning start and tempo), seconds.
     pub expected_time_s: Option<f64>,
     /// How long it was due, seconds.
@@ -154,6 +229,10 @@ pub struct Summary {
     pub score: f64,
     /// The strictness used.
     pub strictness: Strictness,
+    /// Notes that ask for a technique.
+    pub techniques_expected: usize,
+    /// Of those, the ones whose technique was heard.
+    pub techniques_heard: usize,
 }
 
 /// A remark about a pattern of errors, with the concepts it is about.
@@ -215,11 +294,26 @@ impl Exercise {
             let Some(fret) = ev.fret else { continue };
             // Without bar lines, columns stand for eighth notes.
             let beat = ev.beat.unwrap_or(ev.column as f64 / 2.0);
+            use fretwise_theory::Technique as Tab;
+            let technique = match ev.technique {
+                Tab::Bend => Some(ExpectedTechnique::Bend),
+                Tab::BendRelease => Some(ExpectedTechnique::BendRelease),
+                Tab::HammerOn => Some(ExpectedTechnique::HammerOn),
+                Tab::PullOff => Some(ExpectedTechnique::PullOff),
+                Tab::SlideUp | Tab::SlideDown => Some(ExpectedTechnique::Slide),
+                Tab::Picked | Tab::Dead => ev.vibrato.then_some(ExpectedTechnique::Vibrato),
+            };
+            let bend_semitones = ev
+                .target_fret
+                .filter(|_| matches!(ev.technique, Tab::Bend | Tab::BendRelease))
+                .map(|t| f64::from(t) - f64::from(fret));
             notes.push(ExerciseNote {
                 beat,
                 duration_beats: 0.5,
                 midi: None,
                 note: None,
+                technique,
+                bend_semitones,
                 // Tab lines are listed top (highest string) first; string 1 = top.
                 string: Some(ev.string.min(n.max(1))),
                 fret: Some(fret),
@@ -293,6 +387,22 @@ impl Exercise {
                     "notes[{i}]: MIDI {midi} is out of range"
                 )));
             }
+            let bend = match (n.technique, n.bend_semitones) {
+                (_, Some(b)) if !(b.is_finite() && (0.25..=4.0).contains(&b)) => {
+                    return Err(ExerciseError::Invalid(format!(
+                        "notes[{i}].bend_semitones must be between 0.25 and 4, not {b}"
+                    )));
+                }
+                (Some(ExpectedTechnique::Bend | ExpectedTechnique::BendRelease), b) => {
+                    Some(b.unwrap_or(2.0))
+                }
+                (_, Some(_)) => {
+                    return Err(ExerciseError::Invalid(format!(
+                        "notes[{i}].bend_semitones is only for a `bend` or `bend_release` technique"
+                    )));
+                }
+                _ => None,
+            };
             out.push(Expected {
                 time_s: n.beat * spb,
                 duration_s: n.duration_beats.max(0.0) * spb,
@@ -300,6 +410,8 @@ impl Exercise {
                 midi,
                 string: n.string,
                 fret: n.fret,
+                technique: n.technique,
+                bend,
             });
         }
         out.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
@@ -338,7 +450,7 @@ fn align(
             if i < n && j < m {
                 let dt = (played[j].onset_s - map(exp[i].time_s)).abs();
                 if dt <= window {
-                    let pitch = if played[j].midi == exp[i].midi {
+                    let pitch = if exp[i].pitch_matches(played[j].midi) {
                         0.0
                     } else {
                         0.6
@@ -391,6 +503,7 @@ fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 pub fn score(
     exercise: &Exercise,
     played: &[Note],
+    techniques: &[Technique],
     strictness: Strictness,
     tuning_ref_hz: f64,
 ) -> Score {
@@ -433,7 +546,7 @@ pub fn score(
         let pairs = align(&exp, played, |t| a + b * t, window);
         let matched: Vec<(f64, f64)> = pairs
             .iter()
-            .filter(|(i, j)| played[*j].midi == exp[*i].midi)
+            .filter(|(i, j)| exp[*i].pitch_matches(played[*j].midi))
             .map(|(i, j)| (exp[*i].time_s, played[*j].onset_s))
             .collect();
         match fit(&matched) {
@@ -454,6 +567,11 @@ pub fn score(
             played_midi: None,
             expected_midi: e.midi,
             cents: None,
+            technique: e.technique.map(|t| TechniqueResult {
+                expected: t,
+                heard: false,
+                detail: None,
+            }),
             expected_time_s: Some((map(e.time_s) * 1000.0).round() / 1000.0),
             expected_duration_s: (e.duration_s * b * 1000.0).round() / 1000.0,
         })
@@ -466,7 +584,7 @@ pub fn score(
         r.timing_error_ms = Some((err * 10_000.0).round() / 10.0);
         r.played_midi = Some(played[j].midi);
         r.cents = Some(played[j].cents);
-        r.status = if played[j].midi != exp[i].midi {
+        r.status = if !exp[i].pitch_matches(played[j].midi) {
             "wrong_pitch"
         } else if err > tol {
             "late"
@@ -476,6 +594,76 @@ pub fn score(
             "ok"
         }
         .into();
+    }
+    // A bend's top (and its release) reads as notes of their own: they belong to the bend.
+    for &(i, j) in &pairs {
+        if exp[i].bend.is_none() {
+            continue;
+        }
+        let end = played[j].onset_s + exp[i].duration_s * b + tol;
+        for (k, q) in played.iter().enumerate().skip(j + 1) {
+            if q.onset_s > end {
+                break;
+            }
+            if !used[k] && exp[i].pitch_matches(q.midi) {
+                used[k] = true;
+            }
+        }
+    }
+    // Techniques: heard when one of the right kind overlaps the note (for a move into the note,
+    // its arrival).
+    let mut claimed = vec![false; techniques.len()];
+    for (e, r) in exp.iter().zip(per_note.iter_mut()) {
+        let (Some(want), Some(result)) = (e.technique, r.technique.as_mut()) else {
+            continue;
+        };
+        if r.status == "missed" {
+            continue;
+        }
+        let start = map(e.time_s);
+        let reach = tol.max(0.1);
+        let span = match want {
+            ExpectedTechnique::HammerOn | ExpectedTechnique::PullOff | ExpectedTechnique::Slide => {
+                (start - reach, start + reach)
+            }
+            _ => (start - reach, start + (e.duration_s * b).max(0.2) + reach),
+        };
+        let heard = techniques.iter().position(|t| {
+            let (s, en) = t.span();
+            let kind = matches!(
+                (want, t),
+                (ExpectedTechnique::Bend, Technique::Bend { .. })
+                    | (
+                        ExpectedTechnique::BendRelease,
+                        Technique::Bend { released: true, .. }
+                    )
+                    | (ExpectedTechnique::HammerOn, Technique::HammerOn { .. })
+                    | (ExpectedTechnique::PullOff, Technique::PullOff { .. })
+                    | (ExpectedTechnique::Slide, Technique::Slide { .. })
+                    | (ExpectedTechnique::Vibrato, Technique::Vibrato { .. })
+            );
+            kind && s <= span.1 && en >= span.0
+        });
+        result.heard = heard.is_some();
+        if let Some(k) = heard {
+            claimed[k] = true;
+        }
+        if let (Some(Technique::Bend { cents, .. }), Some(semis)) =
+            (heard.map(|k| &techniques[k]), e.bend)
+        {
+            let off = cents - semis * 100.0;
+            result.detail = Some(if off.abs() <= 20.0 {
+                format!("reached: {cents:.0} of {:.0} cents", semis * 100.0)
+            } else if off < 0.0 {
+                format!(
+                    "{:.0} cents short ({cents:.0} of {:.0})",
+                    -off,
+                    semis * 100.0
+                )
+            } else {
+                format!("{off:.0} cents over ({cents:.0} of {:.0})", semis * 100.0)
+            });
+        }
     }
     let extra_notes: Vec<Note> = played
         .iter()
@@ -526,15 +714,28 @@ pub fn score(
         counts,
         score: (score_value * 10.0).round() / 10.0,
         strictness,
+        techniques_expected: per_note.iter().filter(|r| r.technique.is_some()).count(),
+        techniques_heard: per_note
+            .iter()
+            .filter(|r| r.technique.as_ref().is_some_and(|t| t.heard))
+            .count(),
     };
+    // Remarks on the techniques played (vibrato rate and depth; bends the exercise did not
+    // ask for: those it asked for are judged against their own target).
+    let unclaimed: Vec<Technique> = techniques
+        .iter()
+        .zip(&claimed)
+        .filter(|(t, c)| !(**c && matches!(t, Technique::Bend { .. })))
+        .map(|(t, _)| t.clone())
+        .collect();
     let feedback = feedback(
         exercise,
         &exp,
         &per_note,
         &extra_notes,
         &summary,
-        strictness,
         tuning_ref_hz,
+        technique_feedback(&unclaimed),
     );
     Score {
         summary,
@@ -557,9 +758,10 @@ fn feedback(
     per_note: &[NoteResult],
     extra: &[Note],
     summary: &Summary,
-    strictness: Strictness,
     tuning_ref_hz: f64,
+    played_technique_remarks: Vec<Feedback>,
 ) -> Vec<Feedback> {
+    let strictness = summary.strictness;
     let mut out = Vec::new();
     let say = |m: String, c: &[&str]| Feedback {
         message: m,
@@ -678,6 +880,47 @@ fn feedback(
             &["picking-basics"],
         ));
     }
+    // Techniques asked for: not heard, or a bend that misses its target.
+    for (e, r) in exp.iter().zip(per_note) {
+        let Some(t) = &r.technique else { continue };
+        if r.status == "missed" {
+            continue;
+        }
+        let what = t.expected.words();
+        let note = name(e.midi + e.bend.map_or(0, |b| b.round() as i32));
+        let how = match t.expected {
+            ExpectedTechnique::HammerOn => {
+                "fret it hard and fast right behind the fret, without picking"
+            }
+            ExpectedTechnique::PullOff => {
+                "pull the finger off slightly downwards so it plucks the string"
+            }
+            ExpectedTechnique::Slide => "keep the finger pressed while it travels to the new fret",
+            ExpectedTechnique::Vibrato => {
+                "rock or bend the string evenly, about 5–7 times a second"
+            }
+            ExpectedTechnique::Bend | ExpectedTechnique::BendRelease => {
+                "push the string until it sounds the target note"
+            }
+        };
+        if !t.heard {
+            out.push(say(
+                format!(
+                    "note {} ({note}) asks for a {what}, which was not heard: {how}",
+                    r.index + 1
+                ),
+                &[t.expected.concept()],
+            ));
+        } else if let Some(d) = t.detail.as_deref().filter(|d| !d.starts_with("reached")) {
+            out.push(say(
+                format!(
+                    "the {what} on note {} (to {note}) is {d}: {how}",
+                    r.index + 1
+                ),
+                &[t.expected.concept()],
+            ));
+        }
+    }
     if !extra.is_empty() {
         out.push(say(
             format!(
@@ -688,6 +931,7 @@ fn feedback(
             &["muting"],
         ));
     }
+    out.extend(played_technique_remarks);
     if out.is_empty() {
         out.push(say(
             format!("clean take: every note on time within {tol:.0} ms and in tune"),

@@ -101,6 +101,18 @@ impl Technique {
             | Self::Muted { start_s, .. } => *start_s,
         }
     }
+
+    /// Its time span, seconds.
+    pub fn span(&self) -> (f64, f64) {
+        match self {
+            Self::Bend { start_s, end_s, .. }
+            | Self::Vibrato { start_s, end_s, .. }
+            | Self::Slide { start_s, end_s, .. }
+            | Self::HammerOn { start_s, end_s, .. }
+            | Self::PullOff { start_s, end_s, .. }
+            | Self::Muted { start_s, end_s, .. } => (*start_s, *end_s),
+        }
+    }
 }
 
 fn name(semitone: f64) -> String {

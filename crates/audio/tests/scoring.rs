@@ -3,7 +3,7 @@
 mod common;
 
 use common::{SR, additive, midi_hz, wav};
-use fretwise_audio::{Exercise, Strictness, analyze_bytes, score};
+use fretwise_audio::{Exercise, ExpectedTechnique, Strictness, analyze_bytes, score};
 
 /// An exercise of `n` quarter notes at `bpm` cycling through a scale on the low strings.
 fn exercise(n: usize, bpm: f64) -> (Exercise, Vec<i32>) {
@@ -55,7 +55,13 @@ fn a_clean_take_scores_high_despite_a_late_start() {
     let (ex, midis) = exercise(16, 100.0);
     let bytes = perform(&midis, 100.0, 0.73, 1.0, &|_| 0.0, &[], &[], &[]);
     let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
-    let s = score(&ex, &a.notes, Strictness::Advanced, a.tuning_ref_hz);
+    let s = score(
+        &ex,
+        &a.notes,
+        &a.techniques,
+        Strictness::Advanced,
+        a.tuning_ref_hz,
+    );
     assert_eq!(s.summary.counts.get("ok"), Some(&16), "{:?}", s.per_note);
     assert!(s.summary.score >= 95.0, "{}", s.summary.score);
     assert!(
@@ -92,7 +98,13 @@ fn deviations_at_30_ms_are_found_with_their_kind() {
         &[(22.7, 64)],
     );
     let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
-    let s = score(&ex, &a.notes, Strictness::Advanced, a.tuning_ref_hz);
+    let s = score(
+        &ex,
+        &a.notes,
+        &a.techniques,
+        Strictness::Advanced,
+        a.tuning_ref_hz,
+    );
     // Expected status per note.
     let truth: Vec<&str> = (0..32)
         .map(|i| {
@@ -217,6 +229,41 @@ fn exercises_from_json_and_tab_and_their_errors() {
         .collect();
     assert_eq!(mids, [40, 43, 45, 47, 48, 40]);
     assert!(Exercise::from_tab("no tab here", 90.0).is_err());
+    // Techniques written in tab become techniques the exercise asks for.
+    let tab = "e|------------------|\nB|------------------|\nG|-7b9--7b9r7--------|\nD|------------------|\nA|-------------5h7p5-|\nE|-3/5-5~------------|\n";
+    let t = Exercise::from_tab(tab, 90.0).unwrap();
+    let asked: Vec<(Option<ExpectedTechnique>, Option<f64>)> = t
+        .notes
+        .iter()
+        .map(|n| (n.technique, n.bend_semitones))
+        .collect();
+    use ExpectedTechnique::*;
+    assert!(asked.contains(&(Some(Bend), Some(2.0))), "{asked:?}");
+    assert!(asked.contains(&(Some(BendRelease), Some(2.0))), "{asked:?}");
+    for want in [HammerOn, PullOff, Slide, Vibrato] {
+        assert!(
+            asked.iter().any(|a| a.0 == Some(want)),
+            "{want:?} in {asked:?}"
+        );
+    }
+    // A bend target outside 0.25–4 semitones, or one on a note that is not bent, is refused.
+    for (bad, field) in [
+        (
+            r#"{"tempo_bpm": 90, "notes": [{"beat": 0, "midi": 57, "technique": "bend", "bend_semitones": 9}]}"#,
+            "bend_semitones",
+        ),
+        (
+            r#"{"tempo_bpm": 90, "notes": [{"beat": 0, "midi": 57, "technique": "slide", "bend_semitones": 2}]}"#,
+            "bend_semitones",
+        ),
+        (
+            r#"{"tempo_bpm": 90, "notes": [{"beat": 0, "midi": 57, "technique": "tapping"}]}"#,
+            "technique",
+        ),
+    ] {
+        let err = Exercise::parse(bad).unwrap_err().to_string();
+        assert!(err.contains(field), "{bad}: {err}");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use common::soundfont::{Event, fonts_or_skip, load, render};
 use common::{BentNote, SR, additive_bent, wav};
-use fretwise_audio::{Technique, analyze_bytes};
+use fretwise_audio::{Exercise, Strictness, Technique, analyze_bytes, score};
 
 /// The phrase: events with bend curves (semitones after the onset).
 fn phrase() -> Vec<Event> {
@@ -217,4 +217,114 @@ fn techniques_on_sampled_guitars() {
     }
     println!("all techniques found in {found_all} of {takes} takes");
     assert_eq!(found_all, takes);
+}
+
+/// The phrase as an exercise (60 bpm, so beats are seconds) asking for each technique.
+fn phrase_exercise() -> Exercise {
+    Exercise::parse(
+        r#"{"tempo_bpm": 60, "notes": [
+            {"beat": 0.3, "duration_beats": 0.75, "note": "A3", "technique": "bend", "bend_semitones": 2},
+            {"beat": 1.4, "duration_beats": 1.0, "note": "G3", "technique": "bend_release", "bend_semitones": 2},
+            {"beat": 2.7, "duration_beats": 1.0, "note": "E4", "technique": "vibrato"},
+            {"beat": 4.0, "duration_beats": 0.25, "note": "C4"},
+            {"beat": 4.25, "duration_beats": 0.25, "note": "D4", "technique": "hammer_on"},
+            {"beat": 4.5, "duration_beats": 0.3, "note": "C4", "technique": "pull_off"},
+            {"beat": 5.1, "duration_beats": 0.25, "note": "A2"},
+            {"beat": 5.35, "duration_beats": 0.55, "note": "D3", "technique": "slide"}
+        ]}"#,
+    )
+    .unwrap()
+}
+
+/// Scoring against an exercise that asks for techniques: played with them, every one is heard
+/// and the short bend is measured against its target; played as plain picked notes, each is
+/// reported as not heard, with the concept that teaches it.
+#[test]
+fn exercise_techniques_are_checked() {
+    let ex = phrase_exercise();
+    let notes: Vec<BentNote> = phrase()
+        .into_iter()
+        .map(|e| (e.onset, e.dur, f64::from(e.key), e.bend))
+        .collect();
+    let a = analyze_bytes(&wav(&additive_bent(&notes, 6.2), SR), Some("wav"), 600.0).unwrap();
+    let s = score(
+        &ex,
+        &a.notes,
+        &a.techniques,
+        Strictness::Beginner,
+        a.tuning_ref_hz,
+    );
+    println!("{}", serde_json::to_string_pretty(&s).unwrap());
+    assert_eq!(s.summary.techniques_expected, 6);
+    assert_eq!(s.summary.techniques_heard, 6);
+    assert!(
+        s.per_note
+            .iter()
+            .all(|r| r.status != "wrong_pitch" && r.status != "missed"),
+        "{:?}",
+        s.per_note
+    );
+    assert!(s.extra_notes.is_empty(), "{:?}", s.extra_notes);
+    let short = s.per_note[1].technique.as_ref().unwrap();
+    assert_eq!(short.detail.as_deref(), Some("40 cents short (160 of 200)"));
+    assert_eq!(
+        s.per_note[0].technique.as_ref().unwrap().detail.as_deref(),
+        Some("reached: 200 of 200 cents")
+    );
+    let remarks: Vec<&str> = s.feedback.iter().map(|f| f.message.as_str()).collect();
+    assert!(
+        remarks.iter().any(|m| m
+            .starts_with("the bend and release on note 2 (to A3) is 40 cents short (160 of 200)")),
+        "{remarks:?}"
+    );
+    assert!(
+        !remarks.iter().any(|m| m.contains("not heard")),
+        "{remarks:?}"
+    );
+
+    // The same notes picked plainly, no technique at all.
+    let plain: Vec<BentNote> = ex
+        .notes
+        .iter()
+        .map(|n| {
+            let midi = n
+                .note
+                .as_deref()
+                .and_then(|x| x.parse::<fretwise_theory::Note>().ok())
+                .and_then(|x| x.midi())
+                .unwrap();
+            (n.beat, n.duration_beats - 0.02, f64::from(midi), Vec::new())
+        })
+        .collect();
+    let a = analyze_bytes(&wav(&additive_bent(&plain, 6.2), SR), Some("wav"), 600.0).unwrap();
+    let s = score(
+        &ex,
+        &a.notes,
+        &a.techniques,
+        Strictness::Beginner,
+        a.tuning_ref_hz,
+    );
+    assert_eq!(s.summary.techniques_heard, 0, "{:?}", a.techniques);
+    let not_heard: Vec<(&str, &[String])> = s
+        .feedback
+        .iter()
+        .filter(|f| f.message.contains("which was not heard"))
+        .map(|f| (f.message.as_str(), f.concepts.as_slice()))
+        .collect();
+    assert_eq!(not_heard.len(), 6, "{:?}", s.feedback);
+    assert!(
+        not_heard
+            .iter()
+            .any(|(m, c)| m.starts_with("note 5 (D4) asks for a hammer-on") && c[0] == "legato")
+    );
+    assert!(
+        not_heard
+            .iter()
+            .any(|(m, c)| m.starts_with("note 8 (D3) asks for a slide") && c[0] == "slides")
+    );
+    assert!(
+        not_heard
+            .iter()
+            .any(|(m, c)| m.starts_with("note 1 (B3) asks for a bend") && c[0] == "bending")
+    );
 }

@@ -85,13 +85,10 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
         a.score = Some(fretwise_audio::score(
             ex,
             &a.notes,
+            &a.techniques,
             strictness,
             a.tuning_ref_hz,
         ));
-        if let Some(s) = a.score.as_mut() {
-            s.feedback
-                .extend(fretwise_audio::technique_feedback(&a.techniques));
-        }
     }
     if let (Some(p), Some(png)) = (&args.plot, plot_png) {
         let bytes = if png {
@@ -140,6 +137,12 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
             m.played_tempo_bpm,
             m.start_offset_s
         );
+        if m.techniques_expected > 0 {
+            println!(
+                "techniques asked for: {} of {} heard",
+                m.techniques_heard, m.techniques_expected
+            );
+        }
         for f in &s.feedback {
             println!("  • {}", f.message);
         }
