@@ -190,23 +190,31 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
         .iter()
         .flatten()
         .fold(f64::NEG_INFINITY, |m, v| m.max(*v));
-    for (row, db) in rows.iter_mut().zip(&mel_db) {
-        for (k, c) in row.mfcc.iter_mut().enumerate() {
+    // Orthonormal DCT-II basis, computed once.
+    let dct: Vec<Vec<f64>> = (0..N_MFCC)
+        .map(|k| {
             let scale = if k == 0 {
                 (1.0 / N_MELS as f64).sqrt()
             } else {
                 (2.0 / N_MELS as f64).sqrt()
             };
-            *c = scale
-                * db.iter()
-                    .enumerate()
-                    .map(|(n, d)| {
-                        d.max(top - 80.0)
-                            * (std::f64::consts::PI * k as f64 * (2.0 * n as f64 + 1.0)
-                                / (2.0 * N_MELS as f64))
-                                .cos()
-                    })
-                    .sum::<f64>();
+            (0..N_MELS)
+                .map(|n| {
+                    scale
+                        * (std::f64::consts::PI * k as f64 * (2.0 * n as f64 + 1.0)
+                            / (2.0 * N_MELS as f64))
+                            .cos()
+                })
+                .collect()
+        })
+        .collect();
+    for (row, db) in rows.iter_mut().zip(&mel_db) {
+        for (c, basis) in row.mfcc.iter_mut().zip(&dct) {
+            *c = db
+                .iter()
+                .zip(basis)
+                .map(|(d, b)| d.max(top - 80.0) * b)
+                .sum::<f64>();
         }
     }
     let loudest = rows.iter().map(|r| r.energy).fold(0.0f64, f64::max);
