@@ -69,6 +69,17 @@ pub(crate) struct Scratch {
     cmnd: Vec<f64>,
 }
 
+impl Scratch {
+    /// The last frame's cumulative-mean-normalised difference at the deepest lag within ±2
+    /// samples of `lag` (1 where out of range).
+    pub(crate) fn dip_near(&self, lag: f64) -> f64 {
+        let c = lag.round() as usize;
+        (c.saturating_sub(2).max(1)..=c + 2)
+            .filter_map(|t| self.cmnd.get(t).copied())
+            .fold(1.0, f64::min)
+    }
+}
+
 pub(crate) struct Yin {
     window: usize,
     fft: Arc<dyn RealToComplex<f64>>,

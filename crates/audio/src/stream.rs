@@ -19,6 +19,12 @@ const CONFIRM_FRAMES: usize = 2;
 const RELEASE_FRAMES: usize = 4;
 /// Candidate probability mass that makes a frame voiced.
 const VOICED_MASS: f64 = 0.1;
+/// Seconds from the start of voicing in which a reading may be lifted to the octave or twelfth
+/// above (attacks carry subharmonic components that die away within tens of milliseconds).
+const ATTACK_S: f64 = 0.03;
+/// Dip of the difference function at a half or third of the read period that, in an attack,
+/// makes that shorter period the pitch (classic YIN's absolute threshold).
+const ATTACK_DIP: f64 = 0.2;
 /// Quietest frame that is analysed (RMS, dBFS).
 const GATE_DBFS: f64 = -55.0;
 
@@ -90,6 +96,8 @@ pub struct Streamer {
     unvoiced_run: usize,
     recent_rms: Vec<f64>,
     frame_buf: Vec<f64>,
+    /// Voiced frames in a row so far.
+    voiced_run: usize,
     rms_len: usize,
     since_note_on: usize,
 }
@@ -126,6 +134,7 @@ impl Streamer {
             unvoiced_run: 0,
             recent_rms: Vec::new(),
             frame_buf: Vec::with_capacity(frame_len),
+            voiced_run: 0,
             // 15 ms: more than a period of the low E string, so the level does not ripple.
             rms_len: (0.015 * rate).round() as usize,
             since_note_on: usize::MAX / 2,
@@ -185,6 +194,15 @@ impl Streamer {
         } else {
             None
         };
+        let decided = decided.map(|(f, total)| {
+            let attack = (self.voiced_run as f64) * HOP_S < ATTACK_S;
+            (if attack { self.attack_pitch(f) } else { f }, total)
+        });
+        self.voiced_run = if decided.is_some() {
+            self.voiced_run + 1
+        } else {
+            0
+        };
         let reading = match decided {
             Some((freq, total)) => {
                 let m = midi_of(freq, self.a4);
@@ -210,6 +228,22 @@ impl Streamer {
         self.prev_f0 = decided.map(|d| d.0);
         self.notes(&reading, rms, out);
         out.push(StreamEvent::Pitch(reading));
+    }
+
+    /// In an attack, the first deep dip wins as in classic YIN: a reading whose half (or third)
+    /// period also repeats is an octave (or twelfth) under the note, read off a subharmonic
+    /// component of the attack (TimGM6mb's steel strings carry one ~10 dB down for ~40 ms).
+    fn attack_pitch(&self, f: f64) -> f64 {
+        let lag = self.rate / f;
+        let half = self.scratch.dip_near(lag / 2.0);
+        let third = self.scratch.dip_near(lag / 3.0);
+        if 2.0 * f <= F_MAX && half < ATTACK_DIP && half <= third {
+            2.0 * f
+        } else if 3.0 * f <= F_MAX && third < ATTACK_DIP {
+            3.0 * f
+        } else {
+            f
+        }
     }
 
     /// Practice mode: a note starts when a pitch holds for a few frames (or the same pitch is

@@ -39,9 +39,10 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
-/// `strict`: the bars for a tuner on a clean sound; distorted guitars are reported and held to
-/// looser ones (their attacks are noise-like for up to ~100 ms); so are steel strings, whose
-/// TimGM6mb attack reads a subharmonic for its first tens of milliseconds.
+/// Every take: each note read, median latency under 50 ms. `strict`: the other bars for a tuner
+/// on a clean sound; distorted guitars are held to looser ones (their attacks are noise-like for
+/// up to ~100 ms); so are steel strings, whose TimGM6mb attack carries a subharmonic for its
+/// first ~40 ms (read an octave low in a few frames after the attack check's 30 ms).
 fn check(name: &str, audio: &[f32], truth: &Score, strict: bool) {
     let events = run(audio, 256);
     let mut lat = latencies(truth, &events);
@@ -93,6 +94,7 @@ fn check(name: &str, audio: &[f32], truth: &Score, strict: bool) {
         truth.len()
     );
     assert_eq!(found, truth.len(), "{name}: every note read");
+    assert!(med < 0.05, "{name}: median latency {med}");
     if !strict {
         assert!(
             right as f64 / inside as f64 >= 0.9,
@@ -100,7 +102,6 @@ fn check(name: &str, audio: &[f32], truth: &Score, strict: bool) {
         );
         return;
     }
-    assert!(med < 0.05, "{name}: median latency {med}");
     assert!(
         right as f64 / inside as f64 >= 0.95,
         "{name}: {right}/{inside}"
@@ -188,4 +189,56 @@ fn bad_input_is_handled() {
         _ => false,
     }));
     assert!(s.push(&[]).is_empty());
+}
+
+/// An attack carrying a subharmonic (half the note, 9 dB down for 40 ms, then dying away) is read at
+/// the note's pitch from the start, not an octave low until the subharmonic dies away; a note
+/// whose fundamental is weak beside its second harmonic is still read at its fundamental.
+#[test]
+fn attack_subharmonics_are_not_read() {
+    let tau = std::f64::consts::TAU;
+    let sr = f64::from(SR);
+    let with_sub = |f: f64, sub_level: f64, second: f64| -> Vec<f32> {
+        let mut audio = vec![0.0f32; (0.6 * sr) as usize];
+        for (i, x) in audio.iter_mut().enumerate().skip((0.1 * sr) as usize) {
+            let t = i as f64 / sr - 0.1;
+            let note = (tau * f * t).sin()
+                + second * (tau * 2.0 * f * t).sin()
+                + 0.3 * (tau * 3.0 * f * t).sin();
+            let fade = if t < 0.04 {
+                1.0
+            } else {
+                (-(t - 0.04) / 0.01).exp()
+            };
+            let sub = sub_level * (tau * f / 2.0 * t).sin() * fade;
+            *x = (0.3 * (note + sub) * (-t * 3.0).exp() * (t / 0.002).min(1.0)) as f32;
+        }
+        audio
+    };
+    for f in [midi_hz(50.0), midi_hz(59.0), midi_hz(64.0)] {
+        let truth: Score = vec![(0.1, 0.5, f)];
+        // 9 dB under the fundamental (much stronger ones are still read an octave low until
+        // they fade: the half-period dip is then above the attack threshold).
+        let lat = latencies(&truth, &run(&with_sub(f, 0.35, 0.5), 256));
+        assert!(
+            lat.len() == 1 && lat[0] <= 0.035,
+            "{f:.0} Hz with a subharmonic attack: {lat:?}"
+        );
+        let weak_fundamental = run(&with_sub(f, 0.0, 3.0), 256);
+        for e in &weak_fundamental {
+            if let StreamEvent::Pitch(r) = e
+                && r.f0_hz > 0.0
+                && r.time_s > 0.16
+                && r.time_s < 0.55
+            {
+                let cents = 1200.0 * (r.f0_hz / f).log2();
+                assert!(
+                    cents.abs() <= 50.0,
+                    "{f:.0} Hz read {} at {}",
+                    r.f0_hz,
+                    r.time_s
+                );
+            }
+        }
+    }
 }

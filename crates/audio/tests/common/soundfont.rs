@@ -216,9 +216,14 @@ pub fn melodies() -> Vec<(&'static str, Vec<Event>, f64)> {
 pub fn degrade(samples: &mut [f32], events: &[Event], snr_db: f64, seed: u64) {
     for (i, e) in events.iter().enumerate() {
         if i % 2 == 1 {
-            let s = ((e.onset - 0.01).max(0.0) * SR as f64) as usize;
-            // Through the 20 ms damping after the note's end.
-            let t = (((e.onset + e.dur + 0.025) * SR as f64) as usize).min(samples.len());
+            let s = (e.onset.max(0.0) * SR as f64) as usize;
+            // Through the 20 ms damping after the note's end, but not into the next note (a
+            // legato note's first 25 ms were dropped with it, moving its audible start).
+            let end = events
+                .get(i + 1)
+                .map_or(f64::INFINITY, |n| n.onset)
+                .min(e.onset + e.dur + 0.025);
+            let t = ((end * SR as f64) as usize).min(samples.len());
             for x in &mut samples[s.min(t)..t] {
                 *x *= 0.125;
             }
