@@ -238,6 +238,7 @@ def main():
                 "note_f": round(note_f(truth, notes), 3) if notes is not None else None, "seconds": round(secs, 3),
                 # Every note is on a beat in this material; F at mir_eval's ±70 ms.
                 "beat_f": round(mir_eval.beat.f_measure(ref_beats, np.array(sorted(beats))), 3),
+                "truth_onsets": [float(n[0]) for n in truth], "onsets": [float(x) for x in sorted(o)],
             })
     print("| material | tool | raw pitch acc. | octave-error frames | onset F | median onset error | note F | beat F | seconds |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -259,6 +260,20 @@ def group_of(material):
         if material.startswith(font):
             return f"SoundFont {font}, {kind}"
     return f"synthesized strings, {kind}"
+
+
+def paired_errors(a, b):
+    """Absolute onset errors (s) of two tools' rows over the truth onsets both find within 50 ms."""
+    ea, eb = np.array(a["onsets"]), np.array(b["onsets"])
+    if len(ea) == 0 or len(eb) == 0:
+        return [], []
+    mine, theirs = [], []
+    for on in a["truth_onsets"]:
+        x, y = np.min(np.abs(ea - on)), np.min(np.abs(eb - on))
+        if x <= 0.05 and y <= 0.05:
+            mine.append(float(x))
+            theirs.append(float(y))
+    return mine, theirs
 
 
 def summary(rows, feature_rows):
@@ -294,6 +309,33 @@ def summary(rows, feature_rows):
                 else:
                     losses += 1
             print(f"fretwise vs {peer}, {m}: better on {wins} takes, equal on {ties}, worse on {losses}")
+    # Onset timing over the same onsets: a tool that finds only its easiest onsets would
+    # otherwise be timed on those alone.
+    print()
+    for peer in ("librosa", "aubio"):
+        wins = ties = losses = 0
+        for take, t in by_take.items():
+            mine, theirs = paired_errors(t["fretwise"], t[peer])
+            if not mine:
+                continue
+            d = np.median(theirs) - np.median(mine)
+            if abs(d) < 1e-4:
+                ties += 1
+            elif d > 0:
+                wins += 1
+            else:
+                losses += 1
+        print(f"fretwise vs {peer}, onset timing over the onsets both find: better on {wins} takes, equal on {ties}, worse on {losses}")
+    for (group, tool), rs in sorted(groups.items()):
+        if tool == "fretwise":
+            continue
+        mine, theirs = [], []
+        for r in rs:
+            m, th = paired_errors(by_take[r["material"]]["fretwise"], r)
+            if m:
+                mine.append(np.median(m))
+                theirs.append(np.median(th))
+        print(f"{group}, onsets both fretwise and {tool} find: mean of per-take median errors fretwise {1000 * np.mean(mine):.1f} ms, {tool} {1000 * np.mean(theirs):.1f} ms")
     diffs = {k: [] for k in ("spectral_centroid_hz", "spectral_rolloff_hz", "spectral_flatness")}
     mfcc = []
     for f in feature_rows:

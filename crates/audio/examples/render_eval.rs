@@ -44,7 +44,7 @@ fn main() {
             let (mut audio, t) = recorded::render(inst, &events, total);
             let stem = format!("recorded {} {melody}", inst.name).replace(' ', "_");
             write(&out, &stem, &audio, &t);
-            degrade(&mut audio, &events, 30.0, u64::from(events[0].key));
+            degrade(&mut audio, &t, 30.0, u64::from(events[0].key));
             write(&out, &format!("{stem}_noisy"), &audio, &t);
             count += 2;
         }
@@ -56,7 +56,7 @@ fn main() {
                 let (mut audio, t) = render(&font, program, &events, total);
                 let stem = format!("{font_name} {guitar} {melody}").replace(' ', "_");
                 write(&out, &stem, &audio, &t);
-                degrade(&mut audio, &events, 30.0, u64::from(program));
+                degrade(&mut audio, &t, 30.0, u64::from(program));
                 write(&out, &format!("{stem}_noisy"), &audio, &t);
                 count += 2;
             }

@@ -205,7 +205,8 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
             f0_hz: pt.f0_hz.iter().map(|f| round(*f, 2)).collect(),
             confidence: pt.confidence.iter().map(|c| round(*c, 3)).collect(),
         },
-        onsets_s: onset_times.iter().map(|t| round(*t, 3)).collect(),
+        // 0.1 ms: the attack is placed finer than a millisecond.
+        onsets_s: onset_times.iter().map(|t| round(*t, 4)).collect(),
         tempo_bpm,
         tempo_confidence,
         beats_s,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::soundfont::{Event, degrade, fonts_or_skip, load, render};
-use common::{SR, additive, midi_hz, wav};
+use common::{SR, Score, additive, midi_hz, wav};
 use fretwise_audio::analyze_bytes;
 
 /// (MIREX label, MIDI notes low to high) in common guitar voicings.
@@ -132,8 +132,7 @@ fn strummed_chords_on_sampled_guitars_clean_and_noisy() {
                     *x *= 0.25;
                 }
             }
-            let events_for_noise: Vec<Event> = Vec::new();
-            degrade(&mut audio, &events_for_noise, 20.0, u64::from(program));
+            degrade(&mut audio, &Score::new(), 20.0, u64::from(program));
             let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
             let noisy = overlap(&a, 0.1, dur);
             println!(

@@ -83,7 +83,7 @@ fn recorded_melodies_clean_and_noisy() {
             let s = score(&truth, &a);
             report(&format!("recorded {}, {melody}", inst.name), &s);
             clean.push(s);
-            degrade(&mut audio, &events, 30.0, u64::from(events[0].key));
+            degrade(&mut audio, &truth, 30.0, u64::from(events[0].key));
             let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
             let s = score(&truth, &a);
             report(

@@ -37,7 +37,7 @@ fn sampled_guitars_clean_and_noisy() {
                 } else {
                     legato_false_techniques += a.techniques.len();
                 }
-                degrade(&mut audio, &events, 30.0, u64::from(program));
+                degrade(&mut audio, &t, 30.0, u64::from(program));
                 let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
                 let s = score(&t, &a);
                 report(

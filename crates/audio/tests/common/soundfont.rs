@@ -212,17 +212,18 @@ pub fn melodies() -> Vec<(&'static str, Vec<Event>, f64)> {
     ]
 }
 
-/// Adds white noise `snr_db` below the signal's RMS and drops every other note by 18 dB.
-pub fn degrade(samples: &mut [f32], events: &[Event], snr_db: f64, seed: u64) {
-    for (i, e) in events.iter().enumerate() {
+/// Adds white noise `snr_db` below the signal's RMS and drops every other note of `truth` by
+/// 18 dB: from where its sound starts until the next note's sound starts (or 25 ms after its end),
+/// so no level step comes before a note's own start (a step at the next note-on, ahead of a
+/// sample's delayed start, read as a false early attack).
+pub fn degrade(samples: &mut [f32], truth: &Score, snr_db: f64, seed: u64) {
+    for (i, &(onset, dur, _)) in truth.iter().enumerate() {
         if i % 2 == 1 {
-            let s = (e.onset.max(0.0) * SR as f64) as usize;
-            // Through the 20 ms damping after the note's end, but not into the next note (a
-            // legato note's first 25 ms were dropped with it, moving its audible start).
-            let end = events
+            let s = (onset.max(0.0) * SR as f64) as usize;
+            let end = truth
                 .get(i + 1)
-                .map_or(f64::INFINITY, |n| n.onset)
-                .min(e.onset + e.dur + 0.025);
+                .map_or(f64::INFINITY, |n| n.0)
+                .min(onset + dur + 0.025);
             let t = ((end * SR as f64) as usize).min(samples.len());
             for x in &mut samples[s.min(t)..t] {
                 *x *= 0.125;
