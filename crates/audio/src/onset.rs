@@ -173,7 +173,11 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
             i1 as f64
         } else {
             let (i0, e0) = seg[k - 1];
-            let w = if e1 > e0 { (level - e0) / (e1 - e0) } else { 1.0 };
+            let w = if e1 > e0 {
+                (level - e0) / (e1 - e0)
+            } else {
+                1.0
+            };
             i0 as f64 + w * (i1 as f64 - i0 as f64)
         };
         Some((at + win as f64) / sr)

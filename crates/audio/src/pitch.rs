@@ -310,8 +310,11 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
     let mut delta = vec![0.0f64; 2 * n];
     let mut next = vec![0.0f64; 2 * n];
     let mut back: Vec<u16> = vec![0; frames * 2 * n];
-    let observe = |f: usize, out: &mut [f64]| {
-        let mut p = vec![0.0f64; n];
+    // Most bins hold no candidate: their log-likelihood is one constant, and only the few
+    // bins with candidates need a logarithm (3M of them per minute of audio otherwise).
+    let empty_bin = ln(1e-9);
+    let mut p = vec![0.0f64; n];
+    let mut observe = |f: usize, out: &mut [f64]| {
         let mut voiced_total = 0.0;
         for c in &obs[f] {
             if let Some(b) = bin_of(c.freq) {
@@ -321,9 +324,15 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
         }
         let voiced_total: f64 = voiced_total.min(1.0);
         let unvoiced = ln((1.0 - voiced_total) / n as f64 + 1e-9);
-        for b in 0..n {
-            out[b] = ln(p[b] * 0.5 + 1e-9);
-            out[n + b] = unvoiced;
+        out[..n].fill(empty_bin);
+        out[n..].fill(unvoiced);
+        for c in &obs[f] {
+            if let Some(b) = bin_of(c.freq)
+                && p[b] != 0.0
+            {
+                out[b] = ln(p[b] * 0.5 + 1e-9);
+                p[b] = 0.0;
+            }
         }
     };
     let mut o = vec![0.0; 2 * n];
