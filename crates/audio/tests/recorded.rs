@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::metrics::{Scores, report, score};
+use common::metrics::{Scores, report, report_means_and_assert_bars, score};
 use common::recorded::{instruments_or_skip, melodies, render};
 use common::soundfont::degrade;
 use common::{SR, wav};
@@ -96,22 +96,5 @@ fn recorded_melodies_clean_and_noisy() {
     if clean.is_empty() {
         return;
     }
-    let mean = |v: &[Scores], f: fn(&Scores) -> f64| v.iter().map(f).sum::<f64>() / v.len() as f64;
-    for (name, v) in [("clean", &clean), ("noisy", &noisy)] {
-        println!(
-            "recorded {name} mean over {} takes: RPA {:.3}, onset F {:.3}, note F {:.3}, median onset error {:.1} ms, octave errors {}",
-            v.len(),
-            mean(v, |s| s.raw_pitch_accuracy),
-            mean(v, |s| s.onset_f),
-            mean(v, |s| s.note_f),
-            mean(v, |s| s.onset_median_error_ms),
-            v.iter().map(|s| s.octave_errors).sum::<usize>()
-        );
-    }
-    // The bars on clean monophonic playing.
-    assert!(mean(&clean, |s| s.raw_pitch_accuracy) >= 0.98);
-    assert!(mean(&clean, |s| s.onset_f) >= 0.95);
-    assert!(mean(&clean, |s| s.note_f) >= 0.93);
-    assert!(mean(&clean, |s| s.onset_median_error_ms) < 10.0);
-    assert_eq!(clean.iter().map(|s| s.octave_errors).sum::<usize>(), 0);
+    report_means_and_assert_bars("recorded ", &clean, &noisy);
 }

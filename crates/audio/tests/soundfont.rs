@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::metrics::{Scores, report, score};
+use common::metrics::{Scores, report, report_means_and_assert_bars, score};
 use common::soundfont::{GUITARS, degrade, fonts_or_skip, load, melodies, render};
 use common::{SR, wav};
 use fretwise_audio::analyze_bytes;
@@ -51,25 +51,8 @@ fn sampled_guitars_clean_and_noisy() {
     if clean.is_empty() {
         return;
     }
-    let mean = |v: &[Scores], f: fn(&Scores) -> f64| v.iter().map(f).sum::<f64>() / v.len() as f64;
-    for (name, v) in [("clean", &clean), ("noisy", &noisy)] {
-        println!(
-            "{name} mean over {} takes: RPA {:.3}, onset F {:.3}, note F {:.3}, median onset error {:.1} ms, octave errors {}",
-            v.len(),
-            mean(v, |s| s.raw_pitch_accuracy),
-            mean(v, |s| s.onset_f),
-            mean(v, |s| s.note_f),
-            mean(v, |s| s.onset_median_error_ms),
-            v.iter().map(|s| s.octave_errors).sum::<usize>()
-        );
-    }
     println!(
         "techniques reported on picked legato eighths (none were played): {legato_false_techniques}"
     );
-    // The bars on clean monophonic playing.
-    assert!(mean(&clean, |s| s.raw_pitch_accuracy) >= 0.98);
-    assert!(mean(&clean, |s| s.onset_f) >= 0.95);
-    assert!(mean(&clean, |s| s.note_f) >= 0.93);
-    assert!(mean(&clean, |s| s.onset_median_error_ms) < 10.0);
-    assert_eq!(clean.iter().map(|s| s.octave_errors).sum::<usize>(), 0);
+    report_means_and_assert_bars("", &clean, &noisy);
 }

@@ -101,3 +101,29 @@ pub fn report(name: &str, s: &Scores) {
         s.mean_signed_onset_error_ms
     );
 }
+
+/// Mean of one metric over takes.
+pub fn mean(v: &[Scores], f: fn(&Scores) -> f64) -> f64 {
+    v.iter().map(f).sum::<f64>() / v.len() as f64
+}
+
+/// Prints the clean and noisy means (`label` starts each line) and asserts the bars on
+/// clean monophonic playing.
+pub fn report_means_and_assert_bars(label: &str, clean: &[Scores], noisy: &[Scores]) {
+    for (name, v) in [("clean", clean), ("noisy", noisy)] {
+        println!(
+            "{label}{name} mean over {} takes: RPA {:.3}, onset F {:.3}, note F {:.3}, median onset error {:.1} ms, octave errors {}",
+            v.len(),
+            mean(v, |s| s.raw_pitch_accuracy),
+            mean(v, |s| s.onset_f),
+            mean(v, |s| s.note_f),
+            mean(v, |s| s.onset_median_error_ms),
+            v.iter().map(|s| s.octave_errors).sum::<usize>()
+        );
+    }
+    assert!(mean(clean, |s| s.raw_pitch_accuracy) >= 0.98);
+    assert!(mean(clean, |s| s.onset_f) >= 0.95);
+    assert!(mean(clean, |s| s.note_f) >= 0.93);
+    assert!(mean(clean, |s| s.onset_median_error_ms) < 10.0);
+    assert_eq!(clean.iter().map(|s| s.octave_errors).sum::<usize>(), 0);
+}
