@@ -310,6 +310,8 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
     let mut delta = vec![0.0f64; 2 * n];
     let mut next = vec![0.0f64; 2 * n];
     let mut back: Vec<u16> = vec![0; frames * 2 * n];
+    const BLOCK: usize = 16;
+    let mut block_max = vec![f64::NEG_INFINITY; n.div_ceil(BLOCK)];
     // Most bins hold no candidate: their log-likelihood is one constant, and only the few
     // bins with candidates need a logarithm (3M of them per minute of audio otherwise).
     let empty_bin = ln(1e-9);
@@ -348,15 +350,31 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
             if delta[i] > a.0 { (delta[i], i) } else { a }
         });
         let row = &mut back[f * 2 * n..(f + 1) * 2 * n];
+        // Block maxima of the voiced scores: a bound on what any neighbourhood can offer, so the
+        // many bins far below the best (where only a jump can win) skip the neighbourhood scan.
+        for (k, m) in block_max.iter_mut().enumerate() {
+            *m = delta[k * BLOCK..((k + 1) * BLOCK).min(n)]
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
+        }
         for j in 0..n {
             let lo = j.saturating_sub(MAX_STEP);
             let hi = (j + MAX_STEP).min(n - 1);
             // Into voiced j: from voiced i nearby, from unvoiced twin i nearby, or a jump.
             let mut best = (bv + jump + stay_voicing, bvi);
-            for i in lo..=hi {
-                let v = delta[i] + step[i.abs_diff(j)] + stay_voicing;
-                if v > best.0 {
-                    best = (v, i);
+            let bound = block_max[lo / BLOCK..=hi / BLOCK]
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
+            // Every neighbour's score is at most bound + step[0] + stay_voicing (rounding is
+            // monotone), so when that cannot beat the jump the scan would change nothing.
+            if bound + step[0] + stay_voicing > best.0 {
+                for i in lo..=hi {
+                    let v = delta[i] + step[i.abs_diff(j)] + stay_voicing;
+                    if v > best.0 {
+                        best = (v, i);
+                    }
                 }
             }
             // Unvoiced states hold the last pitch (pitch memory across a rest) or jump.
