@@ -262,6 +262,13 @@ def group_of(material):
     return f"synthesized strings, {kind}"
 
 
+def tally(diffs, tolerance):
+    """(better, equal, worse) counts of fretwise-minus-peer differences, positive = better."""
+    ties = sum(1 for d in diffs if abs(d) < tolerance)
+    wins = sum(1 for d in diffs if d >= tolerance)
+    return wins, ties, len(diffs) - wins - ties
+
+
 def paired_errors(a, b):
     """Absolute onset errors (s) of two tools' rows over the truth onsets both find within 50 ms."""
     ea, eb = np.array(a["onsets"]), np.array(b["onsets"])
@@ -296,35 +303,20 @@ def summary(rows, feature_rows):
     print()
     for peer in ("librosa", "aubio"):
         for m, better in [("raw_pitch_accuracy", 1), ("octave_error_frames", -1), ("onset_f", 1), ("onset_median_ms", -1), ("beat_f", 1)]:
-            wins = ties = losses = 0
-            for take, t in by_take.items():
-                a, b = t["fretwise"][m], t[peer][m]
-                if any(isinstance(x, float) and np.isnan(x) for x in (a, b)):
-                    continue
-                d = (a - b) * better
-                if abs(d) < 1e-9:
-                    ties += 1
-                elif d > 0:
-                    wins += 1
-                else:
-                    losses += 1
+            diffs = [(t["fretwise"][m] - t[peer][m]) * better for t in by_take.values()
+                     if not any(isinstance(x, float) and np.isnan(x) for x in (t["fretwise"][m], t[peer][m]))]
+            wins, ties, losses = tally(diffs, 1e-9)
             print(f"fretwise vs {peer}, {m}: better on {wins} takes, equal on {ties}, worse on {losses}")
     # Onset timing over the same onsets: a tool that finds only its easiest onsets would
     # otherwise be timed on those alone.
     print()
     for peer in ("librosa", "aubio"):
-        wins = ties = losses = 0
-        for take, t in by_take.items():
+        diffs = []
+        for t in by_take.values():
             mine, theirs = paired_errors(t["fretwise"], t[peer])
-            if not mine:
-                continue
-            d = np.median(theirs) - np.median(mine)
-            if abs(d) < 1e-4:
-                ties += 1
-            elif d > 0:
-                wins += 1
-            else:
-                losses += 1
+            if mine:
+                diffs.append(np.median(theirs) - np.median(mine))
+        wins, ties, losses = tally(diffs, 1e-4)
         print(f"fretwise vs {peer}, onset timing over the onsets both find: better on {wins} takes, equal on {ties}, worse on {losses}")
     for (group, tool), rs in sorted(groups.items()):
         if tool == "fretwise":

@@ -110,8 +110,9 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
 
 /// The spectral frame that detects an attack is centred up to half a window away from it; the
 /// attack itself is where the fine-grained energy envelope (12 ms windows, 0.5 ms steps,
-/// interpolated between them) first climbs 7 % of the way from the quietest point before it to the loudest point after (the
-/// sound starts earlier than that; 5 % let a distorted note's noise floor start it 50 ms early).
+/// interpolated between them) first climbs 7 % of the way from the quietest point before it to
+/// the loudest point after (the sound starts earlier than that; 5 % let a distorted note's noise
+/// floor start it 50 ms early).
 /// None when the energy does not rise by at least 2 dB.
 fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     let sr = f64::from(rate);
@@ -162,27 +163,19 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     if peak <= base * 1.26 {
         return None;
     }
-    // Where the leading edge of the window [i, i + win) carries the envelope up through a
-    // fraction of the rise, interpolated between steps.
-    let crossing = |frac: f64| -> Option<f64> {
-        let level = base + frac * (peak - base);
-        let seg = &env[base_at..=peak_at];
-        let k = seg.iter().position(|(_, e)| *e >= level)?;
-        let (i1, e1) = seg[k];
-        let at = if k == 0 {
-            i1 as f64
-        } else {
-            let (i0, e0) = seg[k - 1];
-            let w = if e1 > e0 {
-                (level - e0) / (e1 - e0)
-            } else {
-                1.0
-            };
-            i0 as f64 + w * (i1 as f64 - i0 as f64)
+    let level = base + 0.07 * (peak - base);
+    let rise = &env[base_at..=peak_at];
+    // The window [i, i + win) first reaches the level about when its leading edge has passed
+    // the attack (a step of height A reaches 10 % RMS after 1 % of the window); between two
+    // steps the crossing is interpolated.
+    let time_s = rise.iter().position(|(_, e)| *e >= level).map_or(t, |k| {
+        let (i1, e1) = rise[k];
+        let at = match k.checked_sub(1).map(|j| rise[j]) {
+            Some((i0, e0)) if e1 > e0 => i0 as f64 + (level - e0) / (e1 - e0) * (i1 - i0) as f64,
+            _ => i1 as f64,
         };
-        Some((at + win as f64) / sr)
-    };
-    let time_s = crossing(0.07).unwrap_or(t);
+        (at + win as f64) / sr
+    });
     Some(Attack {
         time_s,
         rise_db: 20.0 * (peak / base.max(1e-12)).log10(),

@@ -25,6 +25,8 @@ const MIDI_LOW: f64 = 33.0; // A1, 55 Hz
 const N_BINS: usize = 290;
 /// Largest pitch move per frame without a jump, in bins (3 semitones).
 const MAX_STEP: usize = 15;
+/// Bins per block of the Viterbi's bound on a neighbourhood's best score.
+const BLOCK: usize = 16;
 
 /// A pitch track: one value per hop.
 #[derive(Debug, Clone, PartialEq)]
@@ -310,7 +312,6 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
     let mut delta = vec![0.0f64; 2 * n];
     let mut next = vec![0.0f64; 2 * n];
     let mut back: Vec<u16> = vec![0; frames * 2 * n];
-    const BLOCK: usize = 16;
     let mut block_max = vec![f64::NEG_INFINITY; n.div_ceil(BLOCK)];
     // Most bins hold no candidate: their log-likelihood is one constant, and only the few
     // bins with candidates need a logarithm (3M of them per minute of audio otherwise).

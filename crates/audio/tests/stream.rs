@@ -191,9 +191,9 @@ fn bad_input_is_handled() {
     assert!(s.push(&[]).is_empty());
 }
 
-/// An attack carrying a subharmonic (half the note, 9 dB down for 40 ms, then dying away) is read at
-/// the note's pitch from the start, not an octave low until the subharmonic dies away; a note
-/// whose fundamental is weak beside its second harmonic is still read at its fundamental.
+/// An attack carrying a subharmonic (half the note, 9 dB down for 40 ms, then dying away) is
+/// read at the note's pitch from the start, not an octave low until the subharmonic dies away;
+/// a note whose fundamental is weak beside its second harmonic is still read at its fundamental.
 #[test]
 fn attack_subharmonics_are_not_read() {
     let tau = std::f64::consts::TAU;
