@@ -110,13 +110,17 @@ pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
         .collect();
     let mut input = fft.make_input_vec();
     let mut spectrum = fft.make_output_vec();
+    let mut scratch = fft.make_scratch_vec();
     let mut frames: Vec<([f64; 12], f64)> = Vec::new();
     let mut start = 0;
     while start + N_FFT <= samples.len() {
         for (i, v) in input.iter_mut().enumerate() {
             *v = samples[start + i] * window[i];
         }
-        if fft.process(&mut input, &mut spectrum).is_ok() {
+        if fft
+            .process_with_scratch(&mut input, &mut spectrum, &mut scratch)
+            .is_ok()
+        {
             let mut c = [0.0f64; 12];
             let mut energy = 0.0;
             for (k, z) in spectrum.iter().enumerate() {

@@ -88,7 +88,8 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
             offset_s: e as f64 * hop,
             midi,
             name: fretwise_theory::Note::from_midi(midi, true).to_string(),
-            cents: ((med - midi as f64) * 1000.0).round() / 10.0,
+            // `+ 0.0` turns a rounded -0.0 into 0.0.
+            cents: ((med - midi as f64) * 1000.0).round() / 10.0 + 0.0,
             velocity: (((db + 60.0) / 60.0).clamp(0.0, 1.0) * 127.0).round() as u8,
             confidence: (s..e).map(|i| track.confidence[i]).sum::<f64>() / (e - s) as f64,
         });

@@ -38,6 +38,7 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
     padded.extend(std::iter::repeat_n(0.0, N_FFT));
     let mut input = fft.make_input_vec();
     let mut spectrum = fft.make_output_vec();
+    let mut scratch = fft.make_scratch_vec();
     let mut power = vec![0.0f32; N_FFT / 2 + 1];
     let mut mel = vec![0.0f32; frames * N_MELS];
     for f in 0..frames {
@@ -45,7 +46,10 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
         for (i, v) in input.iter_mut().enumerate() {
             *v = x[i] * window[i];
         }
-        if fft.process(&mut input, &mut spectrum).is_err() {
+        if fft
+            .process_with_scratch(&mut input, &mut spectrum, &mut scratch)
+            .is_err()
+        {
             continue;
         }
         for (p, c) in power.iter_mut().zip(&spectrum) {

@@ -124,6 +124,7 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
     let frames = samples.len() / HOP + 1;
     let mut input = fft.make_input_vec();
     let mut spectrum = fft.make_output_vec();
+    let mut scratch = fft.make_scratch_vec();
     let bins = N_FFT / 2 + 1;
     let bin_hz = f64::from(rate) / N_FFT as f64;
     let mut power = vec![0.0f32; bins];
@@ -137,7 +138,10 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
         for (i, v) in input.iter_mut().enumerate() {
             *v = x[i] * window[i];
         }
-        if fft.process(&mut input, &mut spectrum).is_err() {
+        if fft
+            .process_with_scratch(&mut input, &mut spectrum, &mut scratch)
+            .is_err()
+        {
             continue;
         }
         for (p, c) in power.iter_mut().zip(&spectrum) {
@@ -165,9 +169,14 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
             }
         }
         let amin = 1e-10f64;
-        let (log_sum, lin_sum) = power.iter().fold((0.0, 0.0), |(l, s), p| {
-            let p = f64::from(*p).max(amin);
-            (l + p.ln(), s + p)
+        // The log of a product of eight powers (each 1e-10 … 1e10, so no product leaves f64's
+        // range) instead of eight logs: the log was a tenth of the whole analysis.
+        let (log_sum, lin_sum) = power.chunks(8).fold((0.0, 0.0), |(l, s), chunk| {
+            let (prod, sum) = chunk.iter().fold((1.0f64, 0.0f64), |(m, a), p| {
+                let p = f64::from(*p).max(amin);
+                (m * p, a + p)
+            });
+            (l + prod.ln(), s + sum)
         });
         let flatness = (log_sum / bins as f64).exp() / (lin_sum / bins as f64);
         bank.apply(&power, &mut mel);

@@ -79,16 +79,19 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
     let local: Vec<f64> = env.iter().map(|v| v / norm).collect();
     let mut score = local.clone();
     let mut back = vec![usize::MAX; n];
-    let lo_gap = (period / 2.0).round() as usize;
+    let lo_gap = ((period / 2.0).round() as usize).max(1);
     let hi_gap = (period * 2.0).round() as usize;
+    // The penalty depends on the gap alone: one logarithm per gap, not per gap and frame.
+    let penalty: Vec<f64> = (lo_gap..=hi_gap)
+        .map(|gap| tightness * ((gap as f64 / period).ln()).powi(2))
+        .collect();
     for t in 0..n {
         let mut best_prev = (0.0f64, usize::MAX);
-        for gap in lo_gap.max(1)..=hi_gap {
+        for (gap, penalty) in (lo_gap..=hi_gap).zip(&penalty) {
             if gap > t {
                 break;
             }
             let p = t - gap;
-            let penalty = tightness * ((gap as f64 / period).ln()).powi(2);
             let v = score[p] - penalty;
             if best_prev.1 == usize::MAX || v > best_prev.0 {
                 best_prev = (v, p);
