@@ -26,6 +26,10 @@ pub struct Note {
 
 /// Shortest note kept.
 const MIN_NOTE_S: f64 = 0.05;
+/// How long after its attack a note that follows silence may first read as voiced.
+const REACH_BACK_S: f64 = 0.12;
+/// Longest voicing dropout inside one note.
+const DROPOUT_S: f64 = 0.1;
 
 fn midi_of(f: f64, a4: f64) -> f64 {
     69.0 + 12.0 * (f / a4).log2()
@@ -151,8 +155,27 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
             k += 1;
         }
     }
+    // The tracker can lose a quiet note for a few frames (in noise, near its end): a note at
+    // the same pitch soon after, with no attack that could start it, is the same note.
+    let mut k = 0;
+    while k + 1 < notes.len() {
+        let (a, b) = (&notes[k], &notes[k + 1]);
+        let gap = b.onset_s - a.offset_s;
+        if a.midi == b.midi
+            && gap > 1e-9
+            && gap <= DROPOUT_S
+            && !onsets_s
+                .iter()
+                .any(|o| *o - b.onset_s <= 0.04 && b.onset_s - *o <= REACH_BACK_S)
+        {
+            notes[k].offset_s = notes[k + 1].offset_s;
+            notes.remove(k + 1);
+        } else {
+            k += 1;
+        }
+    }
     // Snap note starts to a detected onset within 40 ms (onsets are sharper than voicing); a note
-    // after silence may also reach back 80 ms: a low or distorted note can take that long to
+    // after silence may also reach back 120 ms: a low or distorted note can take that long to
     // read as voiced after its attack. A legato note (straight after the previous one) may not,
     // or it would take the previous note's attack.
     let mut prev_offset = f64::NEG_INFINITY;
@@ -163,7 +186,7 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
         let after_silence_or_gap = note.onset_s - prev_offset > 3.5 * hop;
         let prev_last_frame = prev_offset - hop;
         prev_offset = note.offset_s;
-        let back = if after_silence { 0.08 } else { 0.04 };
+        let back = if after_silence { REACH_BACK_S } else { 0.04 };
         if let Some(o) = onsets_s
             .iter()
             .filter(|o| **o - note.onset_s <= 0.04 && note.onset_s - **o <= back)
@@ -191,4 +214,51 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
         prev.offset_s = prev.offset_s.min(next_onset);
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A track at `hop` s per frame: (frames, Hz) runs, 0 Hz = unvoiced.
+    fn track(runs: &[(usize, f64)]) -> PitchTrack {
+        let f0: Vec<f64> = runs
+            .iter()
+            .flat_map(|&(n, f)| std::iter::repeat_n(f, n))
+            .collect();
+        PitchTrack {
+            hop_s: 0.01,
+            confidence: f0
+                .iter()
+                .map(|f| if *f > 0.0 { 0.9 } else { 0.0 })
+                .collect(),
+            rms: f0
+                .iter()
+                .map(|f| if *f > 0.0 { 0.1 } else { 1e-4 })
+                .collect(),
+            f0_hz: f0,
+        }
+    }
+
+    #[test]
+    fn a_voicing_dropout_without_an_attack_is_one_note() {
+        // E4 for 300 ms, lost for 50 ms, E4 again for 100 ms; one attack, at the start.
+        let t = track(&[(10, 0.0), (30, 329.63), (5, 0.0), (10, 329.63), (10, 0.0)]);
+        let notes = segment(&t, &[0.1], 440.0);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes[0].name, "E4");
+        assert!((notes[0].onset_s - 0.1).abs() < 1e-9 && (notes[0].offset_s - 0.55).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_repicked_note_after_a_gap_stays_two_notes() {
+        // The same, but the second E4 has its own attack: the note was played again.
+        let t = track(&[(10, 0.0), (30, 329.63), (5, 0.0), (10, 329.63), (10, 0.0)]);
+        let notes = segment(&t, &[0.1, 0.45], 440.0);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        // A different pitch after the dropout is a new note even without an attack.
+        let t = track(&[(10, 0.0), (30, 329.63), (5, 0.0), (10, 392.0), (10, 0.0)]);
+        let notes = segment(&t, &[0.1], 440.0);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+    }
 }

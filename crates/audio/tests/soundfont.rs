@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::metrics::{Scores, report, report_means_and_assert_bars, score};
+use common::metrics::{Scores, mean, report, report_means_and_assert_bars, score};
 use common::soundfont::{GUITARS, degrade, fonts_or_skip, load, melodies, render};
 use common::{SR, wav};
 use fretwise_audio::analyze_bytes;
@@ -25,7 +25,9 @@ fn sampled_guitars_clean_and_noisy() {
                 let (mut audio, t) = render(&font, program, &events, total);
                 let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
                 let s = score(&t, &a);
-                report(&format!("{font_name} {guitar}, {melody}"), &s);
+                let name = format!("{font_name} {guitar}, {melody}");
+                report(&name, &s);
+                assert_every_note_found(&name, &s);
                 clean.push(s);
                 // Detached picked notes: no technique may be reported.
                 if melody != "legato eighths" {
@@ -40,10 +42,9 @@ fn sampled_guitars_clean_and_noisy() {
                 degrade(&mut audio, &t, 30.0, u64::from(program));
                 let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
                 let s = score(&t, &a);
-                report(
-                    &format!("{font_name} {guitar}, {melody}, noise -30 dB + levels"),
-                    &s,
-                );
+                let name = format!("{font_name} {guitar}, {melody}, noise -30 dB + levels");
+                report(&name, &s);
+                assert_every_note_found(&name, &s);
                 noisy.push(s);
             }
         }
@@ -55,4 +56,17 @@ fn sampled_guitars_clean_and_noisy() {
         "techniques reported on picked legato eighths (none were played): {legato_false_techniques}"
     );
     report_means_and_assert_bars("", &clean, &noisy);
+    // 3.1 ms before attacks were followed back along their rise.
+    assert!(mean(&clean, |s| s.onset_median_error_ms) < 3.0);
+}
+
+/// Every take, clean or noisy: each note and onset found once, nothing extra (a rise read twice,
+/// a note whose late voicing lost its attack, or a voicing dropout read as a new note all fail).
+fn assert_every_note_found(name: &str, s: &Scores) {
+    assert!(
+        s.onset_f > 0.999 && s.note_f > 0.999,
+        "{name}: onset F {:.3}, note F {:.3}",
+        s.onset_f,
+        s.note_f
+    );
 }
