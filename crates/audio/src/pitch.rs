@@ -279,25 +279,26 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
     padded.extend(samples.iter().map(|&s| f64::from(s)));
     padded.extend(std::iter::repeat_n(0.0, frame_len));
     let mut scratch = yin.scratch();
-    let mut rms = Vec::with_capacity(frames);
-    let mut obs: Vec<Vec<Candidate>> = Vec::with_capacity(frames);
-    for f in 0..frames {
-        let x = &padded[f * HOP..f * HOP + frame_len];
-        let e = (x[..WINDOW].iter().map(|v| v * v).sum::<f64>() / WINDOW as f64).sqrt();
-        rms.push(e);
-        obs.push(if e > 1e-5 {
-            yin.candidates(x, &mut scratch)
-        } else {
-            Vec::new()
-        });
-    }
-    // Frames far below the loudest are treated as silence (no candidates).
+    let rms: Vec<f64> = (0..frames)
+        .map(|f| {
+            let x = &padded[f * HOP..f * HOP + WINDOW];
+            (x.iter().map(|v| v * v).sum::<f64>() / WINDOW as f64).sqrt()
+        })
+        .collect();
+    // Frames far below the loudest are treated as silence: no candidates, so none computed.
     let peak = rms.iter().copied().fold(0.0f64, f64::max);
-    for (f, e) in rms.iter().enumerate() {
-        if *e < peak * 10f64.powf(-45.0 / 20.0) {
-            obs[f].clear();
-        }
-    }
+    let floor = (peak * 10f64.powf(-45.0 / 20.0)).max(1e-5);
+    let obs: Vec<Vec<Candidate>> = rms
+        .iter()
+        .enumerate()
+        .map(|(f, e)| {
+            if *e > 1e-5 && *e >= floor {
+                yin.candidates(&padded[f * HOP..f * HOP + frame_len], &mut scratch)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
     let path = viterbi(&obs);
     let mut f0 = vec![0.0; frames];
     let mut conf = vec![0.0; frames];
