@@ -168,7 +168,23 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         (tempo_bpm, tempo_confidence, beats_s) = (t, c, b);
     }
     let a4 = tuning_reference(&pt);
-    let notes = segment(&pt, &onset_times, a4);
+    let mut notes = segment(&pt, &onset_times, a4);
+    // A note that starts by a pitch change alone (legato under the previous note's damping, a
+    // hammer-on) is placed by the frames; where its pitch's bins start to rise is sharper.
+    for k in 0..notes.len() {
+        let start = notes[k].onset_s;
+        if !onset_times.iter().any(|o| (o - start).abs() <= 0.04)
+            && let Some(t) = onset::pitch_change_onset(samples, rate, start)
+        {
+            let t = (t * 1000.0).round() / 1000.0;
+            if k == 0 || t > notes[k - 1].onset_s + 0.02 {
+                notes[k].onset_s = t;
+                if k > 0 {
+                    notes[k - 1].offset_s = notes[k - 1].offset_s.min(t);
+                }
+            }
+        }
+    }
     let note_starts: Vec<f64> = notes.iter().map(|n| n.onset_s).collect();
     let played = techniques(&pt, &attacks, a4, &note_starts);
     // A note that starts by a pitch change alone (legato, or an attack the spectrum hides under

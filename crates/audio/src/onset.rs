@@ -20,6 +20,13 @@ const MAX_RISE_DB: f32 = 12.0;
 const LOW_SHARE: f64 = 0.07;
 /// A second point on the rise, through which the start is extrapolated back.
 const HIGH_SHARE: f64 = 0.2;
+/// An envelope that falls by this factor from the start of the search to its valley holds the
+/// end of an earlier note.
+const DECAY_RATIO: f64 = 2.0;
+/// Steps (0.5 ms) the valley of a pitch change's rise must lie inside its search window.
+const MIN_VALLEY_STEPS: usize = 4;
+/// Least rise of a pitch change's bins that places it, dB.
+const PITCH_CHANGE_RISE_DB: f64 = 6.0;
 /// Attacks closer than this are one.
 const SAME_ATTACK_S: f64 = 0.04;
 /// How far back of the low point the extrapolation may place the start, seconds.
@@ -137,18 +144,76 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
 /// None when the energy does not rise by at least 2 dB.
 fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     let sr = f64::from(rate);
+    let Some((env, win)) = envelope(samples, sr, t) else {
+        return Some(Attack {
+            time_s: t,
+            rise_db: 0.0,
+        });
+    };
+    // The valley where the attack starts lies before the detection (plus a little): a louder
+    // note just ending must not be taken for this one's peak.
+    let before = env
+        .iter()
+        .take_while(|(i, _)| (*i as f64) / sr <= t + 0.01)
+        .count()
+        .max(1);
+    let broadband = read_rise(&env, before, win, sr)?;
+    // A note that starts while the previous one is damped rises out of a falling envelope: the
+    // valley is where the decay ends, not where the new note starts. Such an attack is read on
+    // the frequency bins whose power rises (the new note's), not on the whole spectrum.
+    if env[0].1 > DECAY_RATIO * broadband.base
+        && let Some(banded) = rising_bins_envelope(samples, &env, broadband.peak_at, win)
+        && let Some(Rise {
+            time_s: Some(banded_s),
+            ..
+        }) = read_rise(&banded, before, win, sr)
+        && broadband.time_s.is_none_or(|b| banded_s < b)
+    {
+        return Some(Attack {
+            time_s: banded_s,
+            rise_db: broadband.rise_db,
+        });
+    }
+    Some(Attack {
+        time_s: broadband.time_s.unwrap_or(t),
+        rise_db: broadband.rise_db,
+    })
+}
+
+/// Where a note that starts without a detected attack (a legato note under the previous one's
+/// damping, a hammer-on) begins: the rise, within 40 ms before `t` to 10 ms after, of the bins
+/// whose power it brings (its pitch's). None when they do not rise by 2 dB.
+pub(crate) fn pitch_change_onset(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
+    let sr = f64::from(rate);
+    let (env, win) = envelope(samples, sr, t)?;
+    let before = env
+        .iter()
+        .take_while(|(i, _)| (*i as f64) / sr <= t + 0.01)
+        .count();
+    // The new pitch is established 30 ms after the change.
+    let settled = env.iter().position(|(i, _)| (*i as f64) / sr >= t + 0.03)?;
+    let banded = rising_bins_envelope(samples, &env, settled, win)?;
+    let rise = read_rise(&banded, before, win, sr)?;
+    // A valley at the window's edge means those bins were rising before it (a distorted note's
+    // spectrum keeps moving): no start to read here.
+    if rise.base_at < MIN_VALLEY_STEPS || rise.rise_db < PITCH_CHANGE_RISE_DB {
+        return None;
+    }
+    rise.time_s.filter(|s| (t - 0.04..=t + 0.01).contains(s))
+}
+
+/// The RMS envelope (12 ms windows, 0.5 ms steps) from 40 ms before `t` to 50 ms after, and the
+/// window length; None when the audio there is too short.
+fn envelope(samples: &[f32], sr: f64, t: f64) -> Option<(Vec<(usize, f64)>, usize)> {
     let step = ((0.0005 * sr).round() as usize).max(1);
     // 12 ms: a full period of the low E string, so the envelope does not ripple with the wave.
     let win = ((0.012 * sr).round() as usize).max(2);
     let lo = ((t - 0.04) * sr).max(0.0) as usize;
     let hi = (((t + 0.05) * sr) as usize).min(samples.len().saturating_sub(win));
     if hi <= lo + win {
-        return Some(Attack {
-            time_s: t,
-            rise_db: 0.0,
-        });
+        return None;
     }
-    let env: Vec<(usize, f64)> = (lo..hi)
+    let env = (lo..hi)
         .step_by(step)
         .map(|i| {
             let e = samples[i..i + win]
@@ -159,13 +224,27 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
             (i, e.sqrt())
         })
         .collect();
-    // The valley where the attack starts lies before the detection (plus a little): a louder
-    // note just ending must not be taken for this one's peak.
-    let before = env
-        .iter()
-        .take_while(|(i, _)| (*i as f64) / sr <= t + 0.01)
-        .count()
-        .max(1);
+    Some((env, win))
+}
+
+/// Where an envelope's rise starts, and how much it rises.
+struct Rise {
+    /// The start, if the rise crosses its thresholds.
+    time_s: Option<f64>,
+    /// Valley to peak, dB.
+    rise_db: f64,
+    /// The valley's level.
+    base: f64,
+    /// Index of the valley in the envelope.
+    base_at: usize,
+    /// Index of the peak in the envelope.
+    peak_at: usize,
+}
+
+/// Reads the rise of `env` ((sample index, RMS) per step) whose valley lies in its first
+/// `before` steps; None when it rises less than 2 dB.
+fn read_rise(env: &[(usize, f64)], before: usize, win: usize, sr: f64) -> Option<Rise> {
+    let before = before.min(env.len()).max(1);
     let (base_at, base) =
         env[..before]
             .iter()
@@ -209,13 +288,55 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
         // start is no sharper than its threshold.
         (Some(low), Some(high)) if high > low => {
             let back = (high - low) * LOW_SHARE / (HIGH_SHARE - LOW_SHARE);
-            low - back.min(MAX_EXTRAPOLATION_S)
+            Some(low - back.min(MAX_EXTRAPOLATION_S))
         }
-        (Some(low), _) => low,
-        _ => t,
+        (low, _) => low,
     };
-    Some(Attack {
+    Some(Rise {
         time_s,
         rise_db: 20.0 * (peak / base.max(1e-12)).log10(),
+        base,
+        base_at,
+        peak_at,
     })
+}
+
+/// The RMS envelope at the same steps as `env`, over only the frequency bins whose power at the
+/// peak (`peak_at`) is at least 6 dB above their power at the first step (rectangular windows,
+/// so over all bins it is `env` itself). None when no bin rises.
+fn rising_bins_envelope(
+    samples: &[f32],
+    env: &[(usize, f64)],
+    peak_at: usize,
+    win: usize,
+) -> Option<Vec<(usize, f64)>> {
+    let n = win.next_power_of_two();
+    let mut planner = RealFftPlanner::<f32>::new();
+    let fft = planner.plan_fft_forward(n);
+    let mut input = fft.make_input_vec();
+    let mut spectrum = fft.make_output_vec();
+    let mut scratch = fft.make_scratch_vec();
+    let mut power = |i: usize| -> Option<Vec<f32>> {
+        input[..win].copy_from_slice(samples.get(i..i + win)?);
+        input[win..].fill(0.0);
+        fft.process_with_scratch(&mut input, &mut spectrum, &mut scratch)
+            .ok()?;
+        Some(spectrum.iter().map(|c| c.norm_sqr()).collect())
+    };
+    let first = power(env.first()?.0)?;
+    let at_peak = power(env.get(peak_at)?.0)?;
+    let rising: Vec<usize> = (0..first.len())
+        .filter(|&k| at_peak[k] > 4.0 * first[k])
+        .collect();
+    if rising.is_empty() {
+        return None;
+    }
+    let scale = 1.0 / (n as f64 * win as f64);
+    env.iter()
+        .map(|&(i, _)| {
+            let p = power(i)?;
+            let e: f64 = rising.iter().map(|&k| f64::from(p[k])).sum();
+            Some((i, (e * scale).sqrt()))
+        })
+        .collect()
 }
