@@ -20,9 +20,6 @@ const MAX_RISE_DB: f32 = 12.0;
 const LOW_SHARE: f64 = 0.07;
 /// A second point on the rise, through which the start is extrapolated back.
 const HIGH_SHARE: f64 = 0.2;
-/// An envelope that falls by this factor from the start of the search to its valley holds the
-/// end of an earlier note.
-const DECAY_RATIO: f64 = 2.0;
 /// Steps (0.5 ms) the valley of a pitch change's rise must lie inside its search window.
 const MIN_VALLEY_STEPS: usize = 4;
 /// Least rise of a pitch change's bins that places it, dB.
@@ -157,32 +154,17 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
         .take_while(|(i, _)| (*i as f64) / sr <= t + 0.01)
         .count()
         .max(1);
-    let broadband = read_rise(&env, before, win, sr)?;
-    // A note that starts while the previous one is damped rises out of a falling envelope: the
-    // valley is where the decay ends, not where the new note starts. Such an attack is read on
-    // the frequency bins whose power rises (the new note's), not on the whole spectrum.
-    if env[0].1 > DECAY_RATIO * broadband.base
-        && let Some(banded) = rising_bins_envelope(samples, &env, broadband.peak_at, win)
-        && let Some(Rise {
-            time_s: Some(banded_s),
-            ..
-        }) = read_rise(&banded, before, win, sr)
-        && broadband.time_s.is_none_or(|b| banded_s < b)
-    {
-        return Some(Attack {
-            time_s: banded_s,
-            rise_db: broadband.rise_db,
-        });
-    }
+    let rise = read_rise(&env, before, win, sr)?;
     Some(Attack {
-        time_s: broadband.time_s.unwrap_or(t),
-        rise_db: broadband.rise_db,
+        time_s: rise.time_s.unwrap_or(t),
+        rise_db: rise.rise_db,
     })
 }
 
 /// Where a note that starts without a detected attack (a legato note under the previous one's
 /// damping, a hammer-on) begins: the rise, within 40 ms before `t` to 10 ms after, of the bins
-/// whose power it brings (its pitch's). None when they do not rise by 2 dB.
+/// whose power it brings (its pitch's). None when they rise less than 6 dB or were already
+/// rising 40 ms before `t`.
 pub(crate) fn pitch_change_onset(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
     let sr = f64::from(rate);
     let (env, win) = envelope(samples, sr, t)?;
@@ -233,12 +215,8 @@ struct Rise {
     time_s: Option<f64>,
     /// Valley to peak, dB.
     rise_db: f64,
-    /// The valley's level.
-    base: f64,
     /// Index of the valley in the envelope.
     base_at: usize,
-    /// Index of the peak in the envelope.
-    peak_at: usize,
 }
 
 /// Reads the rise of `env` ((sample index, RMS) per step) whose valley lies in its first
@@ -295,19 +273,17 @@ fn read_rise(env: &[(usize, f64)], before: usize, win: usize, sr: f64) -> Option
     Some(Rise {
         time_s,
         rise_db: 20.0 * (peak / base.max(1e-12)).log10(),
-        base,
         base_at,
-        peak_at,
     })
 }
 
-/// The RMS envelope at the same steps as `env`, over only the frequency bins whose power at the
-/// peak (`peak_at`) is at least 6 dB above their power at the first step (rectangular windows,
-/// so over all bins it is `env` itself). None when no bin rises.
+/// The RMS envelope at the same steps as `env`, over only the frequency bins whose power at step
+/// `after` is at least 6 dB above their power at the first step (rectangular windows, so over
+/// all bins it is `env` itself). None when no bin rises.
 fn rising_bins_envelope(
     samples: &[f32],
     env: &[(usize, f64)],
-    peak_at: usize,
+    after: usize,
     win: usize,
 ) -> Option<Vec<(usize, f64)>> {
     let n = win.next_power_of_two();
@@ -324,9 +300,9 @@ fn rising_bins_envelope(
         Some(spectrum.iter().map(|c| c.norm_sqr()).collect())
     };
     let first = power(env.first()?.0)?;
-    let at_peak = power(env.get(peak_at)?.0)?;
+    let later = power(env.get(after)?.0)?;
     let rising: Vec<usize> = (0..first.len())
-        .filter(|&k| at_peak[k] > 4.0 * first[k])
+        .filter(|&k| later[k] > 4.0 * first[k])
         .collect();
     if rising.is_empty() {
         return None;
