@@ -220,7 +220,7 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
 mod tests {
     use super::*;
 
-    /// A track at `hop` s per frame: (frames, Hz) runs, 0 Hz = unvoiced.
+    /// A track at 10 ms per frame from (frames, Hz) runs, 0 Hz = unvoiced.
     fn track(runs: &[(usize, f64)]) -> PitchTrack {
         let f0: Vec<f64> = runs
             .iter()
