@@ -118,7 +118,8 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
             if let Some(a) = refine(samples, rate, f as f64 * hop_s) {
                 last = Some(f);
                 // Two spectral peaks 40 ms apart can lead back to one rise: one attack, read
-                // where it rises most (no one picks a string twice within 40 ms; detection waits as long).
+                // where it rises most (no one picks a string twice within 40 ms, and detection
+                // waits as long).
                 match out.last_mut() {
                     Some(prev) if a.time_s - prev.time_s < SAME_ATTACK_S => {
                         if a.rise_db > prev.rise_db {
@@ -149,12 +150,7 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     };
     // The valley where the attack starts lies before the detection (plus a little): a louder
     // note just ending must not be taken for this one's peak.
-    let before = env
-        .iter()
-        .take_while(|(i, _)| (*i as f64) / sr <= t + 0.01)
-        .count()
-        .max(1);
-    let rise = read_rise(&env, before, win, sr)?;
+    let rise = read_rise(&env, t + 0.01, win, sr)?;
     Some(Attack {
         time_s: rise.time_s.unwrap_or(t),
         rise_db: rise.rise_db,
@@ -168,14 +164,10 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
 pub(crate) fn pitch_change_onset(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
     let sr = f64::from(rate);
     let (env, win) = envelope(samples, sr, t)?;
-    let before = env
-        .iter()
-        .take_while(|(i, _)| (*i as f64) / sr <= t + 0.01)
-        .count();
     // The new pitch is established 30 ms after the change.
     let settled = env.iter().position(|(i, _)| (*i as f64) / sr >= t + 0.03)?;
     let banded = rising_bins_envelope(samples, &env, settled, win)?;
-    let rise = read_rise(&banded, before, win, sr)?;
+    let rise = read_rise(&banded, t + 0.01, win, sr)?;
     // A valley at the window's edge means those bins were rising before it (a distorted note's
     // spectrum keeps moving): no start to read here.
     if rise.base_at < MIN_VALLEY_STEPS || rise.rise_db < PITCH_CHANGE_RISE_DB {
@@ -219,10 +211,14 @@ struct Rise {
     base_at: usize,
 }
 
-/// Reads the rise of `env` ((sample index, RMS) per step) whose valley lies in its first
-/// `before` steps; None when it rises less than 2 dB.
-fn read_rise(env: &[(usize, f64)], before: usize, win: usize, sr: f64) -> Option<Rise> {
-    let before = before.min(env.len()).max(1);
+/// Reads the rise of `env` ((sample index, RMS) per step) whose valley lies at or before
+/// `valley_by_s` seconds; None when it rises less than 2 dB.
+fn read_rise(env: &[(usize, f64)], valley_by_s: f64, win: usize, sr: f64) -> Option<Rise> {
+    let before = env
+        .iter()
+        .take_while(|(i, _)| (*i as f64) / sr <= valley_by_s)
+        .count()
+        .max(1);
     let (base_at, base) =
         env[..before]
             .iter()
