@@ -15,7 +15,8 @@ use crate::output::{Bar, print_json};
 /// `fretwise export` options.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Output folder (replaced if it holds an earlier export).
+    /// Output folder: created, or replaced if it is an earlier fretwise export (marked by its
+    /// .fretwise-export file); any other existing folder is refused.
     #[arg(long, required_unless_present = "dry_run")]
     out: Option<PathBuf>,
     #[command(flatten)]

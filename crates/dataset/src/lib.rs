@@ -7,10 +7,11 @@
 
 pub mod curate;
 pub mod examples;
+pub mod outdir;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use fretwise_catalog::{Catalog, LessonInfo};
 use fretwise_knowledge::Ontology;
@@ -49,6 +50,14 @@ pub enum DatasetError {
     /// Bad options.
     #[error("{0}")]
     Invalid(String),
+    /// The output folder exists and is not one an export may replace.
+    #[error("will not replace {path}: {reason}; choose another output folder")]
+    Refused {
+        /// The folder.
+        path: String,
+        /// Why it is kept.
+        reason: String,
+    },
 }
 
 /// An output format.
@@ -328,9 +337,11 @@ pub async fn export(
     if opts.formats.is_empty() {
         return Err(DatasetError::Invalid("no output format selected".into()));
     }
+    // Refused before any work: the same check runs again just before the folder is replaced.
+    outdir::check_replaceable(&opts.out, true)?;
     let (plan, infos) = plan(catalog, opts, progress).await?;
     let by_id: HashMap<&str, &LessonInfo> = infos.iter().map(|i| (i.id.as_str(), i)).collect();
-    let tmp = partial_dir(&opts.out)?;
+    let tmp = outdir::partial_dir(&opts.out)?;
     let bpe =
         tiktoken_rs::cl100k_base().map_err(|e| DatasetError::Invalid(format!("tokenizer: {e}")))?;
     let count = |s: &str| bpe.encode_ordinary(s).len() as u64;
@@ -341,9 +352,7 @@ pub async fn export(
         if opts.formats.contains(&Format::Hf) {
             w.hf.insert(
                 split,
-                ParquetShard::create(
-                    tmp.join(format!("hf/data/{}-00000-of-00001.parquet", split.as_str())),
-                )?,
+                ParquetShard::create(tmp.join(outdir::parquet_path(split)))?,
             );
         }
         for f in [
@@ -356,13 +365,13 @@ pub async fn export(
             if opts.formats.contains(&f) {
                 w.jsonl.insert(
                     (f, split),
-                    Jsonl::create(tmp.join(format!("{}/{}.jsonl", f.as_str(), split.as_str())))?,
+                    Jsonl::create(tmp.join(outdir::jsonl_path(f, split)))?,
                 );
             }
         }
     }
     if opts.formats.contains(&Format::Langchain) {
-        w.langchain = Some(Jsonl::create(tmp.join("langchain/documents.jsonl"))?);
+        w.langchain = Some(Jsonl::create(tmp.join(outdir::LANGCHAIN_DOCUMENTS))?);
     }
 
     let kept: Vec<String> = plan.splits.keys().cloned().collect();
@@ -534,7 +543,7 @@ pub async fn export(
             .insert(split.as_str().into(), n);
         if n == 0 {
             // An empty shard would make `load_dataset` fail on that split; the card omits it.
-            let path = tmp.join(format!("hf/data/{}-00000-of-00001.parquet", split.as_str()));
+            let path = tmp.join(outdir::parquet_path(split));
             std::fs::remove_file(&path).map_err(|e| DatasetError::Io {
                 path: path.display().to_string(),
                 message: e.to_string(),
@@ -595,20 +604,20 @@ pub async fn export(
         "question_generation": "Lesson pairs: the question is a template filled only with the passage's most salient guitar term (by category, then frequency) and the lesson title; the answer is the instructor's own words, verbatim. Theory pairs: questions and answers generated and checked by fretwise's theory engine (source \"theory\").",
     });
     if opts.formats.contains(&Format::Hf) {
-        let path = tmp.join("hf/README.md");
+        let path = tmp.join(outdir::HF_CARD);
         std::fs::write(&path, card(&manifest, hf_rows)).map_err(|e| DatasetError::Io {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
     }
-    let path = tmp.join("manifest.json");
+    let path = tmp.join(outdir::MANIFEST);
     let text = serde_json::to_string_pretty(&manifest)
         .map_err(|e| DatasetError::Invalid(e.to_string()))?;
     std::fs::write(&path, text + "\n").map_err(|e| DatasetError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    commit_dir(&tmp, &opts.out)?;
+    outdir::commit_dir(&tmp, &opts.out)?;
     Ok(manifest)
 }
 
@@ -661,46 +670,4 @@ fn write_pair(
         )?;
     }
     Ok(())
-}
-
-/// A fresh sibling folder to write into, so a failed export never leaves a half-written OUT.
-fn partial_dir(out: &Path) -> Result<PathBuf, DatasetError> {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    let tmp = out.with_file_name(format!(".{name}.partial"));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| DatasetError::Io {
-            path: tmp.display().to_string(),
-            message: e.to_string(),
-        })?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(|e| DatasetError::Io {
-        path: tmp.display().to_string(),
-        message: e.to_string(),
-    })?;
-    Ok(tmp)
-}
-
-/// Replaces `out` with `tmp`, refusing to delete a folder that is not an earlier export.
-fn commit_dir(tmp: &Path, out: &Path) -> Result<(), DatasetError> {
-    let err = |p: &Path, e: std::io::Error| DatasetError::Io {
-        path: p.display().to_string(),
-        message: e.to_string(),
-    };
-    if out.exists() {
-        let is_export = out.join("manifest.json").is_file();
-        let is_empty = std::fs::read_dir(out)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false);
-        if !is_export && !is_empty {
-            return Err(DatasetError::Invalid(format!(
-                "{} exists and is not a fretwise export (no manifest.json); choose another --out",
-                out.display()
-            )));
-        }
-        std::fs::remove_dir_all(out).map_err(|e| err(out, e))?;
-    }
-    std::fs::rename(tmp, out).map_err(|e| err(out, e))
 }

@@ -300,4 +300,28 @@ async fn test_styles_are_held_out_and_bad_out_dirs_are_refused() {
     opts.out = precious.clone();
     assert!(export(&catalog, &opts, &()).await.is_err());
     assert!(precious.join("notes.txt").is_file());
+
+    // A folder holding a manifest.json (an ingest corpus has one) is not an earlier export.
+    let corpus_like = dir.path().join("corpus-like");
+    std::fs::create_dir(&corpus_like).unwrap();
+    std::fs::write(corpus_like.join("manifest.json"), r#"{"anything":1}"#).unwrap();
+    std::fs::write(corpus_like.join("lesson.json"), "{}").unwrap();
+    opts.out = corpus_like.clone();
+    let e = export(&catalog, &opts, &()).await.unwrap_err().to_string();
+    assert!(
+        e.contains(&corpus_like.display().to_string()) && e.contains("not a fretwise export"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(corpus_like.join("manifest.json")).unwrap(),
+        r#"{"anything":1}"#
+    );
+    assert!(corpus_like.join("lesson.json").is_file());
+    assert!(!dir.path().join(".corpus-like.partial").exists());
+
+    // Every export is marked, and an earlier export is replaced.
+    assert!(out.join(".fretwise-export").is_file());
+    opts.out = out.clone();
+    export(&catalog, &opts, &()).await.unwrap();
+    assert!(out.join(".fretwise-export").is_file());
 }
