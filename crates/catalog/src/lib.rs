@@ -15,7 +15,7 @@ pub use model::{
     CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonContent, LessonDetail, LessonInfo,
     LessonMetadata, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,
 };
-pub use store::{Catalog, normalize_db_url};
+pub use store::{Catalog, OpenMode, normalize_db_url, sqlite_file};
 
 /// Errors from the catalog.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +23,20 @@ pub enum CatalogError {
     /// The database URL is not one fretwise can use.
     #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// The URL names no SQLite file (`sqlite://`).
+    #[error("the catalog URL `{0}` names no file: use sqlite://PATH, e.g. sqlite://fretwise.db")]
+    NoPath(String),
+    /// A catalog that is only read does not exist (it is not created empty).
+    #[error("no catalog at {0}")]
+    Missing(String),
+    /// A new SQLite catalog's folder does not exist.
+    #[error("cannot create the catalog {path}: the folder {folder} does not exist")]
+    NoFolder {
+        /// The catalog file.
+        path: String,
+        /// Its missing folder.
+        folder: String,
+    },
     /// The database reported an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use fretwise_lexicon::{Category, MatchSource, TermOccurrence};
 use fretwise_quality::Flag;
@@ -28,6 +29,15 @@ pub struct Catalog {
     url: String,
 }
 
+/// Whether opening a catalog may create it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create a missing SQLite catalog file (commands that write: ingest, rebuilds).
+    Create,
+    /// Refuse a SQLite catalog file that does not exist (commands that only read).
+    Existing,
+}
+
 /// Turns what a user typed (`fretwise.db`, `sqlite://x.db`, `postgres://…`) into a sqlx URL.
 pub fn normalize_db_url(input: &str) -> Result<String, CatalogError> {
     if input.starts_with("postgres://") || input.starts_with("postgresql://") {
@@ -42,10 +52,53 @@ pub fn normalize_db_url(input: &str) -> Result<String, CatalogError> {
     } else {
         input
     };
+    // An empty path would open a private in-memory database: everything written is lost.
+    if path.split('?').next().unwrap_or("").trim().is_empty() {
+        return Err(CatalogError::NoPath(input.to_string()));
+    }
     if path.contains('?') {
         Ok(format!("sqlite://{path}"))
     } else {
         Ok(format!("sqlite://{path}?mode=rwc"))
+    }
+}
+
+/// The file a normalised SQLite URL names; `None` for PostgreSQL.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://")?;
+    Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+}
+
+/// A path as the user should read it: relative paths start with `./`.
+fn shown(path: &Path) -> String {
+    if path.is_relative() && !path.starts_with(".") && !path.starts_with("..") {
+        format!("./{}", path.display())
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Refuses, before connecting, a SQLite catalog that `mode` may not create or cannot be created.
+fn check_sqlite_file(path: &Path, mode: OpenMode) -> Result<(), CatalogError> {
+    if path.exists() {
+        return Ok(());
+    }
+    match mode {
+        OpenMode::Existing => Err(CatalogError::Missing(shown(path))),
+        OpenMode::Create => {
+            let folder = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            if folder.is_dir() {
+                Ok(())
+            } else {
+                Err(CatalogError::NoFolder {
+                    path: shown(path),
+                    folder: shown(folder),
+                })
+            }
+        }
     }
 }
 
@@ -124,8 +177,17 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 impl Catalog {
     /// Opens (creating if needed) the catalog at `url` and applies pending migrations.
     pub async fn open(url: &str) -> Result<Self, CatalogError> {
+        Self::open_with(url, OpenMode::Create).await
+    }
+
+    /// Opens the catalog at `url`, creating a missing SQLite file only in [`OpenMode::Create`],
+    /// and applies pending migrations.
+    pub async fn open_with(url: &str, mode: OpenMode) -> Result<Self, CatalogError> {
         sqlx::any::install_default_drivers();
         let url = normalize_db_url(url)?;
+        if let Some(path) = sqlite_file(&url) {
+            check_sqlite_file(&path, mode)?;
+        }
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use fretwise_catalog::Catalog;
+use fretwise_catalog::{Catalog, CatalogError, OpenMode};
 use fretwise_corpus::CorpusOptions;
 use fretwise_ingest::{IngestOptions, IngestReport, MysqlSource};
 use fretwise_lexicon::{Lexicon, TermMatcher};
@@ -56,16 +56,30 @@ fn matcher(lexicon: Option<&Path>) -> anyhow::Result<TermMatcher> {
     Ok(TermMatcher::new(lex)?)
 }
 
-/// Opens the catalog the flag, environment or config file names.
+/// Opens the existing catalog the flag, environment or config file names (commands that read).
 pub(crate) async fn open(cfg: &Config, db: Option<String>) -> anyhow::Result<Catalog> {
+    open_with(cfg, db, OpenMode::Existing).await
+}
+
+/// Opens the catalog, creating a missing SQLite file (commands that write).
+pub(crate) async fn open_for_writing(cfg: &Config, db: Option<String>) -> anyhow::Result<Catalog> {
+    open_with(cfg, db, OpenMode::Create).await
+}
+
+async fn open_with(cfg: &Config, db: Option<String>, mode: OpenMode) -> anyhow::Result<Catalog> {
     let url = cfg.db(db);
-    Catalog::open(&url)
-        .await
-        .with_context(|| format!("opening catalog {url}"))
+    match Catalog::open_with(&url, mode).await {
+        Ok(c) => Ok(c),
+        Err(e @ CatalogError::Missing(_)) => {
+            bail!("{e}; run `fretwise ingest` first or pass --db")
+        }
+        Err(e @ (CatalogError::NoPath(_) | CatalogError::NoFolder { .. })) => Err(e.into()),
+        Err(e) => Err(e).with_context(|| format!("opening catalog {url}")),
+    }
 }
 
 pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
-    let catalog = open(cfg, args.db.db.clone()).await?;
+    let catalog = open_for_writing(cfg, args.db.db.clone()).await?;
     let mut read = ReadOptions::default();
     if let Some(m) = args.max_bytes.or(cfg.max_bytes) {
         read.max_bytes = m;
@@ -184,7 +198,7 @@ pub async fn quickstart(
         }
         sample_corpus(corpus, instructors, lessons, 42, 0.02, true).map(|_| ())?;
     }
-    let catalog = open(cfg, db).await?;
+    let catalog = open_for_writing(cfg, db).await?;
     let bar = Bar::new("ingest", json);
     let (items, rejected) = fretwise_ingest::discover(&[corpus.to_path_buf()])?;
     let report =

@@ -95,15 +95,12 @@ async fn existing_catalog(
     cfg: &crate::config::Config,
     db: Option<String>,
 ) -> anyhow::Result<Option<fretwise_catalog::Catalog>> {
-    let url = cfg.db(db.clone());
-    let normalized = fretwise_catalog::normalize_db_url(&url)?;
-    if let Some(path) = normalized.strip_prefix("sqlite://") {
-        let path = path.split('?').next().unwrap_or(path);
-        if !std::path::Path::new(path).exists() {
-            return Ok(None);
-        }
+    let url = cfg.db(db);
+    match fretwise_catalog::Catalog::open_with(&url, fretwise_catalog::OpenMode::Existing).await {
+        Ok(c) => Ok(Some(c)),
+        Err(fretwise_catalog::CatalogError::Missing(_)) => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("opening catalog {url}")),
     }
-    Ok(Some(crate::commands::open(cfg, db).await?))
 }
 
 /// (lesson id, title, level, first occurrence start) of lessons teaching `concept`, best first.

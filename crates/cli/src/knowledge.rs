@@ -56,7 +56,7 @@ pub async fn rebuild_command(
     full: bool,
     json: bool,
 ) -> anyhow::Result<()> {
-    let catalog = crate::commands::open(cfg, db).await?;
+    let catalog = crate::commands::open_for_writing(cfg, db).await?;
     let bar = Bar::new("knowledge", json);
     let report = rebuild(&catalog, full, &bar).await?;
     bar.finish();

@@ -123,3 +123,90 @@ fn export_deletes_nothing_it_did_not_write() {
     assert!(dir.join("ds/openai/test.jsonl").is_file());
     assert!(!dir.join(".ds.partial").exists());
 }
+
+#[test]
+fn read_commands_refuse_a_catalog_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("fretwsie.db");
+    let url = format!("sqlite://{}", typo.display());
+    let reads: [&[&str]; 11] = [
+        &["lessons", "list"],
+        &["lessons", "show", "x"],
+        &["catalog", "stats"],
+        &["quarantine", "list"],
+        &["profiles"],
+        &["patterns", "x"],
+        &["concepts", "related", "bending"],
+        &["concepts", "lessons", "bending"],
+        &["export", "--out", "ds"],
+        &["export", "--dry-run"],
+        &["lessons", "list", "--json"],
+    ];
+    for args in reads {
+        let mut full = args.to_vec();
+        full.extend(["--db", url.as_str()]);
+        let (code, out, err) = fretwise(&full, dir.path());
+        assert_ne!(code, 0, "{args:?} succeeded: {out}");
+        assert!(
+            err.contains(&format!("no catalog at {}", typo.display()))
+                && err.contains("fretwise ingest"),
+            "{args:?}: {err}"
+        );
+        assert!(!typo.exists(), "{args:?} created the catalog");
+    }
+    // The default catalog is named as the user would find it.
+    let (code, _, err) = fretwise(&["catalog", "stats"], dir.path());
+    assert_ne!(code, 0);
+    assert!(err.contains("no catalog at ./fretwise.db"), "{err}");
+    assert!(!dir.path().join("fretwise.db").exists());
+    assert!(!dir.path().join("ds").exists());
+    // A learning path needs no catalog: it runs without one and creates none.
+    let (code, _, err) = fretwise(&["concepts", "path", "vibrato", "--db", &url], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(!typo.exists());
+}
+
+#[test]
+fn an_empty_or_unreachable_catalog_path_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    fretwise_corpus::generate(
+        &corpus,
+        &fretwise_corpus::CorpusOptions {
+            instructors: 1,
+            lessons: 2,
+            seed: 1,
+            bad_rate: 0.0,
+        },
+    )
+    .unwrap();
+    let corpus = corpus.to_str().unwrap();
+    for db in ["sqlite://", "sqlite:"] {
+        let (code, out, err) = fretwise(&["ingest", corpus, "--db", db], dir.path());
+        assert_ne!(code, 0, "--db {db} ingested into nothing: {out}");
+        assert!(err.contains("names no file"), "{err}");
+    }
+    let missing = dir.path().join("no/such/folder/c.db");
+    let (code, _, err) = fretwise(
+        &[
+            "ingest",
+            corpus,
+            "--db",
+            &format!("sqlite://{}", missing.display()),
+        ],
+        dir.path(),
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(&dir.path().join("no/such/folder").display().to_string())
+            && err.contains("does not exist"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one error line: {err}");
+    // Writers create a catalog that is not there yet.
+    let (code, _, err) = fretwise(&["ingest", corpus, "--json"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(dir.path().join("fretwise.db").is_file());
+    let (code, _, err) = fretwise(&["catalog", "stats"], dir.path());
+    assert_eq!(code, 0, "{err}");
+}

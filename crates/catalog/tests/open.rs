@@ -1,0 +1,61 @@
+//! Opening a catalog: what may be created, and the errors for what cannot be opened.
+
+use fretwise_catalog::{Catalog, CatalogError, OpenMode, normalize_db_url};
+
+#[tokio::test]
+async fn a_catalog_that_is_only_read_is_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fretwsie.db");
+    let url = format!("sqlite://{}", path.display());
+    match Catalog::open_with(&url, OpenMode::Existing).await {
+        Err(CatalogError::Missing(p)) => assert_eq!(p, path.display().to_string()),
+        other => panic!("expected Missing, got {other:?}"),
+    }
+    assert!(!path.exists(), "a read created the catalog");
+
+    let catalog = Catalog::open_with(&url, OpenMode::Create).await.unwrap();
+    catalog.close().await;
+    assert!(path.is_file());
+    let catalog = Catalog::open_with(&url, OpenMode::Existing).await.unwrap();
+    assert_eq!(catalog.stats().await.unwrap().lessons, 0);
+    catalog.close().await;
+}
+
+#[tokio::test]
+async fn a_relative_missing_catalog_is_named_from_the_working_folder() {
+    let e = Catalog::open_with("no-such-catalog-here.db", OpenMode::Existing)
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "no catalog at ./no-such-catalog-here.db");
+    assert!(!std::path::Path::new("no-such-catalog-here.db").exists());
+}
+
+#[tokio::test]
+async fn an_empty_sqlite_path_is_an_error_not_an_in_memory_catalog() {
+    for url in ["sqlite://", "sqlite:", "sqlite://?mode=rwc", ""] {
+        assert!(
+            matches!(normalize_db_url(url), Err(CatalogError::NoPath(_))),
+            "{url:?}"
+        );
+        for mode in [OpenMode::Create, OpenMode::Existing] {
+            let e = Catalog::open_with(url, mode).await.unwrap_err();
+            assert!(e.to_string().contains("names no file"), "{url:?}: {e}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_missing_folder_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no/such/folder/c.db");
+    let e = Catalog::open_with(&format!("sqlite://{}", path.display()), OpenMode::Create)
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains(&dir.path().join("no/such/folder").display().to_string())
+            && text.contains("does not exist"),
+        "{text}"
+    );
+    assert!(!text.contains("unable to open database file"), "{text}");
+}
