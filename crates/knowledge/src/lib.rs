@@ -53,6 +53,62 @@ pub struct Concept {
     /// Lexicon terms that signal the concept.
     #[serde(default)]
     pub terms: Vec<String>,
+    /// Other names people use for it ("bends", "the CAGED thing").
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// A name that matches no concept.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[error("no concept `{input}`{}", suggestion_text(.suggestion))]
+pub struct UnknownConcept {
+    /// What was typed.
+    pub input: String,
+    /// The closest concept id, when one is close.
+    pub suggestion: Option<String>,
+}
+
+fn suggestion_text(s: &Option<String>) -> String {
+    match s {
+        Some(id) => format!(" (did you mean `{id}`?)"),
+        None => " (see `fretwise concepts list`)".to_string(),
+    }
+}
+
+/// Lowercases, turns `-`/`_` into spaces, drops a leading "the" and collapses spaces.
+fn name_key(s: &str) -> String {
+    let lower = s.to_lowercase().replace(['-', '_', '\'', '’'], " ");
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '?' | '!' | '"'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let words = match words.first() {
+        Some(&"the") => &words[1..],
+        _ => &words[..],
+    };
+    words.join(" ")
+}
+
+fn singular(key: &str) -> String {
+    match key.strip_suffix('s') {
+        Some(stem) if !key.ends_with("ss") => stem.to_string(),
+        _ => key.to_string(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// Problems in an ontology file.
@@ -91,6 +147,8 @@ pub struct Ontology {
     concepts: Vec<Concept>,
     index: HashMap<String, usize>,
     by_term: HashMap<String, usize>,
+    /// Normalised ids, names and aliases (singular too) → concept.
+    by_name: HashMap<String, usize>,
 }
 
 impl Ontology {
@@ -129,10 +187,36 @@ impl Ontology {
                 by_term.entry(t.to_lowercase()).or_insert(i);
             }
         }
+        let mut by_name = HashMap::new();
+        // Ids, names and aliases first, so that a lexicon term never shadows a concept's name.
+        for (i, c) in file.concept.iter().enumerate() {
+            let name = name_key(&c.name);
+            let mut keys = vec![name_key(&c.id), name.clone()];
+            // "Hammer-ons, pull-offs and legato" is also found by its first part.
+            if let Some((head, _)) = c.name.split_once(',') {
+                keys.push(name_key(head));
+            }
+            if let Some(rest) = name.strip_suffix(" system") {
+                keys.push(rest.to_string());
+            }
+            keys.extend(c.aliases.iter().map(|a| name_key(a)));
+            for k in keys {
+                by_name.entry(singular(&k)).or_insert(i);
+                by_name.entry(k).or_insert(i);
+            }
+        }
+        for (i, c) in file.concept.iter().enumerate() {
+            for t in &c.terms {
+                let k = name_key(t);
+                by_name.entry(singular(&k)).or_insert(i);
+                by_name.entry(k).or_insert(i);
+            }
+        }
         let o = Ontology {
             concepts: file.concept,
             index,
             by_term,
+            by_name,
         };
         o.check_acyclic()?;
         Ok(o)
@@ -178,6 +262,67 @@ impl Ontology {
     /// A concept by id.
     pub fn get(&self, id: &str) -> Option<&Concept> {
         self.index.get(id).map(|&i| &self.concepts[i])
+    }
+
+    /// A concept by id, display name, alias or signalling term, case-insensitively ("barre
+    /// chords", "Barre chords", "string bending", "pentatonic", "open_chords"), with the closest
+    /// id as a suggestion on a miss.
+    pub fn resolve(&self, input: &str) -> Result<&Concept, UnknownConcept> {
+        if let Some(c) = self.get(input.trim()) {
+            return Ok(c);
+        }
+        let key = name_key(input);
+        if let Some(&i) = self
+            .by_name
+            .get(&key)
+            .or_else(|| self.by_name.get(&singular(&key)))
+        {
+            return Ok(&self.concepts[i]);
+        }
+        let suggestion = self
+            .by_name
+            .iter()
+            .map(|(k, &i)| (edit_distance(&key, k), &self.concepts[i].id))
+            .filter(|(d, _)| *d <= 2.max(key.len() / 4))
+            .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
+            .map(|(_, id)| id.clone());
+        Err(UnknownConcept {
+            input: input.chars().take(80).collect(),
+            suggestion,
+        })
+    }
+
+    /// Concepts whose id, name, alias or term appears in `text` as whole words, longest
+    /// mention first claimed, in order of appearance.
+    pub fn mentions(&self, text: &str) -> Vec<&Concept> {
+        let key = name_key(text);
+        let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut out: Vec<usize> = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let mut found = None;
+            for n in (1..=words.len().saturating_sub(i).min(5)).rev() {
+                let phrase = words[i..i + n].join(" ");
+                if let Some(&c) = self
+                    .by_name
+                    .get(&phrase)
+                    .or_else(|| self.by_name.get(&singular(&phrase)))
+                {
+                    found = Some((c, n));
+                    break;
+                }
+            }
+            match found {
+                Some((c, n)) => {
+                    if !out.contains(&c) {
+                        out.push(c);
+                    }
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        out.into_iter().map(|i| &self.concepts[i]).collect()
     }
 
     /// The concept a term occurrence signals, if any.
@@ -229,11 +374,37 @@ impl Ontology {
         out
     }
 
+    /// Concepts a student at `rank` (1 beginner, 2 intermediate, 3 advanced) is taken to know:
+    /// intermediate knows difficulty 1–2, advanced 1–3, a beginner nothing.
+    pub fn known_at_level(&self, rank: u8) -> Vec<&str> {
+        let mastered = match rank {
+            2 => 2,
+            3 => 3,
+            _ => 0,
+        };
+        self.concepts
+            .iter()
+            .filter(|c| c.difficulty <= mastered)
+            .map(|c| c.id.as_str())
+            .collect()
+    }
+
     /// Every prerequisite of `target` the student does not know yet, in an order that respects
     /// all prerequisites (easier first, then by id), ending with the target.
     pub fn learning_path(&self, target: &str, known: &[&str]) -> Option<Vec<String>> {
         let start = *self.index.get(target)?;
-        let known: BTreeSet<&str> = known.iter().copied().collect();
+        // Knowing a concept implies knowing everything it requires.
+        let mut known_set: BTreeSet<&str> = BTreeSet::new();
+        let mut stack: Vec<&str> = known.to_vec();
+        while let Some(k) = stack.pop() {
+            if k == target || !known_set.insert(k) {
+                continue;
+            }
+            if let Some(c) = self.get(k) {
+                stack.extend(c.requires.iter().map(String::as_str));
+            }
+        }
+        let known = known_set;
         let mut needed = BTreeSet::new();
         let mut stack = vec![start];
         while let Some(i) = stack.pop() {

@@ -74,7 +74,13 @@ pub fn level_rank(level: &str) -> Option<u8> {
         Some(1)
     } else if l.contains("inter") || l.contains("medium") {
         Some(2)
-    } else if l.contains("adv") || l.contains("expert") || l.contains("pro") {
+    } else if l.contains("adv")
+        || l.contains("expert")
+        // "pro" only as a word: "improver" is not advanced.
+        || l
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == "pro" || w == "professional")
+    {
         Some(3)
     } else {
         None
@@ -504,6 +510,14 @@ fn progression_edges(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn improver_is_not_advanced() {
+        assert_eq!(level_rank("Improver"), None);
+        assert_eq!(level_rank("Pro"), Some(3));
+        assert_eq!(level_rank("Advanced"), Some(3));
+        assert_eq!(level_rank("beginner"), Some(1));
+    }
 
     #[test]
     fn sign_test_matches_the_binomial() {

@@ -159,3 +159,43 @@ fn related_concepts_by_npmi() {
     );
     assert!(fretwise_knowledge::related(&lessons, "unknown", 1, 0.0).is_empty());
 }
+
+#[test]
+fn concepts_are_found_by_the_names_people_type() {
+    let o = Ontology::builtin();
+    for (typed, id) in [
+        ("barre chords", "barre-chords"),
+        ("Barre chords", "barre-chords"),
+        ("barre-chords", "barre-chords"),
+        ("string bending", "bending"),
+        ("bends", "bending"),
+        ("pentatonic", "minor-pentatonic"),
+        ("open_chords", "open-chords"),
+        ("the CAGED thing", "caged"),
+        ("The CAGED system", "caged"),
+        ("Hammer-ons", "legato"),
+    ] {
+        assert_eq!(o.resolve(typed).map(|c| c.id.as_str()), Ok(id), "{typed}");
+    }
+    let miss = o.resolve("barr chords").unwrap_err();
+    assert_eq!(miss.suggestion.as_deref(), Some("barre-chords"));
+    assert!(miss.to_string().contains("did you mean `barre-chords`"));
+    assert!(o.resolve("quantum chromodynamics").unwrap_err().suggestion.is_none());
+    let found: Vec<&str> = o
+        .mentions("How do I get better at bends and barre chords?")
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(found, ["bending", "barre-chords"]);
+}
+
+#[test]
+fn what_a_student_knows_implies_its_prerequisites() {
+    let o = Ontology::builtin();
+    let path = o
+        .learning_path("caged", &["open-chords", "power-chords"])
+        .unwrap();
+    assert!(!path.contains(&"guitar-basics".to_string()), "{path:?}");
+    assert!(!path.contains(&"open-chords".to_string()), "{path:?}");
+    assert_eq!(path.last().map(String::as_str), Some("caged"));
+}

@@ -84,8 +84,14 @@ fn function_name(iv: &Interval) -> String {
 }
 
 fn normalize_suffix(s: &str) -> String {
+    // Typographic accidentals are accepted in the suffix as they are in the root ("Dm7♭5").
     s.chars()
         .filter(|c| !matches!(c, '(' | ')' | ' ' | ','))
+        .map(|c| match c {
+            '♭' => 'b',
+            '♯' => '#',
+            c => c,
+        })
         .collect()
 }
 

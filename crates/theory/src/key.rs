@@ -370,3 +370,21 @@ pub fn capo_shapes_sound_in(shape_key: PitchClass, fret: u8) -> PitchClass {
         })
         .unwrap_or(shape_key)
 }
+
+/// The capo fret at which chord shapes in `shape_key` sound in `target` (0–11).
+///
+/// ```
+/// use fretwise_theory::{PitchClass, capo_fret_for};
+/// let (c, eb): (PitchClass, PitchClass) = ("C".parse().unwrap(), "Eb".parse().unwrap());
+/// assert_eq!(capo_fret_for(c, eb), 3);
+/// ```
+pub fn capo_fret_for(shape_key: PitchClass, target: PitchClass) -> u8 {
+    // rem_euclid(12) is in 0..12, so the cast cannot truncate.
+    (target.semitone() - shape_key.semitone()).rem_euclid(12) as u8
+}
+
+/// The chord shapes to play with a capo at `fret` so that they sound in `target`, spelled the
+/// way its key signature is simplest ("sound in A with capo 2" → G shapes).
+pub fn capo_shapes_for(target: PitchClass, fret: u8) -> PitchClass {
+    capo_shapes_sound_in(target, (12 - fret % 12) % 12)
+}

@@ -23,6 +23,7 @@ mod interval;
 mod key;
 mod note;
 mod scale;
+mod spoken;
 mod tab;
 mod voicing;
 
@@ -35,10 +36,15 @@ pub use fretboard::{
 pub use guitar::{FretPosition, Tuning};
 pub use interval::{Interval, Quality};
 pub use key::{
-    Key, KeyMode, RomanNumeral, analyze_progression, capo_shapes_sound_in, transpose_progression,
+    Key, KeyMode, RomanNumeral, analyze_progression, capo_fret_for, capo_shapes_for,
+    capo_shapes_sound_in, transpose_progression,
 };
 pub use note::{Letter, Note, PitchClass, cents};
 pub use scale::Scale;
+pub use spoken::{
+    chord_in_words, chord_quality_on, interval_in_words, key_in_words, normalize_accidentals,
+    ordinal_number, scale_in_words,
+};
 pub use tab::{Tab, TabEvent, Technique};
 pub use voicing::{Voicing, VoicingOptions, diagram_svg, diagram_text, voicings};
 

@@ -1,0 +1,679 @@
+//! The musical fact-check: every answer, whoever wrote it, is read for musical claims (chord
+//! spellings, scale notes, intervals, "X is the V of Y", capo results, notes at frets, relative
+//! keys); each is checked with the theory engine and a wrong one is corrected in place.
+//! Quoted instructor words ("…") are left as they were said.
+
+use fretwise_theory::{
+    Chord, Interval, Key, KeyMode, Note, PitchClass, Tuning, capo_shapes_sound_in,
+    chord_in_words, interval_in_words, key_in_words, normalize_accidentals, ordinal_number,
+    scale_in_words,
+};
+use serde::Serialize;
+
+/// One corrected claim.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correction {
+    /// What the claim is about ("Cmaj7", "C major scale").
+    pub subject: String,
+    /// What the text said.
+    pub claimed: String,
+    /// What is true.
+    pub correct: String,
+}
+
+/// The result of a fact-check.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FactCheck {
+    /// Claims found.
+    pub claims: usize,
+    /// Claims that were right.
+    pub verified: usize,
+    /// Claims that were wrong, with their corrections (already applied to the text).
+    pub corrected: Vec<Correction>,
+}
+
+/// A word of the text with its byte span.
+#[derive(Debug, Clone)]
+struct Word<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+    quoted: bool,
+}
+
+fn words(text: &str) -> Vec<Word<'_>> {
+    let mut out = Vec::new();
+    let mut quoted = false;
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        if c == '"' || c == '“' || c == '”' {
+            if let Some(s) = start.take() {
+                out.push(Word {
+                    text: &text[s..i],
+                    start: s,
+                    end: i,
+                    quoted,
+                });
+            }
+            quoted = match c {
+                '“' => true,
+                '”' => false,
+                _ => !quoted,
+            };
+            continue;
+        }
+        if c.is_whitespace() {
+            if let Some(s) = start.take() {
+                out.push(Word {
+                    text: &text[s..i],
+                    start: s,
+                    end: i,
+                    quoted,
+                });
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word {
+            text: &text[s..],
+            start: s,
+            end: text.len(),
+            quoted,
+        });
+    }
+    out
+}
+
+fn bare(w: &str) -> &str {
+    w.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | '(' | ')' | '*' | '`' | '–' | '—'))
+}
+
+fn note_of(w: &str) -> Option<PitchClass> {
+    let b = bare(w);
+    if !b.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    b.parse::<PitchClass>().ok()
+}
+
+/// A run of note names starting at `i` ("C, E, G and B" / "C – E – G"): (notes, end index).
+fn note_run(ws: &[Word<'_>], i: usize) -> (Vec<PitchClass>, usize) {
+    let mut notes = Vec::new();
+    let mut j = i;
+    while j < ws.len() {
+        let b = bare(ws[j].text);
+        if let Some(n) = note_of(ws[j].text) {
+            notes.push(n);
+            j += 1;
+            // A sentence ends the run.
+            if ws[j - 1].text.ends_with('.') {
+                break;
+            }
+            continue;
+        }
+        if matches!(b, "" | "and" | "&" | "-" | "–" | "—" | "then") {
+            j += 1;
+            continue;
+        }
+        break;
+    }
+    // Trailing connectors are not part of the run.
+    while j > i && note_of(ws[j - 1].text).is_none() {
+        j -= 1;
+    }
+    (notes, j)
+}
+
+const LINKS: &[&str] = &[
+    "is", "are", "has", "have", "contains", "contain", "spelled", "spelt", "made", "up", "of",
+    "consists", "uses", "notes", "the", "chord", "scale", "includes", "=", "→", "->", "goes",
+];
+
+/// Checks `text` and corrects wrong claims in place; returns the corrected text and the report.
+pub fn check(text: &str) -> (String, FactCheck) {
+    let norm = normalize_accidentals(text);
+    let ws = words(&norm);
+    let mut report = FactCheck::default();
+    // (byte start, byte end, replacement)
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let strs: Vec<&str> = ws.iter().map(|w| w.text).collect();
+    let mut i = 0;
+    while i < ws.len() {
+        if ws[i].quoted {
+            i += 1;
+            continue;
+        }
+        let rest = &strs[i..];
+        // Scale spellings first: "the C major scale is C D E F G A B".
+        if let Some((scale, n)) = scale_in_words(rest) {
+            let has_scale_word = rest[..n].iter().any(|w| {
+                let l = bare(w).to_lowercase();
+                l == "scale" || l == "mode"
+            }) || !matches!(
+                scale.scale_type().name.as_str(),
+                "major" | "minor" | "diminished" | "augmented"
+            );
+            if has_scale_word
+                && let Some((start, run, end)) = claim_run(&ws, i + n, 5)
+            {
+                report.claims += 1;
+                let want = scale.notes();
+                if same_spelling(&run, &want) {
+                    report.verified += 1;
+                } else {
+                    let correct = scale.note_names();
+                    edits.push(replacement(&norm, &ws, start, end, &correct));
+                    report.corrected.push(Correction {
+                        subject: format!("{} {} scale", scale.tonic, scale.scale_type().name),
+                        claimed: names(&run),
+                        correct: correct.join(" "),
+                    });
+                }
+                i = end;
+                continue;
+            }
+        }
+        if let Some((chord, n)) = chord_in_words(rest)
+            && let Some((start, run, end)) = claim_run(&ws, i + n, 3)
+        {
+            report.claims += 1;
+            let want = chord.notes();
+            if same_spelling(&run, &want) {
+                report.verified += 1;
+            } else {
+                let correct = chord.note_names();
+                edits.push(replacement(&norm, &ws, start, end, &correct));
+                report.corrected.push(Correction {
+                    subject: chord.to_string(),
+                    claimed: names(&run),
+                    correct: correct.join(" "),
+                });
+            }
+            i = end;
+            continue;
+        }
+        if let Some(step) = check_degree(&norm, &ws, &strs, i, &mut report, &mut edits) {
+            i = step;
+            continue;
+        }
+        if let Some(step) = check_relative(&norm, &ws, &strs, i, &mut report, &mut edits) {
+            i = step;
+            continue;
+        }
+        if let Some(step) = check_interval(&norm, &ws, &strs, i, &mut report, &mut edits) {
+            i = step;
+            continue;
+        }
+        if let Some(step) = check_capo(&norm, &ws, &strs, i, &mut report, &mut edits) {
+            i = step;
+            continue;
+        }
+        if let Some(step) = check_fret(&norm, &ws, &strs, i, &mut report, &mut edits) {
+            i = step;
+            continue;
+        }
+        i += 1;
+    }
+    if edits.is_empty() {
+        return (text.to_string(), report);
+    }
+    edits.sort_by_key(|e| e.0);
+    let mut out = String::with_capacity(norm.len());
+    let mut at = 0;
+    for (s, e, r) in edits {
+        if s < at {
+            continue;
+        }
+        out.push_str(&norm[at..s]);
+        out.push_str(&r);
+        at = e;
+    }
+    out.push_str(&norm[at..]);
+    (out, report)
+}
+
+/// After a subject, up to a few linking words then a note run of at least `min` notes.
+fn claim_run(ws: &[Word<'_>], from: usize, min: usize) -> Option<(usize, Vec<PitchClass>, usize)> {
+    let mut j = from;
+    let mut links = 0;
+    while j < ws.len() && links < 6 {
+        if note_of(ws[j].text).is_some() {
+            break;
+        }
+        let l = bare(ws[j].text).to_lowercase();
+        if !LINKS.contains(&l.as_str()) && !l.is_empty() {
+            return None;
+        }
+        if ws[j].text.ends_with('.') {
+            return None;
+        }
+        links += 1;
+        j += 1;
+    }
+    let (run, end) = note_run(ws, j);
+    (run.len() >= min && !ws[j..end].iter().any(|w| w.quoted)).then_some((j, run, end))
+}
+
+fn same_spelling(claimed: &[PitchClass], want: &[PitchClass]) -> bool {
+    let mut a: Vec<String> = claimed.iter().map(ToString::to_string).collect();
+    let mut b: Vec<String> = want.iter().map(ToString::to_string).collect();
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    a == b
+}
+
+fn names(ns: &[PitchClass]) -> String {
+    ns.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// Replaces words `start..end` with `correct`, keeping the separator style and the punctuation
+/// after the last note.
+fn replacement(
+    text: &str,
+    ws: &[Word<'_>],
+    start: usize,
+    end: usize,
+    correct: &[String],
+) -> (usize, usize, String) {
+    let span = &text[ws[start].start..ws[end - 1].end];
+    let sep = if span.contains('–') {
+        " – "
+    } else if span.contains(',') {
+        ", "
+    } else if span.contains('-') {
+        " - "
+    } else {
+        " "
+    };
+    let last = ws[end - 1].text;
+    let trailing: String = last
+        .chars()
+        .rev()
+        .take_while(|c| matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | ')'))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let body = if sep == ", " && correct.len() > 1 && span.contains(" and ") {
+        format!(
+            "{} and {}",
+            correct[..correct.len() - 1].join(", "),
+            correct[correct.len() - 1]
+        )
+    } else {
+        correct.join(sep)
+    };
+    (
+        ws[start].start,
+        ws[end - 1].end,
+        format!("{body}{trailing}"),
+    )
+}
+
+fn replace_word(ws: &[Word<'_>], i: usize, new: &str) -> (usize, usize, String) {
+    let w = ws[i].text;
+    let b = bare(w);
+    let offset = w.find(b).unwrap_or(0);
+    let s = ws[i].start + offset;
+    (s, s + b.len(), new.to_string())
+}
+
+const NUMERALS: &[&str] = &[
+    "i", "ii", "iii", "iv", "v", "vi", "vii",
+];
+
+/// "G7 is the V7 of C", "Bm is the iii chord in G".
+fn check_degree(
+    _text: &str,
+    ws: &[Word<'_>],
+    strs: &[&str],
+    i: usize,
+    report: &mut FactCheck,
+    edits: &mut Vec<(usize, usize, String)>,
+) -> Option<usize> {
+    let (chord, n) = chord_in_words(&strs[i..])?;
+    let mut j = i + n;
+    let lw = |k: usize| strs.get(k).map(|w| bare(w).to_lowercase());
+    if lw(j)? != "is" {
+        return None;
+    }
+    j += 1;
+    if lw(j)? != "the" {
+        return None;
+    }
+    j += 1;
+    let numeral_raw = bare(strs.get(j)?);
+    let base = numeral_raw.trim_end_matches('7').trim_end_matches(['°', 'o']);
+    let degree = NUMERALS.iter().position(|n| *n == base.to_lowercase())? + 1;
+    let numeral_at = j;
+    j += 1;
+    if lw(j).as_deref() == Some("chord") {
+        j += 1;
+    }
+    if !matches!(lw(j)?.as_str(), "of" | "in") {
+        return None;
+    }
+    j += 1;
+    if lw(j).as_deref() == Some("the") && lw(j + 1).as_deref() == Some("key") {
+        j += 2;
+        if lw(j).as_deref() == Some("of") {
+            j += 1;
+        }
+    }
+    let (key, kn) = key_in_words(&strs[j..])?;
+    report.claims += 1;
+    let seventh = chord.chord_type().intervals.len() >= 4;
+    let chords = if seventh { key.sevenths() } else { key.triads() };
+    let expected = chords.get(degree - 1)?;
+    if expected.notes() == chord.notes() {
+        report.verified += 1;
+    } else {
+        let actual = key.analyze(std::slice::from_ref(&chord));
+        if let Some(rn) = actual.first() {
+            edits.push(replace_word(ws, numeral_at, &rn.numeral));
+            report.corrected.push(Correction {
+                subject: format!("{chord} in {key}"),
+                claimed: numeral_raw.to_string(),
+                correct: rn.numeral.clone(),
+            });
+        }
+    }
+    Some(j + kn)
+}
+
+/// "the relative minor of C major is A minor".
+fn check_relative(
+    _text: &str,
+    ws: &[Word<'_>],
+    strs: &[&str],
+    i: usize,
+    report: &mut FactCheck,
+    edits: &mut Vec<(usize, usize, String)>,
+) -> Option<usize> {
+    if bare(strs[i]).to_lowercase() != "relative" {
+        return None;
+    }
+    let which = bare(strs.get(i + 1)?).to_lowercase();
+    if !matches!(which.as_str(), "minor" | "major") || bare(strs.get(i + 2)?).to_lowercase() != "of" {
+        return None;
+    }
+    let (key, kn) = key_in_words(&strs[i + 3..])?;
+    let mut j = i + 3 + kn;
+    if !matches!(bare(strs.get(j)?).to_lowercase().as_str(), "is" | "=") {
+        return None;
+    }
+    j += 1;
+    let (claimed, cn) = key_in_words(&strs[j..])?;
+    report.claims += 1;
+    let truth = key.relative();
+    let claimed_tonic = claimed.tonic;
+    if claimed_tonic == truth.tonic {
+        report.verified += 1;
+    } else {
+        edits.push(replace_word(ws, j, &truth.tonic.to_string()));
+        report.corrected.push(Correction {
+            subject: format!("relative {which} of {key}"),
+            claimed: claimed.to_string(),
+            correct: truth.to_string(),
+        });
+    }
+    let _ = KeyMode::Major;
+    Some(j + cn)
+}
+
+/// "from C to G is a perfect fifth", "C to E is a major third".
+fn check_interval(
+    _text: &str,
+    ws: &[Word<'_>],
+    strs: &[&str],
+    i: usize,
+    report: &mut FactCheck,
+    edits: &mut Vec<(usize, usize, String)>,
+) -> Option<usize> {
+    let mut j = i;
+    if bare(strs[j]).to_lowercase() == "from" {
+        j += 1;
+    }
+    let a: Note = bare(strs.get(j)?).parse().ok()?;
+    if !bare(strs.get(j)?).chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    j += 1;
+    if bare(strs.get(j)?).to_lowercase() == "up" {
+        j += 1;
+    }
+    if bare(strs.get(j)?).to_lowercase() != "to" {
+        return None;
+    }
+    j += 1;
+    let b: Note = bare(strs.get(j)?).parse().ok()?;
+    j += 1;
+    if bare(strs.get(j)?).to_lowercase() != "is" {
+        return None;
+    }
+    j += 1;
+    if matches!(bare(strs.get(j)?).to_lowercase().as_str(), "a" | "an") {
+        j += 1;
+    }
+    let (claimed, n) = interval_in_words(&strs[j..])?;
+    report.claims += 1;
+    let truth = Interval::between(&a, &b);
+    if truth.semitones() == claimed.semitones() && truth.steps() == claimed.steps() {
+        report.verified += 1;
+    } else {
+        let span_start = ws[j].start;
+        let span_end = ws[j + n - 1].start + bare(ws[j + n - 1].text).len()
+            + ws[j + n - 1].text.find(bare(ws[j + n - 1].text)).unwrap_or(0);
+        edits.push((span_start, span_end, truth.long_name()));
+        report.corrected.push(Correction {
+            subject: format!("{a} to {b}"),
+            claimed: claimed.long_name(),
+            correct: truth.long_name(),
+        });
+    }
+    Some(j + n)
+}
+
+/// "with a capo at fret 3, G shapes sound in Bb".
+fn check_capo(
+    _text: &str,
+    ws: &[Word<'_>],
+    strs: &[&str],
+    i: usize,
+    report: &mut FactCheck,
+    edits: &mut Vec<(usize, usize, String)>,
+) -> Option<usize> {
+    if bare(strs[i]).to_lowercase() != "capo" {
+        return None;
+    }
+    let mut fret = None;
+    let mut j = i + 1;
+    while j < strs.len() && j < i + 5 {
+        let l = bare(strs[j]).to_lowercase();
+        if let Some(n) = ordinal_number(&l).or_else(|| l.parse().ok()) {
+            fret = u8::try_from(n).ok();
+            j += 1;
+            break;
+        }
+        j += 1;
+    }
+    let fret = fret?;
+    // The shape, then "sound(s) in|as|like" and the key.
+    let mut shape = None;
+    let stop = (j + 8).min(strs.len());
+    while j < stop {
+        let l = bare(strs[j]).to_lowercase();
+        if matches!(l.as_str(), "shape" | "shapes" | "shaped") && j > 0 {
+            shape = bare(strs[j - 1]).trim_end_matches("-shape").parse::<PitchClass>().ok();
+        }
+        if let Some(stem) = bare(strs[j]).strip_suffix("-shape") {
+            shape = stem.parse::<PitchClass>().ok();
+        }
+        if matches!(l.as_str(), "sound" | "sounds") {
+            let mut k = j + 1;
+            if matches!(
+                strs.get(k).map(|w| bare(w).to_lowercase()).as_deref(),
+                Some("in" | "as" | "like")
+            ) {
+                k += 1;
+            }
+            let shape = shape?;
+            let claimed = note_of(strs.get(k)?)?;
+            report.claims += 1;
+            let truth = capo_shapes_sound_in(shape, fret);
+            if truth.semitone() == claimed.semitone() {
+                report.verified += 1;
+            } else {
+                edits.push(replace_word(ws, k, &truth.to_string()));
+                report.corrected.push(Correction {
+                    subject: format!("capo {fret} + {shape} shapes"),
+                    claimed: claimed.to_string(),
+                    correct: truth.to_string(),
+                });
+            }
+            return Some(k + 1);
+        }
+        j += 1;
+    }
+    None
+}
+
+/// "fret 5 on string 6 is A", "the 5th fret of the low E string is A".
+fn check_fret(
+    _text: &str,
+    ws: &[Word<'_>],
+    strs: &[&str],
+    i: usize,
+    report: &mut FactCheck,
+    edits: &mut Vec<(usize, usize, String)>,
+) -> Option<usize> {
+    let l = |k: usize| strs.get(k).map(|w| bare(w).to_lowercase());
+    let (fret, mut j) = if l(i)? == "fret" {
+        (l(i + 1)?.parse::<u32>().ok()?, i + 2)
+    } else if l(i + 1)? == "fret" {
+        (u32::try_from(ordinal_number(&l(i)?)?).ok()?, i + 2)
+    } else {
+        return None;
+    };
+    if !matches!(l(j)?.as_str(), "on" | "of") {
+        return None;
+    }
+    j += 1;
+    if l(j).as_deref() == Some("the") {
+        j += 1;
+    }
+    let mut high = false;
+    if matches!(l(j).as_deref(), Some("low" | "high")) {
+        high = l(j).as_deref() == Some("high");
+        j += 1;
+    }
+    let string = if l(j)? == "string" {
+        let s = l(j + 1)?.parse::<usize>().ok()?;
+        j += 2;
+        s
+    } else {
+        let name = l(j)?;
+        if l(j + 1)? != "string" {
+            return None;
+        }
+        j += 2;
+        match (name.as_str(), high) {
+            ("e", true) => 1,
+            ("e", false) => 6,
+            ("b", _) => 2,
+            ("g", _) => 3,
+            ("d", _) => 4,
+            ("a", _) => 5,
+            _ => u32::try_from(ordinal_number(&name)?).ok()? as usize,
+        }
+    };
+    // Skip "(open E)".
+    while j < strs.len() && (strs[j].starts_with('(') || strs[j].ends_with(')')) {
+        j += 1;
+    }
+    if l(j)? != "is" {
+        return None;
+    }
+    j += 1;
+    let claimed = note_of(strs.get(j)?)?;
+    report.claims += 1;
+    let truth = Tuning::standard().note_at(string, fret, true).ok()?;
+    if truth.pc.semitone() == claimed.semitone() {
+        report.verified += 1;
+    } else {
+        edits.push(replace_word(ws, j, &truth.pc.to_string()));
+        report.corrected.push(Correction {
+            subject: format!("string {string} fret {fret}"),
+            claimed: claimed.to_string(),
+            correct: truth.pc.to_string(),
+        });
+    }
+    Some(j + 1)
+}
+
+/// Chords a text spells (used by tests and evaluation).
+pub fn chord_claims(text: &str) -> Vec<(Chord, Vec<PitchClass>)> {
+    let norm = normalize_accidentals(text);
+    let ws = words(&norm);
+    let strs: Vec<&str> = ws.iter().map(|w| w.text).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < ws.len() {
+        if let Some((chord, n)) = chord_in_words(&strs[i..])
+            && let Some((_, run, end)) = claim_run(&ws, i + n, 3)
+        {
+            out.push((chord, run));
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    let _ = Key::parse;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corrects_a_wrong_chord_spelling() {
+        let (text, r) = check("A C major chord has the notes C, E, G and B.");
+        assert_eq!(r.claims, 1);
+        assert_eq!(r.corrected.len(), 1);
+        assert_eq!(text, "A C major chord has the notes C, E and G.");
+    }
+
+    #[test]
+    fn keeps_right_claims_and_quotes() {
+        let (text, r) = check("Bb7 is spelled Bb – D – F – Ab. \"C major is C E G B\" she said.");
+        assert_eq!((r.claims, r.verified), (1, 1));
+        assert!(text.contains("\"C major is C E G B\""));
+    }
+
+    #[test]
+    fn corrects_scales_intervals_degrees_capo_and_frets() {
+        let (t, r) = check("The A minor pentatonic scale is A C D E F.");
+        assert_eq!(r.corrected.len(), 1, "{t}");
+        assert!(t.contains("A C D E G"), "{t}");
+        let (t, r) = check("From C to G is a major third.");
+        assert_eq!(r.corrected.len(), 1, "{t}");
+        assert!(t.contains("perfect fifth"), "{t}");
+        let (t, r) = check("D7 is the IV of G.");
+        assert_eq!(r.corrected.len(), 1, "{t}");
+        assert!(t.contains("V7"), "{t}");
+        let (t, r) = check("With a capo at fret 3, G shapes sound in A.");
+        assert_eq!(r.corrected.len(), 1, "{t}");
+        assert!(t.contains("sound in Bb"), "{t}");
+        let (t, r) = check("The 5th fret of the low E string is B.");
+        assert_eq!(r.corrected.len(), 1, "{t}");
+        assert!(t.ends_with("is A."), "{t}");
+        let (t, r) = check("The relative minor of C major is E minor.");
+        assert_eq!(r.corrected.len(), 1, "{t}");
+        assert!(t.contains("is A minor"), "{t}");
+    }
+}

@@ -1,0 +1,681 @@
+//! The passage index: whole sentences of usable lessons, grouped into short passages with their
+//! start and end times, searched with BM25 (tantivy, English stemming) plus boosts on the
+//! question's concepts and terms, filtered by level, style and instructor, and diversified
+//! across instructors (MMR).
+//!
+//! The index lives in its own folder, marked as fretwise's, beside a `state.json` that records
+//! which lesson versions it holds; [`PassageIndex::update`] brings it in step with the catalog
+//! (only new, changed or removed lessons are touched).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use fretwise_catalog::{Catalog, CatalogError, LessonInfo};
+use fretwise_knowledge::{Ontology, TeachingClassifier, TimedText, level_rank, sentences};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// Bump when passages or the schema change: an index of another version is rebuilt.
+pub const INDEX_VERSION: u32 = 1;
+
+const MARKER: &str = ".fretwise-index";
+const STATE: &str = "state.json";
+/// Lessons read from the catalog per step.
+const CHUNK: usize = 512;
+/// A passage closes once it has this many words…
+const PASSAGE_WORDS: usize = 28;
+/// …or this many sentences.
+const PASSAGE_SENTENCES: usize = 3;
+
+/// Index errors.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The catalog failed.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// tantivy failed.
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// File system.
+    #[error("search index at {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The folder exists and is not a fretwise index: it is never replaced.
+    #[error(
+        "{0} exists and is not a fretwise search index; fretwise will not touch it (pass --index DIR to use another folder)"
+    )]
+    NotOurs(PathBuf),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
+    move |source| IndexError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Where the index of a catalog lives by default: beside a SQLite file
+/// (`fretwise.db` → `fretwise.db.index`), else in the user's cache folder keyed by the URL.
+pub fn default_index_dir(catalog_url: &str) -> PathBuf {
+    if let Some(rest) = catalog_url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or(rest);
+        if !path.is_empty() && path != ":memory:" {
+            return PathBuf::from(format!("{path}.index"));
+        }
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    // The URL may hold a password: only its hash names the folder.
+    let h = blake3::hash(catalog_url.as_bytes()).to_hex();
+    base.join("fretwise").join(format!("index-{}", &h[..16]))
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    version: u32,
+    /// Lesson id → content hash of the indexed version.
+    lessons: BTreeMap<String, String>,
+    passages: u64,
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IndexReport {
+    /// Lessons in the index.
+    pub lessons: usize,
+    /// Passages in the index.
+    pub passages: u64,
+    /// Lessons (re)indexed.
+    pub added: usize,
+    /// Lessons removed (gone, changed or no longer usable).
+    pub removed: usize,
+    /// True when the index was built from scratch.
+    pub rebuilt: bool,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// Progress of an index update, for a progress bar.
+pub trait IndexProgress: Sync {
+    /// `total` lessons will be indexed.
+    fn start(&self, total: u64);
+    /// `n` more are done.
+    fn advance(&self, n: u64);
+}
+
+impl IndexProgress for () {
+    fn start(&self, _: u64) {}
+    fn advance(&self, _: u64) {}
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    lesson_id: Field,
+    text: Field,
+    title: Field,
+    course: Field,
+    instructor_id: Field,
+    instructor: Field,
+    level: Field,
+    level_rank: Field,
+    style: Field,
+    concepts: Field,
+    terms: Field,
+    start_s: Field,
+    end_s: Field,
+    visual: Field,
+    teaching_move: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let stemmed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("en_stem")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let f = Fields {
+        lesson_id: b.add_text_field("lesson_id", STRING | STORED | FAST),
+        text: b.add_text_field("text", stemmed.clone().set_stored()),
+        title: b.add_text_field("title", stemmed.clone().set_stored()),
+        course: b.add_text_field("course", STORED),
+        instructor_id: b.add_text_field("instructor_id", STRING | STORED | FAST),
+        instructor: b.add_text_field("instructor", STORED),
+        level: b.add_text_field("level", STORED),
+        level_rank: b.add_u64_field("level_rank", INDEXED | FAST),
+        style: b.add_text_field("style", STRING | STORED),
+        concepts: b.add_text_field("concepts", STRING | STORED),
+        terms: b.add_text_field("terms", stemmed),
+        start_s: b.add_f64_field("start_s", STORED),
+        end_s: b.add_f64_field("end_s", STORED),
+        visual: b.add_u64_field("visual", INDEXED | STORED),
+        teaching_move: b.add_text_field("teaching_move", STRING | STORED),
+    };
+    (b.build(), f)
+}
+
+/// A lesson is searchable when it is trainable, not a copy of another, and not a failure.
+pub fn usable(i: &LessonInfo) -> bool {
+    i.trainable && i.duplicate_of.is_none() && i.failure_flags.is_empty()
+}
+
+/// Phrases that only make sense while watching the video.
+const VISUAL_CUES: &[&str] = &[
+    "watch my",
+    "watch this",
+    "watch how",
+    "as you can see",
+    "you can see",
+    "look at my",
+    "look at this",
+    "right here",
+    "like this",
+    "see how i",
+    "on the screen",
+    "in the video",
+    "this one here",
+];
+
+/// True when the sentence leans on the picture ("watch my hand here").
+pub fn is_visual(text: &str) -> bool {
+    let l = text.to_lowercase();
+    VISUAL_CUES.iter().any(|c| l.contains(c))
+}
+
+/// One passage of a lesson: consecutive whole sentences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passage {
+    /// Start (s).
+    pub start_s: f64,
+    /// End (s).
+    pub end_s: f64,
+    /// The sentences.
+    pub text: String,
+}
+
+/// Groups a lesson's sentences into passages of about [`PASSAGE_WORDS`] words.
+pub fn passages(utterances: &[fretwise_transcript::Utterance]) -> Vec<Passage> {
+    let timed = TimedText::from_utterances(utterances);
+    let mut out = Vec::new();
+    let mut cur: Option<(f64, f64, String, usize, usize)> = None;
+    for (_, start, end, text) in sentences(&timed) {
+        let words = text.split_whitespace().count();
+        let (s, _, mut acc, mut n, mut count) = cur.take().unwrap_or((start, end, String::new(), 0, 0));
+        if !acc.is_empty() {
+            acc.push(' ');
+        }
+        acc.push_str(&text);
+        n += words;
+        count += 1;
+        if n >= PASSAGE_WORDS || count >= PASSAGE_SENTENCES {
+            out.push(Passage {
+                start_s: s,
+                end_s: end,
+                text: acc,
+            });
+        } else {
+            cur = Some((s, end, acc, n, count));
+        }
+    }
+    if let Some((s, e, acc, _, _)) = cur {
+        out.push(Passage {
+            start_s: s,
+            end_s: e,
+            text: acc,
+        });
+    }
+    out
+}
+
+/// A passage found by a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Lesson id.
+    pub lesson_id: String,
+    /// Lesson title.
+    pub title: String,
+    /// Course title.
+    pub course: String,
+    /// Instructor id.
+    pub instructor_id: String,
+    /// Instructor name.
+    pub instructor: String,
+    /// Lesson level as the catalog names it.
+    pub level: String,
+    /// Lesson style.
+    pub style: String,
+    /// Start (s).
+    pub start_s: f64,
+    /// End (s).
+    pub end_s: f64,
+    /// The passage.
+    pub text: String,
+    /// Concepts in the passage.
+    pub concepts: Vec<String>,
+    /// The passage leans on the video.
+    pub visual: bool,
+    /// Teaching move of its main sentence.
+    pub teaching_move: String,
+    /// Search score after diversification.
+    pub score: f32,
+}
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest<'a> {
+    /// Words of the question.
+    pub text: &'a str,
+    /// Concept ids to boost.
+    pub concepts: &'a [String],
+    /// Canonical terms to boost.
+    pub terms: &'a [String],
+    /// Only lessons at or below this level (1–3); unknown levels always pass.
+    pub max_level: Option<u8>,
+    /// Only this style (lowercase).
+    pub style: Option<&'a str>,
+    /// Only this instructor id.
+    pub instructor_id: Option<&'a str>,
+    /// How many passages.
+    pub limit: usize,
+}
+
+/// The passage index.
+pub struct PassageIndex {
+    dir: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    parser: QueryParser,
+}
+
+impl PassageIndex {
+    /// Opens the index at `dir`, creating an empty one when the folder does not exist (or is an
+    /// empty folder, or an index of an older version that fretwise made).
+    pub fn open(dir: &Path) -> Result<PassageIndex, IndexError> {
+        let (schema, fields) = schema();
+        let state = read_state(dir);
+        let ours = dir.join(MARKER).exists();
+        let exists = dir.exists();
+        let empty = exists
+            && std::fs::read_dir(dir)
+                .map_err(io(dir))?
+                .next()
+                .is_none();
+        if exists && !ours && !empty {
+            return Err(IndexError::NotOurs(dir.to_path_buf()));
+        }
+        let fresh = !exists || empty || state.as_ref().is_none_or(|s| s.version != INDEX_VERSION);
+        if fresh {
+            if exists && ours {
+                // Only a folder fretwise marked as its index is ever cleared.
+                std::fs::remove_dir_all(dir).map_err(io(dir))?;
+            }
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+            std::fs::write(
+                dir.join(MARKER),
+                format!("fretwise search index, version {INDEX_VERSION}\n"),
+            )
+            .map_err(io(dir))?;
+            Index::create_in_dir(dir, schema.clone())?;
+            write_state(
+                dir,
+                &State {
+                    version: INDEX_VERSION,
+                    ..State::default()
+                },
+            )?;
+        }
+        let index = Index::open_in_dir(dir)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let mut parser = QueryParser::for_index(&index, vec![fields.text, fields.title]);
+        parser.set_field_boost(fields.title, 0.5);
+        Ok(PassageIndex {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            fields,
+            parser,
+        })
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Lessons and passages indexed.
+    pub fn size(&self) -> (usize, u64) {
+        read_state(&self.dir)
+            .map(|s| (s.lessons.len(), s.passages))
+            .unwrap_or_default()
+    }
+
+    /// True when the index holds exactly the usable lessons of `infos` at their current versions.
+    pub fn is_current(&self, infos: &[LessonInfo]) -> bool {
+        let Some(state) = read_state(&self.dir) else {
+            return false;
+        };
+        let want: BTreeMap<&str, &str> = infos
+            .iter()
+            .filter(|i| usable(i))
+            .map(|i| (i.id.as_str(), i.content_hash.as_str()))
+            .collect();
+        want.len() == state.lessons.len()
+            && want
+                .iter()
+                .all(|(id, h)| state.lessons.get(*id).is_some_and(|s| s == h))
+    }
+
+    /// Brings the index in step with the catalog: removes lessons that are gone, changed or no
+    /// longer usable, and indexes the new and changed ones.
+    pub async fn update(
+        &mut self,
+        catalog: &Catalog,
+        progress: &dyn IndexProgress,
+    ) -> Result<IndexReport, IndexError> {
+        let started = Instant::now();
+        let infos = catalog.lesson_infos().await?;
+        let mut state = read_state(&self.dir).unwrap_or(State {
+            version: INDEX_VERSION,
+            ..State::default()
+        });
+        let rebuilt = state.lessons.is_empty();
+        let want: HashMap<&str, &LessonInfo> = infos
+            .iter()
+            .filter(|i| usable(i))
+            .map(|i| (i.id.as_str(), i))
+            .collect();
+        let stale: Vec<String> = state
+            .lessons
+            .iter()
+            .filter(|(id, h)| {
+                want.get(String::as_str(id))
+                    .is_none_or(|i| &i.content_hash != *h)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut todo: Vec<&LessonInfo> = want
+            .values()
+            .filter(|i| state.lessons.get(&i.id).is_none_or(|h| h != &i.content_hash))
+            .copied()
+            .collect();
+        todo.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut report = IndexReport {
+            rebuilt,
+            removed: stale.len(),
+            added: todo.len(),
+            ..IndexReport::default()
+        };
+        if stale.is_empty() && todo.is_empty() {
+            report.lessons = state.lessons.len();
+            report.passages = state.passages;
+            report.seconds = started.elapsed().as_secs_f64();
+            return Ok(report);
+        }
+        progress.start(todo.len() as u64);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4);
+        let mut writer: IndexWriter = self
+            .index
+            .writer_with_num_threads(threads, 64_000_000 * threads)?;
+        for id in &stale {
+            writer.delete_term(Term::from_field_text(self.fields.lesson_id, id));
+            state.lessons.remove(id);
+        }
+        let ontology = Ontology::builtin();
+        let classifier = TeachingClassifier::builtin();
+        let mut passages_added: u64 = 0;
+        for chunk in todo.chunks(CHUNK) {
+            let ids: Vec<String> = chunk.iter().map(|i| i.id.clone()).collect();
+            let contents = catalog.lesson_contents(&ids, false).await?;
+            for (info, content) in chunk.iter().zip(contents) {
+                let lesson_end = content
+                    .utterances
+                    .last()
+                    .map(|u| u.end)
+                    .unwrap_or(0.0)
+                    .max(1e-9);
+                for p in passages(&content.utterances) {
+                    let in_span: Vec<_> = content
+                        .terms
+                        .iter()
+                        .filter(|t| t.start_s >= p.start_s - 0.05 && t.start_s <= p.end_s + 0.05)
+                        .cloned()
+                        .collect();
+                    let mut doc = TantivyDocument::default();
+                    doc.add_text(self.fields.lesson_id, &info.id);
+                    doc.add_text(self.fields.text, &p.text);
+                    doc.add_text(
+                        self.fields.title,
+                        info.title.as_deref().unwrap_or_default(),
+                    );
+                    doc.add_text(self.fields.course, info.course.as_deref().unwrap_or_default());
+                    doc.add_text(
+                        self.fields.instructor_id,
+                        info.instructor_id.as_deref().unwrap_or_default(),
+                    );
+                    doc.add_text(
+                        self.fields.instructor,
+                        info.instructor.as_deref().unwrap_or_default(),
+                    );
+                    let level = info.level.as_deref().unwrap_or_default();
+                    doc.add_text(self.fields.level, level);
+                    doc.add_u64(
+                        self.fields.level_rank,
+                        u64::from(level_rank(level).unwrap_or(0)),
+                    );
+                    doc.add_text(
+                        self.fields.style,
+                        info.style.as_deref().unwrap_or_default().to_lowercase(),
+                    );
+                    let mut seen = HashSet::new();
+                    for (c, _) in ontology.concepts_in(&in_span) {
+                        if seen.insert(c.clone()) {
+                            doc.add_text(self.fields.concepts, &c);
+                        }
+                    }
+                    let terms: Vec<&str> = in_span.iter().map(|t| t.term.as_str()).collect();
+                    doc.add_text(self.fields.terms, terms.join(" "));
+                    doc.add_f64(self.fields.start_s, p.start_s);
+                    doc.add_f64(self.fields.end_s, p.end_s);
+                    doc.add_u64(self.fields.visual, u64::from(is_visual(&p.text)));
+                    let (mv, _) = classifier.classify(&p.text, p.start_s / lesson_end);
+                    doc.add_text(self.fields.teaching_move, mv.as_str());
+                    writer.add_document(doc)?;
+                    passages_added += 1;
+                }
+                state
+                    .lessons
+                    .insert(info.id.clone(), info.content_hash.clone());
+            }
+            progress.advance(chunk.len() as u64);
+        }
+        writer.commit()?;
+        // Committed: the state file now describes what the index holds.
+        let searcher_count = {
+            self.reader.reload()?;
+            self.reader.searcher().num_docs()
+        };
+        state.passages = searcher_count;
+        write_state(&self.dir, &state)?;
+        let _ = passages_added;
+        report.lessons = state.lessons.len();
+        report.passages = state.passages;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// The best passages for a request, diversified across instructors and lessons.
+    pub fn search(&self, req: &SearchRequest<'_>) -> Result<Vec<Hit>, IndexError> {
+        let f = self.fields;
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let (text_query, _) = self.parser.parse_query_lenient(req.text);
+        should.push((Occur::Should, text_query));
+        for c in req.concepts {
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.concepts, c),
+                        IndexRecordOption::Basic,
+                    )),
+                    1.5,
+                )),
+            ));
+        }
+        if !req.terms.is_empty() {
+            let term_parser = QueryParser::for_index(&self.index, vec![f.terms]);
+            let (q, _) = term_parser.parse_query_lenient(&sanitize(&req.terms.join(" ")));
+            should.push((Occur::Should, Box::new(BoostQuery::new(q, 0.8))));
+        }
+        let mut must: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        if let Some(style) = req.style {
+            must.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.style, style),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if let Some(id) = req.instructor_id {
+            must.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.instructor_id, id),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if let Some(max) = req.max_level {
+            for too_hard in (u64::from(max) + 1)..=3 {
+                must.push((
+                    Occur::MustNot,
+                    Box::new(TermQuery::new(
+                        Term::from_field_u64(f.level_rank, too_hard),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+        }
+        let query = BooleanQuery::new(must);
+        let searcher = self.reader.searcher();
+        let pool = (req.limit * 6).max(24);
+        let top = searcher.search(&query, &TopDocs::with_limit(pool).order_by_score())?;
+        let mut candidates = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            candidates.push(self.hit(&doc, score));
+        }
+        Ok(diversify(candidates, req.limit))
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32) -> Hit {
+        let f = self.fields;
+        let s = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        let num = |field: Field| doc.get_first(field).and_then(|v| v.as_f64()).unwrap_or(0.0);
+        Hit {
+            lesson_id: s(f.lesson_id),
+            title: s(f.title),
+            course: s(f.course),
+            instructor_id: s(f.instructor_id),
+            instructor: s(f.instructor),
+            level: s(f.level),
+            style: s(f.style),
+            start_s: num(f.start_s),
+            end_s: num(f.end_s),
+            text: s(f.text),
+            concepts: doc
+                .get_all(f.concepts)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            visual: doc
+                .get_first(f.visual)
+                .and_then(|v| v.as_u64())
+                .is_some_and(|v| v == 1),
+            teaching_move: s(f.teaching_move),
+            score,
+        }
+    }
+}
+
+/// Keeps only characters the query parser reads as words.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// Maximal marginal relevance over instructors and lessons: each pick lowers the score of the
+/// remaining passages from the same instructor (and more from the same lesson), and passages
+/// that lean on the video sink.
+fn diversify(mut candidates: Vec<Hit>, limit: usize) -> Vec<Hit> {
+    let top = candidates.first().map(|h| h.score).unwrap_or(0.0);
+    for c in &mut candidates {
+        if c.visual {
+            c.score -= 0.25 * top;
+        }
+    }
+    let mut out: Vec<Hit> = Vec::with_capacity(limit);
+    while out.len() < limit && !candidates.is_empty() {
+        let adjusted = |h: &Hit| {
+            let same_instructor = out
+                .iter()
+                .filter(|o| o.instructor_id == h.instructor_id && !h.instructor_id.is_empty())
+                .count() as f32;
+            let same_lesson = out.iter().filter(|o| o.lesson_id == h.lesson_id).count() as f32;
+            h.score - top * (0.12 * same_instructor + 0.12 * same_lesson)
+        };
+        let (best, _) = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (i, adjusted(h)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .unwrap_or((0, 0.0));
+        let mut h = candidates.remove(best);
+        h.score = adjusted(&h);
+        out.push(h);
+    }
+    out
+}
+
+fn read_state(dir: &Path) -> Option<State> {
+    let text = std::fs::read_to_string(dir.join(STATE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn write_state(dir: &Path, state: &State) -> Result<(), IndexError> {
+    let path = dir.join(STATE);
+    let tmp = dir.join(format!("{STATE}.tmp"));
+    let body = serde_json::to_vec(state).map_err(|e| IndexError::Io {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    std::fs::write(&tmp, body).map_err(io(&tmp))?;
+    // Rename is atomic: a reader sees the old state or the new one, never half of one.
+    std::fs::rename(&tmp, &path).map_err(io(&path))?;
+    Ok(())
+}

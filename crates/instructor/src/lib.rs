@@ -1,0 +1,445 @@
+//! The AI guitar instructor: answers grounded in the lessons, with timestamped citations, exact
+//! theory from the engine, an instructor's style, and a musical fact-check of every answer.
+//!
+//! The plan's four steps: [`understand`] the question (concepts, intent, theory queries),
+//! retrieve what the instructors said ([`index`]), choose the instructor style, and compose
+//! ([`compose`]) — then [`factcheck`] whatever was composed.
+//!
+//! ```no_run
+//! # async fn run(catalog: &fretwise_catalog::Catalog) -> Result<(), fretwise_instructor::AskError> {
+//! use fretwise_instructor::{AskOptions, Instructor};
+//! let dir = fretwise_instructor::default_index_dir(catalog.url());
+//! let instructor = Instructor::open(catalog, &dir, &()).await?;
+//! let answer = instructor.ask("What notes are in a Bb7?", &AskOptions::default())?;
+//! println!("{}", answer.content);
+//! # Ok(()) }
+//! ```
+
+pub mod compose;
+pub mod facts;
+pub mod factcheck;
+pub mod index;
+pub mod understand;
+
+use std::path::Path;
+use std::time::Instant;
+
+use fretwise_catalog::{Catalog, CatalogError};
+use fretwise_knowledge::{ConceptGraph, Ontology, Profile, level_rank};
+use fretwise_lexicon::TermMatcher;
+use serde::Serialize;
+
+pub use facts::Fact;
+pub use factcheck::{Correction, FactCheck};
+pub use index::{
+    Hit, IndexError, IndexProgress, IndexReport, PassageIndex, SearchRequest, default_index_dir,
+};
+pub use understand::{Intent, TheoryQuery, Understanding, understand};
+
+/// Errors while answering.
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    /// The question is empty.
+    #[error("the question is empty: ask something about guitar, e.g. \"How do I bend a string?\"")]
+    Empty,
+    /// A filter names something that does not exist.
+    #[error("{0}")]
+    Unknown(String),
+    /// The index failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// The catalog failed.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// A student's level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// First lessons.
+    Beginner,
+    /// Knows the basics.
+    Intermediate,
+    /// Plays well.
+    Advanced,
+}
+
+impl Level {
+    /// Parses "beginner", "Intermediate", "adv", "1"…"3".
+    pub fn parse(s: &str) -> Result<Level, AskError> {
+        let rank = match s.trim() {
+            "1" => Some(1),
+            "2" => Some(2),
+            "3" => Some(3),
+            t => level_rank(t),
+        };
+        match rank {
+            Some(1) => Ok(Level::Beginner),
+            Some(2) => Ok(Level::Intermediate),
+            Some(3) => Ok(Level::Advanced),
+            _ => Err(AskError::Unknown(format!(
+                "unknown level `{}` (beginner, intermediate or advanced)",
+                s.chars().take(40).collect::<String>()
+            ))),
+        }
+    }
+
+    /// 1–3.
+    pub fn rank(self) -> u8 {
+        match self {
+            Level::Beginner => 1,
+            Level::Intermediate => 2,
+            Level::Advanced => 3,
+        }
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Beginner => "beginner",
+            Level::Intermediate => "intermediate",
+            Level::Advanced => "advanced",
+        }
+    }
+}
+
+/// What the student tells us besides the question.
+#[derive(Debug, Clone, Default)]
+pub struct AskOptions {
+    /// The student's level.
+    pub level: Option<Level>,
+    /// A style to answer in ("blues").
+    pub style: Option<String>,
+    /// An instructor, by id or name.
+    pub instructor: Option<String>,
+    /// Passages to retrieve.
+    pub passages: usize,
+}
+
+/// A cited lesson moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Citation {
+    /// Lesson id.
+    pub lesson_id: String,
+    /// Lesson title.
+    pub title: String,
+    /// Course.
+    pub course: String,
+    /// Instructor name.
+    pub instructor: String,
+    /// Start (s).
+    pub start_s: f64,
+    /// End (s).
+    pub end_s: f64,
+    /// The whole sentences quoted.
+    pub quote: String,
+}
+
+/// A guitar term in the question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GuitarTerm {
+    /// Canonical term.
+    pub term: String,
+    /// Lexicon category.
+    pub category: String,
+}
+
+/// The instructor whose style the answer follows, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StyleChoice {
+    /// Instructor id.
+    pub instructor_id: String,
+    /// Name.
+    pub name: String,
+    /// Why this instructor.
+    pub why: String,
+}
+
+/// An answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The answer text.
+    pub content: String,
+    /// Facts from the theory engine.
+    pub facts: Vec<Fact>,
+    /// Lesson moments cited as [n] in `content`, in order.
+    pub citations: Vec<Citation>,
+    /// Guitar terms in the question.
+    pub guitar_terms: Vec<GuitarTerm>,
+    /// Concepts of the question.
+    pub concepts: Vec<String>,
+    /// What kind of question it was.
+    pub intent: Intent,
+    /// The instructor style chosen.
+    pub instructor_style: Option<StyleChoice>,
+    /// The musical fact-check of `content`.
+    pub fact_check: FactCheck,
+    /// "grounded", "openai:MODEL", "anthropic:MODEL" or "local:NAME".
+    pub backend: String,
+    /// Time to answer.
+    pub latency_ms: f64,
+}
+
+/// The instructor: ontology, lexicon, the passage index and the instructors' profiles.
+pub struct Instructor {
+    ontology: Ontology,
+    matcher: TermMatcher,
+    index: PassageIndex,
+    profiles: Vec<Profile>,
+    graph: Option<ConceptGraph>,
+}
+
+impl Instructor {
+    /// Opens the index at `index_dir`, bringing it in step with the catalog first when the
+    /// catalog changed since it was built, and reads the stored profiles and concept graph.
+    pub async fn open(
+        catalog: &Catalog,
+        index_dir: &Path,
+        progress: &dyn IndexProgress,
+    ) -> Result<Instructor, AskError> {
+        let mut index = PassageIndex::open(index_dir)?;
+        let infos = catalog.lesson_infos().await?;
+        if !index.is_current(&infos) {
+            index.update(catalog, progress).await?;
+        }
+        let profiles: Vec<Profile> = match catalog.artifact("profiles").await? {
+            Some((body, _)) => serde_json::from_str(&body).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let graph = match catalog.artifact("graph").await? {
+            Some((body, _)) => serde_json::from_str(&body).ok(),
+            None => None,
+        };
+        Ok(Instructor::from_parts(index, profiles, graph))
+    }
+
+    /// An instructor over an open index, with the given profiles and graph.
+    pub fn from_parts(
+        index: PassageIndex,
+        profiles: Vec<Profile>,
+        graph: Option<ConceptGraph>,
+    ) -> Instructor {
+        Instructor {
+            ontology: Ontology::builtin(),
+            matcher: TermMatcher::builtin(),
+            index,
+            profiles,
+            graph,
+        }
+    }
+
+    /// The ontology.
+    pub fn ontology(&self) -> &Ontology {
+        &self.ontology
+    }
+
+    /// The passage index.
+    pub fn index(&self) -> &PassageIndex {
+        &self.index
+    }
+
+    /// Reads a question (step 1).
+    pub fn understand(&self, question: &str) -> Understanding {
+        understand(question, &self.ontology, &self.matcher)
+    }
+
+    /// An instructor by id or name (case-insensitive; a unique part of a name is enough).
+    pub fn find_instructor(&self, name: &str) -> Result<&Profile, AskError> {
+        let n = name.trim().to_lowercase();
+        if let Some(p) = self
+            .profiles
+            .iter()
+            .find(|p| p.instructor_id.to_lowercase() == n || p.name.to_lowercase() == n)
+        {
+            return Ok(p);
+        }
+        let partial: Vec<&Profile> = self
+            .profiles
+            .iter()
+            .filter(|p| p.name.to_lowercase().contains(&n))
+            .collect();
+        match partial.as_slice() {
+            [one] => Ok(one),
+            [] => Err(AskError::Unknown(format!(
+                "no instructor `{}` (see `fretwise profiles`)",
+                name.chars().take(80).collect::<String>()
+            ))),
+            many => Err(AskError::Unknown(format!(
+                "`{}` matches {} instructors ({}…): give more of the name or the id",
+                name.chars().take(80).collect::<String>(),
+                many.len(),
+                many.iter()
+                    .take(3)
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Answers a question with the grounded composer.
+    pub fn ask(&self, question: &str, opts: &AskOptions) -> Result<Answer, AskError> {
+        let started = Instant::now();
+        if question.trim().is_empty() {
+            return Err(AskError::Empty);
+        }
+        let u = self.understand(question);
+        let facts: Vec<Fact> = u.queries.iter().filter_map(facts::answer).collect();
+        let instructor = match &opts.instructor {
+            Some(name) => Some(self.find_instructor(name)?),
+            None => None,
+        };
+        let style = opts.style.as_ref().map(|s| s.trim().to_lowercase());
+        let hits = if u.intent == Intent::OffTopic || (u.injection && u.queries.is_empty()) {
+            Vec::new()
+        } else {
+            self.retrieve(&u, opts, style.as_deref(), instructor)?
+        };
+        let choice = self.choose_style(&u, &hits, opts, style.as_deref(), instructor);
+        let known: Vec<String> = opts
+            .level
+            .map(|l| {
+                self.ontology
+                    .known_at_level(l.rank())
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (content, citations) = compose::compose(&compose::Inputs {
+            u: &u,
+            facts: &facts,
+            hits: &hits,
+            style: choice.as_ref(),
+            ontology: &self.ontology,
+            graph: self.graph.as_ref(),
+            known: &known,
+        });
+        let (content, fact_check) = factcheck::check(&content);
+        Ok(Answer {
+            content,
+            facts,
+            citations,
+            guitar_terms: u
+                .terms
+                .iter()
+                .map(|(t, c)| GuitarTerm {
+                    term: t.clone(),
+                    category: c.as_str().to_string(),
+                })
+                .collect(),
+            concepts: u.concepts.clone(),
+            intent: u.intent,
+            instructor_style: choice,
+            fact_check,
+            backend: "grounded".to_string(),
+            latency_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
+        })
+    }
+
+    /// Step 2: the passages, at the student's level when any are, else at any level.
+    pub fn retrieve(
+        &self,
+        u: &Understanding,
+        opts: &AskOptions,
+        style: Option<&str>,
+        instructor: Option<&Profile>,
+    ) -> Result<Vec<Hit>, AskError> {
+        let terms: Vec<String> = u.terms.iter().map(|(t, _)| t.clone()).collect();
+        let mut req = SearchRequest {
+            text: &u.search_text,
+            concepts: &u.concepts,
+            terms: &terms,
+            max_level: opts.level.map(Level::rank),
+            style,
+            instructor_id: instructor.map(|p| p.instructor_id.as_str()),
+            limit: if opts.passages == 0 { 5 } else { opts.passages },
+        };
+        let mut hits = self.index.search(&req)?;
+        if hits.is_empty() && req.max_level.is_some() {
+            req.max_level = None;
+            hits = self.index.search(&req)?;
+        }
+        Ok(hits)
+    }
+
+    /// Step 3: the requested instructor, else the one whose profile and passages best fit the
+    /// question's concepts, the requested style and the student's level.
+    fn choose_style(
+        &self,
+        u: &Understanding,
+        hits: &[Hit],
+        opts: &AskOptions,
+        style: Option<&str>,
+        instructor: Option<&Profile>,
+    ) -> Option<StyleChoice> {
+        if let Some(p) = instructor {
+            return Some(StyleChoice {
+                instructor_id: p.instructor_id.clone(),
+                name: p.name.clone(),
+                why: "you asked for this instructor".to_string(),
+            });
+        }
+        let mut best: Option<(f64, &str, String, Vec<String>)> = None;
+        let top = hits.first().map(|h| h.score).unwrap_or(1.0).max(1e-6);
+        let mut seen: Vec<&str> = Vec::new();
+        for h in hits.iter().filter(|h| !h.visual) {
+            if h.instructor_id.is_empty() || seen.contains(&h.instructor_id.as_str()) {
+                continue;
+            }
+            seen.push(&h.instructor_id);
+            let mut score = f64::from(h.score / top);
+            let mut why = Vec::new();
+            let share = hits
+                .iter()
+                .filter(|x| x.instructor_id == h.instructor_id)
+                .count();
+            why.push(format!(
+                "{share} of the {} passages found are theirs",
+                hits.len()
+            ));
+            if let Some(p) = self
+                .profiles
+                .iter()
+                .find(|p| p.instructor_id == h.instructor_id)
+            {
+                for c in &u.concepts {
+                    if let Some(ev) = p.evidence.get(c) {
+                        score += 0.1 * ev.len() as f64;
+                        if let Some(name) = self.ontology.get(c).map(|x| x.name.to_lowercase()) {
+                            why.push(format!("teaches {name} in {} lessons", ev.len()));
+                        }
+                    }
+                    if p.distinctive_concepts.iter().any(|d| &d.concept == c) {
+                        score += 0.5;
+                        why.push("it is one of their specialities".to_string());
+                    }
+                }
+                if let Some(l) = opts.level
+                    && p.expertise.skill_level_focus.to_lowercase() == l.as_str()
+                {
+                    score += 0.3;
+                    why.push(format!("mostly teaches {} students", l.as_str()));
+                }
+                if let Some(s) = style
+                    && p.expertise
+                        .primary_styles
+                        .iter()
+                        .any(|x| x.to_lowercase() == s)
+                {
+                    score += 0.5;
+                    why.push(format!("{s} is their main style"));
+                }
+            }
+            if best.as_ref().is_none_or(|b| score > b.0) {
+                best = Some((score, &h.instructor_id, h.instructor.clone(), why));
+            }
+        }
+        best.map(|(_, id, name, why)| StyleChoice {
+            instructor_id: id.to_string(),
+            name,
+            why: why.join("; "),
+        })
+    }
+}

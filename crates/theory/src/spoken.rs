@@ -1,0 +1,493 @@
+//! Musical names as people type and say them: "B flat", "F♯", "the half-diminished chord",
+//! "minor seven flat five", "D dorian", "the key of E minor". The vocabulary (which words name
+//! which chord quality, scale or interval) lives here with the rest of the theory, so that no
+//! other crate keeps its own copy.
+
+use crate::chord::Chord;
+use crate::dictionary::{ChordType, DICTIONARY};
+use crate::interval::{Interval, Quality};
+use crate::key::Key;
+use crate::note::{PitchClass, parse_pitch_class_prefix};
+use crate::scale::Scale;
+
+/// Rewrites typographic and spoken accidentals to symbols: `♭` → `b`, `♯` → `#`, "B flat" → "Bb",
+/// "F sharp" → "F#", "E-flat" → "Eb". Lowercase letters count as notes only where the next words
+/// make them one ("a flat major", "e flat"), so "a sharp pick" stays as it is.
+///
+/// ```
+/// assert_eq!(fretwise_theory::normalize_accidentals("B flat 7 and F sharp minor"), "Bb 7 and F# minor");
+/// ```
+pub fn normalize_accidentals(text: &str) -> String {
+    let text = text.replace('♭', "b").replace('♯', "#").replace('𝄪', "x");
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        // "E-flat" is one word.
+        let (letter_part, hyphen_acc) = match w.split_once('-') {
+            Some((l, a)) if l.len() == 1 && is_accidental_word(a) => (l, Some(a)),
+            _ => (w, None),
+        };
+        let letter = single_letter(letter_part);
+        if let (Some((c, upper)), Some(acc)) = (letter, hyphen_acc) {
+            if upper || c != 'a' {
+                out.push(format!("{}{}", c.to_ascii_uppercase(), accidental_symbol(acc)));
+                i += 1;
+                continue;
+            }
+        }
+        if let (Some((c, upper)), Some(next)) = (letter, words.get(i + 1)) {
+            let (next_word, trail) = split_trailing_punct(next);
+            if is_accidental_word(next_word) {
+                let after = words.get(i + 2).map(|s| s.to_lowercase());
+                // A lowercase "a" is an article unless a musical word follows ("a flat major").
+                let musical_after = after.as_deref().is_some_and(|a| {
+                    let a = a.trim_matches(|c: char| !c.is_alphanumeric());
+                    matches!(
+                        a,
+                        "major" | "minor" | "chord" | "scale" | "key" | "note" | "7" | "seven"
+                            | "seventh" | "maj7" | "m7" | "dim" | "diminished" | "augmented"
+                            | "pentatonic" | "blues" | "dorian" | "mixolydian" | "lydian"
+                            | "phrygian" | "locrian" | "and" | "or" | "to"
+                    )
+                }) || !trail.is_empty();
+                if upper || c != 'a' || musical_after {
+                    out.push(format!(
+                        "{}{}{}",
+                        c.to_ascii_uppercase(),
+                        accidental_symbol(next_word),
+                        trail
+                    ));
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        out.push(w.to_string());
+        i += 1;
+    }
+    out.join(" ")
+}
+
+fn single_letter(w: &str) -> Option<(char, bool)> {
+    let mut chars = w.chars();
+    let c = chars.next()?;
+    if chars.next().is_some() || !matches!(c.to_ascii_lowercase(), 'a'..='g') {
+        return None;
+    }
+    Some((c.to_ascii_lowercase(), c.is_ascii_uppercase()))
+}
+
+fn is_accidental_word(w: &str) -> bool {
+    matches!(
+        w.to_lowercase().as_str(),
+        "flat" | "sharp" | "double-flat" | "double-sharp"
+    )
+}
+
+fn accidental_symbol(w: &str) -> &'static str {
+    match w.to_lowercase().as_str() {
+        "flat" => "b",
+        "sharp" => "#",
+        "double-flat" => "bb",
+        "double-sharp" => "x",
+        _ => "",
+    }
+}
+
+fn split_trailing_punct(w: &str) -> (&str, &str) {
+    let end = w
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_alphanumeric())
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(0);
+    (&w[..end], &w[end..])
+}
+
+/// Lowercases a word and strips the punctuation around it ("Bb7?" keeps its case: see callers).
+fn clean(w: &str) -> String {
+    w.trim_matches(|c: char| !c.is_alphanumeric() && c != '#')
+        .to_lowercase()
+}
+
+/// Spoken chord qualities that the dictionary names differently (or not at all), longest first
+/// when matched. Values are dictionary symbols.
+const QUALITY_PHRASES: &[(&str, &str)] = &[
+    ("minor seven flat five", "m7b5"),
+    ("minor seventh flat five", "m7b5"),
+    ("minor 7 flat 5", "m7b5"),
+    ("minor 7 flat five", "m7b5"),
+    ("m7 flat 5", "m7b5"),
+    ("half diminished seventh", "m7b5"),
+    ("half diminished 7", "m7b5"),
+    ("half diminished", "m7b5"),
+    ("diminished seventh", "dim7"),
+    ("diminished seven", "dim7"),
+    ("diminished 7", "dim7"),
+    ("fully diminished", "dim7"),
+    ("minor major seventh", "mMaj7"),
+    ("minor major seven", "mMaj7"),
+    ("minor major 7", "mMaj7"),
+    ("dominant seventh", "7"),
+    ("dominant seven", "7"),
+    ("dominant 7", "7"),
+    ("dominant ninth", "9"),
+    ("dominant nine", "9"),
+    ("dominant 9", "9"),
+    ("dominant thirteenth", "13"),
+    ("dominant 13", "13"),
+    ("major seventh", "maj7"),
+    ("major seven", "maj7"),
+    ("major 7", "maj7"),
+    ("major 7th", "maj7"),
+    ("maj 7", "maj7"),
+    ("major ninth", "maj9"),
+    ("major nine", "maj9"),
+    ("major 9", "maj9"),
+    ("major sixth", "6"),
+    ("major six", "6"),
+    ("major 6", "6"),
+    ("minor seventh", "m7"),
+    ("minor seven", "m7"),
+    ("minor 7", "m7"),
+    ("minor 7th", "m7"),
+    ("min 7", "m7"),
+    ("minor ninth", "m9"),
+    ("minor nine", "m9"),
+    ("minor 9", "m9"),
+    ("minor sixth", "m6"),
+    ("minor six", "m6"),
+    ("minor 6", "m6"),
+    ("minor eleventh", "m11"),
+    ("minor 11", "m11"),
+    ("suspended fourth", "sus4"),
+    ("suspended second", "sus2"),
+    ("suspended 4", "sus4"),
+    ("suspended 2", "sus2"),
+    ("sus four", "sus4"),
+    ("sus two", "sus2"),
+    ("sus 4", "sus4"),
+    ("sus 2", "sus2"),
+    ("add nine", "add9"),
+    ("add 9", "add9"),
+    ("power chord", "5"),
+    ("seventh", "7"),
+    ("seven", "7"),
+    ("7th", "7"),
+    ("ninth", "9"),
+    ("nine", "9"),
+    ("eleventh", "11"),
+    ("thirteenth", "13"),
+    ("sixth", "6"),
+    ("six", "6"),
+    ("augmented", "aug"),
+    ("diminished", "dim"),
+    ("major", ""),
+    ("minor", "m"),
+];
+
+/// Longest spoken chord quality at the start of `words` (already cleaned), with words used.
+fn quality_at(words: &[String]) -> Option<(&'static ChordType, usize)> {
+    let dict = &*DICTIONARY;
+    let mut best: Option<(usize, usize)> = None; // (words used, chord type index)
+    let mut consider = |phrase_words: &[&str], type_index: usize| {
+        let n = phrase_words.len();
+        if n == 0 || n > words.len() {
+            return;
+        }
+        if phrase_words.iter().zip(words).all(|(p, w)| *p == w) && best.is_none_or(|(m, _)| n > m)
+        {
+            best = Some((n, type_index));
+        }
+    };
+    for (phrase, symbol) in QUALITY_PHRASES {
+        if let Some(&i) = dict.chord_by_symbol.get(*symbol) {
+            let pw: Vec<&str> = phrase.split(' ').collect();
+            consider(&pw, i);
+        }
+    }
+    for t in &dict.chords {
+        if t.name.is_empty() {
+            continue;
+        }
+        let name = t.name.replace('-', " ");
+        let pw: Vec<&str> = name.split_whitespace().collect();
+        consider(&pw, t.index);
+    }
+    best.map(|(n, i)| (&dict.chords[i], n))
+}
+
+/// A root note at the start of `words` ("Bb", "F#", or a lone letter), case as typed.
+fn root_at(word: &str) -> Option<(PitchClass, String)> {
+    let w = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '#');
+    let (pc, used) = parse_pitch_class_prefix(w)?;
+    Some((pc, w[used..].to_string()))
+}
+
+/// A chord named at the start of `words`: a symbol ("Bb7", "F#m7b5", "Cmaj13#11"), or a root
+/// followed by a spoken quality ("B flat minor seven" after [`normalize_accidentals`], "F#
+/// half-diminished", "C major seventh"). A bare root is a major triad. Returns the chord and the
+/// number of words used.
+///
+/// ```
+/// use fretwise_theory::chord_in_words;
+/// let (c, n) = chord_in_words(&["Bb", "minor", "seven", "flat", "five"]).unwrap();
+/// assert_eq!((c.to_string().as_str(), n), ("Bbm7b5", 5));
+/// ```
+pub fn chord_in_words(words: &[&str]) -> Option<(Chord, usize)> {
+    let first = words.first()?;
+    // A lowercase single letter is an article or a pronoun, not a root.
+    let bare = first.trim_matches(|c: char| !c.is_alphanumeric() && c != '#');
+    if bare.chars().next().is_none_or(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let (root, rest) = root_at(first)?;
+    if !rest.is_empty() {
+        let symbol = first.trim_matches(|c: char| !c.is_alphanumeric() && !"#/+°ø()Δ^-".contains(c));
+        let symbol = symbol.trim_end_matches(['-', '?', '.', ',']);
+        return Chord::parse(symbol).ok().map(|c| (c, 1));
+    }
+    // "Bb 7", "C maj7": a symbol suffix written as its own word.
+    if let Some(next) = words.get(1) {
+        let next = next.trim_end_matches(['?', '.', ',', '!', ';', ':']);
+        let symbolic = next.chars().any(|c| c.is_ascii_digit()) || next.len() >= 3;
+        if symbolic
+            && DICTIONARY.chord_by_symbol.contains_key(next)
+            && let Ok(c) = Chord::parse(&format!("{root}{next}"))
+        {
+            return Some((c, 2));
+        }
+    }
+    let cleaned: Vec<String> = words[1..]
+        .iter()
+        .flat_map(|w| clean(w).split('-').map(str::to_string).collect::<Vec<_>>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    match quality_at(&cleaned) {
+        Some((t, n)) => {
+            // Count the original words consumed (hyphenated words count once).
+            let mut used_clean = 0;
+            let mut used_words = 0;
+            for w in &words[1..] {
+                if used_clean >= n {
+                    break;
+                }
+                used_clean += clean(w).split('-').filter(|s| !s.is_empty()).count();
+                used_words += 1;
+            }
+            Some((Chord::from_parts(root, t, None), 1 + used_words))
+        }
+        None => {
+            let major = DICTIONARY.chord_by_symbol.get("").copied()?;
+            Some((
+                Chord::from_parts(root, &DICTIONARY.chords[major], None),
+                1,
+            ))
+        }
+    }
+}
+
+/// A chord named after its quality with the root last: "the half-diminished chord on F#", "a
+/// minor seventh chord built on D". `words` start at the quality.
+pub fn chord_quality_on(words: &[&str]) -> Option<(Chord, usize)> {
+    // Hyphenated words ("half-diminished") are matched part by part; `origin` maps each part
+    // back to its word.
+    let mut parts: Vec<String> = Vec::new();
+    let mut origin: Vec<usize> = Vec::new();
+    for (wi, w) in words.iter().enumerate().take(8) {
+        for p in clean(w).split('-').filter(|p| !p.is_empty()) {
+            parts.push(p.to_string());
+            origin.push(wi);
+        }
+    }
+    let (t, n) = quality_at(&parts)?;
+    let cleaned: Vec<String> = words.iter().map(|w| clean(w)).collect();
+    let mut i = origin.get(n - 1).map_or(n, |w| w + 1);
+    if cleaned.get(i).is_some_and(|w| w == "chord") {
+        i += 1;
+    }
+    if cleaned.get(i).is_some_and(|w| w == "built") {
+        i += 1;
+    }
+    if !cleaned
+        .get(i)
+        .is_some_and(|w| matches!(w.as_str(), "on" | "from" | "of" | "in"))
+    {
+        return None;
+    }
+    i += 1;
+    let (root, rest) = root_at(words.get(i)?)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    Some((Chord::from_parts(root, t, None), i + 1))
+}
+
+/// A scale named at the start of `words`: tonic then the longest scale name ("A minor
+/// pentatonic", "D dorian mode", "G major scale"). Returns the scale and the words used
+/// (a trailing "scale" or "mode" included).
+pub fn scale_in_words(words: &[&str]) -> Option<(Scale, usize)> {
+    let (tonic, rest) = root_at(words.first()?)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    let cleaned: Vec<String> = words[1..].iter().map(|w| clean(w)).collect();
+    let mut best = None;
+    for n in (1..=cleaned.len().min(4)).rev() {
+        let name = cleaned[..n].join(" ");
+        if let Ok(s) = Scale::new(tonic, &name) {
+            best = Some((s, n));
+            break;
+        }
+    }
+    let (scale, mut n) = best?;
+    if cleaned
+        .get(n)
+        .is_some_and(|w| matches!(w.as_str(), "scale" | "mode"))
+    {
+        n += 1;
+    }
+    Some((scale, 1 + n))
+}
+
+/// A key at the start of `words`: "E minor", "Bb", "F# harmonic minor", "Am".
+pub fn key_in_words(words: &[&str]) -> Option<(Key, usize)> {
+    let first = words.first()?;
+    let bare = first.trim_matches(|c: char| !c.is_alphanumeric() && c != '#');
+    if bare.chars().next().is_none_or(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let (_, rest) = root_at(first)?;
+    if !rest.is_empty() {
+        // "Am", "Em": a key written as a chord symbol.
+        return Key::parse(bare).ok().map(|k| (k, 1));
+    }
+    let cleaned: Vec<String> = words[1..].iter().map(|w| clean(w)).collect();
+    for n in (1..=cleaned.len().min(2)).rev() {
+        if let Ok(k) = Key::parse(&format!("{bare} {}", cleaned[..n].join(" "))) {
+            return Some((k, 1 + n));
+        }
+    }
+    Key::parse(bare).ok().map(|k| (k, 1))
+}
+
+/// An interval said in words ("major third", "perfect fifth", "tritone", "whole step", "half
+/// step", "minor 7th", "octave") or written ("m3", "P5") at the start of `words`.
+pub fn interval_in_words(words: &[&str]) -> Option<(Interval, usize)> {
+    let cleaned: Vec<String> = words.iter().take(3).map(|w| clean(w)).collect();
+    let first = cleaned.first()?;
+    let two = |a: &str| cleaned.get(1).is_some_and(|w| w == a);
+    match first.as_str() {
+        "tritone" => return Some((Interval::from_steps(3, 6), 1)),
+        "octave" => return Some((Interval::from_steps(7, 12), 1)),
+        "unison" => return Some((Interval::from_steps(0, 0), 1)),
+        "semitone" | "semitones" => return Some((Interval::from_steps(1, 1), 1)),
+        "half" if two("step") || two("steps") || two("tone") => {
+            return Some((Interval::from_steps(1, 1), 2));
+        }
+        "whole" if two("step") || two("steps") || two("tone") => {
+            return Some((Interval::from_steps(1, 2), 2));
+        }
+        _ => {}
+    }
+    if let Ok(i) = words[0]
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .parse::<Interval>()
+    {
+        return Some((i, 1));
+    }
+    let quality = match first.as_str() {
+        "major" | "maj" => Quality::Major,
+        "minor" | "min" => Quality::Minor,
+        "perfect" => Quality::Perfect,
+        "augmented" | "aug" => Quality::Augmented(1),
+        "diminished" | "dim" => Quality::Diminished(1),
+        _ => return None,
+    };
+    let number = ordinal_number(cleaned.get(1)?)?;
+    Interval::new(number, quality).ok().map(|i| (i, 2))
+}
+
+/// "third" → 3, "5th" → 5, "fifth" → 5.
+pub fn ordinal_number(word: &str) -> Option<i32> {
+    let w = word.to_lowercase();
+    let n = match w.as_str() {
+        "first" | "1st" | "one" => 1,
+        "second" | "2nd" | "two" => 2,
+        "third" | "3rd" | "three" => 3,
+        "fourth" | "4th" | "four" => 4,
+        "fifth" | "5th" | "five" => 5,
+        "sixth" | "6th" | "six" => 6,
+        "seventh" | "7th" | "seven" => 7,
+        "eighth" | "8th" | "eight" => 8,
+        "ninth" | "9th" | "nine" => 9,
+        "tenth" | "10th" | "ten" => 10,
+        "eleventh" | "11th" | "eleven" => 11,
+        "twelfth" | "12th" | "twelve" => 12,
+        "thirteenth" | "13th" | "thirteen" => 13,
+        "fourteenth" | "14th" | "fourteen" => 14,
+        "fifteenth" | "15th" | "fifteen" => 15,
+        _ => {
+            let digits = w.trim_end_matches(|c: char| c.is_alphabetic());
+            return digits.parse().ok();
+        }
+    };
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chord(s: &str) -> String {
+        let n = normalize_accidentals(s);
+        let words: Vec<&str> = n.split_whitespace().collect();
+        chord_in_words(&words)
+            .map(|(c, _)| c.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn spoken_chords() {
+        assert_eq!(chord("B flat minor seven"), "Bbm7");
+        assert_eq!(chord("F sharp half diminished"), "F#m7b5");
+        assert_eq!(chord("F# half-diminished"), "F#m7b5");
+        assert_eq!(chord("C major seventh"), "Cmaj7");
+        assert_eq!(chord("E minor"), "Em");
+        assert_eq!(chord("G"), "G");
+        assert_eq!(chord("B♭maj7"), "Bbmaj7");
+        assert_eq!(chord("Dm7♭5"), "Dm7b5");
+        assert_eq!(chord("D seven"), "D7");
+        assert_eq!(chord("A diminished seventh"), "Adim7");
+        assert_eq!(chord("E-flat major seventh"), "Ebmaj7");
+        assert_eq!(chord("a"), "");
+    }
+
+    #[test]
+    fn quality_before_root() {
+        let w = ["half-diminished", "chord", "on", "F#"];
+        let (c, n) = chord_quality_on(&w).unwrap();
+        assert_eq!((c.to_string().as_str(), n), ("F#m7b5", 4));
+    }
+
+    #[test]
+    fn lowercase_a_is_an_article() {
+        assert_eq!(normalize_accidentals("a sharp pick"), "a sharp pick");
+        assert_eq!(normalize_accidentals("a flat major chord"), "Ab major chord");
+        assert_eq!(normalize_accidentals("e flat?"), "Eb?");
+    }
+
+    #[test]
+    fn scales_keys_intervals() {
+        let (s, n) = scale_in_words(&["A", "minor", "pentatonic", "scale?"]).unwrap();
+        assert_eq!((s.note_names().join(" ").as_str(), n), ("A C D E G", 4));
+        let (k, n) = key_in_words(&["E", "minor"]).unwrap();
+        assert_eq!((k.to_string().as_str(), n), ("E minor", 2));
+        let (i, n) = interval_in_words(&["major", "third"]).unwrap();
+        assert_eq!((i.semitones(), i.number(), n), (4, 3, 2));
+        let (i, _) = interval_in_words(&["whole", "step"]).unwrap();
+        assert_eq!(i.semitones(), 2);
+    }
+}
