@@ -118,17 +118,33 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
     } else {
         Some(crate::knowledge::ensure(&catalog, args.json).await?)
     };
+    // The search index follows the catalog as the knowledge base does.
+    let index = if args.no_knowledge {
+        None
+    } else {
+        let dir = crate::ask::index_dir(cfg, None, &catalog);
+        Some(crate::ask::update_index(&catalog, &dir, args.json).await?)
+    };
     catalog.close().await;
     if args.json {
         let mut v = serde_json::to_value(&report)?;
         if let (Some(obj), Some(k)) = (v.as_object_mut(), &knowledge) {
             obj.insert("knowledge".into(), serde_json::to_value(k)?);
         }
+        if let (Some(obj), Some(i)) = (v.as_object_mut(), &index) {
+            obj.insert("index".into(), serde_json::to_value(i)?);
+        }
         print_json(&v)
     } else {
         print_report(&report);
         if let Some(k) = &knowledge {
             crate::knowledge::print_rebuild(k);
+        }
+        if let Some(i) = &index {
+            println!(
+                "search index: {} lessons, {} passages ({} indexed) in {:.1} s",
+                i.lessons, i.passages, i.added, i.seconds
+            );
         }
         Ok(())
     }
@@ -206,20 +222,26 @@ pub async fn quickstart(
             .await?;
     bar.finish();
     let knowledge = crate::knowledge::ensure(&catalog, json).await?;
+    let dir = crate::ask::index_dir(cfg, None, &catalog);
+    let index = crate::ask::update_index(&catalog, &dir, json).await?;
     let stats = catalog.stats().await?;
     let url = catalog.url().to_string();
     catalog.close().await;
     if json {
         return print_json(
-            &serde_json::json!({"catalog": url, "ingest": report, "stats": stats, "knowledge": knowledge}),
+            &serde_json::json!({"catalog": url, "ingest": report, "stats": stats, "knowledge": knowledge, "index": index}),
         );
     }
     print_report(&report);
     crate::knowledge::print_rebuild(&knowledge);
+    println!(
+        "search index: {} lessons, {} passages in {:.1} s",
+        index.lessons, index.passages, index.seconds
+    );
     println!();
     print_stats(&stats);
     println!(
-        "\nCatalog: {url}\nNext: fretwise lessons list · fretwise profiles · fretwise patterns ID · fretwise concepts related ID · fretwise quarantine list"
+        "\nCatalog: {url}\nNext: fretwise ask \"How do I play a barre chord?\" · fretwise lessons list · fretwise profiles · fretwise patterns ID · fretwise concepts related ID · fretwise quarantine list"
     );
     Ok(())
 }

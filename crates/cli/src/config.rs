@@ -17,6 +17,8 @@ pub struct Config {
     pub lexicon: Option<PathBuf>,
     /// Platform storage folder for `transcript.json` files.
     pub storage_root: Option<PathBuf>,
+    /// Search index folder for `ask`.
+    pub index: Option<PathBuf>,
 }
 
 impl Config {

@@ -3,6 +3,7 @@
 //! This binary only parses arguments and wires the library crates together.
 
 mod analyze;
+mod ask;
 mod bench;
 mod commands;
 mod concepts;
@@ -28,10 +29,10 @@ struct Cli {
 
 /// Options shared by every command that touches the catalog.
 #[derive(Debug, Clone, Args)]
-struct DbArgs {
+pub(crate) struct DbArgs {
     /// Catalog database: sqlite://PATH (default ./fretwise.db) or postgres://…
     #[arg(long, env = "FRETWISE_DB", global = true)]
-    db: Option<String>,
+    pub(crate) db: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +53,13 @@ enum Command {
         /// Print one JSON object instead of a summary.
         #[arg(long)]
         json: bool,
+    },
+    /// Ask the instructor: an answer grounded in the lessons, with timestamped citations
+    Ask(ask::AskArgs),
+    /// The lesson search index behind `ask` (kept up to date by ingest)
+    Index {
+        #[command(subcommand)]
+        command: ask::IndexCommand,
     },
     /// Ingest transcripts: files, folders, manifests (CSV/JSON), or the platform DB (mysql://…)
     Ingest(commands::IngestArgs),
@@ -264,6 +272,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => commands::quickstart(&cfg, &corpus, instructors, lessons, db.db, json).await,
         Command::Ingest(args) => commands::ingest(&cfg, args).await,
+        Command::Ask(args) => ask::ask(&cfg, args).await,
+        Command::Index { command } => ask::index(&cfg, command).await,
         Command::Lessons { command } => match command {
             LessonsCommand::List {
                 db,

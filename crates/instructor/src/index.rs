@@ -23,7 +23,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Bump when passages or the schema change: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 1;
+pub const INDEX_VERSION: u32 = 2;
 
 const MARKER: &str = ".fretwise-index";
 const STATE: &str = "state.json";
@@ -187,6 +187,15 @@ const VISUAL_CUES: &[&str] = &[
     "on the screen",
     "in the video",
     "this one here",
+    "check this out",
+    "check it out",
+    "listen to this",
+    "here's how it sounds",
+    "here is how it sounds",
+    "sounds like this",
+    "let me show you",
+    "i'll show you",
+    "watch closely",
 ];
 
 /// True when the sentence leans on the picture ("watch my hand here").
@@ -212,6 +221,23 @@ pub fn passages(utterances: &[fretwise_transcript::Utterance]) -> Vec<Passage> {
     let mut out = Vec::new();
     let mut cur: Option<(f64, f64, String, usize, usize)> = None;
     for (_, start, end, text) in sentences(&timed) {
+        // A sentence that leans on the picture stands alone, so the passages around it quote
+        // cleanly without it.
+        if is_visual(&text) {
+            if let Some((s, e, acc, _, _)) = cur.take() {
+                out.push(Passage {
+                    start_s: s,
+                    end_s: e,
+                    text: acc,
+                });
+            }
+            out.push(Passage {
+                start_s: start,
+                end_s: end,
+                text,
+            });
+            continue;
+        }
         let words = text.split_whitespace().count();
         let (s, _, mut acc, mut n, mut count) = cur.take().unwrap_or((start, end, String::new(), 0, 0));
         if !acc.is_empty() {
@@ -678,4 +704,41 @@ fn write_state(dir: &Path, state: &State) -> Result<(), IndexError> {
     // Rename is atomic: a reader sees the old state or the new one, never half of one.
     std::fs::rename(&tmp, &path).map_err(io(&path))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fretwise_transcript::Utterance;
+
+    fn utt(start: f64, end: f64, text: &str) -> Utterance {
+        Utterance {
+            start,
+            end,
+            text: text.to_string(),
+            words: Vec::new(),
+            confidence: None,
+            avg_logprob: None,
+            compression_ratio: None,
+            no_speech_prob: None,
+        }
+    }
+
+    #[test]
+    fn passages_are_whole_sentences_and_visual_ones_stand_alone() {
+        let us = [
+            utt(0.0, 4.0, "Keep your thumb behind the neck. Press with the fingertips."),
+            utt(4.0, 6.0, "Watch my hand right here."),
+            utt(6.0, 9.0, "Now strum all six strings slowly."),
+        ];
+        let ps = passages(&us);
+        assert_eq!(ps.len(), 3, "{ps:#?}");
+        assert_eq!(
+            ps[0].text,
+            "Keep your thumb behind the neck. Press with the fingertips."
+        );
+        assert!(is_visual(&ps[1].text));
+        assert_eq!((ps[1].start_s, ps[1].end_s), (4.0, 6.0));
+        assert_eq!(ps[2].text, "Now strum all six strings slowly.");
+    }
 }

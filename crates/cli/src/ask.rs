@@ -1,0 +1,246 @@
+//! `fretwise ask` and `fretwise index`: the instructor on the command line.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use fretwise_catalog::Catalog;
+use fretwise_instructor::{
+    Answer, AskOptions, IndexProgress, Instructor, Level, PassageIndex, compose::clock,
+    default_index_dir,
+};
+
+use crate::DbArgs;
+use crate::config::Config;
+use crate::output::{Bar, print_json};
+
+/// `fretwise ask`.
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The question, in plain words ("How do I bend a string?", "What's in a Bb7?").
+    pub question: String,
+    /// Your level: beginner, intermediate or advanced.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Answer in this style (blues, jazz, rock …).
+    #[arg(long)]
+    pub style: Option<String>,
+    /// Answer in this instructor's style (id or name).
+    #[arg(long)]
+    pub instructor: Option<String>,
+    /// Search index folder (default: beside a SQLite catalog, else in the cache folder).
+    #[arg(long, env = "FRETWISE_INDEX")]
+    pub index: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Print the answer as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `fretwise index …`.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Bring the search index in step with the catalog (ingest does this after every run)
+    Update {
+        /// Build it again from scratch.
+        #[arg(long)]
+        full: bool,
+        /// Index folder.
+        #[arg(long, env = "FRETWISE_INDEX")]
+        index: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search the lesson passages directly
+    Search {
+        /// Words to search for.
+        query: String,
+        /// Passages to show.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        /// Index folder.
+        #[arg(long, env = "FRETWISE_INDEX")]
+        index: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+struct IndexBar(Bar);
+
+impl IndexProgress for IndexBar {
+    fn start(&self, total: u64) {
+        self.0.reset(total);
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+/// The index folder: flag, else `FRETWISE_INDEX`, else `index` in fretwise.toml, else the
+/// default for the catalog URL.
+pub fn index_dir(cfg: &Config, flag: Option<PathBuf>, catalog: &Catalog) -> PathBuf {
+    flag.or_else(|| std::env::var_os("FRETWISE_INDEX").map(PathBuf::from))
+        .or_else(|| cfg.index.clone())
+        .unwrap_or_else(|| default_index_dir(catalog.url()))
+}
+
+/// Brings the index up to date after an ingest (with a progress bar unless `quiet`).
+pub async fn update_index(
+    catalog: &Catalog,
+    dir: &std::path::Path,
+    quiet: bool,
+) -> anyhow::Result<fretwise_instructor::IndexReport> {
+    let mut index = PassageIndex::open(dir)?;
+    let bar = IndexBar(Bar::new("index", quiet));
+    let report = index
+        .update(catalog, &bar)
+        .await
+        .context("updating the search index")?;
+    bar.0.finish();
+    Ok(report)
+}
+
+pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
+    let catalog = crate::commands::open(cfg, args.db.db.clone()).await?;
+    let level = args.level.as_deref().map(Level::parse).transpose()?;
+    let dir = index_dir(cfg, args.index.clone(), &catalog);
+    let bar = IndexBar(Bar::new("index", args.json));
+    let instructor = Instructor::open(&catalog, &dir, &bar)
+        .await
+        .context("opening the instructor")?;
+    bar.0.finish();
+    catalog.close().await;
+    let answer = instructor.ask(
+        &args.question,
+        &AskOptions {
+            level,
+            style: args.style.clone(),
+            instructor: args.instructor.clone(),
+            passages: 5,
+        },
+    )?;
+    if args.json {
+        return print_json(&answer);
+    }
+    print_answer(&answer);
+    Ok(())
+}
+
+fn print_answer(a: &Answer) {
+    println!("{}", a.content);
+    if !a.citations.is_empty() {
+        println!("\nSources:");
+        for (i, c) in a.citations.iter().enumerate() {
+            let who = if c.instructor.is_empty() {
+                String::new()
+            } else {
+                format!("{} — ", c.instructor)
+            };
+            let what = match (c.course.is_empty(), c.title.is_empty()) {
+                (false, false) => format!("{} ({})", c.course, c.title),
+                (false, true) => c.course.clone(),
+                (true, false) => c.title.clone(),
+                (true, true) => c.lesson_id.clone(),
+            };
+            println!(
+                "  [{}] {who}{what}, {}–{}  ({})",
+                i + 1,
+                clock(c.start_s),
+                clock(c.end_s),
+                c.lesson_id
+            );
+        }
+    }
+    if let Some(s) = &a.instructor_style {
+        println!("\nStyle: {} ({})", s.name, s.why);
+    }
+    if !a.fact_check.corrected.is_empty() {
+        println!(
+            "\nFact-check: corrected {} of {} musical claims.",
+            a.fact_check.corrected.len(),
+            a.fact_check.claims
+        );
+    }
+}
+
+pub async fn index(cfg: &Config, command: IndexCommand) -> anyhow::Result<()> {
+    match command {
+        IndexCommand::Update {
+            full,
+            index,
+            db,
+            json,
+        } => {
+            let catalog = crate::commands::open(cfg, db.db).await?;
+            let dir = index_dir(cfg, index, &catalog);
+            if full {
+                // Only the state is dropped: PassageIndex::open rebuilds an index it marked.
+                let state = dir.join("state.json");
+                if state.exists() {
+                    std::fs::remove_file(&state)
+                        .with_context(|| format!("removing {}", state.display()))?;
+                }
+            }
+            let report = update_index(&catalog, &dir, json).await?;
+            catalog.close().await;
+            if json {
+                return print_json(&report);
+            }
+            println!(
+                "index {}: {} lessons, {} passages ({} indexed, {} removed) in {:.1} s",
+                dir.display(),
+                report.lessons,
+                report.passages,
+                report.added,
+                report.removed,
+                report.seconds
+            );
+            Ok(())
+        }
+        IndexCommand::Search {
+            query,
+            limit,
+            index,
+            db,
+            json,
+        } => {
+            let catalog = crate::commands::open(cfg, db.db).await?;
+            let dir = index_dir(cfg, index, &catalog);
+            let instructor = Instructor::open(&catalog, &dir, &()).await?;
+            catalog.close().await;
+            let u = instructor.understand(&query);
+            let hits = instructor.retrieve(
+                &u,
+                &AskOptions {
+                    passages: limit,
+                    ..AskOptions::default()
+                },
+                None,
+                None,
+            )?;
+            if json {
+                return print_json(&hits);
+            }
+            for h in hits {
+                println!(
+                    "{:.2}  {} {}–{}  {}\n      {}",
+                    h.score,
+                    h.lesson_id,
+                    clock(h.start_s),
+                    clock(h.end_s),
+                    h.instructor,
+                    h.text
+                );
+            }
+            Ok(())
+        }
+    }
+}
