@@ -25,15 +25,70 @@ pub struct Decoded {
     pub source_rate: u32,
     /// The file's channel count.
     pub channels: usize,
+    /// Set when the file was cut short and the caller allowed a partial decode.
+    pub truncated: Option<Truncation>,
+}
+
+/// How much of a truncated file could be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Truncation {
+    /// Seconds decoded before the data ended.
+    pub decoded_s: f64,
+    /// Seconds the header declares, when it declares a length.
+    pub declared_s: Option<f64>,
+}
+
+impl std::fmt::Display for Truncation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.declared_s {
+            Some(d) => write!(
+                f,
+                "the file is truncated: decoded {:.1} s of the {:.1} s the header declares",
+                self.decoded_s, d
+            ),
+            None => write!(
+                f,
+                "the file is truncated: its data ends mid-stream after {:.1} s",
+                self.decoded_s
+            ),
+        }
+    }
+}
+
+/// How to decode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecodeOptions {
+    /// Longest audio accepted, in seconds.
+    pub max_seconds: f64,
+    /// Return what precedes the cut of a truncated file (marked) instead of an error.
+    pub allow_partial: bool,
 }
 
 /// Decodes audio bytes (WAV, FLAC, MP3, OGG Vorbis, M4A/AAC), folds to mono and resamples.
-/// `max_seconds` bounds the decoded length (hours-long input is refused, not processed).
+/// `max_seconds` bounds the decoded length (hours-long input is refused, not processed); a
+/// truncated file is an error.
 pub fn decode(
     bytes: &[u8],
     extension: Option<&str>,
     max_seconds: f64,
 ) -> Result<Decoded, AudioError> {
+    decode_with(
+        bytes,
+        extension,
+        DecodeOptions {
+            max_seconds,
+            allow_partial: false,
+        },
+    )
+}
+
+/// [`decode`] with options: a truncated file is an error unless `allow_partial`.
+pub fn decode_with(
+    bytes: &[u8],
+    extension: Option<&str>,
+    options: DecodeOptions,
+) -> Result<Decoded, AudioError> {
+    let max_seconds = options.max_seconds;
     if bytes.is_empty() {
         return Err(AudioError::Empty);
     }
@@ -49,7 +104,13 @@ pub fn decode(
             FormatOptions::default(),
             MetadataOptions::default(),
         )
-        .map_err(|e| AudioError::NotAudio(e.to_string()))?;
+        .map_err(|e| match e {
+            // The reader wanted bytes past the end: a file cut short (OGG reads its last page).
+            SymphoniaError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                AudioError::Corrupt("the file ends early: it is truncated".into())
+            }
+            e => AudioError::NotAudio(e.to_string()),
+        })?;
     let track = format
         .default_track(TrackType::Audio)
         .ok_or_else(|| AudioError::NotAudio("no audio track".into()))?;
@@ -60,6 +121,7 @@ pub fn decode(
         .ok_or_else(|| AudioError::NotAudio("no audio codec parameters".into()))?
         .clone();
     let track_id = track.id;
+    let declared_s = declared_seconds(track, params.sample_rate);
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| AudioError::Unsupported(e.to_string()))?;
@@ -67,14 +129,14 @@ pub fn decode(
     let mut channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
     let mut mono: Vec<f32> = Vec::new();
     let mut interleaved: Vec<f32> = Vec::new();
-    let mut truncated = false;
+    let mut ended_early = false;
     loop {
         let packet = match format.next_packet() {
             Ok(Some(p)) => p,
             Ok(None) => break,
-            // A file cut short ends the stream; what was decoded is kept and reported.
+            // Reading past the end of the bytes: the file was cut short (judged below).
             Err(SymphoniaError::IoError(_)) => {
-                truncated = true;
+                ended_early = true;
                 break;
             }
             Err(e) => return Err(AudioError::Corrupt(e.to_string())),
@@ -105,11 +167,17 @@ pub fn decode(
         return Err(AudioError::NotAudio("unknown sample rate".into()));
     }
     if mono.is_empty() {
-        return Err(if truncated {
+        return Err(if ended_early {
             AudioError::Corrupt("the file ends before any audio".into())
         } else {
             AudioError::Empty
         });
+    }
+    let truncated = truncation(mono.len() as f64 / f64::from(rate), declared_s, ended_early);
+    if let Some(t) = truncated
+        && !options.allow_partial
+    {
+        return Err(AudioError::Truncated(t));
     }
     if mono.iter().any(|x| !x.is_finite()) {
         return Err(AudioError::Corrupt("non-finite samples".into()));
@@ -119,6 +187,38 @@ pub fn decode(
         samples,
         source_rate: rate,
         channels,
+        truncated,
+    })
+}
+
+/// The length the container declares, in seconds.
+fn declared_seconds(track: &symphonia::core::formats::Track, rate: Option<u32>) -> Option<f64> {
+    let from_frames = track
+        .num_frames
+        .zip(rate.filter(|r| *r > 0))
+        .map(|(n, r)| n as f64 / f64::from(r));
+    let from_duration = || {
+        let tb = track.time_base?;
+        Some(tb.calc_duration(track.duration?)?.as_secs_f64())
+    };
+    from_frames
+        .or_else(from_duration)
+        .filter(|s| s.is_finite() && *s > 0.0)
+}
+
+/// Whether decoding stopped short: clearly less than the header declares, or (with no declared
+/// length) the data ended inside a packet.
+fn truncation(decoded_s: f64, declared_s: Option<f64>, ended_early: bool) -> Option<Truncation> {
+    let cut = match declared_s {
+        // Encoder delay and padding shift a complete file's count by a few milliseconds;
+        // 100 ms or 1 % more than that is missing audio.
+        Some(d) => decoded_s < d - (0.1f64).max(0.01 * d),
+        None => ended_early,
+    };
+    let ms = |s: f64| (s * 1000.0).round() / 1000.0;
+    cut.then_some(Truncation {
+        decoded_s: ms(decoded_s),
+        declared_s: declared_s.map(ms),
     })
 }
 

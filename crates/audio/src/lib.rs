@@ -29,7 +29,9 @@ mod tempo;
 use serde::Serialize;
 
 pub use chords::{ChordSpan, chords};
-pub use decode::{ANALYSIS_RATE, Decoded, decode, resample};
+pub use decode::{
+    ANALYSIS_RATE, DecodeOptions, Decoded, Truncation, decode, decode_with, resample,
+};
 pub use notes::{Note, segment, tuning_reference};
 pub use onset::{Attack, onsets};
 pub use pitch::{F_MAX, F_MIN, HOP, PitchTrack, track};
@@ -58,6 +60,9 @@ pub enum AudioError {
     /// Broken data inside the file.
     #[error("corrupt audio: {0}")]
     Corrupt(String),
+    /// The file was cut short.
+    #[error("{0}")]
+    Truncated(Truncation),
     /// Longer than the limit.
     #[error(
         "audio is {seconds:.0} s long; the limit is {limit:.0} s (raise it with --max-seconds)"
@@ -135,6 +140,9 @@ pub struct Analysis {
     /// The score against an exercise, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<Score>,
+    /// Set when this is a partial analysis of a truncated file (only when asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncation>,
 }
 
 fn db(x: f64) -> f64 {
@@ -244,15 +252,38 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         notes,
         remarks,
         score: None,
+        truncated: None,
     }
 }
 
-/// Decodes and analyses a file's bytes.
+/// Decodes and analyses a file's bytes; a truncated file is an error.
 pub fn analyze_bytes(
     bytes: &[u8],
     extension: Option<&str>,
     max_seconds: f64,
 ) -> Result<Analysis, AudioError> {
-    let d = decode(bytes, extension, max_seconds)?;
-    Ok(analyze_samples(&d.samples, d.source_rate))
+    analyze_bytes_with(
+        bytes,
+        extension,
+        DecodeOptions {
+            max_seconds,
+            allow_partial: false,
+        },
+    )
+}
+
+/// [`analyze_bytes`] with decode options; a partial analysis says so in `truncated` and in
+/// its first remark.
+pub fn analyze_bytes_with(
+    bytes: &[u8],
+    extension: Option<&str>,
+    options: DecodeOptions,
+) -> Result<Analysis, AudioError> {
+    let d = decode_with(bytes, extension, options)?;
+    let mut a = analyze_samples(&d.samples, d.source_rate);
+    if let Some(t) = d.truncated {
+        a.remarks.insert(0, format!("PARTIAL ANALYSIS: {t}"));
+        a.truncated = Some(t);
+    }
+    Ok(a)
 }

@@ -2,7 +2,7 @@
 //! 48 kHz (resampled), MP3 and AAC-LC in M4A. The files are fretwise's own synthesized notes, written by
 //! scripts/audio-eval/make_format_fixtures.py.
 
-use fretwise_audio::analyze_bytes;
+use fretwise_audio::{AudioError, DecodeOptions, analyze_bytes, analyze_bytes_with};
 
 fn check(name: &str, rate: u32) {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -42,21 +42,87 @@ fn mp3() {
 }
 
 #[test]
-fn a_truncated_flac_gives_an_error_or_what_was_decoded() {
+fn a_truncated_flac_is_an_error_that_says_how_much_is_missing() {
     let path = format!(
         "{}/tests/data/a2_e3_stereo_44k.flac",
         env!("CARGO_MANIFEST_DIR")
     );
     let bytes = std::fs::read(&path).unwrap();
-    for cut in [10, 100, bytes.len() / 2] {
-        // Never a panic: an error naming the problem, or the audio before the cut.
-        if let Ok(a) = analyze_bytes(&bytes[..cut], Some("flac"), 600.0) {
-            assert!(a.duration_s < 1.6);
+    // Cut inside the header: not audio, or corrupt; never a panic.
+    let e = analyze_bytes(&bytes[..10], Some("flac"), 600.0).unwrap_err();
+    assert!(
+        matches!(e, AudioError::NotAudio(_) | AudioError::Corrupt(_)),
+        "{e}"
+    );
+    // Cut inside the audio: a truncation error with both lengths, not a short analysis.
+    for cut in [
+        100,
+        bytes.len() * 3 / 10,
+        bytes.len() / 2,
+        bytes.len() * 9 / 10,
+    ] {
+        match analyze_bytes(&bytes[..cut], Some("flac"), 600.0) {
+            Err(AudioError::Truncated(t)) => {
+                let declared = t.declared_s.expect("FLAC declares its length");
+                assert!((declared - 1.6).abs() < 0.01, "{cut}: {t}");
+                assert!(t.decoded_s < declared - 0.1, "{cut}: {t}");
+                let text = t.to_string();
+                assert!(
+                    text.contains("truncated") && text.contains("1.6 s"),
+                    "{text}"
+                );
+            }
+            other => panic!("cut at {cut} of {}: {other:?}", bytes.len()),
         }
+        // Asked for explicitly, the part before the cut is analysed and labelled.
+        let options = DecodeOptions {
+            max_seconds: 600.0,
+            allow_partial: true,
+        };
+        let a = analyze_bytes_with(&bytes[..cut], Some("flac"), options).unwrap();
+        let t = a.truncated.expect("a partial analysis is marked");
+        assert!(a.duration_s < 1.5 && (a.duration_s - t.decoded_s).abs() < 0.05);
+        assert!(
+            a.remarks[0].starts_with("PARTIAL ANALYSIS"),
+            "{:?}",
+            a.remarks
+        );
     }
+    // The whole file is not partial.
+    let whole = analyze_bytes_with(
+        &bytes,
+        Some("flac"),
+        DecodeOptions {
+            max_seconds: 600.0,
+            allow_partial: true,
+        },
+    )
+    .unwrap();
+    assert!(whole.truncated.is_none());
 }
 
 #[test]
 fn m4a_aac_stereo() {
     check("a2_e3_stereo_44k.m4a", 44_100);
+}
+
+#[test]
+fn other_truncated_formats_are_errors_too() {
+    for name in ["a2_e3_48k.ogg", "a2_e3_44k.mp3", "a2_e3_stereo_44k.m4a"] {
+        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).unwrap();
+        let ext = name.rsplit('.').next();
+        for cut in [bytes.len() * 3 / 10, bytes.len() * 9 / 10] {
+            let e = analyze_bytes(&bytes[..cut], ext, 600.0).unwrap_err();
+            // MP3 decodes up to the cut and compares with its header; OGG and M4A cannot be
+            // opened without their end (the OGG length, the M4A moov atom).
+            let said = e.to_string();
+            assert!(
+                matches!(e, AudioError::Truncated(_))
+                    || said.contains("ends early")
+                    || said.contains("moov"),
+                "{name} cut at {cut}: {said}"
+            );
+        }
+    }
 }

@@ -35,6 +35,9 @@ pub struct AnalyzeArgs {
     /// Print the full analysis as JSON (pitch track, notes, onsets, features, score).
     #[arg(long)]
     json: bool,
+    /// Analyse what precedes the cut of a truncated file (labelled partial) instead of failing.
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
@@ -79,8 +82,18 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let ext = args.file.extension().and_then(|e| e.to_str());
-    let mut a = fretwise_audio::analyze_bytes(&bytes, ext, args.max_seconds)
-        .with_context(|| format!("{}", args.file.display()))?;
+    let options = fretwise_audio::DecodeOptions {
+        max_seconds: args.max_seconds,
+        allow_partial: args.allow_partial,
+    };
+    let mut a = match fretwise_audio::analyze_bytes_with(&bytes, ext, options) {
+        Ok(a) => a,
+        Err(e @ fretwise_audio::AudioError::Truncated(_)) => anyhow::bail!(
+            "{}: {e} (--allow-partial analyses what is there)",
+            args.file.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("{}", args.file.display())),
+    };
     if let Some(ex) = &exercise {
         a.score = Some(fretwise_audio::score(
             ex,

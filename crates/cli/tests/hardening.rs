@@ -210,3 +210,49 @@ fn an_empty_or_unreachable_catalog_path_is_an_error() {
     let (code, _, err) = fretwise(&["catalog", "stats"], dir.path());
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn analyze_refuses_a_truncated_file_unless_asked_for_a_partial_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let flac =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../audio/tests/data/a2_e3_stereo_44k.flac");
+    let bytes = std::fs::read(&flac).unwrap();
+    let cut = dir.path().join("take.flac");
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 10]).unwrap();
+    let take = cut.to_str().unwrap();
+
+    let (code, out, err) = fretwise(&["analyze", take], dir.path());
+    assert_ne!(code, 0, "a truncated take was analysed: {out}");
+    assert!(
+        err.contains(take)
+            && err.contains("truncated")
+            && err.contains("of the 1.6 s the header declares")
+            && err.contains("--allow-partial"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "{out}");
+    let (code, _, _) = fretwise(&["analyze", take, "--json"], dir.path());
+    assert_ne!(code, 0);
+
+    let (code, out, err) = fretwise(&["analyze", take, "--allow-partial", "--json"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["truncated"]["declared_s"], 1.6, "{}", v["truncated"]);
+    assert!(
+        v["remarks"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("PARTIAL ANALYSIS")
+    );
+    let (code, out, err) = fretwise(&["analyze", take, "--allow-partial"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("PARTIAL ANALYSIS: the file is truncated"),
+        "{out}"
+    );
+
+    // The whole file is analysed as before.
+    let (code, out, err) = fretwise(&["analyze", flac.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("PARTIAL"), "{out}");
+}
