@@ -99,8 +99,11 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
     let mut report = IngestReport::default();
     if !paths.is_empty() {
         let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
-        let (items, rejected) = fretwise_ingest::discover(&paths)?;
-        let r = fretwise_ingest::ingest_items(&catalog, items, rejected, &options, &bar).await?;
+        let found = fretwise_ingest::discover_sources(&paths)?;
+        let mut r =
+            fretwise_ingest::ingest_items(&catalog, found.items, found.rejected, &options, &bar)
+                .await?;
+        r.skipped_links = found.skipped_links;
         merge(&mut report, r);
     }
     for url in db_sources {
@@ -158,6 +161,7 @@ fn merge(total: &mut IngestReport, r: IngestReport) {
     total.skipped_no_transcript += r.skipped_no_transcript;
     total.quarantined.extend(r.quarantined);
     total.flagged.extend(r.flagged);
+    total.skipped_links.extend(r.skipped_links);
 }
 
 fn print_report(r: &IngestReport) {
@@ -175,6 +179,9 @@ fn print_report(r: &IngestReport) {
             "{} database lessons have no transcript yet",
             r.skipped_no_transcript
         );
+    }
+    for l in &r.skipped_links {
+        println!("  skipped link {}: {}", l.path, l.reason);
     }
     for q in r.quarantined.iter().take(20) {
         println!("  quarantined {}: {}", q.source, q.reason);

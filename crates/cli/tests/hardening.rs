@@ -256,3 +256,101 @@ fn analyze_refuses_a_truncated_file_unless_asked_for_a_partial_analysis() {
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("PARTIAL"), "{out}");
 }
+
+/// Every `*.json` transcript under `dir` (not the manifest), sorted.
+fn transcripts(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = fretwise_testkit::snapshot_dir(dir)
+        .into_keys()
+        .filter(|k| k.ends_with(".json") && !k.ends_with("manifest.json"))
+        .map(|k| dir.join(k))
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(unix)]
+#[test]
+fn ingest_ends_on_link_loops_and_names_the_links_it_skipped() {
+    use std::os::unix::fs::symlink;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    fretwise_corpus::generate(
+        &corpus,
+        &fretwise_corpus::CorpusOptions {
+            instructors: 1,
+            lessons: 2,
+            seed: 2,
+            bad_rate: 0.0,
+        },
+    )
+    .unwrap();
+    let files = transcripts(&corpus);
+    assert!(files.len() >= 2, "{files:?}");
+    let root = dir.path().join("loop");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::copy(&files[0], root.join("one.json")).unwrap();
+    std::fs::copy(&files[1], root.join("sub/two.json")).unwrap();
+    symlink("../loop", root.join("self")).unwrap();
+    symlink(".", root.join("dot")).unwrap();
+    symlink("one.json", root.join("again.json")).unwrap();
+
+    // A hang here was the defect: the run is killed and failed after a minute.
+    let db = format!("sqlite://{}", dir.path().join("c.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fretwise"))
+        .args(["ingest", root.to_str().unwrap(), "--db", &db, "--json"])
+        .current_dir(dir.path())
+        .env_remove("FRETWISE_DB")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("ingest of a folder with link loops did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ingested"], 2, "{v}");
+    assert_eq!(v["duplicates"], 0, "{v}");
+    let skipped: Vec<String> = v["skipped_links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap().to_string())
+        .collect();
+    let at = |name: &str| root.join(name).display().to_string();
+    assert_eq!(skipped, [at("again.json"), at("dot"), at("self")], "{v}");
+    assert!(
+        v["skipped_links"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("a loop"),
+        "{v}"
+    );
+
+    // The human summary names them too.
+    let (code, out, err) = fretwise(
+        &[
+            "ingest",
+            root.to_str().unwrap(),
+            "--db",
+            &db,
+            "--no-knowledge",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("skipped link {}: a loop", at("self"))),
+        "{out}"
+    );
+}

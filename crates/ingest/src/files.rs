@@ -1,9 +1,10 @@
 //! Transcript files, folders, and manifests (CSV or JSON) for users without database access.
 
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use fretwise_catalog::{ChapterRef, CourseRef, InstructorRef, LessonMetadata};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::pipeline::QuarantinedItem;
 use crate::{IngestError, InputItem, Payload, slug};
@@ -59,56 +60,190 @@ fn is_manifest_name(path: &Path) -> bool {
     })
 }
 
+/// A symbolic link the folder walk did not follow, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedLink {
+    /// The link's path.
+    pub path: String,
+    /// Why it was not followed.
+    pub reason: String,
+}
+
+/// What [`discover_sources`] found: items to ingest, rejected rows, links not followed.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Items to ingest, in a stable order.
+    pub items: Vec<InputItem>,
+    /// Unusable manifest rows, to quarantine.
+    pub rejected: Vec<QuarantinedItem>,
+    /// Symbolic links that led to a folder or file already read, or nowhere.
+    pub skipped_links: Vec<SkippedLink>,
+}
+
+/// [`discover_sources`] without the report of skipped links.
+pub fn discover(paths: &[PathBuf]) -> Result<(Vec<InputItem>, Vec<QuarantinedItem>), IngestError> {
+    let d = discover_sources(paths)?;
+    Ok((d.items, d.rejected))
+}
+
 /// Expands paths (files, folders, manifests) into items to ingest, in a stable order.
 ///
 /// A folder with a `manifest.csv` or `manifest.json` is read through its manifest; any other
-/// folder contributes every `*.json` file beneath it. Unusable manifest rows come back as
-/// quarantined items.
-pub fn discover(paths: &[PathBuf]) -> Result<(Vec<InputItem>, Vec<QuarantinedItem>), IngestError> {
-    let mut items = Vec::new();
-    let mut rejected = Vec::new();
+/// folder contributes every `*.json` file beneath it. Each real folder and file is read once
+/// however many links lead to it, so link loops end; the links not followed are reported.
+/// Unusable manifest rows come back as quarantined items.
+pub fn discover_sources(paths: &[PathBuf]) -> Result<Discovery, IngestError> {
+    let mut out = Discovery::default();
+    let mut walk = Walk::default();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| IngestError::Source {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let meta = std::fs::metadata(path).map_err(|e| source_err(path, e))?;
         if meta.is_dir() {
             let manifest = ["manifest.csv", "manifest.json"]
                 .iter()
                 .map(|n| path.join(n))
                 .find(|p| p.is_file());
             match manifest {
-                Some(m) => read_manifest(&m, &mut items, &mut rejected)?,
+                Some(m) => read_manifest(&m, &mut out.items, &mut out.rejected)?,
                 None => {
-                    let mut files = Vec::new();
-                    walk_json(path, &mut files)?;
+                    walk.folder(path)?;
+                    let mut files = std::mem::take(&mut walk.found);
                     files.sort();
-                    items.extend(files.into_iter().map(file_item));
+                    out.items.extend(files.into_iter().map(file_item));
                 }
             }
         } else if is_manifest_name(path) || path.extension().is_some_and(|e| e == "csv") {
-            read_manifest(path, &mut items, &mut rejected)?;
-        } else {
-            items.push(file_item(path.clone()));
+            read_manifest(path, &mut out.items, &mut out.rejected)?;
+        } else if walk.take_file(path) {
+            out.items.push(file_item(path.clone()));
         }
     }
-    Ok((items, rejected))
+    out.skipped_links = walk.skipped;
+    Ok(out)
 }
 
-fn walk_json(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| IngestError::Source {
-        path: dir.display().to_string(),
+/// A folder walk that reads every real folder and file once: links are followed only after the
+/// real tree, and only to folders and files not read yet.
+#[derive(Default)]
+struct Walk {
+    /// Canonical folders already read.
+    dirs: HashSet<PathBuf>,
+    /// Canonical files already taken.
+    files: HashSet<PathBuf>,
+    /// Links met in the current folder walk, followed after its real folders.
+    links: VecDeque<PathBuf>,
+    /// Transcript files found by the current folder walk.
+    found: Vec<PathBuf>,
+    /// Links not followed, with the reason.
+    skipped: Vec<SkippedLink>,
+}
+
+fn is_transcript_name(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "json") && !is_manifest_name(p)
+}
+
+fn source_err(path: &Path, e: impl std::fmt::Display) -> IngestError {
+    IngestError::Source {
+        path: path.display().to_string(),
         message: e.to_string(),
-    })?;
-    for entry in entries.flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            walk_json(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "json") && !is_manifest_name(&p) {
-            out.push(p);
+    }
+}
+
+impl Walk {
+    /// Whether `path` is a file not taken yet (and takes it).
+    fn take_file(&mut self, path: &Path) -> bool {
+        match std::fs::canonicalize(path) {
+            Ok(c) => self.files.insert(c),
+            // Unreadable: the reader reports it with its reason.
+            Err(_) => true,
         }
     }
-    Ok(())
+
+    /// Walks `root`, then the links found under it.
+    fn folder(&mut self, root: &Path) -> Result<(), IngestError> {
+        let canonical = std::fs::canonicalize(root).map_err(|e| source_err(root, e))?;
+        if !self.dirs.insert(canonical) {
+            return Ok(());
+        }
+        self.real_dir(root)?;
+        while let Some(link) = self.links.pop_front() {
+            self.follow(&link)?;
+        }
+        Ok(())
+    }
+
+    /// Reads `dir` and the real folders under it; links are queued, not followed.
+    fn real_dir(&mut self, dir: &Path) -> Result<(), IngestError> {
+        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+            .map_err(|e| source_err(dir, e))?
+            .flatten()
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            // file_type does not follow links: only follow() does, and it checks first.
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_symlink() {
+                self.links.push_back(path);
+            } else if kind.is_dir() {
+                let canonical = std::fs::canonicalize(&path).map_err(|e| source_err(&path, e))?;
+                if self.dirs.insert(canonical) {
+                    self.real_dir(&path)?;
+                }
+            } else if kind.is_file() && is_transcript_name(&path) && self.take_file(&path) {
+                self.found.push(path);
+            }
+        }
+        Ok(())
+    }
+
+    /// Follows one link when it leads to a folder or transcript not read yet; records why not.
+    fn follow(&mut self, link: &Path) -> Result<(), IngestError> {
+        let target = match std::fs::canonicalize(link) {
+            Ok(t) => t,
+            Err(e) => {
+                self.skip(link, format!("a broken link ({e})"));
+                return Ok(());
+            }
+        };
+        if target.is_dir() {
+            if self.dirs.contains(&target) {
+                let inside = link
+                    .parent()
+                    .and_then(|p| std::fs::canonicalize(p).ok())
+                    .is_some_and(|p| p.starts_with(&target));
+                let reason = if inside {
+                    format!(
+                        "a loop: it leads back to {}, a folder it is in",
+                        target.display()
+                    )
+                } else {
+                    format!("it leads to {}, a folder already read", target.display())
+                };
+                self.skip(link, reason);
+                return Ok(());
+            }
+            self.dirs.insert(target);
+            return self.real_dir(link);
+        }
+        if target.is_file() && is_transcript_name(link) {
+            if self.files.insert(target.clone()) {
+                self.found.push(link.to_path_buf());
+            } else {
+                let reason = format!("it leads to {}, a file already read", target.display());
+                self.skip(link, reason);
+            }
+        }
+        Ok(())
+    }
+
+    fn skip(&mut self, link: &Path, reason: String) {
+        self.skipped.push(SkippedLink {
+            path: link.display().to_string(),
+            reason,
+        });
+    }
 }
 
 fn file_item(path: PathBuf) -> InputItem {
@@ -225,4 +360,79 @@ fn manifest_item(row: ManifestRow, base: &Path) -> Result<InputItem, String> {
         },
         payload: Payload::File(path),
     })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn names(d: &Discovery) -> Vec<String> {
+        d.items.iter().map(|i| i.id.clone()).collect()
+    }
+
+    #[test]
+    fn link_loops_end_and_every_real_file_counts_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("loop");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("lesson.json"), "{}").unwrap();
+        std::fs::write(root.join("sub/second.json"), "{}").unwrap();
+        symlink("../loop", root.join("self")).unwrap();
+        symlink(".", root.join("dot")).unwrap();
+        symlink("..", root.join("sub/up")).unwrap();
+        symlink("lesson.json", root.join("alias.json")).unwrap();
+        symlink("nowhere", root.join("broken.json")).unwrap();
+
+        let d = discover_sources(std::slice::from_ref(&root)).unwrap();
+        assert_eq!(names(&d), ["lesson", "second"]);
+        let skipped: Vec<(&str, &str)> = d
+            .skipped_links
+            .iter()
+            .map(|s| {
+                let name = s
+                    .path
+                    .strip_prefix(&format!("{}/", root.display()))
+                    .unwrap();
+                (name, s.reason.split(':').next().unwrap_or(""))
+            })
+            .collect();
+        assert_eq!(skipped.len(), 5, "{:?}", d.skipped_links);
+        for (name, kind) in [("self", "a loop"), ("dot", "a loop"), ("sub/up", "a loop")] {
+            assert!(
+                skipped.contains(&(name, kind)),
+                "{name}: {:?}",
+                d.skipped_links
+            );
+        }
+        let reason = |name: &str| {
+            d.skipped_links
+                .iter()
+                .find(|s| s.path.ends_with(name))
+                .map(|s| s.reason.clone())
+                .unwrap_or_default()
+        };
+        assert!(reason("alias.json").contains("a file already read"));
+        assert!(reason("broken.json").starts_with("a broken link"));
+    }
+
+    #[test]
+    fn a_link_to_a_folder_outside_is_followed_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside");
+        let root = tmp.path().join("root");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(outside.join("elsewhere.json"), "{}").unwrap();
+        symlink(&outside, root.join("a")).unwrap();
+        symlink(&outside, root.join("b")).unwrap();
+        let d = discover_sources(std::slice::from_ref(&root)).unwrap();
+        assert_eq!(names(&d), ["elsewhere"]);
+        assert_eq!(d.skipped_links.len(), 1, "{:?}", d.skipped_links);
+        assert!(d.skipped_links[0].path.ends_with("/b"));
+        assert!(d.skipped_links[0].reason.contains("a folder already read"));
+        // The same folder named twice is read once.
+        let d = discover_sources(&[root.clone(), outside.clone()]).unwrap();
+        assert_eq!(names(&d), ["elsewhere"]);
+    }
 }

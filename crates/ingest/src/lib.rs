@@ -9,7 +9,7 @@ mod files;
 mod mysql;
 mod pipeline;
 
-pub use files::{ManifestError, discover};
+pub use files::{Discovery, ManifestError, SkippedLink, discover, discover_sources};
 pub use mysql::MysqlSource;
 pub use pipeline::{
     FlaggedLesson, IngestOptions, IngestReport, Progress, QuarantinedItem, ingest_items,

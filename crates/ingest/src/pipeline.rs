@@ -80,6 +80,9 @@ pub struct IngestReport {
     pub flagged: Vec<FlaggedLesson>,
     /// Database rows without any transcript yet (not an error; nothing to ingest).
     pub skipped_no_transcript: usize,
+    /// Symbolic links in ingested folders that were not followed (loops, already read, broken).
+    #[serde(default)]
+    pub skipped_links: Vec<crate::SkippedLink>,
 }
 
 enum Processed {
