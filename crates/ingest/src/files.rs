@@ -315,9 +315,24 @@ fn parse_num<T: std::str::FromStr>(field: &str, v: Option<String>) -> Result<Opt
     }
 }
 
+/// `value` of manifest column `field` as a path under the manifest's folder `base`.
+fn manifest_path(base: &Path, field: &str, value: &str) -> Result<PathBuf, String> {
+    crate::join_inside(base, value).map_err(|e| match e {
+        crate::Escape::Absolute => format!(
+            "field `{field}`: `{value}` is an absolute path; paths are relative to the manifest's folder"
+        ),
+        crate::Escape::AboveRoot => {
+            format!("field `{field}`: `{value}` leads outside the manifest's folder")
+        }
+    })
+}
+
 fn manifest_item(row: ManifestRow, base: &Path) -> Result<InputItem, String> {
     let transcript = non_empty(row.transcript_path).ok_or("field `transcript_path` is empty")?;
-    let path = base.join(&transcript);
+    let path = manifest_path(base, "transcript_path", &transcript)?;
+    let audio_path = non_empty(row.audio_path)
+        .map(|a| manifest_path(base, "audio_path", &a))
+        .transpose()?;
     let id = non_empty(row.lesson_id).ok_or("field `lesson_id` is empty")?;
     let runtime: Option<f64> = parse_num("runtime", row.runtime)?;
     if runtime.is_some_and(|r| !r.is_finite() || r < 0.0) {
@@ -355,7 +370,7 @@ fn manifest_item(row: ManifestRow, base: &Path) -> Result<InputItem, String> {
             style: non_empty(row.style),
             item_order: parse_num("order", row.order)?,
             runtime_s: runtime,
-            audio_path: non_empty(row.audio_path).map(|a| base.join(a).display().to_string()),
+            audio_path: audio_path.map(|a| a.display().to_string()),
             synthetic: non_empty(row.synthetic).is_some_and(|s| s == "true" || s == "1"),
         },
         payload: Payload::File(path),

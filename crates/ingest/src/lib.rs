@@ -17,7 +17,7 @@ pub use pipeline::{
 };
 
 use fretwise_catalog::LessonMetadata;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where an item's transcript bytes come from.
 #[derive(Debug, Clone)]
@@ -67,6 +67,34 @@ pub enum IngestError {
     Worker(String),
 }
 
+/// How a path that should stay under a root leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// The path is absolute.
+    Absolute,
+    /// Its `..` steps climb above the root.
+    AboveRoot,
+}
+
+/// `rel` joined onto `root`, refused when it is absolute or its `..` steps climb above `root`.
+///
+/// The check is on the words of the path (what a manifest or database row says), so a row can
+/// never name a file outside the folder it is relative to.
+pub fn join_inside(root: &Path, rel: &str) -> Result<PathBuf, Escape> {
+    use std::path::Component;
+    let rel = Path::new(rel);
+    let mut depth = 0usize;
+    for c in rel.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return Err(Escape::Absolute),
+            Component::CurDir => {}
+            Component::ParentDir => depth = depth.checked_sub(1).ok_or(Escape::AboveRoot)?,
+            Component::Normal(_) => depth += 1,
+        }
+    }
+    Ok(root.join(rel))
+}
+
 /// A URL-safe slug of a name ("Muriel Anderson" → "muriel-anderson").
 pub fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -78,4 +106,44 @@ pub fn slug(name: &str) -> String {
         }
     }
     out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Escape, join_inside};
+    use std::path::Path;
+
+    #[test]
+    fn paths_stay_inside_their_root() {
+        let root = Path::new("/data/corpus");
+        for ok in [
+            "a.json",
+            "./a.json",
+            "sub/a.json",
+            "sub/../a.json",
+            "sub/./b/../a.json",
+        ] {
+            assert!(join_inside(root, ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            join_inside(root, "sub/a.json").unwrap(),
+            root.join("sub/a.json")
+        );
+        for above in [
+            "../x.json",
+            "..",
+            "sub/../../x.json",
+            "./../good/x.json",
+            "a/../../..",
+        ] {
+            assert_eq!(join_inside(root, above), Err(Escape::AboveRoot), "{above}");
+        }
+        for absolute in ["/etc/passwd", "/data/corpus/a.json", "//x"] {
+            assert_eq!(
+                join_inside(root, absolute),
+                Err(Escape::Absolute),
+                "{absolute}"
+            );
+        }
+    }
 }

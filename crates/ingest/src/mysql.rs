@@ -60,6 +60,28 @@ fn text(row: &MySqlRow, i: usize) -> Result<Option<String>, sqlx::Error> {
         .filter(|s| !s.is_empty()))
 }
 
+/// The `transcript.json` beside a row's `transcript_path`, under the storage root (the working
+/// folder when none is set); a path that is absolute or climbs out of the root is refused.
+fn transcript_file(storage_root: Option<&Path>, transcript_path: &str) -> Result<PathBuf, String> {
+    let root = storage_root.unwrap_or(Path::new(""));
+    let named = match storage_root {
+        Some(r) => format!("the storage root {}", r.display()),
+        None => "the working folder (no --storage-root set)".to_string(),
+    };
+    let path = crate::join_inside(root, transcript_path).map_err(|e| match e {
+        crate::Escape::Absolute => format!(
+            "transcript_path `{transcript_path}` is an absolute path; it must be relative to {named}"
+        ),
+        crate::Escape::AboveRoot => {
+            format!("transcript_path `{transcript_path}` leads outside {named}")
+        }
+    })?;
+    Ok(path
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join("transcript.json"))
+}
+
 impl MysqlSource {
     /// Connects (read-only use) to `url`; transcript files resolve under `storage_root`.
     pub async fn connect(url: &str, storage_root: Option<PathBuf>) -> Result<Self, IngestError> {
@@ -142,21 +164,14 @@ impl MysqlSource {
         let status = text(row, 19)?;
         let payload = match (json, transcript_path) {
             (Some(j), _) => Payload::Bytes(j.into_bytes()),
-            (None, Some(p)) => {
-                let dir = Path::new(&p).parent().unwrap_or(Path::new(""));
-                let file = match &self.storage_root {
-                    Some(root) => root.join(dir).join("transcript.json"),
-                    None => dir.join("transcript.json"),
-                };
-                if file.is_file() {
-                    Payload::File(file)
-                } else {
-                    Payload::Missing(format!(
-                        "transcript_json is NULL and {} does not exist (set --storage-root to the platform's storage folder)",
-                        file.display()
-                    ))
-                }
-            }
+            (None, Some(p)) => match transcript_file(self.storage_root.as_deref(), &p) {
+                Err(reason) => Payload::Missing(reason),
+                Ok(file) if file.is_file() => Payload::File(file),
+                Ok(file) => Payload::Missing(format!(
+                    "transcript_json is NULL and {} does not exist (set --storage-root to the platform's storage folder)",
+                    file.display()
+                )),
+            },
             (None, None) => match status.as_deref() {
                 Some("failed") => Payload::Missing(
                     "processing status is `failed` and there is no transcript".into(),
@@ -203,6 +218,45 @@ impl MysqlStream {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn transcript_paths_stay_under_the_storage_root() {
+        let root = Path::new("/srv/storage");
+        assert_eq!(
+            super::transcript_file(Some(root), "segments/104/transcript.txt").unwrap(),
+            root.join("segments/104/transcript.json")
+        );
+        assert_eq!(
+            super::transcript_file(None, "segments/104/transcript.txt").unwrap(),
+            Path::new("segments/104/transcript.json")
+        );
+        assert_eq!(
+            super::transcript_file(Some(root), "transcript.txt").unwrap(),
+            root.join("transcript.json")
+        );
+        let e = super::transcript_file(Some(root), "/etc/passwd").unwrap_err();
+        assert!(
+            e.contains("`/etc/passwd` is an absolute path") && e.contains("/srv/storage"),
+            "{e}"
+        );
+        for escape in [
+            "../../etc/transcript.txt",
+            "segments/../../x/t.txt",
+            "../t.txt",
+        ] {
+            let e = super::transcript_file(Some(root), escape).unwrap_err();
+            assert!(
+                e.contains(&format!(
+                    "`{escape}` leads outside the storage root /srv/storage"
+                )),
+                "{e}"
+            );
+        }
+        let e = super::transcript_file(None, "../t.txt").unwrap_err();
+        assert!(e.contains("the working folder"), "{e}");
+    }
+
     #[test]
     fn redact_hides_the_password() {
         assert_eq!(

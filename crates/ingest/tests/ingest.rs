@@ -202,14 +202,13 @@ async fn changed_input(catalog: &Catalog, dir: &Path) {
 
 async fn manifest(catalog: &Catalog, dir: &Path) {
     let Some(shared) = shared_dir() else { return };
+    // Manifest paths are relative to the manifest: the fixture is copied beside it (scratch).
     let real = shared.join("fixtures/transcripts/whisperx_fingerstyle_intro.json");
-    let csv = format!(
-        "lesson_id,title,description,course,chapter,instructor,level,style,order,runtime,transcript_path,audio_path\n\
-         L1,Intro,\"Muriel introduces the course, and the thumb\",1-2-3 Fingerstyle Guitar,Start,Muriel Anderson,beginner,fingerstyle,1,206,{},\n\
+    std::fs::copy(&real, dir.join("intro.json")).unwrap();
+    let csv = "lesson_id,title,description,course,chapter,instructor,level,style,order,runtime,transcript_path,audio_path\n\
+         L1,Intro,\"Muriel introduces the course, and the thumb\",1-2-3 Fingerstyle Guitar,Start,Muriel Anderson,beginner,fingerstyle,1,206,intro.json,\n\
          L2,Broken,,C,,X,,,notanumber,10,missing.json,\n\
-         L3,No transcript,,C,,X,,,1,10,,\n",
-        real.display()
-    );
+         L3,No transcript,,C,,X,,,1,10,,\n";
     std::fs::write(dir.join("manifest.csv"), csv).unwrap();
     let report = ingest(catalog, &[dir.join("manifest.csv")]).await;
     assert_eq!(report.ingested, 1, "{report:#?}");
@@ -271,9 +270,10 @@ on_every_backend!(
 async fn json_manifest(catalog: &Catalog, dir: &Path) {
     let Some(shared) = shared_dir() else { return };
     let real = shared.join("fixtures/transcripts/whisperx_single_word.json");
+    std::fs::copy(&real, dir.join("single.json")).unwrap();
     let manifest = serde_json::json!({"lessons": [
         {"lesson_id": "J1", "title": "Near silence", "instructor": "Someone", "level": "advanced",
-         "style": "jazz", "order": "3", "runtime": "12", "transcript_path": real.display().to_string()},
+         "style": "jazz", "order": "3", "runtime": "12", "transcript_path": "single.json"},
         {"lesson_id": "", "transcript_path": "x.json"}
     ]});
     std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
@@ -286,6 +286,72 @@ async fn json_manifest(catalog: &Catalog, dir: &Path) {
     assert!(!l.summary.trainable);
 }
 on_every_backend!(json_manifest_is_read_like_csv, json_manifest);
+
+async fn escaping_manifest(catalog: &Catalog, dir: &Path) {
+    // A real transcript inside the manifest's folder and a copy just outside it.
+    let generated = dir.join("generated");
+    fretwise_corpus::generate(
+        &generated,
+        &fretwise_corpus::CorpusOptions {
+            instructors: 1,
+            lessons: 1,
+            seed: 4,
+            bad_rate: 0.0,
+        },
+    )
+    .unwrap();
+    let (items, _) = discover(std::slice::from_ref(&generated)).unwrap();
+    let fretwise_ingest::Payload::File(transcript) = &items[0].payload else {
+        panic!("the generated lesson is a file")
+    };
+    let corpus = dir.join("corpus");
+    std::fs::create_dir_all(dir.join("good")).unwrap();
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::copy(transcript, corpus.join("inside.json")).unwrap();
+    std::fs::copy(transcript, dir.join("good/x.json")).unwrap();
+    let outside = dir.join("good/x.json");
+    let csv = format!(
+        "lesson_id,title,transcript_path,audio_path\n\
+         IN,Inside,inside.json,audio/inside.wav\n\
+         UP,Up,../good/x.json,\n\
+         ABS,Absolute,{},\n\
+         ETC,Etc,/etc/passwd,\n\
+         SNEAK,Sneak,sub/../../good/x.json,\n\
+         AUDIO,Audio,inside.json,../../secret.wav\n",
+        outside.display()
+    );
+    std::fs::write(corpus.join("manifest.csv"), csv).unwrap();
+    let report = ingest(catalog, std::slice::from_ref(&corpus)).await;
+    assert_eq!(report.ingested, 1, "{report:#?}");
+    let reason = |row: usize| {
+        let source = format!("{}#row={row}", corpus.join("manifest.csv").display());
+        report
+            .quarantined
+            .iter()
+            .find(|q| q.source == source)
+            .map(|q| q.reason.clone())
+            .unwrap_or_else(|| panic!("row {row} not quarantined: {report:#?}"))
+    };
+    assert_eq!(
+        reason(2),
+        "manifest row 2: field `transcript_path`: `../good/x.json` leads outside the manifest's folder"
+    );
+    assert!(reason(3).contains(&format!("`{}` is an absolute path", outside.display())));
+    assert!(reason(4).contains("`/etc/passwd` is an absolute path"));
+    assert!(reason(5).contains("`sub/../../good/x.json` leads outside"));
+    assert!(reason(6).contains("field `audio_path`: `../../secret.wav` leads outside"));
+    assert_eq!(report.quarantined.len(), 5, "{report:#?}");
+    assert!(
+        catalog.lesson("UP").await.is_err(),
+        "a path outside was read"
+    );
+    let stored = catalog.lesson("IN").await.unwrap();
+    assert_eq!(stored.summary.title.as_deref(), Some("Inside"));
+}
+on_every_backend!(
+    manifest_paths_outside_the_manifest_folder_are_quarantined,
+    escaping_manifest
+);
 
 async fn oversized(catalog: &Catalog, dir: &Path) {
     let Some(shared) = shared_dir() else { return };
