@@ -350,17 +350,9 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
                 })?),
                 None => None,
             };
-            let mastered = match rank {
-                Some(2) => 2,
-                Some(3) => 3,
-                _ => 0,
-            };
-            known.extend(
-                o.concepts()
-                    .iter()
-                    .filter(|c| c.difficulty <= mastered && c.id != target)
-                    .map(|c| c.id.as_str()),
-            );
+            if let Some(r) = rank {
+                known.extend(o.known_at_level(r).into_iter().filter(|c| *c != target));
+            }
             let path = o
                 .learning_path(&target, &known)
                 .with_context(|| format!("no concept `{target}` (see fretwise concepts list)"))?;

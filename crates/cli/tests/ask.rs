@@ -33,7 +33,11 @@ fn ask_after_ingest_cites_the_real_lesson() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["index"]["lessons"].as_u64().unwrap() >= 1, "{v}");
-    assert!(dir.path().join("fretwise.db.index/.fretwise-index").exists());
+    assert!(
+        dir.path()
+            .join("fretwise.db.index/.fretwise-index")
+            .exists()
+    );
 
     let (code, out, err) = fretwise(
         &[
@@ -65,7 +69,10 @@ fn ask_after_ingest_cites_the_real_lesson() {
     // The hallucinated and single-word failures are never cited.
     for c in a["citations"].as_array().unwrap() {
         let id = c["lesson_id"].as_str().unwrap();
-        assert!(!id.contains("hallucination") && !id.contains("single"), "{id}");
+        assert!(
+            !id.contains("hallucination") && !id.contains("single"),
+            "{id}"
+        );
     }
 
     let (code, out, err) = fretwise(&["ask", "What notes are in a B flat 7 chord?"], dir.path());
@@ -77,7 +84,10 @@ fn ask_after_ingest_cites_the_real_lesson() {
         dir.path(),
     );
     assert_eq!(code, 0);
-    assert!(out.contains("Sources:") && out.contains("Muriel Anderson —"), "{out}");
+    assert!(
+        out.contains("Sources:") && out.contains("Muriel Anderson —"),
+        "{out}"
+    );
 
     // Bad input: a clear error, not a panic.
     let (code, _, err) = fretwise(&["ask", "  "], dir.path());

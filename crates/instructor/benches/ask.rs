@@ -57,7 +57,8 @@ fn setup() -> (tempfile::TempDir, PathBuf, String) {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         rt.block_on(async {
             let catalog = Catalog::open(&url).await.expect("catalog");
-            let (items, rejected) = fretwise_ingest::discover(&[corpus.clone()]).expect("discover");
+            let (items, rejected) =
+                fretwise_ingest::discover(std::slice::from_ref(&corpus)).expect("discover");
             fretwise_ingest::ingest_items(
                 &catalog,
                 items,

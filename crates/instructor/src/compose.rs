@@ -84,7 +84,13 @@ pub fn compose(inp: &Inputs<'_>) -> (String, Vec<Citation>) {
         out.push('\n');
     }
     // 2. How the instructors teach it, in their own words.
-    let usable: Vec<&Hit> = inp.hits.iter().filter(|h| !h.visual).collect();
+    // Only passages close to the best one are quoted: a weak match is not evidence.
+    let best = inp.hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
+    let usable: Vec<&Hit> = inp
+        .hits
+        .iter()
+        .filter(|h| !h.visual && h.score >= 0.75 * best)
+        .collect();
     let chosen_id = inp.style.map(|s| s.instructor_id.as_str());
     let mine: Vec<&Hit> = usable
         .iter()
@@ -92,17 +98,18 @@ pub fn compose(inp: &Inputs<'_>) -> (String, Vec<Citation>) {
         .filter(|h| Some(h.instructor_id.as_str()) == chosen_id)
         .take(2)
         .collect();
+    // A second voice only when its passage is nearly as strong as the best.
     let others: Vec<&Hit> = usable
         .iter()
         .copied()
         .filter(|h| Some(h.instructor_id.as_str()) != chosen_id)
+        .filter(|h| mine.is_empty() || h.score >= 0.8 * best)
         .take(if mine.is_empty() { 2 } else { 1 })
         .collect();
     let cite = |h: &Hit, cites: &mut Vec<Citation>| -> usize {
-        if let Some(i) = cites
-            .iter()
-            .position(|c| c.lesson_id == h.lesson_id && c.start_s == (h.start_s * 10.0).round() / 10.0)
-        {
+        if let Some(i) = cites.iter().position(|c| {
+            c.lesson_id == h.lesson_id && c.start_s == (h.start_s * 10.0).round() / 10.0
+        }) {
             return i + 1;
         }
         cites.push(citation(h));
@@ -156,12 +163,16 @@ fn practice_step(inp: &Inputs<'_>, cites: &mut Vec<Citation>) -> Option<String> 
         return None;
     }
     // An instructor's own practice advice first.
+    let best = inp.hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
     if let Some(h) = inp
         .hits
         .iter()
-        .find(|h| h.teaching_move == "practice" && !h.visual)
+        .find(|h| h.teaching_move == "practice" && !h.visual && h.score >= 0.5 * best)
     {
-        let n = match cites.iter().position(|c| c.lesson_id == h.lesson_id && c.quote == h.text) {
+        let n = match cites
+            .iter()
+            .position(|c| c.lesson_id == h.lesson_id && c.quote == h.text)
+        {
             Some(i) => i + 1,
             None => {
                 cites.push(citation(h));
@@ -240,7 +251,11 @@ fn next_steps(inp: &Inputs<'_>) -> Option<String> {
         parts.push(format!("Related: {}.", related.join(", ")));
     }
     if !missing.is_empty() && missing.len() <= 4 {
-        parts.push(format!("Before {}: {}.", c.name.to_lowercase(), missing.join(" → ")));
+        parts.push(format!(
+            "Before {}: {}.",
+            c.name.to_lowercase(),
+            missing.join(" → ")
+        ));
     }
     if let Some(n) = next {
         parts.push(format!("Next step once it's solid: {}.", n.name));

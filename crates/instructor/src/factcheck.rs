@@ -4,9 +4,8 @@
 //! Quoted instructor words ("…") are left as they were said.
 
 use fretwise_theory::{
-    Chord, Interval, Key, KeyMode, Note, PitchClass, Tuning, capo_shapes_sound_in,
-    chord_in_words, interval_in_words, key_in_words, normalize_accidentals, ordinal_number,
-    scale_in_words,
+    Chord, Interval, Key, KeyMode, Note, PitchClass, Tuning, capo_shapes_sound_in, chord_in_words,
+    interval_in_words, key_in_words, normalize_accidentals, ordinal_number, scale_in_words,
 };
 use serde::Serialize;
 
@@ -87,7 +86,12 @@ fn words(text: &str) -> Vec<Word<'_>> {
 }
 
 fn bare(w: &str) -> &str {
-    w.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | '(' | ')' | '*' | '`' | '–' | '—'))
+    w.trim_matches(|c: char| {
+        matches!(
+            c,
+            ',' | '.' | ';' | ':' | '!' | '?' | '(' | ')' | '*' | '`' | '–' | '—'
+        )
+    })
 }
 
 fn note_of(w: &str) -> Option<PitchClass> {
@@ -155,9 +159,7 @@ pub fn check(text: &str) -> (String, FactCheck) {
                 scale.scale_type().name.as_str(),
                 "major" | "minor" | "diminished" | "augmented"
             );
-            if has_scale_word
-                && let Some((start, run, end)) = claim_run(&ws, i + n, 5)
-            {
+            if has_scale_word && let Some((start, run, end)) = claim_run(&ws, i + n, 5) {
                 report.claims += 1;
                 let want = scale.notes();
                 if same_spelling(&run, &want) {
@@ -177,6 +179,8 @@ pub fn check(text: &str) -> (String, FactCheck) {
         }
         if let Some((chord, n)) = chord_in_words(rest)
             && let Some((start, run, end)) = claim_run(&ws, i + n, 3)
+            // "(Bb D F Ab)" is a list of notes, not a claim about a Bb chord.
+            && !(start == i + n && note_of(ws[i].text).is_some())
         {
             report.claims += 1;
             let want = chord.notes();
@@ -267,7 +271,10 @@ fn same_spelling(claimed: &[PitchClass], want: &[PitchClass]) -> bool {
 }
 
 fn names(ns: &[PitchClass]) -> String {
-    ns.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+    ns.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Replaces words `start..end` with `correct`, keeping the separator style and the punctuation
@@ -322,9 +329,7 @@ fn replace_word(ws: &[Word<'_>], i: usize, new: &str) -> (usize, usize, String) 
     (s, s + b.len(), new.to_string())
 }
 
-const NUMERALS: &[&str] = &[
-    "i", "ii", "iii", "iv", "v", "vi", "vii",
-];
+const NUMERALS: &[&str] = &["i", "ii", "iii", "iv", "v", "vi", "vii"];
 
 /// "G7 is the V7 of C", "Bm is the iii chord in G".
 fn check_degree(
@@ -347,7 +352,9 @@ fn check_degree(
     }
     j += 1;
     let numeral_raw = bare(strs.get(j)?);
-    let base = numeral_raw.trim_end_matches('7').trim_end_matches(['°', 'o']);
+    let base = numeral_raw
+        .trim_end_matches('7')
+        .trim_end_matches(['°', 'o']);
     let degree = NUMERALS.iter().position(|n| *n == base.to_lowercase())? + 1;
     let numeral_at = j;
     j += 1;
@@ -367,7 +374,11 @@ fn check_degree(
     let (key, kn) = key_in_words(&strs[j..])?;
     report.claims += 1;
     let seventh = chord.chord_type().intervals.len() >= 4;
-    let chords = if seventh { key.sevenths() } else { key.triads() };
+    let chords = if seventh {
+        key.sevenths()
+    } else {
+        key.triads()
+    };
     let expected = chords.get(degree - 1)?;
     if expected.notes() == chord.notes() {
         report.verified += 1;
@@ -398,7 +409,8 @@ fn check_relative(
         return None;
     }
     let which = bare(strs.get(i + 1)?).to_lowercase();
-    if !matches!(which.as_str(), "minor" | "major") || bare(strs.get(i + 2)?).to_lowercase() != "of" {
+    if !matches!(which.as_str(), "minor" | "major") || bare(strs.get(i + 2)?).to_lowercase() != "of"
+    {
         return None;
     }
     let (key, kn) = key_in_words(&strs[i + 3..])?;
@@ -439,7 +451,11 @@ fn check_interval(
         j += 1;
     }
     let a: Note = bare(strs.get(j)?).parse().ok()?;
-    if !bare(strs.get(j)?).chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+    if !bare(strs.get(j)?)
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase())
+    {
         return None;
     }
     j += 1;
@@ -466,8 +482,12 @@ fn check_interval(
         report.verified += 1;
     } else {
         let span_start = ws[j].start;
-        let span_end = ws[j + n - 1].start + bare(ws[j + n - 1].text).len()
-            + ws[j + n - 1].text.find(bare(ws[j + n - 1].text)).unwrap_or(0);
+        let span_end = ws[j + n - 1].start
+            + bare(ws[j + n - 1].text).len()
+            + ws[j + n - 1]
+                .text
+                .find(bare(ws[j + n - 1].text))
+                .unwrap_or(0);
         edits.push((span_start, span_end, truth.long_name()));
         report.corrected.push(Correction {
             subject: format!("{a} to {b}"),
@@ -508,7 +528,10 @@ fn check_capo(
     while j < stop {
         let l = bare(strs[j]).to_lowercase();
         if matches!(l.as_str(), "shape" | "shapes" | "shaped") && j > 0 {
-            shape = bare(strs[j - 1]).trim_end_matches("-shape").parse::<PitchClass>().ok();
+            shape = bare(strs[j - 1])
+                .trim_end_matches("-shape")
+                .parse::<PitchClass>()
+                .ok();
         }
         if let Some(stem) = bare(strs[j]).strip_suffix("-shape") {
             shape = stem.parse::<PitchClass>().ok();
@@ -646,6 +669,12 @@ mod tests {
         assert_eq!(r.claims, 1);
         assert_eq!(r.corrected.len(), 1);
         assert_eq!(text, "A C major chord has the notes C, E and G.");
+    }
+
+    #[test]
+    fn a_list_of_notes_is_not_a_chord_claim() {
+        let (t, r) = check("check that every note (Bb D F Ab) rings clearly");
+        assert_eq!(r.claims, 0, "{t}");
     }
 
     #[test]

@@ -38,7 +38,10 @@ fn fact(kind: &str, query: String, value: String, sentence: String) -> Fact {
 }
 
 fn joined<T: ToString>(xs: &[T]) -> String {
-    xs.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+    xs.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn list(xs: &[String]) -> String {
@@ -313,7 +316,12 @@ pub fn answer(q: &TheoryQuery) -> Option<Fact> {
         TheoryQuery::Identify(pcs) => {
             let found = identify(pcs);
             let best = found.first()?;
-            let others: Vec<String> = found.iter().skip(1).take(2).map(|c| c.symbol.clone()).collect();
+            let others: Vec<String> = found
+                .iter()
+                .skip(1)
+                .take(2)
+                .map(|c| c.symbol.clone())
+                .collect();
             fact(
                 "identify",
                 joined(pcs),

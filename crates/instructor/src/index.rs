@@ -23,7 +23,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Bump when passages or the schema change: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 2;
+pub const INDEX_VERSION: u32 = 3;
 
 const MARKER: &str = ".fretwise-index";
 const STATE: &str = "state.json";
@@ -239,7 +239,8 @@ pub fn passages(utterances: &[fretwise_transcript::Utterance]) -> Vec<Passage> {
             continue;
         }
         let words = text.split_whitespace().count();
-        let (s, _, mut acc, mut n, mut count) = cur.take().unwrap_or((start, end, String::new(), 0, 0));
+        let (s, _, mut acc, mut n, mut count) =
+            cur.take().unwrap_or((start, end, String::new(), 0, 0));
         if !acc.is_empty() {
             acc.push(' ');
         }
@@ -335,11 +336,7 @@ impl PassageIndex {
         let state = read_state(dir);
         let ours = dir.join(MARKER).exists();
         let exists = dir.exists();
-        let empty = exists
-            && std::fs::read_dir(dir)
-                .map_err(io(dir))?
-                .next()
-                .is_none();
+        let empty = exists && std::fs::read_dir(dir).map_err(io(dir))?.next().is_none();
         if exists && !ours && !empty {
             return Err(IndexError::NotOurs(dir.to_path_buf()));
         }
@@ -438,7 +435,12 @@ impl PassageIndex {
             .collect();
         let mut todo: Vec<&LessonInfo> = want
             .values()
-            .filter(|i| state.lessons.get(&i.id).is_none_or(|h| h != &i.content_hash))
+            .filter(|i| {
+                state
+                    .lessons
+                    .get(&i.id)
+                    .is_none_or(|h| h != &i.content_hash)
+            })
             .copied()
             .collect();
         todo.sort_by(|a, b| a.id.cmp(&b.id));
@@ -480,20 +482,23 @@ impl PassageIndex {
                     .unwrap_or(0.0)
                     .max(1e-9);
                 for p in passages(&content.utterances) {
+                    // Sentence times are interpolated, so a term must also be in the words.
+                    let lower = p.text.to_lowercase();
                     let in_span: Vec<_> = content
                         .terms
                         .iter()
-                        .filter(|t| t.start_s >= p.start_s - 0.05 && t.start_s <= p.end_s + 0.05)
+                        .filter(|t| t.start_s >= p.start_s - 1.0 && t.start_s <= p.end_s + 1.0)
+                        .filter(|t| lower.contains(&t.text.trim().to_lowercase()))
                         .cloned()
                         .collect();
                     let mut doc = TantivyDocument::default();
                     doc.add_text(self.fields.lesson_id, &info.id);
                     doc.add_text(self.fields.text, &p.text);
+                    doc.add_text(self.fields.title, info.title.as_deref().unwrap_or_default());
                     doc.add_text(
-                        self.fields.title,
-                        info.title.as_deref().unwrap_or_default(),
+                        self.fields.course,
+                        info.course.as_deref().unwrap_or_default(),
                     );
-                    doc.add_text(self.fields.course, info.course.as_deref().unwrap_or_default());
                     doc.add_text(
                         self.fields.instructor_id,
                         info.instructor_id.as_deref().unwrap_or_default(),
@@ -549,6 +554,18 @@ impl PassageIndex {
         Ok(report)
     }
 
+    /// Passages tagged with a concept.
+    pub fn concept_passages(&self, concept: &str) -> Result<usize, IndexError> {
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.concepts, concept),
+            IndexRecordOption::Basic,
+        );
+        Ok(self
+            .reader
+            .searcher()
+            .search(&q, &tantivy::collector::Count)?)
+    }
+
     /// The best passages for a request, diversified across instructors and lessons.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<Vec<Hit>, IndexError> {
         let f = self.fields;
@@ -563,7 +580,7 @@ impl PassageIndex {
                         Term::from_field_text(f.concepts, c),
                         IndexRecordOption::Basic,
                     )),
-                    1.5,
+                    0.4,
                 )),
             ));
         }
@@ -673,7 +690,7 @@ fn diversify(mut candidates: Vec<Hit>, limit: usize) -> Vec<Hit> {
                 .filter(|o| o.instructor_id == h.instructor_id && !h.instructor_id.is_empty())
                 .count() as f32;
             let same_lesson = out.iter().filter(|o| o.lesson_id == h.lesson_id).count() as f32;
-            h.score - top * (0.12 * same_instructor + 0.12 * same_lesson)
+            h.score - top * (0.08 * same_instructor + 0.04 * same_lesson)
         };
         let (best, _) = candidates
             .iter()
@@ -727,7 +744,11 @@ mod tests {
     #[test]
     fn passages_are_whole_sentences_and_visual_ones_stand_alone() {
         let us = [
-            utt(0.0, 4.0, "Keep your thumb behind the neck. Press with the fingertips."),
+            utt(
+                0.0,
+                4.0,
+                "Keep your thumb behind the neck. Press with the fingertips.",
+            ),
             utt(4.0, 6.0, "Watch my hand right here."),
             utt(6.0, 9.0, "Now strum all six strings slowly."),
         ];

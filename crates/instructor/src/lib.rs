@@ -16,8 +16,9 @@
 //! ```
 
 pub mod compose;
-pub mod facts;
+pub mod eval;
 pub mod factcheck;
+pub mod facts;
 pub mod index;
 pub mod understand;
 
@@ -29,8 +30,8 @@ use fretwise_knowledge::{ConceptGraph, Ontology, Profile, level_rank};
 use fretwise_lexicon::TermMatcher;
 use serde::Serialize;
 
-pub use facts::Fact;
 pub use factcheck::{Correction, FactCheck};
+pub use facts::Fact;
 pub use index::{
     Hit, IndexError, IndexProgress, IndexReport, PassageIndex, SearchRequest, default_index_dir,
 };
@@ -179,6 +180,36 @@ pub struct Answer {
     pub backend: String,
     /// Time to answer.
     pub latency_ms: f64,
+}
+
+/// Words that carry no topic in a guitar question.
+pub(crate) const STOP: &[&str] = &[
+    "a", "about", "all", "am", "an", "and", "any", "are", "as", "at", "be", "better", "but", "by",
+    "can", "could", "do", "does", "doing", "for", "from", "get", "give", "good", "guitar", "have",
+    "how", "i", "if", "in", "into", "is", "it", "its", "just", "like", "make", "me", "more", "my",
+    "no", "not", "of", "on", "one", "or", "play", "playing", "should", "so", "some", "that", "the",
+    "their", "them", "then", "there", "these", "this", "to", "up", "use", "want", "was", "way",
+    "we", "what", "whats", "when", "where", "which", "who", "why", "will", "with", "would", "you",
+    "your", "s", "tips", "really", "good", "learn", "start", "thing", "things",
+];
+
+/// Lowercase content words, crudely stemmed ("bends" → "bend", "picking" → "pick").
+fn content_words(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 1 && !STOP.contains(w))
+        .map(|w| {
+            let w = w.to_lowercase();
+            for suffix in ["ing", "ed", "es", "s"] {
+                if w.len() > suffix.len() + 3
+                    && let Some(stem) = w.strip_suffix(suffix)
+                {
+                    return stem.to_string();
+                }
+            }
+            w
+        })
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .collect()
 }
 
 /// The instructor: ontology, lexicon, the passage index and the instructors' profiles.
@@ -354,14 +385,45 @@ impl Instructor {
             max_level: opts.level.map(Level::rank),
             style,
             instructor_id: instructor.map(|p| p.instructor_id.as_str()),
-            limit: if opts.passages == 0 { 5 } else { opts.passages },
+            limit: 2 * if opts.passages == 0 { 5 } else { opts.passages },
         };
-        let mut hits = self.index.search(&req)?;
+        let limit = req.limit / 2;
+        let mut hits = self.grounded(u, self.index.search(&req)?);
         if hits.is_empty() && req.max_level.is_some() {
             req.max_level = None;
-            hits = self.index.search(&req)?;
+            hits = self.grounded(u, self.index.search(&req)?);
         }
+        hits.truncate(limit);
         Ok(hits)
+    }
+
+    /// Keeps only passages that share a concept with the question or at least two of its
+    /// content words: a passage that merely ranks first is not evidence.
+    fn grounded(&self, u: &Understanding, hits: Vec<Hit>) -> Vec<Hit> {
+        let specific: Vec<&String> = u
+            .concepts
+            .iter()
+            .filter(|c| c.as_str() != "guitar-basics")
+            .collect();
+        let words = content_words(&u.search_text);
+        // A question that names a concept is answered by passages about it; without the
+        // concept, a passage must share more of the question's words to count.
+        let need = if !specific.is_empty() {
+            3.min(words.len()).max(1)
+        } else {
+            2.min(words.len()).max(1)
+        };
+        hits.into_iter()
+            .filter(|h| {
+                let concept = specific.iter().any(|c| {
+                    h.concepts.contains(c)
+                        || self.ontology.mentions(&h.text).iter().any(|m| &&m.id == c)
+                });
+                let text = content_words(&h.text.to_lowercase());
+                let shared = words.iter().filter(|w| text.contains(*w)).count();
+                concept || shared >= need
+            })
+            .collect()
     }
 
     /// Step 3: the requested instructor, else the one whose profile and passages best fit the
@@ -395,31 +457,33 @@ impl Instructor {
                 .iter()
                 .filter(|x| x.instructor_id == h.instructor_id)
                 .count();
-            why.push(format!(
-                "{share} of the {} passages found are theirs",
-                hits.len()
-            ));
+            why.push(if score >= 0.999 {
+                "theirs is the passage that best answers the question".to_string()
+            } else {
+                format!("{share} of the {} passages found are theirs", hits.len())
+            });
             if let Some(p) = self
                 .profiles
                 .iter()
                 .find(|p| p.instructor_id == h.instructor_id)
             {
                 for c in &u.concepts {
+                    // The profile breaks near-ties; the passages' own strength decides.
                     if let Some(ev) = p.evidence.get(c) {
-                        score += 0.1 * ev.len() as f64;
+                        score += 0.1 * (ev.len().min(3) as f64 / 3.0);
                         if let Some(name) = self.ontology.get(c).map(|x| x.name.to_lowercase()) {
                             why.push(format!("teaches {name} in {} lessons", ev.len()));
                         }
                     }
                     if p.distinctive_concepts.iter().any(|d| &d.concept == c) {
-                        score += 0.5;
+                        score += 0.1;
                         why.push("it is one of their specialities".to_string());
                     }
                 }
                 if let Some(l) = opts.level
                     && p.expertise.skill_level_focus.to_lowercase() == l.as_str()
                 {
-                    score += 0.3;
+                    score += 0.05;
                     why.push(format!("mostly teaches {} students", l.as_str()));
                 }
                 if let Some(s) = style
@@ -428,7 +492,7 @@ impl Instructor {
                         .iter()
                         .any(|x| x.to_lowercase() == s)
                 {
-                    score += 0.5;
+                    score += 0.1;
                     why.push(format!("{s} is their main style"));
                 }
             }

@@ -126,12 +126,63 @@ const INJECTION: &[&str] = &[
 ];
 
 const GUITAR_WORDS: &[&str] = &[
-    "guitar", "chord", "chords", "scale", "scales", "fret", "frets", "string", "strings", "pick",
-    "picking", "strum", "strumming", "play", "playing", "riff", "solo", "note", "notes", "key",
-    "tab", "capo", "tuning", "tune", "amp", "pedal", "practice", "practise", "lesson", "song",
-    "music", "rhythm", "tempo", "metronome", "finger", "fingers", "interval", "mode", "blues",
-    "jazz", "rock", "lick", "licks", "bend", "bending", "vibrato", "melody", "harmony", "bass",
-    "acoustic", "electric", "progression", "arpeggio", "sharp", "flat", "semitone", "semitones",
+    "guitar",
+    "chord",
+    "chords",
+    "scale",
+    "scales",
+    "fret",
+    "frets",
+    "string",
+    "strings",
+    "pick",
+    "picking",
+    "strum",
+    "strumming",
+    "play",
+    "playing",
+    "riff",
+    "solo",
+    "note",
+    "notes",
+    "key",
+    "tab",
+    "capo",
+    "tuning",
+    "tune",
+    "amp",
+    "pedal",
+    "practice",
+    "practise",
+    "lesson",
+    "song",
+    "music",
+    "rhythm",
+    "tempo",
+    "metronome",
+    "finger",
+    "fingers",
+    "interval",
+    "mode",
+    "blues",
+    "jazz",
+    "rock",
+    "lick",
+    "licks",
+    "bend",
+    "bending",
+    "vibrato",
+    "melody",
+    "harmony",
+    "bass",
+    "acoustic",
+    "electric",
+    "progression",
+    "arpeggio",
+    "sharp",
+    "flat",
+    "semitone",
+    "semitones",
 ];
 
 /// Reads a question.
@@ -142,10 +193,8 @@ pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) ->
     let injection = INJECTION.iter().any(|p| lower.contains(p));
 
     let found = matcher.find_in_text(&normalized);
-    let terms: Vec<(String, Category)> = found
-        .iter()
-        .map(|o| (o.term.clone(), o.category))
-        .collect();
+    let terms: Vec<(String, Category)> =
+        found.iter().map(|o| (o.term.clone(), o.category)).collect();
     let mut concepts: Vec<String> = ontology
         .mentions(&normalized)
         .into_iter()
@@ -161,13 +210,17 @@ pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) ->
 
     let queries = theory_queries(&normalized);
     let intent = classify(&lower, &queries, &concepts, ontology, !terms.is_empty());
-    let search_text = lower
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    // Only the words that carry the topic are searched: "how do I … guitar" matches everything.
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let content: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !crate::STOP.contains(w))
+        .collect();
+    let search_text = if content.is_empty() { words } else { content }.join(" ");
     Understanding {
         question,
         normalized,
@@ -198,10 +251,8 @@ fn classify(
         .filter_map(|c| ontology.get(c))
         .map(|c| c.kind.as_str())
         .collect();
-    let guitar = has_terms
-        || !concepts.is_empty()
-        || !queries.is_empty()
-        || has_word(lower, GUITAR_WORDS);
+    let guitar =
+        has_terms || !concepts.is_empty() || !queries.is_empty() || has_word(lower, GUITAR_WORDS);
     if !guitar {
         return Intent::OffTopic;
     }
@@ -217,18 +268,23 @@ fn classify(
     {
         return Intent::Feedback;
     }
-    if !queries.is_empty()
-        && !queries
-            .iter()
-            .all(|q| matches!(q, TheoryQuery::Voicing(_)))
-    {
+    if !queries.is_empty() && !queries.iter().all(|q| matches!(q, TheoryQuery::Voicing(_))) {
         return Intent::Theory;
     }
     if has_word(
         lower,
         &[
-            "practice", "practise", "practicing", "practising", "exercise", "exercises", "routine",
-            "drill", "drills", "warm-up", "warmup",
+            "practice",
+            "practise",
+            "practicing",
+            "practising",
+            "exercise",
+            "exercises",
+            "routine",
+            "drill",
+            "drills",
+            "warm-up",
+            "warmup",
         ],
     ) {
         return Intent::Practice;
@@ -240,20 +296,32 @@ fn classify(
         || has_word(
             lower,
             &[
-                "amp", "amps", "pedal", "pedals", "gauge", "gauges", "pickup", "pickups", "buy",
-                "strings?", "action", "truss", "intonation", "effects", "distortion",
+                "amp",
+                "amps",
+                "pedal",
+                "pedals",
+                "gauge",
+                "gauges",
+                "pickup",
+                "pickups",
+                "buy",
+                "strings?",
+                "action",
+                "truss",
+                "intonation",
+                "effects",
+                "distortion",
             ],
         )
     {
         return Intent::Gear;
     }
-    if kinds.contains(&"style") || has_word(lower, &["song", "songs", "style", "genre", "sound like"])
+    if kinds.contains(&"style")
+        || has_word(lower, &["song", "songs", "style", "genre", "sound like"])
     {
         return Intent::Style;
     }
-    if queries
-        .iter()
-        .any(|q| matches!(q, TheoryQuery::Voicing(_)))
+    if queries.iter().any(|q| matches!(q, TheoryQuery::Voicing(_)))
         || kinds
             .iter()
             .any(|k| matches!(*k, "technique" | "chords" | "rhythm"))
@@ -273,7 +341,7 @@ fn classify(
 fn words_of(text: &str) -> Vec<String> {
     text.split_whitespace()
         .map(|w| {
-            w.trim_end_matches(|c: char| matches!(c, '?' | '.' | ',' | '!' | ':' | ';' | ')'))
+            w.trim_end_matches(['?', '.', ',', '!', ':', ';', ')'])
                 .trim_start_matches(['(', '"', '\''])
                 .trim_end_matches(['"', '\''])
                 .to_string()
@@ -335,7 +403,7 @@ fn chord_run(words: &[String], start: usize) -> (Vec<Chord>, usize) {
 /// Finds "in (the key of) X" after position `from`; returns the key.
 fn key_after(words: &[String], lw: &[String], from: usize) -> Option<Key> {
     for i in from..words.len() {
-        if lw[i] == "in" || lw[i] == "of" || lw[i] == "for" {
+        if matches!(lw[i].as_str(), "in" | "of" | "for" | "with") {
             let mut j = i + 1;
             if lw.get(j).is_some_and(|w| w == "the") {
                 j += 1;
@@ -432,10 +500,10 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
         }
     }
     let capo_mentioned = has("capo");
-    if let (Some(f), Some(s)) = (fret, string) {
-        if !capo_mentioned {
-            out.push(TheoryQuery::FretNote(s, f));
-        }
+    if let (Some(f), Some(s)) = (fret, string)
+        && !capo_mentioned
+    {
+        out.push(TheoryQuery::FretNote(s, f));
     }
 
     // --- Capo.
@@ -444,13 +512,10 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
         let mut shape: Option<PitchClass> = None;
         let mut target: Option<PitchClass> = None;
         for i in 0..lw.len() {
-            if lw[i] == "capo" {
-                for j in i + 1..(i + 5).min(lw.len()) {
-                    if let Some(n) = number_token(&lw[j]) {
-                        capo_fret = u8::try_from(n).ok();
-                        break;
-                    }
-                }
+            if lw[i] == "capo"
+                && let Some(n) = lw.iter().skip(i + 1).take(4).find_map(|w| number_token(w))
+            {
+                capo_fret = u8::try_from(n).ok();
             }
             if (lw[i] == "fret" || lw[i] == "frets") && capo_fret.is_none() && i > 0 {
                 capo_fret = number_token(&lw[i - 1]).and_then(|n| u8::try_from(n).ok());
@@ -462,27 +527,30 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                 }
                 shape = shape.or_else(|| pitch_token(&words[j]).or_else(|| key_root(&words[j])));
             }
-            if lw[i] == "playing" || lw[i] == "play" || lw[i] == "using" {
-                if let Some(w) = words.get(i + 1) {
-                    let w2 = if lw[i + 1] == "a" || lw[i + 1] == "an" || lw[i + 1] == "the" {
-                        words.get(i + 2)
-                    } else {
-                        Some(w)
-                    };
-                    if let Some(w2) = w2 {
-                        let next_is_key = lw.get(i + 1).is_some_and(|x| x == "in");
-                        if !next_is_key {
-                            shape = shape.or_else(|| pitch_token(w2).or_else(|| key_root(w2)));
-                        }
+            if (lw[i] == "playing" || lw[i] == "play" || lw[i] == "using")
+                && let Some(w) = words.get(i + 1)
+            {
+                let w2 = if lw[i + 1] == "a" || lw[i + 1] == "an" || lw[i + 1] == "the" {
+                    words.get(i + 2)
+                } else {
+                    Some(w)
+                };
+                if let Some(w2) = w2 {
+                    let next_is_key = lw.get(i + 1).is_some_and(|x| x == "in");
+                    if !next_is_key {
+                        shape = shape.or_else(|| pitch_token(w2).or_else(|| key_root(w2)));
                     }
                 }
             }
             if (lw[i] == "in" || lw[i] == "sound" || lw[i] == "sounds")
                 && target.is_none()
-                && !(i + 1 < lw.len() && lw[i + 1] == "the" && lw.get(i + 2).is_some_and(|w| w != "key"))
+                && !(i + 1 < lw.len()
+                    && lw[i + 1] == "the"
+                    && lw.get(i + 2).is_some_and(|w| w != "key"))
             {
                 let mut j = i + 1;
-                while j < lw.len() && matches!(lw[j].as_str(), "the" | "key" | "of" | "in" | "like") {
+                while j < lw.len() && matches!(lw[j].as_str(), "the" | "key" | "of" | "in" | "like")
+                {
                     j += 1;
                 }
                 if let Some(w) = words.get(j) {
@@ -500,15 +568,25 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
 
     // --- Intervals.
     if has("interval") || has("semitones") || has("steps") || lower.contains("half steps") {
-        if let Some(pos) = lw.iter().position(|w| w == "between" || w == "from") {
-            let notes: Vec<Note> = words[pos + 1..]
-                .iter()
-                .filter_map(|w| note_token(w))
-                .take(2)
-                .collect();
-            if notes.len() == 2 {
-                out.push(TheoryQuery::Interval(notes[0], notes[1]));
+        // "between C and G", "from E to G", or just "C to F#".
+        let start = lw
+            .iter()
+            .position(|w| w == "between" || w == "from")
+            .map_or(0, |p| p + 1);
+        let mut found = None;
+        for i in start..words.len() {
+            if let (Some(a), Some(link), Some(b)) = (
+                note_token(&words[i]),
+                lw.get(i + 1),
+                words.get(i + 2).and_then(|w| note_token(w)),
+            ) && matches!(link.as_str(), "to" | "and")
+            {
+                found = Some((a, b));
+                break;
             }
+        }
+        if let Some((a, b)) = found {
+            out.push(TheoryQuery::Interval(a, b));
         }
     }
     for (i, w) in lw.iter().enumerate() {
@@ -525,11 +603,11 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
             let start = i.saturating_sub(3);
             for s in start..i {
                 let slice: Vec<&str> = words[s..i].iter().map(String::as_str).collect();
-                if let Some((iv, n)) = interval_in_words(&slice) {
-                    if s + n == i {
-                        out.push(TheoryQuery::IntervalFrom(note, iv, below));
-                        break;
-                    }
+                if let Some((iv, n)) = interval_in_words(&slice)
+                    && s + n == i
+                {
+                    out.push(TheoryQuery::IntervalFrom(note, iv, below));
+                    break;
                 }
             }
         }
@@ -543,33 +621,33 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
             // "A minor's relative major"
             let slice: Vec<&str> = words[..i].iter().map(String::as_str).collect();
             for s in 0..slice.len() {
-                if let Some((k, n)) = key_in_words(&slice[s..]) {
-                    if s + n >= slice.len().saturating_sub(1) {
-                        out.push(TheoryQuery::Relative(k));
-                        break;
-                    }
+                if let Some((k, n)) = key_in_words(&slice[s..])
+                    && s + n >= slice.len().saturating_sub(1)
+                {
+                    out.push(TheoryQuery::Relative(k));
+                    break;
                 }
             }
         }
     }
     let sharps_flats = has("sharps") || has("flats") || has("sharp") || has("flat");
-    if sharps_flats && (lower.contains("how many") || has("signature")) {
-        if let Some(k) = key_after(&words, &lw, 0) {
-            out.push(TheoryQuery::KeySignature(k));
-        }
-    } else if has("signature") {
-        if let Some(k) = key_after(&words, &lw, 0) {
-            out.push(TheoryQuery::KeySignature(k));
-        }
+    if ((sharps_flats && lower.contains("how many")) || has("signature"))
+        && let Some(k) = key_after(&words, &lw, 0)
+    {
+        out.push(TheoryQuery::KeySignature(k));
     }
     if (lower.contains("what key") || lower.contains("which key"))
         && sharps_flats
-        && let Some(i) = lw.iter().position(|w| w == "sharps" || w == "sharp" || w == "flats" || w == "flat")
+        && let Some(i) = lw
+            .iter()
+            .position(|w| w == "sharps" || w == "sharp" || w == "flats" || w == "flat")
         && i > 0
         && let Some(n) = number_token(&lw[i - 1])
     {
         let n = n as i32;
-        out.push(TheoryQuery::KeyWithAccidentals(if lw[i].starts_with("sharp") { n } else { -n }));
+        out.push(TheoryQuery::KeyWithAccidentals(
+            if lw[i].starts_with("sharp") { n } else { -n },
+        ));
     }
     let progression_start = lw
         .iter()
@@ -595,7 +673,11 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
             if let Some((d, seventh)) = degree_token(w) {
                 // "the V chord in D", "the five of G", "what's the ii in F"
                 let next = lw.get(i + 1).map(String::as_str);
-                let prev = if i > 0 { Some(lw[i - 1].as_str()) } else { None };
+                let prev = if i > 0 {
+                    Some(lw[i - 1].as_str())
+                } else {
+                    None
+                };
                 let numeral_like = w.chars().all(|c| "IViv°o7".contains(c));
                 let ok = matches!(prev, Some("the") | Some("a"))
                     && (numeral_like || matches!(next, Some("chord")));
@@ -621,7 +703,10 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
     }
 
     // --- Transposing.
-    if let Some(t) = lw.iter().position(|w| w == "transpose" || w == "transposed" || w == "move") {
+    if let Some(t) = lw
+        .iter()
+        .position(|w| w == "transpose" || w == "transposed" || w == "move")
+    {
         let mut chords = Vec::new();
         let mut after = t + 1;
         for s in t + 1..words.len() {
@@ -638,16 +723,28 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                 if lw[i] == "up" || lw[i] == "down" {
                     let down = lw[i] == "down";
                     let mut j = i + 1;
-                    if lw.get(j).is_some_and(|w| w == "a" || w == "an" || w == "by") {
+                    if lw
+                        .get(j)
+                        .is_some_and(|w| w == "a" || w == "an" || w == "by")
+                    {
                         j += 1;
                     }
-                    let rest: Vec<&str> = words[j.min(words.len())..].iter().map(String::as_str).collect();
+                    let rest: Vec<&str> = words[j.min(words.len())..]
+                        .iter()
+                        .map(String::as_str)
+                        .collect();
                     let iv = interval_in_words(&rest).map(|(iv, _)| iv).or_else(|| {
                         let n = rest.first().and_then(|w| number_token(w))?;
                         let unit = rest.get(1).map(|w| w.to_lowercase()).unwrap_or_default();
-                        if unit.starts_with("semitone") || unit.starts_with("half") || unit.starts_with("fret") {
+                        if unit.starts_with("semitone")
+                            || unit.starts_with("half")
+                            || unit.starts_with("fret")
+                        {
                             semitone_interval(n as i32)
-                        } else if unit.starts_with("whole") || unit.starts_with("step") || unit.starts_with("tone") {
+                        } else if unit.starts_with("whole")
+                            || unit.starts_with("step")
+                            || unit.starts_with("tone")
+                        {
                             semitone_interval(2 * n as i32)
                         } else {
                             None
@@ -663,10 +760,16 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                     while j < lw.len() && matches!(lw[j].as_str(), "the" | "key" | "of") {
                         j += 1;
                     }
-                    let rest: Vec<&str> = words[j.min(words.len())..].iter().map(String::as_str).collect();
+                    let rest: Vec<&str> = words[j.min(words.len())..]
+                        .iter()
+                        .map(String::as_str)
+                        .collect();
                     if let Some((k, _)) = key_in_words(&rest) {
                         let from = chords[0].root;
-                        let iv = Interval::between(&Note::pitch_class(from), &Note::pitch_class(k.tonic));
+                        let iv = Interval::between(
+                            &Note::pitch_class(from),
+                            &Note::pitch_class(k.tonic),
+                        );
                         interval = Some(iv);
                     }
                     break;
@@ -680,7 +783,19 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
 
     // --- Tunings.
     if has("tuning") || has("tuned") {
-        for name in ["drop d", "drop c", "dadgad", "open g", "open d", "open e", "open c", "open a", "half step down", "whole step down", "standard"] {
+        for name in [
+            "drop d",
+            "drop c",
+            "dadgad",
+            "open g",
+            "open d",
+            "open e",
+            "open c",
+            "open a",
+            "half step down",
+            "whole step down",
+            "standard",
+        ] {
             if lower.contains(name) {
                 if let Ok(t) = Tuning::named(name) {
                     out.push(TheoryQuery::Tuning(t));
@@ -691,7 +806,9 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
     }
 
     // --- Identify: "what chord is C E G", "what chord has the notes E, G and C".
-    if (lower.contains("what chord") || lower.contains("which chord") || lower.contains("name this chord"))
+    if (lower.contains("what chord")
+        || lower.contains("which chord")
+        || lower.contains("name this chord"))
         && !lower.contains("chord is in")
     {
         let notes: Vec<PitchClass> = words.iter().filter_map(|w| pitch_token(w)).collect();
@@ -709,10 +826,35 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
         let rest: Vec<&str> = words[i..].iter().map(String::as_str).collect();
         if let Some((s, n)) = scale_in_words(&rest) {
             let name = s.scale_type().name.to_lowercase();
-            let ambiguous = matches!(name.as_str(), "major" | "minor" | "diminished" | "augmented");
-            let named_scale = n >= 2 && (!ambiguous || lw.get(i + n - 1).is_some_and(|w| w == "scale" || w == "mode"));
-            let chordish = lw.get(i + n).is_some_and(|w| w == "chord" || w == "chords");
-            if rest.len() > 1 && (named_scale || (scale_context && n >= 2 && !chordish)) && !structured_key_word(&lw, i) {
+            let ambiguous = matches!(
+                name.as_str(),
+                "major" | "minor" | "diminished" | "augmented"
+            );
+            let named_scale = n >= 2
+                && (!ambiguous
+                    || lw
+                        .get(i + n - 1)
+                        .is_some_and(|w| w == "scale" || w == "mode"));
+            // "F# dominant 7th chord" names a chord, not the dominant (mixolydian) scale.
+            let chordish = lw.get(i + n).is_some_and(|w| {
+                matches!(
+                    w.as_str(),
+                    "chord"
+                        | "chords"
+                        | "7th"
+                        | "7"
+                        | "seventh"
+                        | "seven"
+                        | "triad"
+                        | "9th"
+                        | "ninth"
+                )
+            });
+            if rest.len() > 1
+                && !chordish
+                && (named_scale || (scale_context && n >= 2))
+                && !structured_key_word(&lw, i)
+            {
                 out.push(TheoryQuery::Scale(s));
                 scale_found = true;
                 break;
@@ -744,19 +886,32 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                 continue;
             }
             if let Some((c, n)) = chord_in_words(&rest) {
-                let bare = n == 1 && words[i].len() <= 2 && Chord::parse(&words[i]).is_ok_and(|c| c.chord_type().symbol().is_empty());
+                let bare = n == 1
+                    && words[i].len() <= 2
+                    && Chord::parse(&words[i]).is_ok_and(|c| c.chord_type().symbol().is_empty());
                 let prev = if i > 0 { lw[i - 1].as_str() } else { "" };
                 let next = lw.get(i + n).map(String::as_str).unwrap_or("");
                 let accept = if bare {
-                    i > 0 && (matches!(next, "chord" | "shape" | "major" | "triad")
-                        || matches!(prev, "play" | "spell" | "of" | "for" | "an" | "a" | "in" | "is" | "the"))
+                    i > 0
+                        && (matches!(next, "chord" | "shape" | "major" | "triad")
+                            || matches!(
+                                prev,
+                                "play" | "spell" | "of" | "for" | "an" | "a" | "in" | "is" | "the"
+                            ))
                         && !matches!(next, "string" | "strings" | "note" | "key" | "shape?")
                         && !(prev == "the" && next == "string")
                 } else {
                     // "A minor" needs its own context when it is not a symbol.
                     !matches!(next, "key" | "string" | "pentatonic" | "scale" | "mode")
                 };
-                if accept && (bare && (how_to_play || lower.contains("notes") || lower.contains("spell") || next == "chord" || lower.contains("what's in") || lower.contains("what is in")) || !bare) {
+                // A bare letter is a chord only where the question asks about chords.
+                let chord_question = how_to_play
+                    || lower.contains("notes")
+                    || lower.contains("spell")
+                    || next == "chord"
+                    || lower.contains("what's in")
+                    || lower.contains("what is in");
+                if accept && (!bare || chord_question) {
                     out.push(TheoryQuery::Chord(c.clone()));
                     if how_to_play {
                         out.push(TheoryQuery::Voicing(c));
@@ -858,7 +1013,9 @@ mod tests {
 
     #[test]
     fn finds_fretboard_and_capo() {
-        assert!(q("What note is on the 5th fret of the low E string?")[0].contains("FretNote(6, 5)"));
+        assert!(
+            q("What note is on the 5th fret of the low E string?")[0].contains("FretNote(6, 5)")
+        );
         assert!(q("capo on 3 playing G shapes, what key am I in?")[0].starts_with("Capo(3"));
     }
 

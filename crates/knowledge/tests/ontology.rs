@@ -180,7 +180,12 @@ fn concepts_are_found_by_the_names_people_type() {
     let miss = o.resolve("barr chords").unwrap_err();
     assert_eq!(miss.suggestion.as_deref(), Some("barre-chords"));
     assert!(miss.to_string().contains("did you mean `barre-chords`"));
-    assert!(o.resolve("quantum chromodynamics").unwrap_err().suggestion.is_none());
+    assert!(
+        o.resolve("quantum chromodynamics")
+            .unwrap_err()
+            .suggestion
+            .is_none()
+    );
     let found: Vec<&str> = o
         .mentions("How do I get better at bends and barre chords?")
         .iter()

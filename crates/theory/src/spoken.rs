@@ -30,12 +30,16 @@ pub fn normalize_accidentals(text: &str) -> String {
             _ => (w, None),
         };
         let letter = single_letter(letter_part);
-        if let (Some((c, upper)), Some(acc)) = (letter, hyphen_acc) {
-            if upper || c != 'a' {
-                out.push(format!("{}{}", c.to_ascii_uppercase(), accidental_symbol(acc)));
-                i += 1;
-                continue;
-            }
+        if let (Some((c, upper)), Some(acc)) = (letter, hyphen_acc)
+            && (upper || c != 'a')
+        {
+            out.push(format!(
+                "{}{}",
+                c.to_ascii_uppercase(),
+                accidental_symbol(acc)
+            ));
+            i += 1;
+            continue;
         }
         if let (Some((c, upper)), Some(next)) = (letter, words.get(i + 1)) {
             let (next_word, trail) = split_trailing_punct(next);
@@ -46,10 +50,30 @@ pub fn normalize_accidentals(text: &str) -> String {
                     let a = a.trim_matches(|c: char| !c.is_alphanumeric());
                     matches!(
                         a,
-                        "major" | "minor" | "chord" | "scale" | "key" | "note" | "7" | "seven"
-                            | "seventh" | "maj7" | "m7" | "dim" | "diminished" | "augmented"
-                            | "pentatonic" | "blues" | "dorian" | "mixolydian" | "lydian"
-                            | "phrygian" | "locrian" | "and" | "or" | "to"
+                        "major"
+                            | "minor"
+                            | "chord"
+                            | "scale"
+                            | "key"
+                            | "note"
+                            | "7"
+                            | "seven"
+                            | "seventh"
+                            | "maj7"
+                            | "m7"
+                            | "dim"
+                            | "diminished"
+                            | "augmented"
+                            | "pentatonic"
+                            | "blues"
+                            | "dorian"
+                            | "mixolydian"
+                            | "lydian"
+                            | "phrygian"
+                            | "locrian"
+                            | "and"
+                            | "or"
+                            | "to"
                     )
                 }) || !trail.is_empty();
                 if upper || c != 'a' || musical_after {
@@ -106,10 +130,19 @@ fn split_trailing_punct(w: &str) -> (&str, &str) {
     (&w[..end], &w[end..])
 }
 
-/// Lowercases a word and strips the punctuation around it ("Bb7?" keeps its case: see callers).
+/// Lowercases a word and strips the punctuation around it; "7th" reads as "seventh".
 fn clean(w: &str) -> String {
-    w.trim_matches(|c: char| !c.is_alphanumeric() && c != '#')
-        .to_lowercase()
+    let w = w
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '#')
+        .to_lowercase();
+    match w.as_str() {
+        "6th" => "sixth".to_string(),
+        "7th" => "seventh".to_string(),
+        "9th" => "ninth".to_string(),
+        "11th" => "eleventh".to_string(),
+        "13th" => "thirteenth".to_string(),
+        _ => w,
+    }
 }
 
 /// Spoken chord qualities that the dictionary names differently (or not at all), longest first
@@ -197,8 +230,7 @@ fn quality_at(words: &[String]) -> Option<(&'static ChordType, usize)> {
         if n == 0 || n > words.len() {
             return;
         }
-        if phrase_words.iter().zip(words).all(|(p, w)| *p == w) && best.is_none_or(|(m, _)| n > m)
-        {
+        if phrase_words.iter().zip(words).all(|(p, w)| *p == w) && best.is_none_or(|(m, _)| n > m) {
             best = Some((n, type_index));
         }
     };
@@ -245,7 +277,8 @@ pub fn chord_in_words(words: &[&str]) -> Option<(Chord, usize)> {
     }
     let (root, rest) = root_at(first)?;
     if !rest.is_empty() {
-        let symbol = first.trim_matches(|c: char| !c.is_alphanumeric() && !"#/+°ø()Δ^-".contains(c));
+        let symbol =
+            first.trim_matches(|c: char| !c.is_alphanumeric() && !"#/+°ø()Δ^-".contains(c));
         let symbol = symbol.trim_end_matches(['-', '?', '.', ',']);
         return Chord::parse(symbol).ok().map(|c| (c, 1));
     }
@@ -281,10 +314,7 @@ pub fn chord_in_words(words: &[&str]) -> Option<(Chord, usize)> {
         }
         None => {
             let major = DICTIONARY.chord_by_symbol.get("").copied()?;
-            Some((
-                Chord::from_parts(root, &DICTIONARY.chords[major], None),
-                1,
-            ))
+            Some((Chord::from_parts(root, &DICTIONARY.chords[major], None), 1))
         }
     }
 }
@@ -475,7 +505,10 @@ mod tests {
     #[test]
     fn lowercase_a_is_an_article() {
         assert_eq!(normalize_accidentals("a sharp pick"), "a sharp pick");
-        assert_eq!(normalize_accidentals("a flat major chord"), "Ab major chord");
+        assert_eq!(
+            normalize_accidentals("a flat major chord"),
+            "Ab major chord"
+        );
         assert_eq!(normalize_accidentals("e flat?"), "Eb?");
     }
 
