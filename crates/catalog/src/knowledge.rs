@@ -307,6 +307,23 @@ impl Catalog {
         Ok(())
     }
 
+    /// A cheap value that changes when lessons are added or removed or the knowledge base is
+    /// rebuilt after a change (lesson count and when the profiles were last built): readers
+    /// with their own derived copy (a search index) compare it before a full check.
+    pub async fn change_marker(&self) -> Result<String, CatalogError> {
+        let count: i64 = sqlx::query("SELECT COUNT(*) FROM lessons")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let built: Option<String> =
+            sqlx::query("SELECT built_at FROM knowledge_artifacts WHERE name = 'profiles'")
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        Ok(format!("{count}:{}", built.unwrap_or_default()))
+    }
+
     /// A stored artifact with the time it was built.
     pub async fn artifact(&self, name: &str) -> Result<Option<(String, String)>, CatalogError> {
         let r = sqlx::query(dialect(

@@ -10,7 +10,8 @@ use fretwise_ingest::IngestOptions;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Generate N lessons, then ingest them (parse, metrics, terms, catalog write) and time it
+    /// Generate N lessons, then ingest them (parse, metrics, terms, catalog write), build the
+    /// knowledge base and the search index, and time each step
     Ingest {
         /// Lessons to generate and ingest.
         #[arg(long, default_value_t = 10_000)]
@@ -77,6 +78,17 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &())
             .await?;
     let ingest_s = t1.elapsed().as_secs_f64();
+    // What `fretwise ingest` does after the lessons are stored: the knowledge base, then the
+    // instructor's search index.
+    let tk = Instant::now();
+    fretwise_knowledge::rebuild(&catalog, false, &fretwise_knowledge::NoProgress).await?;
+    let knowledge_s = tk.elapsed().as_secs_f64();
+    let ti = Instant::now();
+    let index_dir = tmp.path().join("bench.index");
+    let mut index = fretwise_instructor::PassageIndex::open(&index_dir)?;
+    let indexed = index.update(&catalog, &()).await?;
+    let index_s = ti.elapsed().as_secs_f64();
+    let end_to_end_s = ingest_s + knowledge_s + index_s;
     let t2 = Instant::now();
     let (items, rejected) = fretwise_ingest::discover(&[corpus_dir])?;
     let rerun =
@@ -89,6 +101,11 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         "generate_s": generate_s,
         "ingest_s": ingest_s,
         "lessons_per_s": n as f64 / ingest_s,
+        "knowledge_s": knowledge_s,
+        "index_s": index_s,
+        "index_passages": indexed.passages,
+        "end_to_end_s": end_to_end_s,
+        "end_to_end_lessons_per_s": n as f64 / end_to_end_s,
         "rerun_unchanged_s": rerun_s,
         "rerun_unchanged": rerun.unchanged,
         "ingested": report.ingested,
@@ -102,11 +119,15 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     } else {
         println!(
             "{n} lessons: generated in {generate_s:.2} s; ingested in {ingest_s:.2} s = {:.0} lessons/s \
-             ({} stored, {} quarantined, {} flagged); unchanged rerun {rerun_s:.2} s; peak RSS {:.0} MiB",
+             ({} stored, {} quarantined, {} flagged); knowledge {knowledge_s:.2} s; search index \
+             {index_s:.2} s ({} passages); end to end {end_to_end_s:.2} s = {:.0} lessons/s; \
+             unchanged rerun {rerun_s:.2} s; peak RSS {:.0} MiB",
             n as f64 / ingest_s,
             report.ingested,
             report.quarantined.len(),
             report.flagged.len(),
+            indexed.passages,
+            n as f64 / end_to_end_s,
             peak_rss_mib()
         );
     }

@@ -89,6 +89,9 @@ struct State {
     /// Lesson id → content hash of the indexed version.
     lessons: BTreeMap<String, String>,
     passages: u64,
+    /// The catalog's change marker when the index was last brought in step.
+    #[serde(default)]
+    marker: String,
 }
 
 /// What an update did.
@@ -389,6 +392,13 @@ impl PassageIndex {
             .unwrap_or_default()
     }
 
+    /// True when the catalog has not changed since the index was last brought in step with it
+    /// (by its change marker; a cheap check, no lesson is read).
+    pub async fn seems_current(&self, catalog: &Catalog) -> Result<bool, IndexError> {
+        let marker = catalog.change_marker().await?;
+        Ok(read_state(&self.dir).is_some_and(|s| !s.marker.is_empty() && s.marker == marker))
+    }
+
     /// True when the index holds exactly the usable lessons of `infos` at their current versions.
     pub fn is_current(&self, infos: &[LessonInfo]) -> bool {
         let Some(state) = read_state(&self.dir) else {
@@ -413,6 +423,8 @@ impl PassageIndex {
         progress: &dyn IndexProgress,
     ) -> Result<IndexReport, IndexError> {
         let started = Instant::now();
+        // Read before the lessons: a change made while this runs shows as a new marker later.
+        let marker = catalog.change_marker().await?;
         let infos = catalog.lesson_infos().await?;
         let mut state = read_state(&self.dir).unwrap_or(State {
             version: INDEX_VERSION,
@@ -451,6 +463,10 @@ impl PassageIndex {
             ..IndexReport::default()
         };
         if stale.is_empty() && todo.is_empty() {
+            if state.marker != marker {
+                state.marker = marker;
+                write_state(&self.dir, &state)?;
+            }
             report.lessons = state.lessons.len();
             report.passages = state.passages;
             report.seconds = started.elapsed().as_secs_f64();
@@ -546,6 +562,7 @@ impl PassageIndex {
             self.reader.searcher().num_docs()
         };
         state.passages = searcher_count;
+        state.marker = marker;
         write_state(&self.dir, &state)?;
         let _ = passages_added;
         report.lessons = state.lessons.len();

@@ -230,8 +230,8 @@ impl Instructor {
         progress: &dyn IndexProgress,
     ) -> Result<Instructor, AskError> {
         let mut index = PassageIndex::open(index_dir)?;
-        let infos = catalog.lesson_infos().await?;
-        if !index.is_current(&infos) {
+        // The marker check reads two numbers; only a changed catalog costs a full comparison.
+        if !index.seems_current(catalog).await? {
             index.update(catalog, progress).await?;
         }
         let profiles: Vec<Profile> = match catalog.artifact("profiles").await? {

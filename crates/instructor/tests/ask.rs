@@ -246,11 +246,15 @@ async fn index_follows_the_catalog_and_never_touches_foreign_folders() {
     let again = index.update(&catalog, &()).await.unwrap();
     assert_eq!((again.added, again.removed), (0, 0));
     assert_eq!(again.passages, first.passages);
+    assert!(index.seems_current(&catalog).await.unwrap());
 
     // A new lesson is indexed incrementally and can be found.
     if let Some(fx) = fretwise_testkit::transcript_fixture("whisperx_fingerstyle_intro.json") {
         ingest(&catalog, &[&fx]).await;
+        // The catalog changed: the cheap check says so before any lesson is read.
+        assert!(!index.seems_current(&catalog).await.unwrap());
         let third = index.update(&catalog, &()).await.unwrap();
+        assert!(index.seems_current(&catalog).await.unwrap());
         assert_eq!((third.added, third.removed), (1, 0));
         let instructor = Instructor::from_parts(index, Vec::new(), None);
         let a = instructor
