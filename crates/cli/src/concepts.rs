@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use fretwise_knowledge::Ontology;
+use fretwise_knowledge::{Ontology, parse_level};
 
 use crate::output::print_json;
 
@@ -17,7 +17,7 @@ pub enum ConceptsCommand {
     },
     /// One concept: prerequisites, what it leads to, the terms that signal it
     Show {
-        /// Concept id (see `fretwise concepts list`).
+        /// Concept id, name or alias, e.g. "barre chords" (see `fretwise concepts list`).
         id: String,
         /// Print JSON.
         #[arg(long)]
@@ -26,7 +26,7 @@ pub enum ConceptsCommand {
     /// Every edge of the mined graph at this concept: related, prerequisites, applies-to,
     /// style associations, progressions, each with its evidence
     Related {
-        /// Concept id.
+        /// Concept id, name or alias.
         id: String,
         /// Catalog (sqlite://PATH or postgres://…).
         #[arg(long, env = "FRETWISE_DB")]
@@ -37,7 +37,7 @@ pub enum ConceptsCommand {
     },
     /// Lessons that teach a concept (optionally at one level), with timestamps
     Lessons {
-        /// Concept id.
+        /// Concept id, name or alias.
         id: String,
         /// beginner, intermediate or advanced.
         #[arg(long)]
@@ -57,7 +57,7 @@ pub enum ConceptsCommand {
         /// json, graphml, dot or svg.
         #[arg(long, default_value = "json")]
         format: String,
-        /// Only this concept and its neighbours.
+        /// Only this concept (id, name or alias) and its neighbours.
         #[arg(long)]
         around: Option<String>,
         /// The curated ontology only (no catalog needed).
@@ -72,9 +72,9 @@ pub enum ConceptsCommand {
     },
     /// A learning path to a concept, respecting every prerequisite, with a lesson for each step
     Path {
-        /// Target concept id.
+        /// Target concept: id, name or alias ("barre chords", "string bending").
         target: String,
-        /// Concepts the student already knows, comma-separated.
+        /// Concepts the student already knows (ids, names or aliases), comma-separated.
         #[arg(long, value_delimiter = ',')]
         known: Vec<String>,
         /// The student's level (beginner, intermediate, advanced): concepts easier than the
@@ -103,11 +103,12 @@ async fn existing_catalog(
     }
 }
 
-/// (lesson id, title, level, first occurrence start) of lessons teaching `concept`, best first.
+/// (lesson id, title, level, first occurrence start) of lessons teaching `concept` (at level
+/// rank `want`, when given), best first.
 async fn lessons_for(
     catalog: &fretwise_catalog::Catalog,
     concept: &str,
-    level: Option<&str>,
+    want: Option<u8>,
     limit: usize,
 ) -> anyhow::Result<Vec<serde_json::Value>> {
     let infos: std::collections::HashMap<String, fretwise_catalog::LessonInfo> = catalog
@@ -117,7 +118,6 @@ async fn lessons_for(
         .filter(|i| i.trainable && i.duplicate_of.is_none())
         .map(|i| (i.id.clone(), i))
         .collect();
-    let want = level.and_then(fretwise_knowledge::level_rank);
     let mut out = Vec::new();
     for l in catalog.concept_lessons(concept).await? {
         let Some(info) = infos.get(&l.lesson_id) else {
@@ -154,9 +154,7 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
     let o = Ontology::builtin();
     match cmd {
         ConceptsCommand::Related { id, db, json } => {
-            if o.get(&id).is_none() {
-                bail!("no concept `{id}` (see fretwise concepts list)");
-            }
+            let id = o.resolve(&id)?.id.clone();
             let catalog = crate::commands::open(cfg, db).await?;
             let graph = crate::knowledge::stored_graph(&catalog, json).await?;
             catalog.close().await;
@@ -196,12 +194,12 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
             db,
             json,
         } => {
-            if o.get(&id).is_none() {
-                bail!("no concept `{id}` (see fretwise concepts list)");
-            }
+            let id = o.resolve(&id)?.id.clone();
+            // Checked before the catalog is opened: a typo is not a reason to wait.
+            let rank = level.as_deref().map(parse_level).transpose()?;
             let catalog = crate::commands::open(cfg, db).await?;
             crate::knowledge::ensure(&catalog, json).await?;
-            let lessons = lessons_for(&catalog, &id, level.as_deref(), limit).await?;
+            let lessons = lessons_for(&catalog, &id, rank, limit).await?;
             catalog.close().await;
             if json {
                 return print_json(
@@ -249,9 +247,7 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
             }
         }
         ConceptsCommand::Show { id, json } => {
-            let c = o
-                .get(&id)
-                .with_context(|| format!("no concept `{id}` (see fretwise concepts list)"))?;
+            let c = o.resolve(&id)?;
             let leads_to: Vec<&str> = o
                 .concepts()
                 .iter()
@@ -293,6 +289,9 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
             db,
             out,
         } => {
+            let around = around
+                .map(|a| o.resolve(&a).map(|c| c.id.clone()))
+                .transpose()?;
             let catalog = if curated {
                 None
             } else {
@@ -331,25 +330,20 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
         }
         ConceptsCommand::Path {
             target,
-            known,
+            known: known_names,
             level,
             db,
             json,
         } => {
-            let mut known: Vec<&str> = known.iter().map(String::as_str).collect();
-            for k in &known {
-                if o.get(k).is_none() {
-                    bail!("unknown concept `{k}` in --known");
-                }
+            let target = o.resolve(&target)?.id.clone();
+            let mut known: Vec<&str> = Vec::new();
+            for k in known_names.iter().filter(|k| !k.trim().is_empty()) {
+                let c = o.resolve(k).with_context(|| format!("in --known `{k}`"))?;
+                known.push(c.id.as_str());
             }
             // A level means the easier concepts are known: intermediate knows difficulty 1–2,
             // advanced 1–3.
-            let rank = match level.as_deref() {
-                Some(l) => Some(fretwise_knowledge::level_rank(l).with_context(|| {
-                    format!("unknown level `{l}` (beginner, intermediate, advanced)")
-                })?),
-                None => None,
-            };
+            let rank = level.as_deref().map(parse_level).transpose()?;
             if let Some(r) = rank {
                 known.extend(o.known_at_level(r).into_iter().filter(|c| *c != target));
             }
@@ -361,8 +355,8 @@ pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::R
             if let Some(c) = &catalog {
                 crate::knowledge::ensure(c, json).await?;
                 for id in &path {
-                    let mut l = lessons_for(c, id, level.as_deref(), 1).await?;
-                    if l.is_empty() && level.is_some() {
+                    let mut l = lessons_for(c, id, rank, 1).await?;
+                    if l.is_empty() && rank.is_some() {
                         l = lessons_for(c, id, None, 1).await?;
                     }
                     suggestions.push(l.into_iter().next());

@@ -7,6 +7,7 @@
 mod build;
 mod graph;
 mod lesson;
+mod level;
 mod mine;
 mod patterns;
 mod profiles;
@@ -22,6 +23,7 @@ pub use lesson::{
     KNOWLEDGE_VERSION, LessonConcept, LessonKnowledge, LessonSummary, Occurrence, analyze_lesson,
     phrase_pool,
 };
+pub use level::{UnknownLevel, parse_level};
 pub use mine::{MiningLesson, MiningOptions, level_rank, mine_edges};
 pub use patterns::{
     CueError, LessonPatterns, LessonStructure, TeachingClassifier, TeachingMove, TeachingSentence,

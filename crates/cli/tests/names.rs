@@ -1,0 +1,141 @@
+//! Regression tests for what a person types and reads (issue 13, "People type names, not
+//! slugs"): each test names the defect it guards against.
+
+use std::path::Path;
+use std::process::Command;
+
+fn fretwise(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fretwise"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("FRETWISE_DB")
+        .env_remove("FRETWISE_CONFIG")
+        .env_remove("FRETWISE_INDEX")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The real fixtures (a lesson, its exact-duplicate rerun, its plain-Whisper transcript and two
+/// failures) ingested into `dir/c.db`; `None` when `../shared` is absent outside CI.
+fn fixture_catalog(dir: &Path) -> Option<String> {
+    let fixtures = fretwise_testkit::shared_dir()?.join("fixtures/transcripts");
+    let url = format!("sqlite://{}", dir.join("c.db").display());
+    let (code, _, err) = fretwise(
+        &["ingest", fixtures.to_str().unwrap(), "--db", &url, "--json"],
+        dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    Some(url)
+}
+
+#[test]
+fn concepts_are_found_by_the_names_people_type() {
+    let dir = tempfile::tempdir().unwrap();
+    for (typed, id) in [
+        ("barre chords", "barre-chords"),
+        ("Barre chords", "barre-chords"),
+        ("string bending", "bending"),
+        ("pentatonic", ""),
+        ("barre-chords", "barre-chords"),
+    ] {
+        let (code, out, err) = fretwise(&["concepts", "path", typed, "--json"], dir.path());
+        assert_eq!(code, 0, "concepts path {typed:?}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        if !id.is_empty() {
+            assert_eq!(v["target"], id, "{typed:?}");
+        }
+        assert!(!v["path"].as_array().unwrap().is_empty());
+    }
+    // --known takes names too, and knowing open chords implies their prerequisites.
+    let (code, out, err) = fretwise(
+        &[
+            "concepts",
+            "path",
+            "caged",
+            "--known",
+            "Open chords,power chords",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let path: Vec<&str> = v["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        !path.contains(&"open-chords") && !path.contains(&"guitar-basics"),
+        "{path:?}"
+    );
+    assert_eq!(path.last(), Some(&"caged"));
+
+    let (code, out, err) = fretwise(&["concepts", "show", "String Bending"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(bending)"), "{out}");
+    let (code, out, err) = fretwise(
+        &[
+            "concepts",
+            "export",
+            "--curated",
+            "--around",
+            "barre chords",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"barre-chords\""), "{out}");
+
+    // A miss names the closest concept, on every command.
+    for args in [
+        &["concepts", "show", "bendng"][..],
+        &["concepts", "path", "bendng"],
+        &["concepts", "path", "caged", "--known", "bendng"],
+        &["concepts", "export", "--curated", "--around", "bendng"],
+    ] {
+        let (code, _, err) = fretwise(args, dir.path());
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains("did you mean `bending`"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn every_command_parses_levels_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = fixture_catalog(dir.path()) else {
+        return;
+    };
+    for args in [
+        &["concepts", "lessons", "fingerpicking", "--level", "godlike"][..],
+        &["concepts", "path", "fingerpicking", "--level", "godlike"],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--db", &url]);
+        let (code, _, err) = fretwise(&args, dir.path());
+        assert_ne!(code, 0, "{args:?} accepted a made-up level");
+        assert!(
+            err.contains("unknown level `godlike` (beginner, intermediate or advanced)"),
+            "{args:?}: {err}"
+        );
+    }
+    let (code, _, err) = fretwise(
+        &[
+            "concepts",
+            "lessons",
+            "Fingerpicking",
+            "--level",
+            "Beginner",
+            "--db",
+            &url,
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+}
