@@ -19,9 +19,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// fretwise: guitar-lesson transcripts in, a catalog with quality metrics and terminology out.
+/// fretwise turns a guitar-lesson video library into an AI guitar instructor: it ingests lesson
+/// transcripts into a catalog, builds a knowledge base of what each lesson teaches, knows music
+/// theory exactly, listens to recorded playing, and answers students' questions from the lessons.
 #[derive(Debug, Parser)]
-#[command(name = "fretwise", version, about, long_about = None, propagate_version = true)]
+#[command(name = "fretwise", version, long_about = None, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

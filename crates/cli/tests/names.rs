@@ -139,3 +139,13 @@ fn every_command_parses_levels_the_same_way() {
     );
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn help_says_what_fretwise_is_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) = fretwise(&["--help"], dir.path());
+    assert_eq!(code, 0);
+    let about = out.split("Usage:").next().unwrap_or("").replace('\n', " ");
+    assert!(about.contains("AI guitar instructor"), "{out}");
+    assert!(about.contains("answers students' questions"), "{out}");
+}
