@@ -268,8 +268,16 @@ pub async fn lessons_list(
     if json {
         return print_json(&lessons);
     }
+    // Ids are never cut (`lessons show ID` needs them whole): the column is as wide as the
+    // longest one; titles and instructors may be shortened.
+    let id_width = lessons
+        .iter()
+        .map(|l| l.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(2);
     println!(
-        "{:<24} {:>6} {:>5}  {:<28} {:<22} flags",
+        "{:<id_width$} {:>6} {:>5}  {:<28} {:<22} flags",
         "id", "score", "train", "title", "instructor"
     );
     for l in &lessons {
@@ -278,8 +286,8 @@ pub async fn lessons_list(
             flags = format!("duplicate of {d} {flags}");
         }
         println!(
-            "{:<24} {:>6.3} {:>5}  {:<28} {:<22} {}",
-            truncate(&l.id, 24),
+            "{:<id_width$} {:>6.3} {:>5}  {:<28} {:<22} {}",
+            l.id,
             l.quality_score,
             if l.trainable { "yes" } else { "no" },
             truncate(l.title.as_deref().unwrap_or("-"), 28),

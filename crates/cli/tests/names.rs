@@ -149,3 +149,36 @@ fn help_says_what_fretwise_is_for() {
     assert!(about.contains("AI guitar instructor"), "{out}");
     assert!(about.contains("answers students' questions"), "{out}");
 }
+
+#[test]
+fn lessons_list_shows_whole_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = fixture_catalog(dir.path()) else {
+        return;
+    };
+    let (code, out, err) = fretwise(&["lessons", "list", "--db", &url], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let ids: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|id| id.starts_with("whisper"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "whisper-plain-fingerstyle-intro",
+            "whisperx-fingerstyle-intro",
+            "whisperx-fingerstyle-intro-rerun",
+            "whisperx-hallucination-music-only",
+            "whisperx-single-word"
+        ],
+        "{out}"
+    );
+    // Every id shown can be passed to `lessons show`.
+    for id in ids {
+        let (code, _, err) = fretwise(&["lessons", "show", id, "--db", &url], dir.path());
+        assert_eq!(code, 0, "{id}: {err}");
+    }
+
+}
