@@ -15,7 +15,7 @@ pub use model::{
     CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonContent, LessonDetail, LessonInfo,
     LessonMetadata, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,
 };
-pub use store::{Catalog, OpenMode, normalize_db_url, sqlite_file};
+pub use store::{Catalog, OpenMode, catalog_location, normalize_db_url, sqlite_file};
 
 /// Errors from the catalog.
 #[derive(Debug, thiserror::Error)]

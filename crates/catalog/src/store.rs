@@ -69,6 +69,24 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
 }
 
+/// Where a normalised catalog URL points, as a person reads it: the SQLite file
+/// (`./fretwise.db`, no `sqlite://` or `?mode=rwc`), or the PostgreSQL URL without its password.
+pub fn catalog_location(url: &str) -> String {
+    if let Some(path) = sqlite_file(url) {
+        return shown(&path);
+    }
+    // postgres://user:secret@host/db → postgres://user:***@host/db: locations get printed.
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@')
+            && let Some(colon) = rest[..at].find(':')
+        {
+            return format!("{scheme}://{}:***{}", &rest[..colon], &rest[at..]);
+        }
+    }
+    url.to_string()
+}
+
 /// A path as the user should read it: relative paths start with `./`.
 fn shown(path: &Path) -> String {
     if path.is_relative() && !path.starts_with(".") && !path.starts_with("..") {
@@ -227,6 +245,11 @@ impl Catalog {
     /// The normalised URL this catalog was opened with.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Where the catalog is, for people: the SQLite file or the PostgreSQL URL without password.
+    pub fn location(&self) -> String {
+        catalog_location(&self.url)
     }
 
     async fn migrate(&self) -> Result<(), CatalogError> {
@@ -1134,4 +1157,26 @@ async fn write_rows(
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod location_tests {
+    use super::catalog_location;
+
+    #[test]
+    fn locations_read_as_paths_and_hide_passwords() {
+        assert_eq!(
+            catalog_location("sqlite://fretwise.db?mode=rwc"),
+            "./fretwise.db"
+        );
+        assert_eq!(catalog_location("sqlite:///tmp/x.db?mode=rwc"), "/tmp/x.db");
+        assert_eq!(
+            catalog_location("postgres://me:secret@db.local:5432/fw"),
+            "postgres://me:***@db.local:5432/fw"
+        );
+        assert_eq!(
+            catalog_location("postgres://db.local/fw"),
+            "postgres://db.local/fw"
+        );
+    }
 }

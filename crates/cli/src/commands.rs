@@ -219,7 +219,22 @@ pub async fn quickstart(
                 corpus.display()
             );
         }
-        sample_corpus(corpus, instructors, lessons, 42, 0.02, true).map(|_| ())?;
+        let opts = CorpusOptions {
+            instructors,
+            lessons,
+            seed: 42,
+            bad_rate: 0.02,
+        };
+        // Generated quietly: the summary below is the human text, `--json` the one object.
+        let summary = fretwise_corpus::generate(corpus, &opts)?;
+        if !json {
+            println!(
+                "wrote {} synthetic lessons ({} deliberately bad files) to {}",
+                summary.lessons,
+                summary.bad_files,
+                summary.out.display()
+            );
+        }
     }
     let catalog = open_for_writing(cfg, db).await?;
     let bar = Bar::new("ingest", json);
@@ -233,6 +248,7 @@ pub async fn quickstart(
     let index = crate::ask::update_index(&catalog, &dir, json).await?;
     let stats = catalog.stats().await?;
     let url = catalog.url().to_string();
+    let location = catalog.location();
     catalog.close().await;
     if json {
         return print_json(
@@ -248,7 +264,7 @@ pub async fn quickstart(
     println!();
     print_stats(&stats);
     println!(
-        "\nCatalog: {url}\nNext: fretwise ask \"How do I play a barre chord?\" · fretwise lessons list · fretwise profiles · fretwise patterns ID · fretwise concepts related ID · fretwise quarantine list"
+        "\nCatalog: {location}\nNext: fretwise ask \"How do I play a barre chord?\" · fretwise lessons list · fretwise profiles · fretwise patterns ID · fretwise concepts related ID · fretwise quarantine list"
     );
     Ok(())
 }

@@ -182,3 +182,25 @@ fn lessons_list_shows_whole_ids() {
     }
 
 }
+
+#[test]
+fn quickstart_prints_prose_and_a_readable_catalog_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = fretwise(
+        &["quickstart", "--instructors", "2", "--lessons", "12"],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !out.lines().any(|l| {
+            let t = l.trim_start();
+            t.starts_with('{') || t.starts_with('"') || t.starts_with('}')
+        }),
+        "raw JSON in the summary: {out}"
+    );
+    assert!(out.contains("Catalog: ./fretwise.db\n"), "{out}");
+    assert!(
+        !out.contains("sqlite://") && !out.contains("mode=rwc"),
+        "{out}"
+    );
+}
