@@ -209,7 +209,7 @@ fn print_plan(plan: &fretwise_dataset::Plan) {
     println!("{} lessons in the catalog", plan.lessons_in_catalog);
     println!("{:<22} {:>8}", "removed by", "lessons");
     for (why, n) in &plan.removed {
-        println!("{:<22} {:>8}", format!("{why:?}"), n);
+        println!("{:<22} {:>8}", why.as_str(), n);
     }
     println!("{:<12} {:>12} {:>8}", "split", "instructors", "lessons");
     for (s, (i, l)) in &plan.split_counts {

@@ -184,6 +184,42 @@ fn lessons_list_shows_whole_ids() {
 }
 
 #[test]
+fn the_dry_run_names_reasons_as_the_export_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = fixture_catalog(dir.path()) else {
+        return;
+    };
+    let (code, out, err) = fretwise(
+        &[
+            "export",
+            "--dry-run",
+            "--min-confidence",
+            "0.99",
+            "--db",
+            &url,
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    for name in [
+        "flagged",
+        "low_confidence",
+        "exact_duplicate",
+        "near_duplicate",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.split_whitespace().next() == Some(name)),
+            "{name} missing: {out}"
+        );
+    }
+    assert!(
+        !out.contains("LowConfidence") && !out.contains("ExactDuplicate"),
+        "{out}"
+    );
+}
+
+#[test]
 fn quickstart_prints_prose_and_a_readable_catalog_path() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = fretwise(

@@ -64,6 +64,27 @@ pub enum Exclusion {
     NearDuplicate,
 }
 
+impl Exclusion {
+    /// The snake_case name the export manifest and `--json` use (`low_confidence`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exclusion::Flagged => "flagged",
+            Exclusion::LowConfidence => "low_confidence",
+            Exclusion::SpeechActivity => "speech_activity",
+            Exclusion::Fillers => "fillers",
+            Exclusion::TermDensity => "term_density",
+            Exclusion::ExactDuplicate => "exact_duplicate",
+            Exclusion::NearDuplicate => "near_duplicate",
+        }
+    }
+}
+
+impl std::fmt::Display for Exclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Lessons never exported: failure flags, not trainable, or no words.
 pub fn unusable(info: &LessonInfo) -> bool {
     !info.trainable || !info.failure_flags.is_empty() || info.word_count == 0
@@ -378,4 +399,26 @@ pub fn assign_splits(
         out.insert(l.id.clone(), split);
     }
     out
+}
+
+#[cfg(test)]
+mod exclusion_tests {
+    use super::Exclusion;
+
+    #[test]
+    fn the_printed_name_is_the_manifest_name() {
+        for e in [
+            Exclusion::Flagged,
+            Exclusion::LowConfidence,
+            Exclusion::SpeechActivity,
+            Exclusion::Fillers,
+            Exclusion::TermDensity,
+            Exclusion::ExactDuplicate,
+            Exclusion::NearDuplicate,
+        ] {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(json, format!("\"{e}\""));
+        }
+        assert_eq!(Exclusion::LowConfidence.to_string(), "low_confidence");
+    }
 }
