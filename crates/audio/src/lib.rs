@@ -15,6 +15,7 @@
 //! Techniques (bends, vibrato, slides, hammer-ons, pull-offs, muted notes) are in `techniques`.
 
 mod chords;
+mod confidence;
 mod decode;
 mod notes;
 mod onset;
@@ -29,6 +30,7 @@ mod tempo;
 use serde::Serialize;
 
 pub use chords::{ChordSpan, chords};
+pub use confidence::{LOW_CONFIDENCE, span_confidence};
 pub use decode::{
     ANALYSIS_RATE, DecodeOptions, Decoded, Truncation, decode, decode_with, resample,
 };

@@ -135,8 +135,24 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
             a.beats_s.len()
         );
     }
+    let chords: Vec<String> = a
+        .chords
+        .iter()
+        .filter(|c| c.label != "N")
+        .map(|c| format!("{} {:.2}–{:.2} s", c.label, c.start_s, c.end_s))
+        .collect();
+    if !chords.is_empty() {
+        println!("chords: {}", chords.join(", "));
+    }
     for t in &a.techniques {
-        println!("technique: {}", describe(t));
+        // A technique read from a pitch the tracker was unsure of is a guess, and says so.
+        let doubt = match a.technique_confidence(t) {
+            Some(c) if c < fretwise_audio::LOW_CONFIDENCE => {
+                format!("  (uncertain: pitch confidence {c:.2})")
+            }
+            _ => String::new(),
+        };
+        println!("technique: {}{doubt}", describe(t));
     }
     if let Some(s) = &a.score {
         let m = &s.summary;
@@ -171,10 +187,29 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    let uncertain = a.notes.iter().filter(|n| n.is_uncertain()).count();
+    if uncertain > 0 {
+        println!(
+            "{uncertain} of {} notes are uncertain (confidence under {:.1}): guesses, not findings{}",
+            a.notes.len(),
+            fretwise_audio::LOW_CONFIDENCE,
+            if chords.is_empty() {
+                ""
+            } else {
+                "; several strings at once read as chords above"
+            }
+        );
+    }
     for n in &a.notes {
         println!(
-            "{:>8.3} – {:>8.3} s  {:<4} {:>+5.0} cents  velocity {:>3}  confidence {:.2}",
-            n.onset_s, n.offset_s, n.name, n.cents, n.velocity, n.confidence
+            "{:>8.3} – {:>8.3} s  {:<4} {:>+5.0} cents  velocity {:>3}  confidence {:.2}{}",
+            n.onset_s,
+            n.offset_s,
+            n.name,
+            n.cents,
+            n.velocity,
+            n.confidence,
+            if n.is_uncertain() { "  uncertain" } else { "" }
         );
     }
     Ok(())

@@ -240,3 +240,83 @@ fn quickstart_prints_prose_and_a_readable_catalog_path() {
         "{out}"
     );
 }
+
+/// Plucked A major (A3, C♯4, E4) struck twice: a chord, and single notes the tracker doubts.
+fn a_major_twice_wav() -> Vec<u8> {
+    let sr = 44_100u32;
+    let pluck = |i: usize| -> f32 {
+        let t = (i % (2 * sr as usize)) as f64 / f64::from(sr);
+        let v: f64 = [220.0, 277.18, 329.63]
+            .iter()
+            .map(|f| {
+                (1..5)
+                    .map(|k| {
+                        (2.0 * std::f64::consts::PI * f * f64::from(k) * t).sin() / f64::from(k)
+                    })
+                    .sum::<f64>()
+            })
+            .sum();
+        (0.25 * (-2.0 * t).exp() * v) as f32
+    };
+    let samples: Vec<f32> = (0..4 * sr as usize).map(pluck).collect();
+    let data = (samples.len() * 2) as u32;
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&sr.to_le_bytes());
+    wav.extend_from_slice(&(sr * 2).to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data.to_le_bytes());
+    for s in &samples {
+        wav.extend_from_slice(&((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
+    }
+    wav
+}
+
+#[test]
+fn analyze_text_shows_chords_and_marks_guesses() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chord.wav"), a_major_twice_wav()).unwrap();
+    let (code, json, err) = fretwise(&["analyze", "chord.wav", "--json"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let labels: Vec<&str> = v["chords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .filter(|l| *l != "N")
+        .collect();
+    assert!(labels.contains(&"A"), "{}", v["chords"]);
+
+    let (code, out, err) = fretwise(&["analyze", "chord.wav"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let chords = out
+        .lines()
+        .find(|l| l.starts_with("chords: "))
+        .unwrap_or_else(|| panic!("no chords line: {out}"));
+    assert!(chords.contains("A "), "{chords}");
+    // The single pitches read inside the chord are low-confidence: each one says so.
+    let notes: Vec<&str> = out.lines().filter(|l| l.contains(" cents ")).collect();
+    assert!(!notes.is_empty(), "{out}");
+    for (n, line) in notes.iter().enumerate() {
+        let confidence: f64 = line
+            .split("confidence ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|c| c.parse().ok())
+            .unwrap();
+        assert_eq!(
+            confidence < 0.5,
+            line.ends_with("uncertain"),
+            "note {n}: {line}"
+        );
+    }
+    assert!(out.contains("are uncertain"), "{out}");
+}
