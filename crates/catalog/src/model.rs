@@ -119,7 +119,7 @@ pub struct LessonSummary {
     pub quality_score: f64,
     /// Flag codes.
     pub flags: Vec<String>,
-    /// Usable for training.
+    /// Usable for training: passes quality and is not an exact duplicate.
     pub trainable: bool,
     /// Lesson this one duplicates exactly.
     pub duplicate_of: Option<String>,
@@ -180,7 +180,7 @@ pub struct QuarantineEntry {
 pub struct CatalogStats {
     /// Lessons stored.
     pub lessons: i64,
-    /// Lessons usable for training.
+    /// Lessons usable for training (exact duplicates are not).
     pub trainable: i64,
     /// Lessons that duplicate another exactly.
     pub duplicates: i64,
@@ -239,7 +239,7 @@ pub struct LessonInfo {
     pub quality_score: f64,
     /// Hash of the stored input (changes when the lesson is re-ingested with new content).
     pub content_hash: String,
-    /// Trainable.
+    /// Usable for training: passes quality and is not an exact duplicate.
     pub trainable: bool,
     /// Exact duplicate of.
     pub duplicate_of: Option<String>,

@@ -133,4 +133,12 @@ pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[
             )",
         ],
     ),
+    (
+        3,
+        &[
+            // Exact duplicates are stored as not trainable since this version; rows written
+            // before it are corrected once (unchanged input is never rewritten by ingest).
+            "UPDATE lessons SET trainable = 0 WHERE duplicate_of IS NOT NULL",
+        ],
+    ),
 ];

@@ -1001,7 +1001,10 @@ async fn write_records(
         .bind(t.word_count() as i64)
         .bind(t.utterances.len() as i64)
         .bind(q.score)
-        .bind(i64::from(q.trainable))
+        // An exact duplicate is not trainable: one copy of a text is enough, and every reader
+        // that lists "trainable" lessons would otherwise show it twice (the quality report keeps
+        // the verdict on the text itself).
+        .bind(i64::from(q.trainable && duplicate_of.is_none()))
         .bind(duplicate_of.clone())
         .bind(service_terms)
         .bind(t.source_metrics.clone())

@@ -151,7 +151,7 @@ fn help_says_what_fretwise_is_for() {
 }
 
 #[test]
-fn lessons_list_shows_whole_ids() {
+fn lessons_list_shows_whole_ids_and_one_trainable_copy() {
     let dir = tempfile::tempdir().unwrap();
     let Some(url) = fixture_catalog(dir.path()) else {
         return;
@@ -181,6 +181,41 @@ fn lessons_list_shows_whole_ids() {
         assert_eq!(code, 0, "{id}: {err}");
     }
 
+    // The exact-duplicate rerun keeps `duplicate_of` but is not trainable.
+    let (code, out, err) = fretwise(
+        &["lessons", "list", "--trainable", "--json", "--db", &url],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let trainable: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        trainable,
+        [
+            "whisper-plain-fingerstyle-intro",
+            "whisperx-fingerstyle-intro"
+        ]
+    );
+    let (code, out, _) = fretwise(
+        &[
+            "lessons",
+            "show",
+            "whisperx-fingerstyle-intro-rerun",
+            "--json",
+            "--db",
+            &url,
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["trainable"], false);
+    assert_eq!(v["duplicate_of"], "whisperx-fingerstyle-intro");
 }
 
 #[test]

@@ -184,8 +184,13 @@ pub async fn plan(
     let infos = catalog.lesson_infos().await?;
     let mut removed: BTreeMap<Exclusion, usize> = BTreeMap::new();
     let mut kept: Vec<&LessonInfo> = Vec::new();
+    let mut marked_duplicates = 0;
     for i in &infos {
-        if curate::unusable(i) {
+        // The catalog's exact duplicates are stored as not trainable; they are left out as
+        // duplicates, not as flagged lessons, unless a failure flag says more.
+        if i.duplicate_of.is_some() && i.failure_flags.is_empty() && i.word_count > 0 {
+            marked_duplicates += 1;
+        } else if curate::unusable(i) {
             *removed.entry(Exclusion::Flagged).or_default() += 1;
         } else {
             kept.push(i);
@@ -205,7 +210,10 @@ pub async fn plan(
             .get(i.text_hash.as_str())
             .is_some_and(|b| b.id == i.id)
     });
-    removed.insert(Exclusion::ExactDuplicate, before - kept.len());
+    removed.insert(
+        Exclusion::ExactDuplicate,
+        marked_duplicates + before - kept.len(),
+    );
 
     // Near duplicates: MinHash over normalised text, verified LSH candidates.
     progress.stage("dedup", kept.len() as u64);

@@ -50,6 +50,10 @@ async fn fixtures_behave_as_specified(catalog: &Catalog, shared: &Path) {
         rerun.duplicate_of.as_deref(),
         Some("whisperx-fingerstyle-intro")
     );
+    assert!(
+        !rerun.trainable,
+        "an exact duplicate is not trainable: {rerun:#?}"
+    );
     let plain = by_id("whisper-plain-fingerstyle-intro");
     assert!(plain.trainable, "{plain:#?}");
     for id in ["whisperx-hallucination-music-only", "whisperx-single-word"] {
@@ -83,6 +87,41 @@ async fn fixtures_behave_as_specified(catalog: &Catalog, shared: &Path) {
     let stats = catalog.stats().await.unwrap();
     assert_eq!(stats.lessons, 5);
     assert_eq!(stats.duplicates, 1);
+    assert_eq!(
+        stats.trainable, 2,
+        "the lesson, its plain-Whisper transcript; not the rerun"
+    );
+
+    // A forced re-ingest rewrites every row and still keeps one trainable copy of the text.
+    let (items, rejected) = discover(&fixture_paths(shared)).unwrap();
+    let forced = IngestOptions {
+        force: true,
+        ..IngestOptions::default()
+    };
+    ingest_items(catalog, items, rejected, &forced, &())
+        .await
+        .unwrap();
+    let lessons = catalog.lessons().await.unwrap();
+    let trainable: Vec<&str> = lessons
+        .iter()
+        .filter(|l| l.trainable)
+        .map(|l| l.id.as_str())
+        .collect();
+    assert_eq!(
+        trainable,
+        [
+            "whisper-plain-fingerstyle-intro",
+            "whisperx-fingerstyle-intro"
+        ]
+    );
+    let rerun = lessons
+        .iter()
+        .find(|l| l.id == "whisperx-fingerstyle-intro-rerun")
+        .unwrap();
+    assert_eq!(
+        rerun.duplicate_of.as_deref(),
+        Some("whisperx-fingerstyle-intro")
+    );
 }
 
 /// A fresh SQLite catalog, plus a fresh PostgreSQL database when `FRETWISE_TEST_POSTGRES_URL`
