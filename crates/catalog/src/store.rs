@@ -1183,3 +1183,44 @@ mod location_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod migration_tests {
+    use super::{Catalog, OpenMode};
+
+    #[tokio::test]
+    async fn duplicates_stored_as_trainable_by_older_versions_are_corrected() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let c = Catalog::open_with(&url, OpenMode::Create).await.unwrap();
+        // Two rows as fretwise wrote them before migration 3: the duplicate was trainable.
+        for (id, duplicate_of) in [("a", None), ("b", Some("a"))] {
+            sqlx::query(
+                "INSERT INTO lessons (id, source, content_hash, text_hash, format, synthetic,
+                    duration_s, word_count, utterance_count, quality_score, trainable,
+                    duplicate_of, service_terms, ingested_at)
+                 VALUES ($1, $1, 'h', 't', 'whisperx', 0, 1.0, 10, 1, 0.9, 1, $2, '[]', 'now')",
+            )
+            .bind(id)
+            .bind(duplicate_of)
+            .execute(&c.pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query("DELETE FROM fretwise_migrations WHERE version = 3")
+            .execute(&c.pool)
+            .await
+            .unwrap();
+        c.close().await;
+
+        let c = Catalog::open_with(&url, OpenMode::Existing).await.unwrap();
+        let lessons = c.lessons().await.unwrap();
+        let trainable: Vec<(&str, bool)> = lessons
+            .iter()
+            .map(|l| (l.id.as_str(), l.trainable))
+            .collect();
+        assert_eq!(trainable, [("a", true), ("b", false)]);
+        assert_eq!(lessons[1].duplicate_of.as_deref(), Some("a"));
+        c.close().await;
+    }
+}
