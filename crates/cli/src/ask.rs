@@ -182,11 +182,12 @@ pub async fn index(cfg: &Config, command: IndexCommand) -> anyhow::Result<()> {
             let catalog = crate::commands::open(cfg, db.db).await?;
             let dir = index_dir(cfg, index, &catalog);
             if full {
-                // Only the state is dropped: PassageIndex::open rebuilds an index it marked.
-                let state = dir.join("state.json");
-                if state.exists() {
-                    std::fs::remove_file(&state)
-                        .with_context(|| format!("removing {}", state.display()))?;
+                // Without its summary the index reads as outdated, and PassageIndex::open
+                // rebuilds a folder it marked as its own.
+                let summary = dir.join("summary.json");
+                if summary.exists() {
+                    std::fs::remove_file(&summary)
+                        .with_context(|| format!("removing {}", summary.display()))?;
                 }
             }
             let report = update_index(&catalog, &dir, json).await?;

@@ -2,7 +2,8 @@
 //! generated catalog, and building the index.
 //!
 //! `FRETWISE_BENCH_LESSONS` sets the catalog size (default 2,000; the bar is measured at
-//! 100,000). `FRETWISE_BENCH_DIR` reuses a catalog and index built by an earlier run.
+//! 100,000). `FRETWISE_BENCH_DIR` reuses a catalog `bench-N.db` and its index `bench-N.db.index`
+//! built by an earlier run (or by `fretwise ingest CORPUS --db sqlite://DIR/bench-N.db`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -74,7 +75,9 @@ fn setup() -> (tempfile::TempDir, PathBuf, String) {
             catalog.close().await;
         });
     }
-    (tmp, dir.join(format!("bench-{lessons}.index")), url)
+    // The index `fretwise ingest --db URL` would have built beside this catalog.
+    let index = fretwise_instructor::default_index_dir(&url);
+    (tmp, index, url)
 }
 
 fn bench(c: &mut Criterion) {

@@ -23,10 +23,12 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Bump when passages or the schema change: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 3;
+pub const INDEX_VERSION: u32 = 4;
 
 const MARKER: &str = ".fretwise-index";
 const STATE: &str = "state.json";
+/// Version, marker and counts: read on every `ask`, so it stays small.
+const SUMMARY: &str = "summary.json";
 /// Lessons read from the catalog per step.
 const CHUNK: usize = 512;
 /// A passage closes once it has this many words…
@@ -81,6 +83,14 @@ pub fn default_index_dir(catalog_url: &str) -> PathBuf {
     // The URL may hold a password: only its hash names the folder.
     let h = blake3::hash(catalog_url.as_bytes()).to_hex();
     base.join("fretwise").join(format!("index-{}", &h[..16]))
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Summary {
+    version: u32,
+    marker: String,
+    lessons: usize,
+    passages: u64,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -336,7 +346,7 @@ impl PassageIndex {
     /// empty folder, or an index of an older version that fretwise made).
     pub fn open(dir: &Path) -> Result<PassageIndex, IndexError> {
         let (schema, fields) = schema();
-        let state = read_state(dir);
+        let state = read_summary(dir);
         let ours = dir.join(MARKER).exists();
         let exists = dir.exists();
         let empty = exists && std::fs::read_dir(dir).map_err(io(dir))?.next().is_none();
@@ -387,8 +397,8 @@ impl PassageIndex {
 
     /// Lessons and passages indexed.
     pub fn size(&self) -> (usize, u64) {
-        read_state(&self.dir)
-            .map(|s| (s.lessons.len(), s.passages))
+        read_summary(&self.dir)
+            .map(|s| (s.lessons, s.passages))
             .unwrap_or_default()
     }
 
@@ -396,7 +406,7 @@ impl PassageIndex {
     /// (by its change marker; a cheap check, no lesson is read).
     pub async fn seems_current(&self, catalog: &Catalog) -> Result<bool, IndexError> {
         let marker = catalog.change_marker().await?;
-        Ok(read_state(&self.dir).is_some_and(|s| !s.marker.is_empty() && s.marker == marker))
+        Ok(read_summary(&self.dir).is_some_and(|s| !s.marker.is_empty() && s.marker == marker))
     }
 
     /// True when the index holds exactly the usable lessons of `infos` at their current versions.
@@ -480,6 +490,10 @@ impl PassageIndex {
         let mut writer: IndexWriter = self
             .index
             .writer_with_num_threads(threads, 64_000_000 * threads)?;
+        if rebuilt {
+            // No state: whatever the folder holds is not accounted for, so start clean.
+            writer.delete_all_documents()?;
+        }
         for id in &stale {
             writer.delete_term(Term::from_field_text(self.fields.lesson_id, id));
             state.lessons.remove(id);
@@ -727,17 +741,38 @@ fn read_state(dir: &Path) -> Option<State> {
     serde_json::from_str(&text).ok()
 }
 
-fn write_state(dir: &Path, state: &State) -> Result<(), IndexError> {
-    let path = dir.join(STATE);
-    let tmp = dir.join(format!("{STATE}.tmp"));
-    let body = serde_json::to_vec(state).map_err(|e| IndexError::Io {
+fn read_summary(dir: &Path) -> Option<Summary> {
+    let text = std::fs::read_to_string(dir.join(SUMMARY)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn write_json(dir: &Path, name: &str, value: &impl Serialize) -> Result<(), IndexError> {
+    let path = dir.join(name);
+    let tmp = dir.join(format!("{name}.tmp"));
+    let body = serde_json::to_vec(value).map_err(|e| IndexError::Io {
         path: path.clone(),
         source: std::io::Error::other(e),
     })?;
     std::fs::write(&tmp, body).map_err(io(&tmp))?;
-    // Rename is atomic: a reader sees the old state or the new one, never half of one.
+    // Rename is atomic: a reader sees the old file or the new one, never half of one.
     std::fs::rename(&tmp, &path).map_err(io(&path))?;
     Ok(())
+}
+
+/// Writes the lesson state, then the summary that readers check (so a reader that sees the
+/// new marker also finds the new state).
+fn write_state(dir: &Path, state: &State) -> Result<(), IndexError> {
+    write_json(dir, STATE, state)?;
+    write_json(
+        dir,
+        SUMMARY,
+        &Summary {
+            version: state.version,
+            marker: state.marker.clone(),
+            lessons: state.lessons.len(),
+            passages: state.passages,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use fretwise_catalog::{Catalog, CatalogError};
-use fretwise_knowledge::{ConceptGraph, Ontology, Profile, level_rank};
+use fretwise_knowledge::{ConceptGraph, Ontology, Profile};
 use fretwise_lexicon::TermMatcher;
 use serde::Serialize;
 
@@ -69,20 +69,12 @@ pub enum Level {
 impl Level {
     /// Parses "beginner", "Intermediate", "adv", "1"…"3".
     pub fn parse(s: &str) -> Result<Level, AskError> {
-        let rank = match s.trim() {
-            "1" => Some(1),
-            "2" => Some(2),
-            "3" => Some(3),
-            t => level_rank(t),
-        };
-        match rank {
-            Some(1) => Ok(Level::Beginner),
-            Some(2) => Ok(Level::Intermediate),
-            Some(3) => Ok(Level::Advanced),
-            _ => Err(AskError::Unknown(format!(
-                "unknown level `{}` (beginner, intermediate or advanced)",
-                s.chars().take(40).collect::<String>()
-            ))),
+        // The one level parser every command uses.
+        match fretwise_knowledge::parse_level(s) {
+            Ok(1) => Ok(Level::Beginner),
+            Ok(2) => Ok(Level::Intermediate),
+            Ok(_) => Ok(Level::Advanced),
+            Err(e) => Err(AskError::Unknown(e.to_string())),
         }
     }
 
