@@ -166,44 +166,33 @@ impl Report {
         t
     }
 
-    /// A Markdown table: one row per category and part.
+    /// A Markdown table: one row per category and part, then each part's totals.
     pub fn table(&self) -> String {
         let f = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.3}"));
+        let row = |part: Part, category: &str, s: &CategoryScore| {
+            format!(
+                "| {} | {category} | {} | {} | {} | {} | {} | {} |\n",
+                if part == Part::Tuning {
+                    "tuning"
+                } else {
+                    "held-out"
+                },
+                s.questions,
+                f(s.fact_accuracy()),
+                f(s.recall()),
+                s.unanswerable,
+                f(s.precision()),
+                f(s.handled_rate()),
+            )
+        };
         let mut out = String::from(
             "| part | category | questions | facts exact | recall@5 | unanswerable | citation precision | handled |\n|---|---|---|---|---|---|---|---|\n",
         );
         for ((p, c), s) in &self.scores {
-            out.push_str(&format!(
-                "| {} | {c} | {} | {} | {} | {} | {} | {} |\n",
-                if *p == Part::Tuning {
-                    "tuning"
-                } else {
-                    "held-out"
-                },
-                s.questions,
-                f(s.fact_accuracy()),
-                f(s.recall()),
-                s.unanswerable,
-                f(s.precision()),
-                f(s.handled_rate()),
-            ));
+            out.push_str(&row(*p, c, s));
         }
         for p in [Part::Tuning, Part::HeldOut] {
-            let s = self.total(p);
-            out.push_str(&format!(
-                "| {} | **all** | {} | {} | {} | {} | {} | {} |\n",
-                if p == Part::Tuning {
-                    "tuning"
-                } else {
-                    "held-out"
-                },
-                s.questions,
-                f(s.fact_accuracy()),
-                f(s.recall()),
-                s.unanswerable,
-                f(s.precision()),
-                f(s.handled_rate()),
-            ));
+            out.push_str(&row(p, "**all**", &self.total(p)));
         }
         out
     }

@@ -160,19 +160,14 @@ pub fn check(text: &str) -> (String, FactCheck) {
                 "major" | "minor" | "diminished" | "augmented"
             );
             if has_scale_word && let Some((start, run, end)) = claim_run(&ws, i + n, 5) {
-                report.claims += 1;
-                let want = scale.notes();
-                if same_spelling(&run, &want) {
-                    report.verified += 1;
-                } else {
-                    let correct = scale.note_names();
-                    edits.push(replacement(&norm, &ws, start, end, &correct));
-                    report.corrected.push(Correction {
-                        subject: format!("{} {} scale", scale.tonic, scale.scale_type().name),
-                        claimed: names(&run),
-                        correct: correct.join(" "),
-                    });
-                }
+                let subject = format!("{} {} scale", scale.tonic, scale.scale_type().name);
+                let spelled = Spelled {
+                    subject,
+                    run: &run,
+                    want: scale.notes(),
+                    names: scale.note_names(),
+                };
+                spelled.check(&norm, &ws, (start, end), &mut report, &mut edits);
                 i = end;
                 continue;
             }
@@ -182,19 +177,13 @@ pub fn check(text: &str) -> (String, FactCheck) {
             // "(Bb D F Ab)" is a list of notes, not a claim about a Bb chord.
             && !(start == i + n && note_of(ws[i].text).is_some())
         {
-            report.claims += 1;
-            let want = chord.notes();
-            if same_spelling(&run, &want) {
-                report.verified += 1;
-            } else {
-                let correct = chord.note_names();
-                edits.push(replacement(&norm, &ws, start, end, &correct));
-                report.corrected.push(Correction {
-                    subject: chord.to_string(),
-                    claimed: names(&run),
-                    correct: correct.join(" "),
-                });
-            }
+            let spelled = Spelled {
+                subject: chord.to_string(),
+                run: &run,
+                want: chord.notes(),
+                names: chord.note_names(),
+            };
+            spelled.check(&norm, &ws, (start, end), &mut report, &mut edits);
             i = end;
             continue;
         }
@@ -236,6 +225,38 @@ pub fn check(text: &str) -> (String, FactCheck) {
     }
     out.push_str(&norm[at..]);
     (out, report)
+}
+
+/// A claimed spelling (of a chord or scale) and the engine's.
+struct Spelled<'a> {
+    subject: String,
+    run: &'a [PitchClass],
+    want: Vec<PitchClass>,
+    names: Vec<String>,
+}
+
+impl Spelled<'_> {
+    /// Counts the claim; a wrong one is corrected in place over words `span`.
+    fn check(
+        self,
+        text: &str,
+        ws: &[Word<'_>],
+        span: (usize, usize),
+        report: &mut FactCheck,
+        edits: &mut Vec<(usize, usize, String)>,
+    ) {
+        report.claims += 1;
+        if same_spelling(self.run, &self.want) {
+            report.verified += 1;
+            return;
+        }
+        edits.push(replacement(text, ws, span.0, span.1, &self.names));
+        report.corrected.push(Correction {
+            subject: self.subject,
+            claimed: names(self.run),
+            correct: self.names.join(" "),
+        });
+    }
 }
 
 /// After a subject, up to a few linking words then a note run of at least `min` notes.

@@ -2,27 +2,11 @@
 //! Questions about the real lesson cite it within the right time span; theory answers are the
 //! engine's; bad input gets a clear answer; the index follows the catalog.
 
-use std::path::Path;
-
 use fretwise_catalog::Catalog;
-use fretwise_instructor::{AskError, AskOptions, Instructor, Intent, Level, PassageIndex};
 
-async fn ingest(catalog: &Catalog, paths: &[&Path]) {
-    let paths: Vec<_> = paths.iter().map(|p| p.to_path_buf()).collect();
-    let (items, rejected) = fretwise_ingest::discover(&paths).unwrap();
-    fretwise_ingest::ingest_items(
-        catalog,
-        items,
-        rejected,
-        &fretwise_ingest::IngestOptions::default(),
-        &(),
-    )
-    .await
-    .unwrap();
-    fretwise_knowledge::rebuild(catalog, false, &fretwise_knowledge::NoProgress)
-        .await
-        .unwrap();
-}
+mod common;
+use common::{generated_catalog, ingest};
+use fretwise_instructor::{AskError, AskOptions, Instructor, Intent, Level, PassageIndex};
 
 fn overlaps(a: (f64, f64), b: (f64, f64)) -> bool {
     a.0 < b.1 && b.0 < a.1
@@ -34,21 +18,8 @@ async fn real_lesson_is_cited_beside_two_thousand_generated_ones() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus");
-    fretwise_corpus::generate(
-        &corpus,
-        &fretwise_corpus::CorpusOptions {
-            instructors: 40,
-            lessons: 2000,
-            seed: 11,
-            bad_rate: 0.02,
-        },
-    )
-    .unwrap();
-    let url = format!("sqlite://{}", dir.path().join("c.db").display());
-    let catalog = Catalog::open(&url).await.unwrap();
     let fixtures = shared.join("fixtures/transcripts");
-    ingest(&catalog, &[&corpus, &fixtures]).await;
+    let catalog = generated_catalog(dir.path(), 40, 2000, 11, 0.02, &[&fixtures]).await;
     let index_dir = dir.path().join("index");
     let instructor = Instructor::open(&catalog, &index_dir, &()).await.unwrap();
     let (lessons, passages) = instructor.index().size();
@@ -102,20 +73,7 @@ async fn real_lesson_is_cited_beside_two_thousand_generated_ones() {
 #[tokio::test(flavor = "multi_thread")]
 async fn theory_comes_from_the_engine_and_bad_input_is_answered() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus");
-    fretwise_corpus::generate(
-        &corpus,
-        &fretwise_corpus::CorpusOptions {
-            instructors: 8,
-            lessons: 160,
-            seed: 3,
-            bad_rate: 0.0,
-        },
-    )
-    .unwrap();
-    let url = format!("sqlite://{}", dir.path().join("c.db").display());
-    let catalog = Catalog::open(&url).await.unwrap();
-    ingest(&catalog, &[&corpus]).await;
+    let catalog = generated_catalog(dir.path(), 8, 160, 3, 0.0, &[]).await;
     let instructor = Instructor::open(&catalog, &dir.path().join("index"), &())
         .await
         .unwrap();
@@ -225,20 +183,7 @@ async fn index_follows_the_catalog_and_never_touches_foreign_folders() {
         "keep me"
     );
 
-    let corpus = dir.path().join("corpus");
-    fretwise_corpus::generate(
-        &corpus,
-        &fretwise_corpus::CorpusOptions {
-            instructors: 4,
-            lessons: 40,
-            seed: 9,
-            bad_rate: 0.0,
-        },
-    )
-    .unwrap();
-    let url = format!("sqlite://{}", dir.path().join("c.db").display());
-    let catalog = Catalog::open(&url).await.unwrap();
-    ingest(&catalog, &[&corpus]).await;
+    let catalog = generated_catalog(dir.path(), 4, 40, 9, 0.0, &[]).await;
     let index_dir = dir.path().join("index");
     let mut index = PassageIndex::open(&index_dir).unwrap();
     let first = index.update(&catalog, &()).await.unwrap();

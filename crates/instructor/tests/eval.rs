@@ -2,7 +2,8 @@
 //! real fixture lesson beside 2,000 generated lessons. `--nocapture` prints the table that
 //! docs/INSTRUCTOR.md records.
 
-use fretwise_catalog::Catalog;
+mod common;
+
 use fretwise_instructor::Instructor;
 use fretwise_instructor::eval::{Part, evaluate, questions};
 
@@ -21,33 +22,8 @@ async fn evaluation_set_meets_the_bars() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus");
-    fretwise_corpus::generate(
-        &corpus,
-        &fretwise_corpus::CorpusOptions {
-            instructors: 40,
-            lessons: 2000,
-            seed: 11,
-            bad_rate: 0.02,
-        },
-    )
-    .unwrap();
-    let url = format!("sqlite://{}", dir.path().join("c.db").display());
-    let catalog = Catalog::open(&url).await.unwrap();
-    let paths = vec![corpus.clone(), shared.join("fixtures/transcripts")];
-    let (items, rejected) = fretwise_ingest::discover(&paths).unwrap();
-    fretwise_ingest::ingest_items(
-        &catalog,
-        items,
-        rejected,
-        &fretwise_ingest::IngestOptions::default(),
-        &(),
-    )
-    .await
-    .unwrap();
-    fretwise_knowledge::rebuild(&catalog, false, &fretwise_knowledge::NoProgress)
-        .await
-        .unwrap();
+    let fixtures = shared.join("fixtures/transcripts");
+    let catalog = common::generated_catalog(dir.path(), 40, 2000, 11, 0.02, &[&fixtures]).await;
     let instructor = Instructor::open(&catalog, &dir.path().join("index"), &())
         .await
         .unwrap();

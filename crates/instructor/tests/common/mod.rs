@@ -1,0 +1,53 @@
+//! Catalogs for the instructor's tests: a generated corpus (plus any real fixtures) ingested
+//! into a fresh SQLite catalog with its knowledge base built.
+
+use std::path::{Path, PathBuf};
+
+use fretwise_catalog::Catalog;
+
+/// Ingests `paths` into `catalog` and brings the knowledge base up to date.
+pub async fn ingest(catalog: &Catalog, paths: &[&Path]) {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
+    let (items, rejected) = fretwise_ingest::discover(&paths).unwrap();
+    fretwise_ingest::ingest_items(
+        catalog,
+        items,
+        rejected,
+        &fretwise_ingest::IngestOptions::default(),
+        &(),
+    )
+    .await
+    .unwrap();
+    fretwise_knowledge::rebuild(catalog, false, &fretwise_knowledge::NoProgress)
+        .await
+        .unwrap();
+}
+
+/// A catalog in `dir` holding `lessons` generated lessons by `instructors` (seeded) and the
+/// files or folders in `extra`.
+pub async fn generated_catalog(
+    dir: &Path,
+    instructors: usize,
+    lessons: usize,
+    seed: u64,
+    bad_rate: f64,
+    extra: &[&Path],
+) -> Catalog {
+    let corpus = dir.join("corpus");
+    fretwise_corpus::generate(
+        &corpus,
+        &fretwise_corpus::CorpusOptions {
+            instructors,
+            lessons,
+            seed,
+            bad_rate,
+        },
+    )
+    .unwrap();
+    let url = format!("sqlite://{}", dir.join("c.db").display());
+    let catalog = Catalog::open(&url).await.unwrap();
+    let mut paths = vec![corpus.as_path()];
+    paths.extend_from_slice(extra);
+    ingest(&catalog, &paths).await;
+    catalog
+}
