@@ -135,6 +135,17 @@ const LINKS: &[&str] = &[
     "consists", "uses", "notes", "the", "chord", "scale", "includes", "=", "→", "->", "goes",
 ];
 
+/// One kind of claim: reads it at word `i`, counts it, queues a correction when it is wrong,
+/// and returns the word after it.
+type Check = fn(
+    &str,
+    &[Word<'_>],
+    &[&str],
+    usize,
+    &mut FactCheck,
+    &mut Vec<(usize, usize, String)>,
+) -> Option<usize>;
+
 /// Checks `text` and corrects wrong claims in place; returns the corrected text and the report.
 pub fn check(text: &str) -> (String, FactCheck) {
     let norm = normalize_accidentals(text);
@@ -187,27 +198,20 @@ pub fn check(text: &str) -> (String, FactCheck) {
             i = end;
             continue;
         }
-        if let Some(step) = check_degree(&norm, &ws, &strs, i, &mut report, &mut edits) {
-            i = step;
-            continue;
+        let checks: [Check; 5] = [
+            check_degree,
+            check_relative,
+            check_interval,
+            check_capo,
+            check_fret,
+        ];
+        match checks
+            .iter()
+            .find_map(|c| c(&norm, &ws, &strs, i, &mut report, &mut edits))
+        {
+            Some(step) => i = step,
+            None => i += 1,
         }
-        if let Some(step) = check_relative(&norm, &ws, &strs, i, &mut report, &mut edits) {
-            i = step;
-            continue;
-        }
-        if let Some(step) = check_interval(&norm, &ws, &strs, i, &mut report, &mut edits) {
-            i = step;
-            continue;
-        }
-        if let Some(step) = check_capo(&norm, &ws, &strs, i, &mut report, &mut edits) {
-            i = step;
-            continue;
-        }
-        if let Some(step) = check_fret(&norm, &ws, &strs, i, &mut report, &mut edits) {
-            i = step;
-            continue;
-        }
-        i += 1;
     }
     if edits.is_empty() {
         return (text.to_string(), report);
