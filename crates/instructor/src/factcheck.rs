@@ -31,6 +31,26 @@ pub struct FactCheck {
     pub corrected: Vec<Correction>,
 }
 
+impl FactCheck {
+    /// Records a wrong claim: the edit that corrects the text and what was claimed against
+    /// what is true.
+    fn correct(
+        &mut self,
+        edits: &mut Vec<(usize, usize, String)>,
+        edit: (usize, usize, String),
+        subject: String,
+        claimed: String,
+        correct: String,
+    ) {
+        edits.push(edit);
+        self.corrected.push(Correction {
+            subject,
+            claimed,
+            correct,
+        });
+    }
+}
+
 /// A word of the text with its byte span.
 #[derive(Debug, Clone)]
 struct Word<'a> {
@@ -138,7 +158,6 @@ const LINKS: &[&str] = &[
 /// One kind of claim: reads it at word `i`, counts it, queues a correction when it is wrong,
 /// and returns the word after it.
 type Check = fn(
-    &str,
     &[Word<'_>],
     &[&str],
     usize,
@@ -207,7 +226,7 @@ pub fn check(text: &str) -> (String, FactCheck) {
         ];
         match checks
             .iter()
-            .find_map(|c| c(&norm, &ws, &strs, i, &mut report, &mut edits))
+            .find_map(|c| c(&ws, &strs, i, &mut report, &mut edits))
         {
             Some(step) => i = step,
             None => i += 1,
@@ -254,12 +273,13 @@ impl Spelled<'_> {
             report.verified += 1;
             return;
         }
-        edits.push(replacement(text, ws, span.0, span.1, &self.names));
-        report.corrected.push(Correction {
-            subject: self.subject,
-            claimed: names(self.run),
-            correct: self.names.join(" "),
-        });
+        report.correct(
+            edits,
+            replacement(text, ws, span.0, span.1, &self.names),
+            self.subject,
+            names(self.run),
+            self.names.join(" "),
+        );
     }
 }
 
@@ -358,7 +378,6 @@ const NUMERALS: &[&str] = &["i", "ii", "iii", "iv", "v", "vi", "vii"];
 
 /// "G7 is the V7 of C", "Bm is the iii chord in G".
 fn check_degree(
-    _text: &str,
     ws: &[Word<'_>],
     strs: &[&str],
     i: usize,
@@ -410,12 +429,13 @@ fn check_degree(
     } else {
         let actual = key.analyze(std::slice::from_ref(&chord));
         if let Some(rn) = actual.first() {
-            edits.push(replace_word(ws, numeral_at, &rn.numeral));
-            report.corrected.push(Correction {
-                subject: format!("{chord} in {key}"),
-                claimed: numeral_raw.to_string(),
-                correct: rn.numeral.clone(),
-            });
+            report.correct(
+                edits,
+                replace_word(ws, numeral_at, &rn.numeral),
+                format!("{chord} in {key}"),
+                numeral_raw.to_string(),
+                rn.numeral.clone(),
+            );
         }
     }
     Some(j + kn)
@@ -423,7 +443,6 @@ fn check_degree(
 
 /// "the relative minor of C major is A minor".
 fn check_relative(
-    _text: &str,
     ws: &[Word<'_>],
     strs: &[&str],
     i: usize,
@@ -451,12 +470,13 @@ fn check_relative(
     if claimed_tonic == truth.tonic {
         report.verified += 1;
     } else {
-        edits.push(replace_word(ws, j, &truth.tonic.to_string()));
-        report.corrected.push(Correction {
-            subject: format!("relative {which} of {key}"),
-            claimed: claimed.to_string(),
-            correct: truth.to_string(),
-        });
+        report.correct(
+            edits,
+            replace_word(ws, j, &truth.tonic.to_string()),
+            format!("relative {which} of {key}"),
+            claimed.to_string(),
+            truth.to_string(),
+        );
     }
     let _ = KeyMode::Major;
     Some(j + cn)
@@ -464,7 +484,6 @@ fn check_relative(
 
 /// "from C to G is a perfect fifth", "C to E is a major third".
 fn check_interval(
-    _text: &str,
     ws: &[Word<'_>],
     strs: &[&str],
     i: usize,
@@ -513,19 +532,19 @@ fn check_interval(
                 .text
                 .find(bare(ws[j + n - 1].text))
                 .unwrap_or(0);
-        edits.push((span_start, span_end, truth.long_name()));
-        report.corrected.push(Correction {
-            subject: format!("{a} to {b}"),
-            claimed: claimed.long_name(),
-            correct: truth.long_name(),
-        });
+        report.correct(
+            edits,
+            (span_start, span_end, truth.long_name()),
+            format!("{a} to {b}"),
+            claimed.long_name(),
+            truth.long_name(),
+        );
     }
     Some(j + n)
 }
 
 /// "with a capo at fret 3, G shapes sound in Bb".
 fn check_capo(
-    _text: &str,
     ws: &[Word<'_>],
     strs: &[&str],
     i: usize,
@@ -576,12 +595,13 @@ fn check_capo(
             if truth.semitone() == claimed.semitone() {
                 report.verified += 1;
             } else {
-                edits.push(replace_word(ws, k, &truth.to_string()));
-                report.corrected.push(Correction {
-                    subject: format!("capo {fret} + {shape} shapes"),
-                    claimed: claimed.to_string(),
-                    correct: truth.to_string(),
-                });
+                report.correct(
+                    edits,
+                    replace_word(ws, k, &truth.to_string()),
+                    format!("capo {fret} + {shape} shapes"),
+                    claimed.to_string(),
+                    truth.to_string(),
+                );
             }
             return Some(k + 1);
         }
@@ -592,7 +612,6 @@ fn check_capo(
 
 /// "fret 5 on string 6 is A", "the 5th fret of the low E string is A".
 fn check_fret(
-    _text: &str,
     ws: &[Word<'_>],
     strs: &[&str],
     i: usize,
@@ -653,12 +672,13 @@ fn check_fret(
     if truth.pc.semitone() == claimed.semitone() {
         report.verified += 1;
     } else {
-        edits.push(replace_word(ws, j, &truth.pc.to_string()));
-        report.corrected.push(Correction {
-            subject: format!("string {string} fret {fret}"),
-            claimed: claimed.to_string(),
-            correct: truth.pc.to_string(),
-        });
+        report.correct(
+            edits,
+            replace_word(ws, j, &truth.pc.to_string()),
+            format!("string {string} fret {fret}"),
+            claimed.to_string(),
+            truth.pc.to_string(),
+        );
     }
     Some(j + 1)
 }
