@@ -8,6 +8,7 @@
 mod knowledge;
 mod model;
 mod schema;
+mod service;
 mod store;
 
 pub use knowledge::{ConceptLesson, LessonConceptRow, LessonKnowledgeRow};
@@ -15,6 +16,7 @@ pub use model::{
     CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonContent, LessonDetail, LessonInfo,
     LessonMetadata, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,
 };
+pub use service::{ApiKeyRecord, FeedbackRecord, JobRecord};
 pub use store::{Catalog, OpenMode, catalog_location, normalize_db_url, sqlite_file};
 
 /// Errors from the catalog.

@@ -141,4 +141,49 @@ pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[
             "UPDATE lessons SET trainable = 0 WHERE duplicate_of IS NOT NULL",
         ],
     ),
+    (
+        4,
+        &[
+            // The HTTP service's own records (crates/server), shared by every replica.
+            "CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                rate_limit BIGINT NOT NULL,
+                created_at TEXT NOT NULL,
+                revoked_at TEXT
+            )",
+            "CREATE TABLE web_sessions (
+                token_hash TEXT PRIMARY KEY,
+                key_id TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_unix BIGINT NOT NULL
+            )",
+            "CREATE TABLE feedback (
+                id TEXT PRIMARY KEY,
+                key_id TEXT,
+                student_id TEXT,
+                question TEXT,
+                take_id TEXT,
+                rating BIGINT NOT NULL,
+                comment TEXT,
+                created_at TEXT NOT NULL
+            )",
+            "CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                params TEXT NOT NULL,
+                status TEXT NOT NULL,
+                progress DOUBLE PRECISION NOT NULL,
+                message TEXT NOT NULL,
+                result TEXT,
+                cancel_requested BIGINT NOT NULL,
+                worker TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )",
+            "CREATE INDEX jobs_status ON jobs (status)",
+        ],
+    ),
 ];

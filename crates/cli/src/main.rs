@@ -12,6 +12,7 @@ mod export;
 mod knowledge;
 mod output;
 mod profiles;
+mod serve;
 mod stream;
 mod theory;
 
@@ -55,6 +56,13 @@ enum Command {
         /// Print one JSON object instead of a summary.
         #[arg(long)]
         json: bool,
+    },
+    /// Run the HTTP service (API, docs, metrics); builds the sample corpus first on an empty catalog
+    Serve(serve::ServeArgs),
+    /// API keys for the HTTP service
+    Keys {
+        #[command(subcommand)]
+        command: serve::KeysCommand,
     },
     /// Ask the instructor: an answer grounded in the lessons, with timestamped citations
     Ask(ask::AskArgs),
@@ -235,15 +243,25 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FRETWISE_LOG")
-                // sqlx warns about every statement over 1 s; whole-catalog reads take longer.
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx::query=error")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // The service logs every request as one JSON line; commands log warnings only, as text.
+    let serving = matches!(cli.command, Command::Serve(_));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FRETWISE_LOG").unwrap_or_else(|_| {
+        // sqlx warns about every statement over 1 s; whole-catalog reads take longer.
+        tracing_subscriber::EnvFilter::new(if serving {
+            "warn,fretwise_server=info,sqlx::query=error"
+        } else {
+            "warn,sqlx::query=error"
+        })
+    });
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if serving && std::env::var("FRETWISE_LOG_FORMAT").as_deref() != Ok("text") {
+        log.json().init();
+    } else {
+        log.init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -274,6 +292,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => commands::quickstart(&cfg, &corpus, instructors, lessons, db.db, json).await,
         Command::Ingest(args) => commands::ingest(&cfg, args).await,
+        Command::Serve(args) => serve::serve(&cfg, args).await,
+        Command::Keys { command } => serve::keys(&cfg, command).await,
         Command::Ask(args) => ask::ask(&cfg, args).await,
         Command::Index { command } => ask::index(&cfg, command).await,
         Command::Lessons { command } => match command {

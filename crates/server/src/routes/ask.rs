@@ -1,0 +1,207 @@
+//! `POST /api/ai-instructor/ask`: the instructor's answer as JSON, or streamed (SSE).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use fretwise_instructor::{AskError, AskOptions, Level};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+
+/// Longest question accepted, in characters.
+pub const MAX_QUESTION_CHARS: usize = 10_000;
+
+/// A question and what the student tells us besides it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AskRequest {
+    /// The question, in plain words.
+    #[schema(example = "What notes are in a C major chord?")]
+    pub question: String,
+    /// The student's context.
+    #[serde(default)]
+    pub context: AskContext,
+}
+
+/// The plan's question context.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AskContext {
+    /// beginner, intermediate or advanced.
+    pub skill_level: Option<String>,
+    /// A style to answer in (blues, jazz, rock …).
+    pub style: Option<String>,
+    /// An instructor id or name whose style to answer in.
+    pub instructor_id: Option<String>,
+    /// The student asking.
+    pub student_id: Option<String>,
+    /// What the student is working on (a concept id, name or the plan's snake_case).
+    pub current_topic: Option<String>,
+}
+
+fn options(state: &AppState, ctx: &AskContext) -> ApiResult<AskOptions> {
+    let level = match ctx.skill_level.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => Some(
+            Level::parse(s).map_err(|e| ApiError::field("context.skill_level", e.to_string()))?,
+        ),
+        None => None,
+    };
+    if let Some(topic) = ctx
+        .current_topic
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        state
+            .ontology
+            .resolve(topic)
+            .map_err(|e| ApiError::field("context.current_topic", e.to_string()))?;
+    }
+    Ok(AskOptions {
+        level,
+        style: ctx.style.clone().filter(|s| !s.trim().is_empty()),
+        instructor: ctx.instructor_id.clone().filter(|s| !s.trim().is_empty()),
+        passages: 5,
+    })
+}
+
+/// Answers a question from the lessons, with timestamped citations and exact theory.
+#[utoipa::path(post, path = "/api/ai-instructor/ask", tag = "instructor", request_body = AskRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The answer (`content`, `citations`, `guitar_terms`, `facts`, `fact_check`, …); with `Accept: text/event-stream`, server-sent events `content` (one per sentence) then `answer` (the whole object)", body = Object),
+        (status = 400, description = "A field is wrong", body = crate::error::ErrorBody),
+        (status = 401, description = "No or unknown key", body = crate::error::ErrorBody),
+        (status = 429, description = "Rate limited", body = crate::error::ErrorBody)))]
+pub async fn ask(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<AskRequest>,
+) -> ApiResult<Response> {
+    let question = req.question.trim().to_string();
+    if question.is_empty() {
+        return Err(ApiError::field(
+            "question",
+            "question: ask something about guitar, e.g. \"How do I bend a string?\"",
+        ));
+    }
+    if question.chars().count() > MAX_QUESTION_CHARS {
+        return Err(ApiError::field(
+            "question",
+            format!("question: at most {MAX_QUESTION_CHARS} characters"),
+        ));
+    }
+    let opts = options(&state, &req.context)?;
+    let knowledge = state.knowledge()?;
+    let context_key = format!(
+        "{:?}|{:?}|{:?}",
+        opts.level.map(Level::as_str),
+        opts.style.as_deref().map(str::to_lowercase),
+        opts.instructor.as_deref().map(str::to_lowercase)
+    );
+    let key = crate::cache::key(&question, &context_key, &knowledge.marker);
+    let stream = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"));
+    let (json, cached) = match state.cache.get(&key).await {
+        Some(v) => (v, true),
+        None => {
+            let k = knowledge.clone();
+            let q = question.clone();
+            let answer = tokio::task::spawn_blocking(move || k.instructor.ask(&q, &opts))
+                .await
+                .map_err(|e| ApiError::internal("answering", e))?;
+            let answer = match answer {
+                Ok(a) => a,
+                Err(AskError::Empty) => {
+                    return Err(ApiError::field("question", AskError::Empty.to_string()));
+                }
+                Err(AskError::Unknown(m)) => {
+                    return Err(ApiError::field("context.instructor_id", m));
+                }
+                Err(e) => return Err(ApiError::internal("answering", e)),
+            };
+            metrics::counter!("fretwise_fact_check_corrections_total")
+                .increment(answer.fact_check.corrected.len() as u64);
+            let json: Arc<str> = serde_json::to_string(&answer)
+                .map_err(|e| ApiError::internal("writing the answer", e))?
+                .into();
+            state.cache.put(&key, json.clone()).await;
+            (json, false)
+        }
+    };
+    metrics::counter!("fretwise_answers_total", "backend" => "grounded", "cache" => if cached { "hit" } else { "miss" }).increment(1);
+    if stream {
+        return Ok(sse(json).into_response());
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::HeaderName::from_static("x-fretwise-cache"),
+                if cached { "hit" } else { "miss" },
+            ),
+        ],
+        json.to_string(),
+    )
+        .into_response())
+}
+
+/// The answer as server-sent events: its text sentence by sentence, then the whole object.
+fn sse(json: Arc<str>) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let content = serde_json::from_str::<serde_json::Value>(&json)
+        .ok()
+        .and_then(|v| {
+            v.get("content")
+                .and_then(|c| c.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let mut events: Vec<Result<Event, Infallible>> = sentences(&content)
+        .into_iter()
+        .map(|s| Ok(Event::default().event("content").data(s)))
+        .collect();
+    events.push(Ok(Event::default().event("answer").data(&*json)));
+    events.push(Ok(Event::default().event("done").data("[DONE]")));
+    Sse::new(futures_util::stream::iter(events))
+}
+
+/// Splits text after sentence ends and line breaks, keeping the separators.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        cur.push(c);
+        let end = c == '\n'
+            || (matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|n| n.is_whitespace()));
+        if end {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sentences_split_after_ends_and_keep_everything() {
+        let text = "C major is C E G.\nTry it 3.5 times! Then rest";
+        let parts = super::sentences(text);
+        assert_eq!(parts.concat(), text);
+        assert_eq!(
+            parts,
+            vec!["C major is C E G.", "\n", "Try it 3.5 times!", " Then rest"]
+        );
+    }
+}
