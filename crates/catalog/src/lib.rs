@@ -39,6 +39,14 @@ pub enum CatalogError {
         /// Its missing folder.
         folder: String,
     },
+    /// The database server could not be reached.
+    #[error("cannot connect to the catalog at {url}: {message}")]
+    Unreachable {
+        /// Where (without password).
+        url: String,
+        /// Why.
+        message: String,
+    },
     /// The database reported an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

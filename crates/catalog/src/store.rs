@@ -228,7 +228,33 @@ impl Catalog {
                 })
             });
         } else {
-            options = options.max_connections(4);
+            // A server that is not there fails at once with what was wrong, instead of
+            // the pool retrying connections until its acquire timeout runs out.
+            let probe = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                <AnyConnection as sqlx::Connection>::connect(&url),
+            )
+            .await;
+            match probe {
+                Ok(Ok(conn)) => {
+                    let _ = sqlx::Connection::close(conn).await;
+                }
+                Ok(Err(e)) => {
+                    return Err(CatalogError::Unreachable {
+                        url: catalog_location(&url),
+                        message: e.to_string(),
+                    });
+                }
+                Err(_) => {
+                    return Err(CatalogError::Unreachable {
+                        url: catalog_location(&url),
+                        message: "no answer within 10 s".to_string(),
+                    });
+                }
+            }
+            options = options
+                .max_connections(4)
+                .acquire_timeout(std::time::Duration::from_secs(10));
         }
         let pool = options.connect(&url).await?;
         let catalog = Self { pool, backend, url };

@@ -59,3 +59,23 @@ async fn a_missing_folder_is_one_clear_error() {
     );
     assert!(!text.contains("unable to open database file"), "{text}");
 }
+
+#[tokio::test]
+async fn an_unreachable_database_server_fails_fast_and_says_where() {
+    let started = std::time::Instant::now();
+    let err = fretwise_catalog::Catalog::open("postgres://fretwise:secret@127.0.0.1:1/nothing")
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let message = err.to_string();
+    assert!(
+        message.starts_with("cannot connect to the catalog at postgres://"),
+        "{message}"
+    );
+    assert!(message.contains("127.0.0.1:1"), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+}

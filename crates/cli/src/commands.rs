@@ -73,8 +73,18 @@ async fn open_with(cfg: &Config, db: Option<String>, mode: OpenMode) -> anyhow::
         Err(e @ CatalogError::Missing(_)) => {
             bail!("{e}; run `fretwise ingest` first or pass --db")
         }
-        Err(e @ (CatalogError::NoPath(_) | CatalogError::NoFolder { .. })) => Err(e.into()),
-        Err(e) => Err(e).with_context(|| format!("opening catalog {url}")),
+        Err(
+            e @ (CatalogError::NoPath(_)
+            | CatalogError::NoFolder { .. }
+            | CatalogError::Unreachable { .. }),
+        ) => Err(e.into()),
+        // The location, not the URL: a URL may carry a password.
+        Err(e) => Err(e).with_context(|| {
+            format!(
+                "opening catalog {}",
+                fretwise_catalog::catalog_location(&url)
+            )
+        }),
     }
 }
 

@@ -34,14 +34,50 @@ fn strings<T: ToString>(xs: &[T]) -> Vec<String> {
 /// assert_eq!(a, r#"{"notes":["C#","E","G#","B"]}"#);
 /// ```
 pub fn answer(line: &str) -> String {
-    let value = match serde_json::from_str::<Query>(line) {
-        Err(e) => json!({"error": format!("bad query: {e}")}),
+    let value = match parse(line) {
+        Err(message) => json!({ "error": message }),
         Ok(q) => match run(q) {
             Ok(v) => v,
             Err(e) => json!({"error": e.to_string()}),
         },
     };
     value.to_string()
+}
+
+const OPS: &str = "chord, scale, interval, transpose, key_chords, identify";
+
+/// serde's message without its "at line 1 column 9" suffix.
+fn without_position(message: &str) -> &str {
+    message.find(" at line ").map_or(message, |i| &message[..i])
+}
+
+/// Reads a query line, saying in the protocol's own terms what is wrong with it.
+fn parse(line: &str) -> Result<Query, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| {
+        format!(
+            "the line is not JSON ({}); send one object per line, e.g. {{\"op\":\"chord\",\"symbol\":\"C7\"}}",
+            without_position(&e.to_string())
+        )
+    })?;
+    let Some(object) = value.as_object() else {
+        return Err(
+            "each line is one JSON object, e.g. {\"op\":\"chord\",\"symbol\":\"C7\"}".to_string(),
+        );
+    };
+    let op = match object.get("op") {
+        Some(Value::String(op)) => op.clone(),
+        Some(_) => return Err(format!("\"op\" must be a string: one of {OPS}")),
+        None => return Err(format!("missing \"op\": one of {OPS}")),
+    };
+    serde_json::from_value::<Query>(value.clone()).map_err(|e| {
+        let message = e.to_string();
+        if message.starts_with("unknown variant") {
+            let shown: String = op.chars().take(40).collect();
+            format!("unknown op `{shown}`: use one of {OPS}")
+        } else {
+            format!("{op}: {}", without_position(&message))
+        }
+    })
 }
 
 fn run(q: Query) -> Result<Value, crate::TheoryError> {
@@ -104,4 +140,57 @@ pub fn run_batch(input: impl BufRead, mut output: impl Write) -> std::io::Result
     }
     output.flush()?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer;
+
+    fn error(line: &str) -> String {
+        let v: serde_json::Value = serde_json::from_str(&answer(line)).unwrap();
+        v["error"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn bad_lines_are_explained_in_the_protocols_terms() {
+        assert!(error("not json").starts_with("the line is not JSON"));
+        assert!(error("[1,2]").starts_with("each line is one JSON object"));
+        assert_eq!(
+            error(r#"{"foo":1}"#),
+            "missing \"op\": one of chord, scale, interval, transpose, key_chords, identify"
+        );
+        assert!(error(r#"{"op":"chrd"}"#).starts_with("unknown op `chrd`: use one of chord"));
+        assert_eq!(error(r#"{"op":"chord"}"#), "chord: missing field `symbol`");
+        assert_eq!(
+            error(r#"{"op":"chord","symbol":5}"#),
+            "chord: invalid type: integer `5`, expected a string"
+        );
+        // No serde or Rust vocabulary leaks into any message.
+        for line in [
+            "[1]",
+            r#"{"op":1}"#,
+            r#"{"op":"x"}"#,
+            "{",
+            r#"{"op":"scale"}"#,
+        ] {
+            let e = error(line);
+            for leak in [
+                "variant",
+                "internally tagged",
+                "enum",
+                "Query",
+                "line 1 column",
+            ] {
+                assert!(!e.contains(leak), "{line}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_never_echo_a_whole_pasted_input() {
+        let long = "C".repeat(100_000);
+        let e = error(&format!(r#"{{"op":"chord","symbol":"{long}"}}"#));
+        assert!(e.len() < 120, "{} bytes", e.len());
+        assert!(e.contains('…'));
+    }
 }

@@ -48,25 +48,35 @@ pub use spoken::{
 pub use tab::{Tab, TabEvent, Technique};
 pub use voicing::{Voicing, VoicingOptions, diagram_svg, diagram_text, voicings};
 
+/// What was typed, cut to 40 characters: an error never echoes a whole pasted document.
+fn shown(input: &str) -> String {
+    let mut out: String = input.chars().take(40).collect();
+    if input.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
 /// Why a theory query could not be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TheoryError {
     /// Not a note name.
     #[error(
-        "not a note: `{0}` (expected a letter A–G, optional #/b/x accidentals and an optional octave, e.g. F#3)"
+        "not a note: `{}` (expected a letter A–G, optional #/b/x accidentals and an optional octave, e.g. F#3)",
+        shown(.0)
     )]
     Note(String),
     /// Not an interval name.
-    #[error("not an interval: `{0}` (expected e.g. m3, 3m, P5, 5P, A4, d5, M9, -3m)")]
+    #[error("not an interval: `{}` (expected e.g. m3, 3m, P5, 5P, A4, d5, M9, -3m)", shown(.0))]
     Interval(String),
     /// Not a chord symbol.
-    #[error("not a chord symbol: `{0}`")]
+    #[error("not a chord symbol: `{}`", shown(.0))]
     Chord(String),
     /// Unknown scale.
-    #[error("unknown scale: `{0}`")]
+    #[error("unknown scale: `{}`", shown(.0))]
     Scale(String),
     /// Not a key.
-    #[error("not a key: `{0}` (expected e.g. \"Bb major\", \"C# harmonic minor\")")]
+    #[error("not a key: `{}` (expected e.g. \"Bb major\", \"C# harmonic minor\")", shown(.0))]
     Key(String),
     /// Anything else that is out of range.
     #[error("{0}")]
