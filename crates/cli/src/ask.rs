@@ -31,6 +31,25 @@ pub struct AskArgs {
     /// Search index folder (default: beside a SQLite catalog, else in the cache folder).
     #[arg(long, env = "FRETWISE_INDEX")]
     pub index: Option<PathBuf>,
+    /// A model to write the answer: an OpenAI-compatible server URL (vLLM, llama.cpp,
+    /// Ollama, OpenAI), an Anthropic URL or `anthropic:`, or `local:PATH` to a GGUF chat model
+    /// run in-process. Without one (or when it fails) the grounded composer answers.
+    #[arg(long, env = "FRETWISE_LLM", value_name = "URL|local:PATH")]
+    pub llm: Option<String>,
+    /// The model name the server knows (required for Anthropic).
+    #[arg(long, env = "FRETWISE_LLM_MODEL", value_name = "MODEL")]
+    pub llm_model: Option<String>,
+    /// The server's API key.
+    #[arg(
+        long,
+        env = "FRETWISE_LLM_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub llm_key: Option<String>,
+    /// Most tokens the model may write.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub llm_max_tokens: usize,
     #[command(flatten)]
     pub db: DbArgs,
     /// Print the answer as one JSON object.
@@ -118,24 +137,67 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
         .context("opening the instructor")?;
     bar.0.finish();
     catalog.close().await;
-    let answer = instructor.ask(
-        &args.question,
-        &AskOptions {
-            level,
-            style: args.style.clone(),
-            instructor: args.instructor.clone(),
-            passages: 5,
-        },
-    )?;
+    let opts = AskOptions {
+        level,
+        style: args.style.clone(),
+        instructor: args.instructor.clone(),
+        passages: 5,
+    };
+    // Flags and FRETWISE_LLM* (merged by clap) come before fretwise.toml.
+    let spec = args.llm.clone().or_else(|| cfg.llm.clone());
+    let Some(spec) = spec.filter(|s| !s.trim().is_empty()) else {
+        let answer = instructor.ask(&args.question, &opts)?;
+        if args.json {
+            return print_json(&answer);
+        }
+        print_answer(&answer, false);
+        return Ok(());
+    };
+    let model = args.llm_model.clone().or_else(|| cfg.llm_model.clone());
+    let key = args.llm_key.clone().or_else(|| cfg.llm_key.clone());
+    // Loading a local model reads ~100 MB: off the async threads.
+    let llm = tokio::task::spawn_blocking(move || {
+        fretwise_instructor::llm::from_spec(&spec, model.as_deref(), key.as_deref())
+    })
+    .await
+    .context("loading the model")?
+    .context("--llm")?;
+    let limits = fretwise_instructor::Generation {
+        max_tokens: args.llm_max_tokens.max(1),
+        ..Default::default()
+    };
     if args.json {
+        let answer = instructor
+            .ask_with_limits(&args.question, &opts, Some(llm.as_ref()), &limits, None)
+            .await?;
         return print_json(&answer);
     }
-    print_answer(&answer);
+    // Text mode shows each checked sentence as soon as it is ready.
+    let mut show = |piece: &str| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(piece.as_bytes());
+        let _ = out.flush();
+    };
+    let answer = instructor
+        .ask_with_limits(
+            &args.question,
+            &opts,
+            Some(llm.as_ref()),
+            &limits,
+            Some(&mut show),
+        )
+        .await?;
+    println!();
+    print_answer(&answer, true);
     Ok(())
 }
 
-fn print_answer(a: &Answer) {
-    println!("{}", a.content);
+/// Prints an answer; `streamed` when its content is already on the screen.
+fn print_answer(a: &Answer, streamed: bool) {
+    if !streamed {
+        println!("{}", a.content);
+    }
     if !a.citations.is_empty() {
         println!("\nSources:");
         for (i, c) in a.citations.iter().enumerate() {
@@ -168,6 +230,12 @@ fn print_answer(a: &Answer) {
             a.fact_check.corrected.len(),
             a.fact_check.claims
         );
+    }
+    if a.backend != "grounded" {
+        println!("\nWritten by {}.", a.backend);
+    }
+    if let Some(why) = &a.fallback {
+        eprintln!("note: answered from the lessons without the model ({why})");
     }
 }
 

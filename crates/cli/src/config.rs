@@ -19,6 +19,12 @@ pub struct Config {
     pub storage_root: Option<PathBuf>,
     /// Search index folder for `ask`.
     pub index: Option<PathBuf>,
+    /// The model behind `ask`: an http(s) URL, `anthropic:` or `local:PATH`.
+    pub llm: Option<String>,
+    /// The model name the LLM server knows.
+    pub llm_model: Option<String>,
+    /// The LLM server's API key.
+    pub llm_key: Option<String>,
 }
 
 impl Config {

@@ -3,7 +3,10 @@
 //!
 //! The plan's four steps: [`understand`] the question (concepts, intent, theory queries),
 //! retrieve what the instructors said ([`index`]), choose the instructor style, and compose
-//! ([`compose`]) — then [`factcheck`] whatever was composed.
+//! ([`compose`]) — then [`factcheck`] whatever was composed. Any chat model can write the
+//! prose instead of the composer ([`llm`]: OpenAI-compatible, Anthropic, an embedded GGUF
+//! model, through [`Instructor::ask_with`]); its text is fact-checked and its citations
+//! checked the same way, and a failing model falls back to the composer.
 //!
 //! ```no_run
 //! # async fn run(catalog: &fretwise_catalog::Catalog) -> Result<(), fretwise_instructor::AskError> {
@@ -20,6 +23,7 @@ pub mod eval;
 pub mod factcheck;
 pub mod facts;
 pub mod index;
+pub mod llm;
 pub mod understand;
 
 use std::path::Path;
@@ -170,6 +174,10 @@ pub struct Answer {
     pub fact_check: FactCheck,
     /// "grounded", "openai:MODEL", "anthropic:MODEL" or "local:NAME".
     pub backend: String,
+    /// Why a model that was asked for did not write this answer (it failed, timed out, its
+    /// circuit is open, or the question was not one to hand to a model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
     /// Time to answer.
     pub latency_ms: f64,
 }
@@ -202,6 +210,55 @@ fn content_words(text: &str) -> std::collections::BTreeSet<String> {
         })
         .filter(|w| !STOP.contains(&w.as_str()))
         .collect()
+}
+
+/// Limits on what a model generates for one answer.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    /// Most new tokens.
+    pub max_tokens: usize,
+    /// Sampling temperature; 0 is greedy (the same question gives the same answer).
+    pub temperature: f64,
+    /// Sampling seed.
+    pub seed: u64,
+}
+
+impl Default for Generation {
+    fn default() -> Self {
+        Generation {
+            max_tokens: 256,
+            temperature: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+/// Steps 1–3 done: what any composer, grounded or model, works from.
+#[derive(Clone)]
+struct Prepared {
+    u: Understanding,
+    facts: Vec<Fact>,
+    hits: Vec<Hit>,
+    choice: Option<StyleChoice>,
+    known: Vec<String>,
+}
+
+/// The engine's fact sentences (with any chord diagrams), as the grounded answer opens.
+fn facts_text(facts: &[Fact]) -> String {
+    let mut out = String::new();
+    for f in facts {
+        out.push_str(&f.sentence);
+        out.push('\n');
+        if let Some(d) = &f.diagram {
+            out.push('\n');
+            out.push_str(d.trim_end());
+            out.push_str("\n\n");
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 /// The instructor: ontology, lexicon, the passage index and the instructors' profiles.
@@ -304,6 +361,148 @@ impl Instructor {
     /// Answers a question with the grounded composer.
     pub fn ask(&self, question: &str, opts: &AskOptions) -> Result<Answer, AskError> {
         let started = Instant::now();
+        let p = self.prepare(question, opts)?;
+        Ok(self.composed(&p, started, None))
+    }
+
+    /// Answers a question with `llm` writing the prose (the grounded composer without one),
+    /// calling `on_text` with each checked sentence as it is ready. A model that fails, times
+    /// out or is skipped by its circuit breaker never fails the question: the grounded answer
+    /// comes back instead, with `fallback` saying why.
+    pub async fn ask_with(
+        &self,
+        question: &str,
+        opts: &AskOptions,
+        llm: Option<&dyn llm::Llm>,
+        on_text: Option<llm::OnText<'_>>,
+    ) -> Result<Answer, AskError> {
+        self.ask_with_limits(question, opts, llm, &Generation::default(), on_text)
+            .await
+    }
+
+    /// [`Instructor::ask_with`] with explicit generation limits.
+    pub async fn ask_with_limits(
+        &self,
+        question: &str,
+        opts: &AskOptions,
+        llm: Option<&dyn llm::Llm>,
+        generation: &Generation,
+        mut on_text: Option<llm::OnText<'_>>,
+    ) -> Result<Answer, AskError> {
+        let started = Instant::now();
+        let p = self.prepare(question, opts)?;
+        let Some(model) = llm else {
+            let a = self.composed(&p, started, None);
+            if let Some(f) = on_text.as_mut() {
+                f(&a.content);
+            }
+            return Ok(a);
+        };
+        // Off-topic questions and injection attempts get the composer's fixed answer: there is
+        // nothing for a model to add, and nothing an attacker should reach.
+        let not_for_model = if p.u.injection {
+            Some("the question reads as an attempt to change the instructions")
+        } else if p.u.intent == Intent::OffTopic {
+            Some("the question is not about guitar")
+        } else {
+            None
+        };
+        if let Some(why) = not_for_model {
+            let a = self.composed(
+                &p,
+                started,
+                Some(format!("{} was not asked: {why}", model.name())),
+            );
+            if let Some(f) = on_text.as_mut() {
+                f(&a.content);
+            }
+            return Ok(a);
+        }
+        // Passages that lean on the video are not instructions; the model never sees them.
+        let passages: Vec<Hit> = p.hits.iter().filter(|h| !h.visual).cloned().collect();
+        let req = llm::prompt::request(
+            &llm::prompt::Grounding {
+                question: &p.u.question,
+                facts: &p.facts,
+                passages: &passages,
+                style: p.choice.as_ref(),
+                level: opts.level,
+            },
+            generation.max_tokens,
+        );
+        let req = llm::Request {
+            temperature: generation.temperature,
+            seed: generation.seed,
+            ..req
+        };
+        // The engine states the facts; the model explains around them.
+        let facts_text = facts_text(&p.facts);
+        let (facts_text, facts_check) = factcheck::check(&facts_text);
+        let mut writer = llm::prompt::Writer::new(&passages);
+        let mut shown = false;
+        let result = {
+            let mut sink = |piece: &str| {
+                let sentences = writer.push(piece);
+                if let Some(f) = on_text.as_mut() {
+                    for s in sentences {
+                        // The facts go first, but only once the model has started to answer,
+                        // so a model that never answers leaves nothing half-shown.
+                        if !shown && !facts_text.is_empty() {
+                            f(&facts_text);
+                        }
+                        shown = true;
+                        f(&s);
+                    }
+                }
+            };
+            model.generate(&req, &mut sink).await
+        };
+        let failure = match result {
+            Ok(_) => {
+                let last = writer.finish();
+                if writer.text().trim().is_empty() {
+                    Some(llm::LlmError::Empty)
+                } else {
+                    if let (Some(f), Some(s)) = (on_text.as_mut(), last) {
+                        if !shown && !facts_text.is_empty() {
+                            f(&facts_text);
+                        }
+                        f(&s);
+                    }
+                    None
+                }
+            }
+            Err(e) => Some(e),
+        };
+        if let Some(e) = failure {
+            let reason = format!("{} failed: {e}", model.name());
+            tracing::warn!("{reason}; answering from the lessons instead");
+            let a = self.composed(&p, started, Some(reason));
+            if let Some(f) = on_text.as_mut() {
+                if shown {
+                    f("\n\n(The model stopped; here is the answer from the lessons instead.)\n\n");
+                }
+                f(&a.content);
+            }
+            return Ok(a);
+        }
+        let mut fact_check = facts_check;
+        llm::prompt::add(&mut fact_check, writer.report().clone());
+        let content = format!("{facts_text}{}", writer.text().trim_start())
+            .trim_end()
+            .to_string();
+        Ok(Answer {
+            content,
+            citations: writer.citations(),
+            fact_check,
+            backend: model.name(),
+            latency_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
+            ..self.answer_parts(p)
+        })
+    }
+
+    /// Steps 1–3: the question read, its facts, passages and style.
+    fn prepare(&self, question: &str, opts: &AskOptions) -> Result<Prepared, AskError> {
         if question.trim().is_empty() {
             return Err(AskError::Empty);
         }
@@ -330,21 +529,46 @@ impl Instructor {
                     .collect()
             })
             .unwrap_or_default();
+        Ok(Prepared {
+            u,
+            facts,
+            hits,
+            choice,
+            known,
+        })
+    }
+
+    /// Step 4 without a model: the grounded composer, fact-checked.
+    fn composed(&self, p: &Prepared, started: Instant, fallback: Option<String>) -> Answer {
         let (content, citations) = compose::compose(&compose::Inputs {
-            u: &u,
-            facts: &facts,
-            hits: &hits,
-            style: choice.as_ref(),
+            u: &p.u,
+            facts: &p.facts,
+            hits: &p.hits,
+            style: p.choice.as_ref(),
             ontology: &self.ontology,
             graph: self.graph.as_ref(),
-            known: &known,
+            known: &p.known,
         });
         let (content, fact_check) = factcheck::check(&content);
-        Ok(Answer {
+        Answer {
             content,
-            facts,
             citations,
-            guitar_terms: u
+            fact_check,
+            backend: "grounded".to_string(),
+            fallback,
+            latency_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
+            ..self.answer_parts(p.clone())
+        }
+    }
+
+    /// The parts of an answer that do not depend on who wrote its text.
+    fn answer_parts(&self, p: Prepared) -> Answer {
+        Answer {
+            content: String::new(),
+            facts: p.facts,
+            citations: Vec::new(),
+            guitar_terms: p
+                .u
                 .terms
                 .iter()
                 .map(|(t, c)| GuitarTerm {
@@ -352,13 +576,14 @@ impl Instructor {
                     category: c.as_str().to_string(),
                 })
                 .collect(),
-            concepts: u.concepts.clone(),
-            intent: u.intent,
-            instructor_style: choice,
-            fact_check,
-            backend: "grounded".to_string(),
-            latency_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
-        })
+            concepts: p.u.concepts.clone(),
+            intent: p.u.intent,
+            instructor_style: p.choice,
+            fact_check: FactCheck::default(),
+            backend: String::new(),
+            fallback: None,
+            latency_ms: 0.0,
+        }
     }
 
     /// Step 2: the passages, at the student's level when any are, else at any level.
