@@ -15,11 +15,52 @@ use crate::techniques::Technique;
 pub struct Exercise {
     /// Tempo in beats per minute.
     pub tempo_bpm: f64,
-    /// "4/4" (beats per bar is the numerator); default 4/4.
-    #[serde(default)]
+    /// "4/4" (beats per bar is the numerator); `[4, 4]` is read the same way; default 4/4.
+    #[serde(default, deserialize_with = "time_signature")]
     pub time_signature: Option<String>,
     /// Notes in time order.
     pub notes: Vec<ExerciseNote>,
+}
+
+/// Reads a time signature written as "3/4" or as [3, 4] into "3/4".
+fn time_signature<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Text(String),
+        Pair([u32; 2]),
+    }
+    match Option::<Written>::deserialize(d) {
+        Ok(None) => Ok(None),
+        Ok(Some(Written::Pair([beats, unit]))) => Ok(Some(format!("{beats}/{unit}"))),
+        Ok(Some(Written::Text(t))) => {
+            let valid = t.split_once('/').is_some_and(|(b, u)| {
+                b.trim().parse::<u32>().is_ok_and(|b| b > 0)
+                    && u.trim().parse::<u32>().is_ok_and(|u| u > 0)
+            });
+            if valid {
+                Ok(Some(t))
+            } else {
+                Err(serde::de::Error::custom(
+                    "a time signature like \"3/4\" or [3, 4]",
+                ))
+            }
+        }
+        Err(_) => Err(serde::de::Error::custom(
+            "a time signature like \"3/4\" or [3, 4]",
+        )),
+    }
+}
+
+/// A tempo a take can be scored at: finite, above 0 and below 400 bpm.
+fn check_tempo(tempo_bpm: f64) -> Result<(), ExerciseError> {
+    if tempo_bpm.is_finite() && tempo_bpm > 0.0 && tempo_bpm < 400.0 {
+        Ok(())
+    } else {
+        Err(ExerciseError::Invalid(format!(
+            "tempo_bpm must be between 0 and 400, not {tempo_bpm}"
+        )))
+    }
 }
 
 /// One expected note: `midi`, a `note` name ("E2"), or `string` + `fret` (standard tuning).
@@ -263,12 +304,7 @@ impl Exercise {
         let de = &mut serde_json::Deserializer::from_str(text);
         let e: Exercise = serde_path_to_error::deserialize(de)
             .map_err(|e| ExerciseError::Invalid(format!("{} at `{}`", e.inner(), e.path())))?;
-        if !(e.tempo_bpm.is_finite() && e.tempo_bpm > 0.0 && e.tempo_bpm < 400.0) {
-            return Err(ExerciseError::Invalid(format!(
-                "tempo_bpm must be between 0 and 400, not {}",
-                e.tempo_bpm
-            )));
-        }
+        check_tempo(e.tempo_bpm)?;
         if e.notes.is_empty() {
             return Err(ExerciseError::Invalid(
                 "notes: the exercise has no notes".into(),
@@ -286,6 +322,8 @@ impl Exercise {
 
     /// An exercise from ASCII tab (bar lines give the timing) and a tempo.
     pub fn from_tab(text: &str, tempo_bpm: f64) -> Result<Exercise, ExerciseError> {
+        // Checked first: a tab at tempo 0 or NaN would time every note at infinity.
+        check_tempo(tempo_bpm)?;
         let tab = fretwise_theory::Tab::parse(text)
             .map_err(|e| ExerciseError::Invalid(format!("tab: {e}")))?;
         let n = tab.labels.len();

@@ -281,3 +281,32 @@ fn strictness_levels_are_published_and_ordered() {
     assert_eq!(Strictness::parse("Advanced"), Some(Strictness::Advanced));
     assert_eq!(Strictness::parse("expert"), None);
 }
+
+#[test]
+fn a_tab_at_a_tempo_that_is_not_a_tempo_is_refused() {
+    let tab = "e|-----|\nB|-----|\nG|-----|\nD|-----|\nA|--0--|\nE|-----|\n";
+    for tempo in [0.0, -60.0, f64::NAN, f64::INFINITY, 1000.0] {
+        let err = fretwise_audio::Exercise::from_tab(tab, tempo).unwrap_err();
+        assert!(err.to_string().contains("tempo_bpm"), "{tempo}: {err}");
+    }
+    assert!(fretwise_audio::Exercise::from_tab(tab, 90.0).is_ok());
+}
+
+#[test]
+fn a_time_signature_is_read_as_text_or_as_a_pair() {
+    let notes = r#""notes": [{"beat": 0, "note": "E2"}]"#;
+    for ts in [r#""3/4""#, "[3, 4]"] {
+        let e = fretwise_audio::Exercise::parse(&format!(
+            r#"{{"tempo_bpm": 90, "time_signature": {ts}, {notes}}}"#
+        ))
+        .unwrap();
+        assert_eq!(e.time_signature.as_deref(), Some("3/4"));
+    }
+    for bad in [r#""waltz""#, "[3]", r#""0/4""#, "3"] {
+        let err = fretwise_audio::Exercise::parse(&format!(
+            r#"{{"tempo_bpm": 90, "time_signature": {bad}, {notes}}}"#
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("time signature"), "{bad}: {err}");
+    }
+}
