@@ -122,6 +122,16 @@ pub fn decode_with(
         .clone();
     let track_id = track.id;
     let declared_s = declared_seconds(track, params.sample_rate);
+    // The header's length refuses an hours-long file before any of it is decoded; the
+    // decoded length is still checked below, for files whose header says nothing or lies.
+    if let Some(d) = declared_s
+        && d > max_seconds
+    {
+        return Err(AudioError::TooLong {
+            seconds: d,
+            limit: max_seconds,
+        });
+    }
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| AudioError::Unsupported(e.to_string()))?;

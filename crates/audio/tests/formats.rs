@@ -126,3 +126,35 @@ fn other_truncated_formats_are_errors_too() {
         }
     }
 }
+
+#[test]
+fn a_file_whose_header_declares_hours_is_refused_before_decoding() {
+    // A WAV header declaring 10 hours of 44.1 kHz mono, followed by one second of silence.
+    let rate = 44_100u32;
+    let declared: u32 = rate * 2 * 36_000;
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + declared).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&rate.to_le_bytes());
+    b.extend_from_slice(&(rate * 2).to_le_bytes());
+    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&16u16.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&declared.to_le_bytes());
+    b.extend(std::iter::repeat_n(0u8, rate as usize * 2));
+    let options = DecodeOptions {
+        max_seconds: 600.0,
+        allow_partial: true,
+    };
+    match analyze_bytes_with(&b, Some("wav"), options) {
+        Err(AudioError::TooLong { seconds, limit }) => {
+            assert!((seconds - 36_000.0).abs() < 1.0, "{seconds}");
+            assert_eq!(limit, 600.0);
+        }
+        other => panic!("expected TooLong from the header, got {other:?}"),
+    }
+}
