@@ -648,3 +648,10 @@ async fn servers_backed_by_the_local_model_stream_both_wire_formats() {
     }
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
 }
+
+/// The HTTP service awaits `ask_with` on a multi-threaded runtime: its future must be `Send`.
+#[allow(dead_code)]
+fn ask_with_is_send(i: &Instructor, m: &dyn Llm) {
+    fn send<T: Send>(_: T) {}
+    send(i.ask_with("q", &AskOptions::default(), Some(m), None));
+}

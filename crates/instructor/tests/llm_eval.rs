@@ -11,7 +11,9 @@
 //!
 //! Slow (minutes); run by hand:
 //! `FRETWISE_SMOLLM2_GGUF=… cargo test -p fretwise-instructor --test llm_eval -- --ignored --nocapture`
-//! Every answer is written to `$FRETWISE_LLM_EVAL_OUT` (default: the temp folder) as JSON lines.
+//! Every answer is written to `$FRETWISE_LLM_EVAL_OUT` (default: the temp folder) as JSON lines;
+//! `FRETWISE_LLM_EVAL_TOKENS` bounds the new tokens (96), `FRETWISE_LLM_EVAL_LIMIT` the
+//! questions per part (all). Passages: five, as `fretwise ask` gives.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -139,10 +141,21 @@ async fn fact_check_on_the_local_model() {
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("fretwise-llm-eval.jsonl"));
     let mut out = std::fs::File::create(&out_path).unwrap();
+    // FRETWISE_LLM_EVAL_LIMIT=N asks only the first N theory questions of each part.
+    let limit: usize = std::env::var("FRETWISE_LLM_EVAL_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(usize::MAX);
+    let mut per_part: BTreeMap<Part, usize> = BTreeMap::new();
     let questions: Vec<_> = eval::questions()
         .unwrap()
         .into_iter()
         .filter(|q| q.category == "theory")
+        .filter(|q| {
+            let n = per_part.entry(q.part()).or_default();
+            *n += 1;
+            *n <= limit
+        })
         .collect();
     let mut tally: BTreeMap<Part, Tally> = BTreeMap::new();
     for q in &questions {
