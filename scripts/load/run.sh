@@ -22,5 +22,8 @@ echo "== warm-up (every question once per level, 5 s)"
 KEY="$key" wrk -t2 -c50 -d5s -s ask.lua "http://127.0.0.1:$port" | tail -6
 echo "== $conns connections, ${secs} s"
 KEY="$key" wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s -s ask.lua "http://127.0.0.1:$port"
+echo "== analyze-playing: a 10 s take, 16 concurrent uploads, ${secs} s"
+python3 make_take.py /tmp/fretwise-take.wav
+KEY="$key" TAKE=/tmp/fretwise-take.wav wrk -t2 -c16 -d"${secs}s" --timeout 10s -s analyze.lua "http://127.0.0.1:$port"
 echo "== server errors logged"
 grep -c '"status":5' /tmp/fretwise-load-serve.log || true

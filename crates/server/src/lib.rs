@@ -85,6 +85,8 @@ pub struct ServeOptions {
     pub worker: String,
     /// Folder for dataset job output.
     pub jobs_dir: PathBuf,
+    /// Most tokens a model may write per answer.
+    pub llm_max_tokens: usize,
 }
 
 impl ServeOptions {
@@ -104,6 +106,7 @@ impl ServeOptions {
             refresh_every: Duration::from_secs(2),
             worker: format!("{}-{}", hostname(), std::process::id()),
             jobs_dir,
+            llm_max_tokens: 256,
         }
     }
 }
@@ -148,6 +151,8 @@ pub struct Inner {
     pub limiter: limit::RateLimiter,
     /// Cached answers.
     pub cache: cache::AnswerCache,
+    /// The model that writes answers (None: the grounded composer).
+    pub llm: Option<Arc<dyn fretwise_instructor::llm::Llm>>,
     /// When the service started.
     pub started: Instant,
 }
@@ -162,6 +167,16 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Opens the state: Redis when asked for (an unreachable Redis is an error at start-up).
     pub async fn new(catalog: Catalog, opts: ServeOptions) -> Result<AppState, ServerError> {
+        AppState::with_llm(catalog, opts, None).await
+    }
+
+    /// [`AppState::new`] with a model that writes the answers (the grounded composer answers
+    /// whenever it fails).
+    pub async fn with_llm(
+        catalog: Catalog,
+        opts: ServeOptions,
+        llm: Option<Arc<dyn fretwise_instructor::llm::Llm>>,
+    ) -> Result<AppState, ServerError> {
         let (limiter, cache) = match &opts.redis {
             Some(url) => {
                 let shown = redact(url);
@@ -193,6 +208,7 @@ impl AppState {
             keys: auth::KeyCache::default(),
             limiter,
             cache,
+            llm,
             started: Instant::now(),
         })))
     }
@@ -298,11 +314,10 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.opts.request_timeout;
     let mut app = routes::routes(state.clone())
         .merge(openapi::docs())
-        .layer(axum::middleware::from_fn(observe::track))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ));
+        .layer(axum::middleware::from_fn(move |req, next| {
+            observe::deadline(timeout, req, next)
+        }))
+        .layer(axum::middleware::from_fn(observe::track));
     if let Some(c) = cors {
         app = app.layer(c);
     }

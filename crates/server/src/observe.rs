@@ -123,3 +123,24 @@ pub async fn track(mut req: Request, next: Next) -> Response {
     }
     res
 }
+
+/// Middleware: a request that has not produced its response within `limit` gets a JSON 503
+/// (a stream counts as produced once its first byte is ready).
+pub async fn deadline(limit: std::time::Duration, req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            let mut e = crate::error::ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                format!(
+                    "the request took longer than {} s; try again (or ask for a stream)",
+                    limit.as_secs()
+                ),
+            );
+            e.retry_after = Some(1);
+            e.into_response()
+        }
+    }
+}

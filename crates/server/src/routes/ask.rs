@@ -105,43 +105,134 @@ pub async fn ask(
         opts.style.as_deref().map(str::to_lowercase),
         opts.instructor.as_deref().map(str::to_lowercase)
     );
-    let key = crate::cache::key(&question, &context_key, &knowledge.marker);
     let stream = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/event-stream"));
-    let (json, cached) = match state.cache.get(&key).await {
-        Some(v) => (v, true),
-        None => {
-            let k = knowledge.clone();
-            let q = question.clone();
-            let answer = tokio::task::spawn_blocking(move || k.instructor.ask(&q, &opts))
-                .await
-                .map_err(|e| ApiError::internal("answering", e))?;
-            let answer = match answer {
-                Ok(a) => a,
-                Err(AskError::Empty) => {
-                    return Err(ApiError::field("question", AskError::Empty.to_string()));
-                }
-                Err(AskError::Unknown(m)) => {
-                    return Err(ApiError::field("context.instructor_id", m));
-                }
-                Err(e) => return Err(ApiError::internal("answering", e)),
-            };
-            metrics::counter!("fretwise_fact_check_corrections_total")
-                .increment(answer.fact_check.corrected.len() as u64);
-            let json: Arc<str> = serde_json::to_string(&answer)
-                .map_err(|e| ApiError::internal("writing the answer", e))?
-                .into();
-            state.cache.put(&key, json.clone()).await;
-            (json, false)
-        }
-    };
-    metrics::counter!("fretwise_answers_total", "backend" => "grounded", "cache" => if cached { "hit" } else { "miss" }).increment(1);
-    if stream {
-        return Ok(sse(json).into_response());
+    let backend = state
+        .llm
+        .as_ref()
+        .map(|m| m.name())
+        .unwrap_or_else(|| "grounded".to_string());
+    let key = crate::cache::key(
+        &question,
+        &format!("{context_key}|{backend}"),
+        &knowledge.marker,
+    );
+    if let Some(json) = state.cache.get(&key).await {
+        metrics::counter!("fretwise_answers_total", "backend" => backend, "cache" => "hit")
+            .increment(1);
+        return Ok(if stream {
+            sse(json).into_response()
+        } else {
+            json_response(json, true)
+        });
     }
-    Ok((
+    let Some(model) = state.llm.clone() else {
+        let k = knowledge.clone();
+        let q = question.clone();
+        let answer = tokio::task::spawn_blocking(move || k.instructor.ask(&q, &opts))
+            .await
+            .map_err(|e| ApiError::internal("answering", e))?;
+        let json = finish(&state, &key, answer).await?;
+        return Ok(if stream {
+            sse(json).into_response()
+        } else {
+            json_response(json, false)
+        });
+    };
+    let limits = fretwise_instructor::Generation {
+        max_tokens: state.opts.llm_max_tokens.max(1),
+        ..Default::default()
+    };
+    if !stream {
+        let k = knowledge.clone();
+        let q = question.clone();
+        let answer = tokio::spawn(async move {
+            k.instructor
+                .ask_with_limits(&q, &opts, Some(model.as_ref()), &limits, None)
+                .await
+        })
+        .await
+        .map_err(|e| ApiError::internal("answering", e))?;
+        let json = finish(&state, &key, answer).await?;
+        return Ok(json_response(json, false));
+    }
+    // Streamed: each checked sentence as the model writes it, then the whole answer.
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let k = knowledge.clone();
+    let st = state.clone();
+    tokio::spawn(async move {
+        let pieces = tx.clone();
+        let mut sink = move |piece: &str| {
+            let _ = pieces.send(Event::default().event("content").data(piece));
+        };
+        let answer = k
+            .instructor
+            .ask_with_limits(
+                &question,
+                &opts,
+                Some(model.as_ref()),
+                &limits,
+                Some(&mut sink),
+            )
+            .await;
+        match finish(&st, &key, answer).await {
+            Ok(json) => {
+                let _ = tx.send(Event::default().event("answer").data(&*json));
+            }
+            Err(e) => {
+                let body = serde_json::to_string(&e.body).unwrap_or_default();
+                let _ = tx.send(Event::default().event("error").data(body));
+            }
+        }
+        let _ = tx.send(Event::default().event("done").data("[DONE]"));
+    });
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
+    });
+    Ok(Sse::new(events).into_response())
+}
+
+/// Counts, caches and serialises a fresh answer (or maps its error to the field at fault).
+async fn finish(
+    state: &AppState,
+    key: &str,
+    answer: Result<fretwise_instructor::Answer, AskError>,
+) -> ApiResult<Arc<str>> {
+    let answer = match answer {
+        Ok(a) => a,
+        Err(AskError::Empty) => {
+            return Err(ApiError::field("question", AskError::Empty.to_string()));
+        }
+        Err(AskError::Unknown(m)) => return Err(ApiError::field("context.instructor_id", m)),
+        Err(e) => return Err(ApiError::internal("answering", e)),
+    };
+    metrics::counter!("fretwise_fact_check_corrections_total")
+        .increment(answer.fact_check.corrected.len() as u64);
+    if let Some(model) = &state.llm {
+        let outcome = if answer.fallback.is_some() {
+            "fallback"
+        } else {
+            "ok"
+        };
+        metrics::counter!("fretwise_llm_calls_total", "backend" => model.name(), "outcome" => outcome)
+            .increment(1);
+        if answer.fallback.is_some() {
+            metrics::counter!("fretwise_llm_fallbacks_total").increment(1);
+        }
+    }
+    metrics::counter!("fretwise_answers_total", "backend" => answer.backend.clone(), "cache" => "miss")
+        .increment(1);
+    let json: Arc<str> = serde_json::to_string(&answer)
+        .map_err(|e| ApiError::internal("writing the answer", e))?
+        .into();
+    state.cache.put(key, json.clone()).await;
+    Ok(json)
+}
+
+fn json_response(json: Arc<str>, cached: bool) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "application/json"),
             (
@@ -151,7 +242,7 @@ pub async fn ask(
         ],
         json.to_string(),
     )
-        .into_response())
+        .into_response()
 }
 
 /// The answer as server-sent events: its text sentence by sentence, then the whole object.

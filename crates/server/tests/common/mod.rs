@@ -1,4 +1,6 @@
 //! A real service on a loopback port over a generated catalog, for the HTTP tests.
+// Each test binary uses part of these helpers.
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
