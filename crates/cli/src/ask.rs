@@ -14,23 +14,9 @@ use crate::DbArgs;
 use crate::config::Config;
 use crate::output::{Bar, print_json};
 
-/// `fretwise ask`.
-#[derive(Debug, Args)]
-pub struct AskArgs {
-    /// The question, in plain words ("How do I bend a string?", "What's in a Bb7?").
-    pub question: String,
-    /// Your level: beginner, intermediate or advanced.
-    #[arg(long)]
-    pub level: Option<String>,
-    /// Answer in this style (blues, jazz, rock …).
-    #[arg(long)]
-    pub style: Option<String>,
-    /// Answer in this instructor's style (id or name).
-    #[arg(long)]
-    pub instructor: Option<String>,
-    /// Search index folder (default: beside a SQLite catalog, else in the cache folder).
-    #[arg(long, env = "FRETWISE_INDEX")]
-    pub index: Option<PathBuf>,
+/// The model that writes answers (`ask` and `serve`).
+#[derive(Debug, Clone, Args)]
+pub struct LlmArgs {
     /// A model to write the answer: an OpenAI-compatible server URL (vLLM, llama.cpp,
     /// Ollama, OpenAI), an Anthropic URL or `anthropic:`, or `local:PATH` to a GGUF chat model
     /// run in-process. Without one (or when it fails) the grounded composer answers.
@@ -50,6 +36,51 @@ pub struct AskArgs {
     /// Most tokens the model may write.
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub llm_max_tokens: usize,
+}
+
+impl LlmArgs {
+    /// The model: flags and FRETWISE_LLM* (merged by clap) before fretwise.toml; None for
+    /// the grounded composer.
+    pub async fn load(
+        &self,
+        cfg: &Config,
+    ) -> anyhow::Result<Option<Box<dyn fretwise_instructor::llm::Llm>>> {
+        let spec = self.llm.clone().or_else(|| cfg.llm.clone());
+        let Some(spec) = spec.filter(|s| !s.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let model = self.llm_model.clone().or_else(|| cfg.llm_model.clone());
+        let key = self.llm_key.clone().or_else(|| cfg.llm_key.clone());
+        // Loading a local model reads ~100 MB: off the async threads.
+        let llm = tokio::task::spawn_blocking(move || {
+            fretwise_instructor::llm::from_spec(&spec, model.as_deref(), key.as_deref())
+        })
+        .await
+        .context("loading the model")?
+        .context("--llm")?;
+        Ok(Some(llm))
+    }
+}
+
+/// `fretwise ask`.
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The question, in plain words ("How do I bend a string?", "What's in a Bb7?").
+    pub question: String,
+    /// Your level: beginner, intermediate or advanced.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Answer in this style (blues, jazz, rock …).
+    #[arg(long)]
+    pub style: Option<String>,
+    /// Answer in this instructor's style (id or name).
+    #[arg(long)]
+    pub instructor: Option<String>,
+    /// Search index folder (default: beside a SQLite catalog, else in the cache folder).
+    #[arg(long, env = "FRETWISE_INDEX")]
+    pub index: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: LlmArgs,
     #[command(flatten)]
     pub db: DbArgs,
     /// Print the answer as one JSON object.
@@ -143,9 +174,7 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
         instructor: args.instructor.clone(),
         passages: 5,
     };
-    // Flags and FRETWISE_LLM* (merged by clap) come before fretwise.toml.
-    let spec = args.llm.clone().or_else(|| cfg.llm.clone());
-    let Some(spec) = spec.filter(|s| !s.trim().is_empty()) else {
+    let Some(llm) = args.model.load(cfg).await? else {
         let answer = instructor.ask(&args.question, &opts)?;
         if args.json {
             return print_json(&answer);
@@ -153,17 +182,8 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
         print_answer(&answer, false);
         return Ok(());
     };
-    let model = args.llm_model.clone().or_else(|| cfg.llm_model.clone());
-    let key = args.llm_key.clone().or_else(|| cfg.llm_key.clone());
-    // Loading a local model reads ~100 MB: off the async threads.
-    let llm = tokio::task::spawn_blocking(move || {
-        fretwise_instructor::llm::from_spec(&spec, model.as_deref(), key.as_deref())
-    })
-    .await
-    .context("loading the model")?
-    .context("--llm")?;
     let limits = fretwise_instructor::Generation {
-        max_tokens: args.llm_max_tokens.max(1),
+        max_tokens: args.model.llm_max_tokens.max(1),
         ..Default::default()
     };
     if args.json {

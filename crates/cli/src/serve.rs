@@ -39,24 +39,8 @@ pub struct ServeArgs {
     /// A browser origin allowed to call the API (repeat for more).
     #[arg(long = "cors-origin")]
     pub cors_origins: Vec<String>,
-    /// A model to write the answers: an OpenAI-compatible URL, an Anthropic URL or
-    /// `anthropic:`, or `local:PATH` to a GGUF chat model (the grounded composer answers when it fails).
-    #[arg(long, env = "FRETWISE_LLM", value_name = "URL|local:PATH")]
-    pub llm: Option<String>,
-    /// The model name the server knows (required for Anthropic).
-    #[arg(long, env = "FRETWISE_LLM_MODEL", value_name = "MODEL")]
-    pub llm_model: Option<String>,
-    /// The model server's API key.
-    #[arg(
-        long,
-        env = "FRETWISE_LLM_KEY",
-        value_name = "KEY",
-        hide_env_values = true
-    )]
-    pub llm_key: Option<String>,
-    /// Most tokens the model may write per answer.
-    #[arg(long, default_value_t = 256, value_name = "N")]
-    pub llm_max_tokens: usize,
+    #[command(flatten)]
+    pub model: crate::ask::LlmArgs,
     /// Do not create the sample corpus when the catalog is empty.
     #[arg(long)]
     pub no_sample: bool,
@@ -222,30 +206,12 @@ pub async fn serve(cfg: &Config, args: ServeArgs) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)?,
         )
     };
-    opts.llm_max_tokens = args.llm_max_tokens.max(1);
-    // Flags and FRETWISE_LLM* (merged by clap) come before fretwise.toml.
-    let llm = match args
-        .llm
-        .clone()
-        .or_else(|| cfg.llm.clone())
-        .filter(|s| !s.trim().is_empty())
-    {
-        Some(spec) => {
-            let model = args.llm_model.clone().or_else(|| cfg.llm_model.clone());
-            let key = args.llm_key.clone().or_else(|| cfg.llm_key.clone());
-            // Loading a local model reads ~100 MB: off the async threads.
-            let llm = tokio::task::spawn_blocking(move || {
-                fretwise_instructor::llm::from_spec(&spec, model.as_deref(), key.as_deref())
-            })
-            .await
-            .context("loading the model")?
-            .context("--llm")?;
-            Some(std::sync::Arc::<dyn fretwise_instructor::llm::Llm>::from(
-                llm,
-            ))
-        }
-        None => None,
-    };
+    opts.llm_max_tokens = args.model.llm_max_tokens.max(1);
+    let llm = args
+        .model
+        .load(cfg)
+        .await?
+        .map(std::sync::Arc::<dyn fretwise_instructor::llm::Llm>::from);
     let backend = llm.as_ref().map(|m| m.name());
     let state = AppState::with_llm(catalog, opts, llm).await?;
     let shutdown = async {

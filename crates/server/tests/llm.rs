@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fretwise_server::{AppState, Scope, ServeOptions};
+use fretwise_server::Scope;
 use serde_json::{Value, json};
 
 /// `FRETWISE_SMOLLM2_GGUF`; skipped without it unless `FRETWISE_REQUIRE_MODELS` is set (CI).
@@ -38,6 +37,7 @@ async fn answers_come_from_the_local_model_streamed_and_checked() {
     let url = format!("sqlite://{}", dir.path().join("c.db").display());
     let catalog = fretwise_catalog::Catalog::open(&url).await.unwrap();
     common::ingest(&catalog, &[corpus]).await;
+    catalog.close().await;
     let spec = format!("local:{}", gguf.display());
     let llm = tokio::task::spawn_blocking(move || {
         fretwise_instructor::llm::from_spec(&spec, None, None).unwrap()
@@ -45,34 +45,13 @@ async fn answers_come_from_the_local_model_streamed_and_checked() {
     .await
     .unwrap();
     let llm: Arc<dyn fretwise_instructor::llm::Llm> = Arc::from(llm);
-    let mut opts = ServeOptions::new(&url);
-    opts.bind = SocketAddr::from(([127, 0, 0, 1], 0));
-    opts.index_dir = dir.path().join("index");
-    opts.llm_max_tokens = 40;
-    // The model shares two cores with the rest of the test suite.
-    opts.request_timeout = Duration::from_secs(600);
-    let state = AppState::with_llm(catalog, opts, Some(llm)).await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (ready, addr) = tokio::sync::oneshot::channel::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        fretwise_server::serve(
-            state,
-            async move {
-                let _ = stopped.await;
-            },
-            move |a| {
-                let _ = ready.send(a);
-            },
-        )
-        .await
-        .unwrap();
-    });
-    let addr = addr.await.unwrap();
-    let keys = fretwise_catalog::Catalog::open(&url).await.unwrap();
-    let key = fretwise_server::create_key(&keys, "t", Scope::Student, 0)
-        .await
-        .unwrap()
-        .key;
+    let svc = common::start_with(&url, &dir.path().join("index"), None, Some(llm), |opts| {
+        opts.llm_max_tokens = 40;
+        // The model shares two cores with the rest of the test suite.
+        opts.request_timeout = Duration::from_secs(600);
+    })
+    .await;
+    let key = svc.key(Scope::Student, 0).await;
     let c = reqwest::Client::builder()
         .timeout(Duration::from_secs(300))
         .build()
@@ -80,7 +59,7 @@ async fn answers_come_from_the_local_model_streamed_and_checked() {
 
     // Streamed: content events, then the whole answer written by the local model.
     let body = c
-        .post(format!("http://{addr}/api/ai-instructor/ask"))
+        .post(svc.url("/api/ai-instructor/ask"))
         .bearer_auth(&key)
         .header("accept", "text/event-stream")
         .json(&json!({"question": "How do I practise alternate picking?"}))
@@ -107,14 +86,15 @@ async fn answers_come_from_the_local_model_streamed_and_checked() {
             cit["start_s"].as_f64().unwrap() < cit["end_s"].as_f64().unwrap(),
             "{cit}"
         );
-        keys.lesson(cit["lesson_id"].as_str().unwrap())
+        svc.catalog
+            .lesson(cit["lesson_id"].as_str().unwrap())
             .await
             .unwrap();
     }
 
     // The theory facts still come from the engine, whatever the model writes.
     let v: Value = c
-        .post(format!("http://{addr}/api/ai-instructor/ask"))
+        .post(svc.url("/api/ai-instructor/ask"))
         .bearer_auth(&key)
         .json(&json!({"question": "What notes are in a C major chord?"}))
         .send()
@@ -131,7 +111,7 @@ async fn answers_come_from_the_local_model_streamed_and_checked() {
     assert_eq!(notes, ["C", "E", "G"], "{v}");
 
     let metrics = c
-        .get(format!("http://{addr}/metrics"))
+        .get(svc.url("/metrics"))
         .send()
         .await
         .unwrap()
@@ -139,6 +119,5 @@ async fn answers_come_from_the_local_model_streamed_and_checked() {
         .await
         .unwrap();
     assert!(metrics.contains("fretwise_llm_calls_total"), "{metrics}");
-    let _ = stop.send(());
-    task.await.unwrap();
+    svc.stop().await;
 }

@@ -79,6 +79,17 @@ impl Service {
 
 /// Starts a service on `catalog_url` with its index in `index_dir`.
 pub async fn start(catalog_url: &str, index_dir: &Path, redis: Option<String>) -> Service {
+    start_with(catalog_url, index_dir, redis, None, |_| {}).await
+}
+
+/// [`start`] with a model behind /ask and a last say over the options.
+pub async fn start_with(
+    catalog_url: &str,
+    index_dir: &Path,
+    redis: Option<String>,
+    llm: Option<std::sync::Arc<dyn fretwise_instructor::llm::Llm>>,
+    adjust: impl FnOnce(&mut ServeOptions),
+) -> Service {
     let catalog = Catalog::open(catalog_url).await.unwrap();
     let mut opts = ServeOptions::new(catalog_url);
     opts.bind = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -87,7 +98,8 @@ pub async fn start(catalog_url: &str, index_dir: &Path, redis: Option<String>) -
     opts.redis = redis;
     opts.refresh_every = Duration::from_millis(200);
     opts.max_audio_seconds = 30.0;
-    let state = AppState::new(catalog, opts).await.unwrap();
+    adjust(&mut opts);
+    let state = AppState::with_llm(catalog, opts, llm).await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (ready, addr) = tokio::sync::oneshot::channel::<SocketAddr>();
     let task = tokio::spawn(async move {
