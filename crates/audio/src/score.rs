@@ -13,6 +13,13 @@ use crate::techniques::Technique;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exercise {
+    /// Id of the practice item it was generated for (`fretwise practice`), so a take played
+    /// to it is recorded against that item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Concept it trains (an ontology id), when generated for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concept: Option<String>,
     /// Tempo in beats per minute.
     pub tempo_bpm: f64,
     /// "4/4" (beats per bar is the numerator); `[4, 4]` is read the same way; default 4/4.
@@ -358,6 +365,8 @@ impl Exercise {
             });
         }
         let e = Exercise {
+            id: None,
+            concept: None,
             tempo_bpm,
             time_signature: None,
             notes,

@@ -10,6 +10,7 @@ mod model;
 mod schema;
 mod service;
 mod store;
+mod students;
 
 pub use knowledge::{ConceptLesson, LessonConceptRow, LessonKnowledgeRow};
 pub use model::{
@@ -18,6 +19,7 @@ pub use model::{
 };
 pub use service::{ApiKeyRecord, FeedbackRecord, JobRecord};
 pub use store::{Catalog, OpenMode, catalog_location, normalize_db_url, sqlite_file};
+pub use students::{EventRow, ItemRow, SkillRow, StudentRow};
 
 /// Errors from the catalog.
 #[derive(Debug, thiserror::Error)]

@@ -186,4 +186,49 @@ pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX jobs_status ON jobs (status)",
         ],
     ),
+    (
+        5,
+        &[
+            // The learner's records (crates/learner): students, per-concept skill estimates,
+            // spaced practice items, the history of evidence and the current plan.
+            "CREATE TABLE students (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                level BIGINT NOT NULL,
+                profile TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )",
+            "CREATE TABLE student_skills (
+                student_id TEXT NOT NULL,
+                concept TEXT NOT NULL,
+                mean DOUBLE PRECISION NOT NULL,
+                sd DOUBLE PRECISION NOT NULL,
+                evidence BIGINT NOT NULL,
+                updated_unix BIGINT NOT NULL,
+                PRIMARY KEY (student_id, concept)
+            )",
+            "CREATE TABLE student_items (
+                student_id TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                concept TEXT NOT NULL,
+                state TEXT NOT NULL,
+                due_unix BIGINT NOT NULL,
+                PRIMARY KEY (student_id, item_id)
+            )",
+            "CREATE TABLE student_events (
+                id TEXT PRIMARY KEY,
+                student_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                concept TEXT,
+                payload TEXT NOT NULL,
+                created_unix BIGINT NOT NULL
+            )",
+            "CREATE INDEX student_events_student ON student_events (student_id, created_unix)",
+            "CREATE TABLE student_plans (
+                student_id TEXT PRIMARY KEY,
+                plan TEXT NOT NULL,
+                created_unix BIGINT NOT NULL
+            )",
+        ],
+    ),
 ];

@@ -38,9 +38,20 @@ pub struct AnalyzeArgs {
     /// Analyse what precedes the cut of a truncated file (labelled partial) instead of failing.
     #[arg(long)]
     allow_partial: bool,
+    /// Record the scored take for this student (needs --expected or --tab): their skills,
+    /// practice schedule and history are updated; the same take is counted once.
+    #[arg(long)]
+    student: Option<String>,
+    #[command(flatten)]
+    db: crate::DbArgs,
 }
 
-pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
+pub async fn run(cfg: &crate::config::Config, args: AnalyzeArgs) -> anyhow::Result<()> {
+    if args.student.is_some() && args.expected.is_none() && args.tab.is_none() {
+        anyhow::bail!(
+            "--student records a scored take: give the exercise with --expected or --tab"
+        );
+    }
     let strictness = fretwise_audio::Strictness::parse(&args.strictness).with_context(|| {
         format!(
             "unknown strictness `{}` (beginner, intermediate, advanced)",
@@ -111,8 +122,40 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
         };
         std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()))?;
     }
+    let recorded = match (&args.student, &exercise, &a.score) {
+        (Some(student), Some(ex), Some(score)) => Some(
+            crate::learn::record_take(cfg, args.db.db.clone(), student, ex, score, &bytes)
+                .await
+                .with_context(|| format!("recording the take for {student}"))?,
+        ),
+        _ => None,
+    };
     if args.json {
+        if let Some(r) = &recorded {
+            let mut v = serde_json::to_value(&a)?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("recorded".into(), serde_json::to_value(r)?);
+            }
+            return print_json(&v);
+        }
         return print_json(&a);
+    }
+    if let Some(r) = &recorded {
+        if r.recorded {
+            println!(
+                "recorded {} for {}: {} (performance {:.2}); skill {:.0} % → {:.0} %; next practice in {} day(s) at {:.0} bpm",
+                r.take_id,
+                r.concept,
+                r.rating.as_str(),
+                r.score,
+                100.0 * r.skill_before.p_success(),
+                100.0 * r.skill_after.p_success(),
+                ((r.item.due_unix - fretwise_learner::now_unix()).max(0) + 43_200) / 86_400,
+                r.item.target_tempo
+            );
+        } else {
+            println!("{} was already recorded; nothing changed", r.take_id);
+        }
     }
     println!(
         "{}: {:.1} s at {} Hz, tuned to A4 = {:.1} Hz, {} notes, {} onsets, SNR ≈ {:.0} dB",

@@ -123,7 +123,7 @@ pub enum IndexCommand {
     },
 }
 
-struct IndexBar(Bar);
+pub(crate) struct IndexBar(pub(crate) Bar);
 
 impl IndexProgress for IndexBar {
     fn start(&self, total: u64) {
@@ -173,6 +173,7 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
         style: args.style.clone(),
         instructor: args.instructor.clone(),
         passages: 5,
+        preferences: None,
     };
     let Some(llm) = args.model.load(cfg).await? else {
         let answer = instructor.ask(&args.question, &opts)?;
@@ -310,6 +311,7 @@ pub async fn index(cfg: &Config, command: IndexCommand) -> anyhow::Result<()> {
                 &u,
                 &AskOptions {
                     passages: limit,
+                    preferences: None,
                     ..AskOptions::default()
                 },
                 None,

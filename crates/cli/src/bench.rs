@@ -29,6 +29,71 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Simulated students under the learner's planner, a fixed and a random curriculum:
+    /// practice to mastery, estimate error, off-level sessions (docs/LEARNER.md)
+    Simulate {
+        /// First seed (one student per seed).
+        #[arg(long, default_value_t = 10_001)]
+        from: u64,
+        /// Students.
+        #[arg(long, default_value_t = 60)]
+        students: u64,
+        /// Days simulated at most.
+        #[arg(long, default_value_t = 120)]
+        days: u32,
+        /// Minutes practised a day.
+        #[arg(long, default_value_t = 20)]
+        minutes_per_day: u32,
+        /// Print JSON (with every student).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn simulate(from: u64, students: u64, days: u32, minutes: u32, json: bool) -> anyhow::Result<()> {
+    use fretwise_learner::sim::{Policy, SimConfig, run};
+    let ontology = fretwise_knowledge::Ontology::builtin();
+    let cfg = SimConfig {
+        max_days: days.clamp(1, 3650),
+        minutes_per_day: minutes.clamp(5, 240),
+        ..SimConfig::default()
+    };
+    let seeds = from..from.saturating_add(students.clamp(1, 100_000));
+    let mut out = Vec::new();
+    for p in [Policy::Planner, Policy::Fixed, Policy::Random] {
+        let t = Instant::now();
+        let (summary, runs) = run(&ontology, seeds.clone(), p, &cfg)?;
+        if !json {
+            println!(
+                "{:<8} mastered {:>3}/{:<3} median {:>5.0} min  mean {:>6.1} min  estimate RMSE {:.2} (prior {:.2})  off-level {:>4.1} %  [{:.1} s]",
+                p.as_str(),
+                summary.mastered,
+                summary.students,
+                summary.median_minutes,
+                summary.mean_minutes,
+                summary.estimate_rmse,
+                summary.prior_rmse,
+                100.0 * summary.off_level_rate,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        out.push(serde_json::json!({"summary": summary, "students": runs}));
+    }
+    if json {
+        crate::output::print_json(
+            &serde_json::json!({"config": cfg, "seeds": [seeds.start, seeds.end], "policies": out}),
+        )?;
+    } else {
+        println!(
+            "seeds {}..{} ({} students), {} days at {} minutes a day",
+            seeds.start,
+            seeds.end - 1,
+            seeds.end - seeds.start,
+            cfg.max_days,
+            cfg.minutes_per_day
+        );
+    }
+    Ok(())
 }
 
 /// Peak resident memory of this process in MiB (Linux; 0 elsewhere).
@@ -47,13 +112,27 @@ fn peak_rss_mib() -> f64 {
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Ingest {
-        lessons,
-        instructors,
-        db,
-        corpus,
-        json,
-    } = cmd;
+    let (lessons, instructors, db, corpus, json) = match cmd {
+        BenchCommand::Ingest {
+            lessons,
+            instructors,
+            db,
+            corpus,
+            json,
+        } => (lessons, instructors, db, corpus, json),
+        BenchCommand::Simulate {
+            from,
+            students,
+            days,
+            minutes_per_day,
+            json,
+        } => {
+            return tokio::task::spawn_blocking(move || {
+                simulate(from, students, days, minutes_per_day, json)
+            })
+            .await?;
+        }
+    };
     let tmp = tempfile::tempdir()?;
     let corpus_dir = corpus.unwrap_or_else(|| tmp.path().join("corpus"));
     let t0 = Instant::now();

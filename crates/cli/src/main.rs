@@ -10,6 +10,7 @@ mod concepts;
 mod config;
 mod export;
 mod knowledge;
+mod learn;
 mod output;
 mod profiles;
 mod serve;
@@ -158,6 +159,16 @@ enum Command {
         #[command(subcommand)]
         command: concepts::ConceptsCommand,
     },
+    /// Students: create, show (skills with uncertainty, due practice, history, plan), list,
+    /// self-reports, instructor matching
+    Student {
+        #[command(subcommand)]
+        command: learn::StudentCommand,
+    },
+    /// What to practise next: level-appropriate exercises with the lessons that teach them
+    Practice(learn::PracticeArgs),
+    /// A lesson plan towards a goal: days of exercises along the prerequisites, with lessons
+    Plan(learn::PlanArgs),
     /// Analyse a recording of guitar playing: pitch track, notes, onsets, tuning, features
     Analyze(analyze::AnalyzeArgs),
     /// Live analysis of raw mono audio on standard input: a tuner or practice-mode notes, one
@@ -326,7 +337,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => commands::terms(&cfg, &text, lexicon.or(cfg.lexicon.clone()), json),
         Command::Theory(args) => theory::run(args),
-        Command::Analyze(args) => analyze::run(args),
+        Command::Analyze(args) => analyze::run(&cfg, args).await,
+        Command::Student { command } => learn::student(&cfg, command).await,
+        Command::Practice(args) => learn::practice(&cfg, args).await,
+        Command::Plan(args) => learn::plan(&cfg, args).await,
         Command::Stream(args) => stream::run(args),
         Command::Concepts { command } => concepts::run(&cfg, command).await,
         Command::Profiles {

@@ -112,6 +112,9 @@ pub struct AskOptions {
     pub instructor: Option<String>,
     /// Passages to retrieve.
     pub passages: usize,
+    /// The student's learning preferences (styles, approach, explanation length, liked
+    /// instructors): the style choice favours the instructors that fit them.
+    pub preferences: Option<fretwise_learner::Preferences>,
 }
 
 /// A cited lesson moment.
@@ -317,6 +320,11 @@ impl Instructor {
     /// The passage index.
     pub fn index(&self) -> &PassageIndex {
         &self.index
+    }
+
+    /// The instructor profiles the styles come from.
+    pub fn profiles(&self) -> &[Profile] {
+        &self.profiles
     }
 
     /// Reads a question (step 1).
@@ -662,6 +670,16 @@ impl Instructor {
         }
         let mut best: Option<(f64, &str, String, Vec<String>)> = None;
         let top = hits.first().map(|h| h.score).unwrap_or(1.0).max(1e-6);
+        // The learner's instructor matching, for a student who told us how they like to learn.
+        let fit: Vec<fretwise_learner::InstructorMatch> = match &opts.preferences {
+            Some(prefs) => fretwise_learner::match_instructors(
+                &self.profiles,
+                opts.level.map_or(1, Level::rank),
+                prefs,
+                u.concepts.first().map(String::as_str),
+            ),
+            None => Vec::new(),
+        };
         let mut seen: Vec<&str> = Vec::new();
         for h in hits.iter().filter(|h| !h.visual) {
             if h.instructor_id.is_empty() || seen.contains(&h.instructor_id.as_str()) {
@@ -679,6 +697,12 @@ impl Instructor {
             } else {
                 format!("{share} of the {} passages found are theirs", hits.len())
             });
+            if let Some(m) = fit.iter().find(|m| m.instructor_id == h.instructor_id) {
+                score += 0.3 * m.score;
+                if let Some(r) = m.reasons.first() {
+                    why.push(format!("fits how you learn: {r}"));
+                }
+            }
             if let Some(p) = self
                 .profiles
                 .iter()
@@ -722,5 +746,60 @@ impl Instructor {
             name,
             why: why.join("; "),
         })
+    }
+}
+
+impl fretwise_learner::MomentSource for Instructor {
+    fn moments(
+        &self,
+        concept: &fretwise_knowledge::Concept,
+        max_level: Option<u8>,
+        instructor_id: Option<&str>,
+        n: usize,
+    ) -> Vec<fretwise_learner::Moment> {
+        let concepts = vec![concept.id.clone()];
+        let search = |who: Option<&str>| {
+            let req = SearchRequest {
+                text: &concept.name,
+                concepts: &concepts,
+                terms: &concept.terms,
+                max_level,
+                style: None,
+                instructor_id: who,
+                limit: n * 3,
+            };
+            // A failed search leaves the moments out; the suggestion itself still stands.
+            self.index.search(&req).unwrap_or_default()
+        };
+        let mut hits = match instructor_id {
+            Some(id) => search(Some(id)),
+            None => Vec::new(),
+        };
+        // The matched instructor's lessons first, then anyone's.
+        hits.extend(search(None));
+        let mut out: Vec<fretwise_learner::Moment> = Vec::new();
+        for h in hits {
+            if out.len() >= n {
+                break;
+            }
+            if h.visual
+                || !h.concepts.contains(&concept.id)
+                || out
+                    .iter()
+                    .any(|m| m.lesson_id == h.lesson_id && m.start_s == h.start_s)
+            {
+                continue;
+            }
+            out.push(fretwise_learner::Moment {
+                lesson_id: h.lesson_id,
+                title: h.title,
+                instructor: h.instructor,
+                instructor_id: h.instructor_id,
+                start_s: h.start_s,
+                end_s: h.end_s,
+                quote: h.text,
+            });
+        }
+        out
     }
 }

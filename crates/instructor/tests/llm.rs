@@ -81,6 +81,7 @@ const BENDING: &str = "How do I bend a string in tune?";
 fn opts() -> AskOptions {
     AskOptions {
         passages: 3,
+        preferences: None,
         ..AskOptions::default()
     }
 }

@@ -83,6 +83,41 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<fretwise_learner::LearnerError> for ApiError {
+    fn from(e: fretwise_learner::LearnerError) -> ApiError {
+        use fretwise_learner::LearnerError as L;
+        match e {
+            L::Invalid(m) => {
+                // Learner messages start with the field they are about ("weeks: …").
+                let field = m
+                    .split_once(':')
+                    .map(|(f, _)| f.trim().replace('-', "_"))
+                    .filter(|f| !f.contains(' '))
+                    .unwrap_or_default();
+                ApiError::field(&field, m)
+            }
+            L::UnknownStudent(id) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_student",
+                format!(
+                    "student_id: no student with id `{}`",
+                    id.chars().take(40).collect::<String>()
+                ),
+            ),
+            L::UnknownConcept { field, message } => {
+                ApiError::field(&field, format!("{field}: {message}"))
+            }
+            e @ L::Mismatch(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "take_mismatch",
+                e.to_string(),
+            ),
+            L::Catalog(e) => e.into(),
+            e => ApiError::internal("the learner", e),
+        }
+    }
+}
+
 impl From<fretwise_catalog::CatalogError> for ApiError {
     fn from(e: fretwise_catalog::CatalogError) -> ApiError {
         match e {

@@ -50,6 +50,7 @@ pub async fn analyze_playing(
     let mut tab = None;
     let mut tempo = None;
     let mut strictness = Strictness::Intermediate;
+    let mut student_id: Option<String> = None;
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -98,7 +99,12 @@ pub async fn analyze_playing(
                     )
                 })?;
             }
-            "student_id" => {}
+            "student_id" => {
+                let id = text("student_id", &bytes)?;
+                if !id.trim().is_empty() {
+                    student_id = Some(id.trim().chars().take(200).collect());
+                }
+            }
             other => {
                 return Err(ApiError::field(
                     other,
@@ -128,6 +134,20 @@ pub async fn analyze_playing(
         }
         _ => None,
     };
+    if student_id.is_some() && exercise.is_none() {
+        return Err(ApiError::field(
+            "exercise",
+            "exercise: a take is recorded for a student only when it is scored (send exercise, or tab and tempo)",
+        ));
+    }
+    // An unknown student is refused before any audio work.
+    if let Some(id) = &student_id {
+        fretwise_learner::load_student(&state.catalog, id).await?;
+    }
+    let take_hash = student_id
+        .as_ref()
+        .map(|_| fretwise_learner::content_hash(&bytes));
+    let recorded_exercise = exercise.clone();
     let options = DecodeOptions {
         max_seconds: state.opts.max_audio_seconds,
         allow_partial: false,
@@ -163,8 +183,41 @@ pub async fn analyze_playing(
     };
     metrics::counter!("fretwise_audio_seconds_analysed_total")
         .increment(a.duration_s.max(0.0).round() as u64);
+    let recorded = match (&student_id, &recorded_exercise, &a.score, &take_hash) {
+        (Some(id), Some(ex), Some(score), Some(hash)) => {
+            let now = fretwise_learner::now_unix();
+            let outcome = fretwise_learner::record_take(
+                &state.catalog,
+                &state.ontology,
+                id,
+                ex,
+                score,
+                hash,
+                now,
+            )
+            .await?;
+            if outcome.recorded {
+                let k = state.knowledge()?;
+                fretwise_learner::replan(
+                    &state.catalog,
+                    &state.ontology,
+                    &k.profiles,
+                    &k.instructor,
+                    id,
+                    now,
+                )
+                .await?;
+            }
+            Some(outcome)
+        }
+        _ => None,
+    };
     let mut v =
         serde_json::to_value(&a).map_err(|e| ApiError::internal("writing the analysis", e))?;
+    if let Some(r) = recorded {
+        v["recorded"] =
+            serde_json::to_value(r).map_err(|e| ApiError::internal("writing the analysis", e))?;
+    }
     if let Some(score) = &a.score {
         let k = state.knowledge()?;
         let items: Vec<serde_json::Value> = score

@@ -68,6 +68,7 @@ fn options(state: &AppState, ctx: &AskContext) -> ApiResult<AskOptions> {
         style: ctx.style.clone().filter(|s| !s.trim().is_empty()),
         instructor: ctx.instructor_id.clone().filter(|s| !s.trim().is_empty()),
         passages: 5,
+        preferences: None,
     })
 }
 
@@ -97,13 +98,46 @@ pub async fn ask(
             format!("question: at most {MAX_QUESTION_CHARS} characters"),
         ));
     }
-    let opts = options(&state, &req.context)?;
+    let mut opts = options(&state, &req.context)?;
+    // A known student's level and learning preferences shape the answer; the question joins
+    // their history.
+    if let Some(id) = req
+        .context
+        .student_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let s = fretwise_learner::load_student(&state.catalog, id).await?;
+        if opts.level.is_none() {
+            opts.level = Level::parse(&s.level_name).ok();
+        }
+        opts.preferences = Some(s.preferences.clone());
+        let concepts: Vec<String> = state
+            .ontology
+            .mentions(&question)
+            .into_iter()
+            .map(|c| c.id.clone())
+            .collect();
+        fretwise_learner::record_question(
+            &state.catalog,
+            &s.id,
+            &question,
+            &concepts,
+            fretwise_learner::now_unix(),
+        )
+        .await?;
+    }
     let knowledge = state.knowledge()?;
     let context_key = format!(
-        "{:?}|{:?}|{:?}",
+        "{:?}|{:?}|{:?}|{}",
         opts.level.map(Level::as_str),
         opts.style.as_deref().map(str::to_lowercase),
-        opts.instructor.as_deref().map(str::to_lowercase)
+        opts.instructor.as_deref().map(str::to_lowercase),
+        opts.preferences
+            .as_ref()
+            .and_then(|p| serde_json::to_string(p).ok())
+            .unwrap_or_default()
     );
     let stream = headers
         .get(header::ACCEPT)

@@ -1,13 +1,12 @@
-//! Lesson plans, practice suggestions and feedback. Until the learner lands these come from the
-//! concept graph and the lessons at the student's level; a student never gets a concept above
+//! Lesson plans, practice suggestions and feedback, from the learner (`crates/learner`): a
+//! student's skills, due practice items and goals decide; a student never gets a concept above
 //! their level as practice.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use fretwise_instructor::SearchRequest;
 use fretwise_knowledge::Concept;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
@@ -16,15 +15,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 
-/// Hardest concept difficulty (1–5) practised at a level rank (1–3): beginners 1–2,
-/// intermediate players up to 3, advanced players everything.
-pub fn max_difficulty(rank: u8) -> u8 {
-    match rank {
-        1 => 2,
-        2 => 3,
-        _ => 5,
-    }
-}
+use fretwise_learner::{self as learner, MomentSource, PracticeRequest, SkillModel};
+pub use fretwise_learner::{Moment, level_name, max_difficulty};
 
 fn level_rank(field: &str, s: Option<&str>) -> ApiResult<u8> {
     match s.filter(|s| !s.trim().is_empty()) {
@@ -34,31 +26,6 @@ fn level_rank(field: &str, s: Option<&str>) -> ApiResult<u8> {
     }
 }
 
-fn level_name(rank: u8) -> &'static str {
-    match rank {
-        1 => "beginner",
-        2 => "intermediate",
-        _ => "advanced",
-    }
-}
-
-/// A lesson moment that teaches something.
-#[derive(Debug, Clone, Serialize)]
-pub struct Moment {
-    /// Lesson id.
-    pub lesson_id: String,
-    /// Title.
-    pub title: String,
-    /// Instructor.
-    pub instructor: String,
-    /// Start (s).
-    pub start_s: f64,
-    /// End (s).
-    pub end_s: f64,
-    /// What the instructor says there.
-    pub quote: String,
-}
-
 /// Lesson moments teaching `concept`, at or below level `rank`.
 pub fn moments(
     state: &crate::Knowledge,
@@ -66,62 +33,41 @@ pub fn moments(
     rank: Option<u8>,
     n: usize,
 ) -> Vec<Moment> {
-    let concepts = vec![concept.id.clone()];
-    let req = SearchRequest {
-        text: &concept.name,
-        concepts: &concepts,
-        terms: &concept.terms,
-        max_level: rank,
-        style: None,
-        instructor_id: None,
-        limit: n * 3,
-    };
-    state
-        .instructor
-        .index()
-        .search(&req)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|h| !h.visual && h.concepts.contains(&concept.id))
-        .take(n)
-        .map(|h| Moment {
-            lesson_id: h.lesson_id,
-            title: h.title,
-            instructor: h.instructor,
-            start_s: h.start_s,
-            end_s: h.end_s,
-            quote: h.text,
-        })
-        .collect()
+    state.instructor.moments(concept, rank, None, n)
 }
 
-/// `?skill_level=&current_topic=`.
+fn nonempty(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// `?skill_level=&current_topic=&student_id=`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PracticeQuery {
-    /// beginner (default), intermediate or advanced.
+    /// beginner (default), intermediate or advanced; a student's own level wins.
     pub skill_level: Option<String>,
     /// What the student works on: concept id, name, alias or snake_case (open_chords).
     pub current_topic: Option<String>,
-    /// The student (reserved for the learner's own model).
+    /// The student: their skills, due practice items and goals decide.
     pub student_id: Option<String>,
     /// How many suggestions (1–20, default 5).
     pub limit: Option<u32>,
 }
 
-/// What to practise next at the student's level, each with the lesson moments that teach it.
+/// What to practise next at the student's level, each with an exercise (JSON for
+/// analyze-playing, tab), the lesson moments that teach it and why it was chosen.
 #[utoipa::path(get, path = "/api/ai-instructor/practice-suggestions", tag = "instructor", params(PracticeQuery), security(("bearer" = [])), responses(
     (status = 200, description = "Suggestions", body = Object),
-    (status = 400, description = "Bad field", body = crate::error::ErrorBody)))]
+    (status = 400, description = "Bad field", body = crate::error::ErrorBody),
+    (status = 404, description = "Unknown student", body = crate::error::ErrorBody)))]
 pub async fn practice_suggestions(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PracticeQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let rank = level_rank("skill_level", q.skill_level.as_deref())?;
     let limit = q.limit.unwrap_or(5);
     if !(1..=20).contains(&limit) {
         return Err(ApiError::field("limit", "limit: between 1 and 20"));
     }
-    let topic = match q.current_topic.as_deref().filter(|s| !s.trim().is_empty()) {
+    let topic = match nonempty(q.current_topic.as_deref()) {
         Some(t) => Some(
             state
                 .ontology
@@ -130,152 +76,142 @@ pub async fn practice_suggestions(
         ),
         None => None,
     };
-    let max = max_difficulty(rank);
-    let all = state.ontology.concepts();
-    // The topic first, then what builds on it, then its siblings, then the level's concepts.
-    let mut out: Vec<(&Concept, String)> = Vec::new();
-    fn add<'a>(max: u8, c: &'a Concept, why: String, out: &mut Vec<(&'a Concept, String)>) {
-        if c.difficulty <= max && !out.iter().any(|(p, _)| p.id == c.id) {
-            out.push((c, why));
-        }
-    }
-    let mut note = None;
-    if let Some(t) = topic {
-        if t.difficulty <= max {
-            add(max, t, format!("your current topic, {}", t.name), &mut out);
-        } else {
-            note = Some(format!(
-                "{} is above the {} level (difficulty {} of 5); here is what leads to it",
-                t.name,
-                level_name(rank),
-                t.difficulty
-            ));
-            for id in state.ontology.learning_path(&t.id, &[]).unwrap_or_default() {
-                if let Some(c) = state.ontology.get(&id) {
-                    add(max, c, format!("a step towards {}", t.name), &mut out);
-                }
-            }
-        }
-        let mut next: Vec<&Concept> = all.iter().filter(|c| c.requires.contains(&t.id)).collect();
-        next.sort_by_key(|c| (c.difficulty, c.id.clone()));
-        for c in next {
-            add(max, c, format!("builds on {}", t.name), &mut out);
-        }
-        let mut siblings: Vec<&Concept> = all
-            .iter()
-            .filter(|c| c.id != t.id && t.parent.is_some() && c.parent == t.parent)
-            .collect();
-        siblings.sort_by_key(|c| (c.difficulty, c.id.clone()));
-        for c in siblings {
-            add(max, c, format!("goes with {}", t.name), &mut out);
-        }
-    }
-    let mut rest: Vec<&Concept> = all.iter().collect();
-    // Hardest first among what the level allows: the level's own material before review.
-    rest.sort_by_key(|c| (max.saturating_sub(c.difficulty), c.id.clone()));
-    for c in rest {
-        add(max, c, format!("a {} topic", level_name(rank)), &mut out);
-    }
+    let student = match nonempty(q.student_id.as_deref()) {
+        Some(id) => Some(learner::load_student(&state.catalog, id).await?),
+        None => None,
+    };
+    let (model, items) = match &student {
+        Some(s) => learner::load_model(&state.catalog, s).await?,
+        None => (
+            SkillModel::new(
+                level_rank("skill_level", q.skill_level.as_deref())?,
+                Default::default(),
+            ),
+            Vec::new(),
+        ),
+    };
     let k = state.knowledge()?;
-    let suggestions: Vec<_> = out
+    let goals = student
+        .as_ref()
+        .map(|s| s.goals.clone())
+        .unwrap_or_default();
+    let matched = student.as_ref().and_then(|s| {
+        learner::match_instructors(
+            &k.profiles,
+            s.level,
+            &s.preferences,
+            topic.map(|t| t.id.as_str()),
+        )
         .into_iter()
-        .take(limit as usize)
-        .map(|(c, why)| {
-            json!({
-                "concept": c.id, "name": c.name, "kind": c.kind, "difficulty": c.difficulty,
-                "why": why, "lessons": moments(&k, c, Some(rank), 3),
-            })
-        })
-        .collect();
+        .next()
+    });
+    let req = PracticeRequest {
+        student: student.as_ref().map(|s| s.id.as_str()),
+        topic,
+        goals: &goals,
+        limit: limit as usize,
+        now: learner::now_unix(),
+        instructor: matched.as_ref().map(|m| m.instructor_id.as_str()),
+    };
+    let list = learner::suggestions(&state.ontology, &model, &items, &req, &k.instructor)?;
     Ok(Json(json!({
-        "skill_level": level_name(rank),
-        "max_difficulty": max,
+        "student_id": student.as_ref().map(|s| s.id.clone()),
+        "skill_level": level_name(model.level()),
+        "max_difficulty": max_difficulty(model.level()),
         "current_topic": topic.map(|t| t.id.clone()),
-        "note": note,
-        "suggestions": suggestions,
+        "note": topic.and_then(|t| learner::topic_note(t, model.level())),
+        "instructor": matched,
+        "suggestions": list,
     })))
 }
 
-/// `?skill_level=&goal=&weeks=`.
+/// `?goal=&weeks=&minutes_per_day=&student_id=&skill_level=`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PlanQuery {
-    /// beginner (default), intermediate or advanced.
+    /// beginner (default), intermediate or advanced (without a student).
     pub skill_level: Option<String>,
-    /// The concept to reach (id, name, alias or snake_case); default: the level's concepts.
+    /// The concept to reach (id, name, alias or snake_case); default: the student's first goal.
     pub goal: Option<String>,
-    /// The student (reserved for the learner's own model).
+    /// The student: the plan follows their skills and is stored as their current plan.
     pub student_id: Option<String>,
     /// Weeks (1–52, default 4).
     pub weeks: Option<u32>,
+    /// Minutes of practice a day (5–240, default 20).
+    pub minutes_per_day: Option<u32>,
 }
 
-/// A plan: the concepts between what the level knows and the goal, spread over weeks, each with
-/// the lesson moments that teach it.
+/// A plan: days of practice items along the prerequisites towards the goal, each with an
+/// exercise and lesson moments from the instructor who fits the student best.
 #[utoipa::path(get, path = "/api/ai-instructor/lesson-plan", tag = "instructor", params(PlanQuery), security(("bearer" = [])), responses(
     (status = 200, description = "The plan", body = Object),
-    (status = 400, description = "Bad field", body = crate::error::ErrorBody)))]
+    (status = 400, description = "Bad field", body = crate::error::ErrorBody),
+    (status = 404, description = "Unknown student", body = crate::error::ErrorBody)))]
 pub async fn lesson_plan(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let rank = level_rank("skill_level", q.skill_level.as_deref())?;
     let weeks = q.weeks.unwrap_or(4);
-    if !(1..=52).contains(&weeks) {
-        return Err(ApiError::field("weeks", "weeks: between 1 and 52"));
-    }
-    let known = state.ontology.known_at_level(rank);
-    let (goal, steps): (Option<&Concept>, Vec<String>) =
-        match q.goal.as_deref().filter(|s| !s.trim().is_empty()) {
-            Some(g) => {
-                let c = state
-                    .ontology
-                    .resolve(g)
-                    .map_err(|e| ApiError::field("goal", format!("goal: {e}")))?;
-                (
-                    Some(c),
-                    state
-                        .ontology
-                        .learning_path(&c.id, &known)
-                        .unwrap_or_default(),
-                )
-            }
-            None => {
-                let max = max_difficulty(rank);
-                let mut cs: Vec<&Concept> = state
-                    .ontology
-                    .concepts()
-                    .iter()
-                    .filter(|c| c.difficulty <= max && !known.contains(&c.id.as_str()))
-                    .collect();
-                cs.sort_by_key(|c| (c.difficulty, c.id.clone()));
-                (
-                    None,
-                    cs.into_iter()
-                        .take(weeks as usize * 2)
-                        .map(|c| c.id.clone())
-                        .collect(),
-                )
-            }
-        };
+    let minutes = q.minutes_per_day.unwrap_or(20);
     let k = state.knowledge()?;
-    let per_week = steps.len().div_ceil(weeks as usize).max(1);
-    let plan: Vec<_> = steps
-        .chunks(per_week)
-        .enumerate()
-        .map(|(i, ids)| {
-            let items: Vec<_> = ids
-                .iter()
-                .filter_map(|id| state.ontology.get(id))
-                .map(|c| json!({"concept": c.id, "name": c.name, "difficulty": c.difficulty, "lessons": moments(&k, c, None, 2)}))
-                .collect();
-            json!({"week": i + 1, "concepts": items})
-        })
-        .collect();
-    Ok(Json(json!({
-        "skill_level": level_name(rank),
-        "goal": goal.map(|g| g.id.clone()),
-        "weeks": plan,
-    })))
+    let now = learner::now_unix();
+    let plan = match nonempty(q.student_id.as_deref()) {
+        Some(id) => {
+            let s = learner::load_student(&state.catalog, id).await?;
+            let goal = match nonempty(q.goal.as_deref()) {
+                Some(g) => g.to_string(),
+                None => s.goals.first().cloned().ok_or_else(|| {
+                    ApiError::field(
+                        "goal",
+                        "goal: the student has no goal; name the concept to reach",
+                    )
+                })?,
+            };
+            learner::make_plan(
+                &state.catalog,
+                &state.ontology,
+                &k.profiles,
+                &k.instructor,
+                &s.id,
+                &goal,
+                weeks,
+                minutes,
+                now,
+            )
+            .await?
+        }
+        None => {
+            let Some(g) = nonempty(q.goal.as_deref()) else {
+                return Err(ApiError::field(
+                    "goal",
+                    "goal: name the concept to reach (e.g. barre chords)",
+                ));
+            };
+            let goal = learner::resolve(&state.ontology, "goal", g)?;
+            let model = SkillModel::new(
+                level_rank("skill_level", q.skill_level.as_deref())?,
+                Default::default(),
+            );
+            learner::plan(
+                &learner::PlanInputs {
+                    ontology: &state.ontology,
+                    model: &model,
+                    items: &[],
+                    profiles: &k.profiles,
+                    prefs: &Default::default(),
+                    student: None,
+                    moments: &k.instructor,
+                },
+                &learner::PlanRequest {
+                    goal: goal.id.clone(),
+                    weeks,
+                    minutes_per_day: minutes,
+                    start_unix: now,
+                },
+            )?
+        }
+    };
+    let v = serde_json::to_value(&plan).map_err(|e| ApiError::internal("writing the plan", e))?;
+    Ok(Json(v))
 }
 
 /// A rating of an answer or of a take's feedback.
@@ -343,4 +279,119 @@ pub async fn feedback(
     state.catalog.insert_feedback(&record).await?;
     metrics::counter!("fretwise_feedback_total", "rating" => f.rating.to_string()).increment(1);
     Ok((StatusCode::CREATED, Json(json!({"id": id, "stored": true}))))
+}
+
+/// A new student.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStudentRequest {
+    /// Name.
+    pub name: String,
+    /// beginner (default), intermediate or advanced.
+    pub level: Option<String>,
+    /// Goals: concepts by id, name or alias.
+    #[serde(default)]
+    pub goals: Vec<String>,
+    /// Styles they play.
+    #[serde(default)]
+    pub styles: Vec<String>,
+    /// tab-first, theory-first or by-ear.
+    pub learns: Option<String>,
+    /// short or long explanations.
+    pub explanations: Option<String>,
+    /// Instructors they like (ids or names).
+    #[serde(default)]
+    pub instructors: Vec<String>,
+}
+
+/// Adds a student.
+#[utoipa::path(post, path = "/api/students", tag = "learner", request_body = NewStudentRequest, security(("bearer" = [])), responses(
+    (status = 201, description = "The student", body = Object),
+    (status = 400, description = "Bad field", body = crate::error::ErrorBody)))]
+pub async fn create_student(
+    State(state): State<AppState>,
+    ApiJson(r): ApiJson<NewStudentRequest>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    for (field, list) in [
+        ("goals", &r.goals),
+        ("styles", &r.styles),
+        ("instructors", &r.instructors),
+    ] {
+        if list.len() > 50 || list.iter().any(|x| x.chars().count() > 200) {
+            return Err(ApiError::field(
+                field,
+                format!("{field}: at most 50 entries of 200 characters"),
+            ));
+        }
+    }
+    let new = learner::NewStudent {
+        name: r.name,
+        level: level_rank("level", r.level.as_deref())?,
+        goals: r.goals,
+        preferences: learner::Preferences {
+            styles: r.styles,
+            approach: r.learns,
+            explanations: r.explanations,
+            instructors: r.instructors,
+        },
+    };
+    let s = learner::create_student(&state.catalog, &state.ontology, &new).await?;
+    let v = serde_json::to_value(&s).map_err(|e| ApiError::internal("writing the student", e))?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// A student's skills (with uncertainty), due practice items, history and plan.
+#[utoipa::path(get, path = "/api/students/{id}", tag = "learner", params(("id" = String, Path, description = "Student id")), security(("bearer" = [])), responses(
+    (status = 200, description = "The student", body = Object),
+    (status = 404, description = "Unknown student", body = crate::error::ErrorBody)))]
+pub async fn student(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let v = learner::view(
+        &state.catalog,
+        &state.ontology,
+        &id,
+        50,
+        learner::now_unix(),
+    )
+    .await?;
+    let v = serde_json::to_value(&v).map_err(|e| ApiError::internal("writing the student", e))?;
+    Ok(Json(v))
+}
+
+/// A student's own rating of a concept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelfReport {
+    /// Concept (id, name or alias).
+    pub concept: String,
+    /// 1 (cannot play it) to 5 (easy).
+    pub confidence: u8,
+}
+
+/// Records how well a student thinks they play a concept.
+#[utoipa::path(post, path = "/api/students/{id}/self-report", tag = "learner", params(("id" = String, Path, description = "Student id")), request_body = SelfReport, security(("bearer" = [])), responses(
+    (status = 200, description = "The concept's estimate now", body = Object),
+    (status = 400, description = "Bad field", body = crate::error::ErrorBody),
+    (status = 404, description = "Unknown student", body = crate::error::ErrorBody)))]
+pub async fn self_report(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(r): ApiJson<SelfReport>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let est = learner::record_evidence(
+        &state.catalog,
+        &state.ontology,
+        &id,
+        &r.concept,
+        learner::Evidence::SelfReport {
+            confidence: r.confidence,
+        },
+        learner::now_unix(),
+    )
+    .await?;
+    Ok(Json(
+        json!({"concept": r.concept, "estimate": est, "p_success": est.p_success()}),
+    ))
 }

@@ -27,6 +27,9 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/api/ai-instructor/lesson-plan", get(learn::lesson_plan))
         .route("/api/ai-instructor/feedback", post(learn::feedback))
+        .route("/api/students", post(learn::create_student))
+        .route("/api/students/{id}", get(learn::student))
+        .route("/api/students/{id}/self-report", post(learn::self_report))
         .route(
             "/api/ai-instructor/practice-suggestions",
             get(learn::practice_suggestions),

@@ -1,0 +1,31 @@
+//! Runs the learner simulation: `cargo run -p fretwise-learner --example simulate -- FROM N`
+//! (seeds FROM..FROM+N; tuning used 1..=60). `fretwise bench simulate` does the same.
+
+use fretwise_knowledge::Ontology;
+use fretwise_learner::sim::{Policy, SimConfig, run};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let from = args.first().copied().unwrap_or(1);
+    let n = args.get(1).copied().unwrap_or(60);
+    let ontology = Ontology::builtin();
+    let cfg = SimConfig::default();
+    for p in [Policy::Planner, Policy::Fixed, Policy::Random] {
+        let (s, _) = run(&ontology, from..from + n, p, &cfg)?;
+        println!(
+            "{:<8} mastered {:>3}/{:<3} median {:>6.0} mean {:>7.1} rmse {:.2} prior {:.2} off {:.3}",
+            p.as_str(),
+            s.mastered,
+            s.students,
+            s.median_minutes,
+            s.mean_minutes,
+            s.estimate_rmse,
+            s.prior_rmse,
+            s.off_level_rate
+        );
+    }
+    Ok(())
+}

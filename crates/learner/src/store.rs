@@ -1,0 +1,691 @@
+//! Students in the catalog: creating and reading them, recording a take (skills, practice item
+//! and history in one transaction, counted once however often it is sent), self-reports and
+//! questions, and storing plans.
+
+use std::collections::BTreeMap;
+
+use fretwise_audio::{Exercise, Score};
+use fretwise_catalog::{Catalog, EventRow, ItemRow, SkillRow, StudentRow};
+use fretwise_knowledge::{Concept, Ontology, Profile};
+use serde::{Deserialize, Serialize};
+
+use crate::exercise::start_tempo;
+use crate::matching::Preferences;
+use crate::model::{Evidence, MASTERY, SkillEstimate, SkillModel, tempo_difficulty};
+use crate::plan::{Plan, PlanInputs, PlanRequest, plan};
+use crate::rating::{MIN_MATCH, Performance, Rating};
+use crate::schedule::{PracticeItem, Scheduler, item_id};
+use crate::{LearnerError, MomentSource};
+
+/// A student.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Student {
+    /// Id ("st_…").
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Level rank: 1 beginner, 2 intermediate, 3 advanced.
+    pub level: u8,
+    /// Level name.
+    pub level_name: String,
+    /// Goals (concept ids).
+    pub goals: Vec<String>,
+    /// How they like to learn.
+    pub preferences: Preferences,
+    /// Created (RFC 3339).
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredProfile {
+    #[serde(default)]
+    goals: Vec<String>,
+    #[serde(default)]
+    preferences: Preferences,
+}
+
+/// What a new student tells us.
+#[derive(Debug, Clone, Default)]
+pub struct NewStudent {
+    /// Name.
+    pub name: String,
+    /// Level (rank 1–3).
+    pub level: u8,
+    /// Goals as typed (concept id, name or alias).
+    pub goals: Vec<String>,
+    /// Preferences.
+    pub preferences: Preferences,
+}
+
+/// Resolves a concept typed by a person, naming the field on failure.
+pub fn resolve<'a>(
+    ontology: &'a Ontology,
+    field: &str,
+    input: &str,
+) -> Result<&'a Concept, LearnerError> {
+    ontology
+        .resolve(input)
+        .map_err(|e| LearnerError::UnknownConcept {
+            field: field.to_string(),
+            message: e.to_string(),
+        })
+}
+
+fn student_from_row(row: StudentRow) -> Result<Student, LearnerError> {
+    let p: StoredProfile = serde_json::from_str(&row.profile)
+        .map_err(|e| LearnerError::Corrupt(format!("students.profile of {}: {e}", row.id)))?;
+    let level = row.level.clamp(1, 3) as u8;
+    Ok(Student {
+        id: row.id,
+        name: row.name,
+        level,
+        level_name: crate::level_name(level).to_string(),
+        goals: p.goals,
+        preferences: p.preferences,
+        created_at: row.created_at,
+    })
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn rfc3339(unix: i64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix.max(0) as u64);
+    let d = crate::plan::date_of(unix);
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        % 86_400;
+    format!(
+        "{d}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Creates a student; goals are resolved to concept ids and preferences checked.
+pub async fn create_student(
+    catalog: &Catalog,
+    ontology: &Ontology,
+    new: &NewStudent,
+) -> Result<Student, LearnerError> {
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(LearnerError::Invalid(
+            "name: 1 to 200 characters".to_string(),
+        ));
+    }
+    if !(1..=3).contains(&new.level) {
+        return Err(LearnerError::Invalid(
+            "level: beginner, intermediate or advanced".to_string(),
+        ));
+    }
+    new.preferences.validate()?;
+    let mut goals = Vec::new();
+    for g in &new.goals {
+        let c = resolve(ontology, "goals", g)?;
+        if !goals.contains(&c.id) {
+            goals.push(c.id.clone());
+        }
+    }
+    let now = unix_now();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let seed = format!("{name}\u{1f}{nanos}\u{1f}{}", std::process::id());
+    let id = format!("st_{}", &blake3::hash(seed.as_bytes()).to_hex()[..10]);
+    let profile = serde_json::to_string(&StoredProfile {
+        goals: goals.clone(),
+        preferences: new.preferences.clone(),
+    })
+    .map_err(|e| LearnerError::Invalid(format!("profile: {e}")))?;
+    let row = StudentRow {
+        id,
+        name: name.to_string(),
+        level: i64::from(new.level),
+        profile,
+        created_at: rfc3339(now),
+    };
+    catalog.insert_student(&row).await?;
+    student_from_row(row)
+}
+
+/// The student with this id.
+pub async fn load_student(catalog: &Catalog, id: &str) -> Result<Student, LearnerError> {
+    match catalog.student(id.trim()).await? {
+        Some(row) => student_from_row(row),
+        None => Err(LearnerError::UnknownStudent(id.to_string())),
+    }
+}
+
+/// Every student, oldest first.
+pub async fn list_students(catalog: &Catalog) -> Result<Vec<Student>, LearnerError> {
+    catalog
+        .students()
+        .await?
+        .into_iter()
+        .map(student_from_row)
+        .collect()
+}
+
+/// A student's skill model and practice items.
+pub async fn load_model(
+    catalog: &Catalog,
+    student: &Student,
+) -> Result<(SkillModel, Vec<PracticeItem>), LearnerError> {
+    let skills: BTreeMap<String, SkillEstimate> = catalog
+        .student_skills(&student.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                r.concept,
+                SkillEstimate {
+                    mean: r.mean,
+                    sd: r.sd,
+                    evidence: r.evidence.max(0) as u32,
+                    updated_unix: r.updated_unix,
+                },
+            )
+        })
+        .collect();
+    let items = catalog
+        .student_items(&student.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            serde_json::from_str::<PracticeItem>(&r.state).map_err(|e| {
+                LearnerError::Corrupt(format!("student_items.state of {}: {e}", r.item_id))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((SkillModel::new(student.level, skills), items))
+}
+
+/// One concept's skill as shown to people.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkillView {
+    /// Concept id.
+    pub concept: String,
+    /// Name.
+    pub name: String,
+    /// Difficulty 1–5.
+    pub difficulty: u8,
+    /// Skill (logit).
+    pub mean: f64,
+    /// Its standard deviation.
+    pub sd: f64,
+    /// Estimated success on the concept's reference exercise.
+    pub p_success: f64,
+    /// 90 % interval of that success.
+    pub p_interval: [f64; 2],
+    /// Pieces of evidence.
+    pub evidence: u32,
+    /// Mastered (80 % success).
+    pub mastered: bool,
+}
+
+/// One history entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    /// Event id.
+    pub id: String,
+    /// Kind.
+    pub kind: String,
+    /// Concept.
+    pub concept: Option<String>,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Details.
+    pub details: serde_json::Value,
+}
+
+/// Everything about a student.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudentView {
+    /// The student.
+    pub student: Student,
+    /// Skills with evidence, weakest first.
+    pub skills: Vec<SkillView>,
+    /// Practice items due now.
+    pub due: Vec<PracticeItem>,
+    /// All practice items.
+    pub items: Vec<PracticeItem>,
+    /// Recent history, newest first.
+    pub history: Vec<HistoryEntry>,
+    /// The current plan.
+    pub plan: Option<serde_json::Value>,
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// A student with skills, due items, history (up to `history` entries) and plan.
+pub async fn view(
+    catalog: &Catalog,
+    ontology: &Ontology,
+    id: &str,
+    history: i64,
+    now: i64,
+) -> Result<StudentView, LearnerError> {
+    let student = load_student(catalog, id).await?;
+    let (model, items) = load_model(catalog, &student).await?;
+    let mut skills: Vec<SkillView> = model
+        .stored()
+        .iter()
+        .filter_map(|(cid, s)| ontology.get(cid).map(|c| (c, s.at(now))))
+        .map(|(c, s)| SkillView {
+            concept: c.id.clone(),
+            name: c.name.clone(),
+            difficulty: c.difficulty,
+            mean: round3(s.mean),
+            sd: round3(s.sd),
+            p_success: round3(s.p_success()),
+            p_interval: [
+                round3(crate::model::sigmoid(s.mean - 1.645 * s.sd)),
+                round3(crate::model::sigmoid(s.mean + 1.645 * s.sd)),
+            ],
+            evidence: s.evidence,
+            mastered: s.mean >= MASTERY,
+        })
+        .collect();
+    skills.sort_by(|a, b| a.p_success.total_cmp(&b.p_success));
+    let events = catalog.student_events(&student.id, history).await?;
+    let history = events
+        .into_iter()
+        .map(|e| HistoryEntry {
+            details: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
+            id: e.id,
+            kind: e.kind,
+            concept: e.concept,
+            at: rfc3339(e.created_unix),
+        })
+        .collect();
+    let plan = catalog
+        .student_plan(&student.id)
+        .await?
+        .and_then(|(p, _)| serde_json::from_str(&p).ok());
+    Ok(StudentView {
+        due: items.iter().filter(|i| i.is_due(now)).cloned().collect(),
+        items,
+        skills,
+        history,
+        plan,
+        student,
+    })
+}
+
+/// What recording a take did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TakeOutcome {
+    /// The take's id (from its content: the same take gets the same id).
+    pub take_id: String,
+    /// False when this take was already recorded (nothing changed).
+    pub recorded: bool,
+    /// The concept it practised.
+    pub concept: String,
+    /// What the take measured.
+    pub performance: Performance,
+    /// Its performance score, 0–1.
+    pub score: f64,
+    /// Its FSRS rating.
+    pub rating: Rating,
+    /// The concept's skill before.
+    pub skill_before: SkillEstimate,
+    /// And after.
+    pub skill_after: SkillEstimate,
+    /// Concepts whose estimate changed (the concept and prerequisites it raised).
+    pub changed: Vec<String>,
+    /// The practice item after the take (next due, target tempo).
+    pub item: PracticeItem,
+}
+
+/// Checks that an exercise can be recorded for `student` and returns its concept.
+fn exercise_concept<'a>(
+    ontology: &'a Ontology,
+    student: &Student,
+    exercise: &Exercise,
+) -> Result<&'a Concept, LearnerError> {
+    let Some(cid) = exercise.concept.as_deref() else {
+        return Err(LearnerError::Invalid(
+            "concept: the exercise names no concept, so the take cannot be recorded; use an exercise from `fretwise practice` or add \"concept\": \"open-chords\"".into(),
+        ));
+    };
+    let concept = resolve(ontology, "concept", cid)?;
+    if let Some(id) = exercise.id.as_deref() {
+        let Some((owner, item_concept)) = id.split_once('.') else {
+            return Err(LearnerError::Mismatch(format!(
+                "the exercise id `{id}` is not a practice item id (student.concept)"
+            )));
+        };
+        if owner != student.id && owner != "anonymous" {
+            return Err(LearnerError::Mismatch(format!(
+                "the exercise `{id}` was made for student {owner}, not {}",
+                student.id
+            )));
+        }
+        if item_concept != concept.id {
+            return Err(LearnerError::Mismatch(format!(
+                "the exercise `{id}` practises {item_concept}, but it says concept {}",
+                concept.id
+            )));
+        }
+    }
+    Ok(concept)
+}
+
+/// Records a scored take for a student: the concept's skill (and prerequisites it shows), the
+/// practice item's schedule and tempo, and the history entry, in one transaction. `take_hash`
+/// identifies the recording (e.g. a hash of its bytes): the same take sent again is not
+/// counted twice.
+pub async fn record_take(
+    catalog: &Catalog,
+    ontology: &Ontology,
+    student_id: &str,
+    exercise: &Exercise,
+    score: &Score,
+    take_hash: &str,
+    now: i64,
+) -> Result<TakeOutcome, LearnerError> {
+    let student = load_student(catalog, student_id).await?;
+    let concept = exercise_concept(ontology, &student, exercise)?;
+    let expected = score.per_note.len();
+    if expected == 0 || score.summary.pitch_accuracy < MIN_MATCH {
+        let right = score
+            .per_note
+            .iter()
+            .filter(|n| n.status == "ok" || n.status == "late" || n.status == "early")
+            .count();
+        return Err(LearnerError::Mismatch(format!(
+            "{right} of {expected} expected notes were heard at the right pitch (at least {:.0} % are needed to count it as this exercise)",
+            MIN_MATCH * 100.0
+        )));
+    }
+    let (mut model, items) = load_model(catalog, &student).await?;
+    let perf = Performance::from_summary(&score.summary, exercise.tempo_bpm);
+    let s = perf.score();
+    let rating = Rating::from_score(s);
+    let start = start_tempo(concept);
+    let b = tempo_difficulty(exercise.tempo_bpm, start);
+    let before = model.estimate(concept, now);
+    let changed = model.observe(ontology, concept, Evidence::Take { score: s, b }, now);
+    let after = model.estimate(concept, now);
+    let item = items
+        .iter()
+        .find(|i| i.concept == concept.id)
+        .cloned()
+        .unwrap_or_else(|| PracticeItem::new(&student.id, &concept.id, start, now));
+    let item = Scheduler::new().review(&item, rating, Some(&perf), now)?;
+    let exercise_json = serde_json::to_string(exercise)
+        .map_err(|e| LearnerError::Invalid(format!("exercise: {e}")))?;
+    let take_id = format!(
+        "take_{}",
+        &blake3::hash(format!("{}\u{1f}{take_hash}\u{1f}{exercise_json}", student.id).as_bytes())
+            .to_hex()[..16]
+    );
+    let payload = serde_json::json!({
+        "score": round3(s), "rating": rating, "tempo_bpm": exercise.tempo_bpm,
+        "pitch_accuracy": round3(perf.pitch_accuracy), "timing_mae_ms": perf.timing_mae_ms.round(),
+        "timing_consistency_ms": perf.timing_consistency_ms.round(),
+        "played_tempo_bpm": score.summary.played_tempo_bpm.round(),
+        "item_id": item.id, "exercise_id": exercise.id, "overall": score.summary.score,
+        "skill_before": round3(before.mean), "skill_after": round3(after.mean),
+    });
+    let skills: Vec<SkillRow> = changed
+        .iter()
+        .filter_map(|id| model.stored().get(id).map(|s| (id, s)))
+        .map(|(id, s)| SkillRow {
+            concept: id.clone(),
+            mean: s.mean,
+            sd: s.sd,
+            evidence: i64::from(s.evidence),
+            updated_unix: s.updated_unix,
+        })
+        .collect();
+    let state =
+        serde_json::to_string(&item).map_err(|e| LearnerError::Invalid(format!("item: {e}")))?;
+    let recorded = catalog
+        .record_student_evidence(
+            &student.id,
+            &EventRow {
+                id: take_id.clone(),
+                kind: "take".into(),
+                concept: Some(concept.id.clone()),
+                payload: payload.to_string(),
+                created_unix: now,
+            },
+            &skills,
+            &[ItemRow {
+                item_id: item.id.clone(),
+                concept: concept.id.clone(),
+                state,
+                due_unix: item.due_unix,
+            }],
+        )
+        .await?;
+    Ok(TakeOutcome {
+        take_id,
+        recorded,
+        concept: concept.id.clone(),
+        performance: perf,
+        score: round3(s),
+        rating,
+        skill_before: before,
+        skill_after: if recorded { after } else { before },
+        changed: if recorded { changed } else { Vec::new() },
+        item,
+    })
+}
+
+/// Records a student's own rating of a concept (1 cannot … 5 easy) or a quiz answer.
+pub async fn record_evidence(
+    catalog: &Catalog,
+    ontology: &Ontology,
+    student_id: &str,
+    concept: &str,
+    evidence: Evidence,
+    now: i64,
+) -> Result<SkillEstimate, LearnerError> {
+    if let Evidence::SelfReport { confidence } = evidence
+        && !(1..=5).contains(&confidence)
+    {
+        return Err(LearnerError::Invalid(
+            "confidence: 1 (cannot play it) to 5 (easy)".into(),
+        ));
+    }
+    let student = load_student(catalog, student_id).await?;
+    let concept = resolve(ontology, "concept", concept)?;
+    let (mut model, _) = load_model(catalog, &student).await?;
+    let changed = model.observe(ontology, concept, evidence, now);
+    let skills: Vec<SkillRow> = changed
+        .iter()
+        .filter_map(|id| model.stored().get(id).map(|s| (id, s)))
+        .map(|(id, s)| SkillRow {
+            concept: id.clone(),
+            mean: s.mean,
+            sd: s.sd,
+            evidence: i64::from(s.evidence),
+            updated_unix: s.updated_unix,
+        })
+        .collect();
+    let kind = match evidence {
+        Evidence::Quiz { .. } => "quiz",
+        Evidence::SelfReport { .. } => "self_report",
+        Evidence::Take { .. } => "take",
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let id = format!(
+        "{kind}_{}",
+        &blake3::hash(format!("{}{}{nanos}", student.id, concept.id).as_bytes()).to_hex()[..16]
+    );
+    catalog
+        .record_student_evidence(
+            &student.id,
+            &EventRow {
+                id,
+                kind: kind.into(),
+                concept: Some(concept.id.clone()),
+                payload: serde_json::to_string(&evidence).unwrap_or_default(),
+                created_unix: now,
+            },
+            &skills,
+            &[],
+        )
+        .await?;
+    Ok(model.estimate(concept, now))
+}
+
+/// Adds a question the student asked to their history (no skill changes).
+pub async fn record_question(
+    catalog: &Catalog,
+    student_id: &str,
+    question: &str,
+    concepts: &[String],
+    now: i64,
+) -> Result<(), LearnerError> {
+    let student = load_student(catalog, student_id).await?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let id = format!(
+        "q_{}",
+        &blake3::hash(format!("{}{question}{nanos}", student.id).as_bytes()).to_hex()[..16]
+    );
+    let q: String = question.chars().take(500).collect();
+    catalog
+        .record_student_evidence(
+            &student.id,
+            &EventRow {
+                id,
+                kind: "question".into(),
+                concept: concepts.first().cloned(),
+                payload: serde_json::json!({"question": q, "concepts": concepts}).to_string(),
+                created_unix: now,
+            },
+            &[],
+            &[],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Makes a plan for a student, stores it as their current plan and notes it in the history.
+pub async fn make_plan(
+    catalog: &Catalog,
+    ontology: &Ontology,
+    profiles: &[Profile],
+    moments: &dyn MomentSource,
+    student_id: &str,
+    goal: &str,
+    weeks: u32,
+    minutes_per_day: u32,
+    now: i64,
+) -> Result<Plan, LearnerError> {
+    let student = load_student(catalog, student_id).await?;
+    let goal = resolve(ontology, "goal", goal)?;
+    let req = PlanRequest {
+        goal: goal.id.clone(),
+        weeks,
+        minutes_per_day,
+        start_unix: now,
+    };
+    req.validate()?;
+    let (model, items) = load_model(catalog, &student).await?;
+    let p = plan(
+        &PlanInputs {
+            ontology,
+            model: &model,
+            items: &items,
+            profiles,
+            prefs: &student.preferences,
+            student: Some(&student.id),
+            moments,
+        },
+        &req,
+    )?;
+    let text =
+        serde_json::to_string(&p).map_err(|e| LearnerError::Invalid(format!("plan: {e}")))?;
+    catalog.save_student_plan(&student.id, &text, now).await?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    catalog
+        .record_student_evidence(
+            &student.id,
+            &EventRow {
+                id: format!(
+                    "plan_{}",
+                    &blake3::hash(format!("{}{nanos}", student.id).as_bytes()).to_hex()[..16]
+                ),
+                kind: "plan".into(),
+                concept: Some(goal.id.clone()),
+                payload: serde_json::json!({"goal": goal.id, "weeks": weeks, "minutes_per_day": minutes_per_day, "note": p.note}).to_string(),
+                created_unix: now,
+            },
+            &[],
+            &[],
+        )
+        .await?;
+    Ok(p)
+}
+
+/// Re-plans after a take: the stored plan's goal, from today, over the weeks it had left.
+/// Returns the new plan, or None when the student has no plan.
+pub async fn replan(
+    catalog: &Catalog,
+    ontology: &Ontology,
+    profiles: &[Profile],
+    moments: &dyn MomentSource,
+    student_id: &str,
+    now: i64,
+) -> Result<Option<Plan>, LearnerError> {
+    let Some((text, made)) = catalog.student_plan(student_id).await? else {
+        return Ok(None);
+    };
+    let Ok(old) = serde_json::from_str::<Plan>(&text) else {
+        return Ok(None);
+    };
+    let elapsed_weeks = ((now - made).max(0) / (7 * 86_400)) as u32;
+    let weeks = old.request.weeks.saturating_sub(elapsed_weeks).max(1);
+    let student = load_student(catalog, student_id).await?;
+    let (model, items) = load_model(catalog, &student).await?;
+    let req = PlanRequest {
+        start_unix: now,
+        weeks,
+        ..old.request
+    };
+    let p = plan(
+        &PlanInputs {
+            ontology,
+            model: &model,
+            items: &items,
+            profiles,
+            prefs: &student.preferences,
+            student: Some(&student.id),
+            moments,
+        },
+        &req,
+    )?;
+    let text =
+        serde_json::to_string(&p).map_err(|e| LearnerError::Invalid(format!("plan: {e}")))?;
+    // The plan keeps its original start so the weeks left keep counting down.
+    catalog.save_student_plan(&student.id, &text, made).await?;
+    Ok(Some(p))
+}
+
+/// The item id a student's take of a concept is recorded against.
+pub fn student_item_id(student: &Student, concept: &Concept) -> String {
+    item_id(&student.id, &concept.id)
+}
+
+/// Now, in unix seconds.
+pub fn now_unix() -> i64 {
+    unix_now()
+}
