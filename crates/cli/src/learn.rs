@@ -492,10 +492,12 @@ pub async fn plan(cfg: &Config, args: PlanArgs) -> anyhow::Result<()> {
         inst.profiles(),
         &inst,
         &args.student,
-        &args.goal,
-        args.weeks,
-        args.minutes_per_day,
-        learner::now_unix(),
+        &learner::PlanAsk {
+            goal: &args.goal,
+            weeks: args.weeks,
+            minutes_per_day: args.minutes_per_day,
+            now: learner::now_unix(),
+        },
     )
     .await?;
     catalog.close().await;

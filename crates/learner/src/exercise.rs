@@ -190,14 +190,13 @@ struct Seq {
 impl Seq {
     fn at(&mut self, beat: f64, (string, fret): Pos, beats: f64, technique: Option<Tech>) {
         self.cursor = beat + beats;
-        let bend_to = None;
         self.steps.push(Step {
             string,
             fret,
             beat,
             beats,
             technique,
-            bend_to,
+            bend_to: None,
         });
     }
     fn then(&mut self, pos: Pos, beats: f64) {
@@ -747,11 +746,9 @@ fn generate(id: &str, d: u8, v: usize) -> Result<(Seq, String), LearnerError> {
                     .map(pos)
                     .collect();
                 // Index finger, hammered note, and a tapped note at least seven frets up.
-                if let (Some(&lo), Some(&mid), Some(&hi)) = (
-                    on.first(),
-                    on.get(1),
-                    on.iter().find(|p| p.1 >= on[0].1 + 7),
-                ) {
+                if let [lo, mid, ..] = on[..]
+                    && let Some(&hi) = on.iter().find(|p| p.1 >= lo.1 + 7)
+                {
                     for _ in 0..2 {
                         seq.then(hi, 0.5);
                         seq.with(lo, 0.5, Tech::PullOff);
@@ -991,14 +988,12 @@ fn render_tab(steps: &[Step]) -> Result<String, LearnerError> {
                 _ => Technique::Picked,
             };
             let vibrato = s.technique == Some(Tech::Vibrato);
-            let (string, fret, column, target_fret) =
-                (s.string, Some(s.fret), col(s.beat), s.bend_to);
             TabEvent {
-                string,
-                fret,
-                column,
+                string: s.string,
+                fret: Some(s.fret),
+                column: col(s.beat),
                 technique,
-                target_fret,
+                target_fret: s.bend_to,
                 vibrato,
                 beat: Some(s.beat),
             }

@@ -576,6 +576,19 @@ pub async fn record_question(
     Ok(())
 }
 
+/// What a plan is asked for, as typed.
+#[derive(Debug, Clone)]
+pub struct PlanAsk<'a> {
+    /// Goal concept (id, name or alias).
+    pub goal: &'a str,
+    /// Weeks, 1–52.
+    pub weeks: u32,
+    /// Minutes a day, 5–240.
+    pub minutes_per_day: u32,
+    /// First day (unix seconds).
+    pub now: i64,
+}
+
 /// Makes a plan for a student, stores it as their current plan and notes it in the history.
 pub async fn make_plan(
     catalog: &Catalog,
@@ -583,11 +596,14 @@ pub async fn make_plan(
     profiles: &[Profile],
     moments: &dyn MomentSource,
     student_id: &str,
-    goal: &str,
-    weeks: u32,
-    minutes_per_day: u32,
-    now: i64,
+    ask: &PlanAsk<'_>,
 ) -> Result<Plan, LearnerError> {
+    let PlanAsk {
+        goal,
+        weeks,
+        minutes_per_day,
+        now,
+    } = *ask;
     let student = load_student(catalog, student_id).await?;
     let goal = resolve(ontology, "goal", goal)?;
     let req = PlanRequest {

@@ -389,3 +389,13 @@ fn theory_and_gear_concepts_get_fitting_exercises() {
     // Twelve-bar blues: twelve bars of root and fifth.
     assert_eq!(generate("blues-form", 0).exercise.notes.len(), 24);
 }
+
+#[test]
+fn a_concept_added_later_gets_an_exercise_of_its_kind() {
+    let mut c = concept("modes");
+    c.id = "brand-new-scale".into();
+    let g = exercise_for(&c, 66.0, 0, "x").unwrap();
+    assert_eq!(g.kind, "scale");
+    assert_eq!(g.exercise.concept.as_deref(), Some("brand-new-scale"));
+    assert!(Exercise::parse(&serde_json::to_string(&g.exercise).unwrap()).is_ok());
+}

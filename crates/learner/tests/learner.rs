@@ -247,10 +247,12 @@ async fn bad_input_names_the_problem() {
             &[],
             &Table,
             &s.id,
-            "barre chords",
-            weeks,
-            20,
-            0,
+            &learner::PlanAsk {
+                goal: "barre chords",
+                weeks,
+                minutes_per_day: 20,
+                now: 0,
+            },
         )
         .await
         .unwrap_err();
@@ -262,10 +264,12 @@ async fn bad_input_names_the_problem() {
         &[],
         &Table,
         &s.id,
-        "world peace",
-        4,
-        20,
-        0,
+        &learner::PlanAsk {
+            goal: "world peace",
+            weeks: 4,
+            minutes_per_day: 20,
+            now: 0,
+        },
     )
     .await
     .unwrap_err();
@@ -276,10 +280,12 @@ async fn bad_input_names_the_problem() {
         &[],
         &Table,
         "st_nobody",
-        "barre chords",
-        4,
-        20,
-        0,
+        &learner::PlanAsk {
+            goal: "barre chords",
+            weeks: 4,
+            minutes_per_day: 20,
+            now: 0,
+        },
     )
     .await
     .unwrap_err();
@@ -305,9 +311,21 @@ async fn a_plan_towards_barre_chords_starts_with_open_chords_and_cites_moments()
     let ontology = Ontology::builtin();
     let s = beginner(&catalog, &ontology).await;
     let now = 1_800_000_000;
-    let p = learner::make_plan(&catalog, &ontology, &[], &Table, &s.id, "barre", 4, 20, now)
-        .await
-        .unwrap();
+    let p = learner::make_plan(
+        &catalog,
+        &ontology,
+        &[],
+        &Table,
+        &s.id,
+        &learner::PlanAsk {
+            goal: "barre",
+            weeks: 4,
+            minutes_per_day: 20,
+            now,
+        },
+    )
+    .await
+    .unwrap();
     let order: Vec<&str> = p.concepts.iter().map(|c| c.concept.as_str()).collect();
     let pos = |id: &str| order.iter().position(|c| *c == id).unwrap();
     assert!(pos("open-chords") < pos("power-chords"), "{order:?}");

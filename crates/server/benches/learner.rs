@@ -143,10 +143,12 @@ fn bench(c: &mut Criterion) {
                 instructor.profiles(),
                 &instructor,
                 &student.id,
-                "barre chords",
-                4,
-                20,
-                learner::now_unix(),
+                &learner::PlanAsk {
+                    goal: "barre chords",
+                    weeks: 4,
+                    minutes_per_day: 20,
+                    now: learner::now_unix(),
+                },
             )
             .await
             .expect("plan")

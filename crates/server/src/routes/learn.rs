@@ -172,10 +172,12 @@ pub async fn lesson_plan(
                 &k.profiles,
                 &k.instructor,
                 &s.id,
-                &goal,
-                weeks,
-                minutes,
-                now,
+                &learner::PlanAsk {
+                    goal: &goal,
+                    weeks,
+                    minutes_per_day: minutes,
+                    now,
+                },
             )
             .await?
         }

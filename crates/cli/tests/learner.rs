@@ -1,0 +1,283 @@
+//! The learner as a user runs it: create a student, get practice with saved exercises, play one
+//! (a synthesised take of its notes) into `analyze --expected … --student`, see the skill change
+//! in `student show`, make a plan; bad input gets clear errors.
+
+use std::path::Path;
+use std::process::Command;
+
+fn fretwise(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fretwise"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("FRETWISE_DB")
+        .env_remove("FRETWISE_INDEX")
+        .env_remove("FRETWISE_CONFIG")
+        .env_remove("FRETWISE_LLM")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(args: &[&str], cwd: &Path) -> String {
+    let (code, out, err) = fretwise(args, cwd);
+    assert_eq!(code, 0, "fretwise {args:?}: {err}");
+    out
+}
+
+/// A WAV of the exercise's notes as plucked tones, starting 0.5 s in.
+fn take(exercise: &serde_json::Value) -> Vec<u8> {
+    let rate = 44_100u32;
+    let spb = 60.0 / exercise["tempo_bpm"].as_f64().unwrap();
+    let notes = exercise["notes"].as_array().unwrap();
+    let end = notes
+        .iter()
+        .map(|n| n["beat"].as_f64().unwrap() + n["duration_beats"].as_f64().unwrap_or(1.0))
+        .fold(0.0, f64::max);
+    let len = ((end * spb + 1.5) * rate as f64) as usize;
+    let mut pcm = vec![0.0f64; len];
+    for n in notes {
+        let f = 440.0 * 2f64.powf((n["midi"].as_f64().unwrap() - 69.0) / 12.0);
+        let start = 0.5 + n["beat"].as_f64().unwrap() * spb;
+        let s0 = (start * rate as f64) as usize;
+        let s1 = (((start + n["duration_beats"].as_f64().unwrap_or(1.0) * spb) * rate as f64)
+            as usize)
+            .min(len);
+        for (i, x) in pcm[s0..s1].iter_mut().enumerate() {
+            let t = i as f64 / rate as f64;
+            let tone: f64 = (1..=4)
+                .map(|h| (std::f64::consts::TAU * f * h as f64 * t).sin() / h as f64)
+                .sum();
+            *x += 0.3 * (-t * 3.0).exp() * (t * 400.0).min(1.0) * tone;
+        }
+    }
+    let data: Vec<u8> = pcm
+        .iter()
+        .flat_map(|s| ((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes())
+        .collect();
+    let mut out = Vec::new();
+    for part in [
+        &b"RIFF"[..],
+        &(36 + data.len() as u32).to_le_bytes(),
+        b"WAVEfmt ",
+        &16u32.to_le_bytes(),
+        &1u16.to_le_bytes(),
+        &1u16.to_le_bytes(),
+        &rate.to_le_bytes(),
+        &(rate * 2).to_le_bytes(),
+        &2u16.to_le_bytes(),
+        &16u16.to_le_bytes(),
+        b"data",
+        &(data.len() as u32).to_le_bytes(),
+        &data,
+    ] {
+        out.extend_from_slice(part);
+    }
+    out
+}
+
+#[test]
+fn student_practice_take_and_plan_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        &[
+            "sample-corpus",
+            "--out",
+            "corpus",
+            "--lessons",
+            "60",
+            "--instructors",
+            "6",
+            "--json",
+        ],
+        d,
+    );
+    ok(&["ingest", "corpus", "--json"], d);
+
+    // Bad input: a goal that is not a concept, an unknown student, a plan of 0 or 500 weeks.
+    let (code, _, err) = fretwise(
+        &[
+            "student",
+            "create",
+            "--name",
+            "Ada",
+            "--goals",
+            "kazoo solos",
+        ],
+        d,
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("goals:"), "{err}");
+    let (code, _, err) = fretwise(&["student", "show", "st_nobody"], d);
+    assert_ne!(code, 0);
+    assert!(err.contains("no student with id `st_nobody`"), "{err}");
+
+    let s: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "student",
+            "create",
+            "--name",
+            "Ada",
+            "--level",
+            "beginner",
+            "--goals",
+            "barre chords",
+            "--json",
+        ],
+        d,
+    ))
+    .unwrap();
+    let id = s["id"].as_str().unwrap().to_string();
+    assert_eq!(s["goals"][0], "barre-chords");
+    assert!(ok(&["student", "list"], d).contains(&id));
+    for weeks in ["0", "500"] {
+        let (code, _, err) = fretwise(
+            &[
+                "plan",
+                "--student",
+                &id,
+                "--goal",
+                "barre chords",
+                "--weeks",
+                weeks,
+            ],
+            d,
+        );
+        assert_ne!(code, 0);
+        assert!(err.contains("weeks:"), "{err}");
+    }
+
+    // Practice with the exercises saved for analyze.
+    let p: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "practice",
+            "--student",
+            &id,
+            "--topic",
+            "open chords",
+            "--save",
+            "ex",
+            "--json",
+        ],
+        d,
+    ))
+    .unwrap();
+    let first = &p["suggestions"][0];
+    assert_eq!(first["concept"], "open-chords", "{p}");
+    let item = first["item_id"].as_str().unwrap();
+    let ex_path = d.join("ex").join(format!("{item}.json"));
+    let exercise: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ex_path).unwrap()).unwrap();
+    assert!(d.join("ex").join(format!("{item}.tab")).is_file());
+    // Saving again rewrites fretwise's own files but never someone else's.
+    ok(
+        &[
+            "practice",
+            "--student",
+            &id,
+            "--topic",
+            "open chords",
+            "--save",
+            "ex",
+        ],
+        d,
+    );
+    std::fs::write(&ex_path, "my notes").unwrap();
+    let (code, _, err) = fretwise(
+        &[
+            "practice",
+            "--student",
+            &id,
+            "--topic",
+            "open chords",
+            "--save",
+            "ex",
+        ],
+        d,
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("not overwriting"), "{err}");
+    assert_eq!(std::fs::read_to_string(&ex_path).unwrap(), "my notes");
+    std::fs::write(&ex_path, exercise.to_string()).unwrap();
+
+    // Play it: the take is recorded and the skill moves.
+    std::fs::write(d.join("take.wav"), take(&exercise)).unwrap();
+    let a: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "analyze",
+            "take.wav",
+            "--expected",
+            ex_path.to_str().unwrap(),
+            "--strictness",
+            "beginner",
+            "--student",
+            &id,
+            "--json",
+        ],
+        d,
+    ))
+    .unwrap();
+    assert_eq!(a["recorded"]["recorded"], true, "{}", a["recorded"]);
+    let out = ok(
+        &[
+            "analyze",
+            "take.wav",
+            "--expected",
+            ex_path.to_str().unwrap(),
+            "--student",
+            &id,
+        ],
+        d,
+    );
+    assert!(out.contains("already recorded"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["student", "show", &id, "--json"], d)).unwrap();
+    let oc = v["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["concept"] == "open-chords")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(oc["evidence"], 1);
+    assert_eq!(v["history"][0]["kind"], "take");
+
+    // A plan towards barre chords, with lesson moments, stored with the student.
+    let plan: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "plan",
+            "--student",
+            &id,
+            "--goal",
+            "barre",
+            "--weeks",
+            "2",
+            "--json",
+        ],
+        d,
+    ))
+    .unwrap();
+    let concepts: Vec<&str> = plan["concepts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["concept"].as_str().unwrap())
+        .collect();
+    assert_eq!(concepts.last(), Some(&"barre-chords"), "{concepts:?}");
+    assert!(
+        plan["days"][0]["items"][0]["lessons"][0]["start_s"].is_number(),
+        "{}",
+        plan["days"][0]
+    );
+    let text = ok(&["student", "show", &id], d);
+    assert!(text.contains("plan: towards Barre chords"), "{text}");
+    // The text plan reads as days of items.
+    let text = ok(
+        &["plan", "--student", &id, "--goal", "barre", "--weeks", "1"],
+        d,
+    );
+    assert!(text.contains("day   1"), "{text}");
+}
