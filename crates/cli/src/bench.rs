@@ -33,7 +33,7 @@ pub enum BenchCommand {
     /// practice to mastery, estimate error, off-level sessions (docs/LEARNER.md)
     Simulate {
         /// First seed (one student per seed).
-        #[arg(long, default_value_t = 10_001)]
+        #[arg(long, default_value_t = 20_001)]
         from: u64,
         /// Students.
         #[arg(long, default_value_t = 60)]

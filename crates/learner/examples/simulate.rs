@@ -1,5 +1,6 @@
 //! Runs the learner simulation: `cargo run -p fretwise-learner --example simulate -- FROM N`
-//! (seeds FROM..FROM+N; tuning used 1..=60). `fretwise bench simulate` does the same.
+//! (seeds FROM..FROM+N; tuning used 1–60 and 10,001–10,018, held out 20,001–20,060);
+//! with N = 1 it prints the one student under the planner and the fixed curriculum. `fretwise bench simulate` does the same.
 
 use fretwise_knowledge::Ontology;
 use fretwise_learner::sim::{Policy, SimConfig, run};
@@ -13,6 +14,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = args.get(1).copied().unwrap_or(60);
     let ontology = Ontology::builtin();
     let cfg = SimConfig::default();
+    if n == 1 {
+        for p in [Policy::Planner, Policy::Fixed] {
+            let r = fretwise_learner::sim::run_student(&ontology, from, p, &cfg)?;
+            println!("{r:?}");
+        }
+        return Ok(());
+    }
     for p in [Policy::Planner, Policy::Fixed, Policy::Random] {
         let (s, _) = run(&ontology, from..from + n, p, &cfg)?;
         println!(

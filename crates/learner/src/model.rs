@@ -3,8 +3,9 @@
 //! uncertainty growing while a concept is not practised and good evidence on a concept raising
 //! its prerequisites ("a solid barre chord implies open chords").
 //!
-//! `P(success) = σ(mean − b)` where `b` is the exercise's difficulty relative to the concept's
-//! reference exercise (0 at the start tempo; faster is harder). docs/LEARNER.md says why this
+//! `σ(mean − b)` is the performance score (0–1, [`crate::rating`]) expected on an exercise of
+//! difficulty `b` relative to the concept's reference exercise (0 at the start tempo; faster is
+//! harder); the outcome of each update is the take's performance score. docs/LEARNER.md says why this
 //! model fits and gives the constants.
 
 use std::collections::BTreeMap;
@@ -23,10 +24,11 @@ pub const PRIOR_SD: f64 = 1.5;
 const MIN_SD: f64 = 0.25;
 /// Uncertainty growth per day without evidence (Glicko's c²: variance added per day).
 const DRIFT_PER_DAY: f64 = 0.01;
-/// Skill at which a concept counts as mastered: 80 % success on its reference exercise.
-pub const MASTERY: f64 = 1.386;
-/// Skill at which a concept counts as known well enough to build on: 65 % success.
-pub const SOLID: f64 = 0.62;
+/// Skill at which a concept counts as mastered: a Good take (performance 0.7) expected on its
+/// reference exercise.
+pub const MASTERY: f64 = 0.847;
+/// Skill at which a concept counts as known well enough to build on: performance 0.6 expected.
+pub const SOLID: f64 = 0.405;
 /// Logit cost of playing an exercise faster than its start tempo, per doubling of tempo.
 pub const TEMPO_COST: f64 = 1.5;
 
@@ -58,7 +60,7 @@ pub struct SkillEstimate {
 }
 
 impl SkillEstimate {
-    /// Probability of succeeding at the concept's reference exercise.
+    /// Performance score expected on the concept's reference exercise (0–1).
     pub fn p_success(&self) -> f64 {
         sigmoid(self.mean)
     }

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::exercise::start_tempo;
 use crate::matching::Preferences;
-use crate::model::{Evidence, MASTERY, SkillModel, sigmoid, tempo_difficulty};
+use crate::model::{Evidence, SkillModel, sigmoid, tempo_difficulty};
 use crate::plan::{ITEM_MINUTES, PlanInputs, PlanRequest, plan};
 use crate::rating::{Performance, Rating};
 use crate::schedule::{PracticeItem, Scheduler};
@@ -72,6 +72,10 @@ impl Policy {
     }
 }
 
+/// Hidden skill at which the simulated student has mastered a concept: 80 % chance of playing
+/// its reference exercise well.
+const HIDDEN_MASTERY: f64 = 1.386;
+
 /// Hidden skill on a prerequisite at which it halves what practice of a concept built on it
 /// gains (the simulated world's own constant, not the model's).
 const HIDDEN_PREREQ_HALF: f64 = 0.6;
@@ -91,8 +95,8 @@ pub struct StudentRun {
     /// Practice minutes until the hidden skill on the goal reached mastery (None: not within
     /// `max_days`).
     pub minutes_to_mastery: Option<u32>,
-    /// Root-mean-square error of the model's skill means against the hidden skills, over the
-    /// concepts of the goal's path, at the end.
+    /// Root-mean-square error of the model's expected performance (0–1) against the hidden
+    /// student's, over the concepts of the goal's path, at the end.
     pub estimate_rmse: f64,
     /// The same error of the level's prior alone (no evidence), for comparison.
     pub prior_rmse: f64,
@@ -160,6 +164,25 @@ fn goals(level: u8) -> &'static [&'static str] {
     }
 }
 
+/// A take by a student whose chance of playing the exercise well is `p`: pitch accuracy
+/// around `p`, timing error growing as `p` falls, the tempo held only above even chances.
+fn take_of(p: f64, rng: &mut ChaCha8Rng) -> Performance {
+    let pitch = (p + 0.08 * normal(rng)).clamp(0.0, 1.0);
+    let mae = (15.0 + 110.0 * (1.0 - p) + 10.0 * normal(rng)).max(3.0);
+    let tempo_ratio = if p > 0.5 {
+        1.0
+    } else {
+        (0.8 + 0.4 * p + 0.03 * normal(rng)).clamp(0.5, 1.0)
+    };
+    Performance {
+        pitch_accuracy: pitch,
+        timing_mae_ms: mae,
+        timing_consistency_ms: 0.6 * mae,
+        tempo_ratio,
+        techniques_heard: None,
+    }
+}
+
 struct Hidden {
     skill: BTreeMap<String, f64>,
     start: BTreeMap<String, f64>,
@@ -215,20 +238,7 @@ impl Hidden {
     ) -> (Performance, f64) {
         let b = tempo_difficulty(tempo, start_tempo(c));
         let p = sigmoid(self.get(&c.id) - b);
-        let pitch = (p + 0.08 * normal(rng)).clamp(0.0, 1.0);
-        let mae = (15.0 + 110.0 * (1.0 - p) + 10.0 * normal(rng)).max(3.0);
-        let tempo_ratio = if p > 0.5 {
-            1.0
-        } else {
-            (0.8 + 0.4 * p + 0.03 * normal(rng)).clamp(0.5, 1.0)
-        };
-        let perf = Performance {
-            pitch_accuracy: pitch,
-            timing_mae_ms: mae,
-            timing_consistency_ms: 0.6 * mae,
-            tempo_ratio,
-            techniques_heard: None,
-        };
+        let perf = take_of(p, rng);
         // Learning: most at a desirable difficulty (p near 0.5–0.7), more after a gap than
         // in a second session the same day, and only as far as the prerequisites allow.
         let desirability = 4.0 * p * (1.0 - p);
@@ -300,7 +310,7 @@ pub fn run_student(
     let mut reached = None;
     let day_secs = 86_400i64;
     for day in 0..cfg.max_days {
-        if hidden.get(&goal.id) >= MASTERY {
+        if hidden.get(&goal.id) >= HIDDEN_MASTERY {
             reached = Some(sessions * ITEM_MINUTES);
             break;
         }
@@ -392,7 +402,7 @@ pub fn run_student(
         }
         hidden.end_day(day, cfg.decay_per_day);
     }
-    if reached.is_none() && hidden.get(&goal.id) >= MASTERY {
+    if reached.is_none() && hidden.get(&goal.id) >= HIDDEN_MASTERY {
         reached = Some(sessions * ITEM_MINUTES);
     }
     let end = i64::from(cfg.max_days) * day_secs;
@@ -402,10 +412,21 @@ pub fn run_student(
         .iter()
         .filter_map(|id| ontology.get(id))
         .collect();
+    // The hidden truth on the model's own scale: the performance score this student would be
+    // expected to get on each concept's reference exercise now (mean of 32 seeded draws).
+    let mut erng = ChaCha8Rng::seed_from_u64(seed ^ 0xe57);
+    let truth: Vec<f64> = path
+        .iter()
+        .map(|c| {
+            let p = sigmoid(hidden.get(&c.id));
+            (0..32).map(|_| take_of(p, &mut erng).score()).sum::<f64>() / 32.0
+        })
+        .collect();
     let rmse = |m: &SkillModel| {
         let se: f64 = path
             .iter()
-            .map(|c| (m.estimate(c, end).mean - hidden.get(&c.id)).powi(2))
+            .zip(&truth)
+            .map(|(c, t)| (m.estimate(c, end).p_success() - t).powi(2))
             .sum();
         (se / path.len().max(1) as f64).sqrt()
     };
