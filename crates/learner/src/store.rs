@@ -114,9 +114,9 @@ pub async fn create_student(
     new: &NewStudent,
 ) -> Result<Student, LearnerError> {
     let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(LearnerError::Invalid(
-            "name: 1 to 200 characters".to_string(),
+            "name: 1 to 200 characters, no control characters".to_string(),
         ));
     }
     if !(1..=3).contains(&new.level) {
@@ -156,7 +156,13 @@ pub async fn create_student(
 
 /// The student with this id.
 pub async fn load_student(catalog: &Catalog, id: &str) -> Result<Student, LearnerError> {
-    match catalog.student(id.trim()).await? {
+    let id = id.trim();
+    // Ids are ours ("st_" + hex): anything else cannot name a student, and a control
+    // character would not even reach the database (PostgreSQL refuses NUL in text).
+    if id.is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
+        return Err(LearnerError::UnknownStudent(id.chars().take(40).collect()));
+    }
+    match catalog.student(id).await? {
         Some(row) => student_from_row(row),
         None => Err(LearnerError::UnknownStudent(id.to_string())),
     }
