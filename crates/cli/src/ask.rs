@@ -76,6 +76,10 @@ pub struct AskArgs {
     /// Answer in this instructor's style (id or name).
     #[arg(long)]
     pub instructor: Option<String>,
+    /// The student asking: their level and learning preferences shape the answer, and the
+    /// question joins their history.
+    #[arg(long)]
+    pub student: Option<String>,
     /// Search index folder (default: beside a SQLite catalog, else in the cache folder).
     #[arg(long, env = "FRETWISE_INDEX")]
     pub index: Option<PathBuf>,
@@ -168,13 +172,31 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
         .context("opening the instructor")?;
     bar.0.finish();
     catalog.close().await;
-    let opts = AskOptions {
+    let mut opts = AskOptions {
         level,
         style: args.style.clone(),
         instructor: args.instructor.clone(),
         passages: 5,
         preferences: None,
     };
+    if let Some(id) = &args.student {
+        let reopened = crate::commands::open(cfg, args.db.db.clone()).await?;
+        let s = fretwise_learner::load_student(&reopened, id).await?;
+        if opts.level.is_none() {
+            opts.level = Level::parse(&s.level_name).ok();
+        }
+        opts.preferences = Some(s.preferences.clone());
+        let concepts: Vec<String> = instructor.understand(&args.question).concepts.clone();
+        fretwise_learner::record_question(
+            &reopened,
+            &s.id,
+            &args.question,
+            &concepts,
+            fretwise_learner::now_unix(),
+        )
+        .await?;
+        reopened.close().await;
+    }
     let Some(llm) = args.model.load(cfg).await? else {
         let answer = instructor.ask(&args.question, &opts)?;
         if args.json {

@@ -67,7 +67,8 @@ pub enum StudentCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Record how well the student thinks they play a concept (1 cannot … 5 easy)
+    /// Record how well the student thinks they play a concept (1 cannot … 5 easy), or a quiz
+    /// answer on it (--quiz right|wrong)
     Report {
         /// Student id.
         id: String,
@@ -75,8 +76,11 @@ pub enum StudentCommand {
         #[arg(long)]
         concept: String,
         /// 1 (cannot play it) to 5 (easy).
-        #[arg(long)]
-        confidence: u8,
+        #[arg(long, required_unless_present = "quiz", conflicts_with = "quiz")]
+        confidence: Option<u8>,
+        /// A quiz answer on the concept: right or wrong.
+        #[arg(long, value_parser = ["right", "wrong"])]
+        quiz: Option<String>,
         #[command(flatten)]
         db: DbArgs,
         /// Print JSON.
@@ -292,16 +296,24 @@ pub async fn student(cfg: &Config, command: StudentCommand) -> anyhow::Result<()
             id,
             concept,
             confidence,
+            quiz,
             db,
             json,
         } => {
+            let evidence = match (confidence, quiz.as_deref()) {
+                (Some(confidence), _) => Evidence::SelfReport { confidence },
+                (None, Some(q)) => Evidence::Quiz {
+                    correct: q == "right",
+                },
+                (None, None) => anyhow::bail!("give --confidence 1-5 or --quiz right|wrong"),
+            };
             let catalog = crate::commands::open(cfg, db.db).await?;
             let est = learner::record_evidence(
                 &catalog,
                 &ontology,
                 &id,
                 &concept,
-                Evidence::SelfReport { confidence },
+                evidence,
                 learner::now_unix(),
             )
             .await?;

@@ -245,6 +245,36 @@ fn student_practice_take_and_plan_from_the_command_line() {
     assert_eq!(oc["evidence"], 1);
     assert_eq!(v["history"][0]["kind"], "take");
 
+    // A question asked as the student, and a quiz answer, join the history.
+    ok(
+        &["ask", "How do I play a barre chord?", "--student", &id],
+        d,
+    );
+    ok(
+        &[
+            "student",
+            "report",
+            &id,
+            "--concept",
+            "power chords",
+            "--quiz",
+            "wrong",
+        ],
+        d,
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["student", "show", &id, "--json"], d)).unwrap();
+    let kinds: Vec<&str> = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"question") && kinds.contains(&"quiz"),
+        "{kinds:?}"
+    );
+
     // A plan towards barre chords, with lesson moments, stored with the student.
     let plan: serde_json::Value = serde_json::from_str(&ok(
         &[

@@ -27,7 +27,7 @@ pub use schedule::{PracticeItem, Scheduler};
 pub use store::{
     HistoryEntry, NewStudent, PlanAsk, SkillView, Student, StudentView, TakeOutcome,
     create_student, list_students, load_model, load_student, make_plan, now_unix, record_evidence,
-    record_question, record_take, replan, resolve, view,
+    record_note, record_question, record_take, replan, resolve, view,
 };
 
 /// A lesson moment that teaches a concept (found by the caller's search index).

@@ -548,6 +548,42 @@ pub async fn record_evidence(
     Ok(model.estimate(concept, now))
 }
 
+/// Adds an entry to a student's history that changes no skill: a question they asked
+/// (`kind` "question") or a rating they gave (`kind` "feedback").
+pub async fn record_note(
+    catalog: &Catalog,
+    student_id: &str,
+    kind: &str,
+    concept: Option<&str>,
+    payload: serde_json::Value,
+    now: i64,
+) -> Result<(), LearnerError> {
+    let student = load_student(catalog, student_id).await?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let id = format!(
+        "{kind}_{}",
+        &blake3::hash(format!("{}\u{1f}{payload}\u{1f}{nanos}", student.id).as_bytes()).to_hex()
+            [..16]
+    );
+    catalog
+        .record_student_evidence(
+            &student.id,
+            &EventRow {
+                id,
+                kind: kind.into(),
+                concept: concept.map(str::to_string),
+                payload: payload.to_string(),
+                created_unix: now,
+            },
+            &[],
+            &[],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Adds a question the student asked to their history (no skill changes).
 pub async fn record_question(
     catalog: &Catalog,
@@ -556,30 +592,16 @@ pub async fn record_question(
     concepts: &[String],
     now: i64,
 ) -> Result<(), LearnerError> {
-    let student = load_student(catalog, student_id).await?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let id = format!(
-        "q_{}",
-        &blake3::hash(format!("{}{question}{nanos}", student.id).as_bytes()).to_hex()[..16]
-    );
     let q: String = question.chars().take(500).collect();
-    catalog
-        .record_student_evidence(
-            &student.id,
-            &EventRow {
-                id,
-                kind: "question".into(),
-                concept: concepts.first().cloned(),
-                payload: serde_json::json!({"question": q, "concepts": concepts}).to_string(),
-                created_unix: now,
-            },
-            &[],
-            &[],
-        )
-        .await?;
-    Ok(())
+    record_note(
+        catalog,
+        student_id,
+        "question",
+        concepts.first().map(String::as_str),
+        serde_json::json!({"question": q, "concepts": concepts}),
+        now,
+    )
+    .await
 }
 
 /// What a plan is asked for, as typed.

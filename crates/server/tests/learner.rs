@@ -253,6 +253,80 @@ async fn a_students_takes_practice_and_plan_over_http() {
             "{q}: {v}"
         );
     }
+    // Questions, ratings and quiz answers join the history; a quiz answer moves the skill.
+    let (s, v) = json_of(
+        post(
+            "/api/ai-instructor/ask",
+            json!({"question": "How do I play a barre chord?", "context": {"student_id": id}}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = json_of(
+        post(
+            "/api/ai-instructor/feedback",
+            json!({"student_id": id, "question": "How do I play a barre chord?", "rating": 4}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = json_of(
+        post(
+            &format!("/api/students/{id}/self-report"),
+            json!({"concept": "power chords", "correct": true}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["p_success"].as_f64().unwrap() > 0.0);
+    let (s, v) = json_of(
+        post(
+            &format!("/api/students/{id}/self-report"),
+            json!({"concept": "power chords"}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("confidence")),
+        "{v}"
+    );
+    let (_, shown) = json_of(
+        c.get(svc.url(&format!("/api/students/{id}")))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let kinds: Vec<&str> = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    for k in ["quiz", "feedback", "question", "plan", "take"] {
+        assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
+    }
+    let (s, _) = json_of(
+        post(
+            "/api/ai-instructor/feedback",
+            json!({"student_id": "st_nobody", "question": "q", "rating": 4}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
     // A take of another piece is refused and records nothing.
     let mut other = exercise.clone();
     for n in other["notes"].as_array_mut().unwrap() {

@@ -235,7 +235,8 @@ pub struct FeedbackRequest {
 /// Stores a rating (counted in the metrics by rating).
 #[utoipa::path(post, path = "/api/ai-instructor/feedback", tag = "instructor", request_body = FeedbackRequest, security(("bearer" = [])), responses(
     (status = 201, description = "Stored", body = Object),
-    (status = 400, description = "Bad field", body = crate::error::ErrorBody)))]
+    (status = 400, description = "Bad field", body = crate::error::ErrorBody),
+    (status = 404, description = "Unknown student", body = crate::error::ErrorBody)))]
 pub async fn feedback(
     State(state): State<AppState>,
     caller: Option<axum::Extension<Caller>>,
@@ -278,6 +279,23 @@ pub async fn feedback(
         comment: f.comment,
         created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
     };
+    // A known student's rating joins their history; an unknown student is an error.
+    if let Some(sid) = record
+        .student_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        learner::record_note(
+            &state.catalog,
+            sid,
+            "feedback",
+            None,
+            json!({"feedback_id": id, "rating": record.rating, "question": record.question, "take_id": record.take_id}),
+            learner::now_unix(),
+        )
+        .await?;
+    }
     state.catalog.insert_feedback(&record).await?;
     metrics::counter!("fretwise_feedback_total", "rating" => f.rating.to_string()).increment(1);
     Ok((StatusCode::CREATED, Json(json!({"id": id, "stored": true}))))
@@ -362,17 +380,19 @@ pub async fn student(
     Ok(Json(v))
 }
 
-/// A student's own rating of a concept.
+/// A student's own rating of a concept, or their answer to a quiz question on it.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelfReport {
     /// Concept (id, name or alias).
     pub concept: String,
     /// 1 (cannot play it) to 5 (easy).
-    pub confidence: u8,
+    pub confidence: Option<u8>,
+    /// A quiz answer on the concept: right or wrong (instead of `confidence`).
+    pub correct: Option<bool>,
 }
 
-/// Records how well a student thinks they play a concept.
+/// Records how well a student thinks they play a concept, or a quiz answer on it.
 #[utoipa::path(post, path = "/api/students/{id}/self-report", tag = "learner", params(("id" = String, Path, description = "Student id")), request_body = SelfReport, security(("bearer" = [])), responses(
     (status = 200, description = "The concept's estimate now", body = Object),
     (status = 400, description = "Bad field", body = crate::error::ErrorBody),
@@ -382,14 +402,22 @@ pub async fn self_report(
     axum::extract::Path(id): axum::extract::Path<String>,
     ApiJson(r): ApiJson<SelfReport>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    let evidence = match (r.confidence, r.correct) {
+        (Some(confidence), None) => learner::Evidence::SelfReport { confidence },
+        (None, Some(correct)) => learner::Evidence::Quiz { correct },
+        _ => {
+            return Err(ApiError::field(
+                "confidence",
+                "confidence: give confidence (1–5) or correct (a quiz answer), one of them",
+            ));
+        }
+    };
     let est = learner::record_evidence(
         &state.catalog,
         &state.ontology,
         &id,
         &r.concept,
-        learner::Evidence::SelfReport {
-            confidence: r.confidence,
-        },
+        evidence,
         learner::now_unix(),
     )
     .await?;
