@@ -245,6 +245,48 @@ fn student_practice_take_and_plan_from_the_command_line() {
     assert_eq!(oc["evidence"], 1);
     assert_eq!(v["history"][0]["kind"], "take");
 
+    // Instructors ranked by fit with reasons, best first; a liked instructor comes first.
+    let m: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "student",
+            "match",
+            &id,
+            "--concept",
+            "open chords",
+            "--json",
+        ],
+        d,
+    ))
+    .unwrap();
+    let ranked = m.as_array().unwrap();
+    assert!(ranked.len() >= 2, "{m}");
+    let scores: Vec<f64> = ranked
+        .iter()
+        .map(|r| r["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(!ranked[0]["reasons"].as_array().unwrap().is_empty(), "{m}");
+    let last = ranked.last().unwrap()["name"].as_str().unwrap().to_string();
+    let fan: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "student",
+            "create",
+            "--name",
+            "Fan",
+            "--instructors",
+            &last,
+            "--json",
+        ],
+        d,
+    ))
+    .unwrap();
+    let m: serde_json::Value = serde_json::from_str(&ok(
+        &["student", "match", fan["id"].as_str().unwrap(), "--json"],
+        d,
+    ))
+    .unwrap();
+    assert_eq!(m[0]["name"], last, "{m}");
+
     // A question asked as the student, and a quiz answer, join the history.
     ok(
         &["ask", "How do I play a barre chord?", "--student", &id],

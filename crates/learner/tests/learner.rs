@@ -431,3 +431,52 @@ async fn a_beginners_practice_for_open_chords_stays_at_their_level() {
     assert!(oc.reason == "due" || oc.reason == "weak", "{oc:?}");
     catalog.close().await;
 }
+
+#[tokio::test]
+async fn a_plan_is_made_again_after_a_take() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog(dir.path()).await;
+    let ontology = Ontology::builtin();
+    let s = beginner(&catalog, &ontology).await;
+    let now = 1_800_000_000;
+    let ask = learner::PlanAsk {
+        goal: "barre chords",
+        weeks: 4,
+        minutes_per_day: 20,
+        now,
+    };
+    let before = learner::make_plan(&catalog, &ontology, &[], &Table, &s.id, &ask)
+        .await
+        .unwrap();
+    // Ten days later a strong take on open chords: the new plan starts that day, keeps the
+    // weeks left, and gives open chords fewer sessions than before.
+    let later = now + 10 * 86_400;
+    let ex = c_arpeggio(Some(&format!("{}.open-chords", s.id)));
+    let good = score(&ex, &played(&ex, 5.0, 0, 0));
+    learner::record_take(&catalog, &ontology, &s.id, &ex, &good, "t", later)
+        .await
+        .unwrap();
+    let after = learner::replan(&catalog, &ontology, &[], &Table, &s.id, later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.request.start_unix, later);
+    assert_eq!(after.request.weeks, 3);
+    let sessions = |p: &learner::Plan| {
+        p.concepts
+            .iter()
+            .find(|c| c.concept == "open-chords")
+            .map_or(0, |c| c.sessions)
+    };
+    assert!(
+        sessions(&after) < sessions(&before),
+        "{} vs {}",
+        sessions(&after),
+        sessions(&before)
+    );
+    let v = learner::view(&catalog, &ontology, &s.id, 10, later)
+        .await
+        .unwrap();
+    assert_eq!(v.plan.unwrap()["request"]["start_unix"], later);
+    catalog.close().await;
+}
