@@ -41,6 +41,14 @@ pub enum CatalogError {
         /// Its missing folder.
         folder: String,
     },
+    /// The catalog path names a file that is not a SQLite database (or cannot be read).
+    #[error("cannot open the catalog {path}: {message}")]
+    NotSqlite {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
     /// The database server could not be reached.
     #[error("cannot connect to the catalog at {url}: {message}")]
     Unreachable {

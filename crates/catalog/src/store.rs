@@ -99,6 +99,23 @@ fn shown(path: &Path) -> String {
 /// Refuses, before connecting, a SQLite catalog that `mode` may not create or cannot be created.
 fn check_sqlite_file(path: &Path, mode: OpenMode) -> Result<(), CatalogError> {
     if path.exists() {
+        // A file that is not a SQLite database is said so at once, instead of the pool
+        // retrying its connection until the acquire timeout (30 s) runs out. An empty file
+        // is what SQLite itself creates before the first write, so it passes.
+        use std::io::Read;
+        let mut head = [0u8; 16];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .map_err(|e| CatalogError::NotSqlite {
+                path: shown(path),
+                message: e.to_string(),
+            })?;
+        if n > 0 && &head[..n] != &b"SQLite format 3\0"[..n] {
+            return Err(CatalogError::NotSqlite {
+                path: shown(path),
+                message: "the file is not a SQLite database".to_string(),
+            });
+        }
         return Ok(());
     }
     match mode {

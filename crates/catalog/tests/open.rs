@@ -79,3 +79,24 @@ async fn an_unreachable_database_server_fails_fast_and_says_where() {
     assert!(message.contains("127.0.0.1:1"), "{message}");
     assert!(!message.contains("secret"), "{message}");
 }
+
+#[tokio::test]
+async fn a_file_that_is_not_a_database_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    std::fs::write(&path, "shopping list: strings, picks").unwrap();
+    let t = std::time::Instant::now();
+    for mode in [OpenMode::Create, OpenMode::Existing] {
+        let e = Catalog::open_with(&format!("sqlite://{}", path.display()), mode)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, CatalogError::NotSqlite { .. }), "{e}");
+        assert!(e.to_string().contains("not a SQLite database"), "{e}");
+    }
+    // Before, the pool retried until its 30 s acquire timeout and said "pool timed out".
+    assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "shopping list: strings, picks"
+    );
+}

@@ -76,7 +76,8 @@ async fn open_with(cfg: &Config, db: Option<String>, mode: OpenMode) -> anyhow::
         Err(
             e @ (CatalogError::NoPath(_)
             | CatalogError::NoFolder { .. }
-            | CatalogError::Unreachable { .. }),
+            | CatalogError::Unreachable { .. }
+            | CatalogError::NotSqlite { .. }),
         ) => Err(e.into()),
         // The location, not the URL: a URL may carry a password.
         Err(e) => Err(e).with_context(|| {

@@ -258,15 +258,19 @@ fn main() -> std::process::ExitCode {
     // The service logs every request as one JSON line; commands log warnings only, as text.
     let serving = matches!(cli.command, Command::Serve(_));
     let filter = tracing_subscriber::EnvFilter::try_from_env("FRETWISE_LOG").unwrap_or_else(|_| {
-        // sqlx warns about every statement over 1 s; whole-catalog reads take longer.
+        // Commands report their own errors in words; libraries' logs (sqlx retrying a file
+        // that is not a database, symphonia probing a text file) stay off stderr unless
+        // FRETWISE_LOG asks for them. The service logs every request; sqlx warns about every
+        // statement over 1 s, and whole-catalog reads take longer.
         tracing_subscriber::EnvFilter::new(if serving {
             "warn,fretwise_server=info,sqlx::query=error"
         } else {
-            "warn,sqlx::query=error"
+            "off,fretwise=warn"
         })
     });
     let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if serving && std::env::var("FRETWISE_LOG_FORMAT").as_deref() != Ok("text") {
         log.json().init();

@@ -354,3 +354,31 @@ fn ingest_ends_on_link_loops_and_names_the_links_it_skipped() {
         "{out}"
     );
 }
+
+#[test]
+fn library_logs_stay_off_stderr_and_errors_are_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.wav"), "not audio at all").unwrap();
+    std::fs::write(dir.path().join("notes.db"), "not a database either").unwrap();
+    for args in [
+        vec!["analyze", "notes.wav"],
+        vec!["lessons", "list", "--db", "sqlite://notes.db"],
+    ] {
+        let t = std::time::Instant::now();
+        let (code, _, err) = fretwise(&args, dir.path());
+        assert_ne!(code, 0, "{args:?}");
+        // One plain error line: no colour codes, no symphonia or sqlx log lines.
+        assert!(!err.contains('\u{1b}'), "{args:?}: {err:?}");
+        assert!(
+            !err.contains("ERROR") && !err.contains("sqlx") && !err.contains("symphonia"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "{args:?} took {:?}",
+            t.elapsed()
+        );
+    }
+}
