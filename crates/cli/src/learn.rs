@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use fretwise_catalog::Catalog;
 use fretwise_instructor::Instructor;
 use fretwise_knowledge::Ontology;
-use fretwise_learner::{self as learner, Evidence, NewStudent, PracticeRequest, Preferences};
+use fretwise_learner::{self as learner, Evidence, NewStudent, Preferences};
 
 use crate::DbArgs;
 use crate::config::Config;
@@ -384,54 +384,32 @@ fn save_file(path: &Path, bytes: &[u8], ours: impl Fn(&str) -> bool) -> anyhow::
 pub async fn practice(cfg: &Config, args: PracticeArgs) -> anyhow::Result<()> {
     let ontology = Ontology::builtin();
     let catalog = crate::commands::open(cfg, args.db.db.clone()).await?;
-    let now = learner::now_unix();
-    let student = match &args.student {
-        Some(id) => Some(learner::load_student(&catalog, id).await?),
-        None => None,
-    };
-    let (model, items) = match &student {
-        Some(s) => learner::load_model(&catalog, s).await?,
-        None => (
-            learner::SkillModel::new(
-                args.level.as_deref().map(level).transpose()?.unwrap_or(1),
-                Default::default(),
-            ),
-            Vec::new(),
-        ),
-    };
     let topic = args
         .topic
         .as_deref()
         .map(|t| learner::resolve(&ontology, "--topic", t))
         .transpose()?;
+    let level = args.level.as_deref().map(level).transpose()?.unwrap_or(1);
     let inst = instructor(cfg, args.index.clone(), &catalog).await?;
+    let answer = learner::practice_for(
+        &catalog,
+        &ontology,
+        inst.profiles(),
+        &inst,
+        &learner::PracticeAsk {
+            student: args.student.as_deref(),
+            level,
+            topic,
+            limit: args.limit,
+            now: learner::now_unix(),
+        },
+    )
+    .await?;
     catalog.close().await;
-    let goals = student
-        .as_ref()
-        .map(|s| s.goals.clone())
-        .unwrap_or_default();
-    let matched = student.as_ref().and_then(|s| {
-        learner::match_instructors(
-            inst.profiles(),
-            s.level,
-            &s.preferences,
-            topic.map(|t| t.id.as_str()),
-        )
-        .into_iter()
-        .next()
-    });
-    let req = PracticeRequest {
-        student: student.as_ref().map(|s| s.id.as_str()),
-        topic,
-        goals: &goals,
-        limit: args.limit,
-        now,
-        instructor: matched.as_ref().map(|m| m.instructor_id.as_str()),
-    };
-    let list = learner::suggestions(&ontology, &model, &items, &req, &inst)?;
+    let list = &answer.suggestions;
     if let Some(dir) = &args.save {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        for s in &list {
+        for s in list {
             let file = s.item_id.replace(['/', '\\'], "_");
             let json = serde_json::to_string_pretty(&s.exercise.exercise)?;
             let id = s.item_id.clone();
@@ -448,18 +426,10 @@ pub async fn practice(cfg: &Config, args: PracticeArgs) -> anyhow::Result<()> {
             )?;
         }
     }
-    let note = topic.and_then(|t| learner::topic_note(t, model.level()));
     if args.json {
-        return print_json(&serde_json::json!({
-            "student_id": student.as_ref().map(|s| s.id.clone()),
-            "level": learner::level_name(model.level()),
-            "max_difficulty": learner::max_difficulty(model.level()),
-            "note": note,
-            "instructor": matched,
-            "suggestions": list,
-        }));
+        return print_json(&answer);
     }
-    if let Some(n) = note {
+    if let Some(n) = &answer.note {
         println!("note: {n}");
     }
     for (i, s) in list.iter().enumerate() {

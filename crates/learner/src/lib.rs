@@ -25,9 +25,10 @@ pub use practice::{PracticeRequest, Suggestion, suggestions, topic_note};
 pub use rating::{Performance, Rating};
 pub use schedule::{PracticeItem, Scheduler};
 pub use store::{
-    HistoryEntry, NewStudent, PlanAsk, SkillView, Student, StudentView, TakeOutcome,
-    create_student, list_students, load_model, load_student, make_plan, now_unix, record_evidence,
-    record_note, record_question, record_take, replan, resolve, view,
+    HistoryEntry, NewStudent, PlanAsk, PracticeAnswer, PracticeAsk, SkillView, Student,
+    StudentView, TakeOutcome, create_student, list_students, load_model, load_student, make_plan,
+    now_unix, practice_for, record_evidence, record_note, record_question, record_take, replan,
+    resolve, view,
 };
 
 /// A lesson moment that teaches a concept (found by the caller's search index).

@@ -524,13 +524,7 @@ pub async fn record_evidence(
         Evidence::SelfReport { .. } => "self_report",
         Evidence::Take { .. } => "take",
     };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let id = format!(
-        "{kind}_{}",
-        &blake3::hash(format!("{}{}{nanos}", student.id, concept.id).as_bytes()).to_hex()[..16]
-    );
+    let id = event_id(kind, &student.id, &concept.id);
     catalog
         .record_student_evidence(
             &student.id,
@@ -559,14 +553,7 @@ pub async fn record_note(
     now: i64,
 ) -> Result<(), LearnerError> {
     let student = load_student(catalog, student_id).await?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let id = format!(
-        "{kind}_{}",
-        &blake3::hash(format!("{}\u{1f}{payload}\u{1f}{nanos}", student.id).as_bytes()).to_hex()
-            [..16]
-    );
+    let id = event_id(kind, &student.id, &payload.to_string());
     catalog
         .record_student_evidence(
             &student.id,
@@ -641,33 +628,12 @@ pub async fn make_plan(
         start_unix: now,
     };
     req.validate()?;
-    let (model, items) = load_model(catalog, &student).await?;
-    let p = plan(
-        &PlanInputs {
-            ontology,
-            model: &model,
-            items: &items,
-            profiles,
-            prefs: &student.preferences,
-            student: Some(&student.id),
-            moments,
-        },
-        &req,
-    )?;
-    let text =
-        serde_json::to_string(&p).map_err(|e| LearnerError::Invalid(format!("plan: {e}")))?;
-    catalog.save_student_plan(&student.id, &text, now).await?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let p = plan_and_store(catalog, ontology, profiles, moments, &student, &req).await?;
     catalog
         .record_student_evidence(
             &student.id,
             &EventRow {
-                id: format!(
-                    "plan_{}",
-                    &blake3::hash(format!("{}{nanos}", student.id).as_bytes()).to_hex()[..16]
-                ),
+                id: event_id("plan", &student.id, &goal.id),
                 kind: "plan".into(),
                 concept: Some(goal.id.clone()),
                 payload: serde_json::json!({"goal": goal.id, "weeks": weeks, "minutes_per_day": minutes_per_day, "note": p.note}).to_string(),
@@ -680,31 +646,16 @@ pub async fn make_plan(
     Ok(p)
 }
 
-/// Re-plans after a take: the stored plan's goal, from today, over the weeks it had left.
-/// Returns the new plan, or None when the student has no plan.
-pub async fn replan(
+/// Plans for a student from their stored model and stores the plan as their current one.
+async fn plan_and_store(
     catalog: &Catalog,
     ontology: &Ontology,
     profiles: &[Profile],
     moments: &dyn MomentSource,
-    student_id: &str,
-    now: i64,
-) -> Result<Option<Plan>, LearnerError> {
-    let Some((text, made)) = catalog.student_plan(student_id).await? else {
-        return Ok(None);
-    };
-    let Ok(old) = serde_json::from_str::<Plan>(&text) else {
-        return Ok(None);
-    };
-    let elapsed_weeks = ((now - made).max(0) / (7 * 86_400)) as u32;
-    let weeks = old.request.weeks.saturating_sub(elapsed_weeks).max(1);
-    let student = load_student(catalog, student_id).await?;
-    let (model, items) = load_model(catalog, &student).await?;
-    let req = PlanRequest {
-        start_unix: now,
-        weeks,
-        ..old.request
-    };
+    student: &Student,
+    req: &PlanRequest,
+) -> Result<Plan, LearnerError> {
+    let (model, items) = load_model(catalog, student).await?;
     let p = plan(
         &PlanInputs {
             ontology,
@@ -715,13 +666,52 @@ pub async fn replan(
             student: Some(&student.id),
             moments,
         },
-        &req,
+        req,
     )?;
     let text =
         serde_json::to_string(&p).map_err(|e| LearnerError::Invalid(format!("plan: {e}")))?;
-    // The plan keeps its original start so the weeks left keep counting down.
-    catalog.save_student_plan(&student.id, &text, made).await?;
+    catalog
+        .save_student_plan(&student.id, &text, req.start_unix)
+        .await?;
+    Ok(p)
+}
+
+/// Re-plans after a take: the stored plan's goal, from today to the day it was to end.
+/// Returns the new plan, or None when the student has no plan.
+pub async fn replan(
+    catalog: &Catalog,
+    ontology: &Ontology,
+    profiles: &[Profile],
+    moments: &dyn MomentSource,
+    student_id: &str,
+    now: i64,
+) -> Result<Option<Plan>, LearnerError> {
+    let Some((text, _)) = catalog.student_plan(student_id).await? else {
+        return Ok(None);
+    };
+    let Ok(old) = serde_json::from_str::<Plan>(&text) else {
+        return Ok(None);
+    };
+    // The end date stays where it was; the weeks left are counted up to it.
+    let end = old.request.start_unix + i64::from(old.request.weeks) * 7 * 86_400;
+    let weeks = ((end - now).max(1) as f64 / (7.0 * 86_400.0)).ceil() as u32;
+    let student = load_student(catalog, student_id).await?;
+    let req = PlanRequest {
+        start_unix: now,
+        weeks: weeks.clamp(1, 52),
+        ..old.request
+    };
+    let p = plan_and_store(catalog, ontology, profiles, moments, &student, &req).await?;
     Ok(Some(p))
+}
+
+/// A history event id: the kind and a hash of the student, a detail and the time.
+fn event_id(kind: &str, student: &str, detail: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let seed = format!("{student}\u{1f}{detail}\u{1f}{nanos}");
+    format!("{kind}_{}", &blake3::hash(seed.as_bytes()).to_hex()[..16])
 }
 
 /// The item id a student's take of a concept is recorded against.
@@ -732,4 +722,89 @@ pub fn student_item_id(student: &Student, concept: &Concept) -> String {
 /// Now, in unix seconds.
 pub fn now_unix() -> i64 {
     unix_now()
+}
+
+/// What practice is asked for: a student (their level, skills, items and goals), or a level.
+#[derive(Debug, Clone)]
+pub struct PracticeAsk<'a> {
+    /// The student's id.
+    pub student: Option<&'a str>,
+    /// The level rank without a student (1–3).
+    pub level: u8,
+    /// What they work on.
+    pub topic: Option<&'a Concept>,
+    /// How many suggestions (1–20).
+    pub limit: usize,
+    /// Now (unix seconds).
+    pub now: i64,
+}
+
+/// Practice suggestions with what they were made for.
+#[derive(Debug, Clone, Serialize)]
+pub struct PracticeAnswer {
+    /// The student.
+    pub student_id: Option<String>,
+    /// Their level.
+    pub skill_level: String,
+    /// The hardest difficulty suggested at that level.
+    pub max_difficulty: u8,
+    /// The topic asked about.
+    pub current_topic: Option<String>,
+    /// A note when the topic is above the level.
+    pub note: Option<String>,
+    /// The instructor whose lessons are cited first, and why.
+    pub instructor: Option<crate::InstructorMatch>,
+    /// The suggestions.
+    pub suggestions: Vec<crate::Suggestion>,
+}
+
+/// Practice suggestions for a student (or a level), with the best-matched instructor's lessons
+/// first.
+pub async fn practice_for(
+    catalog: &Catalog,
+    ontology: &Ontology,
+    profiles: &[Profile],
+    moments: &dyn MomentSource,
+    ask: &PracticeAsk<'_>,
+) -> Result<PracticeAnswer, LearnerError> {
+    let student = match ask.student {
+        Some(id) => Some(load_student(catalog, id).await?),
+        None => None,
+    };
+    let (model, items) = match &student {
+        Some(s) => load_model(catalog, s).await?,
+        None => (SkillModel::new(ask.level, BTreeMap::new()), Vec::new()),
+    };
+    let goals = student
+        .as_ref()
+        .map(|s| s.goals.clone())
+        .unwrap_or_default();
+    let matched = student.as_ref().and_then(|s| {
+        crate::match_instructors(
+            profiles,
+            s.level,
+            &s.preferences,
+            ask.topic.map(|t| t.id.as_str()),
+        )
+        .into_iter()
+        .next()
+    });
+    let req = crate::PracticeRequest {
+        student: student.as_ref().map(|s| s.id.as_str()),
+        topic: ask.topic,
+        goals: &goals,
+        limit: ask.limit,
+        now: ask.now,
+        instructor: matched.as_ref().map(|m| m.instructor_id.as_str()),
+    };
+    let suggestions = crate::suggestions(ontology, &model, &items, &req, moments)?;
+    Ok(PracticeAnswer {
+        student_id: student.as_ref().map(|s| s.id.clone()),
+        skill_level: crate::level_name(model.level()).to_string(),
+        max_difficulty: crate::max_difficulty(model.level()),
+        current_topic: ask.topic.map(|t| t.id.clone()),
+        note: ask.topic.and_then(|t| crate::topic_note(t, model.level())),
+        instructor: matched,
+        suggestions,
+    })
 }

@@ -478,5 +478,11 @@ async fn a_plan_is_made_again_after_a_take() {
         .await
         .unwrap();
     assert_eq!(v.plan.unwrap()["request"]["start_unix"], later);
+    // Re-planning again keeps the end date: 13 days were left, so two weeks.
+    let again = learner::replan(&catalog, &ontology, &[], &Table, &s.id, now + 15 * 86_400)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.request.weeks, 2);
     catalog.close().await;
 }

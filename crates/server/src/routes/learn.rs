@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 
-use fretwise_learner::{self as learner, MomentSource, PracticeRequest, SkillModel};
+use fretwise_learner::{self as learner, MomentSource, SkillModel};
 pub use fretwise_learner::{Moment, level_name, max_difficulty};
 
 fn level_rank(field: &str, s: Option<&str>) -> ApiResult<u8> {
@@ -76,53 +76,24 @@ pub async fn practice_suggestions(
         ),
         None => None,
     };
-    let student = match nonempty(q.student_id.as_deref()) {
-        Some(id) => Some(learner::load_student(&state.catalog, id).await?),
-        None => None,
-    };
-    let (model, items) = match &student {
-        Some(s) => learner::load_model(&state.catalog, s).await?,
-        None => (
-            SkillModel::new(
-                level_rank("skill_level", q.skill_level.as_deref())?,
-                Default::default(),
-            ),
-            Vec::new(),
-        ),
-    };
     let k = state.knowledge()?;
-    let goals = student
-        .as_ref()
-        .map(|s| s.goals.clone())
-        .unwrap_or_default();
-    let matched = student.as_ref().and_then(|s| {
-        learner::match_instructors(
-            &k.profiles,
-            s.level,
-            &s.preferences,
-            topic.map(|t| t.id.as_str()),
-        )
-        .into_iter()
-        .next()
-    });
-    let req = PracticeRequest {
-        student: student.as_ref().map(|s| s.id.as_str()),
-        topic,
-        goals: &goals,
-        limit: limit as usize,
-        now: learner::now_unix(),
-        instructor: matched.as_ref().map(|m| m.instructor_id.as_str()),
-    };
-    let list = learner::suggestions(&state.ontology, &model, &items, &req, &k.instructor)?;
-    Ok(Json(json!({
-        "student_id": student.as_ref().map(|s| s.id.clone()),
-        "skill_level": level_name(model.level()),
-        "max_difficulty": max_difficulty(model.level()),
-        "current_topic": topic.map(|t| t.id.clone()),
-        "note": topic.and_then(|t| learner::topic_note(t, model.level())),
-        "instructor": matched,
-        "suggestions": list,
-    })))
+    let answer = learner::practice_for(
+        &state.catalog,
+        &state.ontology,
+        &k.profiles,
+        &k.instructor,
+        &learner::PracticeAsk {
+            student: nonempty(q.student_id.as_deref()),
+            level: level_rank("skill_level", q.skill_level.as_deref())?,
+            topic,
+            limit: limit as usize,
+            now: learner::now_unix(),
+        },
+    )
+    .await?;
+    let v = serde_json::to_value(&answer)
+        .map_err(|e| ApiError::internal("writing the suggestions", e))?;
+    Ok(Json(v))
 }
 
 /// `?goal=&weeks=&minutes_per_day=&student_id=&skill_level=`.
