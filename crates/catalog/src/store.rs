@@ -110,7 +110,7 @@ fn check_sqlite_file(path: &Path, mode: OpenMode) -> Result<(), CatalogError> {
                 path: shown(path),
                 message: e.to_string(),
             })?;
-        if n > 0 && &head[..n] != &b"SQLite format 3\0"[..n] {
+        if n > 0 && head[..n] != b"SQLite format 3\0"[..n] {
             return Err(CatalogError::NotSqlite {
                 path: shown(path),
                 message: "the file is not a SQLite database".to_string(),

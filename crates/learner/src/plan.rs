@@ -121,6 +121,9 @@ pub struct Plan {
     pub days: Vec<PlanDay>,
     /// A remark (the goal does not fit, or is already mastered).
     pub note: Option<String>,
+    /// The day the plan ends (unix seconds); re-planning keeps it.
+    #[serde(default)]
+    pub ends_unix: i64,
 }
 
 /// Calendar date of a unix time (UTC), by the civil-from-days algorithm.
@@ -419,5 +422,6 @@ pub fn plan(inp: &PlanInputs<'_>, req: &PlanRequest) -> Result<Plan, LearnerErro
         concepts,
         days,
         note,
+        ends_unix: req.start_unix + i64::from(req.weeks) * 7 * 86_400,
     })
 }

@@ -628,7 +628,7 @@ pub async fn make_plan(
         start_unix: now,
     };
     req.validate()?;
-    let p = plan_and_store(catalog, ontology, profiles, moments, &student, &req).await?;
+    let p = plan_and_store(catalog, ontology, profiles, moments, &student, &req, None).await?;
     catalog
         .record_student_evidence(
             &student.id,
@@ -646,7 +646,8 @@ pub async fn make_plan(
     Ok(p)
 }
 
-/// Plans for a student from their stored model and stores the plan as their current one.
+/// Plans for a student from their stored model and stores the plan as their current one;
+/// `ends` keeps an earlier plan's end date.
 async fn plan_and_store(
     catalog: &Catalog,
     ontology: &Ontology,
@@ -654,9 +655,10 @@ async fn plan_and_store(
     moments: &dyn MomentSource,
     student: &Student,
     req: &PlanRequest,
+    ends: Option<i64>,
 ) -> Result<Plan, LearnerError> {
     let (model, items) = load_model(catalog, student).await?;
-    let p = plan(
+    let mut p = plan(
         &PlanInputs {
             ontology,
             model: &model,
@@ -668,6 +670,9 @@ async fn plan_and_store(
         },
         req,
     )?;
+    if let Some(end) = ends {
+        p.ends_unix = end;
+    }
     let text =
         serde_json::to_string(&p).map_err(|e| LearnerError::Invalid(format!("plan: {e}")))?;
     catalog
@@ -693,7 +698,11 @@ pub async fn replan(
         return Ok(None);
     };
     // The end date stays where it was; the weeks left are counted up to it.
-    let end = old.request.start_unix + i64::from(old.request.weeks) * 7 * 86_400;
+    let end = if old.ends_unix > 0 {
+        old.ends_unix
+    } else {
+        old.request.start_unix + i64::from(old.request.weeks) * 7 * 86_400
+    };
     let weeks = ((end - now).max(1) as f64 / (7.0 * 86_400.0)).ceil() as u32;
     let student = load_student(catalog, student_id).await?;
     let req = PlanRequest {
@@ -701,7 +710,16 @@ pub async fn replan(
         weeks: weeks.clamp(1, 52),
         ..old.request
     };
-    let p = plan_and_store(catalog, ontology, profiles, moments, &student, &req).await?;
+    let p = plan_and_store(
+        catalog,
+        ontology,
+        profiles,
+        moments,
+        &student,
+        &req,
+        Some(end),
+    )
+    .await?;
     Ok(Some(p))
 }
 
