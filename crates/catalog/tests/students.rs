@@ -63,6 +63,16 @@ async fn exercise(catalog: &Catalog) {
     assert_eq!(catalog.student_events("st_a", 10).await.unwrap().len(), 1);
     assert_eq!(catalog.student_items("st_a").await.unwrap().len(), 1);
     assert_eq!(catalog.students().await.unwrap()[0].name, "A");
+    // The current plan is replaced, not added to.
+    catalog.save_student_plan("st_a", "{\"v\":1}", 5).await.unwrap();
+    catalog.save_student_plan("st_a", "{\"v\":2}", 6).await.unwrap();
+    assert_eq!(
+        catalog.student_plan("st_a").await.unwrap(),
+        Some(("{\"v\":2}".to_string(), 6))
+    );
+    assert!(catalog.update_student("st_a", 2, "{}").await.unwrap());
+    assert_eq!(catalog.student("st_a").await.unwrap().unwrap().level, 2);
+    assert!(!catalog.update_student("st_b", 2, "{}").await.unwrap());
 }
 
 #[tokio::test]
