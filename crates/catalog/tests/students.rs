@@ -64,8 +64,14 @@ async fn exercise(catalog: &Catalog) {
     assert_eq!(catalog.student_items("st_a").await.unwrap().len(), 1);
     assert_eq!(catalog.students().await.unwrap()[0].name, "A");
     // The current plan is replaced, not added to.
-    catalog.save_student_plan("st_a", "{\"v\":1}", 5).await.unwrap();
-    catalog.save_student_plan("st_a", "{\"v\":2}", 6).await.unwrap();
+    catalog
+        .save_student_plan("st_a", "{\"v\":1}", 5)
+        .await
+        .unwrap();
+    catalog
+        .save_student_plan("st_a", "{\"v\":2}", 6)
+        .await
+        .unwrap();
     assert_eq!(
         catalog.student_plan("st_a").await.unwrap(),
         Some(("{\"v\":2}".to_string(), 6))

@@ -271,7 +271,16 @@ pub struct Instructor {
     index: PassageIndex,
     profiles: Vec<Profile>,
     graph: Option<ConceptGraph>,
+    /// Lesson moments found per (concept, level, instructor, count): the index does not change
+    /// under an open instructor (the service opens a new one when the catalog changes), and
+    /// practice and plans ask for the same concepts over and over.
+    moments: std::sync::Mutex<MomentCache>,
 }
+
+type MomentCache = std::collections::HashMap<
+    (String, Option<u8>, Option<String>, usize),
+    Vec<fretwise_learner::Moment>,
+>;
 
 impl Instructor {
     /// Opens the index at `index_dir`, bringing it in step with the catalog first when the
@@ -309,6 +318,7 @@ impl Instructor {
             index,
             profiles,
             graph,
+            moments: std::sync::Mutex::new(MomentCache::new()),
         }
     }
 
@@ -751,6 +761,36 @@ impl Instructor {
 
 impl fretwise_learner::MomentSource for Instructor {
     fn moments(
+        &self,
+        concept: &fretwise_knowledge::Concept,
+        max_level: Option<u8>,
+        instructor_id: Option<&str>,
+        n: usize,
+    ) -> Vec<fretwise_learner::Moment> {
+        let key = (
+            concept.id.clone(),
+            max_level,
+            instructor_id.map(str::to_string),
+            n,
+        );
+        if let Some(hit) = self.moments.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return hit;
+        }
+        let found = self.find_moments(concept, max_level, instructor_id, n);
+        if let Ok(mut c) = self.moments.lock() {
+            // Bounded: concepts × levels × instructors; cleared rather than grown past it.
+            if c.len() > 50_000 {
+                c.clear();
+            }
+            c.insert(key, found.clone());
+        }
+        found
+    }
+}
+
+impl Instructor {
+    /// Searches the index for lesson moments teaching `concept` (see [`fretwise_learner::MomentSource`]).
+    fn find_moments(
         &self,
         concept: &fretwise_knowledge::Concept,
         max_level: Option<u8>,
