@@ -797,49 +797,65 @@ impl Instructor {
         instructor_id: Option<&str>,
         n: usize,
     ) -> Vec<fretwise_learner::Moment> {
+        use fretwise_learner::MomentSource;
         let concepts = vec![concept.id.clone()];
-        let search = |who: Option<&str>| {
-            let req = SearchRequest {
-                text: &concept.name,
-                concepts: &concepts,
-                terms: &concept.terms,
-                max_level,
-                style: None,
-                instructor_id: who,
-                limit: n * 3,
-            };
-            // A failed search leaves the moments out; the suggestion itself still stands.
-            self.index.search(&req).unwrap_or_default()
+        let req = SearchRequest {
+            text: &concept.name,
+            concepts: &concepts,
+            terms: &concept.terms,
+            max_level,
+            style: None,
+            instructor_id,
+            limit: n * 3,
         };
-        let mut hits = match instructor_id {
-            Some(id) => search(Some(id)),
-            None => Vec::new(),
-        };
-        // The matched instructor's lessons first, then anyone's.
-        hits.extend(search(None));
+        // A failed search leaves the moments out; the suggestion itself still stands.
+        let hits = self.index.search(&req).unwrap_or_default();
         let mut out: Vec<fretwise_learner::Moment> = Vec::new();
-        for h in hits {
-            if out.len() >= n {
-                break;
-            }
-            if h.visual
-                || !h.concepts.contains(&concept.id)
-                || out
+        let take = |m: fretwise_learner::Moment, out: &mut Vec<fretwise_learner::Moment>| {
+            if out.len() < n
+                && !out
                     .iter()
-                    .any(|m| m.lesson_id == h.lesson_id && m.start_s == h.start_s)
+                    .any(|o| o.lesson_id == m.lesson_id && o.start_s == m.start_s)
             {
+                out.push(m);
+            }
+        };
+        for h in hits {
+            if h.visual || !h.concepts.contains(&concept.id) {
                 continue;
             }
-            out.push(fretwise_learner::Moment {
-                lesson_id: h.lesson_id,
-                title: h.title,
-                instructor: h.instructor,
-                instructor_id: h.instructor_id,
-                start_s: h.start_s,
-                end_s: h.end_s,
-                quote: h.text,
-            });
+            take(
+                fretwise_learner::Moment {
+                    lesson_id: h.lesson_id,
+                    title: h.title,
+                    instructor: h.instructor,
+                    instructor_id: h.instructor_id,
+                    start_s: h.start_s,
+                    end_s: h.end_s,
+                    quote: h.text,
+                },
+                &mut out,
+            );
+        }
+        // The matched instructor's lessons first, then anyone's (cached on their own, so the
+        // service can warm them for every concept when it opens the index).
+        if instructor_id.is_some() && out.len() < n {
+            for m in self.moments(concept, max_level, None, n) {
+                take(m, &mut out);
+            }
         }
         out
+    }
+
+    /// Finds the lesson moments practice and plans ask for (every concept at every level, and
+    /// without a level), so that a student's first request does not wait for the searches.
+    pub fn warm_moments(&self) {
+        use fretwise_learner::MomentSource;
+        for c in self.ontology.concepts() {
+            for level in [Some(1), Some(2), Some(3)] {
+                self.moments(c, level, None, 3);
+            }
+            self.moments(c, None, None, 2);
+        }
     }
 }

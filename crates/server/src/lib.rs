@@ -260,8 +260,11 @@ impl AppState {
             marker,
         });
         if let Ok(mut slot) = self.0.knowledge.write() {
-            *slot = Some(k);
+            *slot = Some(k.clone());
         }
+        // Lesson moments for every concept, found now rather than on a student's first
+        // practice or plan request (a few seconds of one core on a 100K-lesson index).
+        tokio::task::spawn_blocking(move || k.instructor.warm_moments());
         self.0.ready.store(true, Ordering::Relaxed);
         Ok(true)
     }
