@@ -442,17 +442,7 @@ pub async fn record_take(
         "item_id": item.id, "exercise_id": exercise.id, "overall": score.summary.score,
         "skill_before": round3(before.mean), "skill_after": round3(after.mean),
     });
-    let skills: Vec<SkillRow> = changed
-        .iter()
-        .filter_map(|id| model.stored().get(id).map(|s| (id, s)))
-        .map(|(id, s)| SkillRow {
-            concept: id.clone(),
-            mean: s.mean,
-            sd: s.sd,
-            evidence: i64::from(s.evidence),
-            updated_unix: s.updated_unix,
-        })
-        .collect();
+    let skills = skill_rows(&model, &changed);
     let state =
         serde_json::to_string(&item).map_err(|e| LearnerError::Invalid(format!("item: {e}")))?;
     let recorded = catalog
@@ -508,17 +498,7 @@ pub async fn record_evidence(
     let concept = resolve(ontology, "concept", concept)?;
     let (mut model, _) = load_model(catalog, &student).await?;
     let changed = model.observe(ontology, concept, evidence, now);
-    let skills: Vec<SkillRow> = changed
-        .iter()
-        .filter_map(|id| model.stored().get(id).map(|s| (id, s)))
-        .map(|(id, s)| SkillRow {
-            concept: id.clone(),
-            mean: s.mean,
-            sd: s.sd,
-            evidence: i64::from(s.evidence),
-            updated_unix: s.updated_unix,
-        })
-        .collect();
+    let skills = skill_rows(&model, &changed);
     let kind = match evidence {
         Evidence::Quiz { .. } => "quiz",
         Evidence::SelfReport { .. } => "self_report",
@@ -721,6 +701,21 @@ pub async fn replan(
     )
     .await?;
     Ok(Some(p))
+}
+
+/// The stored rows of the concepts whose estimates changed.
+fn skill_rows(model: &SkillModel, changed: &[String]) -> Vec<SkillRow> {
+    changed
+        .iter()
+        .filter_map(|id| model.stored().get(id).map(|s| (id, s)))
+        .map(|(id, s)| SkillRow {
+            concept: id.clone(),
+            mean: s.mean,
+            sd: s.sd,
+            evidence: i64::from(s.evidence),
+            updated_unix: s.updated_unix,
+        })
+        .collect()
 }
 
 /// A history event id: the kind and a hash of the student, a detail and the time.
