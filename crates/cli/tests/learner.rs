@@ -30,53 +30,20 @@ fn ok(args: &[&str], cwd: &Path) -> String {
 
 /// A WAV of the exercise's notes as plucked tones, starting 0.5 s in.
 fn take(exercise: &serde_json::Value) -> Vec<u8> {
-    let rate = 44_100u32;
     let spb = 60.0 / exercise["tempo_bpm"].as_f64().unwrap();
-    let notes = exercise["notes"].as_array().unwrap();
-    let end = notes
+    let notes: Vec<(f64, f64, f64)> = exercise["notes"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|n| n["beat"].as_f64().unwrap() + n["duration_beats"].as_f64().unwrap_or(1.0))
-        .fold(0.0, f64::max);
-    let len = ((end * spb + 1.5) * rate as f64) as usize;
-    let mut pcm = vec![0.0f64; len];
-    for n in notes {
-        let f = 440.0 * 2f64.powf((n["midi"].as_f64().unwrap() - 69.0) / 12.0);
-        let start = 0.5 + n["beat"].as_f64().unwrap() * spb;
-        let s0 = (start * rate as f64) as usize;
-        let s1 = (((start + n["duration_beats"].as_f64().unwrap_or(1.0) * spb) * rate as f64)
-            as usize)
-            .min(len);
-        for (i, x) in pcm[s0..s1].iter_mut().enumerate() {
-            let t = i as f64 / rate as f64;
-            let tone: f64 = (1..=4)
-                .map(|h| (std::f64::consts::TAU * f * h as f64 * t).sin() / h as f64)
-                .sum();
-            *x += 0.3 * (-t * 3.0).exp() * (t * 400.0).min(1.0) * tone;
-        }
-    }
-    let data: Vec<u8> = pcm
-        .iter()
-        .flat_map(|s| ((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes())
+        .map(|n| {
+            (
+                n["midi"].as_f64().unwrap(),
+                0.5 + n["beat"].as_f64().unwrap() * spb,
+                n["duration_beats"].as_f64().unwrap_or(1.0) * spb,
+            )
+        })
         .collect();
-    let mut out = Vec::new();
-    for part in [
-        &b"RIFF"[..],
-        &(36 + data.len() as u32).to_le_bytes(),
-        b"WAVEfmt ",
-        &16u32.to_le_bytes(),
-        &1u16.to_le_bytes(),
-        &1u16.to_le_bytes(),
-        &rate.to_le_bytes(),
-        &(rate * 2).to_le_bytes(),
-        &2u16.to_le_bytes(),
-        &16u16.to_le_bytes(),
-        b"data",
-        &(data.len() as u32).to_le_bytes(),
-        &data,
-    ] {
-        out.extend_from_slice(part);
-    }
-    out
+    fretwise_testkit::wav_pcm16(&fretwise_testkit::plucked_take(&notes, 1.0), 44_100)
 }
 
 #[test]

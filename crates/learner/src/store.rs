@@ -14,7 +14,7 @@ use crate::matching::Preferences;
 use crate::model::{Evidence, MASTERY, SkillEstimate, SkillModel, tempo_difficulty};
 use crate::plan::{Plan, PlanInputs, PlanRequest, plan};
 use crate::rating::{MIN_MATCH, Performance, Rating};
-use crate::schedule::{PracticeItem, Scheduler, item_id};
+use crate::schedule::{PracticeItem, Scheduler};
 use crate::{LearnerError, MomentSource};
 
 /// A student.
@@ -86,25 +86,9 @@ fn student_from_row(row: StudentRow) -> Result<Student, LearnerError> {
     })
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 fn rfc3339(unix: i64) -> String {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix.max(0) as u64);
-    let d = crate::plan::date_of(unix);
-    let secs = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        % 86_400;
-    format!(
-        "{d}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    humantime::format_rfc3339_seconds(t).to_string()
 }
 
 /// Creates a student; goals are resolved to concept ids and preferences checked.
@@ -132,7 +116,7 @@ pub async fn create_student(
             goals.push(c.id.clone());
         }
     }
-    let now = unix_now();
+    let now = now_unix();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -727,14 +711,11 @@ fn event_id(kind: &str, student: &str, detail: &str) -> String {
     format!("{kind}_{}", &blake3::hash(seed.as_bytes()).to_hex()[..16])
 }
 
-/// The item id a student's take of a concept is recorded against.
-pub fn student_item_id(student: &Student, concept: &Concept) -> String {
-    item_id(&student.id, &concept.id)
-}
-
 /// Now, in unix seconds.
 pub fn now_unix() -> i64 {
-    unix_now()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// What practice is asked for: a student (their level, skills, items and goals), or a level.

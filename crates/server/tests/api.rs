@@ -36,28 +36,13 @@ async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
 /// A mono 16-bit WAV of a decaying tone.
 fn wav(freq: f64, seconds: f64) -> Vec<u8> {
     let rate = 44_100u32;
-    let n = (seconds * rate as f64) as usize;
-    let mut pcm = Vec::with_capacity(n * 2);
-    for i in 0..n {
-        let t = i as f64 / rate as f64;
-        let s = (2.0 * std::f64::consts::PI * freq * t).sin() * (-t * 1.5).exp() * 0.6;
-        pcm.extend_from_slice(&((s * 32767.0) as i16).to_le_bytes());
-    }
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + pcm.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&(pcm.len() as u32).to_le_bytes());
-    out.extend_from_slice(&pcm);
-    out
+    let samples: Vec<f64> = (0..(seconds * rate as f64) as usize)
+        .map(|i| {
+            let t = i as f64 / rate as f64;
+            (std::f64::consts::TAU * freq * t).sin() * (-t * 1.5).exp() * 0.6
+        })
+        .collect();
+    fretwise_testkit::wav_pcm16(&samples, rate)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,50 +21,20 @@ async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
 /// A mono 16-bit WAV playing the exercise's notes (plucked tones with a few harmonics),
 /// starting 0.5 s in.
 fn take(exercise: &Value) -> Vec<u8> {
-    let rate = 44_100u32;
     let spb = 60.0 / exercise["tempo_bpm"].as_f64().unwrap();
-    let notes = exercise["notes"].as_array().unwrap();
-    let end = notes
+    let notes: Vec<(f64, f64, f64)> = exercise["notes"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|n| n["beat"].as_f64().unwrap() + n["duration_beats"].as_f64().unwrap_or(1.0))
-        .fold(0.0, f64::max);
-    let len = ((end * spb + 1.5) * rate as f64) as usize;
-    let mut pcm = vec![0.0f64; len];
-    for n in notes {
-        let midi = n["midi"].as_i64().unwrap() as f64;
-        let f = 440.0 * 2f64.powf((midi - 69.0) / 12.0);
-        let start = 0.5 + n["beat"].as_f64().unwrap() * spb;
-        let dur = n["duration_beats"].as_f64().unwrap_or(1.0) * spb;
-        let s0 = (start * rate as f64) as usize;
-        let s1 = (((start + dur) * rate as f64) as usize).min(len);
-        for (i, x) in pcm[s0..s1].iter_mut().enumerate() {
-            let t = i as f64 / rate as f64;
-            let env = (-t * 3.0).exp() * (t * 400.0).min(1.0);
-            let tone: f64 = (1..=4)
-                .map(|h| (std::f64::consts::TAU * f * h as f64 * t).sin() / h as f64)
-                .sum();
-            *x += 0.3 * env * tone;
-        }
-    }
-    let mut data = Vec::with_capacity(len * 2);
-    for s in pcm {
-        data.extend_from_slice(&((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
-    }
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out.extend_from_slice(&data);
-    out
+        .map(|n| {
+            (
+                n["midi"].as_f64().unwrap(),
+                0.5 + n["beat"].as_f64().unwrap() * spb,
+                n["duration_beats"].as_f64().unwrap_or(1.0) * spb,
+            )
+        })
+        .collect();
+    fretwise_testkit::wav_pcm16(&fretwise_testkit::plucked_take(&notes, 1.0), 44_100)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

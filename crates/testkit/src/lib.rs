@@ -93,3 +93,49 @@ pub async fn fresh_postgres_database(test: &str) -> Option<String> {
     admin.close().await;
     Some(format!("{base}/{db}"))
 }
+
+/// A mono 16-bit PCM WAV file of `samples` (−1…1, clipped) at `rate` Hz.
+pub fn wav_pcm16(samples: &[f64], rate: u32) -> Vec<u8> {
+    let data: Vec<u8> = samples
+        .iter()
+        .flat_map(|s| ((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes())
+        .collect();
+    let mut out = Vec::with_capacity(44 + data.len());
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(&data);
+    out
+}
+
+/// Plucked tones (four harmonics, a fast attack, an exponential decay) for `notes` given as
+/// (MIDI number, start s, length s), at 44.1 kHz, `tail_s` of silence after the last; a
+/// stand-in for a student playing an exercise.
+pub fn plucked_take(notes: &[(f64, f64, f64)], tail_s: f64) -> Vec<f64> {
+    let rate = 44_100.0;
+    let end = notes.iter().map(|n| n.1 + n.2).fold(0.0, f64::max);
+    let len = ((end + tail_s) * rate) as usize;
+    let mut pcm = vec![0.0f64; len];
+    for &(midi, start, dur) in notes {
+        let f = 440.0 * 2f64.powf((midi - 69.0) / 12.0);
+        let s0 = ((start * rate) as usize).min(len);
+        let s1 = (((start + dur) * rate) as usize).min(len);
+        for (i, x) in pcm[s0..s1].iter_mut().enumerate() {
+            let t = i as f64 / rate;
+            let tone: f64 = (1..=4)
+                .map(|h| (std::f64::consts::TAU * f * h as f64 * t).sin() / h as f64)
+                .sum();
+            *x += 0.3 * (-t * 3.0).exp() * (t * 400.0).min(1.0) * tone;
+        }
+    }
+    pcm
+}
