@@ -252,9 +252,9 @@ pub fn plan(inp: &PlanInputs<'_>, req: &PlanRequest) -> Result<Plan, LearnerErro
         })
         .collect();
     kept.sort_by_key(|p| (p.reviews.first().copied(), p.concept.id.clone()));
-    let first_kept = progress.len();
+    // The path's concepts come first in `progress`, the kept ones after them.
+    let path_len = progress.len();
     progress.extend(kept);
-    let path_len = first_kept;
     // Placement: a goal never played is tried once on the first day. A good take shows the
     // prerequisites are in place (the model raises them), so the plan skips what the student
     // already knows instead of working up from the bottom; a poor one costs ten minutes.
