@@ -6,8 +6,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use fretwise_catalog::Catalog;
 use fretwise_instructor::{
-    Answer, AskOptions, IndexProgress, Instructor, Level, PassageIndex, compose::clock,
-    default_index_dir,
+    Answer, AskOptions, IndexOptions, IndexProgress, Instructor, Level, PassageIndex,
+    compose::clock, default_index_dir,
 };
 
 use crate::DbArgs;
@@ -83,6 +83,10 @@ pub struct AskArgs {
     /// Search index folder (default: beside a SQLite catalog, else in the cache folder).
     #[arg(long, env = "FRETWISE_INDEX")]
     pub index: Option<PathBuf>,
+    /// all-MiniLM-L6-v2 folder (model.safetensors, tokenizer.json, config.json): retrieval
+    /// fuses BM25 with dense retrieval; passages not embedded yet are embedded first.
+    #[arg(long, env = "FRETWISE_EMBEDDINGS", value_name = "DIR")]
+    pub embeddings: Option<PathBuf>,
     #[command(flatten)]
     pub model: LlmArgs,
     #[command(flatten)]
@@ -103,6 +107,10 @@ pub enum IndexCommand {
         /// Index folder.
         #[arg(long, env = "FRETWISE_INDEX")]
         index: Option<PathBuf>,
+        /// all-MiniLM-L6-v2 folder: also embed the passages for dense retrieval (only new
+        /// and changed lessons; all of them when the model changed).
+        #[arg(long, env = "FRETWISE_EMBEDDINGS", value_name = "DIR")]
+        embeddings: Option<PathBuf>,
         #[command(flatten)]
         db: DbArgs,
         /// Print JSON.
@@ -146,13 +154,33 @@ pub fn index_dir(cfg: &Config, flag: Option<PathBuf>, catalog: &Catalog) -> Path
         .unwrap_or_else(|| default_index_dir(catalog.url()))
 }
 
+/// The embeddings model folder: flag, else `FRETWISE_EMBEDDINGS` (both through clap), else
+/// `embeddings` in fretwise.toml; none turns dense retrieval off.
+pub fn index_options(cfg: &Config, flag: Option<PathBuf>) -> IndexOptions {
+    IndexOptions {
+        embeddings: flag
+            .or_else(|| cfg.embeddings.clone())
+            .filter(|p| !p.as_os_str().is_empty()),
+    }
+}
+
 /// Brings the index up to date after an ingest (with a progress bar unless `quiet`).
 pub async fn update_index(
     catalog: &Catalog,
     dir: &std::path::Path,
     quiet: bool,
 ) -> anyhow::Result<fretwise_instructor::IndexReport> {
-    let mut index = PassageIndex::open(dir)?;
+    update_index_with(catalog, dir, &IndexOptions::default(), quiet).await
+}
+
+/// [`update_index`] with index options (an embeddings model embeds the passages too).
+pub async fn update_index_with(
+    catalog: &Catalog,
+    dir: &std::path::Path,
+    opts: &IndexOptions,
+    quiet: bool,
+) -> anyhow::Result<fretwise_instructor::IndexReport> {
+    let mut index = PassageIndex::open_with(dir, opts).context("--embeddings")?;
     let bar = IndexBar(Bar::new("index", quiet));
     let report = index
         .update(catalog, &bar)
@@ -167,7 +195,8 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
     let level = args.level.as_deref().map(Level::parse).transpose()?;
     let dir = index_dir(cfg, args.index.clone(), &catalog);
     let bar = IndexBar(Bar::new("index", args.json));
-    let instructor = Instructor::open(&catalog, &dir, &bar)
+    let opts = index_options(cfg, args.embeddings.clone());
+    let instructor = Instructor::open_with(&catalog, &dir, &opts, &bar)
         .await
         .context("opening the instructor")?;
     bar.0.finish();
@@ -287,6 +316,7 @@ pub async fn index(cfg: &Config, command: IndexCommand) -> anyhow::Result<()> {
         IndexCommand::Update {
             full,
             index,
+            embeddings,
             db,
             json,
         } => {
@@ -301,7 +331,8 @@ pub async fn index(cfg: &Config, command: IndexCommand) -> anyhow::Result<()> {
                         .with_context(|| format!("removing {}", summary.display()))?;
                 }
             }
-            let report = update_index(&catalog, &dir, json).await?;
+            let opts = index_options(cfg, embeddings);
+            let report = update_index_with(&catalog, &dir, &opts, json).await?;
             catalog.close().await;
             if json {
                 return print_json(&report);
@@ -315,6 +346,15 @@ pub async fn index(cfg: &Config, command: IndexCommand) -> anyhow::Result<()> {
                 report.removed,
                 report.seconds
             );
+            if report.embedded > 0 {
+                println!(
+                    "embedded {} passages of {} lessons in {:.1} s ({:.0} passages/s)",
+                    report.embedded_passages,
+                    report.embedded,
+                    report.embed_seconds,
+                    report.embedded_passages as f64 / report.embed_seconds.max(1e-9)
+                );
+            }
             Ok(())
         }
         IndexCommand::Search {

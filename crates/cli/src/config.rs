@@ -19,6 +19,8 @@ pub struct Config {
     pub storage_root: Option<PathBuf>,
     /// Search index folder for `ask`.
     pub index: Option<PathBuf>,
+    /// all-MiniLM-L6-v2 folder for dense retrieval (`ask`, `index`); none: BM25 alone.
+    pub embeddings: Option<PathBuf>,
     /// The model behind `ask`: an http(s) URL, `anthropic:` or `local:PATH`.
     pub llm: Option<String>,
     /// The model name the LLM server knows.

@@ -6,9 +6,14 @@
 //! The index lives in its own folder, marked as fretwise's, beside a `state.json` that records
 //! which lesson versions it holds; [`PassageIndex::update`] brings it in step with the catalog
 //! (only new, changed or removed lessons are touched).
+//!
+//! With an embeddings model ([`IndexOptions::embeddings`]) the passages are also embedded and
+//! stored beside the index ([`crate::dense`]), kept in step the same way, and a search fuses the
+//! BM25 ranking with the dense one by reciprocal rank fusion before diversifying.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use fretwise_catalog::{Catalog, CatalogError, LessonInfo};
@@ -22,8 +27,10 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::dense::{DenseError, DenseFilter, DenseLesson, Embedder, RRF_K, Store, rrf};
+
 /// Bump when passages or the schema change: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 4;
+pub const INDEX_VERSION: u32 = 5;
 
 const MARKER: &str = ".fretwise-index";
 const STATE: &str = "state.json";
@@ -31,6 +38,10 @@ const STATE: &str = "state.json";
 const SUMMARY: &str = "summary.json";
 /// Lessons read from the catalog per step.
 const CHUNK: usize = 512;
+/// Lessons embedded per step (their passages are batched together).
+const EMBED_CHUNK: usize = 64;
+/// Embedding work is saved at least this often (seconds), so a stopped update keeps it.
+const EMBED_CHECKPOINT_S: f64 = 60.0;
 /// A passage closes once it has this many words…
 const PASSAGE_WORDS: usize = 28;
 /// …or this many sentences.
@@ -58,6 +69,18 @@ pub enum IndexError {
         "{0} exists and is not a fretwise search index; fretwise will not touch it (pass --index DIR to use another folder)"
     )]
     NotOurs(PathBuf),
+    /// The embeddings model or the stored embeddings failed.
+    #[error(transparent)]
+    Dense(#[from] DenseError),
+}
+
+/// How an index is opened.
+#[derive(Debug, Clone, Default)]
+pub struct IndexOptions {
+    /// A folder holding all-MiniLM-L6-v2 (`model.safetensors`, `tokenizer.json`,
+    /// `config.json`): passages are embedded and searches fuse BM25 with dense retrieval.
+    /// None: BM25 alone, nothing embedded.
+    pub embeddings: Option<PathBuf>,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
@@ -119,6 +142,12 @@ pub struct IndexReport {
     pub rebuilt: bool,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Lessons whose passages were embedded (dense retrieval on).
+    pub embedded: usize,
+    /// Passages embedded.
+    pub embedded_passages: u64,
+    /// Seconds spent embedding.
+    pub embed_seconds: f64,
 }
 
 /// Progress of an index update, for a progress bar.
@@ -127,6 +156,10 @@ pub trait IndexProgress: Sync {
     fn start(&self, total: u64);
     /// `n` more are done.
     fn advance(&self, n: u64);
+    /// `total` lessons will have their passages embedded (then `advance` counts them).
+    fn embedding(&self, total: u64) {
+        self.start(total);
+    }
 }
 
 impl IndexProgress for () {
@@ -151,6 +184,8 @@ struct Fields {
     end_s: Field,
     visual: Field,
     teaching_move: Field,
+    /// The passage's number in its lesson (its row in the stored embeddings).
+    passage: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -176,6 +211,7 @@ fn schema() -> (Schema, Fields) {
         end_s: b.add_f64_field("end_s", STORED),
         visual: b.add_u64_field("visual", INDEXED | STORED),
         teaching_move: b.add_text_field("teaching_move", STRING | STORED),
+        passage: b.add_u64_field("passage", INDEXED | STORED),
     };
     (b.build(), f)
 }
@@ -330,6 +366,16 @@ pub struct SearchRequest<'a> {
     pub instructor_id: Option<&'a str>,
     /// How many passages.
     pub limit: usize,
+    /// The question as asked, embedded for dense retrieval (empty: `text` is).
+    pub question: &'a str,
+}
+
+/// The passage embeddings of an index and the model that makes them.
+struct Dense {
+    embedder: Arc<Embedder>,
+    store: Store,
+    /// Searches fuse dense retrieval in.
+    on: bool,
 }
 
 /// The passage index.
@@ -339,6 +385,7 @@ pub struct PassageIndex {
     reader: IndexReader,
     fields: Fields,
     parser: QueryParser,
+    dense: Option<Dense>,
 }
 
 impl PassageIndex {
@@ -387,7 +434,66 @@ impl PassageIndex {
             reader,
             fields,
             parser,
+            dense: None,
         })
+    }
+
+    /// [`PassageIndex::open`], then loads the embeddings model when one is named.
+    pub fn open_with(dir: &Path, opts: &IndexOptions) -> Result<PassageIndex, IndexError> {
+        let mut index = PassageIndex::open(dir)?;
+        if let Some(model) = &opts.embeddings {
+            index.attach_embedder(Arc::new(Embedder::load(model)?));
+        }
+        Ok(index)
+    }
+
+    /// Turns dense retrieval on with this model: its stored passage embeddings are read (those
+    /// of another model are dropped); [`PassageIndex::update`] embeds what is missing.
+    pub fn attach_embedder(&mut self, embedder: Arc<Embedder>) {
+        let store = Store::load(&self.dir, embedder.model_id(), embedder.dim());
+        self.dense = Some(Dense {
+            embedder,
+            store,
+            on: true,
+        });
+    }
+
+    /// Switches dense retrieval on or off for searches (no effect without a model).
+    pub fn set_dense(&mut self, on: bool) {
+        if let Some(d) = &mut self.dense {
+            d.on = on;
+        }
+    }
+
+    /// True when searches fuse dense retrieval in.
+    pub fn dense_active(&self) -> bool {
+        self.dense.as_ref().is_some_and(|d| d.on)
+    }
+
+    /// The embeddings model, when dense retrieval is configured.
+    pub fn embedder(&self) -> Option<&Arc<Embedder>> {
+        self.dense.as_ref().map(|d| &d.embedder)
+    }
+
+    /// Passages with stored embeddings.
+    pub fn dense_rows(&self) -> usize {
+        self.dense.as_ref().map_or(0, |d| d.store.rows())
+    }
+
+    /// True when there is no model, or the stored embeddings cover exactly the indexed lesson
+    /// versions.
+    pub fn dense_current(&self) -> bool {
+        let Some(d) = &self.dense else {
+            return true;
+        };
+        let Some(state) = read_state(&self.dir) else {
+            return false;
+        };
+        d.store.lessons().len() == state.lessons.len()
+            && d.store
+                .lessons()
+                .iter()
+                .all(|l| state.lessons.get(&l.id) == Some(&l.content_hash))
     }
 
     /// The folder.
@@ -477,6 +583,8 @@ impl PassageIndex {
                 state.marker = marker;
                 write_state(&self.dir, &state)?;
             }
+            self.sync_dense(catalog, &infos, &state, progress, &mut report)
+                .await?;
             report.lessons = state.lessons.len();
             report.passages = state.passages;
             report.seconds = started.elapsed().as_secs_f64();
@@ -511,7 +619,7 @@ impl PassageIndex {
                     .map(|u| u.end)
                     .unwrap_or(0.0)
                     .max(1e-9);
-                for p in passages(&content.utterances) {
+                for (ordinal, p) in passages(&content.utterances).into_iter().enumerate() {
                     // Sentence times are interpolated, so a term must also be in the words.
                     let lower = p.text.to_lowercase();
                     let in_span: Vec<_> = content
@@ -560,6 +668,7 @@ impl PassageIndex {
                     doc.add_u64(self.fields.visual, u64::from(is_visual(&p.text)));
                     let (mv, _) = classifier.classify(&p.text, p.start_s / lesson_end);
                     doc.add_text(self.fields.teaching_move, mv.as_str());
+                    doc.add_u64(self.fields.passage, ordinal as u64);
                     writer.add_document(doc)?;
                     passages_added += 1;
                 }
@@ -579,10 +688,93 @@ impl PassageIndex {
         state.marker = marker;
         write_state(&self.dir, &state)?;
         let _ = passages_added;
+        self.sync_dense(catalog, &infos, &state, progress, &mut report)
+            .await?;
         report.lessons = state.lessons.len();
         report.passages = state.passages;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
+    }
+
+    /// Brings the stored embeddings in step with the indexed lessons: drops the rows of
+    /// lessons no longer indexed (or indexed at another version) and embeds the passages of
+    /// the indexed lessons that have none. Nothing happens without a model.
+    async fn sync_dense(
+        &mut self,
+        catalog: &Catalog,
+        infos: &[LessonInfo],
+        state: &State,
+        progress: &dyn IndexProgress,
+        report: &mut IndexReport,
+    ) -> Result<(), IndexError> {
+        let dir = self.dir.clone();
+        let Some(d) = self.dense.as_mut() else {
+            return Ok(());
+        };
+        let dropped = d
+            .store
+            .retain(|l| state.lessons.get(&l.id) == Some(&l.content_hash));
+        let have: HashSet<&str> = d.store.lessons().iter().map(|l| l.id.as_str()).collect();
+        let mut todo: Vec<&LessonInfo> = infos
+            .iter()
+            .filter(|i| {
+                state.lessons.get(&i.id) == Some(&i.content_hash) && !have.contains(i.id.as_str())
+            })
+            .collect();
+        todo.sort_by(|a, b| a.id.cmp(&b.id));
+        todo.dedup_by(|a, b| a.id == b.id);
+        if todo.is_empty() {
+            if dropped > 0 {
+                d.store.save(&dir)?;
+            }
+            return Ok(());
+        }
+        let started = Instant::now();
+        let mut saved = Instant::now();
+        progress.embedding(todo.len() as u64);
+        for chunk in todo.chunks(EMBED_CHUNK) {
+            let ids: Vec<String> = chunk.iter().map(|i| i.id.clone()).collect();
+            let contents = catalog.lesson_contents(&ids, false).await?;
+            // The same passages, in the same order, as the tantivy documents got.
+            let texts: Vec<Vec<String>> = contents
+                .iter()
+                .map(|c| {
+                    passages(&c.utterances)
+                        .into_iter()
+                        .map(|p| p.text)
+                        .collect()
+                })
+                .collect();
+            let flat: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
+            let vectors = d.embedder.embed(&flat)?;
+            let mut at = 0;
+            for (info, lesson_texts) in chunk.iter().zip(&texts) {
+                let n = lesson_texts.len();
+                let level = info.level.as_deref().unwrap_or_default();
+                d.store.push(
+                    DenseLesson {
+                        id: info.id.clone(),
+                        content_hash: info.content_hash.clone(),
+                        rows: n,
+                        level_rank: level_rank(level).unwrap_or(0),
+                        style: info.style.as_deref().unwrap_or_default().to_lowercase(),
+                        instructor_id: info.instructor_id.clone().unwrap_or_default(),
+                    },
+                    &vectors[at..at + n],
+                )?;
+                at += n;
+                report.embedded += 1;
+                report.embedded_passages += n as u64;
+            }
+            progress.advance(chunk.len() as u64);
+            if saved.elapsed().as_secs_f64() >= EMBED_CHECKPOINT_S {
+                d.store.save(&dir)?;
+                saved = Instant::now();
+            }
+        }
+        d.store.save(&dir)?;
+        report.embed_seconds = started.elapsed().as_secs_f64();
+        Ok(())
     }
 
     /// Passages tagged with a concept.
@@ -656,11 +848,110 @@ impl PassageIndex {
         let pool = (req.limit * 6).max(24);
         let top = searcher.search(&query, &TopDocs::with_limit(pool).order_by_score())?;
         let mut candidates = Vec::with_capacity(top.len());
+        let mut keys = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            candidates.push(self.hit(&doc, score));
+            let hit = self.hit(&doc, score);
+            let passage = doc
+                .get_first(f.passage)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(u64::MAX);
+            keys.push((hit.lesson_id.clone(), passage));
+            candidates.push(hit);
+        }
+        if let Some(d) = self.dense.as_ref().filter(|d| d.on) {
+            candidates = self.fuse(d, req, &searcher, keys, candidates, pool)?;
         }
         Ok(diversify(candidates, req.limit))
+    }
+
+    /// Reciprocal rank fusion of the BM25 candidates with the passages nearest the question's
+    /// embedding (same filters). Scores are rescaled so the best fused passage keeps the best
+    /// BM25 score: what follows (MMR, evidence, quoting) reads them as before.
+    fn fuse(
+        &self,
+        d: &Dense,
+        req: &SearchRequest<'_>,
+        searcher: &tantivy::Searcher,
+        keys: Vec<(String, u64)>,
+        candidates: Vec<Hit>,
+        pool: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
+        let text = if req.question.trim().is_empty() {
+            req.text
+        } else {
+            req.question
+        };
+        if text.trim().is_empty() {
+            return Ok(candidates);
+        }
+        let query = d.embedder.embed_one(text)?;
+        let filter = DenseFilter {
+            max_level: req.max_level,
+            style: req.style,
+            instructor_id: req.instructor_id,
+        };
+        let dense: Vec<(String, u64)> = d
+            .store
+            .search(&query, &filter, pool)
+            .into_iter()
+            .map(|(id, p, _)| (id.to_string(), p as u64))
+            .collect();
+        let scale = candidates
+            .first()
+            .map(|h| h.score)
+            .filter(|s| *s > 0.0)
+            .unwrap_or(1.0);
+        let mut by_key: HashMap<(String, u64), Hit> =
+            keys.iter().cloned().zip(candidates).collect();
+        let fused = rrf(&[keys, dense], RRF_K);
+        let best = fused.first().map(|(_, s)| *s).unwrap_or(1.0);
+        let mut out = Vec::with_capacity(pool);
+        for ((lesson_id, passage), s) in fused.into_iter().take(pool) {
+            let hit = match by_key.remove(&(lesson_id.clone(), passage)) {
+                Some(h) => Some(h),
+                None => self.passage_hit(searcher, &lesson_id, passage)?,
+            };
+            if let Some(mut h) = hit {
+                h.score = scale * (s / best) as f32;
+                out.push(h);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One passage by lesson and number.
+    fn passage_hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        lesson_id: &str,
+        passage: u64,
+    ) -> Result<Option<Hit>, IndexError> {
+        let f = self.fields;
+        let q = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.lesson_id, lesson_id),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.passage, passage),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((_, addr)) => {
+                let doc: TantivyDocument = searcher.doc(*addr)?;
+                Ok(Some(self.hit(&doc, 0.0)))
+            }
+            None => Ok(None),
+        }
     }
 
     fn hit(&self, doc: &TantivyDocument, score: f32) -> Hit {

