@@ -249,6 +249,20 @@ async fn guard(state: AppState, need: Scope, mut req: Request, next: Next) -> Re
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    // A browser session's cookie changes nothing unless the request comes from our own pages.
+    let by_cookie = !req.headers().contains_key(header::AUTHORIZATION);
+    let safe = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if by_cookie && !safe && !crate::ui::same_origin(req.headers()) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site",
+            "a browser session may change things only from fretwise's own pages",
+        )
+        .into_response();
+    }
     if caller.scope < need {
         return ApiError::new(
             StatusCode::FORBIDDEN,

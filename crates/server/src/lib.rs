@@ -13,6 +13,7 @@ pub mod limit;
 pub mod observe;
 mod openapi;
 pub mod routes;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use crate::AppState;
 use crate::auth::{require_staff, require_student};
 
-/// Every route: unauthenticated operations and login, student routes, staff routes.
+/// Every route: unauthenticated operations and login, student routes, staff routes, the web UI.
 pub fn routes(state: AppState) -> Router {
     let student = Router::new()
         .route("/api/ai-instructor/ask", post(ask::ask))
@@ -62,8 +62,8 @@ pub fn routes(state: AppState) -> Router {
     Router::new()
         .merge(student)
         .merge(staff)
-        .route("/", get(ops::home))
         .with_state(state.clone())
+        .merge(crate::ui::routes(state.clone()))
         .merge(ops_routes(state))
 }
 
