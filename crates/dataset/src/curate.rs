@@ -246,36 +246,105 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
-/// Groups near-duplicates with LSH (16 bands × 8 rows) and verifies candidate pairs by
-/// signature similarity ≥ `threshold`; returns a cluster id per input, memory linear in input.
+/// Groups near-duplicates with LSH (16 bands × 8 rows), verifying every candidate pair in a bucket
+/// by signature similarity ≥ `threshold`, joined with union-find; returns a cluster id per input,
+/// memory linear in input.
 pub fn near_duplicate_clusters(signatures: &[Vec<u32>], threshold: f64) -> Vec<usize> {
     let n = signatures.len();
     let mut parent: Vec<usize> = (0..n).collect();
     for band in 0..BANDS {
         let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
         for (i, s) in signatures.iter().enumerate() {
-            let mut h = 0xcbf2_9ce4_8422_2325u64 ^ band as u64;
-            for v in &s[band * ROWS..(band + 1) * ROWS] {
-                h = fnv(&v.to_le_bytes(), h);
+            if s.len() == PERMUTATIONS {
+                buckets.entry(band_key(s, band, ROWS)).or_default().push(i);
             }
-            buckets.entry(h).or_default().push(i);
         }
         for members in buckets.values() {
             if members.len() < 2 {
                 continue;
             }
-            let first = members[0];
-            for &m in &members[1..] {
-                if find(&mut parent, first) != find(&mut parent, m)
-                    && similarity(&signatures[first], &signatures[m]) >= threshold
-                {
-                    let (ra, rb) = (find(&mut parent, first), find(&mut parent, m));
-                    parent[ra.max(rb)] = ra.min(rb);
+            // Every candidate pair in the bucket is verified: similarity is not transitive, so
+            // comparing each member only with the first would miss pairs (issue 18).
+            for (k, &a) in members.iter().enumerate() {
+                for &b in &members[k + 1..] {
+                    let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+                    if ra != rb && similarity(&signatures[a], &signatures[b]) >= threshold {
+                        parent[ra.max(rb)] = ra.min(rb);
+                    }
                 }
             }
         }
     }
     (0..n).map(|i| find(&mut parent, i)).collect()
+}
+
+/// Near-duplicate lookup for texts that arrive one at a time (passages and answers across
+/// lessons): LSH band keys (32 bands × 4 rows, for recall near the threshold) point at earlier
+/// signatures, and every candidate is verified.
+#[derive(Debug, Clone)]
+pub struct NearDuplicateIndex {
+    threshold: f64,
+    signatures: Vec<Vec<u32>>,
+    /// Band key → the latest signature with it.
+    heads: HashMap<u64, u32>,
+    /// Per signature and band: the previous signature with the same key (`u32::MAX`: none).
+    next: Vec<u32>,
+}
+
+fn band_key(sig: &[u32], band: usize, rows: usize) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ band as u64;
+    for v in &sig[band * rows..(band + 1) * rows] {
+        h = fnv(&v.to_le_bytes(), h);
+    }
+    h
+}
+
+/// Bands of the streaming index (4 rows each).
+const STREAM_BANDS: usize = 32;
+const STREAM_ROWS: usize = PERMUTATIONS / STREAM_BANDS;
+
+impl NearDuplicateIndex {
+    /// An empty index verifying at Jaccard `threshold`.
+    pub fn new(threshold: f64) -> Self {
+        Self {
+            threshold,
+            signatures: Vec::new(),
+            heads: HashMap::new(),
+            next: Vec::new(),
+        }
+    }
+
+    /// The first earlier signature at least `threshold` similar to `sig`, if any.
+    pub fn find(&self, sig: &[u32]) -> Option<usize> {
+        if sig.len() != PERMUTATIONS {
+            return None;
+        }
+        let mut checked = HashSet::new();
+        for band in 0..STREAM_BANDS {
+            let mut at = self.heads.get(&band_key(sig, band, STREAM_ROWS)).copied();
+            while let Some(i) = at.filter(|i| *i != u32::MAX) {
+                let i = i as usize;
+                if checked.insert(i) && similarity(&self.signatures[i], sig) >= self.threshold {
+                    return Some(i);
+                }
+                at = self.next.get(i * STREAM_BANDS + band).copied();
+            }
+        }
+        None
+    }
+
+    /// Adds a signature.
+    pub fn insert(&mut self, sig: Vec<u32>) {
+        if sig.len() != PERMUTATIONS {
+            return;
+        }
+        let i = self.signatures.len() as u32;
+        for band in 0..STREAM_BANDS {
+            let prev = self.heads.insert(band_key(&sig, band, STREAM_ROWS), i);
+            self.next.push(prev.unwrap_or(u32::MAX));
+        }
+        self.signatures.push(sig);
+    }
 }
 
 /// Train / validation / test.

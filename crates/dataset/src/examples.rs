@@ -2,8 +2,8 @@
 
 use fretwise_catalog::{LessonContent, LessonInfo};
 use fretwise_knowledge::Ontology;
-use fretwise_lexicon::Category;
 use fretwise_theory::{Chord, Key, Note, Scale, Tuning, capo_shapes_sound_in};
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -172,6 +172,19 @@ pub fn passages(content: &LessonContent, opts: &ChunkOptions, ontology: &Ontolog
         .collect()
 }
 
+/// Where a lesson pair's answer comes from: the passage, kept verbatim as the citation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Citation {
+    /// Passage id (`lesson-id#chunk`).
+    pub passage_id: String,
+    /// Start, seconds from lesson start.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+    /// The passage as the instructor said it.
+    pub text: String,
+}
+
 /// A question/answer example.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pair {
@@ -187,52 +200,8 @@ pub struct Pair {
     pub answer: String,
     /// Lesson id for lesson pairs.
     pub segment_id: Option<String>,
-}
-
-const CATEGORY_ORDER: [Category; 15] = [
-    Category::PlayingTechniques,
-    Category::Chords,
-    Category::ScalesModes,
-    Category::MusicTheory,
-    Category::NotationTablature,
-    Category::FretboardPositions,
-    Category::GenresStyles,
-    Category::EffectsEquipment,
-    Category::GuitarParts,
-    Category::MaintenanceSetup,
-    Category::CommonVariations,
-    Category::GuitarTypes,
-    Category::Notes,
-    Category::RhythmCounting,
-    Category::InstructionTerms,
-];
-
-/// The passage's most teachable term: by category priority, then frequency, then name.
-fn salient_term(p: &Passage) -> Option<(String, String)> {
-    let mut counts: std::collections::BTreeMap<(usize, String), (usize, String)> =
-        Default::default();
-    for t in &p.terms {
-        let rank = CATEGORY_ORDER
-            .iter()
-            .position(|c| c.as_str() == t.category)
-            .unwrap_or(CATEGORY_ORDER.len());
-        if t.category == "instruction_terms" || t.category == "rhythm_counting" {
-            continue;
-        }
-        let e = counts
-            .entry((rank, t.term.clone()))
-            .or_insert((0, t.category.clone()));
-        e.0 += 1;
-    }
-    counts
-        .into_iter()
-        .min_by(|a, b| {
-            a.0.0
-                .cmp(&b.0.0)
-                .then(b.1.0.cmp(&a.1.0))
-                .then(a.0.1.cmp(&b.0.1))
-        })
-        .map(|((_, term), (_, cat))| (term, cat))
+    /// The passage a lesson pair's answer was made from.
+    pub citation: Option<Citation>,
 }
 
 /// The system prompt naming the instructor's style and the student's level.
@@ -255,153 +224,276 @@ pub fn system_prompt(info: &LessonInfo) -> String {
     )
 }
 
-/// A student-style question about what the passage teaches, built only from its terms and the
-/// lesson's title (never from facts the passage lacks), with the instructor's words as answer.
-pub fn instruction_pair(p: &Passage, info: &LessonInfo, rng: &mut ChaCha8Rng) -> Pair {
-    let title = info.title.clone().unwrap_or_else(|| "this lesson".into());
-    let question = match salient_term(p) {
-        Some((term, cat)) => {
-            let templates: &[&str] = match cat.as_str() {
-                "playing_techniques" => &[
-                    "How do I get {t} to sound clean?",
-                    "Can you walk me through {t}?",
-                    "What should I focus on when practising {t}?",
-                ],
-                "chords" => &[
-                    "How do I use {t} in this lesson?",
-                    "What should I know about {t} here?",
-                ],
-                "scales_modes" => &[
-                    "How do I use the {t} in this lesson?",
-                    "What's the idea behind the {t} here?",
-                ],
-                "music_theory" | "notation_tablature" | "notes" => &[
-                    "Can you explain {t} as it comes up in \"{title}\"?",
-                    "What does {t} mean for my playing here?",
-                ],
-                "fretboard_positions" => {
-                    &["What happens around the {t} in this part of \"{title}\"?"]
-                }
-                _ => &[
-                    "What do you say about {t} in \"{title}\"?",
-                    "How does {t} fit into this lesson?",
-                ],
-            };
-            let tpl = templates[rng.random_range(0..templates.len())];
-            tpl.replace("{t}", &term).replace("{title}", &title)
-        }
-        None => format!("What should I take away from this part of \"{title}\"?"),
-    };
-    Pair {
-        id: format!("{}:qa", p.id),
-        source: "lesson".into(),
-        system: system_prompt(info),
-        question,
-        answer: p.text.clone(),
-        segment_id: Some(p.lesson_id.clone()),
-    }
-}
-
 const ROOTS: [&str; 12] = [
     "C", "G", "D", "A", "E", "B", "F#", "F", "Bb", "Eb", "Ab", "Db",
 ];
-const CHORDS: [&str; 10] = [
-    "", "m", "7", "maj7", "m7", "m7b5", "dim7", "sus4", "9", "add9",
+const CHORDS: [&str; 22] = [
+    "", "m", "5", "7", "maj7", "m7", "m7b5", "dim", "dim7", "aug", "sus2", "sus4", "7sus4", "6",
+    "m6", "9", "m9", "maj9", "add9", "13", "7b9", "7#9",
 ];
-const SCALES: [&str; 8] = [
+const SCALES: [&str; 13] = [
     "major",
     "minor",
     "dorian",
+    "phrygian",
+    "lydian",
     "mixolydian",
+    "locrian",
     "minor pentatonic",
     "major pentatonic",
     "harmonic minor",
+    "melodic minor",
     "blues",
+    "major blues",
 ];
+const INTERVALS: [&str; 11] = [
+    "m2", "M2", "m3", "M3", "P4", "A4", "P5", "m6", "M6", "m7", "M7",
+];
+const STRING_NAMES: [&str; 7] = ["", "high E", "B", "G", "D", "A", "low E"];
+const SHAPES: [&str; 5] = ["C", "G", "D", "A", "E"];
 
-/// Generates one theory question whose answer the theory engine computes.
-pub fn theory_pair(index: usize, rng: &mut ChaCha8Rng) -> Option<Pair> {
-    let root = ROOTS[rng.random_range(0..ROOTS.len())];
-    let system = "You are a guitar instructor. Answer music-theory questions exactly.".to_string();
-    let (question, answer) = match rng.random_range(0..6) {
-        0 => {
-            let sym = format!("{root}{}", CHORDS[rng.random_range(0..CHORDS.len())]);
-            let c = Chord::parse(&sym).ok()?;
-            let tones = c.tone_functions();
-            let desc = tones
+/// One theory question the engine can answer; every item is distinct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TheoryItem {
+    /// Chord spelling with tone functions: root index, chord suffix index.
+    Chord(usize, usize),
+    /// Scale notes: root, scale.
+    Scale(usize, usize),
+    /// Diatonic triads of a major (false) or minor (true) key.
+    KeyTriads(usize, bool),
+    /// Diatonic seventh chords of a major or minor key.
+    KeySevenths(usize, bool),
+    /// Key signature of a major or minor key.
+    Signature(usize, bool),
+    /// Relative key.
+    Relative(usize, bool),
+    /// Note at string (1–6), fret (0–15) in standard tuning.
+    Fret(usize, u32),
+    /// Key of shapes under a capo: fret (1–9), shape.
+    Capo(u8, usize),
+    /// Interval above a root.
+    Interval(usize, usize),
+}
+
+impl TheoryItem {
+    /// Items that differ only in their root (or string) share a family and so a split: their
+    /// questions read almost alike.
+    pub fn family(&self) -> String {
+        match *self {
+            TheoryItem::Chord(_, c) => format!("chord {c}"),
+            TheoryItem::Scale(_, s) => format!("scale {s}"),
+            TheoryItem::KeyTriads(_, m) => format!("triads {m}"),
+            TheoryItem::KeySevenths(_, m) => format!("sevenths {m}"),
+            TheoryItem::Signature(_, m) => format!("signature {m}"),
+            TheoryItem::Relative(_, m) => format!("relative {m}"),
+            TheoryItem::Fret(_, f) => format!("fret {f}"),
+            TheoryItem::Capo(c, _) => format!("capo {c}"),
+            TheoryItem::Interval(_, i) => format!("interval {i}"),
+        }
+    }
+}
+
+/// Every theory item, in a fixed order.
+pub fn theory_items() -> Vec<TheoryItem> {
+    let mut v = Vec::new();
+    for r in 0..ROOTS.len() {
+        v.extend((0..CHORDS.len()).map(|c| TheoryItem::Chord(r, c)));
+        v.extend((0..SCALES.len()).map(|s| TheoryItem::Scale(r, s)));
+        for minor in [false, true] {
+            v.push(TheoryItem::KeyTriads(r, minor));
+            v.push(TheoryItem::KeySevenths(r, minor));
+            v.push(TheoryItem::Signature(r, minor));
+            v.push(TheoryItem::Relative(r, minor));
+        }
+        v.extend((0..INTERVALS.len()).map(|i| TheoryItem::Interval(r, i)));
+    }
+    for s in 1..=6 {
+        v.extend((0..=15).map(|f| TheoryItem::Fret(s, f)));
+    }
+    for capo in 1..=9 {
+        v.extend((0..SHAPES.len()).map(|s| TheoryItem::Capo(capo, s)));
+    }
+    v
+}
+
+fn key_name(r: usize, minor: bool) -> String {
+    format!("{} {}", ROOTS[r], if minor { "minor" } else { "major" })
+}
+
+/// The question and answer for an item, computed by the theory engine; `variant` picks a phrasing.
+pub fn theory_question(item: TheoryItem, variant: usize) -> Option<(String, String)> {
+    let pick = |forms: &[String]| forms[variant % forms.len()].clone();
+    Some(match item {
+        TheoryItem::Chord(r, c) => {
+            let c = Chord::parse(&format!("{}{}", ROOTS[r], CHORDS[c])).ok()?;
+            let desc = c
+                .tone_functions()
                 .iter()
                 .map(|t| format!("{} ({})", t.note, t.function))
                 .collect::<Vec<_>>()
                 .join(", ");
             (
-                format!("What notes are in a {c} chord?"),
+                pick(&[
+                    format!("What notes are in a {c} chord?"),
+                    format!("How is {c} spelled?"),
+                    format!("Which notes make up {c}, and what does each one do?"),
+                ]),
                 format!("{c} is spelled {}: {desc}.", c.note_names().join(" ")),
             )
         }
-        1 => {
-            let name = SCALES[rng.random_range(0..SCALES.len())];
-            let s = Scale::parse(&format!("{root} {name}")).ok()?;
+        TheoryItem::Scale(r, s) => {
+            let (root, name) = (ROOTS[r], SCALES[s]);
+            let sc = Scale::parse(&format!("{root} {name}")).ok()?;
             (
-                format!("What are the notes of the {root} {name} scale?"),
-                format!("The {root} {name} scale is {}.", s.note_names().join(" ")),
+                pick(&[
+                    format!("What are the notes of the {root} {name} scale?"),
+                    format!("Can you spell the {root} {name} scale?"),
+                    format!("Which notes do I play in {root} {name}?"),
+                ]),
+                format!("The {root} {name} scale is {}.", sc.note_names().join(" ")),
             )
         }
-        2 => {
-            let key = Key::parse(&format!("{root} major")).ok()?;
+        TheoryItem::KeyTriads(r, minor) => {
+            let name = key_name(r, minor);
+            let key = Key::parse(&name).ok()?;
             let triads: Vec<String> = key.triads().iter().map(|c| c.to_string()).collect();
+            let numerals = if minor {
+                "i ii° III iv v VI VII"
+            } else {
+                "I ii iii IV V vi vii°"
+            };
             (
-                format!("Which chords are in the key of {root} major?"),
+                pick(&[
+                    format!("Which chords are in the key of {name}?"),
+                    format!("What are the diatonic triads of {name}?"),
+                    format!("If a song is in {name}, which chords belong to the key?"),
+                ]),
                 format!(
-                    "The diatonic triads of {root} major are {} (I ii iii IV V vi vii°).",
+                    "The diatonic triads of {name} are {} ({numerals}).",
                     triads.join(", ")
                 ),
             )
         }
-        3 => {
-            let t = Tuning::standard();
-            let string = rng.random_range(1..=6usize);
-            let fret = rng.random_range(0..=12u32);
-            let n = t.note_at(string, fret, true).ok()?;
-            let names = ["", "high E", "B", "G", "D", "A", "low E"];
+        TheoryItem::KeySevenths(r, minor) => {
+            let name = key_name(r, minor);
+            let key = Key::parse(&name).ok()?;
+            let chords: Vec<String> = key.sevenths().iter().map(|c| c.to_string()).collect();
             (
+                pick(&[
+                    format!("What are the seventh chords in {name}?"),
+                    format!("Which four-note diatonic chords does {name} have?"),
+                ]),
                 format!(
-                    "What note is at fret {fret} on the {} string in standard tuning?",
-                    names[string]
+                    "The diatonic seventh chords of {name} are {}.",
+                    chords.join(", ")
                 ),
-                format!("Fret {fret} on the {} string is {n}.", names[string]),
             )
         }
-        4 => {
-            let capo = rng.random_range(1..=7u8);
-            let shapes = ["C", "G", "D", "A", "E"][rng.random_range(0..5)];
-            let pc = shapes.parse().ok()?;
-            let k = capo_shapes_sound_in(pc, capo);
+        TheoryItem::Signature(r, minor) => {
+            let name = key_name(r, minor);
+            let key = Key::parse(&name).ok()?;
+            let notes = key.signature_notes();
+            let answer = match notes.len() {
+                0 => format!("{name} has no sharps or flats."),
+                n => {
+                    let kind = if key.signature() > 0 { "sharp" } else { "flat" };
+                    let s = if n == 1 { "" } else { "s" };
+                    format!("{name} has {n} {kind}{s}: {}.", notes.join(" "))
+                }
+            };
             (
-                format!(
-                    "If I put a capo on fret {capo} and play {shapes}-shape chords, what key am I in?"
-                ),
+                pick(&[
+                    format!("What's the key signature of {name}?"),
+                    format!("How many sharps or flats does {name} have?"),
+                ]),
+                answer,
+            )
+        }
+        TheoryItem::Relative(r, minor) => {
+            let name = key_name(r, minor);
+            let key = Key::parse(&name).ok()?;
+            let rel = key.relative();
+            let which = if minor { "major" } else { "minor" };
+            (
+                pick(&[
+                    format!("What is the relative {which} of {name}?"),
+                    format!("Which {which} key shares its notes with {name}?"),
+                ]),
+                format!("The relative {which} of {name} is {rel}."),
+            )
+        }
+        TheoryItem::Fret(string, fret) => {
+            let n = Tuning::standard().note_at(string, fret, true).ok()?;
+            let s = STRING_NAMES[string];
+            (
+                pick(&[
+                    format!("What note is at fret {fret} on the {s} string in standard tuning?"),
+                    format!(
+                        "In standard tuning, which note do I get at the {} fret of the {s} string?",
+                        fretwise_theory::ordinal(fret as i32)
+                    ),
+                ]),
+                format!("Fret {fret} on the {s} string is {n}."),
+            )
+        }
+        TheoryItem::Capo(capo, shape) => {
+            let shapes = SHAPES[shape];
+            let k = capo_shapes_sound_in(shapes.parse().ok()?, capo);
+            (
+                pick(&[
+                    format!(
+                        "If I put a capo on fret {capo} and play {shapes}-shape chords, what key am I in?"
+                    ),
+                    format!("With a capo at fret {capo}, what key do {shapes} shapes sound in?"),
+                ]),
                 format!("With a capo on fret {capo}, {shapes} shapes sound in {k}."),
             )
         }
-        _ => {
-            let a: Note = format!("{root}4").parse().ok()?;
-            let iv = ["m3", "M3", "P4", "P5", "M6", "m7"][rng.random_range(0..6)];
-            let i: fretwise_theory::Interval = iv.parse().ok()?;
-            let b = a.transpose(&i);
+        TheoryItem::Interval(r, i) => {
+            let a: Note = format!("{}4", ROOTS[r]).parse().ok()?;
+            let iv: fretwise_theory::Interval = INTERVALS[i].parse().ok()?;
+            let b = a.transpose(&iv);
+            let name = iv.long_name();
             (
-                format!("What note is a {} above {}?", i.long_name(), a.pc),
-                format!("A {} above {} is {}.", i.long_name(), a.pc, b.pc),
+                pick(&[
+                    format!("What note is a {name} above {}?", a.pc),
+                    format!("Going up a {name} from {}, which note do I land on?", a.pc),
+                ]),
+                format!("A {name} above {} is {}.", a.pc, b.pc),
             )
         }
-    };
-    Some(Pair {
-        id: format!("theory:{index}"),
-        source: "theory".into(),
-        system,
-        question,
-        answer,
-        segment_id: None,
     })
+}
+
+/// `n` distinct theory pairs (fewer when the items run out), in a seeded order, each with its
+/// item's family.
+pub fn theory_pairs(n: usize, rng: &mut ChaCha8Rng) -> Vec<(String, Pair)> {
+    let mut items = theory_items();
+    items.shuffle(rng);
+    let system = "You are a guitar instructor. Answer music-theory questions exactly.".to_string();
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let variant = rng.random_range(0..6);
+            theory_question(item, variant).map(|qa| (item.family(), qa))
+        })
+        .take(n)
+        .enumerate()
+        .map(|(i, (family, (question, answer)))| {
+            (
+                family,
+                Pair {
+                    id: format!("theory:{i}"),
+                    source: "theory".into(),
+                    system: system.clone(),
+                    question,
+                    answer,
+                    segment_id: None,
+                    citation: None,
+                },
+            )
+        })
+        .collect()
 }
 
 /// A seeded generator for one example stream.

@@ -8,6 +8,7 @@
 pub mod curate;
 pub mod examples;
 pub mod outdir;
+pub mod pairs;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,12 +23,13 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::curate::{
-    DedupNormalizer, Exclusion, Filters, MinHasher, Split, assign_splits, filter,
-    near_duplicate_clusters,
+    DedupNormalizer, Exclusion, Filters, MinHasher, NearDuplicateIndex, Split, assign_splits,
+    filter, near_duplicate_clusters,
 };
 use crate::examples::{
-    ChunkOptions, instruction_pair, passages, rng_for, system_prompt, theory_pair,
+    ChunkOptions, Citation, passages, rng_for, system_prompt, theory_items, theory_pairs,
 };
+use crate::pairs::{LessonPair, QuestionPicker, lesson_pair};
 use crate::write::{HfRow, Jsonl, ParquetShard, card};
 
 /// Errors from export.
@@ -299,9 +301,11 @@ pub async fn plan(
 struct PreparedPassage {
     passage: examples::Passage,
     key: [u8; 32],
+    /// MinHash of the passage, for near duplicates across lessons.
+    signature: Vec<u32>,
     tokens: u64,
-    pair: examples::Pair,
-    pair_tokens: u64,
+    /// The lesson pair and the MinHash of its answer; none when too little stands alone.
+    pair: Option<(LessonPair, Vec<u32>)>,
 }
 
 struct Prepared<'a> {
@@ -355,6 +359,9 @@ pub async fn export(
     let count = |s: &str| bpe.encode_ordinary(s).len() as u64;
 
     let ontology = Ontology::builtin();
+    let classifier = fretwise_knowledge::TeachingClassifier::builtin();
+    let normalizer = DedupNormalizer::new(&Lexicon::builtin());
+    let hasher = MinHasher::new();
     let mut w = Writers::default();
     for split in Split::ALL {
         if opts.formats.contains(&Format::Hf) {
@@ -391,6 +398,16 @@ pub async fn export(
     let mut duplicate_passages = 0usize;
     let mut passages_written = 0usize;
     let mut pair_counts: BTreeMap<(String, Split), usize> = BTreeMap::new();
+    // Near duplicates across lessons: a passage (or a pair's answer) that is a near duplicate of
+    // one already written is left out, so none can sit in two splits.
+    // Verified 0.1 below the threshold: the MinHash estimate is ±0.035 near 0.8, and a pair just
+    // under the threshold in estimate must not be one just over it in fact.
+    let near_threshold = (opts.filters.near_duplicate_threshold - 0.1).max(0.0);
+    let mut near_passages = NearDuplicateIndex::new(near_threshold);
+    let mut near_answers = NearDuplicateIndex::new(near_threshold);
+    let mut near_duplicate_passages = 0usize;
+    let mut picker = QuestionPicker::default();
+    let mut stats = PairStats::default();
     'outer: for chunk in kept.chunks(256) {
         let contents = catalog.lesson_contents(chunk, true).await?;
         // Chunking, pairs and token counts run on every core; writing stays in lesson order.
@@ -399,18 +416,18 @@ pub async fn export(
             .filter_map(|content| {
                 let info = *by_id.get(content.id.as_str())?;
                 let mut rng = rng_for(opts.seed, &content.id);
-                let system = count(&system_prompt(info));
                 let items = passages(&content, &opts.chunk, &ontology)
                     .into_iter()
                     .map(|p| {
-                        let pair = instruction_pair(&p, info, &mut rng);
-                        let tokens = count(&p.text);
-                        let pair_tokens = system + count(&pair.question) + tokens;
+                        let pair = lesson_pair(&p, info, &classifier, &mut rng).map(|lp| {
+                            let sig = hasher.signature(&normalizer.tokens(&lp.answer));
+                            (lp, sig)
+                        });
                         PreparedPassage {
                             key: passage_key(&p.text),
-                            tokens,
+                            signature: hasher.signature(&normalizer.tokens(&p.text)),
+                            tokens: count(&p.text),
                             pair,
-                            pair_tokens,
                             passage: p,
                         }
                     })
@@ -429,24 +446,30 @@ pub async fn export(
         } in prepared
         {
             let split = plan.splits[&content.id];
+            let system = system_prompt(info);
+            let system_tokens = count(&system);
             for PreparedPassage {
                 passage: p,
                 key,
+                signature,
                 tokens,
                 pair,
-                pair_tokens,
-            } in &items
+            } in items
             {
-                let (tokens, pair_tokens) = (*tokens, *pair_tokens);
                 if opts.max_examples.is_some_and(|m| passages_written >= m) {
                     break 'outer;
                 }
                 // Different lessons can still share a passage word for word (a stock intro):
                 // the first one, in lesson-id order, is kept.
-                if !seen_passages.insert(*key) {
+                if !seen_passages.insert(key) {
                     duplicate_passages += 1;
                     continue;
                 }
+                if near_passages.find(&signature).is_some() {
+                    near_duplicate_passages += 1;
+                    continue;
+                }
+                near_passages.insert(signature);
                 passages_written += 1;
                 passage_tokens.entry(split).or_default().add(tokens);
                 if let Some(shard) = w.hf.get_mut(&split) {
@@ -488,8 +511,39 @@ pub async fn export(
                         "audio_features": serde_json::Value::Null,
                     }))?;
                 }
+                let Some((lp, answer_sig)) = pair else {
+                    stats.too_short += 1;
+                    continue;
+                };
+                stats.dropped += lp.dropped;
+                stats.rewritten += lp.rewritten;
+                stats.repeats += lp.dropped_repeats;
+                if near_answers.find(&answer_sig).is_some() {
+                    stats.near_duplicate_answer += 1;
+                    continue;
+                }
+                let Some(question) = picker.pick(&lp.questions) else {
+                    stats.no_question += 1;
+                    continue;
+                };
+                near_answers.insert(answer_sig);
+                let pair = examples::Pair {
+                    id: format!("{}:qa", p.id),
+                    source: "lesson".into(),
+                    system: system.clone(),
+                    question,
+                    answer: lp.answer,
+                    segment_id: Some(p.lesson_id.clone()),
+                    citation: Some(Citation {
+                        passage_id: p.id.clone(),
+                        start_s: p.start_s,
+                        end_s: p.end_s,
+                        text: p.text.clone(),
+                    }),
+                };
+                let pair_tokens = system_tokens + count(&pair.question) + count(&pair.answer);
                 lesson_pairs += 1;
-                write_pair(&mut w, split, pair, pair_tokens, &mut chat_tokens)?;
+                write_pair(&mut w, split, &pair, pair_tokens, &mut chat_tokens)?;
                 *pair_counts.entry(("lesson".into(), split)).or_default() += 1;
             }
             if let Some(conv) = w.jsonl.get_mut(&(Format::Conversational, split)) {
@@ -520,14 +574,15 @@ pub async fn export(
         }
     }
 
-    // Theory pairs, generated and checked by the theory engine, dealt 70/15/15.
+    // Theory pairs, generated and checked by the theory engine, each item once, dealt 70/15/15.
     let theory_count = (opts.theory_rate * lesson_pairs as f64).round() as usize;
     let mut rng = rng_for(opts.seed, "theory");
-    for i in 0..theory_count {
-        let Some(pair) = theory_pair(i, &mut rng) else {
-            continue;
-        };
-        let r: f64 = rng.random();
+    let theory = theory_pairs(theory_count, &mut rng);
+    let theory_written = theory.len();
+    for (family, pair) in theory {
+        // Dealt by family, so questions that differ only in a root share a split.
+        let r = f64::from(rng_for(opts.seed, &format!("theory family {family}")).random::<u32>())
+            / f64::from(u32::MAX);
         let split = if r < 0.7 {
             Split::Train
         } else if r < 0.85 {
@@ -538,6 +593,12 @@ pub async fn export(
         let pair_tokens = count(&pair.system) + count(&pair.question) + count(&pair.answer);
         write_pair(&mut w, split, &pair, pair_tokens, &mut chat_tokens)?;
         *pair_counts.entry(("theory".into(), split)).or_default() += 1;
+        if picker.pick(std::slice::from_ref(&pair.question)).is_none() {
+            return Err(DatasetError::Invalid(format!(
+                "theory question asked too often: {}",
+                pair.question
+            )));
+        }
     }
 
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
@@ -599,7 +660,8 @@ pub async fn export(
             "near_removed": plan.removed.get(&Exclusion::NearDuplicate).copied().unwrap_or(0),
             "near_duplicates": plan.near_duplicates,
             "exact_duplicate_passages_removed": duplicate_passages,
-            "method": "exact: blake3 of lowercased punctuation-free text; near: MinHash of 5-word shingles (128 permutations), LSH 16x8, verified at the Jaccard threshold, best quality copy kept",
+            "near_duplicate_passages_removed": near_duplicate_passages,
+            "method": "exact: blake3 of lowercased punctuation-free text; near: MinHash of 5-word shingles (128 permutations), LSH 16x8, every candidate pair in a bucket verified at the Jaccard threshold and grouped with union-find, best quality copy kept; passages (and pair answers) that are near duplicates of one already written, in any lesson (LSH 32x4, verified at the threshold minus 0.1), are left out",
         },
         "splits": splits_json,
         "counts": counts,
@@ -609,7 +671,28 @@ pub async fn export(
             "passages": passage_tokens.iter().map(|(s, t)| (s.as_str().to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
             "chat_examples": chat_tokens.iter().map(|(s, t)| (s.as_str().to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
         },
-        "question_generation": "Lesson pairs: the question is a template filled only with the passage's most salient guitar term (by category, then frequency) and the lesson title; the answer is the instructor's own words, verbatim. Theory pairs: questions and answers generated and checked by fretwise's theory engine (source \"theory\").",
+        "question_generation": QUESTION_GENERATION,
+        "pair_generation": {
+            "method": "templates (no language model)",
+            "lesson_answers": LESSON_ANSWERS,
+            "theory": THEORY_PAIRS,
+            "lesson_pairs": lesson_pairs,
+            "passages_without_pair": {
+                "too_short_after_cleaning": stats.too_short,
+                "near_duplicate_answer": stats.near_duplicate_answer,
+                "no_question_left": stats.no_question,
+            },
+            "sentences_dropped_pointing_at_video": stats.dropped,
+            "sentences_rewritten": stats.rewritten,
+            "sentences_said_twice_dropped": stats.repeats,
+            "distinct_questions": picker.distinct(),
+            "max_question_repeats": picker.max_repeats(),
+            "theory_pairs": {
+                "requested": theory_count,
+                "written": theory_written,
+                "distinct_items": theory_items().len(),
+            },
+        },
     });
     if opts.formats.contains(&Format::Hf) {
         let path = tmp.join(outdir::HF_CARD);
@@ -627,6 +710,24 @@ pub async fn export(
     })?;
     outdir::commit_dir(&tmp, &opts.out)?;
     Ok(manifest)
+}
+
+/// How lesson questions are made (the manifest's `question_generation`).
+const QUESTION_GENERATION: &str = "Lesson pairs: the question is built by templates from what the passage's kept sentences say: their teaching move (fretwise's teaching-cue classifier), the guitar terms they name, and details they state (tempo, key, fret, string, what to avoid, what comes next), sometimes led by the lesson title, topic, level or style; candidates are ranked and seeded, and each pair takes the first question not asked yet (no question more than 5 times). Nothing the passage does not say is asked. Theory pairs: questions and answers generated and checked by fretwise's theory engine (source \"theory\").";
+/// How lesson answers are made (the manifest's `pair_generation.lesson_answers`).
+const LESSON_ANSWERS: &str = "The instructor's own sentences from the passage, minus those that only make sense with the video (demonstration cues such as \"listen to this\" or \"let me play it slowly first\", pointing such as \"like this\" or \"right here\", greetings); a few openings are rewritten (\"If you look at the tab, ...\" -> \"In the tab, ...\"; \"As you can see, ...\" loses its opening). The passage itself is kept as the citation (alpaca and sharegpt `citation`: passage id, start_s, end_s, text). Passages with fewer than 20 words left, or whose answer is a near duplicate of one already written, make no pair.";
+/// How theory pairs are made (the manifest's `pair_generation.theory`).
+const THEORY_PAIRS: &str = "Each theory item (chord spelling, scale, key chords, key signature, relative key, fretboard note, capo key, interval) at most once per export, in a seeded order, phrased by a seeded template; the answer is computed by fretwise-theory. Item families (items that differ only in their root, string or shape) are dealt 70/15/15 to train/validation/test, so no item and no near-identical question is in two splits.";
+
+/// What happened to lesson pairs, for the manifest.
+#[derive(Default)]
+struct PairStats {
+    too_short: usize,
+    near_duplicate_answer: usize,
+    no_question: usize,
+    dropped: usize,
+    rewritten: usize,
+    repeats: usize,
 }
 
 /// Hash of a passage's lowercased letters and digits, words separated by one space.
@@ -666,7 +767,7 @@ fn write_pair(
         chat_tokens.entry(split).or_default().add(tokens);
     }
     if let Some(a) = w.jsonl.get_mut(&(Format::Alpaca, split)) {
-        a.write(&json!({"instruction": pair.question, "input": "", "output": pair.answer, "system": pair.system, "source": pair.source}))?;
+        a.write(&json!({"instruction": pair.question, "input": "", "output": pair.answer, "system": pair.system, "source": pair.source, "citation": pair.citation}))?;
     }
     if let Some(s) = w.jsonl.get_mut(&(Format::Sharegpt, split)) {
         s.write(
@@ -674,7 +775,7 @@ fn write_pair(
                 {"from": "system", "value": pair.system},
                 {"from": "human", "value": pair.question},
                 {"from": "gpt", "value": pair.answer},
-            ]}),
+            ], "citation": pair.citation}),
         )?;
     }
     Ok(())

@@ -320,6 +320,17 @@ removed, then the filters below.\n");
     s.push_str("3. Exact duplicates (same normalised text) and near duplicates (MinHash over 5-word shingles, \
 128 permutations, LSH) were removed, keeping the best-scoring copy.\n");
     s.push_str("4. Splits hold out whole instructors: no instructor appears in both train and validation.\n\n");
+    s.push_str("## Instruction pairs (chat formats)\n\n");
+    if let Some(t) = manifest["question_generation"].as_str() {
+        s.push_str(&format!("- Questions: {t}\n"));
+    }
+    let how = &manifest["pair_generation"];
+    for (label, key) in [("Answers", "lesson_answers"), ("Theory", "theory")] {
+        if let Some(t) = how[key].as_str() {
+            s.push_str(&format!("- {label}: {t}\n"));
+        }
+    }
+    s.push('\n');
     s.push_str("## Filters and counts\n\n```json\n");
     s.push_str(&serde_json::to_string_pretty(&manifest["filters"]).unwrap_or_default());
     s.push_str("\n```\n\n```json\n");
