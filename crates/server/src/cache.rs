@@ -13,11 +13,21 @@ const MEMORY_ENTRIES: usize = 20_000;
 /// How long Redis keeps an answer.
 const REDIS_TTL_S: u64 = 3600;
 
+/// Lock stripes that let one request compose an answer while others asking the same wait.
+const COMPOSE_STRIPES: usize = 64;
+
 /// Cached answers (JSON).
 pub struct AnswerCache {
     memory: Mutex<HashMap<String, (u64, std::sync::Arc<str>)>>,
     redis: Option<ConnectionManager>,
     tick: std::sync::atomic::AtomicU64,
+    composing: Vec<tokio::sync::Mutex<()>>,
+}
+
+fn stripes() -> Vec<tokio::sync::Mutex<()>> {
+    (0..COMPOSE_STRIPES)
+        .map(|_| tokio::sync::Mutex::new(()))
+        .collect()
 }
 
 /// The cache key of a question in its context at a catalog version.
@@ -39,6 +49,7 @@ impl AnswerCache {
             memory: Mutex::new(HashMap::new()),
             redis: None,
             tick: Default::default(),
+            composing: stripes(),
         }
     }
 
@@ -50,7 +61,17 @@ impl AnswerCache {
             memory: Mutex::new(HashMap::new()),
             redis: Some(conn),
             tick: Default::default(),
+            composing: stripes(),
         })
+    }
+
+    /// Held while the answer of `key` is composed, so that concurrent askers of one uncached
+    /// question (a popular one after an ingest, or a burst of clients) compose it once.
+    pub async fn composing(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = key.bytes().fold(0usize, |h, b| {
+            h.wrapping_mul(31).wrapping_add(usize::from(b))
+        }) % COMPOSE_STRIPES;
+        self.composing[stripe].lock().await
     }
 
     /// A cached answer.

@@ -260,12 +260,17 @@ impl AppState {
             graph,
             marker,
         });
-        if let Ok(mut slot) = self.0.knowledge.write() {
-            *slot = Some(k.clone());
+        // Lesson moments for every concept (a few seconds of one core on a 100K-lesson index)
+        // are found before the new index serves: until then the previous one answers and
+        // /readyz waits, so no request pays for them (done in the background, they slowed the
+        // first second of a load test to 0.5-1.5 s answers).
+        let warm = k.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || warm.instructor.warm_moments()).await {
+            tracing::warn!(error = %e, "finding lesson moments ahead of time");
         }
-        // Lesson moments for every concept, found now rather than on a student's first
-        // practice or plan request (a few seconds of one core on a 100K-lesson index).
-        tokio::task::spawn_blocking(move || k.instructor.warm_moments());
+        if let Ok(mut slot) = self.0.knowledge.write() {
+            *slot = Some(k);
+        }
         self.0.ready.store(true, Ordering::Relaxed);
         Ok(true)
     }
@@ -328,6 +333,25 @@ pub fn router(state: AppState) -> Router {
     app
 }
 
+/// Pending connections the kernel may queue for `accept` (it caps this at `net.core.somaxconn`).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listening socket on `addr` with a deep accept queue.
+fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    // tokio's `TcpListener::bind` listens with a backlog of 1,024: 1,000 clients connecting at
+    // once while both cores are busy overflowed it (ListenOverflows), and each dropped SYN came
+    // back only after the client's 1 s / 3 s retransmission timer — the whole latency tail.
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// Runs the service until `shutdown` resolves (then drains in-flight requests).
 pub async fn serve(
     state: AppState,
@@ -335,12 +359,10 @@ pub async fn serve(
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
     let opts = state.opts.clone();
-    let listener = tokio::net::TcpListener::bind(opts.bind)
-        .await
-        .map_err(|source| ServerError::Bind {
-            addr: opts.bind,
-            source,
-        })?;
+    let listener = bind(opts.bind).map_err(|source| ServerError::Bind {
+        addr: opts.bind,
+        source,
+    })?;
     let addr = listener.local_addr()?;
     let requeued = state.catalog.requeue_jobs_of(&opts.worker).await?;
     if requeued > 0 {
@@ -352,12 +374,10 @@ pub async fn serve(
     let app = router(state.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(mbind) = opts.metrics_bind {
-        let ml = tokio::net::TcpListener::bind(mbind)
-            .await
-            .map_err(|source| ServerError::Bind {
-                addr: mbind,
-                source,
-            })?;
+        let ml = bind(mbind).map_err(|source| ServerError::Bind {
+            addr: mbind,
+            source,
+        })?;
         let mapp = routes::ops_routes(state.clone());
         let mut rx = stop_rx.clone();
         tokio::spawn(async move {

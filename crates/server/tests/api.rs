@@ -589,3 +589,40 @@ async fn streaming_analysis_feedback_theory_and_jobs() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_askers_of_one_question_share_one_composition() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = setup(dir.path()).await;
+    let key = svc.key(Scope::Student, 0).await;
+    let http = client();
+    let asks = (0..24).map(|_| {
+        let http = http.clone();
+        let url = svc.url("/api/ai-instructor/ask");
+        let key = key.clone();
+        async move {
+            let r = http
+                .post(url)
+                .bearer_auth(key)
+                .json(&json!({"question": "How do I play barre chords cleanly?"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let cache = r.headers()["x-fretwise-cache"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            let v: Value = r.json().await.unwrap();
+            (cache, v["content"].as_str().unwrap().to_string())
+        }
+    });
+    let answers = futures_util::future::join_all(asks).await;
+    let misses = answers.iter().filter(|(c, _)| c == "miss").count();
+    assert_eq!(
+        misses, 1,
+        "composed {misses} times for 24 concurrent askers"
+    );
+    assert!(answers.iter().all(|(_, c)| *c == answers[0].1));
+    svc.stop().await;
+}

@@ -163,6 +163,17 @@ pub async fn ask(
         });
     }
     let Some(model) = state.llm.clone() else {
+        // One composition per question at a time: the others wait and take it from the cache.
+        let _composing = state.cache.composing(&key).await;
+        if let Some(json) = state.cache.get(&key).await {
+            metrics::counter!("fretwise_answers_total", "backend" => backend, "cache" => "hit")
+                .increment(1);
+            return Ok(if stream {
+                sse(json).into_response()
+            } else {
+                json_response(json, true)
+            });
+        }
         let k = knowledge.clone();
         let q = question.clone();
         let answer = tokio::task::spawn_blocking(move || k.instructor.ask(&q, &opts))
