@@ -126,7 +126,8 @@ fn sigterm_finishes_the_request_in_flight_then_exits() {
     // signal arrives: the server must wait for the rest and answer it.
     let body = br#"{"question": "What notes are in a C major chord?", "context": {"skill_level": "beginner"}}"#;
     let mut conn = TcpStream::connect(addr).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     write!(
         conn,
         "POST /api/ai-instructor/ask HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
@@ -179,12 +180,16 @@ fn sigterm_finishes_the_request_in_flight_then_exits() {
     assert_eq!(wait_exit(&mut child, Duration::from_secs(20)), 0);
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
-    assert!(rest.contains("fretwise stopped"), "stdout after SIGTERM: {rest}");
+    assert!(
+        rest.contains("fretwise stopped"),
+        "stdout after SIGTERM: {rest}"
+    );
 
     // A restart on the same catalog keeps the key: it still answers.
     let (mut child, addr, _out) = start(&url, dir.path());
     let mut conn = TcpStream::connect(addr).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     write!(
         conn,
         "GET /api/concepts HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n"
