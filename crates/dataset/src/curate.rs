@@ -299,6 +299,9 @@ fn band_key(sig: &[u32], band: usize, rows: usize) -> u64 {
     h
 }
 
+/// Most earlier signatures one band key leads a lookup to (the most recent ones).
+const CHAIN_STEPS: usize = 16;
+
 /// Bands of the streaming index (4 rows each).
 const STREAM_BANDS: usize = 32;
 const STREAM_ROWS: usize = PERMUTATIONS / STREAM_BANDS;
@@ -322,7 +325,13 @@ impl NearDuplicateIndex {
         let mut checked = HashSet::new();
         for band in 0..STREAM_BANDS {
             let mut at = self.heads.get(&band_key(sig, band, STREAM_ROWS)).copied();
-            while let Some(i) = at.filter(|i| *i != u32::MAX) {
+            // Bounded work per lookup: on templated text a 4-row band key is shared by
+            // thousands of loosely similar passages, and walking whole chains made the 100K
+            // export's lookups quadratic (4 min of CPU and counting). A near duplicate shares
+            // most of the 32 band keys, so a long chain in one band is not its only way in.
+            let mut steps = 0;
+            while let Some(i) = at.filter(|i| *i != u32::MAX && steps < CHAIN_STEPS) {
+                steps += 1;
                 let i = i as usize;
                 if checked.insert(i) && similarity(&self.signatures[i], sig) >= self.threshold {
                     return Some(i);
