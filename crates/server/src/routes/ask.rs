@@ -154,25 +154,13 @@ pub async fn ask(
         &knowledge.marker,
     );
     if let Some(json) = state.cache.get(&key).await {
-        metrics::counter!("fretwise_answers_total", "backend" => backend, "cache" => "hit")
-            .increment(1);
-        return Ok(if stream {
-            sse(json).into_response()
-        } else {
-            json_response(json, true)
-        });
+        return Ok(cache_hit(json, backend, stream));
     }
     let Some(model) = state.llm.clone() else {
         // One composition per question at a time: the others wait and take it from the cache.
         let _composing = state.cache.composing(&key).await;
         if let Some(json) = state.cache.get(&key).await {
-            metrics::counter!("fretwise_answers_total", "backend" => backend, "cache" => "hit")
-                .increment(1);
-            return Ok(if stream {
-                sse(json).into_response()
-            } else {
-                json_response(json, true)
-            });
+            return Ok(cache_hit(json, backend, stream));
         }
         let k = knowledge.clone();
         let q = question.clone();
@@ -274,6 +262,17 @@ async fn finish(
         .into();
     state.cache.put(key, json.clone()).await;
     Ok(json)
+}
+
+/// A cached answer, counted, as JSON or as server-sent events.
+fn cache_hit(json: Arc<str>, backend: String, stream: bool) -> Response {
+    metrics::counter!("fretwise_answers_total", "backend" => backend, "cache" => "hit")
+        .increment(1);
+    if stream {
+        sse(json).into_response()
+    } else {
+        json_response(json, true)
+    }
 }
 
 fn json_response(json: Arc<str>, cached: bool) -> Response {
