@@ -1,45 +1,12 @@
 //! Regression tests for defects that lost or hid a user's data (issue 13): the export folder,
 //! missing catalogs, symbolic-link loops, truncated audio.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
-fn fretwise(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fretwise"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("FRETWISE_DB")
-        .env_remove("FRETWISE_CONFIG")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// A small generated corpus ingested into `dir/c.db`; returns the catalog URL.
-fn small_catalog(dir: &Path) -> String {
-    let corpus = dir.join("corpus");
-    fretwise_corpus::generate(
-        &corpus,
-        &fretwise_corpus::CorpusOptions {
-            instructors: 4,
-            lessons: 24,
-            seed: 3,
-            bad_rate: 0.0,
-        },
-    )
-    .unwrap();
-    let url = format!("sqlite://{}", dir.join("c.db").display());
-    let (code, _, err) = fretwise(
-        &["ingest", corpus.to_str().unwrap(), "--db", &url, "--json"],
-        dir,
-    );
-    assert_eq!(code, 0, "{err}");
-    url
-}
+use common::fretwise;
 
 /// Every file under `dir` with its bytes.
 fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
@@ -60,7 +27,7 @@ fn assert_unchanged(dir: &Path, before: &std::collections::BTreeMap<String, Vec<
 #[test]
 fn export_deletes_nothing_it_did_not_write() {
     let root = tempfile::tempdir().unwrap();
-    let url = small_catalog(root.path());
+    let url = common::small_catalog(root.path(), 4, 24, 3);
     // Everything the export must leave alone lives in `area`, away from the catalog's files.
     let area = root.path().join("area");
     std::fs::create_dir(&area).unwrap();

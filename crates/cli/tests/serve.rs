@@ -1,48 +1,15 @@
 //! `fretwise serve` as a process: SIGTERM drains the requests in flight, refuses new
 //! connections and exits cleanly; a restart keeps what was stored.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn fretwise(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fretwise"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("FRETWISE_DB")
-        .env_remove("FRETWISE_CONFIG")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// A small generated corpus ingested into `dir/c.db`; returns the catalog URL.
-fn small_catalog(dir: &Path) -> String {
-    let corpus = dir.join("corpus");
-    fretwise_corpus::generate(
-        &corpus,
-        &fretwise_corpus::CorpusOptions {
-            instructors: 3,
-            lessons: 12,
-            seed: 5,
-            bad_rate: 0.0,
-        },
-    )
-    .unwrap();
-    let url = format!("sqlite://{}", dir.join("c.db").display());
-    let (code, _, err) = fretwise(
-        &["ingest", corpus.to_str().unwrap(), "--db", &url, "--json"],
-        dir,
-    );
-    assert_eq!(code, 0, "{err}");
-    url
-}
+use common::fretwise;
 
 /// Starts `fretwise serve` on a free port; returns the process, its address and its stdout.
 fn start(url: &str, dir: &Path) -> (Child, SocketAddr, BufReader<std::process::ChildStdout>) {
@@ -118,7 +85,7 @@ fn student_key(url: &str, dir: &Path) -> String {
 #[test]
 fn sigterm_finishes_the_request_in_flight_then_exits() {
     let dir = tempfile::tempdir().unwrap();
-    let url = small_catalog(dir.path());
+    let url = common::small_catalog(dir.path(), 3, 12, 5);
     let key = student_key(&url, dir.path());
     let (mut child, addr, mut out) = start(&url, dir.path());
 
