@@ -361,7 +361,11 @@ pub async fn student(cfg: &Config, command: StudentCommand) -> anyhow::Result<()
 }
 
 /// Writes `bytes` to `path` unless a file there was not written by fretwise for this item.
-fn save_file(path: &Path, bytes: &[u8], ours: impl Fn(&str) -> bool) -> anyhow::Result<()> {
+pub(crate) fn save_file(
+    path: &Path,
+    bytes: &[u8],
+    ours: impl Fn(&str) -> bool,
+) -> anyhow::Result<()> {
     if path.exists() {
         let old = std::fs::read_to_string(path).unwrap_or_default();
         if !ours(&old) {

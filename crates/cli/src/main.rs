@@ -8,6 +8,7 @@ mod bench;
 mod commands;
 mod concepts;
 mod config;
+mod eval;
 mod export;
 mod knowledge;
 mod learn;
@@ -67,6 +68,9 @@ enum Command {
     },
     /// Ask the instructor: an answer grounded in the lessons, with timestamped citations
     Ask(ask::AskArgs),
+    /// The guitar-instruction benchmark: theory, fretboard, tab, grounded, style, safety,
+    /// progression and feedback items, scored per category (docs/EVAL.md)
+    Eval(eval::EvalArgs),
     /// The lesson search index behind `ask` (kept up to date by ingest)
     Index {
         #[command(subcommand)]
@@ -310,6 +314,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(&cfg, args).await,
         Command::Keys { command } => serve::keys(&cfg, command).await,
         Command::Ask(args) => ask::ask(&cfg, args).await,
+        Command::Eval(args) => eval::eval(&cfg, args).await,
         Command::Index { command } => ask::index(&cfg, command).await,
         Command::Lessons { command } => match command {
             LessonsCommand::List {

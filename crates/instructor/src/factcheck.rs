@@ -6,6 +6,7 @@
 use fretwise_theory::{
     Chord, Interval, Key, KeyMode, Note, PitchClass, Tuning, capo_shapes_sound_in, chord_in_words,
     interval_in_words, key_in_words, normalize_accidentals, ordinal_number, scale_in_words,
+    scale_named_like_a_chord,
 };
 use serde::Serialize;
 
@@ -20,6 +21,17 @@ pub struct Correction {
     pub correct: String,
 }
 
+/// One musical claim the check read, right or wrong (what evaluation scores answers by).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    /// What the claim is about, as in [`Correction::subject`] ("Cmaj7", "string 5 fret 3").
+    pub subject: String,
+    /// What the text said.
+    pub claimed: String,
+    /// The engine agrees.
+    pub correct: bool,
+}
+
 /// The result of a fact-check.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FactCheck {
@@ -29,6 +41,10 @@ pub struct FactCheck {
     pub verified: usize,
     /// Claims that were wrong, with their corrections (already applied to the text).
     pub corrected: Vec<Correction>,
+    /// Every claim read, in text order (not part of the API's answer: the counts and
+    /// corrections above say the same for people).
+    #[serde(skip)]
+    pub checked: Vec<Claim>,
 }
 
 impl FactCheck {
@@ -43,11 +59,36 @@ impl FactCheck {
         correct: String,
     ) {
         edits.push(edit);
+        self.claims += 1;
+        self.checked.push(Claim {
+            subject: subject.clone(),
+            claimed: claimed.clone(),
+            correct: false,
+        });
         self.corrected.push(Correction {
             subject,
             claimed,
             correct,
         });
+    }
+
+    /// Records a right claim.
+    fn verify(&mut self, subject: String, claimed: String) {
+        self.claims += 1;
+        self.verified += 1;
+        self.checked.push(Claim {
+            subject,
+            claimed,
+            correct: true,
+        });
+    }
+
+    /// Adds another check's findings (a later part of the same answer).
+    pub fn add(&mut self, part: FactCheck) {
+        self.claims += part.claims;
+        self.verified += part.verified;
+        self.corrected.extend(part.corrected);
+        self.checked.extend(part.checked);
     }
 }
 
@@ -189,6 +230,8 @@ pub fn check(text: &str) -> (String, FactCheck) {
                 scale.scale_type().name.as_str(),
                 "major" | "minor" | "diminished" | "augmented"
             );
+            // "Bb half-diminished is spelled …" is a chord (Bbm7b5), not the scale of that name.
+            let has_scale_word = has_scale_word && !scale_named_like_a_chord(rest, n);
             if has_scale_word && let Some((start, run, end)) = claim_run(&ws, i + n, 5) {
                 let subject = format!("{} {} scale", scale.tonic, scale.scale_type().name);
                 let spelled = Spelled {
@@ -217,8 +260,9 @@ pub fn check(text: &str) -> (String, FactCheck) {
             i = end;
             continue;
         }
-        let checks: [Check; 5] = [
+        let checks: [Check; 6] = [
             check_degree,
+            check_degree_in_key,
             check_relative,
             check_interval,
             check_capo,
@@ -268,9 +312,8 @@ impl Spelled<'_> {
         report: &mut FactCheck,
         edits: &mut Vec<(usize, usize, String)>,
     ) {
-        report.claims += 1;
         if same_spelling(self.run, &self.want) {
-            report.verified += 1;
+            report.verify(self.subject, names(self.run));
             return;
         }
         report.correct(
@@ -416,7 +459,6 @@ fn check_degree(
         }
     }
     let (key, kn) = key_in_words(&strs[j..])?;
-    report.claims += 1;
     let seventh = chord.chord_type().intervals.len() >= 4;
     let chords = if seventh {
         key.sevenths()
@@ -425,7 +467,7 @@ fn check_degree(
     };
     let expected = chords.get(degree - 1)?;
     if expected.notes() == chord.notes() {
-        report.verified += 1;
+        report.verify(format!("{chord} in {key}"), numeral_raw.to_string());
     } else {
         let actual = key.analyze(std::slice::from_ref(&chord));
         if let Some(rn) = actual.first() {
@@ -436,9 +478,72 @@ fn check_degree(
                 numeral_raw.to_string(),
                 rn.numeral.clone(),
             );
+        } else {
+            // A chord the key cannot name: counted, nothing to correct it to.
+            report.claims += 1;
         }
     }
     Some(j + kn)
+}
+
+/// "In Ab major the vi chord is Fm", "in the key of D, the V is A7".
+fn check_degree_in_key(
+    ws: &[Word<'_>],
+    strs: &[&str],
+    i: usize,
+    report: &mut FactCheck,
+    edits: &mut Vec<(usize, usize, String)>,
+) -> Option<usize> {
+    let lw = |k: usize| strs.get(k).map(|w| bare(w).to_lowercase());
+    if lw(i)? != "in" {
+        return None;
+    }
+    let mut j = i + 1;
+    if lw(j).as_deref() == Some("the") && lw(j + 1).as_deref() == Some("key") {
+        j += 2;
+        if lw(j).as_deref() == Some("of") {
+            j += 1;
+        }
+    }
+    let (key, kn) = key_in_words(&strs[j..])?;
+    j += kn;
+    if lw(j)? != "the" {
+        return None;
+    }
+    j += 1;
+    let numeral_raw = bare(strs.get(j)?);
+    let base = numeral_raw
+        .trim_end_matches('7')
+        .trim_end_matches(['°', 'o']);
+    let degree = NUMERALS.iter().position(|n| *n == base.to_lowercase())? + 1;
+    j += 1;
+    if lw(j).as_deref() == Some("chord") {
+        j += 1;
+    }
+    if lw(j)? != "is" {
+        return None;
+    }
+    j += 1;
+    let (chord, cn) = chord_in_words(&strs[j..])?;
+    let seventh = numeral_raw.ends_with('7') || chord.chord_type().intervals.len() >= 4;
+    let chords = if seventh {
+        key.sevenths()
+    } else {
+        key.triads()
+    };
+    let expected = chords.get(degree - 1)?;
+    if expected.notes() == chord.notes() {
+        report.verify(format!("{chord} in {key}"), numeral_raw.to_string());
+    } else {
+        report.correct(
+            edits,
+            replace_word(ws, j, &expected.to_string()),
+            format!("{chord} in {key}"),
+            numeral_raw.to_string(),
+            format!("{} is the {numeral_raw}", expected),
+        );
+    }
+    Some(j + cn)
 }
 
 /// "the relative minor of C major is A minor".
@@ -464,11 +569,10 @@ fn check_relative(
     }
     j += 1;
     let (claimed, cn) = key_in_words(&strs[j..])?;
-    report.claims += 1;
     let truth = key.relative();
     let claimed_tonic = claimed.tonic;
     if claimed_tonic == truth.tonic {
-        report.verified += 1;
+        report.verify(format!("relative {which} of {key}"), claimed.to_string());
     } else {
         report.correct(
             edits,
@@ -520,10 +624,9 @@ fn check_interval(
         j += 1;
     }
     let (claimed, n) = interval_in_words(&strs[j..])?;
-    report.claims += 1;
     let truth = Interval::between(&a, &b);
     if truth.semitones() == claimed.semitones() && truth.steps() == claimed.steps() {
-        report.verified += 1;
+        report.verify(format!("{a} to {b}"), claimed.long_name());
     } else {
         let span_start = ws[j].start;
         let span_end = ws[j + n - 1].start
@@ -590,10 +693,9 @@ fn check_capo(
             }
             let shape = shape?;
             let claimed = note_of(strs.get(k)?)?;
-            report.claims += 1;
             let truth = capo_shapes_sound_in(shape, fret);
             if truth.semitone() == claimed.semitone() {
-                report.verified += 1;
+                report.verify(format!("capo {fret} + {shape} shapes"), claimed.to_string());
             } else {
                 report.correct(
                     edits,
@@ -666,11 +768,10 @@ fn check_fret(
         return None;
     }
     j += 1;
-    let claimed = note_of(strs.get(j)?)?;
-    report.claims += 1;
+    let claimed = fretted_note(strs.get(j)?)?;
     let truth = Tuning::standard().note_at(string, fret, true).ok()?;
     if truth.pc.semitone() == claimed.semitone() {
-        report.verified += 1;
+        report.verify(format!("string {string} fret {fret}"), claimed.to_string());
     } else {
         report.correct(
             edits,
@@ -681,6 +782,12 @@ fn check_fret(
         );
     }
     Some(j + 1)
+}
+
+/// The note a fret claim names: "A", "A2", "A#3/Bb3." (the first spelling counts).
+fn fretted_note(w: &str) -> Option<PitchClass> {
+    let first = bare(w).split('/').next()?;
+    note_of(first).or_else(|| first.parse::<Note>().ok().map(|n| n.pc))
 }
 
 /// Chords a text spells (used by tests and evaluation).
@@ -749,5 +856,36 @@ mod tests {
         let (t, r) = check("The relative minor of C major is E minor.");
         assert_eq!(r.corrected.len(), 1, "{t}");
         assert!(t.contains("is A minor"), "{t}");
+    }
+
+    #[test]
+    fn a_half_diminished_chord_is_not_read_as_a_scale() {
+        // Found by `fretwise eval`: the composer's own right sentence was "corrected" into
+        // the notes of the locrian #2 scale.
+        let s = "Bbm7b5 (Bb half-diminished) is spelled Bb – Db – Fb – Ab: Bb (root).";
+        let (t, r) = check(s);
+        assert!(r.corrected.is_empty(), "{t}");
+        assert_eq!(t, s);
+        let (_, r) = check("The Bb half-diminished scale is Bb C Db Eb Fb Gb Ab.");
+        assert_eq!((r.claims, r.verified), (1, 1));
+    }
+
+    #[test]
+    fn reads_degrees_said_key_first_and_notes_with_octaves() {
+        let (t, r) = check("In Ab major the vi chord is Fm (F – Ab – C).");
+        assert_eq!((r.claims, r.verified), (1, 1), "{t}");
+        assert_eq!(r.checked[0].subject, "Fm in Ab major");
+        let (t, r) = check("In the key of D major, the V chord is G.");
+        assert_eq!(r.corrected.len(), 1, "{t}");
+        assert!(t.contains("is A."), "{t}");
+        let (_, r) = check("In standard tuning, fret 3 on string 3 (open G3) is A#3/Bb3.");
+        assert_eq!((r.claims, r.verified), (1, 1));
+        let (t, r) = check("fret 5 on string 6 is B2.");
+        assert_eq!(r.corrected.len(), 1, "{t}");
+        // Every claim is recorded, right or wrong, for evaluation.
+        assert_eq!(r.checked.len(), 1);
+        assert!(!r.checked[0].correct);
+        let (_, r) = check("From D up to Db is a diminished octave.");
+        assert_eq!((r.claims, r.verified), (1, 1));
     }
 }

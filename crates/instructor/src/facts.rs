@@ -313,6 +313,7 @@ pub fn answer(q: &TheoryQuery) -> Option<Fact> {
                 ),
             )
         }
+        TheoryQuery::TabNotes(tab) => return tab_fact(tab),
         TheoryQuery::Identify(pcs) => {
             let found = identify(pcs);
             let best = found.first()?;
@@ -339,6 +340,46 @@ pub fn answer(q: &TheoryQuery) -> Option<Fact> {
             )
         }
     })
+}
+
+/// The notes of a tab in standard tuning, with strings, frets and the hand position.
+fn tab_fact(tab: &fretwise_theory::Tab) -> Option<Fact> {
+    let tuning = Tuning::standard();
+    let mut notes = Vec::new();
+    let mut places = Vec::new();
+    for (e, n) in tab.events.iter().zip(tab.notes(&tuning)) {
+        let (Some(fret), Some(n)) = (e.fret, n) else {
+            continue;
+        };
+        notes.push(n.to_string());
+        places.push(format!("string {} fret {fret}", e.string));
+    }
+    if notes.is_empty() {
+        return None;
+    }
+    let fretted: Vec<u32> = tab
+        .events
+        .iter()
+        .filter_map(|e| e.fret)
+        .filter(|f| *f > 0)
+        .collect();
+    let position = match (fretted.iter().min(), fretted.iter().max()) {
+        (Some(lo), Some(hi)) if hi - lo <= 3 => format!(
+            ", in position {lo} (the index finger at fret {lo}, every note within four frets)"
+        ),
+        (Some(lo), Some(hi)) => format!(", moving between frets {lo} and {hi}"),
+        _ => ", all open strings".to_string(),
+    };
+    Some(fact(
+        "tab",
+        format!("tab of {} notes", notes.len()),
+        notes.join(" "),
+        format!(
+            "In standard tuning the tab plays {} ({}){position}.",
+            notes.join(", "),
+            places.join(", ")
+        ),
+    ))
 }
 
 fn plural(n: i32) -> &'static str {

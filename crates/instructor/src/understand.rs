@@ -6,6 +6,7 @@ use fretwise_lexicon::{Category, TermMatcher};
 use fretwise_theory::{
     Chord, Interval, Key, Note, PitchClass, Scale, Tuning, chord_in_words, chord_quality_on,
     interval_in_words, key_in_words, normalize_accidentals, ordinal_number, scale_in_words,
+    scale_named_like_a_chord,
 };
 use serde::Serialize;
 
@@ -86,6 +87,8 @@ pub enum TheoryQuery {
     Tuning(Tuning),
     /// The chord a set of notes makes.
     Identify(Vec<PitchClass>),
+    /// The notes an ASCII tab plays, in standard tuning.
+    TabNotes(fretwise_theory::Tab),
 }
 
 /// What the question is about.
@@ -188,7 +191,9 @@ const GUITAR_WORDS: &[&str] = &[
 /// Reads a question.
 pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) -> Understanding {
     let question: String = question.trim().chars().take(MAX_QUESTION_CHARS).collect();
-    let normalized = normalize_accidentals(&question.replace(['\n', '\t'], " "));
+    // A tab in the question is read as a tab; its lines are not words ("B|--" is no chord).
+    let (prose, tab) = split_tab(&question);
+    let normalized = normalize_accidentals(&prose.replace(['\n', '\t'], " "));
     let lower = normalized.to_lowercase();
     let injection = INJECTION.iter().any(|p| lower.contains(p));
 
@@ -208,7 +213,10 @@ pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) ->
     // Concepts that everything mentions ("string", "fret") say little: keep them last.
     concepts.sort_by_key(|c| c == "guitar-basics");
 
-    let queries = theory_queries(&normalized);
+    let mut queries = theory_queries(&normalized);
+    if let Some(tab) = tab {
+        queries.insert(0, TheoryQuery::TabNotes(tab));
+    }
     let intent = classify(&lower, &queries, &concepts, ontology, !terms.is_empty());
     // Only the words that carry the topic are searched: "how do I … guitar" matches everything.
     let words: Vec<&str> = lower
@@ -464,6 +472,24 @@ fn degree_token(w: &str) -> Option<(usize, bool)> {
         .map(|(_, d)| (*d, seventh))
 }
 
+/// The question without its tab lines, and the tab they make (when they hold notes).
+fn split_tab(question: &str) -> (String, Option<fretwise_theory::Tab>) {
+    let Ok(tab) = fretwise_theory::Tab::parse(question) else {
+        return (question.to_string(), None);
+    };
+    if tab.events.iter().all(|e| e.fret.is_none()) {
+        return (question.to_string(), None);
+    }
+    // Tab lines: a string label, a bar or colon, then dashes and frets.
+    let is_tab_line = |l: &str| {
+        let t = l.trim();
+        t.find(['|', ':'])
+            .is_some_and(|i| i <= 3 && t[i..].matches('-').count() >= 2)
+    };
+    let prose: Vec<&str> = question.lines().filter(|l| !is_tab_line(l)).collect();
+    (prose.join("\n"), Some(tab))
+}
+
 /// Every theory query in the (accidental-normalised) question, in a fixed order of kinds.
 pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
     let words = words_of(text);
@@ -585,6 +611,20 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                 break;
             }
         }
+        // "How far is F# above Db?": the interval from the lower note up.
+        if found.is_none() {
+            for i in 0..words.len() {
+                if let (Some(a), Some(link), Some(b)) = (
+                    note_token(&words[i]),
+                    lw.get(i + 1),
+                    words.get(i + 2).and_then(|w| note_token(w)),
+                ) && matches!(link.as_str(), "above" | "below")
+                {
+                    found = Some(if link == "above" { (b, a) } else { (a, b) });
+                    break;
+                }
+            }
+        }
         if let Some((a, b)) = found {
             out.push(TheoryQuery::Interval(a, b));
         }
@@ -681,7 +721,11 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                 let numeral_like = w.chars().all(|c| "IViv°o7".contains(c));
                 let ok = matches!(prev, Some("the") | Some("a"))
                     && (numeral_like || matches!(next, Some("chord")));
-                if ok && let Some(k) = key_after(&words, &lw, i + 1) {
+                // "In the key of Ab, what's the VII chord?": the key may come first.
+                if ok
+                    && let Some(k) =
+                        key_after(&words, &lw, i + 1).or_else(|| key_after(&words, &lw, 0))
+                {
                     out.push(TheoryQuery::Degree(d, k, seventh));
                     break;
                 }
@@ -852,6 +896,7 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
             });
             if rest.len() > 1
                 && !chordish
+                && !scale_named_like_a_chord(&rest, n)
                 && (named_scale || (scale_context && n >= 2))
                 && !structured_key_word(&lw, i)
             {
@@ -867,6 +912,7 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
         let how_to_play = lower.contains("how do i play")
             || lower.contains("how to play")
             || lower.contains("how do you play")
+            || lower.contains("way to play")
             || lower.contains("fingering")
             || has("voicing")
             || has("voicings")
@@ -896,7 +942,16 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                         && (matches!(next, "chord" | "shape" | "major" | "triad")
                             || matches!(
                                 prev,
-                                "play" | "spell" | "of" | "for" | "an" | "a" | "in" | "is" | "the"
+                                "play"
+                                    | "spell"
+                                    | "of"
+                                    | "for"
+                                    | "an"
+                                    | "a"
+                                    | "in"
+                                    | "is"
+                                    | "the"
+                                    | "up"
                             ))
                         && !matches!(next, "string" | "strings" | "note" | "key" | "shape?")
                         && !(prev == "the" && next == "string")
@@ -983,6 +1038,25 @@ mod tests {
             .iter()
             .map(|q| format!("{q:?}"))
             .collect()
+    }
+
+    #[test]
+    fn reads_tabs_intervals_above_and_keys_said_first() {
+        let u = |t: &str| understand(t, &Ontology::builtin(), &TermMatcher::builtin());
+        let tab = u(
+            "What notes does this tab play?\ne|-----|\nB|-1---|\nG|---2-|\nD|-----|\nA|3----|\nE|-----|",
+        );
+        assert!(
+            matches!(tab.queries.first(), Some(TheoryQuery::TabNotes(t)) if t.events.len() == 3)
+        );
+        // The tab's "B|" line is not a B chord.
+        assert_eq!(tab.queries.len(), 1, "{:?}", tab.queries);
+        assert_eq!(
+            q("How far is F# above Db, as an interval?"),
+            q("What interval is it from Db to F#?")
+        );
+        assert!(q("In the key of Ab major, what's the VII chord?")[0].starts_with("Degree(7"));
+        assert!(q("Which notes make up Ab half-diminished?")[0].starts_with("Chord("));
     }
 
     #[test]

@@ -382,6 +382,36 @@ pub fn scale_in_words(words: &[&str]) -> Option<(Scale, usize)> {
     Some((scale, 1 + n))
 }
 
+/// Whether a scale read by [`scale_in_words`] (tonic first) was named only by a word that is
+/// also a chord quality ("Bb half-diminished", "C dominant", "D diminished"): such words name
+/// a chord unless "scale" or "mode" follows them.
+pub fn scale_named_like_a_chord(words: &[&str], n: usize) -> bool {
+    let named: Vec<String> = words
+        .iter()
+        .take(n)
+        .skip(1)
+        .map(|w| clean(w))
+        .filter(|w| w != "scale" && w != "mode")
+        .collect();
+    let scale_word = words
+        .iter()
+        .take(n)
+        .skip(1)
+        .any(|w| matches!(clean(w).as_str(), "scale" | "mode"));
+    !scale_word
+        && matches!(
+            named.join(" ").as_str(),
+            "half-diminished"
+                | "half diminished"
+                | "halfdiminished"
+                | "dominant"
+                | "diminished"
+                | "augmented"
+                | "major"
+                | "minor"
+        )
+}
+
 /// A key at the start of `words`: "E minor", "Bb", "F# harmonic minor", "Am".
 pub fn key_in_words(words: &[&str]) -> Option<(Key, usize)> {
     let first = words.first()?;
@@ -436,7 +466,12 @@ pub fn interval_in_words(words: &[&str]) -> Option<(Interval, usize)> {
         "diminished" | "dim" => Quality::Diminished(1),
         _ => return None,
     };
-    let number = ordinal_number(cleaned.get(1)?)?;
+    // "diminished octave", "augmented unison": named numbers as well as ordinals.
+    let number = match cleaned.get(1)?.as_str() {
+        "octave" => 8,
+        "unison" => 1,
+        w => ordinal_number(w)?,
+    };
     Interval::new(number, quality).ok().map(|i| (i, 2))
 }
 

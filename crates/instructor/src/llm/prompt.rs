@@ -367,9 +367,7 @@ impl<'a> Writer<'a> {
 
 /// Adds one fact-check report to another.
 pub fn add(total: &mut FactCheck, part: FactCheck) {
-    total.claims += part.claims;
-    total.verified += part.verified;
-    total.corrected.extend(part.corrected);
+    total.add(part);
 }
 
 #[cfg(test)]
