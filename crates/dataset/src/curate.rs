@@ -1,7 +1,9 @@
 //! Curation: quality filters, exact and near-duplicate removal (MinHash + LSH), and
 //! instructor-held-out splits.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use fretwise_catalog::LessonInfo;
 use fretwise_lexicon::Lexicon;
@@ -143,13 +145,19 @@ impl DedupNormalizer {
 
     /// Normalised tokens of `text`.
     pub fn tokens(&self, text: &str) -> Vec<String> {
-        let raw: Vec<String> = text
+        let mut raw: Vec<String> = text
             .split(|c: char| c.is_whitespace() || c == '-')
             .map(|w| {
-                w.chars()
+                let mut t: String = w
+                    .chars()
                     .filter(|c| c.is_alphanumeric() || *c == '\'')
-                    .collect::<String>()
-                    .to_lowercase()
+                    .collect();
+                if t.is_ascii() {
+                    t.make_ascii_lowercase();
+                    t
+                } else {
+                    t.to_lowercase()
+                }
             })
             .filter(|w| !w.is_empty())
             .map(|w| match NUMBERS.iter().position(|n| *n == w) {
@@ -158,17 +166,20 @@ impl DedupNormalizer {
             })
             .collect();
         let mut out = Vec::with_capacity(raw.len());
+        let mut pair = String::new();
         let mut i = 0;
         while i < raw.len() {
             if i + 1 < raw.len() {
-                let pair = format!("{}{}", raw[i], raw[i + 1]);
-                if self.joined.contains(&pair) {
-                    out.push(pair);
+                pair.clear();
+                pair.push_str(&raw[i]);
+                pair.push_str(&raw[i + 1]);
+                if self.joined.contains(pair.as_str()) {
+                    out.push(pair.clone());
                     i += 2;
                     continue;
                 }
             }
-            out.push(raw[i].clone());
+            out.push(std::mem::take(&mut raw[i]));
             i += 1;
         }
         out
@@ -284,11 +295,37 @@ pub fn near_duplicate_clusters(signatures: &[Vec<u32>], threshold: f64) -> Vec<u
 #[derive(Debug, Clone)]
 pub struct NearDuplicateIndex {
     threshold: f64,
-    signatures: Vec<Vec<u32>>,
+    /// Fewest equal signature slots that reach `threshold` (129: none does).
+    need: usize,
+    /// Signatures, `PERMUTATIONS` values each, one after another.
+    signatures: Vec<u32>,
+    /// The low byte of every signature value: slots whose bytes differ differ, so too few equal
+    /// bytes rules a candidate out while reading a quarter of the memory.
+    sketches: Vec<u8>,
     /// Band key → the latest signature with it.
-    heads: HashMap<u64, u32>,
+    heads: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
     /// Per signature and band: the previous signature with the same key (`u32::MAX`: none).
     next: Vec<u32>,
+    /// Per signature: the lookup that last verified it (skips a candidate met in two bands).
+    checked: RefCell<(u32, Vec<u32>)>,
+}
+
+/// Band keys are FNV hashes already: the map uses them as they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
 }
 
 fn band_key(sig: &[u32], band: usize, rows: usize) -> u64 {
@@ -297,6 +334,16 @@ fn band_key(sig: &[u32], band: usize, rows: usize) -> u64 {
         h = fnv(&v.to_le_bytes(), h);
     }
     h
+}
+
+/// Equal slots of two full signatures.
+fn equal_slots(a: &[u32; PERMUTATIONS], b: &[u32; PERMUTATIONS]) -> usize {
+    a.iter().zip(b).map(|(x, y)| usize::from(x == y)).sum()
+}
+
+/// Equal bytes of two sketches.
+fn equal_bytes(a: &[u8; PERMUTATIONS], b: &[u8; PERMUTATIONS]) -> usize {
+    a.iter().zip(b).map(|(x, y)| usize::from(x == y)).sum()
 }
 
 /// Most earlier signatures one band key leads a lookup to (the most recent ones).
@@ -309,20 +356,52 @@ const STREAM_ROWS: usize = PERMUTATIONS / STREAM_BANDS;
 impl NearDuplicateIndex {
     /// An empty index verifying at Jaccard `threshold`.
     pub fn new(threshold: f64) -> Self {
+        // The same test as `similarity(a, b) >= threshold`, on the count of equal slots.
+        let need = (0..=PERMUTATIONS)
+            .find(|&k| k as f64 / PERMUTATIONS as f64 >= threshold)
+            .unwrap_or(PERMUTATIONS + 1);
         Self {
             threshold,
+            need,
             signatures: Vec::new(),
-            heads: HashMap::new(),
+            sketches: Vec::new(),
+            heads: HashMap::default(),
             next: Vec::new(),
+            checked: RefCell::new((0, Vec::new())),
         }
+    }
+
+    /// The verification threshold.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    fn signature(&self, i: usize) -> Option<&[u32; PERMUTATIONS]> {
+        self.signatures
+            .get(i * PERMUTATIONS..(i + 1) * PERMUTATIONS)?
+            .try_into()
+            .ok()
+    }
+
+    fn sketch(&self, i: usize) -> Option<&[u8; PERMUTATIONS]> {
+        self.sketches
+            .get(i * PERMUTATIONS..(i + 1) * PERMUTATIONS)?
+            .try_into()
+            .ok()
     }
 
     /// The first earlier signature at least `threshold` similar to `sig`, if any.
     pub fn find(&self, sig: &[u32]) -> Option<usize> {
-        if sig.len() != PERMUTATIONS {
-            return None;
+        let sig: &[u32; PERMUTATIONS] = sig.try_into().ok()?;
+        let sketch: [u8; PERMUTATIONS] = std::array::from_fn(|k| sig[k] as u8);
+        let mut checked = self.checked.borrow_mut();
+        let (epoch, stamps) = &mut *checked;
+        *epoch = epoch.wrapping_add(1);
+        if *epoch == 0 {
+            stamps.fill(0);
+            *epoch = 1;
         }
-        let mut checked = HashSet::new();
+        stamps.resize(self.signatures.len() / PERMUTATIONS, 0);
         for band in 0..STREAM_BANDS {
             let mut at = self.heads.get(&band_key(sig, band, STREAM_ROWS)).copied();
             // Bounded work per lookup: on templated text a 4-row band key is shared by
@@ -333,8 +412,17 @@ impl NearDuplicateIndex {
             while let Some(i) = at.filter(|i| *i != u32::MAX && steps < CHAIN_STEPS) {
                 steps += 1;
                 let i = i as usize;
-                if checked.insert(i) && similarity(&self.signatures[i], sig) >= self.threshold {
-                    return Some(i);
+                if stamps[i] != *epoch {
+                    stamps[i] = *epoch;
+                    if self
+                        .sketch(i)
+                        .is_some_and(|s| equal_bytes(s, &sketch) >= self.need)
+                        && self
+                            .signature(i)
+                            .is_some_and(|s| equal_slots(s, sig) >= self.need)
+                    {
+                        return Some(i);
+                    }
                 }
                 at = self.next.get(i * STREAM_BANDS + band).copied();
             }
@@ -347,12 +435,13 @@ impl NearDuplicateIndex {
         if sig.len() != PERMUTATIONS {
             return;
         }
-        let i = self.signatures.len() as u32;
+        let i = (self.signatures.len() / PERMUTATIONS) as u32;
         for band in 0..STREAM_BANDS {
             let prev = self.heads.insert(band_key(&sig, band, STREAM_ROWS), i);
             self.next.push(prev.unwrap_or(u32::MAX));
         }
-        self.signatures.push(sig);
+        self.signatures.extend_from_slice(&sig);
+        self.sketches.extend(sig.iter().map(|v| *v as u8));
     }
 }
 

@@ -29,7 +29,7 @@ use crate::curate::{
 use crate::examples::{
     ChunkOptions, Citation, passages, rng_for, system_prompt, theory_items, theory_pairs,
 };
-use crate::pairs::{LessonPair, QuestionPicker, lesson_pair};
+use crate::pairs::{LazyLessonPair, QuestionPicker, lazy_lesson_pair};
 use crate::write::{HfRow, Jsonl, ParquetShard, card};
 
 /// Errors from export.
@@ -224,9 +224,13 @@ pub async fn plan(
     let mut signatures = Vec::with_capacity(kept.len());
     let ids: Vec<String> = kept.iter().map(|i| i.id.clone()).collect();
     for chunk in ids.chunks(500) {
-        for text in catalog.lesson_texts(chunk).await? {
-            signatures.push(hasher.signature(&normalizer.tokens(&text)));
-        }
+        let texts = catalog.lesson_texts(chunk).await?;
+        signatures.extend(
+            texts
+                .par_iter()
+                .map(|text| hasher.signature(&normalizer.tokens(text)))
+                .collect::<Vec<_>>(),
+        );
         progress.advance(chunk.len() as u64);
     }
     let clusters = near_duplicate_clusters(&signatures, opts.filters.near_duplicate_threshold);
@@ -298,20 +302,538 @@ pub async fn plan(
     Ok((plan, infos))
 }
 
+/// A passage made ready off the writer: everything that does not depend on what was written
+/// before it.
 struct PreparedPassage {
-    passage: examples::Passage,
+    /// Passage id.
+    id: String,
     key: [u8; 32],
     /// MinHash of the passage, for near duplicates across lessons.
     signature: Vec<u32>,
     tokens: u64,
-    /// The lesson pair and the MinHash of its answer; none when too little stands alone.
-    pair: Option<(LessonPair, Vec<u32>)>,
+    /// The Parquet row, when that format is written.
+    hf: Option<HfRow>,
+    /// The LangChain document's line, when written.
+    langchain: Option<Vec<u8>>,
+    /// The multimodal record's line, when written.
+    multimodal: Option<Vec<u8>>,
+    /// The lesson pair; none when too little stands alone.
+    pair: Option<PreparedPair>,
 }
 
-struct Prepared<'a> {
-    content: fretwise_catalog::LessonContent,
-    info: &'a LessonInfo,
+/// A lesson pair before its question is chosen, with what writing it needs.
+struct PreparedPair {
+    pair: LazyLessonPair,
+    /// MinHash of the answer.
+    signature: Vec<u32>,
+    /// cl100k tokens of the answer.
+    answer_tokens: u64,
+    /// The first question candidate and its tokens (the one usually taken).
+    first_question: Option<(String, u64)>,
+    citation: Citation,
+}
+
+struct Prepared {
+    id: String,
+    split: Split,
+    system: String,
+    system_tokens: u64,
     items: Vec<PreparedPassage>,
+    /// The conversational record's line, when written.
+    conversational: Option<Vec<u8>>,
+}
+
+/// What preparing a chunk of lessons needs; shared by the pool's threads.
+struct Prep<'a> {
+    opts: &'a ExportOptions,
+    by_id: &'a HashMap<&'a str, &'a LessonInfo>,
+    splits: &'a BTreeMap<String, Split>,
+    ontology: &'a Ontology,
+    classifier: &'a fretwise_knowledge::TeachingClassifier,
+    normalizer: &'a DedupNormalizer,
+    hasher: &'a MinHasher,
+    count: &'a (dyn Fn(&str) -> u64 + Sync),
+}
+
+impl Prep<'_> {
+    /// Chunking, pairs, MinHash, token counts and the JSON lines of a chunk, on every core; the
+    /// lessons stay in order.
+    fn chunk(&self, contents: Vec<fretwise_catalog::LessonContent>) -> Vec<Prepared> {
+        contents
+            .into_par_iter()
+            .filter_map(|content| self.lesson(content))
+            .collect()
+    }
+
+    fn lesson(&self, content: fretwise_catalog::LessonContent) -> Option<Prepared> {
+        let info = *self.by_id.get(content.id.as_str())?;
+        let split = *self.splits.get(&content.id)?;
+        let opts = self.opts;
+        let count = self.count;
+        let has = |f: Format| opts.formats.contains(&f);
+        let mut rng = rng_for(opts.seed, &content.id);
+        let system = system_prompt(info);
+        let system_tokens = count(&system);
+        let items = passages(&content, &opts.chunk, self.ontology)
+            .into_iter()
+            .map(|p| {
+                let pair = lazy_lesson_pair(&p, info, self.classifier, &mut rng).map(|lp| {
+                    let signature = self.hasher.signature(&self.normalizer.tokens(&lp.answer));
+                    let answer_tokens = count(&lp.answer);
+                    let first_question = lp.questions.first().map(|q| {
+                        let n = count(&q);
+                        (q, n)
+                    });
+                    PreparedPair {
+                        pair: lp,
+                        signature,
+                        answer_tokens,
+                        first_question,
+                        citation: Citation {
+                            passage_id: p.id.clone(),
+                            start_s: p.start_s,
+                            end_s: p.end_s,
+                            text: p.text.clone(),
+                        },
+                    }
+                });
+                let langchain = has(Format::Langchain).then(|| {
+                    json_line(&LangchainDoc {
+                        metadata: LangchainMeta {
+                            chapter: &info.chapter,
+                            concepts: &p.concepts,
+                            course: &info.course,
+                            end_s: p.end_s,
+                            guitar_terms: p.terms.iter().map(|t| t.term.as_str()).collect(),
+                            instructor: &info.instructor,
+                            instructor_id: &info.instructor_id,
+                            quality_score: info.quality_score,
+                            segment_id: &p.lesson_id,
+                            skill_level: &info.level,
+                            source: &info.source,
+                            split: split.as_str(),
+                            start_s: p.start_s,
+                            style: &info.style,
+                            title: &info.title,
+                        },
+                        page_content: &p.text,
+                    })
+                });
+                let multimodal = has(Format::Multimodal).then(|| {
+                    json_line(&MultimodalRecord {
+                        audio_features: (),
+                        audio_path: &info.audio_path,
+                        end_s: p.end_s,
+                        id: &p.id,
+                        segment_id: &p.lesson_id,
+                        start_s: p.start_s,
+                        text: &p.text,
+                        words: Words(&p.words),
+                    })
+                });
+                let key = passage_key(&p.text);
+                let signature = self.hasher.signature(&self.normalizer.tokens(&p.text));
+                let tokens = count(&p.text);
+                let id = p.id.clone();
+                let hf = has(Format::Hf).then(|| HfRow {
+                    id: p.id,
+                    text: p.text,
+                    instructor: info.instructor.clone(),
+                    course: info.course.clone(),
+                    chapter: info.chapter.clone(),
+                    segment_id: p.lesson_id,
+                    start_s: p.start_s,
+                    end_s: p.end_s,
+                    guitar_terms: p.terms,
+                    concepts: p.concepts,
+                    skill_level: info.level.clone(),
+                    style: info.style.clone(),
+                    quality_score: info.quality_score,
+                    token_count: tokens as i64,
+                });
+                PreparedPassage {
+                    id,
+                    key,
+                    signature,
+                    tokens,
+                    hf,
+                    langchain,
+                    multimodal,
+                    pair,
+                }
+            })
+            .collect();
+        let conversational = if has(Format::Conversational) {
+            conversation_line(&content, info, &system)
+        } else {
+            None
+        };
+        Some(Prepared {
+            id: content.id,
+            split,
+            system,
+            system_tokens,
+            items,
+            conversational,
+        })
+    }
+}
+
+/// The conversational record of a lesson: its non-empty utterances with their context; none
+/// when it has none.
+fn conversation_line(
+    content: &fretwise_catalog::LessonContent,
+    info: &LessonInfo,
+    system: &str,
+) -> Option<Vec<u8>> {
+    let utts = &content.utterances;
+    let mut terms: Vec<Vec<&str>> = vec![Vec::new(); utts.len()];
+    for t in &content.terms {
+        if let Some(v) = terms.get_mut(t.utterance) {
+            v.push(t.term.as_str());
+        }
+    }
+    let turns: Vec<Turn> = utts
+        .iter()
+        .zip(terms)
+        .enumerate()
+        .filter(|(_, (u, _))| !u.text.trim().is_empty())
+        .map(|(i, (u, guitar_terms))| Turn {
+            context: TurnContext {
+                course: &info.course,
+                lesson: &info.title,
+                level: &info.level,
+                preceding_utterances: utts[i.saturating_sub(2)..i]
+                    .iter()
+                    .map(|x| x.text.as_str())
+                    .collect(),
+                style: &info.style,
+            },
+            end_s: u.end,
+            guitar_terms,
+            instructor_message: &u.text,
+            start_s: u.start,
+        })
+        .collect();
+    if turns.is_empty() {
+        return None;
+    }
+    Some(json_line(&Conversation {
+        conversations: turns,
+        instructor: &info.instructor,
+        segment_id: &content.id,
+        system,
+    }))
+}
+
+/// One compact JSON object. The record types below list their keys in sorted order, the order
+/// the `json!` objects they replace were written in.
+fn json_line<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing these types (strings, numbers, options, sequences) cannot fail.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct LangchainDoc<'a> {
+    metadata: LangchainMeta<'a>,
+    page_content: &'a str,
+}
+
+#[derive(Serialize)]
+struct LangchainMeta<'a> {
+    chapter: &'a Option<String>,
+    concepts: &'a [String],
+    course: &'a Option<String>,
+    end_s: f64,
+    guitar_terms: Vec<&'a str>,
+    instructor: &'a Option<String>,
+    instructor_id: &'a Option<String>,
+    quality_score: f64,
+    segment_id: &'a str,
+    skill_level: &'a Option<String>,
+    source: &'a str,
+    split: &'a str,
+    start_s: f64,
+    style: &'a Option<String>,
+    title: &'a Option<String>,
+}
+
+#[derive(Serialize)]
+struct MultimodalRecord<'a> {
+    audio_features: (),
+    audio_path: &'a Option<String>,
+    end_s: f64,
+    id: &'a str,
+    segment_id: &'a str,
+    start_s: f64,
+    text: &'a str,
+    words: Words<'a>,
+}
+
+/// Timed words with their keys sorted.
+struct Words<'a>(&'a [examples::TimedWord]);
+
+#[derive(Serialize)]
+struct WordRecord<'a> {
+    end: f64,
+    score: Option<f64>,
+    start: f64,
+    word: &'a str,
+}
+
+impl Serialize for Words<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|w| WordRecord {
+            end: w.end,
+            score: w.score,
+            start: w.start,
+            word: &w.word,
+        }))
+    }
+}
+
+#[derive(Serialize)]
+struct Conversation<'a> {
+    conversations: Vec<Turn<'a>>,
+    instructor: &'a Option<String>,
+    segment_id: &'a str,
+    system: &'a str,
+}
+
+#[derive(Serialize)]
+struct Turn<'a> {
+    context: TurnContext<'a>,
+    end_s: f64,
+    guitar_terms: Vec<&'a str>,
+    instructor_message: &'a str,
+    start_s: f64,
+}
+
+#[derive(Serialize)]
+struct TurnContext<'a> {
+    course: &'a Option<String>,
+    lesson: &'a Option<String>,
+    level: &'a Option<String>,
+    preceding_utterances: Vec<&'a str>,
+    style: &'a Option<String>,
+}
+
+/// A chat example as the three chat formats write it.
+struct PairView<'a> {
+    id: &'a str,
+    source: &'a str,
+    system: &'a str,
+    question: &'a str,
+    answer: &'a str,
+    citation: Option<&'a Citation>,
+}
+
+/// A citation with its keys sorted.
+#[derive(Serialize)]
+struct CitationRecord<'a> {
+    end_s: f64,
+    passage_id: &'a str,
+    start_s: f64,
+    text: &'a str,
+}
+
+impl<'a> CitationRecord<'a> {
+    fn of(c: &'a Citation) -> Self {
+        CitationRecord {
+            end_s: c.end_s,
+            passage_id: &c.passage_id,
+            start_s: c.start_s,
+            text: &c.text,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ChatMessage<'a> {
+    content: &'a str,
+    role: &'a str,
+}
+
+#[derive(Serialize)]
+struct OpenaiRecord<'a> {
+    messages: [ChatMessage<'a>; 3],
+}
+
+#[derive(Serialize)]
+struct AlpacaRecord<'a> {
+    citation: Option<CitationRecord<'a>>,
+    input: &'a str,
+    instruction: &'a str,
+    output: &'a str,
+    source: &'a str,
+    system: &'a str,
+}
+
+#[derive(Serialize)]
+struct ShareGptMessage<'a> {
+    from: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct ShareGptRecord<'a> {
+    citation: Option<CitationRecord<'a>>,
+    conversations: [ShareGptMessage<'a>; 3],
+    id: &'a str,
+    source: &'a str,
+}
+
+/// Aborts the catalog reader when the export ends early.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The writer: decides duplicates and questions in lesson order and writes every format.
+struct Sink<'a> {
+    w: Writers,
+    splits: &'a BTreeMap<String, Split>,
+    max_examples: Option<usize>,
+    count: &'a (dyn Fn(&str) -> u64 + Sync),
+    progress: &'a dyn Progress,
+    passage_tokens: BTreeMap<Split, TokenStats>,
+    chat_tokens: BTreeMap<Split, TokenStats>,
+    lesson_pairs: usize,
+    seen_passages: std::collections::HashSet<[u8; 32]>,
+    duplicate_passages: usize,
+    passages_written: usize,
+    pair_counts: BTreeMap<(String, Split), usize>,
+    near_passages: NearDuplicateIndex,
+    near_answers: NearDuplicateIndex,
+    near_duplicate_passages: usize,
+    picker: QuestionPicker,
+    stats: PairStats,
+}
+
+impl Sink<'_> {
+    /// Writes a chunk of lessons; false once `max_examples` passages are written.
+    fn write(&mut self, chunk: Vec<Prepared>) -> Result<bool, DatasetError> {
+        for lesson in chunk {
+            if !self.lesson(lesson)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn lesson(&mut self, lesson: Prepared) -> Result<bool, DatasetError> {
+        let Prepared {
+            id,
+            split,
+            system,
+            system_tokens,
+            items,
+            conversational,
+        } = lesson;
+        debug_assert_eq!(self.splits.get(&id), Some(&split));
+        for PreparedPassage {
+            id: passage_id,
+            key,
+            signature,
+            tokens,
+            hf,
+            langchain,
+            multimodal,
+            pair,
+        } in items
+        {
+            if self
+                .max_examples
+                .is_some_and(|m| self.passages_written >= m)
+            {
+                return Ok(false);
+            }
+            // Different lessons can still share a passage word for word (a stock intro):
+            // the first one, in lesson-id order, is kept.
+            if !self.seen_passages.insert(key) {
+                self.duplicate_passages += 1;
+                continue;
+            }
+            if self.near_passages.find(&signature).is_some() {
+                self.near_duplicate_passages += 1;
+                continue;
+            }
+            self.near_passages.insert(signature);
+            self.passages_written += 1;
+            self.passage_tokens.entry(split).or_default().add(tokens);
+            let w = &mut self.w;
+            if let (Some(shard), Some(row)) = (w.hf.get_mut(&split), hf) {
+                shard.push(row)?;
+            }
+            if let (Some(lc), Some(line)) = (w.langchain.as_mut(), langchain) {
+                lc.write_line(&line)?;
+            }
+            if let (Some(mm), Some(line)) =
+                (w.jsonl.get_mut(&(Format::Multimodal, split)), multimodal)
+            {
+                mm.write_line(&line)?;
+            }
+            let Some(PreparedPair {
+                pair: lp,
+                signature: answer_sig,
+                answer_tokens,
+                first_question,
+                citation,
+            }) = pair
+            else {
+                self.stats.too_short += 1;
+                continue;
+            };
+            self.stats.dropped += lp.dropped;
+            self.stats.rewritten += lp.rewritten;
+            self.stats.repeats += lp.dropped_repeats;
+            if self.near_answers.find(&answer_sig).is_some() {
+                self.stats.near_duplicate_answer += 1;
+                continue;
+            }
+            let Some(question) = self.picker.pick_question(&lp.questions) else {
+                self.stats.no_question += 1;
+                continue;
+            };
+            self.near_answers.insert(answer_sig);
+            let question_tokens = match first_question {
+                Some((q, n)) if q == question => n,
+                _ => (self.count)(&question),
+            };
+            let pair_tokens = system_tokens + question_tokens + answer_tokens;
+            self.lesson_pairs += 1;
+            let pair_id = format!("{passage_id}:qa");
+            write_pair(
+                &mut self.w,
+                split,
+                &PairView {
+                    id: &pair_id,
+                    source: "lesson",
+                    system: &system,
+                    question: &question,
+                    answer: &lp.answer,
+                    citation: Some(&citation),
+                },
+                pair_tokens,
+                &mut self.chat_tokens,
+            )?;
+            *self
+                .pair_counts
+                .entry(("lesson".into(), split))
+                .or_default() += 1;
+        }
+        if let (Some(conv), Some(line)) = (
+            self.w.jsonl.get_mut(&(Format::Conversational, split)),
+            conversational,
+        ) {
+            conv.write_line(&line)?;
+        }
+        self.progress.advance(1);
+        Ok(true)
+    }
 }
 
 #[derive(Default)]
@@ -391,188 +913,91 @@ pub async fn export(
 
     let kept: Vec<String> = plan.splits.keys().cloned().collect();
     progress.stage("export", kept.len() as u64);
-    let mut passage_tokens: BTreeMap<Split, TokenStats> = BTreeMap::new();
-    let mut chat_tokens: BTreeMap<Split, TokenStats> = BTreeMap::new();
-    let mut lesson_pairs = 0usize;
-    let mut seen_passages: std::collections::HashSet<[u8; 32]> = std::collections::HashSet::new();
-    let mut duplicate_passages = 0usize;
-    let mut passages_written = 0usize;
-    let mut pair_counts: BTreeMap<(String, Split), usize> = BTreeMap::new();
     // Near duplicates across lessons: a passage (or a pair's answer) that is a near duplicate of
     // one already written is left out, so none can sit in two splits.
     // Verified 0.1 below the threshold: the MinHash estimate is ±0.035 near 0.8, and a pair just
     // under the threshold in estimate must not be one just over it in fact.
     let near_threshold = (opts.filters.near_duplicate_threshold - 0.1).max(0.0);
-    let mut near_passages = NearDuplicateIndex::new(near_threshold);
-    let mut near_answers = NearDuplicateIndex::new(near_threshold);
-    let mut near_duplicate_passages = 0usize;
-    let mut picker = QuestionPicker::default();
-    let mut stats = PairStats::default();
-    'outer: for chunk in kept.chunks(256) {
-        let contents = catalog.lesson_contents(chunk, true).await?;
-        // Chunking, pairs and token counts run on every core; writing stays in lesson order.
-        let prepared: Vec<Prepared> = contents
-            .into_par_iter()
-            .filter_map(|content| {
-                let info = *by_id.get(content.id.as_str())?;
-                let mut rng = rng_for(opts.seed, &content.id);
-                let items = passages(&content, &opts.chunk, &ontology)
-                    .into_iter()
-                    .map(|p| {
-                        let pair = lesson_pair(&p, info, &classifier, &mut rng).map(|lp| {
-                            let sig = hasher.signature(&normalizer.tokens(&lp.answer));
-                            (lp, sig)
-                        });
-                        PreparedPassage {
-                            key: passage_key(&p.text),
-                            signature: hasher.signature(&normalizer.tokens(&p.text)),
-                            tokens: count(&p.text),
-                            pair,
-                            passage: p,
-                        }
-                    })
-                    .collect();
-                Some(Prepared {
-                    content,
-                    info,
-                    items,
-                })
-            })
-            .collect();
-        for Prepared {
-            content,
-            info,
-            items,
-        } in prepared
-        {
-            let split = plan.splits[&content.id];
-            let system = system_prompt(info);
-            let system_tokens = count(&system);
-            for PreparedPassage {
-                passage: p,
-                key,
-                signature,
-                tokens,
-                pair,
-            } in items
-            {
-                if opts.max_examples.is_some_and(|m| passages_written >= m) {
-                    break 'outer;
-                }
-                // Different lessons can still share a passage word for word (a stock intro):
-                // the first one, in lesson-id order, is kept.
-                if !seen_passages.insert(key) {
-                    duplicate_passages += 1;
-                    continue;
-                }
-                if near_passages.find(&signature).is_some() {
-                    near_duplicate_passages += 1;
-                    continue;
-                }
-                near_passages.insert(signature);
-                passages_written += 1;
-                passage_tokens.entry(split).or_default().add(tokens);
-                if let Some(shard) = w.hf.get_mut(&split) {
-                    shard.push(HfRow {
-                        id: p.id.clone(),
-                        text: p.text.clone(),
-                        instructor: info.instructor.clone(),
-                        course: info.course.clone(),
-                        chapter: info.chapter.clone(),
-                        segment_id: p.lesson_id.clone(),
-                        start_s: p.start_s,
-                        end_s: p.end_s,
-                        guitar_terms: p.terms.clone(),
-                        concepts: p.concepts.clone(),
-                        skill_level: info.level.clone(),
-                        style: info.style.clone(),
-                        quality_score: info.quality_score,
-                        token_count: tokens as i64,
-                    })?;
-                }
-                if let Some(lc) = w.langchain.as_mut() {
-                    lc.write(&json!({
-                        "page_content": p.text,
-                        "metadata": {
-                            "source": info.source, "instructor": info.instructor,
-                            "instructor_id": info.instructor_id, "course": info.course,
-                            "chapter": info.chapter, "segment_id": p.lesson_id, "title": info.title,
-                            "start_s": p.start_s, "end_s": p.end_s, "split": split.as_str(),
-                            "skill_level": info.level, "style": info.style, "quality_score": info.quality_score,
-                            "guitar_terms": p.terms.iter().map(|t| t.term.as_str()).collect::<Vec<_>>(),
-                            "concepts": p.concepts,
-                        }
-                    }))?;
-                }
-                if let Some(mm) = w.jsonl.get_mut(&(Format::Multimodal, split)) {
-                    mm.write(&json!({
-                        "id": p.id, "text": p.text, "segment_id": p.lesson_id, "start_s": p.start_s,
-                        "end_s": p.end_s, "words": p.words, "audio_path": info.audio_path,
-                        "audio_features": serde_json::Value::Null,
-                    }))?;
-                }
-                let Some((lp, answer_sig)) = pair else {
-                    stats.too_short += 1;
-                    continue;
-                };
-                stats.dropped += lp.dropped;
-                stats.rewritten += lp.rewritten;
-                stats.repeats += lp.dropped_repeats;
-                if near_answers.find(&answer_sig).is_some() {
-                    stats.near_duplicate_answer += 1;
-                    continue;
-                }
-                let Some(question) = picker.pick(&lp.questions) else {
-                    stats.no_question += 1;
-                    continue;
-                };
-                near_answers.insert(answer_sig);
-                let pair = examples::Pair {
-                    id: format!("{}:qa", p.id),
-                    source: "lesson".into(),
-                    system: system.clone(),
-                    question,
-                    answer: lp.answer,
-                    segment_id: Some(p.lesson_id.clone()),
-                    citation: Some(Citation {
-                        passage_id: p.id.clone(),
-                        start_s: p.start_s,
-                        end_s: p.end_s,
-                        text: p.text.clone(),
-                    }),
-                };
-                let pair_tokens = system_tokens + count(&pair.question) + count(&pair.answer);
-                lesson_pairs += 1;
-                write_pair(&mut w, split, &pair, pair_tokens, &mut chat_tokens)?;
-                *pair_counts.entry(("lesson".into(), split)).or_default() += 1;
-            }
-            if let Some(conv) = w.jsonl.get_mut(&(Format::Conversational, split)) {
-                let utts = &content.utterances;
-                let turns: Vec<serde_json::Value> = utts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, u)| !u.text.trim().is_empty())
-                    .map(|(i, u)| {
-                        let preceding: Vec<&str> = utts[i.saturating_sub(2)..i].iter().map(|x| x.text.as_str()).collect();
-                        let terms: Vec<&str> = content.terms.iter().filter(|t| t.utterance == i).map(|t| t.term.as_str()).collect();
-                        json!({
-                            "instructor_message": u.text, "start_s": u.start, "end_s": u.end,
-                            "context": {"course": info.course, "lesson": info.title, "level": info.level,
-                                        "style": info.style, "preceding_utterances": preceding},
-                            "guitar_terms": terms,
-                        })
-                    })
-                    .collect();
-                if !turns.is_empty() {
-                    conv.write(
-                        &json!({"segment_id": content.id, "instructor": info.instructor,
-                        "system": system_prompt(info), "conversations": turns}),
-                    )?;
+    let mut sink = Sink {
+        w,
+        splits: &plan.splits,
+        max_examples: opts.max_examples,
+        count: &count,
+        progress,
+        passage_tokens: BTreeMap::new(),
+        chat_tokens: BTreeMap::new(),
+        lesson_pairs: 0,
+        seen_passages: std::collections::HashSet::new(),
+        duplicate_passages: 0,
+        passages_written: 0,
+        pair_counts: BTreeMap::new(),
+        near_passages: NearDuplicateIndex::new(near_threshold),
+        near_answers: NearDuplicateIndex::new(near_threshold),
+        near_duplicate_passages: 0,
+        picker: QuestionPicker::default(),
+        stats: PairStats::default(),
+    };
+    let prep = Prep {
+        opts,
+        by_id: &by_id,
+        splits: &plan.splits,
+        ontology: &ontology,
+        classifier: &classifier,
+        normalizer: &normalizer,
+        hasher: &hasher,
+        count: &count,
+    };
+    // Three stages overlap: a task reads the next lessons from the catalog, the pool prepares
+    // one chunk (chunking, pairs, MinHash, token counts, JSON lines) while the chunk before it is
+    // written, in lesson order, by the one writer that decides duplicates and questions.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let reader = {
+        let catalog = catalog.clone();
+        let kept = kept.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            for chunk in kept.chunks(256) {
+                let contents = catalog.lesson_contents(chunk, true).await;
+                let failed = contents.is_err();
+                if tx.send(contents).await.is_err() || failed {
+                    break;
                 }
             }
-            progress.advance(1);
+        }))
+    };
+    let mut pending: Option<Vec<Prepared>> = None;
+    loop {
+        let next = match rx.recv().await {
+            Some(contents) => Some(contents?),
+            None => None,
+        };
+        if next.is_none() && pending.is_none() {
+            break;
         }
+        let (prepared, more) = rayon::join(
+            || next.map(|contents| prep.chunk(contents)),
+            || match pending.take() {
+                Some(chunk) => sink.write(chunk),
+                None => Ok(true),
+            },
+        );
+        if !more? {
+            break;
+        }
+        pending = prepared;
     }
+    drop(reader);
+    let Sink {
+        mut w,
+        passage_tokens,
+        mut chat_tokens,
+        lesson_pairs,
+        duplicate_passages,
+        mut pair_counts,
+        near_duplicate_passages,
+        mut picker,
+        stats,
+        ..
+    } = sink;
 
     // Theory pairs, generated and checked by the theory engine, each item once, dealt 70/15/15.
     let theory_count = (opts.theory_rate * lesson_pairs as f64).round() as usize;
@@ -591,7 +1016,20 @@ pub async fn export(
             Split::Test
         };
         let pair_tokens = count(&pair.system) + count(&pair.question) + count(&pair.answer);
-        write_pair(&mut w, split, &pair, pair_tokens, &mut chat_tokens)?;
+        write_pair(
+            &mut w,
+            split,
+            &PairView {
+                id: &pair.id,
+                source: &pair.source,
+                system: &pair.system,
+                question: &pair.question,
+                answer: &pair.answer,
+                citation: pair.citation.as_ref(),
+            },
+            pair_tokens,
+            &mut chat_tokens,
+        )?;
         *pair_counts.entry(("theory".into(), split)).or_default() += 1;
         if picker.pick(std::slice::from_ref(&pair.question)).is_none() {
             return Err(DatasetError::Invalid(format!(
@@ -754,29 +1192,59 @@ fn passage_key(text: &str) -> [u8; 32] {
 fn write_pair(
     w: &mut Writers,
     split: Split,
-    pair: &examples::Pair,
+    pair: &PairView,
     tokens: u64,
     chat_tokens: &mut BTreeMap<Split, TokenStats>,
 ) -> Result<(), DatasetError> {
     if let Some(o) = w.jsonl.get_mut(&(Format::Openai, split)) {
-        o.write(&json!({"messages": [
-            {"role": "system", "content": pair.system},
-            {"role": "user", "content": pair.question},
-            {"role": "assistant", "content": pair.answer},
-        ]}))?;
+        o.write(&OpenaiRecord {
+            messages: [
+                ChatMessage {
+                    content: pair.system,
+                    role: "system",
+                },
+                ChatMessage {
+                    content: pair.question,
+                    role: "user",
+                },
+                ChatMessage {
+                    content: pair.answer,
+                    role: "assistant",
+                },
+            ],
+        })?;
         chat_tokens.entry(split).or_default().add(tokens);
     }
     if let Some(a) = w.jsonl.get_mut(&(Format::Alpaca, split)) {
-        a.write(&json!({"instruction": pair.question, "input": "", "output": pair.answer, "system": pair.system, "source": pair.source, "citation": pair.citation}))?;
+        a.write(&AlpacaRecord {
+            citation: pair.citation.map(CitationRecord::of),
+            input: "",
+            instruction: pair.question,
+            output: pair.answer,
+            source: pair.source,
+            system: pair.system,
+        })?;
     }
     if let Some(s) = w.jsonl.get_mut(&(Format::Sharegpt, split)) {
-        s.write(
-            &json!({"id": pair.id, "source": pair.source, "conversations": [
-                {"from": "system", "value": pair.system},
-                {"from": "human", "value": pair.question},
-                {"from": "gpt", "value": pair.answer},
-            ], "citation": pair.citation}),
-        )?;
+        s.write(&ShareGptRecord {
+            citation: pair.citation.map(CitationRecord::of),
+            conversations: [
+                ShareGptMessage {
+                    from: "system",
+                    value: pair.system,
+                },
+                ShareGptMessage {
+                    from: "human",
+                    value: pair.question,
+                },
+                ShareGptMessage {
+                    from: "gpt",
+                    value: pair.answer,
+                },
+            ],
+            id: pair.id,
+            source: pair.source,
+        })?;
     }
     Ok(())
 }

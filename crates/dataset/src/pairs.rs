@@ -1,7 +1,7 @@
 //! Lesson pairs without a model: answers that stand alone (sentences that only make sense with
 //! the video dropped or rewritten) and questions built from what the passage's sentences say.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use fretwise_catalog::LessonInfo;
 use fretwise_knowledge::{TeachingClassifier, TeachingMove, TimedText, sentences};
@@ -80,16 +80,21 @@ const GREETINGS: [&str; 5] = ["hi", "hey", "hello", "welcome", "howdy"];
 
 /// Lowercase words of `s`, wrapped in spaces ("Don't!" → " don't ").
 fn words(s: &str) -> String {
-    let mut out = String::from(" ");
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(' ');
     for w in s.split_whitespace() {
-        let w: String = w
-            .chars()
-            .map(|c| if c == '\u{2019}' { '\'' } else { c })
-            .filter(|c| c.is_alphanumeric() || *c == '\'' || *c == '-')
-            .flat_map(char::to_lowercase)
-            .collect();
-        if !w.is_empty() {
-            out.push_str(&w);
+        let start = out.len();
+        for c in w.chars() {
+            let c = if c == '\u{2019}' { '\'' } else { c };
+            if c.is_alphanumeric() || c == '\'' || c == '-' {
+                if c.is_ascii() {
+                    out.push(c.to_ascii_lowercase());
+                } else {
+                    out.extend(c.to_lowercase());
+                }
+            }
+        }
+        if out.len() > start {
             out.push(' ');
         }
     }
@@ -125,19 +130,23 @@ enum Fate {
     Rewrite(String),
 }
 
-fn fate(sentence: &str, kind: TeachingMove, cue: Option<&str>) -> Fate {
-    let lower = sentence.to_lowercase();
-    let hay = words(sentence);
+/// `hay` is `words(sentence)`.
+fn fate(sentence: &str, hay: &str, kind: TeachingMove, cue: Option<&str>) -> Fate {
     // A demonstration cue ("listen to this", "let me play it slowly first") is the video's, not
     // the reader's; "listen for …" is advice and stays.
     if kind == TeachingMove::Demonstration && cue != Some("listen for") {
         return Fate::Drop;
     }
     if kind == TeachingMove::Introduction
-        && GREETINGS.iter().any(|g| hay.starts_with(&format!(" {g} ")))
+        && GREETINGS.iter().any(|g| {
+            hay.strip_prefix(' ')
+                .and_then(|h| h.strip_prefix(g))
+                .is_some_and(|h| h.starts_with(' '))
+        })
     {
         return Fate::Drop;
     }
+    let lower = sentence.to_lowercase();
     for opening in LOOK_OPENINGS {
         if let Some(rest) = lower.strip_prefix(opening)
             && let Some((thing, after)) = rest.split_once(", ")
@@ -183,13 +192,16 @@ pub fn standalone(text: &str, classifier: &TeachingClassifier) -> Standalone {
     let mut kept = std::collections::HashSet::new();
     for (_, _, _, s) in sentences(&timed) {
         // A sentence said twice in one passage is answered once.
-        if !kept.insert(words(&s)) {
+        let hay = words(&s);
+        if kept.contains(&hay) {
             out.dropped_repeats += 1;
             continue;
         }
         // Position 0.5: a passage's place in its lesson says nothing about one sentence.
         let (kind, cue) = classifier.classify(&s, 0.5);
-        match fate(&s, kind, cue) {
+        let fate = fate(&s, &hay, kind, cue);
+        kept.insert(hay);
+        match fate {
             Fate::Keep => out.sentences.push((kind, s)),
             Fate::Drop => out.dropped += 1,
             Fate::Rewrite(r) => {
@@ -262,6 +274,8 @@ pub fn noun_phrase(term: &str, category: &str) -> String {
 struct Focus {
     term: String,
     phrase: String,
+    /// The term's words as [`names`] looks for them.
+    needle: String,
 }
 
 /// Category priority for questions; instruction and counting terms are never the subject.
@@ -323,15 +337,16 @@ fn passage_foci(p: &Passage) -> Vec<Focus> {
             Some(Focus {
                 term: term.to_string(),
                 phrase: noun_phrase(term, cat),
+                needle: words(&term.replace('-', " ")),
             })
         })
         .collect()
 }
 
-/// Whether the sentence names the term (whole words, hyphens as spaces).
-fn names(sentence_words: &str, term: &str) -> bool {
-    let t = words(&term.replace('-', " "));
-    sentence_words.replace('-', " ").contains(t.as_str())
+/// Whether the sentence names the focus's term (whole words, hyphens as spaces):
+/// `sentence_words` is the sentence's [`words`] with hyphens as spaces.
+fn names(sentence_words: &str, focus: &Focus) -> bool {
+    sentence_words.contains(focus.needle.as_str())
 }
 
 /// Pronouns turned from the instructor's "you" to the student's "I".
@@ -452,6 +467,12 @@ const STYLES: [&str; 12] = [
     "bluegrass",
 ];
 
+/// Whether `hay` contains `" {word}{then}"` (`then` starts with a space).
+fn said_before(hay: &str, word: &str, then: &str) -> bool {
+    hay.match_indices(word)
+        .any(|(i, _)| hay[..i].ends_with(' ') && hay[i + word.len()..].starts_with(then))
+}
+
 fn number_before(hay: &str, unit: &str) -> Option<String> {
     let i = hay.find(unit)?;
     hay[..i]
@@ -494,7 +515,8 @@ fn string_name(hay: &str) -> Option<String> {
 fn aspects(sentence: &str, kind: TeachingMove, foci: &[Focus], topic: &str) -> Vec<Aspect> {
     let hay = words(sentence);
     let lower = sentence.to_lowercase();
-    let here: Vec<&Focus> = foci.iter().filter(|f| names(&hay, &f.term)).collect();
+    let spaced = hay.replace('-', " ");
+    let here: Vec<&Focus> = foci.iter().filter(|f| names(&spaced, f)).collect();
     let subject = here
         .first()
         .copied()
@@ -504,7 +526,7 @@ fn aspects(sentence: &str, kind: TeachingMove, foci: &[Focus], topic: &str) -> V
     // "Once you've got that, try adding X": "that" is what came before, not X.
     let before = foci
         .iter()
-        .find(|f| !names(&hay, &f.term))
+        .find(|f| !names(&spaced, f))
         .map(|f| f.phrase.clone())
         .unwrap_or_else(|| "that".to_string());
     let mut out = Vec::new();
@@ -663,7 +685,7 @@ fn aspects(sentence: &str, kind: TeachingMove, foci: &[Focus], topic: &str) -> V
     }
     if let Some(style) = STYLES
         .iter()
-        .find(|s| hay.contains(&format!(" {s} playing ")) || hay.contains(&format!(" {s} guitar ")))
+        .find(|s| said_before(&hay, s, " playing ") || said_before(&hay, s, " guitar "))
         && !subject.contains(*style)
     {
         add(
@@ -753,6 +775,129 @@ pub struct LessonPair {
     pub dropped_repeats: usize,
 }
 
+/// A lesson pair whose question candidates are phrased when asked for ([`Questions`]); the
+/// export's form of [`LessonPair`].
+#[derive(Debug, Clone)]
+pub struct LazyLessonPair {
+    /// The answer: the passage's sentences that stand alone.
+    pub answer: String,
+    /// Question candidates, best first (seeded order within equal weight).
+    pub questions: Questions,
+    /// Sentences dropped for pointing at the video.
+    pub dropped: usize,
+    /// Sentences rewritten.
+    pub rewritten: usize,
+    /// Sentences left out because the passage said them already.
+    pub dropped_repeats: usize,
+}
+
+/// A pair's question candidates, phrased when asked for: a pair takes one of them, usually one of
+/// the first, so the hundred-odd phrasings of a passage are not all built.
+///
+/// The candidates, in order: one question about two clauses of different sentences (among the six
+/// best clauses) with a lead, then every clause with every lead; rotated left by a seeded amount;
+/// a phrasing that comes twice counts once (at its first place).
+#[derive(Debug, Clone, Default)]
+pub struct Questions {
+    /// Distinct clauses, best first, with the sentence each comes from.
+    clauses: Vec<(usize, String)>,
+    /// Leads ("", "In \"Title\", ", …).
+    leads: Vec<String>,
+    /// Lead indices in their seeded order.
+    lead_order: Vec<usize>,
+    /// Two-clause questions: indices into `clauses`.
+    twos: Vec<(u8, u8)>,
+    /// The seeded rotation.
+    rotate: usize,
+}
+
+impl Questions {
+    /// Candidates, counting a phrasing that comes twice each time.
+    fn raw_len(&self) -> usize {
+        self.twos.len() + self.clauses.len() * self.leads.len()
+    }
+
+    /// Writes the candidate at position `i` (before rotation) into `out`.
+    fn raw_into(&self, i: usize, out: &mut String) {
+        let n = self.lead_order.len();
+        if let Some(&(a, b)) = self.twos.get(i) {
+            let lead = &self.leads[self.lead_order[i % n]];
+            phrase_into(
+                out,
+                lead,
+                &self.clauses[a as usize].1,
+                Some(&self.clauses[b as usize].1),
+            );
+        } else {
+            let m = i - self.twos.len();
+            let lead = &self.leads[self.lead_order[m % n]];
+            phrase_into(out, lead, &self.clauses[m / n].1, None);
+        }
+    }
+
+    /// Calls `f` with each candidate in order (phrasings that come again included) until it
+    /// returns true; returns whether one did.
+    fn any(&self, mut f: impl FnMut(&str) -> bool) -> bool {
+        let len = self.raw_len();
+        let mut buf = String::new();
+        (0..len).any(|i| {
+            self.raw_into((i + self.rotate) % len, &mut buf);
+            f(&buf)
+        })
+    }
+
+    /// The first candidate, the one a pair takes unless it was asked already.
+    pub fn first(&self) -> Option<String> {
+        let mut first = None;
+        self.any(|q| {
+            first = Some(q.to_string());
+            true
+        });
+        first
+    }
+
+    /// Every distinct candidate, best first.
+    pub fn to_vec(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        self.any(|q| {
+            if seen.insert(q.to_string()) {
+                out.push(q.to_string());
+            }
+            false
+        });
+        out
+    }
+}
+
+/// `lead` + the clause(s) + "?", capitalised after an empty lead or one that ends a sentence.
+fn phrase_into(out: &mut String, lead: &str, a: &str, b: Option<&str>) {
+    out.clear();
+    out.push_str(lead);
+    let body = out.len();
+    out.push_str(a);
+    if let Some(b) = b {
+        out.push_str(", and ");
+        out.push_str(b);
+    }
+    if (lead.is_empty() || lead.ends_with(". "))
+        && let Some(f) = out[body..].chars().next()
+    {
+        let mut upper = [0u8; 16];
+        let mut n = 0;
+        for c in f.to_uppercase() {
+            n += c.encode_utf8(&mut upper[n..]).len();
+        }
+        if let Ok(u) = std::str::from_utf8(&upper[..n]) {
+            out.replace_range(body..body + f.len_utf8(), u);
+        }
+    }
+    out.push('?');
+    if out.contains("??") {
+        *out = out.replace("??", "?");
+    }
+}
+
 /// The lesson's topic from its title: "Power Chord Riffs (Part 3)" → "power chord riffs".
 fn topic_of(info: &LessonInfo) -> String {
     let title = info.title.clone().unwrap_or_default();
@@ -786,31 +931,50 @@ pub fn lesson_pair(
     classifier: &TeachingClassifier,
     rng: &mut ChaCha8Rng,
 ) -> Option<LessonPair> {
+    lazy_lesson_pair(p, info, classifier, rng).map(|lp| LessonPair {
+        questions: lp.questions.to_vec(),
+        answer: lp.answer,
+        dropped: lp.dropped,
+        rewritten: lp.rewritten,
+        dropped_repeats: lp.dropped_repeats,
+    })
+}
+
+/// [`lesson_pair`] with its question candidates phrased when asked for (same candidates, same
+/// use of `rng`).
+pub fn lazy_lesson_pair(
+    p: &Passage,
+    info: &LessonInfo,
+    classifier: &TeachingClassifier,
+    rng: &mut ChaCha8Rng,
+) -> Option<LazyLessonPair> {
     let clean = standalone(&p.text, classifier);
     if word_count(&clean.text) < MIN_ANSWER_WORDS {
         return None;
     }
     let foci = passage_foci(p);
     let topic = topic_of(info);
-    let mut all: Vec<Aspect> = Vec::new();
-    let mut per_sentence: Vec<Vec<Aspect>> = Vec::new();
-    for (kind, s) in &clean.sentences {
-        let a = aspects(s, *kind, &foci, &topic);
-        all.extend(a.iter().cloned());
-        per_sentence.push(a);
-    }
+    let per_sentence: Vec<Vec<Aspect>> = clean
+        .sentences
+        .iter()
+        .map(|(kind, s)| aspects(s, *kind, &foci, &topic))
+        .collect();
     // Best aspects first; equal weights in a seeded order.
     let mut order: Vec<usize> = (0..per_sentence.len()).collect();
     order.shuffle(rng);
-    let mut ranked: Vec<(u8, usize, String)> = Vec::new();
+    let mut ranked: Vec<(u8, usize, &str)> = Vec::new();
     for &si in &order {
         for a in &per_sentence[si] {
-            ranked.push((a.weight, si, a.clause.clone()));
+            ranked.push((a.weight, si, a.clause.as_str()));
         }
     }
     ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
-    let mut seen = BTreeSet::new();
-    ranked.retain(|r| seen.insert(r.2.clone()));
+    let mut seen = std::collections::HashSet::new();
+    ranked.retain(|r| seen.insert(r.2));
+    let clauses: Vec<(usize, String)> = ranked
+        .iter()
+        .map(|&(_, si, c)| (si, c.to_string()))
+        .collect();
     let title = info.title.clone().unwrap_or_else(|| topic.clone());
     let level = info.level.clone().map(|l| l.to_lowercase());
     let style = info.style.clone().map(|s| s.to_lowercase());
@@ -833,43 +997,33 @@ pub fn lesson_pair(
         }
         v
     };
-    let phrase = |lead: &str, clauses: &[&str]| -> String {
-        let body = clauses.join(", and ");
-        let q = if lead.is_empty() || lead.ends_with(". ") {
-            format!("{lead}{}?", capitalize(&body))
-        } else {
-            format!("{lead}{body}?")
-        };
-        q.replace("??", "?")
-    };
-    let mut questions = Vec::new();
-    let top: Vec<&(u8, usize, String)> = ranked.iter().take(6).collect();
     let lead_order: Vec<usize> = {
         let mut v: Vec<usize> = (0..leads.len()).collect();
         v.shuffle(rng);
         v
     };
     // One question about two different sentences, with a lead, then simpler forms.
-    for (i, a) in top.iter().enumerate() {
-        for b in top.iter().skip(i + 1) {
-            if a.1 != b.1 {
-                let lead = &leads[lead_order[questions.len() % lead_order.len()]];
-                questions.push(phrase(lead, &[&a.2, &b.2]));
+    let top = clauses.len().min(6);
+    let mut twos = Vec::new();
+    for i in 0..top {
+        for j in i + 1..top {
+            if clauses[i].0 != clauses[j].0 {
+                twos.push((i as u8, j as u8));
             }
         }
     }
-    for a in &ranked {
-        for &l in &lead_order {
-            questions.push(phrase(&leads[l], &[&a.2]));
-        }
-    }
+    let mut questions = Questions {
+        clauses,
+        leads,
+        lead_order,
+        twos,
+        rotate: 0,
+    };
     // A seeded rotation keeps the first choice from always being the same shape.
-    let k = rng.random_range(0..questions.len().clamp(1, 3));
-    let k = k.min(questions.len().saturating_sub(1));
-    questions.rotate_left(k);
-    let mut seen = BTreeSet::new();
-    questions.retain(|q| seen.insert(q.clone()));
-    Some(LessonPair {
+    let len = questions.raw_len();
+    let k = rng.random_range(0..len.clamp(1, 3));
+    questions.rotate = k.min(len.saturating_sub(1));
+    Some(LazyLessonPair {
         answer: clean.text,
         questions,
         dropped: clean.dropped,
@@ -902,6 +1056,37 @@ impl QuestionPicker {
                     .min_by_key(|q| self.asked.get(q.as_str()).copied().unwrap_or(0))
             })?
             .clone();
+        *self.asked.entry(choice.clone()).or_default() += 1;
+        Some(choice)
+    }
+
+    /// [`QuestionPicker::pick`] over a pair's candidates, phrasing only as many as it reads.
+    pub fn pick_question(&mut self, questions: &Questions) -> Option<String> {
+        let mut choice: Option<String> = None;
+        // The first candidate not asked yet (a phrasing that comes again was asked if its first
+        // place was, so repeats need no skipping).
+        questions.any(|q| {
+            if self.asked.contains_key(q) {
+                return false;
+            }
+            choice = Some(q.to_string());
+            true
+        });
+        if choice.is_none() {
+            // The least-asked one under the limit; the first such in candidate order.
+            let mut best: Option<(usize, String)> = None;
+            questions.any(|q| {
+                if let Some(&n) = self.asked.get(q)
+                    && n < MAX_QUESTION_REPEATS
+                    && best.as_ref().is_none_or(|(b, _)| n < *b)
+                {
+                    best = Some((n, q.to_string()));
+                }
+                false
+            });
+            choice = best.map(|(_, q)| q);
+        }
+        let choice = choice?;
         *self.asked.entry(choice.clone()).or_default() += 1;
         Some(choice)
     }

@@ -58,6 +58,14 @@ impl Jsonl {
         Ok(())
     }
 
+    /// Appends one record already serialized as one line of JSON (without its newline).
+    pub fn write_line(&mut self, line: &[u8]) -> Result<(), DatasetError> {
+        self.out.write_all(line).map_err(io(&self.path))?;
+        self.out.write_all(b"\n").map_err(io(&self.path))?;
+        self.lines += 1;
+        Ok(())
+    }
+
     /// Flushes and closes.
     pub fn finish(mut self) -> Result<usize, DatasetError> {
         self.out.flush().map_err(io(&self.path))?;
