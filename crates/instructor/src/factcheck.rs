@@ -419,6 +419,22 @@ fn replace_word(ws: &[Word<'_>], i: usize, new: &str) -> (usize, usize, String) 
 
 const NUMERALS: &[&str] = &["i", "ii", "iii", "iv", "v", "vi", "vii"];
 
+/// The degree (1–7) a roman numeral names ("V7", "vii°", "ii").
+fn numeral_degree(numeral: &str) -> Option<usize> {
+    let base = numeral.trim_end_matches('7').trim_end_matches(['°', 'o']);
+    Some(NUMERALS.iter().position(|n| *n == base.to_lowercase())? + 1)
+}
+
+/// The key's triad (or seventh chord) on `degree`.
+fn degree_chord(key: &Key, degree: usize, seventh: bool) -> Option<Chord> {
+    let chords = if seventh {
+        key.sevenths()
+    } else {
+        key.triads()
+    };
+    chords.get(degree.checked_sub(1)?).cloned()
+}
+
 /// "G7 is the V7 of C", "Bm is the iii chord in G".
 fn check_degree(
     ws: &[Word<'_>],
@@ -439,10 +455,7 @@ fn check_degree(
     }
     j += 1;
     let numeral_raw = bare(strs.get(j)?);
-    let base = numeral_raw
-        .trim_end_matches('7')
-        .trim_end_matches(['°', 'o']);
-    let degree = NUMERALS.iter().position(|n| *n == base.to_lowercase())? + 1;
+    let degree = numeral_degree(numeral_raw)?;
     let numeral_at = j;
     j += 1;
     if lw(j).as_deref() == Some("chord") {
@@ -460,12 +473,7 @@ fn check_degree(
     }
     let (key, kn) = key_in_words(&strs[j..])?;
     let seventh = chord.chord_type().intervals.len() >= 4;
-    let chords = if seventh {
-        key.sevenths()
-    } else {
-        key.triads()
-    };
-    let expected = chords.get(degree - 1)?;
+    let expected = &degree_chord(&key, degree, seventh)?;
     if expected.notes() == chord.notes() {
         report.verify(format!("{chord} in {key}"), numeral_raw.to_string());
     } else {
@@ -512,10 +520,7 @@ fn check_degree_in_key(
     }
     j += 1;
     let numeral_raw = bare(strs.get(j)?);
-    let base = numeral_raw
-        .trim_end_matches('7')
-        .trim_end_matches(['°', 'o']);
-    let degree = NUMERALS.iter().position(|n| *n == base.to_lowercase())? + 1;
+    let degree = numeral_degree(numeral_raw)?;
     j += 1;
     if lw(j).as_deref() == Some("chord") {
         j += 1;
@@ -526,12 +531,7 @@ fn check_degree_in_key(
     j += 1;
     let (chord, cn) = chord_in_words(&strs[j..])?;
     let seventh = numeral_raw.ends_with('7') || chord.chord_type().intervals.len() >= 4;
-    let chords = if seventh {
-        key.sevenths()
-    } else {
-        key.triads()
-    };
-    let expected = chords.get(degree - 1)?;
+    let expected = &degree_chord(&key, degree, seventh)?;
     if expected.notes() == chord.notes() {
         report.verify(format!("{chord} in {key}"), numeral_raw.to_string());
     } else {
