@@ -1,6 +1,8 @@
 //! The grounded composer: the answer built from the engine's facts and the instructors' own
 //! words, with citations, one practice step and where to go next. It needs no model.
 
+use std::collections::BTreeSet;
+
 use fretwise_knowledge::{ConceptGraph, Ontology};
 
 use crate::facts::Fact;
@@ -92,10 +94,24 @@ pub fn compose(inp: &Inputs<'_>) -> (String, Vec<Citation>) {
         .filter(|h| !h.visual && h.score >= 0.75 * best)
         .collect();
     let chosen_id = inp.style.map(|s| s.instructor_id.as_str());
+    // The same words said in another lesson (a second transcript of one video, or a phrase
+    // many instructors use) add nothing: each thing is quoted once.
+    let mut said: Vec<BTreeSet<String>> = Vec::new();
+    let mut fresh = |h: &Hit| {
+        let words = crate::content_words(&h.text.to_lowercase());
+        if said.iter().any(|s| repeats(s, &words)) {
+            return false;
+        }
+        said.push(words);
+        true
+    };
     let mine: Vec<&Hit> = usable
         .iter()
         .copied()
         .filter(|h| Some(h.instructor_id.as_str()) == chosen_id)
+        // The chosen voice leads only with a passage nearly as strong as the best one.
+        .filter(|h| h.score >= 0.85 * best)
+        .filter(|h| fresh(h))
         .take(2)
         .collect();
     // A second voice only when its passage is nearly as strong as the best.
@@ -104,6 +120,7 @@ pub fn compose(inp: &Inputs<'_>) -> (String, Vec<Citation>) {
         .copied()
         .filter(|h| Some(h.instructor_id.as_str()) != chosen_id)
         .filter(|h| mine.is_empty() || h.score >= 0.8 * best)
+        .filter(|h| fresh(h))
         .take(if mine.is_empty() { 2 } else { 1 })
         .collect();
     let cite = |h: &Hit, cites: &mut Vec<Citation>| -> usize {
@@ -141,7 +158,7 @@ pub fn compose(inp: &Inputs<'_>) -> (String, Vec<Citation>) {
         );
     }
     // 3. One practice step.
-    if let Some(p) = practice_step(inp, &mut cites) {
+    if let Some(p) = practice_step(inp, &mut cites, &said) {
         out.push_str(&format!("\nPractice: {p}\n"));
     }
     // 4. Related concepts and the next step.
@@ -158,17 +175,33 @@ impl Understanding {
     }
 }
 
-fn practice_step(inp: &Inputs<'_>, cites: &mut Vec<Citation>) -> Option<String> {
+/// True when `b` mostly repeats `a`: most of the shorter one's content words are in the other.
+fn repeats(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
+    let small = a.len().min(b.len());
+    small > 0 && a.intersection(b).count() * 10 >= small * 7
+}
+
+fn practice_step(
+    inp: &Inputs<'_>,
+    cites: &mut Vec<Citation>,
+    said: &[BTreeSet<String>],
+) -> Option<String> {
     if inp.u.intent == Intent::OffTopic {
         return None;
     }
     // An instructor's own practice advice first.
     let best = inp.hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
-    if let Some(h) = inp
-        .hits
-        .iter()
-        .find(|h| h.teaching_move == "practice" && !h.visual && h.score >= 0.5 * best)
-    {
+    if let Some(h) = inp.hits.iter().find(|h| {
+        h.teaching_move == "practice"
+            && !h.visual
+            && h.score >= 0.75 * best
+            && (cites
+                .iter()
+                .any(|c| c.lesson_id == h.lesson_id && c.quote == h.text)
+                || !said
+                    .iter()
+                    .any(|s| repeats(s, &crate::content_words(&h.text.to_lowercase()))))
+    }) {
         let n = match cites
             .iter()
             .position(|c| c.lesson_id == h.lesson_id && c.quote == h.text)

@@ -200,7 +200,7 @@ pub(crate) const STOP: &[&str] = &[
 ];
 
 /// Lowercase content words, crudely stemmed ("bends" → "bend", "picking" → "pick").
-fn content_words(text: &str) -> std::collections::BTreeSet<String> {
+pub(crate) fn content_words(text: &str) -> std::collections::BTreeSet<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() > 1 && !STOP.contains(w))
         .map(|w| {
@@ -668,6 +668,18 @@ impl Instructor {
             3.min(words.len()).max(1)
         } else {
             2.min(words.len()).max(1)
+        };
+        // A gear question is answered by a passage about that gear, not by one about the
+        // style it names ("pedals for blues" is not answered by the blues scale).
+        let gear: Vec<&String> = specific
+            .iter()
+            .copied()
+            .filter(|c| self.ontology.get(c).is_some_and(|c| c.kind == "gear"))
+            .collect();
+        let specific = if u.intent == Intent::Gear && !gear.is_empty() {
+            gear
+        } else {
+            specific
         };
         hits.into_iter()
             .filter(|h| {

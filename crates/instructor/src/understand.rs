@@ -959,6 +959,13 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                     // "A minor" needs its own context when it is not a symbol.
                     !matches!(next, "key" | "string" | "pentatonic" | "scale" | "mode")
                 };
+                // "Do", "Go" (a letter and "o", diminished) and "Am I" are English words,
+                // unless the question calls them a chord.
+                let english = n == 1
+                    && next != "chord"
+                    && (matches!(lw[i].as_str(), "do" | "go")
+                        || (lw[i] == "am" && matches!(next, "i" | "i'm")));
+                let accept = accept && !english;
                 // A bare letter is a chord only where the question asks about chords.
                 let chord_question = how_to_play
                     || lower.contains("notes")
@@ -1057,6 +1064,16 @@ mod tests {
         );
         assert!(q("In the key of Ab major, what's the VII chord?")[0].starts_with("Degree(7"));
         assert!(q("Which notes make up Ab half-diminished?")[0].starts_with("Chord("));
+    }
+
+    #[test]
+    fn english_words_that_spell_chords_are_not_chords() {
+        assert!(q("Do the fingerstyle lessons include hammer-ons and pull-offs?").is_empty());
+        assert!(q("Go slowly: which notes are in it?").is_empty());
+        assert!(q("Am I holding the pick right?").is_empty());
+        // Said as a chord, they are still read.
+        assert!(q("What notes are in a Do chord?")[0].starts_with("Chord("));
+        assert!(q("What notes are in Am?")[0].starts_with("Chord("));
     }
 
     #[test]

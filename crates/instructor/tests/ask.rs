@@ -56,6 +56,18 @@ async fn real_lesson_is_cited_beside_two_thousand_generated_ones() {
             assert!(c.end_s > c.start_s, "{c:?}");
             assert!(a.content.contains(c.quote.trim()), "{c:?}");
         }
+        // The plain-Whisper transcript of the same video says the same things: one answer
+        // never quotes both (nor any sentence twice).
+        for (i, c) in a.citations.iter().enumerate() {
+            for d in &a.citations[i + 1..] {
+                assert!(
+                    word_overlap(&c.quote, &d.quote) < 0.7,
+                    "{:?} repeats {:?}",
+                    d.quote,
+                    c.quote
+                );
+            }
+        }
         assert!(
             real.iter()
                 .all(|c| c.instructor == "Muriel Anderson" || c.instructor.is_empty())
@@ -217,4 +229,17 @@ async fn index_follows_the_catalog_and_never_touches_foreign_folders() {
         );
     }
     catalog.close().await;
+}
+
+/// Share of the shorter text's words (longer than three letters) that the other one also says.
+fn word_overlap(a: &str, b: &str) -> f64 {
+    let words = |t: &str| -> std::collections::BTreeSet<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 3)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    let small = a.len().min(b.len()).max(1);
+    a.intersection(&b).count() as f64 / small as f64
 }
