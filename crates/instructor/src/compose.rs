@@ -47,6 +47,10 @@ pub struct Inputs<'a> {
     pub known: &'a [String],
 }
 
+/// A passage is quoted only when it scores at least this share of the best one: a weak match is
+/// not evidence.
+const QUOTED: f32 = 0.75;
+
 /// The answer text and the citations it uses, in [n] order.
 pub fn compose(inp: &Inputs<'_>) -> (String, Vec<Citation>) {
     let u = inp.u;
@@ -91,18 +95,17 @@ pub fn compose(inp: &Inputs<'_>) -> (String, Vec<Citation>) {
     let usable: Vec<&Hit> = inp
         .hits
         .iter()
-        .filter(|h| !h.visual && h.score >= 0.75 * best)
+        .filter(|h| !h.visual && h.score >= QUOTED * best)
         .collect();
     let chosen_id = inp.style.map(|s| s.instructor_id.as_str());
     // The same words said in another lesson (a second transcript of one video, or a phrase
     // many instructors use) add nothing: each thing is quoted once.
     let mut said: Vec<BTreeSet<String>> = Vec::new();
     let mut fresh = |h: &Hit| {
-        let words = crate::content_words(&h.text.to_lowercase());
-        if said.iter().any(|s| repeats(s, &words)) {
+        if repeats_any(&said, &h.text) {
             return false;
         }
-        said.push(words);
+        said.push(crate::content_words(&h.text.to_lowercase()));
         true
     };
     let mine: Vec<&Hit> = usable
@@ -175,10 +178,14 @@ impl Understanding {
     }
 }
 
-/// True when `b` mostly repeats `a`: most of the shorter one's content words are in the other.
-fn repeats(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
-    let small = a.len().min(b.len());
-    small > 0 && a.intersection(b).count() * 10 >= small * 7
+/// True when `text` mostly repeats something already quoted: 70 % of the shorter one's content
+/// words are in the other.
+fn repeats_any(said: &[BTreeSet<String>], text: &str) -> bool {
+    let words = crate::content_words(&text.to_lowercase());
+    said.iter().any(|a| {
+        let small = a.len().min(words.len());
+        small > 0 && a.intersection(&words).count() * 10 >= small * 7
+    })
 }
 
 fn practice_step(
@@ -194,13 +201,11 @@ fn practice_step(
     if let Some(h) = inp.hits.iter().find(|h| {
         h.teaching_move == "practice"
             && !h.visual
-            && h.score >= 0.75 * best
+            && h.score >= QUOTED * best
             && (cites
                 .iter()
                 .any(|c| c.lesson_id == h.lesson_id && c.quote == h.text)
-                || !said
-                    .iter()
-                    .any(|s| repeats(s, &crate::content_words(&h.text.to_lowercase()))))
+                || !repeats_any(said, &h.text))
     }) {
         let n = match cites
             .iter()
