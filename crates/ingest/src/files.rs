@@ -9,20 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::pipeline::QuarantinedItem;
 use crate::{IngestError, InputItem, Payload, slug};
 
-/// A manifest row that cannot be used.
-#[derive(Debug, thiserror::Error)]
-#[error("{source_name} row {row}: {message}")]
-pub struct ManifestError {
-    /// Manifest path.
-    pub source_name: String,
-    /// 1-based data row.
-    pub row: usize,
-    /// What is wrong.
-    pub message: String,
-}
-
 /// One manifest row; column names as documented in the README.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 struct ManifestRow {
     lesson_id: Option<String>,
     title: Option<String>,
@@ -41,13 +29,6 @@ struct ManifestRow {
     transcript_path: Option<String>,
     audio_path: Option<String>,
     synthetic: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ManifestJson {
-    List(Vec<ManifestRow>),
-    Wrapped { lessons: Vec<ManifestRow> },
 }
 
 fn non_empty(s: Option<String>) -> Option<String> {
@@ -91,19 +72,36 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<InputItem>, Vec<QuarantinedIte
 /// A folder with a `manifest.csv` or `manifest.json` is read through its manifest; any other
 /// folder contributes every `*.json` file beneath it. Each real folder and file is read once
 /// however many links lead to it, so link loops end; the links not followed are reported.
-/// Unusable manifest rows come back as quarantined items.
+/// Unusable manifest rows, unreadable manifests and missing paths come back as quarantined
+/// items; only when every path is missing is it an error.
 pub fn discover_sources(paths: &[PathBuf]) -> Result<Discovery, IngestError> {
     let mut out = Discovery::default();
     let mut walk = Walk::default();
+    let mut missing = 0;
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| source_err(path, e))?;
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) => {
+                // One missing or unreadable source does not stop the others.
+                missing += 1;
+                out.rejected.push(QuarantinedItem {
+                    source: path.display().to_string(),
+                    reason: match e.kind() {
+                        std::io::ErrorKind::NotFound => "no such file or folder".into(),
+                        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+                        _ => format!("cannot be read ({e})"),
+                    },
+                });
+                continue;
+            }
+        };
         if meta.is_dir() {
             let manifest = ["manifest.csv", "manifest.json"]
                 .iter()
                 .map(|n| path.join(n))
                 .find(|p| p.is_file());
             match manifest {
-                Some(m) => read_manifest(&m, &mut out.items, &mut out.rejected)?,
+                Some(m) => read_manifest(&m, &mut out.items, &mut out.rejected),
                 None => {
                     walk.folder(path)?;
                     let mut files = std::mem::take(&mut walk.found);
@@ -112,12 +110,20 @@ pub fn discover_sources(paths: &[PathBuf]) -> Result<Discovery, IngestError> {
                 }
             }
         } else if is_manifest_name(path) || path.extension().is_some_and(|e| e == "csv") {
-            read_manifest(path, &mut out.items, &mut out.rejected)?;
+            read_manifest(path, &mut out.items, &mut out.rejected);
         } else if walk.take_file(path) {
             out.items.push(file_item(path.clone()));
         }
     }
     out.skipped_links = walk.skipped;
+    // Every source missing is a mistyped command, not a batch with bad items in it.
+    if !paths.is_empty() && missing == paths.len() {
+        let first = &out.rejected[0];
+        return Err(IngestError::Source {
+            path: first.source.clone(),
+            message: first.reason.clone(),
+        });
+    }
     Ok(out)
 }
 
@@ -261,48 +267,232 @@ fn file_item(path: PathBuf) -> InputItem {
     }
 }
 
-fn read_manifest(
-    path: &Path,
-    items: &mut Vec<InputItem>,
-    rejected: &mut Vec<QuarantinedItem>,
-) -> Result<(), IngestError> {
-    let source_name = path.display().to_string();
-    let io_err = |e: String| IngestError::Source {
-        path: source_name.clone(),
-        message: e,
+/// How a manifest is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestFormat {
+    /// A CSV file with a header row.
+    Csv,
+    /// A JSON list of lesson objects, or `{"lessons": [...]}`.
+    Json,
+}
+
+/// The manifest's columns, as documented in the README.
+const MANIFEST_COLUMNS: [&str; 17] = [
+    "lesson_id",
+    "title",
+    "description",
+    "course",
+    "course_id",
+    "course_description",
+    "chapter",
+    "chapter_id",
+    "instructor",
+    "instructor_id",
+    "level",
+    "style",
+    "order",
+    "runtime",
+    "transcript_path",
+    "audio_path",
+    "synthetic",
+];
+
+/// Columns a manifest cannot do without.
+const REQUIRED_COLUMNS: [&str; 2] = ["lesson_id", "transcript_path"];
+
+/// What a manifest holds: usable items and rejected rows.
+#[derive(Debug, Default)]
+pub struct ParsedManifest {
+    /// Items to ingest, in the manifest's order.
+    pub items: Vec<InputItem>,
+    /// Rows that cannot be used, each with the reason.
+    pub rejected: Vec<QuarantinedItem>,
+}
+
+/// Reads a manifest from bytes; `base` is the folder its paths are relative to and
+/// `source_name` names it in reasons. A manifest that cannot be read at all (not JSON or CSV,
+/// no `transcript_path` column, …) is an error in words; a bad row only rejects that row.
+pub fn parse_manifest(
+    bytes: &[u8],
+    format: ManifestFormat,
+    base: &Path,
+    source_name: &str,
+) -> Result<ParsedManifest, String> {
+    let rows = match format {
+        ManifestFormat::Json => json_rows(bytes)?,
+        ManifestFormat::Csv => csv_rows(bytes)?,
     };
-    let base = path.parent().unwrap_or(Path::new("."));
-    let rows: Vec<Result<ManifestRow, String>> = if path.extension().is_some_and(|e| e == "json") {
-        let bytes = std::fs::read(path).map_err(|e| io_err(e.to_string()))?;
-        let parsed: ManifestJson = serde_json::from_slice(&bytes)
-            .map_err(|e| io_err(format!("invalid manifest JSON: {e}")))?;
-        let list = match parsed {
-            ManifestJson::List(l) | ManifestJson::Wrapped { lessons: l } => l,
-        };
-        list.into_iter().map(Ok).collect()
-    } else {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
-            .trim(csv::Trim::All)
-            .from_path(path)
-            .map_err(|e| io_err(e.to_string()))?;
-        reader
-            .deserialize::<ManifestRow>()
-            .map(|r| r.map_err(|e| e.to_string()))
-            .collect()
-    };
+    let mut out = ParsedManifest::default();
     for (i, row) in rows.into_iter().enumerate() {
         let row_no = i + 1;
-        let row_source = format!("{source_name}#row={row_no}");
         match row.and_then(|r| manifest_item(r, base)) {
-            Ok(item) => items.push(item),
-            Err(message) => rejected.push(QuarantinedItem {
-                source: row_source,
+            Ok(item) => out.items.push(item),
+            Err(message) => out.rejected.push(QuarantinedItem {
+                source: format!("{source_name}#row={row_no}"),
                 reason: format!("manifest row {row_no}: {message}"),
             }),
         }
     }
-    Ok(())
+    Ok(out)
+}
+
+/// Rows of a JSON manifest; one row's bad value rejects that row only.
+fn json_rows(bytes: &[u8]) -> Result<Vec<Result<ManifestRow, String>>, String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("the manifest is not valid JSON ({e})"))?;
+    let list = match value {
+        serde_json::Value::Array(list) => list,
+        serde_json::Value::Object(mut o) => match o.remove("lessons") {
+            Some(serde_json::Value::Array(list)) => list,
+            Some(_) => return Err("the manifest's `lessons` is not a list of lessons".into()),
+            None => {
+                return Err(
+                    "the manifest is a JSON object without a `lessons` list; write a list of \
+                     lessons or {\"lessons\": [...]}"
+                        .into(),
+                );
+            }
+        },
+        _ => {
+            return Err("the manifest is not a list of lessons or {\"lessons\": [...]}".into());
+        }
+    };
+    if !list.is_empty() {
+        for column in REQUIRED_COLUMNS {
+            if !list.iter().any(|r| r.get(column).is_some()) {
+                return Err(format!("the manifest has no {column} column"));
+            }
+        }
+    }
+    Ok(list.into_iter().map(json_row).collect())
+}
+
+/// One JSON lesson object as a row: text, numbers and booleans are read as text.
+fn json_row(value: serde_json::Value) -> Result<ManifestRow, String> {
+    let serde_json::Value::Object(o) = value else {
+        return Err("not a JSON object of lesson fields".into());
+    };
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    for column in MANIFEST_COLUMNS {
+        let text = match o.get(column) {
+            None | Some(serde_json::Value::Null) => continue,
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            Some(serde_json::Value::Bool(b)) => b.to_string(),
+            Some(_) => return Err(format!("field `{column}` must be text or a number")),
+        };
+        fields.push((column, text));
+    }
+    Ok(ManifestRow::from_fields(fields))
+}
+
+/// Rows of a CSV manifest with a header row.
+fn csv_rows(bytes: &[u8]) -> Result<Vec<Result<ManifestRow, String>>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| {
+            format!(
+                "the manifest's header row cannot be read ({})",
+                csv_reason(&e)
+            )
+        })?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    for column in REQUIRED_COLUMNS {
+        if !header.iter().any(|h| h == column) {
+            return Err(format!("the manifest has no {column} column"));
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        rows.push(record.map_err(|e| csv_reason(&e)).map(|r| {
+            ManifestRow::from_fields(
+                header
+                    .iter()
+                    .zip(r.iter())
+                    .filter_map(|(h, v)| {
+                        MANIFEST_COLUMNS
+                            .iter()
+                            .find(|c| **c == h)
+                            .map(|c| (*c, v.to_string()))
+                    })
+                    .collect(),
+            )
+        }));
+    }
+    Ok(rows)
+}
+
+/// A CSV error in words (no byte offsets or library types).
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("has {len} fields; the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text".into(),
+        _ => e.to_string(),
+    }
+}
+
+impl ManifestRow {
+    /// A row from (column, value) pairs; unknown columns are not passed in.
+    fn from_fields(fields: Vec<(&str, String)>) -> Self {
+        let mut row = ManifestRow::default();
+        for (column, value) in fields {
+            let slot = match column {
+                "lesson_id" => &mut row.lesson_id,
+                "title" => &mut row.title,
+                "description" => &mut row.description,
+                "course" => &mut row.course,
+                "course_id" => &mut row.course_id,
+                "course_description" => &mut row.course_description,
+                "chapter" => &mut row.chapter,
+                "chapter_id" => &mut row.chapter_id,
+                "instructor" => &mut row.instructor,
+                "instructor_id" => &mut row.instructor_id,
+                "level" => &mut row.level,
+                "style" => &mut row.style,
+                "order" => &mut row.order,
+                "runtime" => &mut row.runtime,
+                "transcript_path" => &mut row.transcript_path,
+                "audio_path" => &mut row.audio_path,
+                "synthetic" => &mut row.synthetic,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        row
+    }
+}
+
+/// Reads the manifest at `path` into `items`; rows that cannot be used, and a manifest that
+/// cannot be read at all, are quarantined with the reason (the other sources still ingest).
+fn read_manifest(path: &Path, items: &mut Vec<InputItem>, rejected: &mut Vec<QuarantinedItem>) {
+    let source_name = path.display().to_string();
+    let base = path.parent().unwrap_or(Path::new("."));
+    let format = if path.extension().is_some_and(|e| e == "json") {
+        ManifestFormat::Json
+    } else {
+        ManifestFormat::Csv
+    };
+    let parsed = std::fs::read(path)
+        .map_err(|e| format!("the manifest cannot be read ({e})"))
+        .and_then(|bytes| parse_manifest(&bytes, format, base, &source_name));
+    match parsed {
+        Ok(p) => {
+            items.extend(p.items);
+            rejected.extend(p.rejected);
+        }
+        Err(reason) => rejected.push(QuarantinedItem {
+            source: source_name,
+            reason,
+        }),
+    }
 }
 
 fn parse_num<T: std::str::FromStr>(field: &str, v: Option<String>) -> Result<Option<T>, String> {
@@ -449,5 +639,100 @@ mod tests {
         // The same folder named twice is read once.
         let d = discover_sources(&[root.clone(), outside.clone()]).unwrap();
         assert_eq!(names(&d), ["elsewhere"]);
+    }
+}
+
+#[cfg(test)]
+mod manifest_tests {
+    use super::*;
+
+    fn parse(text: &str, format: ManifestFormat) -> Result<ParsedManifest, String> {
+        parse_manifest(text.as_bytes(), format, Path::new("/corpus"), "m")
+    }
+
+    #[test]
+    fn a_manifest_that_is_not_a_list_of_lessons_says_so_in_words() {
+        let e = parse(r#"{"anything":1}"#, ManifestFormat::Json).unwrap_err();
+        assert!(e.contains("without a `lessons` list"), "{e}");
+        assert!(!e.contains("untagged"), "{e}");
+        let e = parse("[1, 2", ManifestFormat::Json).unwrap_err();
+        assert!(e.starts_with("the manifest is not valid JSON"), "{e}");
+        let e = parse(r#""text""#, ManifestFormat::Json).unwrap_err();
+        assert!(e.contains("not a list of lessons"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_column_is_one_reason_not_one_per_row() {
+        let e = parse("lesson_id,title\nL1,A\nL2,B\n", ManifestFormat::Csv).unwrap_err();
+        assert_eq!(e, "the manifest has no transcript_path column");
+        let e = parse(
+            r#"[{"lesson_id":"L1"},{"lesson_id":"L2"}]"#,
+            ManifestFormat::Json,
+        )
+        .unwrap_err();
+        assert_eq!(e, "the manifest has no transcript_path column");
+    }
+
+    #[test]
+    fn json_numbers_are_read_and_a_bad_row_rejects_only_itself() {
+        let m = parse(
+            r#"{"lessons":[{"lesson_id":"L1","transcript_path":"a.json","runtime":205.5,"order":3,"synthetic":true},
+                "not an object",
+                {"lesson_id":"L3","transcript_path":"c.json","title":["x"]}]}"#,
+            ManifestFormat::Json,
+        )
+        .unwrap();
+        assert_eq!(m.items.len(), 1, "{m:?}");
+        let l = &m.items[0].metadata;
+        assert_eq!(l.runtime_s, Some(205.5));
+        assert_eq!(l.item_order, Some(3));
+        assert!(l.synthetic);
+        assert_eq!(m.rejected.len(), 2);
+        assert_eq!(m.rejected[0].source, "m#row=2");
+        assert!(m.rejected[0].reason.contains("not a JSON object"), "{m:?}");
+        assert!(m.rejected[1].reason.contains("field `title`"), "{m:?}");
+    }
+
+    #[test]
+    fn a_short_csv_row_names_its_field_count() {
+        let m = parse(
+            "lesson_id,transcript_path,title\nL1,a.json,A\nL2,b.json\n",
+            ManifestFormat::Csv,
+        )
+        .unwrap();
+        assert_eq!(m.items.len(), 1);
+        assert_eq!(m.rejected.len(), 1);
+        assert!(
+            m.rejected[0]
+                .reason
+                .contains("has 2 fields; the header has 3"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn a_bad_manifest_or_missing_path_is_quarantined_and_the_rest_ingests() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bad = tmp.path().join("bad");
+        let good = tmp.path().join("good");
+        std::fs::create_dir_all(&bad).unwrap();
+        std::fs::create_dir_all(&good).unwrap();
+        std::fs::write(bad.join("manifest.json"), r#"{"anything":1}"#).unwrap();
+        std::fs::write(good.join("lesson.json"), "{}").unwrap();
+        let missing = tmp.path().join("nowhere");
+        let d = discover_sources(&[bad.clone(), missing.clone(), good]).unwrap();
+        assert_eq!(d.items.len(), 1);
+        assert_eq!(d.items[0].id, "lesson");
+        assert_eq!(d.rejected.len(), 2, "{:?}", d.rejected);
+        assert_eq!(
+            d.rejected[0].source,
+            bad.join("manifest.json").display().to_string()
+        );
+        assert!(d.rejected[0].reason.contains("`lessons` list"));
+        assert_eq!(d.rejected[1].source, missing.display().to_string());
+        assert_eq!(d.rejected[1].reason, "no such file or folder");
+        // Nothing but missing paths: a mistyped command, an error naming the path.
+        let e = discover_sources(std::slice::from_ref(&missing)).unwrap_err();
+        assert!(e.to_string().contains("nowhere"), "{e}");
     }
 }

@@ -9,11 +9,14 @@ mod files;
 mod mysql;
 mod pipeline;
 
-pub use files::{Discovery, ManifestError, SkippedLink, discover, discover_sources};
+pub use files::{
+    Discovery, ManifestFormat, ParsedManifest, SkippedLink, discover, discover_sources,
+    parse_manifest,
+};
+pub use fretwise_catalog::Progress;
 pub use mysql::MysqlSource;
 pub use pipeline::{
-    FlaggedLesson, IngestOptions, IngestReport, Progress, QuarantinedItem, ingest_items,
-    ingest_mysql,
+    FlaggedLesson, IngestOptions, IngestReport, QuarantinedItem, ingest_items, ingest_mysql,
 };
 
 use fretwise_catalog::LessonMetadata;
