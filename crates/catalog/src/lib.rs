@@ -7,6 +7,7 @@
 
 mod knowledge;
 mod model;
+mod progress;
 mod schema;
 mod service;
 mod store;
@@ -17,6 +18,7 @@ pub use model::{
     CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonContent, LessonDetail, LessonInfo,
     LessonMetadata, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,
 };
+pub use progress::Progress;
 pub use service::{ApiKeyRecord, FeedbackRecord, JobRecord};
 pub use store::{Catalog, OpenMode, catalog_location, normalize_db_url, sqlite_file};
 pub use students::{EventRow, ItemRow, SkillRow, StudentRow};

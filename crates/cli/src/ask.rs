@@ -6,8 +6,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use fretwise_catalog::Catalog;
 use fretwise_instructor::{
-    Answer, AskOptions, IndexOptions, IndexProgress, Instructor, Level, PassageIndex,
-    compose::clock, default_index_dir,
+    Answer, AskOptions, IndexOptions, Instructor, Level, PassageIndex, compose::clock,
+    default_index_dir,
 };
 
 use crate::DbArgs;
@@ -135,17 +135,6 @@ pub enum IndexCommand {
     },
 }
 
-pub(crate) struct IndexBar(pub(crate) Bar);
-
-impl IndexProgress for IndexBar {
-    fn start(&self, total: u64) {
-        self.0.reset(total);
-    }
-    fn advance(&self, n: u64) {
-        self.0.inc(n);
-    }
-}
-
 /// The index folder: flag, else `FRETWISE_INDEX`, else `index` in fretwise.toml, else the
 /// default for the catalog URL.
 pub fn index_dir(cfg: &Config, flag: Option<PathBuf>, catalog: &Catalog) -> PathBuf {
@@ -181,12 +170,12 @@ pub async fn update_index_with(
     quiet: bool,
 ) -> anyhow::Result<fretwise_instructor::IndexReport> {
     let mut index = PassageIndex::open_with(dir, opts).context("--embeddings")?;
-    let bar = IndexBar(Bar::new("index", quiet));
+    let bar = Bar::new("index", quiet);
     let report = index
         .update(catalog, &bar)
         .await
         .context("updating the search index")?;
-    bar.0.finish();
+    bar.finish();
     Ok(report)
 }
 
@@ -194,12 +183,12 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
     let catalog = crate::commands::open(cfg, args.db.db.clone()).await?;
     let level = args.level.as_deref().map(Level::parse).transpose()?;
     let dir = index_dir(cfg, args.index.clone(), &catalog);
-    let bar = IndexBar(Bar::new("index", args.json));
+    let bar = Bar::new("index", args.json);
     let opts = index_options(cfg, args.embeddings.clone());
     let instructor = Instructor::open_with(&catalog, &dir, &opts, &bar)
         .await
         .context("opening the instructor")?;
-    bar.0.finish();
+    bar.finish();
     catalog.close().await;
     let mut opts = AskOptions {
         level,

@@ -160,7 +160,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     // What `fretwise ingest` does after the lessons are stored: the knowledge base, then the
     // instructor's search index.
     let tk = Instant::now();
-    fretwise_knowledge::rebuild(&catalog, false, &fretwise_knowledge::NoProgress).await?;
+    fretwise_knowledge::rebuild(&catalog, false, &()).await?;
     let knowledge_s = tk.elapsed().as_secs_f64();
     let ti = Instant::now();
     let index_dir = tmp.path().join("bench.index");
@@ -191,7 +191,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         "quarantined": report.quarantined.len(),
         "flagged": report.flagged.len(),
         "peak_rss_mib": peak_rss_mib(),
-        "threads": rayon_threads(),
+        "cpus": available_cpus(),
     });
     if json {
         println!("{}", serde_json::to_string_pretty(&result)?);
@@ -213,7 +213,8 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn rayon_threads() -> usize {
+/// CPUs this process may use (what the worker pools size themselves by).
+fn available_cpus() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

@@ -9,7 +9,7 @@ use fretwise_eval::{Backend, Category, Context, Report, RunOptions, evaluate, ge
 use fretwise_instructor::{Generation, Instructor};
 
 use crate::DbArgs;
-use crate::ask::{IndexBar, LlmArgs, index_dir, index_options};
+use crate::ask::{LlmArgs, index_dir, index_options};
 use crate::config::Config;
 use crate::output::{Bar, print_json};
 
@@ -76,11 +76,11 @@ pub async fn eval(cfg: &Config, args: EvalArgs) -> anyhow::Result<()> {
         };
     let catalog = crate::commands::open(cfg, args.db.db.clone()).await?;
     let dir = index_dir(cfg, args.index.clone(), &catalog);
-    let bar = IndexBar(Bar::new("index", args.json));
+    let bar = Bar::new("index", args.json);
     let instructor = Instructor::open_with(&catalog, &dir, &index_options(cfg, None), &bar)
         .await
         .context("opening the instructor")?;
-    bar.0.finish();
+    bar.finish();
     let ctx = Context::load(&catalog, instructor.ontology().clone(), args.seed)
         .await
         .context("reading the held-out lessons")?;

@@ -4,21 +4,12 @@
 use anyhow::Context;
 use fretwise_catalog::Catalog;
 use fretwise_knowledge::{
-    ConceptGraph, Profile, RebuildProgress, RebuildReport, TeachingClassifier, TeachingSentence,
-    TimedText, lesson_patterns, rebuild,
+    ConceptGraph, Profile, RebuildReport, TeachingClassifier, TeachingSentence, TimedText,
+    lesson_patterns, rebuild,
 };
 
 use crate::config::Config;
 use crate::output::{Bar, print_json};
-
-impl RebuildProgress for Bar {
-    fn stage(&self, _name: &str, total: u64) {
-        self.reset(total);
-    }
-    fn advance(&self, n: u64) {
-        self.inc(n);
-    }
-}
 
 /// Incrementally rebuilds the catalog's knowledge (only what changed), with a progress bar.
 pub async fn ensure(catalog: &Catalog, quiet: bool) -> anyhow::Result<RebuildReport> {

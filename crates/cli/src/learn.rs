@@ -164,11 +164,11 @@ async fn instructor(
     catalog: &Catalog,
 ) -> anyhow::Result<Instructor> {
     let dir = crate::ask::index_dir(cfg, index, catalog);
-    let bar = crate::ask::IndexBar(Bar::new("index", false));
+    let bar = Bar::new("index", false);
     let i = Instructor::open(catalog, &dir, &bar)
         .await
         .context("opening the lesson index")?;
-    bar.0.finish();
+    bar.finish();
     Ok(i)
 }
 

@@ -53,10 +53,10 @@ impl Bar {
     }
 }
 
-impl fretwise_ingest::Progress for Bar {
-    fn set_total(&self, total: Option<u64>) {
+impl fretwise_catalog::Progress for Bar {
+    fn stage(&self, _name: &str, total: Option<u64>) {
         if let Some(t) = total {
-            self.set_len(t);
+            self.reset(t);
         }
     }
     fn advance(&self, n: u64) {

@@ -9,11 +9,13 @@ pub mod curate;
 pub mod examples;
 pub mod outdir;
 pub mod pairs;
+mod summary;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+pub use fretwise_catalog::Progress;
 use fretwise_catalog::{Catalog, LessonInfo};
 use fretwise_knowledge::Ontology;
 use fretwise_lexicon::Lexicon;
@@ -21,6 +23,7 @@ use rand::Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
+pub use summary::{ExportSummary, SplitCoverage, read_summary};
 
 use crate::curate::{
     DedupNormalizer, Exclusion, Filters, MinHasher, NearDuplicateIndex, Split, assign_splits,
@@ -143,16 +146,6 @@ pub struct ExportOptions {
     pub source: String,
 }
 
-/// Receives progress per stage.
-pub trait Progress: Sync {
-    /// A new stage with `total` steps.
-    fn stage(&self, _name: &str, _total: u64) {}
-    /// `n` steps done.
-    fn advance(&self, _n: u64) {}
-}
-
-impl Progress for () {}
-
 /// What curation decided, before anything is written.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -218,7 +211,7 @@ pub async fn plan(
     );
 
     // Near duplicates: MinHash over normalised text, verified LSH candidates.
-    progress.stage("dedup", kept.len() as u64);
+    progress.stage("dedup", Some(kept.len() as u64));
     let normalizer = DedupNormalizer::new(&Lexicon::builtin());
     let hasher = MinHasher::new();
     let mut signatures = Vec::with_capacity(kept.len());
@@ -912,7 +905,7 @@ pub async fn export(
     }
 
     let kept: Vec<String> = plan.splits.keys().cloned().collect();
-    progress.stage("export", kept.len() as u64);
+    progress.stage("export", Some(kept.len() as u64));
     // Near duplicates across lessons: a passage (or a pair's answer) that is a near duplicate of
     // one already written is left out, so none can sit in two splits.
     // Verified 0.1 below the threshold: the MinHash estimate is ±0.035 near 0.8, and a pair just

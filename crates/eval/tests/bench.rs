@@ -36,7 +36,7 @@ async fn catalog(dir: &Path, extra: &[&Path]) -> Catalog {
     )
     .await
     .unwrap();
-    fretwise_knowledge::rebuild(&catalog, false, &fretwise_knowledge::NoProgress)
+    fretwise_knowledge::rebuild(&catalog, false, &())
         .await
         .unwrap();
     catalog

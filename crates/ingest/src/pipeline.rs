@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use fretwise_catalog::{Catalog, CourseRef, InstructorRef, LessonRecord, WriteOutcome};
+use fretwise_catalog::{Catalog, CourseRef, InstructorRef, LessonRecord, Progress, WriteOutcome};
 use fretwise_lexicon::TermMatcher;
 use fretwise_quality::Severity;
 use fretwise_transcript::{ReadOptions, parse_transcript};
@@ -34,16 +34,6 @@ impl Default for IngestOptions {
         }
     }
 }
-
-/// Receives progress from a running ingest (a terminal progress bar, or nothing).
-pub trait Progress: Send + Sync {
-    /// Total items, when known.
-    fn set_total(&self, _total: Option<u64>) {}
-    /// `n` more items done.
-    fn advance(&self, _n: u64) {}
-}
-
-impl Progress for () {}
 
 /// A rejected input and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,7 +103,7 @@ pub async fn ingest_items(
     options: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<IngestReport, IngestError> {
-    progress.set_total(Some((items.len() + pre_rejected.len()) as u64));
+    progress.stage("ingest", Some((items.len() + pre_rejected.len()) as u64));
     let mut report = IngestReport::default();
     for q in pre_rejected {
         catalog.quarantine(&q.source, &q.reason, None).await?;
@@ -137,7 +127,7 @@ pub async fn ingest_mysql(
     options: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<IngestReport, IngestError> {
-    progress.set_total(source.count().await.ok());
+    progress.stage("ingest", source.count().await.ok());
     let stream = source.stream();
     run(catalog, stream, options, progress, IngestReport::default()).await
 }

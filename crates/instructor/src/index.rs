@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use fretwise_catalog::{Catalog, CatalogError, LessonInfo};
+use fretwise_catalog::{Catalog, CatalogError, LessonInfo, Progress};
 use fretwise_knowledge::{Ontology, TeachingClassifier, TimedText, level_rank, sentences};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -148,23 +148,6 @@ pub struct IndexReport {
     pub embedded_passages: u64,
     /// Seconds spent embedding.
     pub embed_seconds: f64,
-}
-
-/// Progress of an index update, for a progress bar.
-pub trait IndexProgress: Sync {
-    /// `total` lessons will be indexed.
-    fn start(&self, total: u64);
-    /// `n` more are done.
-    fn advance(&self, n: u64);
-    /// `total` lessons will have their passages embedded (then `advance` counts them).
-    fn embedding(&self, total: u64) {
-        self.start(total);
-    }
-}
-
-impl IndexProgress for () {
-    fn start(&self, _: u64) {}
-    fn advance(&self, _: u64) {}
 }
 
 #[derive(Clone, Copy)]
@@ -536,7 +519,7 @@ impl PassageIndex {
     pub async fn update(
         &mut self,
         catalog: &Catalog,
-        progress: &dyn IndexProgress,
+        progress: &dyn Progress,
     ) -> Result<IndexReport, IndexError> {
         let started = Instant::now();
         // Read before the lessons: a change made while this runs shows as a new marker later.
@@ -590,7 +573,7 @@ impl PassageIndex {
             report.seconds = started.elapsed().as_secs_f64();
             return Ok(report);
         }
-        progress.start(todo.len() as u64);
+        progress.stage("index", Some(todo.len() as u64));
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -704,7 +687,7 @@ impl PassageIndex {
         catalog: &Catalog,
         infos: &[LessonInfo],
         state: &State,
-        progress: &dyn IndexProgress,
+        progress: &dyn Progress,
         report: &mut IndexReport,
     ) -> Result<(), IndexError> {
         let dir = self.dir.clone();
@@ -731,7 +714,7 @@ impl PassageIndex {
         }
         let started = Instant::now();
         let mut saved = Instant::now();
-        progress.embedding(todo.len() as u64);
+        progress.stage("embed", Some(todo.len() as u64));
         for chunk in todo.chunks(EMBED_CHUNK) {
             let ids: Vec<String> = chunk.iter().map(|i| i.id.clone()).collect();
             let contents = catalog.lesson_contents(&ids, false).await?;

@@ -31,6 +31,7 @@ pub mod understand;
 use std::path::Path;
 use std::time::Instant;
 
+pub use fretwise_catalog::Progress;
 use fretwise_catalog::{Catalog, CatalogError};
 use fretwise_knowledge::{ConceptGraph, Ontology, Profile};
 use fretwise_lexicon::TermMatcher;
@@ -39,8 +40,7 @@ use serde::Serialize;
 pub use factcheck::{Correction, FactCheck};
 pub use facts::Fact;
 pub use index::{
-    Hit, IndexError, IndexOptions, IndexProgress, IndexReport, PassageIndex, SearchRequest,
-    default_index_dir,
+    Hit, IndexError, IndexOptions, IndexReport, PassageIndex, SearchRequest, default_index_dir,
 };
 pub use understand::{Intent, TheoryQuery, Understanding, understand};
 
@@ -291,7 +291,7 @@ impl Instructor {
     pub async fn open(
         catalog: &Catalog,
         index_dir: &Path,
-        progress: &dyn IndexProgress,
+        progress: &dyn Progress,
     ) -> Result<Instructor, AskError> {
         Instructor::open_with(catalog, index_dir, &IndexOptions::default(), progress).await
     }
@@ -302,7 +302,7 @@ impl Instructor {
         catalog: &Catalog,
         index_dir: &Path,
         opts: &IndexOptions,
-        progress: &dyn IndexProgress,
+        progress: &dyn Progress,
     ) -> Result<Instructor, AskError> {
         let mut index = PassageIndex::open_with(index_dir, opts)?;
         // The marker check reads two numbers; only a changed catalog costs a full comparison.

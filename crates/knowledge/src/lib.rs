@@ -4,20 +4,21 @@
 //! On top of it: per-lesson knowledge (concepts with timestamps, teaching patterns), instructor
 //! profiles, the mined concept graph, and `rebuild`, which keeps all of it stored in the catalog.
 
-mod build;
 mod graph;
 mod lesson;
 mod level;
 mod mine;
 mod patterns;
 mod profiles;
+mod rebuild;
+mod teaching_lessons;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use fretwise_lexicon::{Category, TermOccurrence};
 use serde::{Deserialize, Serialize};
 
-pub use build::{KnowledgeError, NoProgress, RebuildProgress, RebuildReport, rebuild};
+pub use fretwise_catalog::Progress;
 pub use graph::{ConceptGraph, Edge, Node, Related, related};
 pub use lesson::{
     KNOWLEDGE_VERSION, LessonConcept, LessonKnowledge, LessonSummary, Occurrence, analyze_lesson,
@@ -33,6 +34,8 @@ pub use profiles::{
     DistinctiveConcept, Expertise, LessonFacts, LessonStatistics, Profile, SignaturePhrase,
     TeachingCharacteristics, profiles,
 };
+pub use rebuild::{KnowledgeError, RebuildReport, rebuild};
+pub use teaching_lessons::{LessonTeaching, lessons_teaching};
 
 /// A concept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

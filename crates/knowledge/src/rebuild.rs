@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
-use fretwise_catalog::{Catalog, CatalogError, LessonConceptRow, LessonInfo, LessonKnowledgeRow};
+use fretwise_catalog::{
+    Catalog, CatalogError, LessonConceptRow, LessonInfo, LessonKnowledgeRow, Progress,
+};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -29,21 +31,6 @@ pub enum KnowledgeError {
         /// What went wrong.
         message: String,
     },
-}
-
-/// Progress of a rebuild, for a progress bar.
-pub trait RebuildProgress: Sync {
-    /// A stage begins with `total` steps.
-    fn stage(&self, name: &str, total: u64);
-    /// `n` more steps are done.
-    fn advance(&self, n: u64);
-}
-
-/// No progress output.
-pub struct NoProgress;
-impl RebuildProgress for NoProgress {
-    fn stage(&self, _: &str, _: u64) {}
-    fn advance(&self, _: u64) {}
 }
 
 /// What a rebuild did.
@@ -100,7 +87,7 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> KnowledgeError {
 pub async fn rebuild(
     catalog: &Catalog,
     full: bool,
-    progress: &dyn RebuildProgress,
+    progress: &dyn Progress,
 ) -> Result<RebuildReport, KnowledgeError> {
     let started = Instant::now();
     let t = Instant::now();
@@ -178,7 +165,7 @@ pub async fn rebuild(
         ..Default::default()
     };
     let total: usize = steps.iter().map(|s| s.0.len()).sum();
-    progress.stage("analysing lessons", total as u64);
+    progress.stage("analysing lessons", Some(total as u64));
     if full {
         catalog.clear_lesson_knowledge().await?;
     }
@@ -262,7 +249,7 @@ pub async fn rebuild(
     let missing =
         catalog.artifact("profiles").await?.is_none() || catalog.artifact("graph").await?.is_none();
     if changed || missing || full {
-        progress.stage("profiles and concept graph", 1);
+        progress.stage("profiles and concept graph", Some(1));
         let t = Instant::now();
         let (profiles, graph) = aggregate(catalog, &infos, &ontology).await?;
         tracing::info!(seconds = t.elapsed().as_secs_f64(), "profiles and graph");

@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use fretwise_catalog::Catalog;
-use fretwise_knowledge::{
-    ConceptGraph, NoProgress, Occurrence, Profile, TeachingSentence, rebuild,
-};
+use fretwise_knowledge::{ConceptGraph, Occurrence, Profile, TeachingSentence, rebuild};
 
 async fn ingest(catalog: &Catalog, dir: &Path) {
     let (items, rejected) = fretwise_ingest::discover(&[dir.to_path_buf()]).unwrap();
@@ -64,7 +62,7 @@ async fn knowledge_is_built_and_kept_up_to_date(catalog: &Catalog, dir: &Path) {
     ingest(catalog, &corpus).await;
     let lessons = catalog.lesson_infos().await.unwrap();
 
-    let first = rebuild(catalog, false, &NoProgress).await.unwrap();
+    let first = rebuild(catalog, false, &()).await.unwrap();
     assert_eq!(first.lessons_analyzed, lessons.len());
     assert_eq!(first.instructors, 6);
     assert_eq!(first.instructors_repooled, 6);
@@ -142,7 +140,7 @@ async fn knowledge_is_built_and_kept_up_to_date(catalog: &Catalog, dir: &Path) {
     }
 
     // Nothing changed: nothing recomputed.
-    let again = rebuild(catalog, false, &NoProgress).await.unwrap();
+    let again = rebuild(catalog, false, &()).await.unwrap();
     assert_eq!(again.lessons_analyzed, 0);
     assert_eq!(again.instructors_repooled, 0);
     assert!(!again.aggregated);
@@ -166,7 +164,7 @@ async fn knowledge_is_built_and_kept_up_to_date(catalog: &Catalog, dir: &Path) {
     assert!(text != changed, "the transcript was edited");
     std::fs::write(&path, changed).unwrap();
     ingest(catalog, &corpus).await;
-    let third = rebuild(catalog, false, &NoProgress).await.unwrap();
+    let third = rebuild(catalog, false, &()).await.unwrap();
     assert_eq!(third.lessons_analyzed, 1);
     assert_eq!(third.instructors_repooled, 1);
     assert!(third.aggregated);
@@ -174,7 +172,7 @@ async fn knowledge_is_built_and_kept_up_to_date(catalog: &Catalog, dir: &Path) {
     // A full rebuild recomputes everything and agrees with the incremental result.
     let (incremental, _) = catalog.artifact("profiles").await.unwrap().unwrap();
     let (incremental_graph, _) = catalog.artifact("graph").await.unwrap().unwrap();
-    let full = rebuild(catalog, true, &NoProgress).await.unwrap();
+    let full = rebuild(catalog, true, &()).await.unwrap();
     assert_eq!(full.lessons_analyzed, lessons.len());
     assert_eq!(
         catalog.artifact("profiles").await.unwrap().unwrap().0,

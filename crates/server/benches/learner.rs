@@ -55,7 +55,7 @@ fn setup() -> (tempfile::TempDir, PathBuf, String) {
             )
             .await
             .expect("ingest");
-            fretwise_knowledge::rebuild(&catalog, false, &fretwise_knowledge::NoProgress)
+            fretwise_knowledge::rebuild(&catalog, false, &())
                 .await
                 .expect("knowledge");
             catalog.close().await;

@@ -18,7 +18,7 @@ pub async fn ingest(catalog: &Catalog, paths: &[&Path]) {
     )
     .await
     .unwrap();
-    fretwise_knowledge::rebuild(catalog, false, &fretwise_knowledge::NoProgress)
+    fretwise_knowledge::rebuild(catalog, false, &())
         .await
         .unwrap();
 }

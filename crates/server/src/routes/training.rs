@@ -417,9 +417,9 @@ struct JobProgress {
 }
 
 impl fretwise_dataset::Progress for JobProgress {
-    fn stage(&self, _name: &str, total: u64) {
+    fn stage(&self, _name: &str, total: Option<u64>) {
         self.total
-            .store(total, std::sync::atomic::Ordering::Relaxed);
+            .store(total.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
         self.done.store(0, std::sync::atomic::Ordering::Relaxed);
     }
     fn advance(&self, n: u64) {

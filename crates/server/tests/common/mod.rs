@@ -21,7 +21,7 @@ pub async fn ingest(catalog: &Catalog, paths: &[PathBuf]) {
     )
     .await
     .unwrap();
-    fretwise_knowledge::rebuild(catalog, false, &fretwise_knowledge::NoProgress)
+    fretwise_knowledge::rebuild(catalog, false, &())
         .await
         .unwrap();
 }
