@@ -52,8 +52,7 @@ struct Template {
 fn templates() -> Vec<Template> {
     let mut out = Vec::new();
     for root in 0..12 {
-        // Flats where guitarists write them (Bb, Eb, Ab), sharps otherwise.
-        let pc = fretwise_theory::PitchClass::from_semitone(root, !matches!(root, 3 | 8 | 10));
+        let pc = fretwise_theory::PitchClass::guitar_root(root);
         for (mirex, suffix) in QUALITIES {
             let Ok(chord) = fretwise_theory::Chord::parse(&format!("{pc}{suffix}")) else {
                 continue;
@@ -103,7 +102,7 @@ pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
         .map(|k| {
             let f = k as f64 * sr / N_FFT as f64;
             (60.0..=CHROMA_MAX_HZ).contains(&f).then(|| {
-                let midi = 69.0 + 12.0 * (f / 440.0).log2();
+                let midi = fretwise_theory::midi_of_hz(f, 440.0);
                 (midi.round() as i64).rem_euclid(12) as usize
             })
         })

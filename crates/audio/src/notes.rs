@@ -1,6 +1,7 @@
 //! Notes from the pitch track and the onsets: voiced runs, split where an onset falls inside or
 //! where the pitch settles a semitone or more away (hammer-ons and pull-offs have no new attack).
 
+use fretwise_theory::{hz_of_midi, midi_of_hz as midi_of};
 use serde::Serialize;
 
 use crate::pitch::PitchTrack;
@@ -31,10 +32,6 @@ const REACH_BACK_S: f64 = 0.12;
 /// Longest voicing dropout inside one note.
 const DROPOUT_S: f64 = 0.1;
 
-fn midi_of(f: f64, a4: f64) -> f64 {
-    69.0 + 12.0 * (f / a4).log2()
-}
-
 fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() {
         return 0.0;
@@ -58,7 +55,7 @@ pub fn tuning_reference(track: &PitchTrack) -> f64 {
         return 440.0;
     }
     let d = median(&mut dev);
-    440.0 * 2f64.powf(d / 12.0)
+    hz_of_midi(69.0 + d, 440.0)
 }
 
 /// Segments notes.

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use fretwise_theory::cents;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
@@ -262,7 +263,7 @@ fn fft_len(min: usize) -> usize {
 }
 
 fn bin_of(freq: f64) -> Option<usize> {
-    let midi = 69.0 + 12.0 * (freq / 440.0).log2();
+    let midi = fretwise_theory::midi_of_hz(freq, 440.0);
     let b = ((midi - MIDI_LOW) * BINS_PER_SEMITONE).round();
     (b >= 0.0 && (b as usize) < N_BINS).then_some(b as usize)
 }
@@ -471,7 +472,7 @@ pub fn correct_attack_subharmonics(track: &mut PitchTrack, attacks_s: &[f64]) {
         let mut sorted = body.clone();
         sorted.sort_by(f64::total_cmp);
         let median = sorted[sorted.len() / 2];
-        let near = |f: f64, g: f64| (1200.0 * (f / g).log2()).abs() <= 50.0;
+        let near = |f: f64, g: f64| cents(f, g).abs() <= 50.0;
         if body.iter().filter(|f| near(**f, median)).count() * 5 < body.len() * 3 {
             continue;
         }
@@ -488,7 +489,7 @@ pub fn correct_attack_subharmonics(track: &mut PitchTrack, attacks_s: &[f64]) {
 /// How a frame's pitch relates to a reference: the factor (2, 3, 4, ½, ⅓, ¼) that brings it
 /// within 50 cents of the reference, if it is one of those and not the reference itself.
 fn harmonic_factor(f: f64, reference: f64) -> Option<f64> {
-    let near = |g: f64| (1200.0 * (g / reference).log2()).abs() <= 50.0;
+    let near = |g: f64| cents(g, reference).abs() <= 50.0;
     [2.0, 0.5, 3.0, 1.0 / 3.0, 4.0, 0.25]
         .into_iter()
         .find(|k| near(f * k))
@@ -549,7 +550,7 @@ fn unify_segment(f0: &mut [f64], legato: usize, short: usize) {
         let start = i;
         let mut last = f0[i];
         i += 1;
-        while i < f0.len() && f0[i] > 0.0 && (1200.0 * (f0[i] / last).log2()).abs() <= 60.0 {
+        while i < f0.len() && f0[i] > 0.0 && cents(f0[i], last).abs() <= 60.0 {
             last = f0[i];
             i += 1;
         }

@@ -154,7 +154,7 @@ pub fn svg(a: &Analysis) -> String {
     let mut pen = false;
     for (i, f) in a.pitch_track.f0_hz.iter().enumerate() {
         if *f > 0.0 {
-            let m = 69.0 + 12.0 * (f / a.tuning_ref_hz.max(1.0)).log2();
+            let m = fretwise_theory::midi_of_hz(*f, a.tuning_ref_hz.max(1.0));
             let _ = write!(
                 d,
                 "{}{:.1},{:.1}",

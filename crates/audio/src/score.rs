@@ -793,10 +793,7 @@ pub fn score(
 }
 
 fn string_name(s: usize) -> &'static str {
-    ["high E", "B", "G", "D", "A", "low E"]
-        .get(s.saturating_sub(1))
-        .copied()
-        .unwrap_or("?")
+    fretwise_theory::Tuning::standard_string_name(s).unwrap_or("?")
 }
 
 fn feedback(
@@ -816,7 +813,7 @@ fn feedback(
     };
     let name = |midi: i32| fretwise_theory::Note::from_midi(midi, true).to_string();
     // Overall tuning.
-    let off = 1200.0 * (tuning_ref_hz / 440.0).log2();
+    let off = fretwise_theory::cents(tuning_ref_hz, 440.0);
     if off.abs() >= 10.0 {
         out.push(say(
             format!(

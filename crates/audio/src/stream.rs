@@ -4,6 +4,7 @@
 //! decides each frame at once — no Viterbi look-ahead — keeping to the previous pitch when it is
 //! among the candidates, which is what suppresses octave jumps on the low strings.
 
+use fretwise_theory::midi_of_hz as midi_of;
 use serde::Serialize;
 
 use crate::AudioError;
@@ -100,10 +101,6 @@ pub struct Streamer {
     voiced_run: usize,
     rms_len: usize,
     since_note_on: usize,
-}
-
-fn midi_of(f: f64, a4: f64) -> f64 {
-    69.0 + 12.0 * (f / a4).log2()
 }
 
 impl Streamer {

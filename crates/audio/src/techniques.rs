@@ -148,7 +148,7 @@ pub fn techniques(
         .iter()
         .map(|&f| {
             if f > 0.0 {
-                69.0 + 12.0 * (f / a4).log2()
+                fretwise_theory::midi_of_hz(f, a4)
             } else {
                 f64::NAN
             }

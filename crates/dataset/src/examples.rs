@@ -249,7 +249,6 @@ const SCALES: [&str; 13] = [
 const INTERVALS: [&str; 11] = [
     "m2", "M2", "m3", "M3", "P4", "A4", "P5", "m6", "M6", "m7", "M7",
 ];
-const STRING_NAMES: [&str; 7] = ["", "high E", "B", "G", "D", "A", "low E"];
 const SHAPES: [&str; 5] = ["C", "G", "D", "A", "E"];
 
 /// One theory question the engine can answer; every item is distinct.
@@ -424,7 +423,7 @@ pub fn theory_question(item: TheoryItem, variant: usize) -> Option<(String, Stri
         }
         TheoryItem::Fret(string, fret) => {
             let n = Tuning::standard().note_at(string, fret, true).ok()?;
-            let s = STRING_NAMES[string];
+            let s = Tuning::standard_string_name(string)?;
             (
                 pick(&[
                     format!("What note is at fret {fret} on the {s} string in standard tuning?"),

@@ -106,7 +106,7 @@ pub fn render(midi: &[i32], tempo_bpm: f64, error: TakeError, rng: &mut ChaCha8R
             TakeError::Drag { beat, ms } if i % 4 + 1 == beat => at += ms / 1000.0,
             _ => {}
         }
-        let f0 = 440.0 * 2f64.powf((note - 69.0) / 12.0);
+        let f0 = fretwise_theory::hz_of_midi(note, 440.0);
         pluck(&mut pcm, rate, at, beat_s * 0.95, f0);
     }
     let peak = pcm.iter().fold(0.0f64, |a, x| a.max(x.abs())).max(1e-9);

@@ -137,6 +137,14 @@ impl Tuning {
         })
     }
 
+    /// What guitarists call string `string` (1 = highest) of a six-string guitar in standard
+    /// tuning: "high E", "B", "G", "D", "A", "low E".
+    pub fn standard_string_name(string: usize) -> Option<&'static str> {
+        ["high E", "B", "G", "D", "A", "low E"]
+            .get(string.checked_sub(1)?)
+            .copied()
+    }
+
     /// Number of strings.
     pub fn string_count(&self) -> usize {
         self.strings.len()

@@ -39,7 +39,7 @@ pub use key::{
     Key, KeyMode, RomanNumeral, analyze_progression, capo_fret_for, capo_shapes_for,
     capo_shapes_sound_in, transpose_progression,
 };
-pub use note::{Letter, Note, PitchClass, cents};
+pub use note::{Letter, Note, PitchClass, cents, hz_of_midi, midi_of_hz};
 pub use scale::Scale;
 pub use spoken::{
     chord_in_words, chord_quality_on, interval_in_words, key_in_words, normalize_accidentals,

@@ -110,6 +110,18 @@ impl PitchClass {
         PitchClass::new(letter, acc as i8)
     }
 
+    /// A chord root as guitarists write it: Bb, Eb and Ab flat, the other black keys sharp
+    /// (C#, F#, G#… except those three).
+    ///
+    /// ```
+    /// use fretwise_theory::PitchClass;
+    /// assert_eq!(PitchClass::guitar_root(10).to_string(), "Bb");
+    /// assert_eq!(PitchClass::guitar_root(6).to_string(), "F#");
+    /// ```
+    pub fn guitar_root(semitone: i32) -> PitchClass {
+        PitchClass::from_semitone(semitone, !matches!(semitone.rem_euclid(12), 3 | 8 | 10))
+    }
+
     /// The simplest spelling: naturals, then one sharp or flat as asked.
     pub fn from_semitone(semitone: i32, prefer_sharps: bool) -> PitchClass {
         const SHARPS: [(Letter, i8); 12] = [
@@ -238,8 +250,7 @@ impl Note {
 
     /// Frequency in Hz with the given A4 reference (usually 440).
     pub fn frequency(&self, a4: f64) -> Option<f64> {
-        self.midi()
-            .map(|m| a4 * 2f64.powf(f64::from(m - 69) / 12.0))
+        self.midi().map(|m| hz_of_midi(f64::from(m), a4))
     }
 
     /// Transposes by an interval, keeping correct spelling (F#3 up a m3 = A3).
@@ -261,8 +272,21 @@ impl Note {
 }
 
 /// Cents from `reference_hz` to `hz` (positive = sharp).
+#[inline]
 pub fn cents(hz: f64, reference_hz: f64) -> f64 {
     1200.0 * (hz / reference_hz).log2()
+}
+
+/// Fractional MIDI number of a frequency with A4 tuned to `a4_hz` (A4 = 69.0, C4 = 60.0).
+#[inline]
+pub fn midi_of_hz(hz: f64, a4_hz: f64) -> f64 {
+    69.0 + 12.0 * (hz / a4_hz).log2()
+}
+
+/// Frequency of a fractional MIDI number with A4 tuned to `a4_hz`.
+#[inline]
+pub fn hz_of_midi(midi: f64, a4_hz: f64) -> f64 {
+    a4_hz * 2f64.powf((midi - 69.0) / 12.0)
 }
 
 impl fmt::Display for Note {
