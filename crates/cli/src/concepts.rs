@@ -103,51 +103,18 @@ async fn existing_catalog(
     }
 }
 
-/// (lesson id, title, level, first occurrence start) of lessons teaching `concept` (at level
-/// rank `want`, when given), best first.
+/// Lessons teaching `concept` (at level rank `want`, when given), best first, as JSON.
 async fn lessons_for(
     catalog: &fretwise_catalog::Catalog,
     concept: &str,
     want: Option<u8>,
     limit: usize,
 ) -> anyhow::Result<Vec<serde_json::Value>> {
-    let infos: std::collections::HashMap<String, fretwise_catalog::LessonInfo> = catalog
-        .lesson_infos()
+    fretwise_knowledge::lessons_teaching(catalog, concept, want, limit)
         .await?
-        .into_iter()
-        .filter(|i| i.trainable && i.duplicate_of.is_none())
-        .map(|i| (i.id.clone(), i))
-        .collect();
-    let mut out = Vec::new();
-    for l in catalog.concept_lessons(concept).await? {
-        let Some(info) = infos.get(&l.lesson_id) else {
-            continue;
-        };
-        if want.is_some()
-            && info
-                .level
-                .as_deref()
-                .and_then(fretwise_knowledge::level_rank)
-                != want
-        {
-            continue;
-        }
-        let occurrences: Vec<fretwise_knowledge::Occurrence> =
-            serde_json::from_str(&l.occurrences).unwrap_or_default();
-        out.push(serde_json::json!({
-            "lesson_id": l.lesson_id,
-            "title": info.title,
-            "instructor": info.instructor,
-            "level": info.level,
-            "weight": l.weight,
-            "mentions": l.mentions,
-            "at_s": occurrences.iter().map(|o| o.start_s).collect::<Vec<_>>(),
-        }));
-        if out.len() >= limit {
-            break;
-        }
-    }
-    Ok(out)
+        .iter()
+        .map(|l| serde_json::to_value(l).map_err(anyhow::Error::from))
+        .collect()
 }
 
 pub async fn run(cfg: &crate::config::Config, cmd: ConceptsCommand) -> anyhow::Result<()> {

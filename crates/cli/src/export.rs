@@ -1,6 +1,5 @@
 //! `fretwise export` and `fretwise dataset stats`.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -85,19 +84,6 @@ pub enum DatasetCommand {
     },
 }
 
-struct StageBar {
-    bar: Bar,
-}
-
-impl fretwise_dataset::Progress for StageBar {
-    fn stage(&self, _name: &str, total: u64) {
-        self.bar.set_len(total);
-    }
-    fn advance(&self, n: u64) {
-        self.bar.inc(n);
-    }
-}
-
 fn filters(args: &ExportArgs) -> anyhow::Result<Filters> {
     let mut f = match &args.filters {
         Some(p) => {
@@ -157,12 +143,10 @@ pub async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<()> {
         created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         source: catalog.url().to_string(),
     };
-    let progress = StageBar {
-        bar: Bar::new("export", args.json),
-    };
+    let progress = Bar::new("export", args.json);
     if args.dry_run {
         let (plan, _) = fretwise_dataset::plan(&catalog, &opts, &progress).await?;
-        progress.bar.finish();
+        progress.finish();
         if args.json {
             return print_json(
                 &plan
@@ -182,7 +166,7 @@ pub async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let manifest = fretwise_dataset::export(&catalog, &opts, &progress).await?;
-    progress.bar.finish();
+    progress.finish();
     catalog.close().await;
     if args.json {
         return print_json(&manifest);
@@ -217,54 +201,21 @@ fn print_plan(plan: &fretwise_dataset::Plan) {
     }
 }
 
-/// Instructors, levels, styles and terms seen in one split.
-#[derive(Default)]
-struct Coverage(
-    BTreeSet<String>,
-    BTreeSet<String>,
-    BTreeSet<String>,
-    BTreeSet<String>,
-);
-
 pub fn dataset(cmd: DatasetCommand) -> anyhow::Result<()> {
     let DatasetCommand::Stats { dir, json } = cmd;
-    let path = dir.join("manifest.json");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let m: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    // Coverage per split, read from the LangChain documents when present.
-    let mut coverage: BTreeMap<String, Coverage> = BTreeMap::new();
-    let docs = dir.join("langchain/documents.jsonl");
-    if let Ok(text) = std::fs::read_to_string(&docs) {
-        for line in text.lines() {
-            let Ok(d) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            let md = &d["metadata"];
-            let e = coverage
-                .entry(md["split"].as_str().unwrap_or("?").to_string())
-                .or_default();
-            if let Some(i) = md["instructor"].as_str() {
-                e.0.insert(i.to_string());
-            }
-            if let Some(l) = md["skill_level"].as_str() {
-                e.1.insert(l.to_string());
-            }
-            if let Some(s) = md["style"].as_str() {
-                e.2.insert(s.to_string());
-            }
-            for t in md["guitar_terms"].as_array().into_iter().flatten() {
-                if let Some(t) = t.as_str() {
-                    e.3.insert(t.to_string());
-                }
-            }
-        }
-    }
+    let fretwise_dataset::ExportSummary {
+        manifest: m,
+        coverage,
+    } = fretwise_dataset::read_summary(&dir)?;
     if json {
-        let cov: serde_json::Map<String, serde_json::Value> = coverage.iter().map(|(s, Coverage(i, l, st, t))| {
-            (s.clone(), serde_json::json!({"instructors": i.len(), "levels": l, "styles": st, "distinct_terms": t.len()}))
-        }).collect();
+        let cov: serde_json::Map<String, serde_json::Value> = coverage
+            .iter()
+            .map(|(s, c)| {
+                let v = serde_json::json!({"instructors": c.instructors.len(), "levels": c.levels,
+                    "styles": c.styles, "distinct_terms": c.terms.len()});
+                (s.clone(), v)
+            })
+            .collect();
         return print_json(
             &serde_json::json!({"counts": m["counts"], "splits": m["splits"], "tokens": m["tokens"], "coverage": cov}),
         );
@@ -299,13 +250,13 @@ pub fn dataset(cmd: DatasetCommand) -> anyhow::Result<()> {
             num("max")
         );
     }
-    for (s, Coverage(i, l, st, t)) in &coverage {
+    for (s, c) in &coverage {
         println!(
             "{s:<11} {} instructors, levels {:?}, {} styles, {} distinct terms",
-            i.len(),
-            l,
-            st.len(),
-            t.len()
+            c.instructors.len(),
+            c.levels,
+            c.styles.len(),
+            c.terms.len()
         );
     }
     println!("formats: {}", m["counts"]);

@@ -133,14 +133,8 @@ pub async fn concept(
         .resolve(&id)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     let path = state.ontology.learning_path(&c.id, &[]).unwrap_or_default();
-    let lessons: Vec<_> = state
-        .catalog
-        .concept_lessons(&c.id)
-        .await?
-        .into_iter()
-        .take(20)
-        .map(|l| json!({"lesson_id": l.lesson_id, "weight": l.weight, "mentions": l.mentions}))
-        .collect();
+    // Usable lessons only: never a duplicate's second copy or a flagged failure.
+    let lessons = fretwise_knowledge::lessons_teaching(&state.catalog, &c.id, None, 20).await?;
     Ok(Json(
         json!({"concept": c, "learning_path": path, "lessons": lessons}),
     ))
