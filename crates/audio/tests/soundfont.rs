@@ -55,6 +55,12 @@ fn sampled_guitars_clean_and_noisy() {
     println!(
         "techniques reported on picked legato eighths (none were played): {legato_false_techniques}"
     );
+    // 39 over the 10 legato takes on 2026-12-04: false slides and hammer-ons on picked notes that
+    // follow each other without a gap (issue 14). Asserted so that it can only get better.
+    assert!(
+        legato_false_techniques <= 39,
+        "techniques on picked legato eighths: {legato_false_techniques}"
+    );
     report_means_and_assert_bars("", &clean, &noisy);
     // 3.1 ms before attacks were followed back along their rise.
     assert!(mean(&clean, |s| s.onset_median_error_ms) < 3.0);

@@ -160,6 +160,10 @@ fn labelled_sentences_meet_the_floor() {
     // Floors a little under the measured figures (docs/KNOWLEDGE.md): a regression fails.
     assert!(aa >= 0.80, "overall accuracy {aa:.3}");
     assert!(ah >= 0.75, "held-out accuracy {ah:.3}");
+    // 0.514 measured (docs/KNOWLEDGE.md): low, and asserted so that it cannot silently get worse.
+    if !real.is_empty() {
+        assert!(ar >= 0.48, "real-lesson accuracy {ar:.3}");
+    }
     for (m, (p, r, g)) in &ta {
         if *g >= 10 {
             assert!(*p >= 0.6 && *r >= 0.5, "{}: P {p:.2} R {r:.2}", m.as_str());

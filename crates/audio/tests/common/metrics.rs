@@ -121,9 +121,21 @@ pub fn report_means_and_assert_bars(label: &str, clean: &[Scores], noisy: &[Scor
             v.iter().map(|s| s.octave_errors).sum::<usize>()
         );
     }
-    assert!(mean(clean, |s| s.raw_pitch_accuracy) >= 0.98);
-    assert!(mean(clean, |s| s.onset_f) >= 0.95);
-    assert!(mean(clean, |s| s.note_f) >= 0.93);
-    assert!(mean(clean, |s| s.onset_median_error_ms) < 10.0);
-    assert_eq!(clean.iter().map(|s| s.octave_errors).sum::<usize>(), 0);
+    // The same bars with noise at -30 dB and level changes: printing the noisy means without
+    // asserting them let a regression on noisy takes pass (issue 13).
+    for (name, v) in [("clean", clean), ("noisy", noisy)] {
+        let rpa = mean(v, |s| s.raw_pitch_accuracy);
+        assert!(rpa >= 0.98, "{label}{name}: RPA {rpa:.3}");
+        let onset_f = mean(v, |s| s.onset_f);
+        assert!(onset_f >= 0.95, "{label}{name}: onset F {onset_f:.3}");
+        let note_f = mean(v, |s| s.note_f);
+        assert!(note_f >= 0.93, "{label}{name}: note F {note_f:.3}");
+        let err = mean(v, |s| s.onset_median_error_ms);
+        assert!(err < 10.0, "{label}{name}: median onset error {err:.1} ms");
+        // Clean takes have none; noise at -30 dB gives the nylon legato take a few (14 frames
+        // measured on 2026-12-04 over the 12 recorded noisy takes, 0 on the SoundFont ones).
+        let octaves: usize = v.iter().map(|s| s.octave_errors).sum();
+        let most = if name == "clean" { 0 } else { 20 };
+        assert!(octaves <= most, "{label}{name}: {octaves} octave errors");
+    }
 }
