@@ -3,7 +3,10 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
 
 /// Styles the fictional instructors teach.
 pub const STYLES: [&str; 9] = [
@@ -74,292 +77,23 @@ lesson platform's transcript format so that fretwise can be exercised end to end
 to real data. Each transcript carries `\"fretwise_synthetic\": true` and every manifest row has \
 `synthetic=true`.\n";
 
+/// A lesson topic: its title and four lexicon terms the lesson uses.
+#[derive(Debug, Deserialize)]
 struct Topic {
-    title: &'static str,
-    terms: [&'static str; 4],
+    title: String,
+    terms: [String; 4],
 }
 
+/// Topics per style, from `data/topics.toml` (`default` for styles without their own).
 fn topics(style: &str) -> &'static [Topic] {
-    macro_rules! t {
-        ($title:expr, $a:expr, $b:expr, $c:expr, $d:expr) => {
-            Topic {
-                title: $title,
-                terms: [$a, $b, $c, $d],
-            }
-        };
-    }
-    match style {
-        "blues" => &[
-            t!(
-                "The Twelve-Bar Blues Shuffle",
-                "twelve-bar blues",
-                "shuffle",
-                "dominant seventh chord",
-                "turnaround"
-            ),
-            t!(
-                "Minor Pentatonic Licks",
-                "minor pentatonic",
-                "string bending",
-                "vibrato",
-                "box pattern"
-            ),
-            t!(
-                "Blues Turnarounds",
-                "turnaround",
-                "chromatic",
-                "double stops",
-                "blues scale"
-            ),
-            t!(
-                "Slow Blues Phrasing",
-                "phrasing",
-                "call and response",
-                "vibrato",
-                "blue note"
-            ),
-        ],
-        "rock" => &[
-            t!(
-                "Power Chord Riffs",
-                "power chord",
-                "palm muting",
-                "downstroke",
-                "riff"
-            ),
-            t!(
-                "Classic Rock Lead Basics",
-                "minor pentatonic",
-                "string bending",
-                "hammer-on",
-                "pull-off"
-            ),
-            t!(
-                "Rhythm Guitar Grooves",
-                "strumming",
-                "syncopation",
-                "muting",
-                "groove"
-            ),
-            t!(
-                "Barre Chord Workout",
-                "barre chord",
-                "E shape",
-                "A shape",
-                "chord progression"
-            ),
-        ],
-        "jazz" => &[
-            t!(
-                "Two Five One Progressions",
-                "ii V I",
-                "shell voicing",
-                "voice leading",
-                "chord tones"
-            ),
-            t!(
-                "Comping with Drop 2 Voicings",
-                "drop 2 voicing",
-                "comping",
-                "inversion",
-                "swing"
-            ),
-            t!(
-                "Bebop Lines",
-                "bebop scale",
-                "chromatic",
-                "approach note",
-                "arpeggio"
-            ),
-            t!(
-                "Chord Melody Basics",
-                "chord melody",
-                "melody",
-                "extension",
-                "voicing"
-            ),
-        ],
-        "fingerstyle" => &[
-            t!(
-                "Alternating Thumb Patterns",
-                "alternating thumb",
-                "travis picking",
-                "fingerpicking",
-                "bass note"
-            ),
-            t!(
-                "Arpeggio Patterns for the Picking Hand",
-                "arpeggio",
-                "p i m a",
-                "fingerpicking",
-                "open chord"
-            ),
-            t!(
-                "Harmonics and Open Tunings",
-                "harmonics",
-                "open D",
-                "DADGAD",
-                "drone strings"
-            ),
-            t!(
-                "Melody over a Bass Line",
-                "melody",
-                "bass note",
-                "thumb picking",
-                "chord shape"
-            ),
-        ],
-        "country" => &[
-            t!(
-                "Hybrid Picking Basics",
-                "hybrid picking",
-                "double stops",
-                "open string",
-                "lick"
-            ),
-            t!(
-                "Bluegrass Rhythm",
-                "bluegrass",
-                "alternating bass",
-                "flatpicking",
-                "strumming"
-            ),
-            t!(
-                "Country Bends",
-                "pedal steel",
-                "string bending",
-                "pre-bend",
-                "major pentatonic"
-            ),
-            t!(
-                "Travis Picking in the Key of G",
-                "travis picking",
-                "alternating thumb",
-                "capo",
-                "open chord"
-            ),
-        ],
-        "metal" => &[
-            t!(
-                "Tight Palm Muted Riffs",
-                "palm muting",
-                "gallop picking",
-                "power chord",
-                "drop D"
-            ),
-            t!(
-                "Alternate Picking Speed",
-                "alternate picking",
-                "metronome",
-                "tremolo picking",
-                "sixteenth note"
-            ),
-            t!(
-                "Sweep Picking Triads",
-                "sweep picking",
-                "arpeggio",
-                "muting",
-                "triad"
-            ),
-            t!(
-                "Harmonic Minor Shred",
-                "harmonic minor",
-                "legato",
-                "tapping",
-                "three notes per string"
-            ),
-        ],
-        "classical" => &[
-            t!(
-                "Rest Stroke and Free Stroke",
-                "rest stroke",
-                "free stroke",
-                "p i m a",
-                "classical guitar"
-            ),
-            t!(
-                "Reading Standard Notation",
-                "standard notation",
-                "quarter note",
-                "time signature",
-                "key signature"
-            ),
-            t!(
-                "Arpeggio Studies",
-                "arpeggio",
-                "rest stroke",
-                "dynamics",
-                "fingering"
-            ),
-            t!(
-                "Slurs and Ornaments",
-                "slurs",
-                "trills",
-                "grace note",
-                "legato"
-            ),
-        ],
-        "acoustic" => &[
-            t!(
-                "Strumming Patterns",
-                "strumming",
-                "downstroke",
-                "upstroke",
-                "eighth note"
-            ),
-            t!(
-                "Open Chords for Beginners",
-                "open chord",
-                "chord shape",
-                "fretting hand",
-                "chord chart"
-            ),
-            t!(
-                "Using a Capo",
-                "capo",
-                "open chord",
-                "chord progression",
-                "transposition"
-            ),
-            t!(
-                "Percussive Acoustic Grooves",
-                "percussive strumming",
-                "muting",
-                "groove",
-                "syncopation"
-            ),
-        ],
-        _ => &[
-            t!(
-                "Sixteenth Note Funk Strumming",
-                "sixteenth note",
-                "ghost strumming",
-                "muting",
-                "groove"
-            ),
-            t!(
-                "Funk Chord Voicings",
-                "ninth chord",
-                "chord voicing",
-                "partial chord",
-                "syncopation"
-            ),
-            t!(
-                "Single Note Funk Lines",
-                "dorian",
-                "muting",
-                "riff",
-                "hybrid picking"
-            ),
-            t!(
-                "Locking in with the Drummer",
-                "groove",
-                "timing",
-                "subdivision",
-                "pocket"
-            ),
-        ],
-    }
+    static TOPICS: OnceLock<HashMap<String, Vec<Topic>>> = OnceLock::new();
+    let all = TOPICS.get_or_init(|| {
+        // The file is part of the crate; `topics_cover_every_style` checks it parses.
+        toml::from_str(include_str!("../data/topics.toml")).expect("data/topics.toml is valid")
+    });
+    all.get(style)
+        .or_else(|| all.get("default"))
+        .map_or(&[], Vec::as_slice)
 }
 
 const LEVELS: [&str; 3] = ["beginner", "intermediate", "advanced"];
@@ -525,6 +259,11 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, xs: &[T]) -> T {
     xs[rng.random_range(0..xs.len())]
 }
 
+/// One of a topic's terms (the same draw as [`pick`]).
+fn pick_term<'a>(rng: &mut ChaCha8Rng, terms: &'a [String; 4]) -> &'a str {
+    &terms[rng.random_range(0..terms.len())]
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn lesson(
     seed: u64,
@@ -576,8 +315,8 @@ pub(crate) fn lesson(
 
     let mut sentences: Vec<(String, f64)> = Vec::new(); // (sentence, pause after in seconds)
     let fill = |rng: &mut ChaCha8Rng, tpl: &str| -> String {
-        let term = pick(rng, &topic.terms);
-        let term2 = pick(rng, &topic.terms);
+        let term = pick_term(rng, &topic.terms);
+        let term2 = pick_term(rng, &topic.terms);
         let (key, chords) = pick(rng, &KEYS);
         tpl.replace("{name}", name)
             .replace("{topic}", &topic.title.to_lowercase())
@@ -740,7 +479,7 @@ pub(crate) fn lesson(
                 course_title: &course,
                 instructor_name: name,
                 segment_title: &title,
-                lesson_topic: topic.title,
+                lesson_topic: &topic.title,
             },
         },
     };
@@ -761,5 +500,23 @@ pub(crate) fn lesson(
         runtime_s,
         json,
         bad: bad_kind.is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_cover_every_style() {
+        for style in STYLES {
+            let ts = topics(style);
+            assert_eq!(ts.len(), 4, "{style}");
+            for t in ts {
+                assert!(!t.title.is_empty() && t.terms.iter().all(|x| !x.is_empty()));
+            }
+        }
+        // An unknown style falls back to the default list rather than to nothing.
+        assert_eq!(topics("polka").len(), 4);
     }
 }
