@@ -200,12 +200,37 @@ pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) ->
     let found = matcher.find_in_text(&normalized);
     let terms: Vec<(String, Category)> =
         found.iter().map(|o| (o.term.clone(), o.category)).collect();
-    let mut concepts: Vec<String> = ontology
-        .mentions(&normalized)
-        .into_iter()
-        .map(|c| c.id.clone())
+    let named = ontology.mention_phrases(&normalized);
+    let mut concepts: Vec<String> = Vec::new();
+    for (c, _) in &named {
+        if !concepts.contains(&c.id) {
+            concepts.push(c.id.clone());
+        }
+    }
+    // A lexicon term inside a longer concept name belongs to that name: "shapes" in "the CAGED
+    // shapes" is not the open-chords term "chord shape".
+    let inside_a_name = |o: &fretwise_lexicon::TermOccurrence| {
+        let spoken: Vec<String> = o
+            .text
+            .split_whitespace()
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        !spoken.is_empty()
+            && named.iter().any(|(_, phrase)| {
+                let words: Vec<&str> = phrase.split(' ').collect();
+                words.len() > spoken.len() && spoken.iter().all(|s| words.contains(&s.as_str()))
+            })
+    };
+    let free: Vec<fretwise_lexicon::TermOccurrence> = found
+        .iter()
+        .filter(|o| !inside_a_name(o))
+        .cloned()
         .collect();
-    for (id, _) in ontology.concepts_in(&found) {
+    for (id, _) in ontology.concepts_in(&free) {
         if !concepts.contains(&id) {
             concepts.push(id);
         }
@@ -1064,6 +1089,18 @@ mod tests {
         );
         assert!(q("In the key of Ab major, what's the VII chord?")[0].starts_with("Degree(7"));
         assert!(q("Which notes make up Ab half-diminished?")[0].starts_with("Chord("));
+    }
+
+    #[test]
+    fn a_term_inside_a_longer_concept_name_adds_no_concept() {
+        let u = |t: &str| understand(t, &Ontology::builtin(), &TermMatcher::builtin()).concepts;
+        // "shapes" inside "the CAGED shapes" is not the open-chords term "chord shape" …
+        assert_eq!(u("How do I practice the CAGED shapes?"), ["caged"]);
+        // … but on its own it still is.
+        assert!(
+            u("Which chord shapes should a beginner learn first?")
+                .contains(&"open-chords".to_string())
+        );
     }
 
     #[test]

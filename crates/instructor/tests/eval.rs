@@ -119,11 +119,12 @@ fn check_bars(report: &Report) {
         "{:#?}",
         report.tuning_failures
     );
-    // …and what was reached on 2026-12-04 holds on both parts (docs/INSTRUCTOR.md). The
-    // issue's citation-precision bar (0.9) is not reached yet: these floors catch regressions.
-    for (name, t) in [("tuning", &tuning), ("held-out", &held)] {
+    // …and what was reached on 2026-12-04 holds on both parts (docs/INSTRUCTOR.md): the
+    // issue's citation-precision bar (0.9) on the tuning part (0.925), a floor under the
+    // held-out part's 0.880, which has not reached it.
+    for (name, t, floor) in [("tuning", &tuning, 0.9), ("held-out", &held, 0.86)] {
         assert!(
-            t.precision().unwrap() >= 0.86,
+            t.precision().unwrap() >= floor,
             "{name} citation precision {t:?}"
         );
         assert!(t.recall().unwrap() >= 0.85, "{name} recall@5 {t:?}");

@@ -300,9 +300,28 @@ impl Ontology {
     /// Concepts whose id, name, alias or term appears in `text` as whole words, longest
     /// mention first claimed, in order of appearance.
     pub fn mentions(&self, text: &str) -> Vec<&Concept> {
+        let mut out: Vec<usize> = Vec::new();
+        for (c, _) in self.mention_indices(text) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out.into_iter().map(|i| &self.concepts[i]).collect()
+    }
+
+    /// Each concept named in `text` with the words that named it (lower case, punctuation
+    /// dropped), longest name first claimed, in order of appearance.
+    pub fn mention_phrases(&self, text: &str) -> Vec<(&Concept, String)> {
+        self.mention_indices(text)
+            .into_iter()
+            .map(|(c, phrase)| (&self.concepts[c], phrase))
+            .collect()
+    }
+
+    fn mention_indices(&self, text: &str) -> Vec<(usize, String)> {
         let key = name_key(text);
         let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
-        let mut out: Vec<usize> = Vec::new();
+        let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
             let mut found = None;
@@ -313,21 +332,19 @@ impl Ontology {
                     .get(&phrase)
                     .or_else(|| self.by_name.get(&singular(&phrase)))
                 {
-                    found = Some((c, n));
+                    found = Some((c, n, phrase));
                     break;
                 }
             }
             match found {
-                Some((c, n)) => {
-                    if !out.contains(&c) {
-                        out.push(c);
-                    }
+                Some((c, n, phrase)) => {
+                    out.push((c, phrase));
                     i += n;
                 }
                 None => i += 1,
             }
         }
-        out.into_iter().map(|i| &self.concepts[i]).collect()
+        out
     }
 
     /// The concept a term occurrence signals, if any.
