@@ -842,6 +842,11 @@ impl PassageIndex {
             keys.push((hit.lesson_id.clone(), passage));
             candidates.push(hit);
         }
+        // Equal scores come back in index order, which differs between builds of the same
+        // catalog (the writer's threads): break ties by lesson and passage so answers repeat.
+        let mut ranked: Vec<((String, u64), Hit)> = keys.into_iter().zip(candidates).collect();
+        ranked.sort_by(|(ka, a), (kb, b)| b.score.total_cmp(&a.score).then_with(|| ka.cmp(kb)));
+        let (keys, mut candidates): (Vec<_>, Vec<_>) = ranked.into_iter().unzip();
         if let Some(d) = self.dense.as_ref().filter(|d| d.on) {
             candidates = self.fuse(d, req, &searcher, keys, candidates, pool)?;
         }
