@@ -88,6 +88,21 @@ pub fn decode_with(
     extension: Option<&str>,
     options: DecodeOptions,
 ) -> Result<Decoded, AudioError> {
+    // The format readers are third-party code fed outside bytes: a panic in one (an arithmetic
+    // overflow on a forged WAV header's channel count, found by fuzzing) is a corrupt file,
+    // not a crashed command or request.
+    std::panic::catch_unwind(|| decode_unguarded(bytes, extension, options)).unwrap_or_else(|_| {
+        Err(AudioError::Corrupt(
+            "its headers are not valid (the decoder could not read them)".into(),
+        ))
+    })
+}
+
+fn decode_unguarded(
+    bytes: &[u8],
+    extension: Option<&str>,
+    options: DecodeOptions,
+) -> Result<Decoded, AudioError> {
     let max_seconds = options.max_seconds;
     if bytes.is_empty() {
         return Err(AudioError::Empty);

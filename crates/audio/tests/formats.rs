@@ -158,3 +158,21 @@ fn a_file_whose_header_declares_hours_is_refused_before_decoding() {
         other => panic!("expected TooLong from the header, got {other:?}"),
     }
 }
+
+/// Found by fuzzing (scripts/fuzz.sh audio): a WAV header claiming 65,281 channels made the
+/// WAV reader's block-align arithmetic overflow and panic (in builds with overflow checks, as
+/// the tests are). It is a corrupt file, reported as such.
+#[test]
+fn a_forged_wav_channel_count_is_a_corrupt_file_not_a_panic() {
+    let path = format!(
+        "{}/tests/data/fuzz_wav_channel_overflow.wav",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    for ext in [Some("wav"), None] {
+        match analyze_bytes(&bytes, ext, 600.0) {
+            Err(AudioError::Corrupt(_) | AudioError::NotAudio(_) | AudioError::Unsupported(_)) => {}
+            other => panic!("{ext:?}: {other:?}"),
+        }
+    }
+}
