@@ -176,3 +176,19 @@ fn a_forged_wav_channel_count_is_a_corrupt_file_not_a_panic() {
         }
     }
 }
+
+/// Found by fuzzing: a WAV header claiming a sample rate of 4,043,317,056 Hz made resampling
+/// 800 samples run for over 20 s (a request that ties up a worker). Rates outside 4–768 kHz are
+/// refused before any resampling, naming the rate.
+#[test]
+fn a_forged_gigahertz_sample_rate_is_refused() {
+    let path = format!(
+        "{}/tests/data/fuzz_wav_gigahertz_rate.wav",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    match analyze_bytes(&bytes, Some("wav"), 600.0) {
+        Err(AudioError::Unsupported(m)) => assert!(m.contains("4043317056 Hz"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
