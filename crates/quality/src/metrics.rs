@@ -1,7 +1,7 @@
 //! The five metric families, under the platform's field names where the meaning is the same.
 
 use fretwise_lexicon::TermOccurrence;
-use fretwise_transcript::Transcript;
+use fretwise_transcript::{Transcript, Word};
 use serde::{Deserialize, Serialize};
 
 use crate::clamp01;
@@ -208,10 +208,19 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]) -> Metrics {
-    let words: Vec<_> = t.words().collect();
-    let total_words = a.len();
+    let words: Vec<&Word> = t.words().collect();
+    let content_quality = content_quality(a, terms);
+    Metrics {
+        speech_activity: speech_activity(t, &words, a.len()),
+        linguistic_quality: linguistic_quality(t, a, terms, &content_quality),
+        content_quality,
+        temporal_patterns: temporal_patterns(t, &words),
+        confidence_patterns: confidence_patterns(t, &words),
+    }
+}
 
-    // speech_activity
+/// Speech and silence over the lesson's length, pauses, speaking rate.
+fn speech_activity(t: &Transcript, words: &[&Word], total_words: usize) -> SpeechActivity {
     let speech_end = t.speech_end();
     let total = t.duration_s.unwrap_or(0.0).max(speech_end);
     let (speech, gaps) = union(t.utterances.iter().map(|u| (u.start, u.end)).collect());
@@ -221,7 +230,7 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
     } else {
         words.len()
     };
-    let speech_activity = SpeechActivity {
+    SpeechActivity {
         total_duration_seconds: total,
         speech_duration_seconds: speech,
         silence_duration_seconds: (total - speech).max(0.0),
@@ -246,9 +255,12 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
         } else {
             speech / t.utterances.len() as f64
         },
-    };
+    }
+}
 
-    // content_quality
+/// Vocabulary, fillers, sentences, terminology density, repetition.
+fn content_quality(a: &TextAnalysis, terms: &[TermOccurrence]) -> ContentQuality {
+    let total_words = a.len();
     let unique_words = a.vocab.len();
     let fillers = a.filler_tokens;
     let mut distinct_terms: Vec<&str> = terms.iter().map(|o| o.term.as_str()).collect();
@@ -260,7 +272,7 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
         0.0
     };
     let sentence_count = a.sentence_lengths.len();
-    let content_quality = ContentQuality {
+    ContentQuality {
         total_words,
         unique_words,
         vocabulary_richness: ratio(unique_words as f64, total_words as f64),
@@ -285,9 +297,11 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
                 count: *c,
             })
             .collect(),
-    };
+    }
+}
 
-    // temporal_patterns
+/// Segment and word durations, gaps, and timing anomalies.
+fn temporal_patterns(t: &Transcript, words: &[&Word]) -> TemporalPatterns {
     let seg_durs = t.utterances.iter().map(|u| u.duration());
     let (sd_mean, sd_std, _) = mean_std(seg_durs.clone());
     let (wd_mean, wd_std, _) = mean_std(words.iter().map(|w| w.end - w.start));
@@ -344,16 +358,18 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
             clamp01(1.0 - anomalies as f64 / checks as f64)
         },
     };
-    let temporal_patterns = TemporalPatterns {
+    TemporalPatterns {
         segment_duration_min: if t.utterances.is_empty() {
             0.0
         } else {
             temporal_patterns.segment_duration_min
         },
         ..temporal_patterns
-    };
+    }
+}
 
-    // confidence_patterns
+/// Word and segment confidences: spread, low-confidence clusters, trend.
+fn confidence_patterns(t: &Transcript, words: &[&Word]) -> ConfidencePatterns {
     let mut scores: Vec<f64> = words.iter().filter_map(|w| w.score).collect();
     let (ws_mean, ws_std, ws_n) = mean_std(scores.iter().copied());
     let half = scores.len() / 2;
@@ -399,7 +415,7 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
     } else {
         seg_conf_mean.unwrap_or(0.0)
     };
-    let confidence_patterns = ConfidencePatterns {
+    ConfidencePatterns {
         overall_confidence: clamp01(overall_confidence),
         service_confidence: t.service_confidence,
         word_score_mean: ws_mean,
@@ -413,9 +429,17 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
         low_confidence_cluster_share: ratio(cluster_words as f64, ws_n as f64),
         segment_confidence_mean: seg_conf_mean,
         confidence_trend: trend,
-    };
+    }
+}
 
-    // linguistic_quality
+/// Sentence completeness, readability, teaching content, terminology diversity.
+fn linguistic_quality(
+    t: &Transcript,
+    a: &TextAnalysis,
+    terms: &[TermOccurrence],
+    content_quality: &ContentQuality,
+) -> LinguisticQuality {
+    let sentence_count = content_quality.sentence_count;
     let long_sentences = a.sentence_lengths.iter().filter(|&&n| n >= 3).count();
     let asl = content_quality.average_sentence_length;
     let readability = if asl <= 0.0 {
@@ -431,19 +455,11 @@ pub(crate) fn compute(t: &Transcript, a: &TextAnalysis, terms: &[TermOccurrence]
     let mut cats: Vec<_> = terms.iter().map(|o| o.category).collect();
     cats.sort();
     cats.dedup();
-    let linguistic_quality = LinguisticQuality {
+    LinguisticQuality {
         grammar_score: ratio(long_sentences as f64, sentence_count as f64),
         readability_score: readability,
         educational_content_score: ratio(sentences_with_terms as f64, sentence_count as f64),
         terminology_diversity: clamp01(cats.len() as f64 / 12.0),
-    };
-
-    Metrics {
-        speech_activity,
-        content_quality,
-        temporal_patterns,
-        confidence_patterns,
-        linguistic_quality,
     }
 }
 
