@@ -276,27 +276,6 @@ pub enum ManifestFormat {
     Json,
 }
 
-/// The manifest's columns, as documented in the README.
-const MANIFEST_COLUMNS: [&str; 17] = [
-    "lesson_id",
-    "title",
-    "description",
-    "course",
-    "course_id",
-    "course_description",
-    "chapter",
-    "chapter_id",
-    "instructor",
-    "instructor_id",
-    "level",
-    "style",
-    "order",
-    "runtime",
-    "transcript_path",
-    "audio_path",
-    "synthetic",
-];
-
 /// Columns a manifest cannot do without.
 const REQUIRED_COLUMNS: [&str; 2] = ["lesson_id", "transcript_path"];
 
@@ -367,23 +346,26 @@ fn json_rows(bytes: &[u8]) -> Result<Vec<Result<ManifestRow, String>>, String> {
     Ok(list.into_iter().map(json_row).collect())
 }
 
-/// One JSON lesson object as a row: text, numbers and booleans are read as text.
+/// One JSON lesson object as a row: text, numbers and booleans are read as text; keys that are
+/// not manifest columns are ignored.
 fn json_row(value: serde_json::Value) -> Result<ManifestRow, String> {
     let serde_json::Value::Object(o) = value else {
         return Err("not a JSON object of lesson fields".into());
     };
-    let mut fields: Vec<(&str, String)> = Vec::new();
-    for column in MANIFEST_COLUMNS {
-        let text = match o.get(column) {
-            None | Some(serde_json::Value::Null) => continue,
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            Some(serde_json::Value::Bool(b)) => b.to_string(),
-            Some(_) => return Err(format!("field `{column}` must be text or a number")),
+    let mut row = ManifestRow::default();
+    for (column, value) in o {
+        let Some(slot) = row.slot(&column) else {
+            continue;
         };
-        fields.push((column, text));
+        *slot = match value {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            serde_json::Value::Bool(b) => Some(b.to_string()),
+            _ => return Err(format!("field `{column}` must be text or a number")),
+        };
     }
-    Ok(ManifestRow::from_fields(fields))
+    Ok(row)
 }
 
 /// Rows of a CSV manifest with a header row.
@@ -411,18 +393,13 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<Result<ManifestRow, String>>, String> {
     let mut rows = Vec::new();
     for record in reader.records() {
         rows.push(record.map_err(|e| csv_reason(&e)).map(|r| {
-            ManifestRow::from_fields(
-                header
-                    .iter()
-                    .zip(r.iter())
-                    .filter_map(|(h, v)| {
-                        MANIFEST_COLUMNS
-                            .iter()
-                            .find(|c| **c == h)
-                            .map(|c| (*c, v.to_string()))
-                    })
-                    .collect(),
-            )
+            let mut row = ManifestRow::default();
+            for (column, value) in header.iter().zip(r.iter()) {
+                if let Some(slot) = row.slot(column) {
+                    *slot = Some(value.to_string());
+                }
+            }
+            row
         }));
     }
     Ok(rows)
@@ -440,33 +417,28 @@ fn csv_reason(e: &csv::Error) -> String {
 }
 
 impl ManifestRow {
-    /// A row from (column, value) pairs; unknown columns are not passed in.
-    fn from_fields(fields: Vec<(&str, String)>) -> Self {
-        let mut row = ManifestRow::default();
-        for (column, value) in fields {
-            let slot = match column {
-                "lesson_id" => &mut row.lesson_id,
-                "title" => &mut row.title,
-                "description" => &mut row.description,
-                "course" => &mut row.course,
-                "course_id" => &mut row.course_id,
-                "course_description" => &mut row.course_description,
-                "chapter" => &mut row.chapter,
-                "chapter_id" => &mut row.chapter_id,
-                "instructor" => &mut row.instructor,
-                "instructor_id" => &mut row.instructor_id,
-                "level" => &mut row.level,
-                "style" => &mut row.style,
-                "order" => &mut row.order,
-                "runtime" => &mut row.runtime,
-                "transcript_path" => &mut row.transcript_path,
-                "audio_path" => &mut row.audio_path,
-                "synthetic" => &mut row.synthetic,
-                _ => continue,
-            };
-            *slot = Some(value);
-        }
-        row
+    /// The field of manifest column `column` (as documented in the README), if it is one.
+    fn slot(&mut self, column: &str) -> Option<&mut Option<String>> {
+        Some(match column {
+            "lesson_id" => &mut self.lesson_id,
+            "title" => &mut self.title,
+            "description" => &mut self.description,
+            "course" => &mut self.course,
+            "course_id" => &mut self.course_id,
+            "course_description" => &mut self.course_description,
+            "chapter" => &mut self.chapter,
+            "chapter_id" => &mut self.chapter_id,
+            "instructor" => &mut self.instructor,
+            "instructor_id" => &mut self.instructor_id,
+            "level" => &mut self.level,
+            "style" => &mut self.style,
+            "order" => &mut self.order,
+            "runtime" => &mut self.runtime,
+            "transcript_path" => &mut self.transcript_path,
+            "audio_path" => &mut self.audio_path,
+            "synthetic" => &mut self.synthetic,
+            _ => return None,
+        })
     }
 }
 
