@@ -4,10 +4,10 @@
 //! (`Am`) and MIREX/Harte labels (`A:min`).
 
 use realfft::RealFftPlanner;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A chord over a time span.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChordSpan {
     /// Start in seconds.
     pub start_s: f64,

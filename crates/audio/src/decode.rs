@@ -103,11 +103,73 @@ fn decode_unguarded(
     extension: Option<&str>,
     options: DecodeOptions,
 ) -> Result<Decoded, AudioError> {
-    let max_seconds = options.max_seconds;
     if bytes.is_empty() {
         return Err(AudioError::Empty);
     }
-    let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
+    let mut mono: Vec<f32> = Vec::new();
+    let info = decode_source(
+        Box::new(Cursor::new(bytes.to_vec())),
+        extension,
+        options,
+        &mut |chunk, _| {
+            mono.extend_from_slice(chunk);
+            Ok(())
+        },
+    )?;
+    let samples = resample(&mono, info.source_rate, ANALYSIS_RATE)?;
+    Ok(Decoded {
+        samples,
+        source_rate: info.source_rate,
+        channels: info.channels,
+        truncated: info.truncated,
+    })
+}
+
+/// Where [`decode_stream`] hands each packet's mono samples, with their sample rate.
+pub type Sink<'a> = dyn FnMut(&[f32], u32) -> Result<(), AudioError> + 'a;
+
+/// What a streamed decode found, besides the samples it handed on.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamInfo {
+    /// The file's own sample rate (the rate of the chunks handed on).
+    pub source_rate: u32,
+    /// The file's channel count.
+    pub channels: usize,
+    /// Mono samples handed on.
+    pub samples: u64,
+    /// Set when the file was cut short and the caller allowed a partial decode.
+    pub truncated: Option<Truncation>,
+}
+
+/// Decodes any readable source packet by packet, handing each packet's mono samples (at the
+/// file's own rate, with that rate) to `sink`; nothing but one packet is held, so an hour-long
+/// lesson streams through in constant memory. Errors as [`decode_with`]; a format reader's
+/// panic is a corrupt file.
+pub fn decode_stream(
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    extension: Option<&str>,
+    options: DecodeOptions,
+    sink: &mut Sink<'_>,
+) -> Result<StreamInfo, AudioError> {
+    let mut sink = std::panic::AssertUnwindSafe(sink);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode_source(source, extension, options, &mut **sink)
+    }))
+    .unwrap_or_else(|_| {
+        Err(AudioError::Corrupt(
+            "its headers are not valid (the decoder could not read them)".into(),
+        ))
+    })
+}
+
+fn decode_source(
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    extension: Option<&str>,
+    options: DecodeOptions,
+    sink: &mut Sink<'_>,
+) -> Result<StreamInfo, AudioError> {
+    let max_seconds = options.max_seconds;
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = extension {
         hint.with_extension(ext);
@@ -155,6 +217,7 @@ fn decode_unguarded(
         .map_err(|e| AudioError::Unsupported(e.to_string()))?;
     let mut rate = params.sample_rate.unwrap_or(0);
     let mut channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
+    let mut total: u64 = 0;
     let mut mono: Vec<f32> = Vec::new();
     let mut interleaved: Vec<f32> = Vec::new();
     let mut ended_early = false;
@@ -178,43 +241,49 @@ fn decode_unguarded(
             Err(e) => return Err(AudioError::Corrupt(e.to_string())),
         };
         rate = buf.spec().rate();
+        // A packet may change the rate; the decoded rate is the one analysed, so it is checked.
+        check_rate(rate)?;
         channels = buf.spec().channels().count().max(1);
         interleaved.resize(buf.samples_interleaved(), 0.0);
         buf.copy_to_slice_interleaved(&mut interleaved);
-        for frame in interleaved.chunks(channels) {
-            mono.push(frame.iter().sum::<f32>() / channels as f32);
+        mono.clear();
+        mono.extend(
+            interleaved
+                .chunks(channels)
+                .map(|frame| frame.iter().sum::<f32>() / channels as f32),
+        );
+        if mono.iter().any(|x| !x.is_finite()) {
+            return Err(AudioError::Corrupt("non-finite samples".into()));
         }
-        if rate > 0 && mono.len() as f64 / f64::from(rate) > max_seconds {
+        total += mono.len() as u64;
+        if total as f64 / f64::from(rate) > max_seconds {
             return Err(AudioError::TooLong {
-                seconds: mono.len() as f64 / f64::from(rate),
+                seconds: total as f64 / f64::from(rate),
                 limit: max_seconds,
             });
         }
+        sink(&mono, rate)?;
     }
     if rate == 0 {
         return Err(AudioError::NotAudio("unknown sample rate".into()));
     }
-    if mono.is_empty() {
+    if total == 0 {
         return Err(if ended_early {
             AudioError::Corrupt("the file ends before any audio".into())
         } else {
             AudioError::Empty
         });
     }
-    let truncated = truncation(mono.len() as f64 / f64::from(rate), declared_s, ended_early);
+    let truncated = truncation(total as f64 / f64::from(rate), declared_s, ended_early);
     if let Some(t) = truncated
         && !options.allow_partial
     {
         return Err(AudioError::Truncated(t));
     }
-    if mono.iter().any(|x| !x.is_finite()) {
-        return Err(AudioError::Corrupt("non-finite samples".into()));
-    }
-    let samples = resample(&mono, rate, ANALYSIS_RATE)?;
-    Ok(Decoded {
-        samples,
+    Ok(StreamInfo {
         source_rate: rate,
         channels,
+        samples: total,
         truncated,
     })
 }

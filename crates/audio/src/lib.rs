@@ -13,10 +13,13 @@
 //! `Streamer` analyses audio arriving in chunks (tuner readings, practice-mode notes).
 //!
 //! Techniques (bends, vibrato, slides, hammer-ons, pull-offs, muted notes) are in `techniques`.
+//!
+//! A lesson's recording (demonstrations between the words, recording quality) is in `lesson`.
 
 mod chords;
 mod confidence;
 mod decode;
+mod lesson;
 mod notes;
 mod onset;
 mod pitch;
@@ -27,12 +30,17 @@ mod stream;
 mod techniques;
 mod tempo;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use chords::{ChordSpan, chords};
 pub use confidence::{LOW_CONFIDENCE, span_confidence};
 pub use decode::{
-    ANALYSIS_RATE, DecodeOptions, Decoded, Truncation, decode, decode_with, resample,
+    ANALYSIS_RATE, DecodeOptions, Decoded, StreamInfo, Truncation, decode, decode_stream,
+    decode_with, resample,
+};
+pub use lesson::{
+    AudioQuality, Demonstration, EMBEDDING_DIM, LessonAudio, LessonOptions, LessonScanner,
+    analyze_lesson, analyze_lesson_samples, analyze_span, embedding,
 };
 pub use notes::{Note, segment, tuning_reference};
 pub use onset::{Attack, onsets};
@@ -89,7 +97,7 @@ pub struct PitchTrackJson {
 }
 
 /// Audio features for datasets.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Features {
     /// Seconds.
     pub duration_s: f64,

@@ -2,12 +2,12 @@
 //! where the pitch settles a semitone or more away (hammer-ons and pull-offs have no new attack).
 
 use fretwise_theory::{hz_of_midi, midi_of_hz as midi_of};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::pitch::PitchTrack;
 
 /// A played note.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
     /// Start in seconds.
     pub onset_s: f64,

@@ -3,7 +3,7 @@
 //! flatness and MFCCs, with librosa's definitions so the numbers can be compared with it.
 
 use realfft::RealFftPlanner;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A periodic Hann window of `n` samples (as librosa's and scipy's `get_window("hann", n)`).
 pub fn hann(n: usize) -> Vec<f32> {
@@ -81,7 +81,7 @@ impl MelBank {
 }
 
 /// Spectral-shape features of a whole clip (means over frames with sound).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SpectralFeatures {
     /// Mean spectral centroid, Hz (brightness).
     pub spectral_centroid_hz: f64,

@@ -8,13 +8,13 @@
 //! step (hardly a frame resting between the two pitches) is a hammer-on or pull-off, a staircase through the frets is a slide, a
 //! smooth glide up is a bend (and a glide back a release).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::onset::Attack;
 use crate::pitch::PitchTrack;
 
 /// A technique heard in the playing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Technique {
     /// A string bent up from a fretted note.
@@ -100,6 +100,22 @@ impl Technique {
             | Self::PullOff { start_s, .. }
             | Self::Muted { start_s, .. } => *start_s,
         }
+    }
+
+    /// The same technique `dt` seconds later (a clip's times placed in a longer recording).
+    pub fn shifted(mut self, dt: f64) -> Self {
+        match &mut self {
+            Self::Bend { start_s, end_s, .. }
+            | Self::Vibrato { start_s, end_s, .. }
+            | Self::Slide { start_s, end_s, .. }
+            | Self::HammerOn { start_s, end_s, .. }
+            | Self::PullOff { start_s, end_s, .. }
+            | Self::Muted { start_s, end_s, .. } => {
+                *start_s = r3(*start_s + dt);
+                *end_s = r3(*end_s + dt);
+            }
+        }
+        self
     }
 
     /// Its time span, seconds.

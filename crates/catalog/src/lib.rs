@@ -5,6 +5,7 @@
 //! (`postgres://…`) through sqlx's `Any` driver; the schema is written in the SQL both accept,
 //! and migrations are embedded.
 
+mod audio;
 mod knowledge;
 mod model;
 mod progress;
@@ -13,6 +14,7 @@ mod service;
 mod store;
 mod students;
 
+pub use audio::{DemonstrationRow, LessonAudioRow};
 pub use knowledge::{ConceptLesson, LessonConceptRow, LessonKnowledgeRow};
 pub use model::{
     CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonContent, LessonDetail, LessonInfo,

@@ -231,4 +231,27 @@ pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[
             )",
         ],
     ),
+    (
+        6,
+        &[
+            "CREATE TABLE lesson_audio (
+                lesson_id TEXT PRIMARY KEY,
+                audio_hash TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                snr_db DOUBLE PRECISION NOT NULL,
+                quality TEXT NOT NULL,
+                analysed_at TEXT NOT NULL
+            )",
+            "CREATE TABLE demonstrations (
+                lesson_id TEXT NOT NULL,
+                idx BIGINT NOT NULL,
+                start_s DOUBLE PRECISION NOT NULL,
+                end_s DOUBLE PRECISION NOT NULL,
+                before_utterance BIGINT,
+                after_utterance BIGINT,
+                analysis TEXT NOT NULL,
+                PRIMARY KEY (lesson_id, idx)
+            )",
+        ],
+    ),
 ];

@@ -144,6 +144,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 lessons,
                 seed: 7,
                 bad_rate: 0.01,
+                audio: None,
             },
         )?;
     }

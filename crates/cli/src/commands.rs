@@ -43,6 +43,9 @@ pub struct IngestArgs {
     /// Do not update the knowledge base afterwards (run `fretwise knowledge rebuild` later).
     #[arg(long)]
     no_knowledge: bool,
+    /// Do not analyse the lessons' recordings (`audio_path`): no demonstrations, no SNR.
+    #[arg(long)]
+    no_audio: bool,
 }
 
 fn matcher(lexicon: Option<&Path>) -> anyhow::Result<TermMatcher> {
@@ -127,6 +130,15 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         merge(&mut report, r);
     }
     bar.finish();
+    // Recordings after transcripts: the words say where the instructor may be playing.
+    let audio = if args.no_audio {
+        None
+    } else {
+        let bar = Bar::new("audio", args.json);
+        let a = fretwise_ingest::analyse_lesson_audio(&catalog, &bar).await?;
+        bar.finish();
+        Some(a)
+    };
     let knowledge = if args.no_knowledge {
         None
     } else {
@@ -148,9 +160,25 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         if let (Some(obj), Some(i)) = (v.as_object_mut(), &index) {
             obj.insert("index".into(), serde_json::to_value(i)?);
         }
+        if let (Some(obj), Some(a)) = (v.as_object_mut(), &audio) {
+            obj.insert("audio".into(), serde_json::to_value(a)?);
+        }
         print_json(&v)
     } else {
         print_report(&report);
+        if let Some(a) = audio.as_ref().filter(|a| a.with_audio > 0) {
+            println!(
+                "audio: {} recordings analysed ({:.0} s, {} demonstrations), {} unchanged, {} failed",
+                a.analysed,
+                a.audio_s,
+                a.demonstrations,
+                a.unchanged,
+                a.failed.len()
+            );
+            for f in &a.failed {
+                println!("  {}: {}: {}", f.lesson_id, f.path, f.reason);
+            }
+        }
         if let Some(k) = &knowledge {
             crate::knowledge::print_rebuild(k);
         }
@@ -235,6 +263,7 @@ pub async fn quickstart(
             lessons,
             seed: 42,
             bad_rate: 0.02,
+            audio: None,
         };
         // Generated quietly: the summary below is the human text, `--json` the one object.
         let summary = fretwise_corpus::generate(corpus, &opts)?;
@@ -344,9 +373,21 @@ pub async fn lessons_show(
 ) -> anyhow::Result<()> {
     let catalog = open(cfg, db).await?;
     let lesson = catalog.lesson(id).await?;
+    let audio = catalog.lesson_audio(&lesson.summary.id).await?;
     catalog.close().await;
     if json {
-        return print_json(&lesson);
+        let mut v = serde_json::to_value(&lesson)?;
+        if let (Some(obj), Some(row)) = (v.as_object_mut(), &audio) {
+            let quality: serde_json::Value = serde_json::from_str(&row.quality)?;
+            obj.insert(
+                "audio".into(),
+                serde_json::json!({
+                    "quality": quality,
+                    "demonstrations": crate::demos::decode(row)?,
+                }),
+            );
+        }
+        return print_json(&v);
     }
     let s = &lesson.summary;
     println!("{}  {}", s.id, s.title.as_deref().unwrap_or("(untitled)"));
@@ -388,6 +429,11 @@ pub async fn lessons_show(
     terms.sort_unstable();
     terms.dedup();
     println!("terms       {}", terms.join(", "));
+    if let Some(row) = &audio {
+        crate::demos::print_audio(row, false)?;
+    } else if let Some(p) = &lesson.audio_path {
+        println!("audio       {p} (not analysed yet)");
+    }
     println!();
     for u in lesson.utterances.iter().take(12) {
         println!("[{:>7.2}–{:>7.2}] {}", u.start, u.end, u.text);
@@ -461,6 +507,7 @@ pub fn sample_corpus(
     lessons: usize,
     seed: u64,
     bad_rate: f64,
+    audio: Option<fretwise_corpus::Font>,
     json: bool,
 ) -> anyhow::Result<()> {
     let opts = CorpusOptions {
@@ -468,6 +515,7 @@ pub fn sample_corpus(
         lessons,
         seed,
         bad_rate,
+        audio,
     };
     let bar = Bar::new("generate", json);
     bar.set_len(lessons as u64);
@@ -484,6 +532,14 @@ pub fn sample_corpus(
         summary.out.display(),
         summary.manifest.display()
     );
+    if opts.audio.is_some() {
+        println!(
+            "audio: {} lessons with audio under {}, their truth under {}",
+            summary.with_audio,
+            summary.out.join("audio").display(),
+            summary.out.join("truth").display()
+        );
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod bench;
 mod commands;
 mod concepts;
 mod config;
+mod demos;
 mod eval;
 mod export;
 mod knowledge;
@@ -110,10 +111,20 @@ enum Command {
         /// Share of deliberately bad files (hallucinated, empty, truncated).
         #[arg(long, default_value_t = 0.02)]
         bad_rate: f64,
+        /// Also write each lesson's audio (speech, playing through a SoundFont, room noise)
+        /// and its truth (demonstrations, notes, keys, tempos, SNR) under `audio/` and `truth/`.
+        #[arg(long)]
+        audio: bool,
+        /// The SoundFont the playing is rendered through (default: FRETWISE_SOUNDFONT, then
+        /// Debian's FluidR3_GM or TimGM6mb).
+        #[arg(long, requires = "audio")]
+        soundfont: Option<PathBuf>,
         /// Print one JSON object instead of a summary.
         #[arg(long)]
         json: bool,
     },
+    /// What the instructor plays in a lesson (demonstrations found in its recording)
+    Demos(demos::DemosArgs),
     /// Find guitar terms in a sentence (what ingest would tag)
     Terms {
         /// The text to scan.
@@ -338,8 +349,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             lessons,
             seed,
             bad_rate,
+            audio,
+            soundfont,
             json,
-        } => commands::sample_corpus(&out, instructors, lessons, seed, bad_rate, json),
+        } => {
+            let font = match (audio, soundfont) {
+                (false, _) => None,
+                (true, Some(p)) => Some(fretwise_corpus::Font::load(&p)?),
+                (true, None) => Some(fretwise_corpus::Font::find()?),
+            };
+            commands::sample_corpus(&out, instructors, lessons, seed, bad_rate, font, json)
+        }
         Command::Terms {
             text,
             lexicon,
@@ -351,6 +371,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Practice(args) => learn::practice(&cfg, args).await,
         Command::Plan(args) => learn::plan(&cfg, args).await,
         Command::Stream(args) => stream::run(args),
+        Command::Demos(args) => demos::run(&cfg, args).await,
         Command::Concepts { command } => concepts::run(&cfg, command).await,
         Command::Profiles {
             instructor,

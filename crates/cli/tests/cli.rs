@@ -122,6 +122,7 @@ fn a_killed_ingest_resumes_to_the_same_catalog() {
             lessons: 3000,
             seed: 11,
             bad_rate: 0.02,
+            audio: None,
         },
     )
     .unwrap();

@@ -144,6 +144,7 @@ fn an_empty_or_unreachable_catalog_path_is_an_error() {
             lessons: 2,
             seed: 1,
             bad_rate: 0.0,
+            audio: None,
         },
     )
     .unwrap();
@@ -250,6 +251,7 @@ fn ingest_ends_on_link_loops_and_names_the_links_it_skipped() {
             lessons: 2,
             seed: 2,
             bad_rate: 0.0,
+            audio: None,
         },
     )
     .unwrap();

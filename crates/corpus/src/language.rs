@@ -188,6 +188,12 @@ pub(crate) struct Lesson {
     pub runtime_s: f64,
     pub json: Vec<u8>,
     pub bad: bool,
+    /// Every word's (start, end), seconds.
+    pub words: Vec<(f64, f64)>,
+    /// Each utterance's (start, end), seconds.
+    pub utterances: Vec<(f64, f64)>,
+    /// The pauses after the sentences that announce playing ("Listen to this."), seconds.
+    pub demo_gaps: Vec<(f64, f64)>,
 }
 
 #[derive(Serialize)]
@@ -314,6 +320,7 @@ pub(crate) fn lesson(
     );
 
     let mut sentences: Vec<(String, f64)> = Vec::new(); // (sentence, pause after in seconds)
+    let mut demo_sentences: Vec<usize> = Vec::new();
     let fill = |rng: &mut ChaCha8Rng, tpl: &str| -> String {
         let term = pick_term(rng, &topic.terms);
         let term2 = pick_term(rng, &topic.terms);
@@ -347,6 +354,7 @@ pub(crate) fn lesson(
             sentences.push((s, rng.random_range(0.2..1.2)));
         }
         let demo = pick(&mut rng, &DEMO).to_string();
+        demo_sentences.push(sentences.len());
         sentences.push((demo, rng.random_range(4.0..14.0)));
         match b % 3 {
             0 => sentences.push((
@@ -438,6 +446,19 @@ pub(crate) fn lesson(
         }
     }
     let runtime_s = t + rng.random_range(2.0..20.0);
+    let demo_gaps = if bad_kind.is_some() {
+        Vec::new()
+    } else {
+        demo_sentences
+            .iter()
+            .filter_map(|&i| {
+                let end = seg_times.get(i)?.1;
+                let next = seg_times.get(i + 1).map(|s| s.0).unwrap_or(runtime_s);
+                Some((end, next))
+            })
+            .collect()
+    };
+    let word_spans: Vec<(f64, f64)> = words_store.iter().flatten().map(|w| (w.1, w.2)).collect();
 
     let segments: Vec<OutSegment> = words_store
         .iter()
@@ -500,6 +521,9 @@ pub(crate) fn lesson(
         runtime_s,
         json,
         bad: bad_kind.is_some(),
+        words: word_spans,
+        utterances: seg_times,
+        demo_gaps,
     }
 }
 

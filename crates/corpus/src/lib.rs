@@ -5,6 +5,7 @@
 //! parallel and still gives byte-identical output). Includes realistic word timings, confidences,
 //! ASR misspellings, pauses for playing, and a configurable rate of bad files.
 
+mod audio;
 mod language;
 
 use std::io::Write;
@@ -15,6 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use audio::{AUDIO_RATE, AudioTruth, Font, TruthDemo, TruthNote};
 pub use language::STYLES;
 
 /// Generator settings.
@@ -28,6 +30,9 @@ pub struct CorpusOptions {
     pub seed: u64,
     /// Share of lessons written as bad files (hallucination, empty, truncated JSON).
     pub bad_rate: f64,
+    /// Also write each lesson's audio (`audio/`) and its truth (`truth/`), played through
+    /// this SoundFont.
+    pub audio: Option<Font>,
 }
 
 impl Default for CorpusOptions {
@@ -37,6 +42,7 @@ impl Default for CorpusOptions {
             lessons: 240,
             seed: 42,
             bad_rate: 0.02,
+            audio: None,
         }
     }
 }
@@ -72,6 +78,8 @@ pub struct CorpusSummary {
     pub bad_files: usize,
     /// Seed used.
     pub seed: u64,
+    /// Lessons written with audio.
+    pub with_audio: usize,
 }
 
 /// A fictional instructor.
@@ -144,7 +152,7 @@ pub fn generate_with_progress(
         .collect();
 
     // Lessons are dealt to instructors round-robin, then grouped into courses of 6–12 lessons.
-    let rows: Vec<Result<(String, bool), CorpusError>> = (0..opts.lessons)
+    let rows: Vec<Result<(String, bool, bool), CorpusError>> = (0..opts.lessons)
         .into_par_iter()
         .map(|n| {
             let ins = &instructors[n % instructors.len()];
@@ -163,23 +171,59 @@ pub fn generate_with_progress(
             std::fs::create_dir_all(&dir).map_err(io(&dir))?;
             let file = dir.join(format!("{}.json", lesson.id));
             write_atomic(&file, &lesson.json).map_err(io(&file))?;
+            let mut audio_path = String::new();
+            if let (Some(font), false) = (&opts.audio, lesson.bad) {
+                audio_path = format!("audio/{}/{}.wav", ins.id, lesson.id);
+                let (samples, truth) = audio::render(
+                    font,
+                    opts.seed,
+                    n,
+                    &audio::Timeline {
+                        id: &lesson.id,
+                        words: &lesson.words,
+                        utterances: &lesson.utterances,
+                        demo_gaps: &lesson.demo_gaps,
+                        runtime_s: lesson.runtime_s,
+                    },
+                    &audio_path,
+                );
+                for (sub, name, bytes) in [
+                    (
+                        "audio",
+                        format!("{}.wav", lesson.id),
+                        audio::wav_bytes(&samples),
+                    ),
+                    (
+                        "truth",
+                        format!("{}.json", lesson.id),
+                        serde_json::to_vec_pretty(&truth).unwrap_or_default(),
+                    ),
+                ] {
+                    let dir = out.join(sub).join(&ins.id);
+                    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+                    let file = dir.join(name);
+                    write_atomic(&file, &bytes).map_err(io(&file))?;
+                }
+            }
             progress(1);
             let row = manifest_row(
                 &lesson,
                 ins,
                 &format!("transcripts/{}/{}.json", ins.id, lesson.id),
+                &audio_path,
             );
-            Ok((row, lesson.bad))
+            Ok((row, lesson.bad, !audio_path.is_empty()))
         })
         .collect();
     let mut manifest = String::from(
         "lesson_id,title,description,course,course_id,course_description,chapter,instructor,instructor_id,level,style,order,runtime,transcript_path,audio_path,synthetic\n",
     );
-    let mut bad = 0;
+    let (mut bad, mut with_audio) = (0, 0);
     for r in rows {
-        let (row, is_bad) = r?;
+        let (row, is_bad, has_audio) = r?;
         manifest.push_str(&row);
         bad += usize::from(is_bad);
+        with_audio += usize::from(has_audio);
     }
     let manifest_path = out.join("manifest.csv");
     write_atomic(&manifest_path, manifest.as_bytes()).map_err(io(&manifest_path))?;
@@ -192,6 +236,7 @@ pub fn generate_with_progress(
         instructors: opts.instructors,
         bad_files: bad,
         seed: opts.seed,
+        with_audio,
     })
 }
 
@@ -203,7 +248,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn manifest_row(l: &language::Lesson, ins: &Instructor, path: &str) -> String {
+fn manifest_row(l: &language::Lesson, ins: &Instructor, path: &str, audio_path: &str) -> String {
     let fields = [
         l.id.clone(),
         l.title.clone(),
@@ -222,7 +267,7 @@ fn manifest_row(l: &language::Lesson, ins: &Instructor, path: &str) -> String {
         l.order.to_string(),
         format!("{:.0}", l.runtime_s),
         path.to_string(),
-        String::new(),
+        audio_path.to_string(),
         "true".to_string(),
     ];
     let mut row = fields

@@ -9,6 +9,7 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
         lessons: 60,
         seed: 9,
         bad_rate: 0.1,
+        audio: None,
     };
     let (a, b, c) = (
         tempfile::tempdir().unwrap(),
@@ -45,6 +46,7 @@ fn every_lesson_is_labelled_synthetic_and_fictional() {
             lessons: 90,
             seed: 1,
             bad_rate: 0.0,
+            audio: None,
         },
     )
     .unwrap();
@@ -99,6 +101,7 @@ fn impossible_options_are_errors() {
             dir.path(),
             &CorpusOptions {
                 bad_rate: 2.0,
+                audio: None,
                 ..Default::default()
             }
         )

@@ -162,6 +162,7 @@ async fn generated_corpus_splits_hold_out_instructors_and_are_reproducible() {
             lessons: 600,
             seed: 5,
             bad_rate: 0.02,
+            audio: None,
         },
     )
     .unwrap();
@@ -248,6 +249,7 @@ async fn test_styles_are_held_out_and_bad_out_dirs_are_refused() {
             lessons: 200,
             seed: 8,
             bad_rate: 0.0,
+            audio: None,
         },
     )
     .unwrap();

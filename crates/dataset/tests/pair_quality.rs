@@ -62,6 +62,7 @@ async fn chat_pairs_meet_the_issue_18_bars_on_both_halves() {
             lessons: 600,
             seed: 11,
             bad_rate: 0.02,
+            audio: None,
         },
     )
     .unwrap();

@@ -18,6 +18,7 @@ async fn catalog(dir: &Path, extra: &[&Path]) -> Catalog {
             lessons: 400,
             seed: 5,
             bad_rate: 0.02,
+            audio: None,
         },
     )
     .unwrap();

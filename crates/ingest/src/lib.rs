@@ -5,10 +5,12 @@
 //! loses at most the chunk in flight and a rerun skips everything already stored unchanged.
 //! A rejected item is quarantined with its reason; nothing else in the batch is lost.
 
+mod audio;
 mod files;
 mod mysql;
 mod pipeline;
 
+pub use audio::{AUDIO_VERSION, AudioFailure, AudioSummary, analyse_lesson_audio};
 pub use files::{
     Discovery, ManifestFormat, ParsedManifest, SkippedLink, discover, discover_sources,
     parse_manifest,

@@ -283,6 +283,7 @@ async fn generated_corpus(catalog: &Catalog, dir: &Path) {
             lessons: 300,
             seed: 3,
             bad_rate: 0.05,
+            audio: None,
         },
     )
     .unwrap();
@@ -336,6 +337,7 @@ async fn escaping_manifest(catalog: &Catalog, dir: &Path) {
             lessons: 1,
             seed: 4,
             bad_rate: 0.0,
+            audio: None,
         },
     )
     .unwrap();

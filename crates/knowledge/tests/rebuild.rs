@@ -56,6 +56,7 @@ async fn knowledge_is_built_and_kept_up_to_date(catalog: &Catalog, dir: &Path) {
             lessons: 120,
             seed: 5,
             bad_rate: 0.02,
+            audio: None,
         },
     )
     .unwrap();

@@ -38,6 +38,7 @@ fn setup() -> (tempfile::TempDir, PathBuf, String) {
                 lessons,
                 seed: 7,
                 bad_rate: 0.0,
+                audio: None,
             },
         )
         .expect("corpus");

@@ -151,6 +151,92 @@ impl Key {
         }
     }
 
+    /// The major or minor key that best fits a pitch-class weighting (index 0 = C; weights are
+    /// e.g. note durations), with its score: the Pearson correlation with Krumhansl and
+    /// Kessler's probe-tone profile, less the share of the weight on notes outside the key's
+    /// scale (major; natural minor with the raised seventh). The profile alone prefers E major
+    /// for a phrase on E, A and B with a short G; the G rules it out. The tonic is spelled
+    /// with the fewer accidentals (Bb minor, not A# minor). `None` when every weight is zero.
+    ///
+    /// ```
+    /// use fretwise_theory::Key;
+    /// // A C D E G with A held longest and first and last: A minor pentatonic.
+    /// let mut w = [0.0; 12];
+    /// for (pc, d) in [(9, 3.0), (0, 1.0), (2, 1.0), (4, 1.5), (7, 1.0)] { w[pc] = d; }
+    /// assert_eq!(Key::estimate(&w).map(|(k, _)| k.to_string()).as_deref(), Some("A minor"));
+    /// ```
+    pub fn estimate(weights: &[f64; 12]) -> Option<(Key, f64)> {
+        const MAJOR: [f64; 12] = [
+            6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88,
+        ];
+        const MINOR: [f64; 12] = [
+            6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17,
+        ];
+        if weights.iter().all(|w| *w <= 0.0) || weights.iter().any(|w| !w.is_finite()) {
+            return None;
+        }
+        let corr = |profile: &[f64; 12], tonic: usize| {
+            let mx = weights.iter().sum::<f64>() / 12.0;
+            let my = profile.iter().sum::<f64>() / 12.0;
+            let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+            for (pc, w) in weights.iter().enumerate() {
+                let x = w - mx;
+                let y = profile[(pc + 12 - tonic) % 12] - my;
+                sxy += x * y;
+                sxx += x * x;
+                syy += y * y;
+            }
+            if sxx <= 0.0 {
+                0.0
+            } else {
+                sxy / (sxx * syy).sqrt()
+            }
+        };
+        // Scale steps above the tonic, as bit masks.
+        const MAJOR_SCALE: u16 = 0b1010_1011_0101;
+        const MINOR_SCALE: u16 = 0b1101_1010_1101;
+        let total: f64 = weights.iter().sum();
+        let outside = |mask: u16, tonic: usize| {
+            weights
+                .iter()
+                .enumerate()
+                .filter(|(pc, _)| mask & (1 << ((pc + 12 - tonic) % 12)) == 0)
+                .map(|(_, w)| w)
+                .sum::<f64>()
+                / total
+        };
+        let mut best: Option<(Key, f64)> = None;
+        for tonic in 0..12 {
+            for (profile, scale, mode) in [
+                (&MAJOR, MAJOR_SCALE, KeyMode::Major),
+                (&MINOR, MINOR_SCALE, KeyMode::Minor),
+            ] {
+                let r = corr(profile, tonic) - outside(scale, tonic);
+                if best.as_ref().is_none_or(|(_, b)| r > *b + 1e-12) {
+                    best = Some((Key::simplest(tonic as i32, mode), r));
+                }
+            }
+        }
+        best
+    }
+
+    /// The key on a semitone with the fewer accidentals in its signature (sharps on a tie).
+    pub fn simplest(semitone: i32, mode: KeyMode) -> Key {
+        let sharp = Key {
+            tonic: PitchClass::from_semitone(semitone, true),
+            mode,
+        };
+        let flat = Key {
+            tonic: PitchClass::from_semitone(semitone, false),
+            mode,
+        };
+        if flat.signature().abs() < sharp.signature().abs() {
+            flat
+        } else {
+            sharp
+        }
+    }
+
     /// Relative key (C major ↔ A minor).
     pub fn relative(&self) -> Key {
         match self.mode {

@@ -11,6 +11,13 @@ pub struct Scale {
     type_index: usize,
 }
 
+impl std::fmt::Display for Scale {
+    /// "A minor pentatonic".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.tonic, self.scale_type().name)
+    }
+}
+
 impl Scale {
     /// Parses "D dorian", "F# harmonic minor", "Bb major pentatonic", "A blues".
     ///

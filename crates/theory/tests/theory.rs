@@ -425,3 +425,48 @@ proptest! {
         prop_assert!(serde_json::from_str::<serde_json::Value>(&a).is_ok());
     }
 }
+
+#[test]
+fn key_estimates_follow_the_notes_played() {
+    use fretwise_theory::Key;
+    let key = |notes: &[(usize, f64)]| {
+        let mut w = [0.0; 12];
+        for (pc, d) in notes {
+            w[*pc] += d;
+        }
+        Key::estimate(&w).map(|(k, _)| k.to_string())
+    };
+    // E F# A B G A G A B A B E: the profile alone says E major; the G natural rules it out.
+    let phrase = [
+        (4, 0.6),
+        (6, 0.3),
+        (9, 0.3),
+        (11, 0.3),
+        (7, 0.3),
+        (9, 0.6),
+        (7, 0.3),
+        (9, 0.3),
+        (11, 0.6),
+        (9, 0.3),
+        (11, 0.3),
+        (4, 1.2),
+    ];
+    assert_eq!(key(&phrase).as_deref(), Some("E minor"));
+    // The C major scale with C held: C major, not A minor.
+    let scale = [
+        (0, 2.0),
+        (2, 0.5),
+        (4, 1.0),
+        (5, 0.5),
+        (7, 1.0),
+        (9, 0.5),
+        (11, 0.5),
+    ];
+    assert_eq!(key(&scale).as_deref(), Some("C major"));
+    // A# minor is spelled Bb minor (5 flats, not 7 sharps); G# minor keeps its sharps.
+    let bbm = [(10, 2.0), (1, 1.0), (3, 0.5), (5, 1.0), (8, 0.5), (10, 1.0)];
+    assert_eq!(key(&bbm).as_deref(), Some("Bb minor"));
+    let gsm = [(8, 2.0), (11, 1.0), (1, 0.5), (3, 1.0), (6, 0.5), (8, 1.0)];
+    assert_eq!(key(&gsm).as_deref(), Some("G# minor"));
+    assert_eq!(key(&[]), None);
+}

@@ -29,6 +29,7 @@ pub fn small_catalog(dir: &Path, instructors: usize, lessons: usize, seed: u64) 
             lessons,
             seed,
             bad_rate: 0.0,
+            audio: None,
         },
     )
     .unwrap();

@@ -41,6 +41,7 @@ pub async fn generated_catalog(
             lessons,
             seed,
             bad_rate,
+            audio: None,
         },
     )
     .unwrap();

@@ -36,6 +36,7 @@ pub fn corpus(dir: &Path, name: &str, lessons: usize, seed: u64) -> PathBuf {
             lessons,
             seed,
             bad_rate: 0.0,
+            audio: None,
         },
     )
     .unwrap();

@@ -1,0 +1,143 @@
+//! Storage for lesson audio: each analysed recording's quality (one row per lesson) and its
+//! demonstrations (one row each, with their times and the passages around them). The catalog
+//! stores the analysis as JSON text; `crates/audio` computes it and `crates/ingest` runs it.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use crate::CatalogError;
+use crate::store::{Catalog, dialect, now};
+
+/// A lesson's analysed recording, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LessonAudioRow {
+    /// Lesson id.
+    pub lesson_id: String,
+    /// Hash of the audio file's bytes when it was analysed (stale when it differs).
+    pub audio_hash: String,
+    /// Version of the analysis code (stale when it differs).
+    pub version: i64,
+    /// Speech-to-noise ratio, dB (also inside `quality`; a column so it can be filtered on).
+    pub snr_db: f64,
+    /// JSON: duration, sample rate, quality and remarks.
+    pub quality: String,
+    /// The demonstrations in time order.
+    pub demonstrations: Vec<DemonstrationRow>,
+}
+
+/// One demonstration, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemonstrationRow {
+    /// Position in the lesson, from 0.
+    pub idx: i64,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+    /// The utterance that introduces it (the last one ending before it), when there is one.
+    pub before_utterance: Option<i64>,
+    /// The utterance that follows it, when there is one.
+    pub after_utterance: Option<i64>,
+    /// JSON analysis (notes, key, scale, tempo, chords, techniques, features, embedding).
+    pub analysis: String,
+}
+
+impl Catalog {
+    /// (audio hash, version) of every lesson whose recording was analysed.
+    pub async fn audio_states(&self) -> Result<HashMap<String, (String, i64)>, CatalogError> {
+        let mut out = HashMap::new();
+        for r in sqlx::query("SELECT lesson_id, audio_hash, version FROM lesson_audio")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+        }
+        Ok(out)
+    }
+
+    /// Writes (or replaces) one lesson's audio analysis and demonstrations in one transaction.
+    pub async fn write_lesson_audio(&self, row: &LessonAudioRow) -> Result<(), CatalogError> {
+        let mut tx = self.pool.begin().await?;
+        for table in ["lesson_audio", "demonstrations"] {
+            let sql = format!("DELETE FROM {table} WHERE lesson_id = $1");
+            sqlx::query(dialect(self.backend, &sql))
+                .bind(row.lesson_id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(dialect(
+            self.backend,
+            "INSERT INTO lesson_audio (lesson_id, audio_hash, version, snr_db, quality, analysed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        ))
+        .bind(row.lesson_id.as_str())
+        .bind(row.audio_hash.as_str())
+        .bind(row.version)
+        .bind(row.snr_db)
+        .bind(row.quality.as_str())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        for d in &row.demonstrations {
+            sqlx::query(dialect(
+                self.backend,
+                "INSERT INTO demonstrations (lesson_id, idx, start_s, end_s, before_utterance, after_utterance, analysis) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            ))
+            .bind(row.lesson_id.as_str())
+            .bind(d.idx)
+            .bind(d.start_s)
+            .bind(d.end_s)
+            .bind(d.before_utterance)
+            .bind(d.after_utterance)
+            .bind(d.analysis.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One lesson's audio analysis, if its recording was analysed.
+    pub async fn lesson_audio(
+        &self,
+        lesson_id: &str,
+    ) -> Result<Option<LessonAudioRow>, CatalogError> {
+        let Some(r) = sqlx::query(dialect(
+            self.backend,
+            "SELECT audio_hash, version, snr_db, quality FROM lesson_audio WHERE lesson_id = $1",
+        ))
+        .bind(lesson_id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let demonstrations = sqlx::query(dialect(
+            self.backend,
+            "SELECT idx, start_s, end_s, before_utterance, after_utterance, analysis FROM demonstrations WHERE lesson_id = $1 ORDER BY idx",
+        ))
+        .bind(lesson_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|d| {
+            Ok(DemonstrationRow {
+                idx: d.try_get(0)?,
+                start_s: d.try_get(1)?,
+                end_s: d.try_get(2)?,
+                before_utterance: d.try_get(3)?,
+                after_utterance: d.try_get(4)?,
+                analysis: d.try_get(5)?,
+            })
+        })
+        .collect::<Result<Vec<_>, CatalogError>>()?;
+        Ok(Some(LessonAudioRow {
+            lesson_id: lesson_id.to_string(),
+            audio_hash: r.try_get(0)?,
+            version: r.try_get(1)?,
+            snr_db: r.try_get(2)?,
+            quality: r.try_get(3)?,
+            demonstrations,
+        }))
+    }
+}

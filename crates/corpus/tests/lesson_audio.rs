@@ -1,0 +1,277 @@
+//! Lesson audio against the generator's truth: generated lessons with speech, playing through
+//! a real SoundFont and room noise; fretwise's lesson analysis must find the demonstrations
+//! (IoU ≥ 0.5), their notes, key and tempo, and the recording's SNR.
+//!
+//! Two sets from different seeds: the tuning set (seed 7) is the one looked at while changing
+//! the detector; the held-out set (seed 2027) is only ever run whole, for its totals.
+
+use std::path::Path;
+
+use fretwise_audio::{LessonOptions, analyze_lesson};
+use fretwise_corpus::{AudioTruth, CorpusOptions, Font};
+
+/// Totals over a set.
+#[derive(Debug, Default)]
+struct Totals {
+    lessons: usize,
+    truth_demos: usize,
+    found_demos: usize,
+    matched: usize,
+    note_tp: usize,
+    note_fp: usize,
+    note_fn: usize,
+    key_right: usize,
+    tempo_right: usize,
+    snr_within_3db: usize,
+    snr_abs_err: f64,
+}
+
+impl Totals {
+    fn precision(&self) -> f64 {
+        self.matched as f64 / self.found_demos.max(1) as f64
+    }
+    fn recall(&self) -> f64 {
+        self.matched as f64 / self.truth_demos.max(1) as f64
+    }
+    fn note_f(&self) -> f64 {
+        2.0 * self.note_tp as f64 / (2 * self.note_tp + self.note_fp + self.note_fn).max(1) as f64
+    }
+    fn key(&self) -> f64 {
+        self.key_right as f64 / self.matched.max(1) as f64
+    }
+    fn tempo(&self) -> f64 {
+        self.tempo_right as f64 / self.matched.max(1) as f64
+    }
+    fn snr(&self) -> f64 {
+        self.snr_within_3db as f64 / self.lessons.max(1) as f64
+    }
+}
+
+fn font_or_skip() -> Option<Font> {
+    match Font::find() {
+        Ok(f) => Some(f),
+        Err(e) => {
+            assert!(
+                std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
+                "FRETWISE_REQUIRE_SOUNDFONTS is set but: {e}"
+            );
+            eprintln!("skipped: {e}");
+            None
+        }
+    }
+}
+
+fn words_of(transcript: &Path) -> Vec<(f64, f64)> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(transcript).expect("transcript")).expect("json");
+    v["word_segments"]
+        .as_array()
+        .map(|ws| {
+            ws.iter()
+                .filter_map(|w| Some((w["start"].as_f64()?, w["end"].as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn iou(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let inter = (a.1.min(b.1) - a.0.max(b.0)).max(0.0);
+    let union = (a.1.max(b.1) - a.0.min(b.0)).max(1e-9);
+    inter / union
+}
+
+/// Generates `lessons` lessons with audio from `seed` and scores the analysis of each.
+fn evaluate(font: Font, seed: u64, lessons: usize, verbose: bool) -> Totals {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = fretwise_corpus::generate(
+        dir.path(),
+        &CorpusOptions {
+            instructors: 4,
+            lessons,
+            seed,
+            bad_rate: 0.0,
+            audio: Some(font),
+        },
+    )
+    .expect("generate");
+    assert_eq!(summary.with_audio, lessons);
+    let mut t = Totals::default();
+    for n in 0..lessons {
+        let id = format!("sample-{:06}", n + 1);
+        let ins = format!("fictional-{:04}", n % 4 + 1);
+        let truth: AudioTruth = serde_json::from_slice(
+            &std::fs::read(
+                dir.path()
+                    .join("truth")
+                    .join(&ins)
+                    .join(format!("{id}.json")),
+            )
+            .expect("truth"),
+        )
+        .expect("truth json");
+        let words = words_of(
+            &dir.path()
+                .join("transcripts")
+                .join(&ins)
+                .join(format!("{id}.json")),
+        );
+        let file = std::fs::File::open(dir.path().join(&truth.audio_path)).expect("audio");
+        let got = analyze_lesson(
+            Box::new(file),
+            Some("wav"),
+            &words,
+            LessonOptions::default(),
+        )
+        .expect("analysis");
+        t.lessons += 1;
+        t.truth_demos += truth.demonstrations.len();
+        t.found_demos += got.demonstrations.len();
+        let err = (got.quality.snr_db - truth.snr_db).abs();
+        t.snr_abs_err += err;
+        t.snr_within_3db += usize::from(err <= 3.0);
+        if verbose {
+            eprintln!(
+                "{id}: snr truth {:.1} measured {:.1}; demos truth {} found {}",
+                truth.snr_db,
+                got.quality.snr_db,
+                truth.demonstrations.len(),
+                got.demonstrations.len()
+            );
+        }
+        let mut used = vec![false; got.demonstrations.len()];
+        for d in &truth.demonstrations {
+            let best = got
+                .demonstrations
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !used[*i])
+                .map(|(i, g)| (i, iou((d.start_s, d.end_s), (g.start_s, g.end_s))))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            let Some((i, score)) = best.filter(|(_, s)| *s >= 0.5) else {
+                if verbose {
+                    eprintln!(
+                        "  missed {:.2}–{:.2} ({} notes)",
+                        d.start_s,
+                        d.end_s,
+                        d.notes.len()
+                    );
+                    let near: Vec<_> = words
+                        .iter()
+                        .filter(|w| w.1 > d.start_s - 3.0 && w.0 < d.end_s + 3.0)
+                        .collect();
+                    eprintln!("    words near: {near:?}");
+                }
+                continue;
+            };
+            used[i] = true;
+            t.matched += 1;
+            let g = &got.demonstrations[i];
+            // Notes: onset within 50 ms and the same MIDI note, each matched once.
+            let mut taken = vec![false; g.notes.len()];
+            let mut tp = 0;
+            for tn in &d.notes {
+                if let Some(k) = (0..g.notes.len()).find(|k| {
+                    !taken[*k]
+                        && g.notes[*k].midi == tn.midi
+                        && (g.notes[*k].onset_s - tn.onset_s).abs() <= 0.05
+                }) {
+                    taken[k] = true;
+                    tp += 1;
+                }
+            }
+            t.note_tp += tp;
+            t.note_fn += d.notes.len() - tp;
+            t.note_fp += g.notes.len() - tp;
+            let key_ok = g.key.as_deref() == Some(d.key.as_str());
+            t.key_right += usize::from(key_ok);
+            let tempo_ok = (g.tempo_bpm - d.tempo_bpm).abs() <= 0.04 * d.tempo_bpm;
+            t.tempo_right += usize::from(tempo_ok);
+            if verbose && !key_ok {
+                eprintln!(
+                    "    truth {:?} scale {}\n    found {:?}",
+                    d.notes
+                        .iter()
+                        .map(|n| (
+                            n.midi % 12,
+                            ((n.offset_s - n.onset_s) * 100.0).round() / 100.0
+                        ))
+                        .collect::<Vec<_>>(),
+                    d.scale,
+                    g.notes
+                        .iter()
+                        .map(|n| (
+                            n.midi % 12,
+                            ((n.offset_s - n.onset_s) * 100.0).round() / 100.0
+                        ))
+                        .collect::<Vec<_>>()
+                );
+            }
+            if verbose {
+                eprintln!(
+                    "  demo {:.2}–{:.2} iou {score:.2}: notes {tp}/{} (found {}), key {} vs {:?}, tempo {} vs {:.1}",
+                    d.start_s,
+                    d.end_s,
+                    d.notes.len(),
+                    g.notes.len(),
+                    d.key,
+                    g.key,
+                    d.tempo_bpm,
+                    g.tempo_bpm
+                );
+            }
+        }
+        if verbose {
+            for (i, g) in got.demonstrations.iter().enumerate() {
+                if !used[i] {
+                    eprintln!("  false demo {:.2}–{:.2}", g.start_s, g.end_s);
+                }
+            }
+        }
+    }
+    t
+}
+
+fn report(name: &str, t: &Totals) {
+    eprintln!(
+        "{name}: {} lessons, {} demonstrations (found {}): precision {:.3}, recall {:.3}; note F {:.3}; key {:.3}; tempo within 4 % {:.3}; SNR within 3 dB {:.3} (mean error {:.2} dB)",
+        t.lessons,
+        t.truth_demos,
+        t.found_demos,
+        t.precision(),
+        t.recall(),
+        t.note_f(),
+        t.key(),
+        t.tempo(),
+        t.snr(),
+        t.snr_abs_err / t.lessons.max(1) as f64
+    );
+}
+
+#[test]
+fn tuning_set() {
+    let Some(font) = font_or_skip() else { return };
+    let t = evaluate(font, 7, 24, std::env::var_os("FRETWISE_VERBOSE").is_some());
+    report("tuning set (seed 7)", &t);
+    assert!(t.truth_demos >= 60, "{t:?}");
+    assert_bars(&t);
+}
+
+/// The bars: spans P and R ≥ 0.95, note F ≥ 0.9, key ≥ 90 %, tempo ≥ 90 %, SNR
+/// within 3 dB.
+fn assert_bars(t: &Totals) {
+    assert!(t.precision() >= 0.95 && t.recall() >= 0.95, "{t:?}");
+    assert!(t.note_f() >= 0.9, "note F {:.3}", t.note_f());
+    assert!(t.key() >= 0.9, "key {:.3}", t.key());
+    assert!(t.tempo() >= 0.9, "tempo {:.3}", t.tempo());
+    assert!(t.snr() >= 0.95, "SNR within 3 dB {:.3}", t.snr());
+}
+
+#[test]
+fn held_out_set() {
+    let Some(font) = font_or_skip() else { return };
+    // Never run verbose: only the totals of this set are looked at.
+    let t = evaluate(font, 2027, 24, false);
+    report("held-out set (seed 2027)", &t);
+    assert!(t.truth_demos >= 60, "{t:?}");
+    assert_bars(&t);
+}

@@ -1,0 +1,143 @@
+//! The lesson-audio stage on generated lessons with recordings: demonstrations are stored with
+//! their times and the passages around them, an unchanged recording is not analysed twice, and
+//! a recording that is cut short or missing is reported without touching anything else.
+
+use std::path::Path;
+
+use fretwise_catalog::Catalog;
+use fretwise_corpus::{AudioTruth, CorpusOptions, Font};
+use fretwise_ingest::{IngestOptions, analyse_lesson_audio, discover, ingest_items};
+
+fn font_or_skip() -> Option<Font> {
+    match Font::find() {
+        Ok(f) => Some(f),
+        Err(e) => {
+            assert!(
+                std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
+                "FRETWISE_REQUIRE_SOUNDFONTS is set but: {e}"
+            );
+            eprintln!("skipped: {e}");
+            None
+        }
+    }
+}
+
+/// A fresh SQLite catalog, plus a fresh PostgreSQL database when `FRETWISE_TEST_POSTGRES_URL`
+/// is set (required under CI).
+async fn backends(test: &str) -> Vec<(tempfile::TempDir, Catalog)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Catalog::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
+        .await
+        .unwrap();
+    let mut out = vec![(dir, sqlite)];
+    if let Some(url) = fretwise_testkit::fresh_postgres_database(test).await {
+        out.push((
+            tempfile::tempdir().unwrap(),
+            Catalog::open(&url).await.unwrap(),
+        ));
+    }
+    out
+}
+
+fn truth(corpus: &Path, n: usize) -> AudioTruth {
+    let id = format!("sample-{:06}", n + 1);
+    let ins = format!("fictional-{:04}", n % 2 + 1);
+    serde_json::from_slice(
+        &std::fs::read(corpus.join("truth").join(ins).join(format!("{id}.json"))).unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn recordings_become_stored_demonstrations() {
+    let Some(font) = font_or_skip() else { return };
+    for (dir, catalog) in backends("recordings_become_stored_demonstrations").await {
+        let corpus = dir.path().join("corpus");
+        fretwise_corpus::generate(
+            &corpus,
+            &CorpusOptions {
+                instructors: 2,
+                lessons: 4,
+                seed: 31,
+                bad_rate: 0.0,
+                audio: Some(font.clone()),
+            },
+        )
+        .unwrap();
+        let (items, rejected) = discover(&[corpus.join("manifest.csv")]).unwrap();
+        let report = ingest_items(&catalog, items, rejected, &IngestOptions::default(), &())
+            .await
+            .unwrap();
+        assert_eq!(report.ingested, 4, "{report:#?}");
+
+        let first = analyse_lesson_audio(&catalog, &()).await.unwrap();
+        assert_eq!((first.with_audio, first.analysed), (4, 4), "{first:#?}");
+        assert!(first.failed.is_empty(), "{first:#?}");
+        let mut stored = 0;
+        for n in 0..4 {
+            let t = truth(&corpus, n);
+            let row = catalog.lesson_audio(&t.lesson_id).await.unwrap().unwrap();
+            assert!(
+                (row.snr_db - t.snr_db).abs() <= 3.0,
+                "{} vs {}",
+                row.snr_db,
+                t.snr_db
+            );
+            assert_eq!(
+                row.demonstrations.len(),
+                t.demonstrations.len(),
+                "{}",
+                t.lesson_id
+            );
+            for (d, want) in row.demonstrations.iter().zip(&t.demonstrations) {
+                let inter = (d.end_s.min(want.end_s) - d.start_s.max(want.start_s)).max(0.0);
+                let union = d.end_s.max(want.end_s) - d.start_s.min(want.start_s);
+                assert!(inter / union >= 0.5, "{d:?} vs {want:?}");
+                // The passage that announces it comes before it, the next one after.
+                let (before, after) = (d.before_utterance.unwrap(), d.after_utterance.unwrap());
+                assert!(before < after, "{d:?}");
+                let lesson = catalog.lesson(&t.lesson_id).await.unwrap();
+                assert!(lesson.utterances[before as usize].end <= d.start_s + 0.5);
+                assert!(lesson.utterances[after as usize].start >= d.end_s - 0.5);
+                let a: fretwise_audio::Demonstration = serde_json::from_str(&d.analysis).unwrap();
+                assert!(a.notes.len() >= 2 && a.key.is_some(), "{a:?}");
+                assert_eq!(a.embedding.len(), fretwise_audio::EMBEDDING_DIM);
+                stored += 1;
+            }
+        }
+        assert_eq!(stored, first.demonstrations);
+
+        // Nothing changed: nothing is analysed again.
+        let again = analyse_lesson_audio(&catalog, &()).await.unwrap();
+        assert_eq!((again.analysed, again.unchanged), (0, 4), "{again:#?}");
+
+        // One recording cut short, one gone: both reported, the other two untouched.
+        let cut = corpus.join(&truth(&corpus, 0).audio_path);
+        let bytes = std::fs::read(&cut).unwrap();
+        std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+        std::fs::remove_file(corpus.join(&truth(&corpus, 1).audio_path)).unwrap();
+        let broken = analyse_lesson_audio(&catalog, &()).await.unwrap();
+        assert_eq!((broken.analysed, broken.unchanged), (0, 2), "{broken:#?}");
+        assert_eq!(broken.failed.len(), 2, "{broken:#?}");
+        let reasons: Vec<&str> = broken.failed.iter().map(|f| f.reason.as_str()).collect();
+        assert!(
+            reasons.iter().any(|r| r.contains("truncated")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.contains("cannot open")),
+            "{reasons:?}"
+        );
+        // The cut recording's earlier analysis is still there, not half replaced.
+        let kept = catalog
+            .lesson_audio(&truth(&corpus, 0).lesson_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            kept.demonstrations.len(),
+            truth(&corpus, 0).demonstrations.len()
+        );
+        catalog.close().await;
+    }
+}
