@@ -7,6 +7,10 @@
   message has a known role and string content and no other keys; at least one assistant message.
 - Every LangChain line constructs a `langchain_core.documents.Document`.
 - Every JSON line file is valid JSON without NaN/Infinity, BOM or blank lines.
+- With --audio (an export of lessons whose recordings were analysed): the multimodal splits load
+  with `datasets.load_dataset("json", ...)`, every record has numeric `audio_features` (level,
+  SNR, pitch and spectral statistics, 13 MFCC means) and its `demonstrations` have times, notes,
+  key, tempo and a 32-value embedding; some passages hold demonstrations.
 
 Usage: validate_export.py OUT [OUT ...]; prints "N passed, M failed" and exits non-zero on failure.
 """
@@ -21,6 +25,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 # A fresh cache: `datasets` can otherwise serve an earlier load of a folder with the same name.
 os.environ["HF_DATASETS_CACHE"] = tempfile.mkdtemp(prefix="fretwise-hf-cache-")
+
+from datasets import load_dataset  # noqa: E402 (after the cache settings above)
 
 passed = 0
 failed = 0
@@ -70,8 +76,6 @@ def main(out):
     manifest = json.loads((out / "manifest.json").read_text())
     check(manifest["tokens"]["tokenizer"] == "cl100k_base", "token counts reported")
 
-    from datasets import load_dataset
-
     ds = load_dataset(str(out / "hf"))
     with_rows = {s for s, n in manifest["counts"]["hf"].items() if n > 0}
     check(set(ds.keys()) == with_rows, f"hf splits {set(ds.keys())} = splits with rows {with_rows}")
@@ -100,6 +104,37 @@ def main(out):
             p = out / fmt / f"{split}.jsonl"
             if p.exists():
                 read_jsonl(p)
+
+    if "--audio" in sys.argv:
+        check_audio(out)
+
+
+def check_audio(out):
+    files = {s: str(out / "multimodal" / f"{s}.jsonl") for s in ("train", "validation", "test")
+             if (out / "multimodal" / f"{s}.jsonl").exists()}
+    check(bool(files), "multimodal splits written")
+    ds = load_dataset("json", data_files=files)
+    demos = 0
+    for split in files:
+        for n, r in enumerate(ds[split]):
+            where = f"multimodal {split} row {n}"
+            f = r["audio_features"]
+            check(isinstance(f, dict), f"{where}: audio_features present")
+            if not isinstance(f, dict):
+                continue
+            for k in ("duration_s", "rms_db", "snr_db", "voiced_ratio", "median_f0_hz",
+                      "spectral_centroid_hz", "spectral_rolloff_hz", "spectral_flatness"):
+                check(isinstance(f.get(k), (int, float)), f"{where}: audio_features.{k} is a number")
+            check(len(f.get("mfcc_mean") or []) == 13, f"{where}: 13 MFCC means")
+            check(len(f.get("f0_range_hz") or []) == 2, f"{where}: f0 range")
+            for d in r["demonstrations"] or []:
+                demos += 1
+                check(0 <= d["start_s"] < d["end_s"], f"{where}: demonstration times")
+                check(len(d["notes"]) >= 2 and all(isinstance(x, str) for x in d["notes"]), f"{where}: notes named")
+                check(isinstance(d["key"], str) and d["tempo_bpm"] >= 0, f"{where}: key and tempo")
+                check(len(d["embedding"]) == 32, f"{where}: 32-value embedding")
+                check(d["relation"] in {"introduced", "follows", "within"}, f"{where}: relation")
+    check(demos > 0, "some passages hold demonstrations")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,22 @@ pub struct Demonstration {
     pub embedding: Vec<f32>,
 }
 
+/// One utterance's sound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UtteranceAudio {
+    /// The utterance's index in the transcript.
+    pub idx: usize,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+    /// Mean power, dBFS.
+    pub level_db: f64,
+    /// Level, pitch statistics, spectral statistics and MFCCs; its `snr_db` is the
+    /// utterance's power over the lesson's noise floor.
+    pub features: Features,
+}
+
 /// How clean and even the recording is.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AudioQuality {
@@ -91,6 +107,8 @@ pub struct LessonAudio {
     pub quality: AudioQuality,
     /// The stretches of playing, in time order.
     pub demonstrations: Vec<Demonstration>,
+    /// Each utterance's level, SNR and features (the multimodal export's `audio_features`).
+    pub utterances: Vec<UtteranceAudio>,
     /// Plain-words remarks (silences too long to analyse whole, …).
     pub remarks: Vec<String>,
 }
@@ -132,6 +150,8 @@ fn hist_bin(power: f64) -> usize {
 /// A silence between words, and the samples kept from it.
 #[derive(Debug)]
 struct Window {
+    /// `None` for a silence between words, the utterance's index for speech.
+    utterance: Option<usize>,
     start_s: f64,
     end_s: f64,
     /// Index of the first sample kept (at the source rate).
@@ -160,6 +180,8 @@ pub struct LessonScanner {
     windows: std::collections::VecDeque<Window>,
     /// Demonstrations found so far.
     found: Vec<Demonstration>,
+    /// Utterances measured so far, with their mean power (SNR is set at the end).
+    spoken: Vec<(UtteranceAudio, f64)>,
     /// The merged word spans widened by the guard, and the next one a frame may fall in.
     guarded: Vec<(f64, f64)>,
     word_cursor: usize,
@@ -176,7 +198,13 @@ pub struct LessonScanner {
 
 impl LessonScanner {
     /// A scanner for audio at `rate` Hz whose speech lies in `words` (start, end seconds).
-    pub fn new(rate: u32, words: &[(f64, f64)], options: LessonOptions) -> Self {
+    /// `utterances` (start, end seconds, in order) each get their own features.
+    pub fn new(
+        rate: u32,
+        words: &[(f64, f64)],
+        utterances: &[(f64, f64)],
+        options: LessonOptions,
+    ) -> Self {
         let mut words: Vec<(f64, f64)> = words
             .iter()
             .copied()
@@ -200,6 +228,7 @@ impl LessonScanner {
                 let start_s = if s > 0.0 { s + WORD_GUARD_S } else { s };
                 let end_s = if e.is_finite() { e - WORD_GUARD_S } else { e };
                 Window {
+                    utterance: None,
                     start_s,
                     end_s,
                     first: (start_s * rate_f).round() as u64,
@@ -207,7 +236,23 @@ impl LessonScanner {
                 }
             })
             .filter(|w| w.end_s - w.start_s >= MIN_PLAYING_S)
-            .collect();
+            .chain(
+                utterances
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (s, e))| s.is_finite() && e.is_finite() && e > s && *s >= 0.0)
+                    .map(|(i, &(s, e))| Window {
+                        utterance: Some(i),
+                        start_s: s,
+                        end_s: e,
+                        first: (s * rate_f).round() as u64,
+                        samples: Vec::new(),
+                    }),
+            )
+            .collect::<Vec<_>>();
+        let mut windows = windows;
+        windows.sort_by_key(|w| w.first);
+        let windows: std::collections::VecDeque<Window> = windows.into();
         let mut guarded: Vec<(f64, f64)> = Vec::new();
         for &(s, e) in &words {
             let (s, e) = (s - WORD_GUARD_S, e + WORD_GUARD_S);
@@ -222,6 +267,7 @@ impl LessonScanner {
             words,
             windows,
             found: Vec::new(),
+            spoken: Vec::new(),
             guarded,
             word_cursor: 0,
             quiet_hist: vec![0; HIST_BINS],
@@ -268,13 +314,17 @@ impl LessonScanner {
             }
         }
         self.seen = chunk_end;
-        while self
-            .windows
-            .front()
-            .is_some_and(|w| w.last_sample(rate_f) <= chunk_end)
-        {
-            if let Some(w) = self.windows.pop_front() {
-                self.close(w)?;
+        let mut i = 0;
+        while i < self.windows.len() {
+            if self.windows[i].first >= chunk_end {
+                break;
+            }
+            if self.windows[i].last_sample(rate_f) <= chunk_end {
+                if let Some(w) = self.windows.remove(i) {
+                    self.close(w)?;
+                }
+            } else {
+                i += 1;
             }
         }
         Ok(())
@@ -323,6 +373,26 @@ impl LessonScanner {
     /// Analyses a silence that has ended and frees its samples.
     fn close(&mut self, w: Window) -> Result<(), AudioError> {
         let rate_f = f64::from(self.rate.max(1));
+        if let Some(idx) = w.utterance {
+            if w.samples.is_empty() {
+                return Ok(());
+            }
+            let power = w.samples.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>()
+                / w.samples.len() as f64;
+            let samples = resample(&w.samples, self.rate, ANALYSIS_RATE)?;
+            let pt = track(&samples, ANALYSIS_RATE);
+            self.spoken.push((
+                UtteranceAudio {
+                    idx,
+                    start_s: r3(w.start_s),
+                    end_s: r3(w.end_s.min(w.start_s + w.samples.len() as f64 / rate_f)),
+                    level_db: r1(10.0 * power.max(1e-12).log10()),
+                    features: crate::features(&samples, ANALYSIS_RATE, &pt),
+                },
+                power,
+            ));
+            return Ok(());
+        }
         if w.samples.len() as f64 / rate_f >= self.options.max_window_s - 1e-9 {
             self.remarks.push(format!(
                 "the silence from {:.1} s is longer than {:.0} s: only its first {:.0} s were searched for playing",
@@ -350,6 +420,8 @@ impl LessonScanner {
             self.close(w)?;
         }
         let demonstrations = std::mem::take(&mut self.found);
+        let mut spoken = std::mem::take(&mut self.spoken);
+        spoken.sort_by_key(|(u, _)| u.idx);
         let playing = |t: f64| {
             demonstrations
                 .iter()
@@ -395,6 +467,13 @@ impl LessonScanner {
             level_spread_db: r1(level_spread(&self.words, &self.power, frame_s, floor)),
             clipping_ratio: (self.clipped as f64 / self.seen as f64 * 1e6).round() / 1e6,
         };
+        let utterances = spoken
+            .into_iter()
+            .map(|(mut u, power)| {
+                u.features.snr_db = r1(10.0 * ((power - floor).max(floor * 1e-3) / floor).log10());
+                u
+            })
+            .collect();
         if quality.clipping_ratio > 1e-3 {
             self.remarks
                 .push("the recording clips (too loud at the input)".to_string());
@@ -404,6 +483,7 @@ impl LessonScanner {
             sample_rate: self.rate,
             quality,
             demonstrations,
+            utterances,
             remarks: self.remarks,
         })
     }
@@ -548,11 +628,13 @@ impl LessonScanner {
     }
 }
 
-/// Analyses a lesson's recording streamed from `source`, with the transcript's word spans.
+/// Analyses a lesson's recording streamed from `source`, with the transcript's word and
+/// utterance spans.
 pub fn analyze_lesson(
     source: Box<dyn symphonia::core::io::MediaSource>,
     extension: Option<&str>,
     words: &[(f64, f64)],
+    utterances: &[(f64, f64)],
     options: LessonOptions,
 ) -> Result<LessonAudio, AudioError> {
     let mut scanner: Option<LessonScanner> = None;
@@ -571,7 +653,7 @@ pub fn analyze_lesson(
                         "the sample rate changes inside the file".into(),
                     ));
                 }
-                None => scanner.insert(LessonScanner::new(rate, words, options)),
+                None => scanner.insert(LessonScanner::new(rate, words, utterances, options)),
             };
             s.push(chunk)
         },
@@ -627,9 +709,10 @@ pub fn analyze_lesson_samples(
     samples: &[f32],
     rate: u32,
     words: &[(f64, f64)],
+    utterances: &[(f64, f64)],
     options: LessonOptions,
 ) -> Result<LessonAudio, AudioError> {
-    let mut s = LessonScanner::new(rate, words, options);
+    let mut s = LessonScanner::new(rate, words, utterances, options);
     for chunk in samples.chunks(4096) {
         s.push(chunk)?;
     }

@@ -40,7 +40,7 @@ pub use decode::{
 };
 pub use lesson::{
     AudioQuality, Demonstration, EMBEDDING_DIM, LessonAudio, LessonOptions, LessonScanner,
-    analyze_lesson, analyze_lesson_samples, analyze_span, embedding,
+    UtteranceAudio, analyze_lesson, analyze_lesson_samples, analyze_span, embedding,
 };
 pub use notes::{Note, segment, tuning_reference};
 pub use onset::{Attack, onsets};
@@ -168,6 +168,95 @@ fn percentile(v: &[f64], p: f64) -> f64 {
     s[((s.len() - 1) as f64 * p).round() as usize]
 }
 
+/// Level, SNR estimate, pitch statistics and spectral features of mono samples at `rate`
+/// with their pitch track.
+pub(crate) fn features(samples: &[f32], rate: u32, pt: &PitchTrack) -> Features {
+    let round = |x: f64, d: i32| (x * 10f64.powi(d)).round() / 10f64.powi(d);
+    let duration_s = samples.len() as f64 / f64::from(rate);
+    let voiced: Vec<f64> = pt.f0_hz.iter().copied().filter(|f| *f > 0.0).collect();
+    let mean_sq =
+        samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / samples.len().max(1) as f64;
+    let peak_rms = pt.rms.iter().copied().fold(0.0f64, f64::max);
+    let loud = percentile(&pt.rms, 0.9);
+    let quiet = percentile(&pt.rms, 0.1).max(1e-7);
+    Features {
+        duration_s: round(duration_s, 3),
+        rms_db: round(db(mean_sq.sqrt()), 1),
+        peak_rms_db: round(db(peak_rms), 1),
+        snr_db: round(db(loud / quiet).min(120.0), 1),
+        voiced_ratio: round(voiced.len() as f64 / pt.f0_hz.len().max(1) as f64, 3),
+        median_f0_hz: round(percentile(&voiced, 0.5), 2),
+        f0_range_hz: [
+            round(percentile(&voiced, 0.05), 2),
+            round(percentile(&voiced, 0.95), 2),
+        ],
+        spectral: spectral_features(samples, rate),
+    }
+}
+
+/// Features of several stretches as one: each weighted by its duration (levels and SNR
+/// averaged as power, the pitch range the widest); `None` when there is nothing.
+pub fn combine_features(parts: &[&Features]) -> Option<Features> {
+    let total: f64 = parts.iter().map(|f| f.duration_s).sum();
+    if parts.is_empty() || total <= 0.0 {
+        return None;
+    }
+    let round = |x: f64, d: i32| (x * 10f64.powi(d)).round() / 10f64.powi(d);
+    let mean = |get: &dyn Fn(&Features) -> f64| {
+        parts.iter().map(|f| get(f) * f.duration_s).sum::<f64>() / total
+    };
+    let power_mean = |get: &dyn Fn(&Features) -> f64| {
+        10.0 * mean(&|f| 10f64.powf(get(f) / 10.0)).max(1e-12).log10()
+    };
+    let voiced: Vec<&&Features> = parts.iter().filter(|f| f.median_f0_hz > 0.0).collect();
+    let voiced_total: f64 = voiced.iter().map(|f| f.duration_s).sum();
+    let lo = voiced
+        .iter()
+        .map(|f| f.f0_range_hz[0])
+        .fold(f64::INFINITY, f64::min);
+    let hi = voiced.iter().map(|f| f.f0_range_hz[1]).fold(0.0, f64::max);
+    let vec_mean = |get: &dyn Fn(&Features) -> &Vec<f64>| -> Vec<f64> {
+        let n = parts.iter().map(|f| get(f).len()).max().unwrap_or(0);
+        (0..n)
+            .map(|k| round(mean(&|f| get(f).get(k).copied().unwrap_or(0.0)), 3))
+            .collect()
+    };
+    Some(Features {
+        duration_s: round(total, 3),
+        rms_db: round(power_mean(&|f| f.rms_db), 1),
+        peak_rms_db: round(
+            parts.iter().map(|f| f.peak_rms_db).fold(-120.0, f64::max),
+            1,
+        ),
+        snr_db: round(power_mean(&|f| f.snr_db), 1),
+        voiced_ratio: round(mean(&|f| f.voiced_ratio), 3),
+        median_f0_hz: if voiced_total > 0.0 {
+            round(
+                voiced
+                    .iter()
+                    .map(|f| f.median_f0_hz * f.duration_s)
+                    .sum::<f64>()
+                    / voiced_total,
+                2,
+            )
+        } else {
+            0.0
+        },
+        f0_range_hz: if voiced.is_empty() {
+            [0.0, 0.0]
+        } else {
+            [round(lo, 2), round(hi, 2)]
+        },
+        spectral: SpectralFeatures {
+            spectral_centroid_hz: round(mean(&|f| f.spectral.spectral_centroid_hz), 1),
+            spectral_rolloff_hz: round(mean(&|f| f.spectral.spectral_rolloff_hz), 1),
+            spectral_flatness: round(mean(&|f| f.spectral.spectral_flatness), 4),
+            mfcc_mean: vec_mean(&|f| &f.spectral.mfcc_mean),
+            mfcc_std: vec_mean(&|f| &f.spectral.mfcc_std),
+        },
+    })
+}
+
 /// Analyses mono samples at [`ANALYSIS_RATE`]; `source_rate` is reported as the sample rate.
 pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let rate = ANALYSIS_RATE;
@@ -214,12 +303,7 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     }
     onset_times.sort_by(f64::total_cmp);
     let duration_s = samples.len() as f64 / f64::from(rate);
-    let voiced: Vec<f64> = pt.f0_hz.iter().copied().filter(|f| *f > 0.0).collect();
-    let mean_sq =
-        samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / samples.len().max(1) as f64;
     let peak_rms = pt.rms.iter().copied().fold(0.0f64, f64::max);
-    let loud = percentile(&pt.rms, 0.9);
-    let quiet = percentile(&pt.rms, 0.1).max(1e-7);
     let mut remarks = Vec::new();
     if peak_rms < 1e-4 {
         remarks.push("silence only: no notes detected".to_string());
@@ -246,19 +330,7 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         beats_s,
         chords: chords(samples, rate),
         techniques: played,
-        features: Features {
-            duration_s: round(duration_s, 3),
-            rms_db: round(db(mean_sq.sqrt()), 1),
-            peak_rms_db: round(db(peak_rms), 1),
-            snr_db: round(db(loud / quiet).min(120.0), 1),
-            voiced_ratio: round(voiced.len() as f64 / pt.f0_hz.len().max(1) as f64, 3),
-            median_f0_hz: round(percentile(&voiced, 0.5), 2),
-            f0_range_hz: [
-                round(percentile(&voiced, 0.05), 2),
-                round(percentile(&voiced, 0.95), 2),
-            ],
-            spectral: spectral_features(samples, rate),
-        },
+        features: features(samples, rate, &pt),
         notes,
         remarks,
         score: None,

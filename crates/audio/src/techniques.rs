@@ -102,6 +102,18 @@ impl Technique {
         }
     }
 
+    /// Its name as serialised ("bend", "hammer_on", …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Bend { .. } => "bend",
+            Self::Vibrato { .. } => "vibrato",
+            Self::Slide { .. } => "slide",
+            Self::HammerOn { .. } => "hammer_on",
+            Self::PullOff { .. } => "pull_off",
+            Self::Muted { .. } => "muted",
+        }
+    }
+
     /// The same technique `dt` seconds later (a clip's times placed in a longer recording).
     pub fn shifted(mut self, dt: f64) -> Self {
         match &mut self {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use crate::CatalogError;
-use crate::store::{Catalog, dialect, now};
+use crate::store::{Catalog, ROWS_PER_STATEMENT, dialect, now};
 
 /// A lesson's analysed recording, as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +95,62 @@ impl Catalog {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The audio analyses of the given lessons that have one, by lesson id.
+    pub async fn lesson_audio_many(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, LessonAudioRow>, CatalogError> {
+        let mut out: HashMap<String, LessonAudioRow> = HashMap::new();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT lesson_id, audio_hash, version, snr_db, quality FROM lesson_audio WHERE lesson_id IN ({list})"
+            );
+            let mut q = sqlx::query(dialect(self.backend, &sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let id: String = r.try_get(0)?;
+                out.insert(
+                    id.clone(),
+                    LessonAudioRow {
+                        lesson_id: id,
+                        audio_hash: r.try_get(1)?,
+                        version: r.try_get(2)?,
+                        snr_db: r.try_get(3)?,
+                        quality: r.try_get(4)?,
+                        demonstrations: Vec::new(),
+                    },
+                );
+            }
+            let sql = format!(
+                "SELECT lesson_id, idx, start_s, end_s, before_utterance, after_utterance, analysis FROM demonstrations WHERE lesson_id IN ({list}) ORDER BY lesson_id, idx"
+            );
+            let mut q = sqlx::query(dialect(self.backend, &sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for d in q.fetch_all(&self.pool).await? {
+                let id: String = d.try_get(0)?;
+                if let Some(row) = out.get_mut(&id) {
+                    row.demonstrations.push(DemonstrationRow {
+                        idx: d.try_get(1)?,
+                        start_s: d.try_get(2)?,
+                        end_s: d.try_get(3)?,
+                        before_utterance: d.try_get(4)?,
+                        after_utterance: d.try_get(5)?,
+                        analysis: d.try_get(6)?,
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One lesson's audio analysis, if its recording was analysed.

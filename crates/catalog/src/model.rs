@@ -269,6 +269,8 @@ pub struct LessonInfo {
     pub audio_path: Option<String>,
     /// Generated sample lesson.
     pub synthetic: bool,
+    /// The recording's speech-to-noise ratio, dB, when it was analysed.
+    pub audio_snr_db: Option<f64>,
 }
 
 /// A lesson's text and timings for export.

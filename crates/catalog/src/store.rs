@@ -523,12 +523,14 @@ impl Catalog {
         let rows = sqlx::query(
             "SELECT l.id, l.source, l.title, l.description, l.instructor_id, i.name, c.title, ch.title, l.level,
                     l.style, l.quality_score, l.trainable, l.duplicate_of, l.text_hash, l.word_count, q.report,
-                    l.audio_path, l.synthetic, l.format, l.duration_s, l.course_id, l.item_order, l.content_hash
+                    l.audio_path, l.synthetic, l.format, l.duration_s, l.course_id, l.item_order, l.content_hash,
+                    la.snr_db
              FROM lessons l
              LEFT JOIN instructors i ON i.id = l.instructor_id
              LEFT JOIN courses c ON c.id = l.course_id
              LEFT JOIN chapters ch ON ch.id = l.chapter_id
              LEFT JOIN quality_reports q ON q.lesson_id = l.id
+             LEFT JOIN lesson_audio la ON la.lesson_id = l.id
              ORDER BY l.id",
         )
         .fetch_all(&self.pool)
@@ -575,6 +577,7 @@ impl Catalog {
                 course_id: r.try_get(20)?,
                 item_order: r.try_get(21)?,
                 content_hash: r.try_get(22)?,
+                audio_snr_db: r.try_get(23)?,
                 id,
             });
         }

@@ -29,6 +29,19 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Lesson audio: analyse one long recording of generated lessons back to back (speech,
+    /// playing, room noise) on one core, decoding included
+    LessonAudio {
+        /// Minutes of audio.
+        #[arg(long, default_value_t = 60.0)]
+        minutes: f64,
+        /// Seed of the generated lessons.
+        #[arg(long, default_value_t = 5)]
+        seed: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Simulated students under the learner's planner, a fixed and a random curriculum:
     /// practice to mastery, estimate error, off-level sessions (docs/LEARNER.md)
     Simulate {
@@ -48,6 +61,56 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn lesson_audio(minutes: f64, seed: u64, json: bool) -> anyhow::Result<()> {
+    if !(minutes > 0.0 && minutes <= 600.0) {
+        anyhow::bail!("--minutes must be between 0 and 600");
+    }
+    let font = fretwise_corpus::Font::find()?;
+    let t0 = Instant::now();
+    let long = fretwise_corpus::long_lesson(&font, seed, minutes * 60.0);
+    let tmp = tempfile::tempdir()?;
+    let path = tmp.path().join("lesson.wav");
+    std::fs::write(&path, fretwise_corpus::wav(&long.samples))?;
+    let generate_s = t0.elapsed().as_secs_f64();
+    let audio_s = long.samples.len() as f64 / f64::from(fretwise_corpus::AUDIO_RATE);
+    drop(long.samples);
+    // One thread: the analysis of one recording is sequential; this is its cost per core.
+    let t1 = Instant::now();
+    let got = fretwise_audio::analyze_lesson(
+        Box::new(std::fs::File::open(&path)?),
+        Some("wav"),
+        &long.words,
+        &long.utterances,
+        fretwise_audio::LessonOptions::default(),
+    )?;
+    let analyse_s = t1.elapsed().as_secs_f64();
+    let out = serde_json::json!({
+        "audio_s": (audio_s * 10.0).round() / 10.0,
+        "utterances": long.utterances.len(),
+        "demonstrations_played": long.demonstrations,
+        "demonstrations_found": got.demonstrations.len(),
+        "generate_s": (generate_s * 100.0).round() / 100.0,
+        "analyse_s": (analyse_s * 100.0).round() / 100.0,
+        "times_real_time": (audio_s / analyse_s * 10.0).round() / 10.0,
+        "seconds_per_hour": (analyse_s / audio_s * 3600.0 * 100.0).round() / 100.0,
+    });
+    if json {
+        return crate::output::print_json(&out);
+    }
+    println!(
+        "lesson audio: {:.1} min ({} utterances, {} demonstrations played, {} found) analysed in {:.2} s on one core = {:.0}x real time, {:.1} s per hour (generated in {:.1} s)",
+        audio_s / 60.0,
+        long.utterances.len(),
+        long.demonstrations,
+        got.demonstrations.len(),
+        analyse_s,
+        audio_s / analyse_s,
+        analyse_s / audio_s * 3600.0,
+        generate_s
+    );
+    Ok(())
 }
 
 fn simulate(from: u64, students: u64, days: u32, minutes: u32, json: bool) -> anyhow::Result<()> {
@@ -120,6 +183,13 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             corpus,
             json,
         } => (lessons, instructors, db, corpus, json),
+        BenchCommand::LessonAudio {
+            minutes,
+            seed,
+            json,
+        } => {
+            return tokio::task::spawn_blocking(move || lesson_audio(minutes, seed, json)).await?;
+        }
         BenchCommand::Simulate {
             from,
             students,

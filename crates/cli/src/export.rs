@@ -42,6 +42,10 @@ pub struct ExportArgs {
     /// Lowest guitar terms per 100 words.
     #[arg(long)]
     min_term_density: Option<f64>,
+    /// Lowest speech-to-noise ratio of a lesson's recording, dB (only lessons whose recording
+    /// was analysed at ingest are judged on it).
+    #[arg(long)]
+    min_snr_db: Option<f64>,
     /// Near-duplicate Jaccard threshold.
     #[arg(long)]
     near_duplicate_threshold: Option<f64>,
@@ -109,6 +113,9 @@ fn filters(args: &ExportArgs) -> anyhow::Result<Filters> {
     }
     if let Some(v) = args.min_term_density {
         f.min_term_density = v;
+    }
+    if let Some(v) = args.min_snr_db {
+        f.min_snr_db = v;
     }
     if let Some(v) = args.near_duplicate_threshold {
         anyhow::ensure!(

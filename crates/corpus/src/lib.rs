@@ -288,3 +288,72 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     std::fs::rename(&tmp, path)
 }
+
+/// One long recording made of generated lessons played back to back, for timing the lesson
+/// analysis on hours of audio: mono samples at [`AUDIO_RATE`] and the transcript's spans.
+#[derive(Debug, Clone)]
+pub struct LongLesson {
+    /// Mono samples at [`AUDIO_RATE`].
+    pub samples: Vec<f32>,
+    /// Every word's (start, end), seconds.
+    pub words: Vec<(f64, f64)>,
+    /// Every utterance's (start, end), seconds.
+    pub utterances: Vec<(f64, f64)>,
+    /// Demonstrations played in it.
+    pub demonstrations: usize,
+}
+
+/// At least `seconds` of generated lessons with audio, back to back (seeded).
+pub fn long_lesson(font: &Font, seed: u64, seconds: f64) -> LongLesson {
+    let mut out = LongLesson {
+        samples: Vec::new(),
+        words: Vec::new(),
+        utterances: Vec::new(),
+        demonstrations: 0,
+    };
+    let mut n = 0;
+    while (out.samples.len() as f64) < seconds * f64::from(AUDIO_RATE) {
+        let ins = instructor(seed, n % 7);
+        let lesson = language::lesson(
+            seed,
+            n,
+            n / 7,
+            ins.styles,
+            ins.pace,
+            ins.verbosity,
+            &ins.name,
+            0.0,
+        );
+        let (samples, truth) = audio::render(
+            font,
+            seed,
+            n,
+            &audio::Timeline {
+                id: &lesson.id,
+                words: &lesson.words,
+                utterances: &lesson.utterances,
+                demo_gaps: &lesson.demo_gaps,
+                runtime_s: lesson.runtime_s,
+            },
+            "",
+        );
+        let offset = out.samples.len() as f64 / f64::from(AUDIO_RATE);
+        let shift = |spans: &[(f64, f64)]| -> Vec<(f64, f64)> {
+            spans
+                .iter()
+                .map(|(s, e)| (s + offset, e + offset))
+                .collect()
+        };
+        out.words.extend(shift(&lesson.words));
+        out.utterances.extend(shift(&lesson.utterances));
+        out.demonstrations += truth.demonstrations.len();
+        out.samples.extend_from_slice(&samples);
+        n += 1;
+    }
+    out
+}
+
+/// 16-bit PCM mono WAV bytes at [`AUDIO_RATE`].
+pub fn wav(samples: &[f32]) -> Vec<u8> {
+    audio::wav_bytes(samples)
+}

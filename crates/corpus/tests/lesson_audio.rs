@@ -61,17 +61,24 @@ fn font_or_skip() -> Option<Font> {
     }
 }
 
-fn words_of(transcript: &Path) -> Vec<(f64, f64)> {
+/// (start, end) seconds.
+type Spans = Vec<(f64, f64)>;
+
+/// The transcript's (word spans, utterance spans).
+fn spans_of(transcript: &Path) -> (Spans, Spans) {
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(transcript).expect("transcript")).expect("json");
-    v["word_segments"]
-        .as_array()
-        .map(|ws| {
-            ws.iter()
-                .filter_map(|w| Some((w["start"].as_f64()?, w["end"].as_f64()?)))
-                .collect()
-        })
-        .unwrap_or_default()
+    let spans = |key: &str| -> Spans {
+        v[key]
+            .as_array()
+            .map(|ws| {
+                ws.iter()
+                    .filter_map(|w| Some((w["start"].as_f64()?, w["end"].as_f64()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    (spans("word_segments"), spans("segments"))
 }
 
 fn iou(a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -109,7 +116,7 @@ fn evaluate(font: Font, seed: u64, lessons: usize, verbose: bool) -> Totals {
             .expect("truth"),
         )
         .expect("truth json");
-        let words = words_of(
+        let (words, utterances) = spans_of(
             &dir.path()
                 .join("transcripts")
                 .join(&ins)
@@ -120,9 +127,11 @@ fn evaluate(font: Font, seed: u64, lessons: usize, verbose: bool) -> Totals {
             Box::new(file),
             Some("wav"),
             &words,
+            &utterances,
             LessonOptions::default(),
         )
         .expect("analysis");
+        assert_eq!(got.utterances.len(), utterances.len());
         t.lessons += 1;
         t.truth_demos += truth.demonstrations.len();
         t.found_demos += got.demonstrations.len();

@@ -26,7 +26,8 @@ pub struct Filters {
     pub max_filler_ratio: f64,
     /// Lowest guitar-term occurrences per 100 words.
     pub min_term_density: f64,
-    /// Lowest audio SNR in dB, applied when audio features exist.
+    /// Lowest speech-to-noise ratio of a lesson's recording, dB; lessons whose recording was
+    /// not analysed are not judged on it.
     pub min_snr_db: f64,
     /// Near-duplicate Jaccard threshold.
     pub near_duplicate_threshold: f64,
@@ -60,6 +61,8 @@ pub enum Exclusion {
     Fillers,
     /// Too little guitar terminology.
     TermDensity,
+    /// The recording is too noisy (only lessons whose recording was analysed).
+    LowSnr,
     /// Same normalised text as a better copy.
     ExactDuplicate,
     /// Near-duplicate of a better copy.
@@ -75,6 +78,7 @@ impl Exclusion {
             Exclusion::SpeechActivity => "speech_activity",
             Exclusion::Fillers => "fillers",
             Exclusion::TermDensity => "term_density",
+            Exclusion::LowSnr => "low_snr",
             Exclusion::ExactDuplicate => "exact_duplicate",
             Exclusion::NearDuplicate => "near_duplicate",
         }
@@ -110,6 +114,10 @@ pub fn filter(info: &LessonInfo, f: &Filters) -> Option<Exclusion> {
     }
     if info.terms_per_100_words < f.min_term_density {
         return Some(Exclusion::TermDensity);
+    }
+    // Lessons without an analysed recording are not judged on audio.
+    if info.audio_snr_db.is_some_and(|snr| snr < f.min_snr_db) {
+        return Some(Exclusion::LowSnr);
     }
     None
 }
@@ -580,6 +588,7 @@ mod exclusion_tests {
             Exclusion::SpeechActivity,
             Exclusion::Fillers,
             Exclusion::TermDensity,
+            Exclusion::LowSnr,
             Exclusion::ExactDuplicate,
             Exclusion::NearDuplicate,
         ] {

@@ -351,14 +351,27 @@ struct Prep<'a> {
 impl Prep<'_> {
     /// Chunking, pairs, MinHash, token counts and the JSON lines of a chunk, on every core; the
     /// lessons stay in order.
-    fn chunk(&self, contents: Vec<fretwise_catalog::LessonContent>) -> Vec<Prepared> {
+    fn chunk(
+        &self,
+        (contents, audio): (
+            Vec<fretwise_catalog::LessonContent>,
+            HashMap<String, fretwise_catalog::LessonAudioRow>,
+        ),
+    ) -> Vec<Prepared> {
         contents
             .into_par_iter()
-            .filter_map(|content| self.lesson(content))
+            .filter_map(|content| {
+                let sound = audio.get(&content.id).map(LessonSound::of);
+                self.lesson(content, sound.as_ref())
+            })
             .collect()
     }
 
-    fn lesson(&self, content: fretwise_catalog::LessonContent) -> Option<Prepared> {
+    fn lesson(
+        &self,
+        content: fretwise_catalog::LessonContent,
+        sound: Option<&LessonSound>,
+    ) -> Option<Prepared> {
         let info = *self.by_id.get(content.id.as_str())?;
         let split = *self.splits.get(&content.id)?;
         let opts = self.opts;
@@ -413,9 +426,14 @@ impl Prep<'_> {
                     })
                 });
                 let multimodal = has(Format::Multimodal).then(|| {
+                    let (audio_features, demonstrations) = match sound {
+                        Some(s) => s.passage(&content.utterances, p.start_s, p.end_s),
+                        None => (None, Vec::new()),
+                    };
                     json_line(&MultimodalRecord {
-                        audio_features: (),
+                        audio_features,
                         audio_path: &info.audio_path,
+                        demonstrations,
                         end_s: p.end_s,
                         id: &p.id,
                         segment_id: &p.lesson_id,
@@ -553,14 +571,116 @@ struct LangchainMeta<'a> {
 
 #[derive(Serialize)]
 struct MultimodalRecord<'a> {
-    audio_features: (),
+    audio_features: Option<fretwise_audio::Features>,
     audio_path: &'a Option<String>,
+    demonstrations: Vec<DemoRecord>,
     end_s: f64,
     id: &'a str,
     segment_id: &'a str,
     start_s: f64,
     text: &'a str,
     words: Words<'a>,
+}
+
+/// A demonstration as the multimodal export writes it (keys sorted).
+#[derive(Serialize)]
+struct DemoRecord {
+    chords: Vec<String>,
+    embedding: Vec<f32>,
+    end_s: f64,
+    key: Option<String>,
+    notes: Vec<String>,
+    /// "introduced": the passage announces it and ends there; "follows": the passage comes right
+    /// after it; "within": the passage holds the words before and after it.
+    relation: &'static str,
+    scale: Option<String>,
+    start_s: f64,
+    techniques: Vec<&'static str>,
+    tempo_bpm: f64,
+}
+
+/// A lesson's analysed recording, read back from the catalog for the multimodal export.
+struct LessonSound {
+    utterances: Vec<fretwise_audio::UtteranceAudio>,
+    demos: Vec<(
+        fretwise_catalog::DemonstrationRow,
+        fretwise_audio::Demonstration,
+    )>,
+}
+
+impl LessonSound {
+    /// Parses the stored analysis; parts that do not parse are left out (the export still runs).
+    fn of(row: &fretwise_catalog::LessonAudioRow) -> LessonSound {
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            #[serde(default)]
+            utterances: Vec<fretwise_audio::UtteranceAudio>,
+        }
+        let utterances = serde_json::from_str::<Stored>(&row.quality)
+            .map(|s| s.utterances)
+            .unwrap_or_default();
+        let demos = row
+            .demonstrations
+            .iter()
+            .filter_map(|d| Some((d.clone(), serde_json::from_str(&d.analysis).ok()?)))
+            .collect();
+        LessonSound { utterances, demos }
+    }
+
+    /// The passage's audio features (its utterances' combined) and the demonstrations it
+    /// introduces or follows.
+    fn passage(
+        &self,
+        utterances: &[fretwise_transcript::Utterance],
+        start_s: f64,
+        end_s: f64,
+    ) -> (Option<fretwise_audio::Features>, Vec<DemoRecord>) {
+        let inside = |i: i64| {
+            utterances
+                .get(i as usize)
+                .is_some_and(|u| u.start >= start_s - 0.01 && u.end <= end_s + 0.01)
+        };
+        let parts: Vec<&fretwise_audio::Features> = self
+            .utterances
+            .iter()
+            .filter(|u| u.start_s >= start_s - 0.01 && u.end_s <= end_s + 0.01)
+            .map(|u| &u.features)
+            .collect();
+        let demos = self
+            .demos
+            .iter()
+            .filter_map(|(row, d)| {
+                let relation = match (
+                    row.before_utterance.is_some_and(inside),
+                    row.after_utterance.is_some_and(inside),
+                ) {
+                    (true, true) => "within",
+                    (true, false) => "introduced",
+                    (false, true) => "follows",
+                    (false, false) => return None,
+                };
+                let mut chords: Vec<String> = Vec::new();
+                for c in d.chords.iter().filter(|c| c.label != "N") {
+                    if chords.last() != Some(&c.label) {
+                        chords.push(c.label.clone());
+                    }
+                }
+                Some(DemoRecord {
+                    chords,
+                    embedding: d.embedding.clone(),
+                    end_s: d.end_s,
+                    key: d.key.clone(),
+                    notes: d.notes.iter().map(|n| n.name.clone()).collect(),
+                    relation,
+                    scale: d.scale.clone(),
+                    start_s: d.start_s,
+                    techniques: d.techniques.iter().map(|t| t.kind()).collect(),
+                    tempo_bpm: d.tempo_bpm,
+                })
+            })
+            .collect();
+        (fretwise_audio::combine_features(&parts), demos)
+    }
 }
 
 /// Timed words with their keys sorted.
@@ -947,9 +1067,31 @@ pub async fn export(
     let reader = {
         let catalog = catalog.clone();
         let kept = kept.clone();
+        // Recordings are read only for the multimodal format, and only where one was analysed.
+        let multimodal = opts.formats.contains(&Format::Multimodal);
+        let by_snr: HashMap<String, Option<f64>> = infos
+            .iter()
+            .map(|i| (i.id.clone(), i.audio_snr_db))
+            .collect();
         AbortOnDrop(tokio::spawn(async move {
             for chunk in kept.chunks(256) {
-                let contents = catalog.lesson_contents(chunk, true).await;
+                let with_audio: Vec<String> = chunk
+                    .iter()
+                    .filter(|id| {
+                        multimodal
+                            && by_snr
+                                .get(id.as_str())
+                                .is_some_and(|snr: &Option<f64>| snr.is_some())
+                    })
+                    .cloned()
+                    .collect();
+                let contents = match catalog.lesson_contents(chunk, true).await {
+                    Ok(c) => match catalog.lesson_audio_many(&with_audio).await {
+                        Ok(a) => Ok((c, a)),
+                        Err(e) => Err(e),
+                    },
+                    Err(e) => Err(e),
+                };
                 let failed = contents.is_err();
                 if tx.send(contents).await.is_err() || failed {
                     break;

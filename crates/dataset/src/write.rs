@@ -327,7 +327,17 @@ tagged with guitar terminology (see the fretwise repository's docs/QUALITY.md).\
 removed, then the filters below.\n");
     s.push_str("3. Exact duplicates (same normalised text) and near duplicates (MinHash over 5-word shingles, \
 128 permutations, LSH) were removed, keeping the best-scoring copy.\n");
-    s.push_str("4. Splits hold out whole instructors: no instructor appears in both train and validation.\n\n");
+    s.push_str("4. Splits hold out whole instructors: no instructor appears in both train and validation.\n");
+    s.push_str("5. Lessons whose recording was analysed at ingest (`audio_path`) and whose speech-to-noise \
+ratio (speech power inside the transcript's words over the noise floor between them) is below `min_snr_db` \
+were removed (`low_snr`); lessons without an analysed recording are not judged on audio. In the multimodal \
+format, `audio_features` are the passage's utterances' level, SNR, pitch statistics (median and 5th–95th \
+percentile fundamental, voiced share), spectral centroid, roll-off, flatness and 13 MFCC means and \
+deviations, combined by duration (null without a recording), and `demonstrations` are the stretches where \
+the instructor plays that the passage introduces (`relation: introduced`), follows (`follows`) or holds \
+between its sentences (`within`), with their notes, key, \
+scale, tempo, chords, techniques and a 32-value audio embedding (pitch-class profile, MFCC means, register, \
+note rate, tempo, brightness; L2-normalised).\n\n");
     s.push_str("## Instruction pairs (chat formats)\n\n");
     if let Some(t) = manifest["question_generation"].as_str() {
         s.push_str(&format!("- Questions: {t}\n"));

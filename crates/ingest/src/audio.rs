@@ -65,6 +65,7 @@ struct StoredQuality<'a> {
     #[serde(flatten)]
     quality: &'a fretwise_audio::AudioQuality,
     remarks: &'a [String],
+    utterances: &'a [fretwise_audio::UtteranceAudio],
 }
 
 /// Analyses the recordings of the stored lessons that changed; reports through `progress`.
@@ -176,6 +177,7 @@ fn row(id: &str, key: &str, audio: &LessonAudio, utterances: &[Utterance]) -> Le
         sample_rate: audio.sample_rate,
         quality: &audio.quality,
         remarks: &audio.remarks,
+        utterances: &audio.utterances,
     })
     .unwrap_or_default();
     LessonAudioRow {
@@ -224,10 +226,12 @@ fn analyse_one(path: &Path, utterances: &[Utterance]) -> Result<LessonAudio, Str
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_string);
+    let spans: Vec<(f64, f64)> = utterances.iter().map(|u| (u.start, u.end)).collect();
     analyze_lesson(
         Box::new(file),
         ext.as_deref(),
         &words,
+        &spans,
         LessonOptions::default(),
     )
     .map_err(|e| e.to_string())
