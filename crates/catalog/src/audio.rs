@@ -153,6 +153,32 @@ impl Catalog {
         Ok(out)
     }
 
+    /// Every stored demonstration: (lesson id, its row), by lesson and time.
+    pub async fn all_demonstrations(
+        &self,
+    ) -> Result<Vec<(String, DemonstrationRow)>, CatalogError> {
+        sqlx::query(
+            "SELECT lesson_id, idx, start_s, end_s, before_utterance, after_utterance, analysis FROM demonstrations ORDER BY lesson_id, idx",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|d| {
+            Ok((
+                d.try_get(0)?,
+                DemonstrationRow {
+                    idx: d.try_get(1)?,
+                    start_s: d.try_get(2)?,
+                    end_s: d.try_get(3)?,
+                    before_utterance: d.try_get(4)?,
+                    after_utterance: d.try_get(5)?,
+                    analysis: d.try_get(6)?,
+                },
+            ))
+        })
+        .collect()
+    }
+
     /// One lesson's audio analysis, if its recording was analysed.
     pub async fn lesson_audio(
         &self,

@@ -274,11 +274,32 @@ pub struct Instructor {
     index: PassageIndex,
     profiles: Vec<Profile>,
     graph: Option<ConceptGraph>,
+    /// What the teachers play in their lessons (from the recordings analysed at ingest), by
+    /// lesson id, in time order.
+    demos: std::collections::HashMap<String, Vec<DemoSummary>>,
     /// Lesson moments found per (concept, level, instructor, count): the index does not change
     /// under an open instructor (the service opens a new one when the catalog changes), and
     /// practice and plans ask for the same concepts over and over.
     moments: std::sync::Mutex<MomentCache>,
 }
+
+/// A demonstration as the instructor mentions it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoSummary {
+    /// Start, seconds into the lesson.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+    /// "A minor pentatonic" (or the key when no common scale holds every note).
+    pub scale: Option<String>,
+    /// Tempo in bpm (0 without a pulse).
+    pub tempo_bpm: f64,
+    /// The notes played, spelled in the key (at most [`DEMO_NOTES`]).
+    pub notes: Vec<String>,
+}
+
+/// Most notes named when the instructor says what a teacher played.
+pub const DEMO_NOTES: usize = 12;
 
 type MomentCache = std::collections::HashMap<
     (String, Option<u8>, Option<String>, usize),
@@ -317,7 +338,29 @@ impl Instructor {
             Some((body, _)) => serde_json::from_str(&body).ok(),
             None => None,
         };
-        Ok(Instructor::from_parts(index, profiles, graph))
+        let mut demos: std::collections::HashMap<String, Vec<DemoSummary>> =
+            std::collections::HashMap::new();
+        for (lesson, row) in catalog.all_demonstrations().await? {
+            // A row that does not parse (written by another version) is left out, not fatal.
+            let Ok(d) = serde_json::from_str::<fretwise_audio::Demonstration>(&row.analysis) else {
+                continue;
+            };
+            demos.entry(lesson).or_default().push(DemoSummary {
+                start_s: d.start_s,
+                end_s: d.end_s,
+                scale: d.scale.or(d.key),
+                tempo_bpm: d.tempo_bpm,
+                notes: d
+                    .notes
+                    .into_iter()
+                    .take(DEMO_NOTES)
+                    .map(|n| n.name)
+                    .collect(),
+            });
+        }
+        let mut me = Instructor::from_parts(index, profiles, graph);
+        me.demos = demos;
+        Ok(me)
     }
 
     /// An instructor over an open index, with the given profiles and graph.
@@ -332,7 +375,52 @@ impl Instructor {
             index,
             profiles,
             graph,
+            demos: std::collections::HashMap::new(),
             moments: std::sync::Mutex::new(MomentCache::new()),
+        }
+    }
+
+    /// What the teacher plays during or within 3 s after each cited moment, as a paragraph that
+    /// names the citation: "[2] At 1:32 Ana plays A minor pentatonic at about 90 bpm: A3 C4 D4
+    /// E4 G4 A4." At most two; empty when no cited lesson's recording holds playing there.
+    pub fn demonstrations_for(&self, citations: &[Citation]) -> String {
+        let mut lines = Vec::new();
+        for (n, c) in citations.iter().enumerate() {
+            let Some(demos) = self.demos.get(&c.lesson_id) else {
+                continue;
+            };
+            // Played right after the quoted words ("listen to this"), or inside the moment.
+            let Some(d) = demos
+                .iter()
+                .find(|d| d.start_s >= c.start_s - 0.5 && d.start_s <= c.end_s + 3.0)
+            else {
+                continue;
+            };
+            let what = d.scale.as_deref().unwrap_or("a phrase");
+            let tempo = if d.tempo_bpm > 0.0 {
+                format!(" at about {:.0} bpm", d.tempo_bpm)
+            } else {
+                String::new()
+            };
+            lines.push(format!(
+                "[{}] At {} {} plays {what}{tempo}: {}.",
+                n + 1,
+                compose::clock(d.start_s),
+                if c.instructor.is_empty() {
+                    "the teacher"
+                } else {
+                    c.instructor.as_str()
+                },
+                d.notes.join(" ")
+            ));
+            if lines.len() == 2 {
+                break;
+            }
+        }
+        if lines.is_empty() {
+            String::new()
+        } else {
+            format!("\n\nWhat the teacher plays:\n{}", lines.join("\n"))
         }
     }
 
@@ -526,12 +614,18 @@ impl Instructor {
         }
         let mut fact_check = facts_check;
         llm::prompt::add(&mut fact_check, writer.report().clone());
-        let content = format!("{facts_text}{}", writer.text().trim_start())
+        let mut content = format!("{facts_text}{}", writer.text().trim_start())
             .trim_end()
             .to_string();
+        let citations = writer.citations();
+        let played = self.demonstrations_for(&citations);
+        if let Some(f) = on_text.as_mut().filter(|_| !played.is_empty()) {
+            f(&played);
+        }
+        content.push_str(&played);
         Ok(Answer {
             content,
-            citations: writer.citations(),
+            citations,
             fact_check,
             backend: model.name(),
             latency_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
@@ -587,7 +681,10 @@ impl Instructor {
             graph: self.graph.as_ref(),
             known: &p.known,
         });
-        let (content, fact_check) = factcheck::check(&content);
+        let (mut content, fact_check) = factcheck::check(&content);
+        // What the teacher plays at a cited moment comes from the recording's analysis, after
+        // the fact-check: it reports what was heard.
+        content.push_str(&self.demonstrations_for(&citations));
         Answer {
             content,
             citations,
