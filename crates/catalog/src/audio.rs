@@ -14,7 +14,8 @@ use crate::store::{Catalog, ROWS_PER_STATEMENT, dialect, now};
 pub struct LessonAudioRow {
     /// Lesson id.
     pub lesson_id: String,
-    /// Hash of the audio file's bytes when it was analysed (stale when it differs).
+    /// What identified the recording and transcript when it was analysed (the file's size and
+    /// modification time, the transcript's hash; stale when it differs).
     pub audio_hash: String,
     /// Version of the analysis code (stale when it differs).
     pub version: i64,

@@ -4,7 +4,6 @@
 //! back, one transaction per lesson. A recording that is missing or unreadable is reported and
 //! skipped; it never stops the stage or touches the lesson's other rows.
 
-use std::io::Read;
 use std::path::Path;
 
 use fretwise_audio::{LessonAudio, LessonOptions, analyze_lesson};
@@ -90,14 +89,15 @@ pub async fn analyse_lesson_audio(
         ..AudioSummary::default()
     };
     progress.stage("audio", Some(lessons.len() as u64));
-    // Which recordings changed: the key is the audio's hash and the transcript's (the words
-    // decide where playing can be).
+    // Which recordings changed: the key is the file's size and modification time (a stat, not a
+    // read: re-hashing every recording of a large library on each ingest would read terabytes)
+    // and the transcript's hash (the words decide where playing can be).
     let keyed: Vec<(String, String, Result<String, String>)> =
         tokio::task::spawn_blocking(move || {
             lessons
                 .into_par_iter()
                 .map(|(id, path, content)| {
-                    let key = hash_file(Path::new(&path)).map(|h| format!("{h}:{content}"));
+                    let key = file_key(Path::new(&path)).map(|h| format!("{h}:{content}"));
                     (id, path, key)
                 })
                 .collect()
@@ -237,17 +237,17 @@ fn analyse_one(path: &Path, utterances: &[Utterance]) -> Result<LessonAudio, Str
     .map_err(|e| e.to_string())
 }
 
-/// BLAKE3 of a file's bytes, read in 1 MiB pieces.
-fn hash_file(path: &Path) -> Result<String, String> {
-    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut h = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).map_err(|e| format!("cannot read: {e}"))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
+/// A file's size and modification time (ns since the epoch), as "SIZE-MTIME".
+fn file_key(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot open: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a file".to_string());
     }
-    Ok(h.finalize().to_hex().to_string())
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    Ok(format!("{}-{mtime}", meta.len()))
 }
