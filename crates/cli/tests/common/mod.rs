@@ -20,6 +20,7 @@ pub fn fretwise(args: &[&str], cwd: &Path) -> (i32, String, String) {
 }
 
 /// A generated corpus ingested into `dir/c.db`; returns the catalog URL.
+#[allow(dead_code)]
 pub fn small_catalog(dir: &Path, instructors: usize, lessons: usize, seed: u64) -> String {
     let corpus = dir.join("corpus");
     fretwise_corpus::generate(
