@@ -45,6 +45,19 @@ pub struct DemonstrationRow {
 }
 
 impl Catalog {
+    /// (lesson id, audio path, content hash) of every lesson with a recording, by id: a scan of
+    /// three columns, so a library without recordings pays next to nothing.
+    pub async fn lessons_with_audio(&self) -> Result<Vec<(String, String, String)>, CatalogError> {
+        sqlx::query(
+            "SELECT id, audio_path, content_hash FROM lessons WHERE audio_path IS NOT NULL AND audio_path <> '' ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+    }
+
     /// (audio hash, version) of every lesson whose recording was analysed.
     pub async fn audio_states(&self) -> Result<HashMap<String, (String, i64)>, CatalogError> {
         let mut out = HashMap::new();

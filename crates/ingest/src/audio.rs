@@ -72,18 +72,8 @@ pub async fn analyse_lesson_audio(
     catalog: &Catalog,
     progress: &dyn Progress,
 ) -> Result<AudioSummary, IngestError> {
-    let infos = catalog.lesson_infos().await?;
+    let lessons = catalog.lessons_with_audio().await?;
     let states = catalog.audio_states().await?;
-    let lessons: Vec<(String, String, String)> = infos
-        .into_iter()
-        .filter_map(|l| {
-            Some((
-                l.id,
-                l.audio_path.filter(|p| !p.is_empty())?,
-                l.content_hash,
-            ))
-        })
-        .collect();
     let mut summary = AudioSummary {
         with_audio: lessons.len(),
         ..AudioSummary::default()
