@@ -153,14 +153,7 @@ impl Catalog {
             for d in q.fetch_all(&self.pool).await? {
                 let id: String = d.try_get(0)?;
                 if let Some(row) = out.get_mut(&id) {
-                    row.demonstrations.push(DemonstrationRow {
-                        idx: d.try_get(1)?,
-                        start_s: d.try_get(2)?,
-                        end_s: d.try_get(3)?,
-                        before_utterance: d.try_get(4)?,
-                        after_utterance: d.try_get(5)?,
-                        analysis: d.try_get(6)?,
-                    });
+                    row.demonstrations.push(demonstration_row(&d, 1)?);
                 }
             }
         }
@@ -180,14 +173,7 @@ impl Catalog {
         .map(|d| {
             Ok((
                 d.try_get(0)?,
-                DemonstrationRow {
-                    idx: d.try_get(1)?,
-                    start_s: d.try_get(2)?,
-                    end_s: d.try_get(3)?,
-                    before_utterance: d.try_get(4)?,
-                    after_utterance: d.try_get(5)?,
-                    analysis: d.try_get(6)?,
-                },
+                demonstration_row(d, 1)?,
             ))
         })
         .collect()
@@ -216,16 +202,7 @@ impl Catalog {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|d| {
-            Ok(DemonstrationRow {
-                idx: d.try_get(0)?,
-                start_s: d.try_get(1)?,
-                end_s: d.try_get(2)?,
-                before_utterance: d.try_get(3)?,
-                after_utterance: d.try_get(4)?,
-                analysis: d.try_get(5)?,
-            })
-        })
+        .map(|d| demonstration_row(d, 0))
         .collect::<Result<Vec<_>, CatalogError>>()?;
         Ok(Some(LessonAudioRow {
             lesson_id: lesson_id.to_string(),
@@ -236,4 +213,17 @@ impl Catalog {
             demonstrations,
         }))
     }
+}
+
+/// A demonstration row from six columns starting at `at` (idx, start, end, the utterances
+/// before and after, analysis).
+fn demonstration_row(r: &sqlx::any::AnyRow, at: usize) -> Result<DemonstrationRow, CatalogError> {
+    Ok(DemonstrationRow {
+        idx: r.try_get(at)?,
+        start_s: r.try_get(at + 1)?,
+        end_s: r.try_get(at + 2)?,
+        before_utterance: r.try_get(at + 3)?,
+        after_utterance: r.try_get(at + 4)?,
+        analysis: r.try_get(at + 5)?,
+    })
 }

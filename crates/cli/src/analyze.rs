@@ -74,22 +74,11 @@ pub async fn run(cfg: &crate::config::Config, args: AnalyzeArgs) -> anyhow::Resu
         _ => None,
     };
     // The plot's format is checked before any audio work.
-    let plot_png = match &args.plot {
-        Some(p) => match p
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("png") => Some(true),
-            Some("svg") => Some(false),
-            _ => anyhow::bail!(
-                "--plot {}: name the file .png or .svg (the format follows the name)",
-                p.display()
-            ),
-        },
-        None => None,
-    };
+    let plot_png = args
+        .plot
+        .as_deref()
+        .map(crate::output::plot_is_png)
+        .transpose()?;
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let ext = args.file.extension().and_then(|e| e.to_str());

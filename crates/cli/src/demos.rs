@@ -128,22 +128,11 @@ pub(crate) fn print_audio(row: &LessonAudioRow, detail: bool) -> anyhow::Result<
 
 /// Runs `fretwise demos`.
 pub async fn run(cfg: &Config, args: DemosArgs) -> anyhow::Result<()> {
-    let plot_png = match &args.plot {
-        Some(p) => match p
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("png") => Some(true),
-            Some("svg") => Some(false),
-            _ => anyhow::bail!(
-                "--plot {}: name the file .png or .svg (the format follows the name)",
-                p.display()
-            ),
-        },
-        None => None,
-    };
+    let plot_png = args
+        .plot
+        .as_deref()
+        .map(crate::output::plot_is_png)
+        .transpose()?;
     let catalog = crate::commands::open(cfg, args.db.db.clone()).await?;
     let lesson = catalog.lesson(&args.id).await?;
     let row = catalog.lesson_audio(&lesson.summary.id).await?;

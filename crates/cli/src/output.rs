@@ -69,3 +69,21 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
+
+/// Whether a `--plot` file is a PNG (true) or an SVG (false), from its name; any other name is
+/// an error, given before any work is done.
+pub fn plot_is_png(path: &std::path::Path) -> anyhow::Result<bool> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("png") => Ok(true),
+        Some("svg") => Ok(false),
+        _ => anyhow::bail!(
+            "--plot {}: name the file .png or .svg (the format follows the name)",
+            path.display()
+        ),
+    }
+}

@@ -7,12 +7,7 @@ use common::fretwise;
 
 #[test]
 fn lesson_audio_from_generation_to_picture() {
-    if fretwise_corpus::Font::find().is_err() {
-        assert!(
-            std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
-            "FRETWISE_REQUIRE_SOUNDFONTS is set but no SoundFont was found"
-        );
-        eprintln!("skipped: no SoundFont (apt install fluid-soundfont-gm)");
+    if fretwise_testkit::soundfont_or_skip(fretwise_corpus::Font::find()).is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -47,20 +47,6 @@ impl Totals {
     }
 }
 
-fn font_or_skip() -> Option<Font> {
-    match Font::find() {
-        Ok(f) => Some(f),
-        Err(e) => {
-            assert!(
-                std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
-                "FRETWISE_REQUIRE_SOUNDFONTS is set but: {e}"
-            );
-            eprintln!("skipped: {e}");
-            None
-        }
-    }
-}
-
 /// (start, end) seconds.
 type Spans = Vec<(f64, f64)>;
 
@@ -258,7 +244,9 @@ fn report(name: &str, t: &Totals) {
 
 #[test]
 fn tuning_set() {
-    let Some(font) = font_or_skip() else { return };
+    let Some(font) = fretwise_testkit::soundfont_or_skip(Font::find()) else {
+        return;
+    };
     let t = evaluate(font, 7, 24, std::env::var_os("FRETWISE_VERBOSE").is_some());
     report("tuning set (seed 7)", &t);
     assert!(t.truth_demos >= 60, "{t:?}");
@@ -277,7 +265,9 @@ fn assert_bars(t: &Totals) {
 
 #[test]
 fn held_out_set() {
-    let Some(font) = font_or_skip() else { return };
+    let Some(font) = fretwise_testkit::soundfont_or_skip(Font::find()) else {
+        return;
+    };
     // Never run verbose: only the totals of this set are looked at.
     let t = evaluate(font, 2027, 24, false);
     report("held-out set (seed 2027)", &t);

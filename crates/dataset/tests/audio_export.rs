@@ -10,20 +10,6 @@ use fretwise_dataset::examples::ChunkOptions;
 use fretwise_dataset::{ExportOptions, Format, export};
 use fretwise_ingest::{IngestOptions, analyse_lesson_audio, discover, ingest_items};
 
-fn font_or_skip() -> Option<Font> {
-    match Font::find() {
-        Ok(f) => Some(f),
-        Err(e) => {
-            assert!(
-                std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
-                "FRETWISE_REQUIRE_SOUNDFONTS is set but: {e}"
-            );
-            eprintln!("skipped: {e}");
-            None
-        }
-    }
-}
-
 fn options(out: PathBuf, filters: Filters) -> ExportOptions {
     ExportOptions {
         out,
@@ -56,7 +42,9 @@ fn rows(dir: &Path) -> Vec<serde_json::Value> {
 
 #[tokio::test]
 async fn multimodal_records_carry_the_recording() {
-    let Some(font) = font_or_skip() else { return };
+    let Some(font) = fretwise_testkit::soundfont_or_skip(Font::find()) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let corpus = dir.path().join("corpus");
     fretwise_corpus::generate(

@@ -8,20 +8,6 @@ use fretwise_catalog::Catalog;
 use fretwise_corpus::{AudioTruth, CorpusOptions, Font};
 use fretwise_ingest::{IngestOptions, analyse_lesson_audio, discover, ingest_items};
 
-fn font_or_skip() -> Option<Font> {
-    match Font::find() {
-        Ok(f) => Some(f),
-        Err(e) => {
-            assert!(
-                std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
-                "FRETWISE_REQUIRE_SOUNDFONTS is set but: {e}"
-            );
-            eprintln!("skipped: {e}");
-            None
-        }
-    }
-}
-
 /// A fresh SQLite catalog, plus a fresh PostgreSQL database when `FRETWISE_TEST_POSTGRES_URL`
 /// is set (required under CI).
 async fn backends(test: &str) -> Vec<(tempfile::TempDir, Catalog)> {
@@ -50,7 +36,9 @@ fn truth(corpus: &Path, n: usize) -> AudioTruth {
 
 #[tokio::test]
 async fn recordings_become_stored_demonstrations() {
-    let Some(font) = font_or_skip() else { return };
+    let Some(font) = fretwise_testkit::soundfont_or_skip(Font::find()) else {
+        return;
+    };
     for (dir, catalog) in backends("recordings_become_stored_demonstrations").await {
         let corpus = dir.path().join("corpus");
         fretwise_corpus::generate(

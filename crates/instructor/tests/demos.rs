@@ -8,16 +8,8 @@ use fretwise_instructor::{Citation, Instructor};
 
 #[tokio::test]
 async fn cited_moments_say_what_is_played_after_them() {
-    let font = match Font::find() {
-        Ok(f) => f,
-        Err(e) => {
-            assert!(
-                std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
-                "FRETWISE_REQUIRE_SOUNDFONTS is set but: {e}"
-            );
-            eprintln!("skipped: {e}");
-            return;
-        }
+    let Some(font) = fretwise_testkit::soundfont_or_skip(Font::find()) else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     let corpus = dir.path().join("corpus");
@@ -84,7 +76,10 @@ async fn cited_moments_say_what_is_played_after_them() {
         .collect();
     assert!(text.contains("What the teacher plays:"), "{text}");
     assert!(
-        text.contains(&format!("[2] At {}", clock(demo.start_s))),
+        text.contains(&format!(
+            "[2] At {}",
+            fretwise_instructor::compose::clock(demo.start_s)
+        )),
         "{text}"
     );
     assert!(text.contains(&names.join(" ")), "{text} lacks {names:?}");
@@ -95,9 +90,4 @@ async fn cited_moments_say_what_is_played_after_them() {
     );
     // A moment with no playing within 3 s: nothing.
     assert_eq!(instructor.demonstrations_for(&[cite(0)]), "");
-}
-
-fn clock(s: f64) -> String {
-    let s = s.max(0.0).round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
 }

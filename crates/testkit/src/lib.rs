@@ -139,3 +139,20 @@ pub fn plucked_take(notes: &[(f64, f64, f64)], tail_s: f64) -> Vec<f64> {
     }
     pcm
 }
+
+/// The SoundFont a lookup found, or `None` with a note on stderr (the caller skips); when
+/// `FRETWISE_REQUIRE_SOUNDFONTS` is set (`.ci/run` sets it once they are installed) a lookup
+/// that failed panics with its reason.
+pub fn soundfont_or_skip<T, E: std::fmt::Display>(found: Result<T, E>) -> Option<T> {
+    match found {
+        Ok(f) => Some(f),
+        Err(e) => {
+            assert!(
+                std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_none(),
+                "FRETWISE_REQUIRE_SOUNDFONTS is set but: {e}"
+            );
+            eprintln!("skipped: {e}");
+            None
+        }
+    }
+}
