@@ -557,7 +557,63 @@ pub fn score(
     let exp = exercise.expected().unwrap_or_default();
     let tol = strictness.timing_ms() / 1000.0;
     let spb = 60.0 / exercise.tempo_bpm;
-    // 1. Start offset: the shift that lines up the most notes of the same pitch.
+    let offset = start_offset(&exp, played, spb);
+    let window = (spb / 2.0).max(3.0 * tol);
+    let map = fit_time_map(&exp, played, offset, window);
+    let pairs = align(&exp, played, |t| map.at(t), window);
+    let (mut per_note, mut used) = note_verdicts(&exp, played, &pairs, map, tol);
+    claim_bend_notes(&exp, played, &pairs, map, tol, &mut used);
+    let claimed = judge_techniques(&exp, &mut per_note, techniques, map, tol);
+    let extra_notes: Vec<Note> = played
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(n, _)| n.clone())
+        .collect();
+    let summary = summarize(
+        exercise,
+        exp.len(),
+        &per_note,
+        extra_notes.len(),
+        map,
+        tol,
+        strictness,
+    );
+    let feedback = feedback(
+        exercise,
+        &exp,
+        &per_note,
+        &extra_notes,
+        &summary,
+        tuning_ref_hz,
+        technique_feedback(&unclaimed(techniques, &claimed)),
+    );
+    Score {
+        summary,
+        per_note,
+        extra_notes,
+        feedback,
+    }
+}
+
+/// Where an expected time falls in the recording: `offset + scale · t`.
+#[derive(Debug, Clone, Copy)]
+struct TimeMap {
+    /// Seconds the take starts late.
+    offset: f64,
+    /// Played length per written length (above 1: slower than written).
+    scale: f64,
+}
+
+impl TimeMap {
+    /// The recording time of expected time `t`.
+    fn at(self, t: f64) -> f64 {
+        self.offset + self.scale * t
+    }
+}
+
+/// The start offset: the shift that lines up the most notes of the same pitch.
+fn start_offset(exp: &[Expected], played: &[Note], spb: f64) -> f64 {
     let mut best = (0usize, f64::INFINITY, 0.0f64);
     for p in played.iter().take(8) {
         for e in exp.iter().take(8) {
@@ -584,13 +640,16 @@ pub fn score(
             }
         }
     }
-    let offset = best.2;
-    // 2. Align, fit offset + tempo scale on the same-pitch matches, and repeat: each round lets
-    //    later notes of a drifting performance fall inside the window.
-    let window = (spb / 2.0).max(3.0 * tol);
+    best.2
+}
+
+/// The time map from offset and tempo scale fitted to the same-pitch matches of the alignment.
+fn fit_time_map(exp: &[Expected], played: &[Note], offset: f64, window: f64) -> TimeMap {
+    // Align, fit, and repeat: each round lets later notes of a drifting performance fall
+    // inside the window.
     let (mut a, mut b) = (offset, 1.0);
     for _ in 0..4 {
-        let pairs = align(&exp, played, |t| a + b * t, window);
+        let pairs = align(exp, played, |t| a + b * t, window);
         let matched: Vec<(f64, f64)> = pairs
             .iter()
             .filter(|(i, j)| exp[*i].pitch_matches(played[*j].midi))
@@ -602,8 +661,21 @@ pub fn score(
             None => break,
         }
     }
-    let map = |t: f64| a + b * t;
-    let pairs = align(&exp, played, map, window);
+    TimeMap {
+        offset: a,
+        scale: b,
+    }
+}
+
+/// A result per expected note (ok, wrong_pitch, late, early or missed) and which played notes
+/// the alignment used.
+fn note_verdicts(
+    exp: &[Expected],
+    played: &[Note],
+    pairs: &[(usize, usize)],
+    map: TimeMap,
+    tol: f64,
+) -> (Vec<NoteResult>, Vec<bool>) {
     let mut per_note: Vec<NoteResult> = exp
         .iter()
         .enumerate()
@@ -619,14 +691,14 @@ pub fn score(
                 heard: false,
                 detail: None,
             }),
-            expected_time_s: Some((map(e.time_s) * 1000.0).round() / 1000.0),
-            expected_duration_s: (e.duration_s * b * 1000.0).round() / 1000.0,
+            expected_time_s: Some((map.at(e.time_s) * 1000.0).round() / 1000.0),
+            expected_duration_s: (e.duration_s * map.scale * 1000.0).round() / 1000.0,
         })
         .collect();
     let mut used = vec![false; played.len()];
-    for &(i, j) in &pairs {
+    for &(i, j) in pairs {
         used[j] = true;
-        let err = played[j].onset_s - map(exp[i].time_s);
+        let err = played[j].onset_s - map.at(exp[i].time_s);
         let r = &mut per_note[i];
         r.timing_error_ms = Some((err * 10_000.0).round() / 10.0);
         r.played_midi = Some(played[j].midi);
@@ -642,12 +714,24 @@ pub fn score(
         }
         .into();
     }
+    (per_note, used)
+}
+
+/// Marks as used the played notes that are a matched bend's top or release.
+fn claim_bend_notes(
+    exp: &[Expected],
+    played: &[Note],
+    pairs: &[(usize, usize)],
+    map: TimeMap,
+    tol: f64,
+    used: &mut [bool],
+) {
     // A bend's top (and its release) reads as notes of their own: they belong to the bend.
-    for &(i, j) in &pairs {
+    for &(i, j) in pairs {
         if exp[i].bend.is_none() {
             continue;
         }
-        let end = played[j].onset_s + exp[i].duration_s * b + tol;
+        let end = played[j].onset_s + exp[i].duration_s * map.scale + tol;
         for (k, q) in played.iter().enumerate().skip(j + 1) {
             if q.onset_s > end {
                 break;
@@ -657,8 +741,19 @@ pub fn score(
             }
         }
     }
-    // Techniques: heard when one of the right kind overlaps the note (for a move into the note,
-    // its arrival).
+}
+
+/// Fills in whether each played note's asked-for technique was heard; returns which of the
+/// heard techniques were claimed by a note.
+fn judge_techniques(
+    exp: &[Expected],
+    per_note: &mut [NoteResult],
+    techniques: &[Technique],
+    map: TimeMap,
+    tol: f64,
+) -> Vec<bool> {
+    // Heard when one of the right kind overlaps the note (for a move into the note, its
+    // arrival).
     let mut claimed = vec![false; techniques.len()];
     for (e, r) in exp.iter().zip(per_note.iter_mut()) {
         let (Some(want), Some(result)) = (e.technique, r.technique.as_mut()) else {
@@ -667,29 +762,20 @@ pub fn score(
         if r.status == "missed" {
             continue;
         }
-        let start = map(e.time_s);
+        let start = map.at(e.time_s);
         let reach = tol.max(0.1);
         let span = match want {
             ExpectedTechnique::HammerOn | ExpectedTechnique::PullOff | ExpectedTechnique::Slide => {
                 (start - reach, start + reach)
             }
-            _ => (start - reach, start + (e.duration_s * b).max(0.2) + reach),
+            _ => (
+                start - reach,
+                start + (e.duration_s * map.scale).max(0.2) + reach,
+            ),
         };
         let heard = techniques.iter().position(|t| {
             let (s, en) = t.span();
-            let kind = matches!(
-                (want, t),
-                (ExpectedTechnique::Bend, Technique::Bend { .. })
-                    | (
-                        ExpectedTechnique::BendRelease,
-                        Technique::Bend { released: true, .. }
-                    )
-                    | (ExpectedTechnique::HammerOn, Technique::HammerOn { .. })
-                    | (ExpectedTechnique::PullOff, Technique::PullOff { .. })
-                    | (ExpectedTechnique::Slide, Technique::Slide { .. })
-                    | (ExpectedTechnique::Vibrato, Technique::Vibrato { .. })
-            );
-            kind && s <= span.1 && en >= span.0
+            is_kind(want, t) && s <= span.1 && en >= span.0
         });
         result.heard = heard.is_some();
         if let Some(k) = heard {
@@ -698,35 +784,87 @@ pub fn score(
         if let (Some(Technique::Bend { cents, .. }), Some(semis)) =
             (heard.map(|k| &techniques[k]), e.bend)
         {
-            let off = cents - semis * 100.0;
-            result.detail = Some(if off.abs() <= 20.0 {
-                format!("reached: {cents:.0} of {:.0} cents", semis * 100.0)
-            } else if off < 0.0 {
-                format!(
-                    "{:.0} cents short ({cents:.0} of {:.0})",
-                    -off,
-                    semis * 100.0
-                )
-            } else {
-                format!("{off:.0} cents over ({cents:.0} of {:.0})", semis * 100.0)
-            });
+            result.detail = Some(bend_detail(*cents, semis));
         }
     }
-    let extra_notes: Vec<Note> = played
-        .iter()
-        .zip(&used)
-        .filter(|(_, u)| !**u)
-        .map(|(n, _)| n.clone())
-        .collect();
+    claimed
+}
 
+/// Whether a heard technique is the kind asked for.
+fn is_kind(want: ExpectedTechnique, t: &Technique) -> bool {
+    matches!(
+        (want, t),
+        (ExpectedTechnique::Bend, Technique::Bend { .. })
+            | (
+                ExpectedTechnique::BendRelease,
+                Technique::Bend { released: true, .. }
+            )
+            | (ExpectedTechnique::HammerOn, Technique::HammerOn { .. })
+            | (ExpectedTechnique::PullOff, Technique::PullOff { .. })
+            | (ExpectedTechnique::Slide, Technique::Slide { .. })
+            | (ExpectedTechnique::Vibrato, Technique::Vibrato { .. })
+    )
+}
+
+/// How far a heard bend went against the `semis` asked for, in words.
+fn bend_detail(cents: f64, semis: f64) -> String {
+    let off = cents - semis * 100.0;
+    if off.abs() <= 20.0 {
+        format!("reached: {cents:.0} of {:.0} cents", semis * 100.0)
+    } else if off < 0.0 {
+        format!(
+            "{:.0} cents short ({cents:.0} of {:.0})",
+            -off,
+            semis * 100.0
+        )
+    } else {
+        format!("{off:.0} cents over ({cents:.0} of {:.0})", semis * 100.0)
+    }
+}
+
+/// The summary figures: accuracy, timing, tempo, start and the overall score.
+fn summarize(
+    exercise: &Exercise,
+    expected: usize,
+    per_note: &[NoteResult],
+    extra: usize,
+    map: TimeMap,
+    tol: f64,
+    strictness: Strictness,
+) -> Summary {
+    let b = map.scale;
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &per_note {
+    for r in per_note {
         *counts.entry(r.status.clone()).or_default() += 1;
     }
     let right_pitch = per_note
         .iter()
         .filter(|r| matches!(r.status.as_str(), "ok" | "late" | "early"))
         .count();
+    let (mae, sd) = timing_spread(per_note);
+    let penalty = 0.5 * extra as f64;
+    let score_value = (100.0 * (credit(per_note, tol) - penalty).max(0.0) / expected.max(1) as f64)
+        .clamp(0.0, 100.0);
+    Summary {
+        pitch_accuracy: (right_pitch as f64 / expected.max(1) as f64 * 1000.0).round() / 1000.0,
+        timing_mae_ms: (mae * 10.0).round() / 10.0,
+        timing_consistency_ms: (sd * 10.0).round() / 10.0,
+        played_tempo_bpm: (exercise.tempo_bpm / b * 10.0).round() / 10.0,
+        tempo_drift_percent: ((1.0 / b - 1.0) * 1000.0).round() / 10.0,
+        start_offset_s: (map.offset * 1000.0).round() / 1000.0,
+        counts,
+        score: (score_value * 10.0).round() / 10.0,
+        strictness,
+        techniques_expected: per_note.iter().filter(|r| r.technique.is_some()).count(),
+        techniques_heard: per_note
+            .iter()
+            .filter(|r| r.technique.as_ref().is_some_and(|t| t.heard))
+            .count(),
+    }
+}
+
+/// Mean absolute timing error and its standard deviation over the notes at the right pitch, ms.
+fn timing_spread(per_note: &[NoteResult]) -> (f64, f64) {
     let errors: Vec<f64> = per_note
         .iter()
         .filter(|r| r.status != "wrong_pitch")
@@ -736,8 +874,13 @@ pub fn score(
     let mean = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
     let sd = (errors.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / errors.len().max(1) as f64)
         .sqrt();
-    // Per-note credit: on time 1, off by up to three tolerances fading to 0.3, wrong pitch 0.1.
-    let credit: f64 = per_note
+    (mae, sd)
+}
+
+/// The notes' summed credit towards the score.
+fn credit(per_note: &[NoteResult], tol: f64) -> f64 {
+    // On time 1, off by up to three tolerances fading to 0.3, wrong pitch 0.1.
+    per_note
         .iter()
         .map(|r| match (r.status.as_str(), r.timing_error_ms) {
             ("ok", _) => 1.0,
@@ -747,49 +890,19 @@ pub fn score(
             ("wrong_pitch", _) => 0.1,
             _ => 0.0,
         })
-        .sum();
-    let penalty = 0.5 * extra_notes.len() as f64;
-    let score_value =
-        (100.0 * (credit - penalty).max(0.0) / exp.len().max(1) as f64).clamp(0.0, 100.0);
-    let summary = Summary {
-        pitch_accuracy: (right_pitch as f64 / exp.len().max(1) as f64 * 1000.0).round() / 1000.0,
-        timing_mae_ms: (mae * 10.0).round() / 10.0,
-        timing_consistency_ms: (sd * 10.0).round() / 10.0,
-        played_tempo_bpm: (exercise.tempo_bpm / b * 10.0).round() / 10.0,
-        tempo_drift_percent: ((1.0 / b - 1.0) * 1000.0).round() / 10.0,
-        start_offset_s: (a * 1000.0).round() / 1000.0,
-        counts,
-        score: (score_value * 10.0).round() / 10.0,
-        strictness,
-        techniques_expected: per_note.iter().filter(|r| r.technique.is_some()).count(),
-        techniques_heard: per_note
-            .iter()
-            .filter(|r| r.technique.as_ref().is_some_and(|t| t.heard))
-            .count(),
-    };
-    // Remarks on the techniques played (vibrato rate and depth; bends the exercise did not
-    // ask for: those it asked for are judged against their own target).
-    let unclaimed: Vec<Technique> = techniques
+        .sum()
+}
+
+/// The techniques left to remark on by themselves.
+fn unclaimed(techniques: &[Technique], claimed: &[bool]) -> Vec<Technique> {
+    // Vibrato rate and depth, and bends the exercise did not ask for: those it asked for are
+    // judged against their own target.
+    techniques
         .iter()
-        .zip(&claimed)
+        .zip(claimed)
         .filter(|(t, c)| !(**c && matches!(t, Technique::Bend { .. })))
         .map(|(t, _)| t.clone())
-        .collect();
-    let feedback = feedback(
-        exercise,
-        &exp,
-        &per_note,
-        &extra_notes,
-        &summary,
-        tuning_ref_hz,
-        technique_feedback(&unclaimed),
-    );
-    Score {
-        summary,
-        per_note,
-        extra_notes,
-        feedback,
-    }
+        .collect()
 }
 
 fn string_name(s: usize) -> &'static str {

@@ -270,6 +270,10 @@ fn pick_term<'a>(rng: &mut ChaCha8Rng, terms: &'a [String; 4]) -> &'a str {
     &terms[rng.random_range(0..terms.len())]
 }
 
+/// A spoken word: (text, start, end, confidence), seconds.
+type Word = (String, f64, f64, f64);
+
+/// Generates one synthetic lesson: its catalogue entry, its transcript JSON and its timings.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn lesson(
     seed: u64,
@@ -281,112 +285,198 @@ pub(crate) fn lesson(
     name: &str,
     bad_rate: f64,
 ) -> Lesson {
+    // Every draw below comes from this one generator, in a fixed order: reordering the steps
+    // would change every lesson generated for a seed.
     let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ n as u64);
     let style = if rng.random_bool(0.8) {
         styles[0]
     } else {
         styles[1]
     };
-    let course_no = k / 8;
-    let order = k % 8 + 1;
-    let ts = topics(style);
-    let topic = &ts[(course_no + order / 3) % ts.len()];
-    let level = LEVELS[(course_no + order / 4) % LEVELS.len()];
-    let course = format!(
-        "{} {} Vol. {}",
-        capitalize(style),
-        ["Foundations", "Workshop", "Masterclass"][course_no % 3],
-        course_no / 3 + 1
-    );
-    let title = format!("{} (Part {})", topic.title, order);
-    let chapter = if order <= 4 {
-        "Getting Started"
+    let meta = Meta::new(n, k, style, name);
+    let filler = Filler {
+        topic: meta.topic,
+        name,
+        style,
+    };
+    let (mut sentences, demo_sentences) = script(&mut rng, &filler, verbosity);
+    asr_slips(&mut rng, &mut sentences);
+    let bad_kind = if rng.random_bool(bad_rate) {
+        Some(rng.random_range(0..3))
     } else {
-        "Taking It Further"
+        None
+    };
+    let speech = speak(&mut rng, &sentences, bad_kind, pace);
+    let runtime_s = speech.end_s + rng.random_range(2.0..20.0);
+    let demo_gaps = if bad_kind.is_some() {
+        Vec::new()
+    } else {
+        demo_gaps(&demo_sentences, &speech.utterances, runtime_s)
+    };
+    let word_spans: Vec<(f64, f64)> = speech.words.iter().flatten().map(|w| (w.1, w.2)).collect();
+    let json = transcript_json(&speech, bad_kind, &meta, name);
+    Lesson {
+        id: meta.id,
+        title: meta.title,
+        description: meta.description,
+        course: meta.course,
+        course_id: meta.course_id,
+        chapter: meta.chapter,
+        level: meta.level,
+        style,
+        order: meta.order,
+        runtime_s,
+        json,
+        bad: bad_kind.is_some(),
+        words: word_spans,
+        utterances: speech.utterances,
+        demo_gaps,
     }
-    .to_string();
-    let description = format!(
-        "A {level} {style} lesson on {} covering {}, {} and {}. Synthetic sample lesson by a fictional instructor.",
-        topic.title.to_lowercase(),
-        topic.terms[0],
-        topic.terms[1],
-        topic.terms[2]
-    );
-    let id = format!("sample-{:06}", n + 1);
-    let course_id = format!(
-        "{}-{}",
-        name.to_lowercase().replace(' ', "-"),
-        course_no + 1
-    );
+}
 
-    let mut sentences: Vec<(String, f64)> = Vec::new(); // (sentence, pause after in seconds)
-    let mut demo_sentences: Vec<usize> = Vec::new();
-    let fill = |rng: &mut ChaCha8Rng, tpl: &str| -> String {
+/// A lesson's place in its course and the names and words that describe it.
+struct Meta {
+    id: String,
+    title: String,
+    description: String,
+    course: String,
+    course_id: String,
+    chapter: String,
+    level: &'static str,
+    order: usize,
+    topic: &'static Topic,
+}
+
+impl Meta {
+    /// The catalogue entry of lesson `n`, the `k`-th of its instructor, in `style`.
+    fn new(n: usize, k: usize, style: &str, name: &str) -> Meta {
+        let course_no = k / 8;
+        let order = k % 8 + 1;
+        let ts = topics(style);
+        let topic = &ts[(course_no + order / 3) % ts.len()];
+        let level = LEVELS[(course_no + order / 4) % LEVELS.len()];
+        let course = format!(
+            "{} {} Vol. {}",
+            capitalize(style),
+            ["Foundations", "Workshop", "Masterclass"][course_no % 3],
+            course_no / 3 + 1
+        );
+        let title = format!("{} (Part {})", topic.title, order);
+        let chapter = if order <= 4 {
+            "Getting Started"
+        } else {
+            "Taking It Further"
+        }
+        .to_string();
+        let description = format!(
+            "A {level} {style} lesson on {} covering {}, {} and {}. Synthetic sample lesson by a fictional instructor.",
+            topic.title.to_lowercase(),
+            topic.terms[0],
+            topic.terms[1],
+            topic.terms[2]
+        );
+        let id = format!("sample-{:06}", n + 1);
+        let course_id = format!(
+            "{}-{}",
+            name.to_lowercase().replace(' ', "-"),
+            course_no + 1
+        );
+        Meta {
+            id,
+            title,
+            description,
+            course,
+            course_id,
+            chapter,
+            level,
+            order,
+            topic,
+        }
+    }
+}
+
+/// Fills sentence templates with a lesson's topic, terms and musical details.
+struct Filler<'a> {
+    topic: &'a Topic,
+    name: &'a str,
+    style: &'a str,
+}
+
+impl Filler<'_> {
+    /// A template from `templates`, filled in.
+    fn sentence(&self, rng: &mut ChaCha8Rng, templates: &[&str]) -> String {
+        let tpl = pick(rng, templates);
+        self.fill(rng, tpl)
+    }
+
+    /// `tpl` with its placeholders replaced.
+    fn fill(&self, rng: &mut ChaCha8Rng, tpl: &str) -> String {
+        let topic = self.topic;
         let term = pick_term(rng, &topic.terms);
         let term2 = pick_term(rng, &topic.terms);
         let (key, chords) = pick(rng, &KEYS);
-        tpl.replace("{name}", name)
+        tpl.replace("{name}", self.name)
             .replace("{topic}", &topic.title.to_lowercase())
             .replace("{Term}", &capitalize(term))
             .replace("{term}", term)
             .replace("{term2}", term2)
-            .replace("{style}", style)
+            .replace("{style}", self.style)
             .replace("{fret}", pick(rng, &FRETS))
             .replace("{string}", pick(rng, &STRINGS))
             .replace("{key}", key)
             .replace("{chords}", chords)
             .replace("{bpm}", &(rng.random_range(12..25) * 5).to_string())
-    };
-    let intro = {
-        let tpl = pick(&mut rng, &INTRO);
-        fill(&mut rng, tpl)
-    };
+    }
+}
+
+/// The lesson's sentences with the pause after each (seconds), and which ones announce playing.
+fn script(
+    rng: &mut ChaCha8Rng,
+    filler: &Filler<'_>,
+    verbosity: f64,
+) -> (Vec<(String, f64)>, Vec<usize>) {
+    let mut sentences: Vec<(String, f64)> = Vec::new();
+    let mut demo_sentences: Vec<usize> = Vec::new();
+    let intro = filler.sentence(rng, &INTRO);
     sentences.push((intro, rng.random_range(0.3..1.0)));
     let blocks = ((rng.random_range(3..7) as f64) * verbosity)
         .round()
         .max(2.0) as usize;
     for b in 0..blocks {
-        for _ in 0..rng.random_range(1..4) {
-            let s = {
-                let tpl = pick(&mut rng, &EXPLAIN);
-                fill(&mut rng, tpl)
-            };
-            sentences.push((s, rng.random_range(0.2..1.2)));
-        }
-        let demo = pick(&mut rng, &DEMO).to_string();
-        demo_sentences.push(sentences.len());
-        sentences.push((demo, rng.random_range(4.0..14.0)));
-        match b % 3 {
-            0 => sentences.push((
-                {
-                    let tpl = pick(&mut rng, &PRACTICE);
-                    fill(&mut rng, tpl)
-                },
-                rng.random_range(0.3..1.5),
-            )),
-            1 => sentences.push((
-                {
-                    let tpl = pick(&mut rng, &MISTAKE);
-                    fill(&mut rng, tpl)
-                },
-                rng.random_range(0.3..1.5),
-            )),
-            _ => sentences.push((
-                {
-                    let tpl = pick(&mut rng, &BUILD);
-                    fill(&mut rng, tpl)
-                },
-                rng.random_range(0.3..1.5),
-            )),
-        }
+        teaching_block(rng, filler, b, &mut sentences, &mut demo_sentences);
     }
-    let recap = {
-        let tpl = pick(&mut rng, &RECAP);
-        fill(&mut rng, tpl)
-    };
+    let recap = filler.sentence(rng, &RECAP);
     sentences.push((recap, 1.0));
+    (sentences, demo_sentences)
+}
 
-    // ASR slips in about one sentence in twelve.
+/// Block `b`: explanations, a demonstration, then practice advice, a common mistake or a next
+/// step in turn.
+fn teaching_block(
+    rng: &mut ChaCha8Rng,
+    filler: &Filler<'_>,
+    b: usize,
+    sentences: &mut Vec<(String, f64)>,
+    demo_sentences: &mut Vec<usize>,
+) {
+    for _ in 0..rng.random_range(1..4) {
+        let s = filler.sentence(rng, &EXPLAIN);
+        sentences.push((s, rng.random_range(0.2..1.2)));
+    }
+    let demo = pick(rng, &DEMO).to_string();
+    demo_sentences.push(sentences.len());
+    sentences.push((demo, rng.random_range(4.0..14.0)));
+    let closing: &[&str] = match b % 3 {
+        0 => &PRACTICE,
+        1 => &MISTAKE,
+        _ => &BUILD,
+    };
+    let s = filler.sentence(rng, closing);
+    sentences.push((s, rng.random_range(0.3..1.5)));
+}
+
+/// Puts a speech recognizer's slips into about one sentence in twelve.
+fn asr_slips(rng: &mut ChaCha8Rng, sentences: &mut [(String, f64)]) {
     for (s, _) in sentences.iter_mut() {
         if rng.random_bool(0.08) {
             for (right, wrong) in ASR_SLIPS {
@@ -397,14 +487,29 @@ pub(crate) fn lesson(
             }
         }
     }
+}
 
-    let bad_kind = if rng.random_bool(bad_rate) {
-        Some(rng.random_range(0..3))
-    } else {
-        None
-    };
+/// The transcript's utterances as spoken: texts, timed words and spans.
+struct Speech {
+    /// Each utterance's text.
+    texts: Vec<String>,
+    /// Each utterance's words.
+    words: Vec<Vec<Word>>,
+    /// Each utterance's (start, end), seconds.
+    utterances: Vec<(f64, f64)>,
+    /// When the last pause ends, seconds.
+    end_s: f64,
+}
+
+/// Times the sentences (or, for a hallucinated transcript, its looping filler) word by word.
+fn speak(
+    rng: &mut ChaCha8Rng,
+    sentences: &[(String, f64)],
+    bad_kind: Option<i32>,
+    pace: f64,
+) -> Speech {
     let mut t = rng.random_range(0.5..3.0);
-    let mut words_store: Vec<Vec<(String, f64, f64, f64)>> = Vec::new();
+    let mut words_store: Vec<Vec<Word>> = Vec::new();
     let mut seg_times = Vec::new();
     let base_conf: f64 = rng.random_range(0.86..0.99);
     let texts: Vec<String> = if bad_kind == Some(0) {
@@ -422,17 +527,7 @@ pub(crate) fn lesson(
     };
     for (i, s) in texts.iter().enumerate() {
         let start = t;
-        let mut words = Vec::new();
-        for w in s.split_whitespace() {
-            let len = w.chars().count() as f64;
-            let dur = (0.09 + 0.045 * len) / pace * rng.random_range(0.8..1.25);
-            let mut score: f64 = (base_conf + rng.random_range(-0.2..0.08)).clamp(0.05, 0.999);
-            if rng.random_bool(0.04) {
-                score *= 0.4;
-            }
-            words.push((w.to_string(), r3(t), r3(t + dur), r3(score)));
-            t += dur + rng.random_range(0.02..0.12) / pace;
-        }
+        let words = timed_words(rng, s, &mut t, base_conf, pace);
         let end = t;
         seg_times.push((r3(start), r3(end)));
         words_store.push(words);
@@ -445,25 +540,53 @@ pub(crate) fn lesson(
             t -= 9.0_f64.min(t - 0.5); // hallucinated segments jump backwards
         }
     }
-    let runtime_s = t + rng.random_range(2.0..20.0);
-    let demo_gaps = if bad_kind.is_some() {
-        Vec::new()
-    } else {
-        demo_sentences
-            .iter()
-            .filter_map(|&i| {
-                let end = seg_times.get(i)?.1;
-                let next = seg_times.get(i + 1).map(|s| s.0).unwrap_or(runtime_s);
-                Some((end, next))
-            })
-            .collect()
-    };
-    let word_spans: Vec<(f64, f64)> = words_store.iter().flatten().map(|w| (w.1, w.2)).collect();
+    Speech {
+        texts,
+        words: words_store,
+        utterances: seg_times,
+        end_s: t,
+    }
+}
 
-    let segments: Vec<OutSegment> = words_store
+/// The words of `s` spoken from `*t` on, with their confidences; moves `*t` past them.
+fn timed_words(rng: &mut ChaCha8Rng, s: &str, t: &mut f64, base_conf: f64, pace: f64) -> Vec<Word> {
+    let mut words = Vec::new();
+    for w in s.split_whitespace() {
+        let len = w.chars().count() as f64;
+        let dur = (0.09 + 0.045 * len) / pace * rng.random_range(0.8..1.25);
+        let mut score: f64 = (base_conf + rng.random_range(-0.2..0.08)).clamp(0.05, 0.999);
+        if rng.random_bool(0.04) {
+            score *= 0.4;
+        }
+        words.push((w.to_string(), r3(*t), r3(*t + dur), r3(score)));
+        *t += dur + rng.random_range(0.02..0.12) / pace;
+    }
+    words
+}
+
+/// The pauses after the demonstration announcements: (end of the sentence, start of the next).
+fn demo_gaps(
+    demo_sentences: &[usize],
+    seg_times: &[(f64, f64)],
+    runtime_s: f64,
+) -> Vec<(f64, f64)> {
+    demo_sentences
         .iter()
-        .zip(&texts)
-        .zip(&seg_times)
+        .filter_map(|&i| {
+            let end = seg_times.get(i)?.1;
+            let next = seg_times.get(i + 1).map(|s| s.0).unwrap_or(runtime_s);
+            Some((end, next))
+        })
+        .collect()
+}
+
+/// The platform-format transcript JSON, damaged as `bad_kind` says.
+fn transcript_json(speech: &Speech, bad_kind: Option<i32>, meta: &Meta, name: &str) -> Vec<u8> {
+    let segments: Vec<OutSegment> = speech
+        .words
+        .iter()
+        .zip(&speech.texts)
+        .zip(&speech.utterances)
         .map(|((ws, text), (s, e))| OutSegment {
             start: *s,
             end: *e,
@@ -472,7 +595,8 @@ pub(crate) fn lesson(
             words: ws.iter().map(out_word).collect(),
         })
         .collect();
-    let word_segments = words_store
+    let word_segments = speech
+        .words
         .iter()
         .flatten()
         .map(out_word)
@@ -481,7 +605,7 @@ pub(crate) fn lesson(
         word_segments.iter().map(|w| w.score).sum::<f64>() / word_segments.len().max(1) as f64;
     let doc = OutDoc {
         fretwise_synthetic: true,
-        text: texts.join(" "),
+        text: speech.texts.join(" "),
         segments: if bad_kind == Some(1) {
             Vec::new()
         } else {
@@ -497,10 +621,10 @@ pub(crate) fn lesson(
             model_name: "synthetic",
             language: "en",
             template_context: Context {
-                course_title: &course,
+                course_title: &meta.course,
                 instructor_name: name,
-                segment_title: &title,
-                lesson_topic: &topic.title,
+                segment_title: &meta.title,
+                lesson_topic: &meta.topic.title,
             },
         },
     };
@@ -508,23 +632,7 @@ pub(crate) fn lesson(
     if bad_kind == Some(2) {
         json.truncate(json.len() / 2);
     }
-    Lesson {
-        id,
-        title,
-        description,
-        course,
-        course_id,
-        chapter,
-        level,
-        style,
-        order,
-        runtime_s,
-        json,
-        bad: bad_kind.is_some(),
-        words: word_spans,
-        utterances: seg_times,
-        demo_gaps,
-    }
+    json
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod summary;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use fretwise_catalog::Progress;
 use fretwise_catalog::{Catalog, LessonInfo};
@@ -826,6 +826,85 @@ struct Sink<'a> {
     stats: PairStats,
 }
 
+impl<'a> Sink<'a> {
+    /// A writer over `w` with nothing written yet.
+    fn new(
+        w: Writers,
+        splits: &'a BTreeMap<String, Split>,
+        opts: &ExportOptions,
+        count: &'a (dyn Fn(&str) -> u64 + Sync),
+        progress: &'a dyn Progress,
+    ) -> Sink<'a> {
+        // Near duplicates across lessons: a passage (or a pair's answer) that is a near duplicate
+        // of one already written is left out, so none can sit in two splits.
+        // Verified 0.1 below the threshold: the MinHash estimate is ±0.035 near 0.8, and a pair
+        // just under the threshold in estimate must not be one just over it in fact.
+        let near_threshold = (opts.filters.near_duplicate_threshold - 0.1).max(0.0);
+        Sink {
+            w,
+            splits,
+            max_examples: opts.max_examples,
+            count,
+            progress,
+            passage_tokens: BTreeMap::new(),
+            chat_tokens: BTreeMap::new(),
+            lesson_pairs: 0,
+            seen_passages: std::collections::HashSet::new(),
+            duplicate_passages: 0,
+            passages_written: 0,
+            pair_counts: BTreeMap::new(),
+            near_passages: NearDuplicateIndex::new(near_threshold),
+            near_answers: NearDuplicateIndex::new(near_threshold),
+            near_duplicate_passages: 0,
+            picker: QuestionPicker::default(),
+            stats: PairStats::default(),
+        }
+    }
+
+    /// Writes the theory pairs, `theory_rate` of the lesson pairs in number.
+    fn write_theory_pairs(&mut self, opts: &ExportOptions) -> Result<TheoryCounts, DatasetError> {
+        // Generated and checked by the theory engine, each item once, dealt 70/15/15.
+        let requested = (opts.theory_rate * self.lesson_pairs as f64).round() as usize;
+        let mut rng = rng_for(opts.seed, "theory");
+        let theory = theory_pairs(requested, &mut rng);
+        let written = theory.len();
+        let count = self.count;
+        for (family, pair) in theory {
+            let split = theory_split(opts.seed, &family);
+            let pair_tokens = count(&pair.system) + count(&pair.question) + count(&pair.answer);
+            write_pair(
+                &mut self.w,
+                split,
+                &PairView {
+                    id: &pair.id,
+                    source: &pair.source,
+                    system: &pair.system,
+                    question: &pair.question,
+                    answer: &pair.answer,
+                    citation: pair.citation.as_ref(),
+                },
+                pair_tokens,
+                &mut self.chat_tokens,
+            )?;
+            *self
+                .pair_counts
+                .entry(("theory".into(), split))
+                .or_default() += 1;
+            if self
+                .picker
+                .pick(std::slice::from_ref(&pair.question))
+                .is_none()
+            {
+                return Err(DatasetError::Invalid(format!(
+                    "theory question asked too often: {}",
+                    pair.question
+                )));
+            }
+        }
+        Ok(TheoryCounts { requested, written })
+    }
+}
+
 impl Sink<'_> {
     /// Writes a chunk of lessons; false once `max_examples` passages are written.
     fn write(&mut self, chunk: Vec<Prepared>) -> Result<bool, DatasetError> {
@@ -956,6 +1035,77 @@ struct Writers {
     langchain: Option<Jsonl>,
 }
 
+impl Writers {
+    /// Creates the file of every asked-for format and split in `tmp`.
+    fn open(tmp: &Path, formats: &[Format]) -> Result<Writers, DatasetError> {
+        let mut w = Writers::default();
+        for split in Split::ALL {
+            if formats.contains(&Format::Hf) {
+                w.hf.insert(
+                    split,
+                    ParquetShard::create(tmp.join(outdir::parquet_path(split)))?,
+                );
+            }
+            for f in [
+                Format::Openai,
+                Format::Conversational,
+                Format::Multimodal,
+                Format::Alpaca,
+                Format::Sharegpt,
+            ] {
+                if formats.contains(&f) {
+                    w.jsonl.insert(
+                        (f, split),
+                        Jsonl::create(tmp.join(outdir::jsonl_path(f, split)))?,
+                    );
+                }
+            }
+        }
+        if formats.contains(&Format::Langchain) {
+            w.langchain = Some(Jsonl::create(tmp.join(outdir::LANGCHAIN_DOCUMENTS))?);
+        }
+        Ok(w)
+    }
+
+    /// Finishes every file; returns the lines written per format and split, and the Parquet
+    /// rows in all.
+    fn finish(&mut self, tmp: &Path) -> Result<(FormatCounts, usize), DatasetError> {
+        let mut counts: FormatCounts = BTreeMap::new();
+        let mut hf_rows = 0;
+        for (split, shard) in std::mem::take(&mut self.hf) {
+            let n = shard.finish()?;
+            hf_rows += n;
+            counts
+                .entry("hf".into())
+                .or_default()
+                .insert(split.as_str().into(), n);
+            if n == 0 {
+                // An empty shard would make `load_dataset` fail on that split; the card omits it.
+                let path = tmp.join(outdir::parquet_path(split));
+                std::fs::remove_file(&path).map_err(|e| DatasetError::Io {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+            }
+        }
+        for ((f, split), j) in std::mem::take(&mut self.jsonl) {
+            let n = j.finish()?;
+            counts
+                .entry(f.as_str().into())
+                .or_default()
+                .insert(split.as_str().into(), n);
+        }
+        if let Some(lc) = self.langchain.take() {
+            let n = lc.finish()?;
+            counts
+                .entry("langchain".into())
+                .or_default()
+                .insert("all".into(), n);
+        }
+        Ok((counts, hf_rows))
+    }
+}
+
 #[derive(Default, Serialize, Clone)]
 struct TokenStats {
     examples: usize,
@@ -997,59 +1147,11 @@ pub async fn export(
     let classifier = fretwise_knowledge::TeachingClassifier::builtin();
     let normalizer = DedupNormalizer::new(&Lexicon::builtin());
     let hasher = MinHasher::new();
-    let mut w = Writers::default();
-    for split in Split::ALL {
-        if opts.formats.contains(&Format::Hf) {
-            w.hf.insert(
-                split,
-                ParquetShard::create(tmp.join(outdir::parquet_path(split)))?,
-            );
-        }
-        for f in [
-            Format::Openai,
-            Format::Conversational,
-            Format::Multimodal,
-            Format::Alpaca,
-            Format::Sharegpt,
-        ] {
-            if opts.formats.contains(&f) {
-                w.jsonl.insert(
-                    (f, split),
-                    Jsonl::create(tmp.join(outdir::jsonl_path(f, split)))?,
-                );
-            }
-        }
-    }
-    if opts.formats.contains(&Format::Langchain) {
-        w.langchain = Some(Jsonl::create(tmp.join(outdir::LANGCHAIN_DOCUMENTS))?);
-    }
+    let w = Writers::open(&tmp, &opts.formats)?;
 
     let kept: Vec<String> = plan.splits.keys().cloned().collect();
     progress.stage("export", Some(kept.len() as u64));
-    // Near duplicates across lessons: a passage (or a pair's answer) that is a near duplicate of
-    // one already written is left out, so none can sit in two splits.
-    // Verified 0.1 below the threshold: the MinHash estimate is ±0.035 near 0.8, and a pair just
-    // under the threshold in estimate must not be one just over it in fact.
-    let near_threshold = (opts.filters.near_duplicate_threshold - 0.1).max(0.0);
-    let mut sink = Sink {
-        w,
-        splits: &plan.splits,
-        max_examples: opts.max_examples,
-        count: &count,
-        progress,
-        passage_tokens: BTreeMap::new(),
-        chat_tokens: BTreeMap::new(),
-        lesson_pairs: 0,
-        seen_passages: std::collections::HashSet::new(),
-        duplicate_passages: 0,
-        passages_written: 0,
-        pair_counts: BTreeMap::new(),
-        near_passages: NearDuplicateIndex::new(near_threshold),
-        near_answers: NearDuplicateIndex::new(near_threshold),
-        near_duplicate_passages: 0,
-        picker: QuestionPicker::default(),
-        stats: PairStats::default(),
-    };
+    let mut sink = Sink::new(w, &plan.splits, opts, &count, progress);
     let prep = Prep {
         opts,
         by_id: &by_id,
@@ -1060,45 +1162,37 @@ pub async fn export(
         hasher: &hasher,
         count: &count,
     };
+    write_lessons(catalog, opts, &infos, kept, &prep, &mut sink).await?;
+    let theory = sink.write_theory_pairs(opts)?;
+    let (counts, hf_rows) = sink.w.finish(&tmp)?;
+    let manifest = manifest(opts, &plan, &sink, counts, theory);
+    write_card_and_manifest(&tmp, opts, &manifest, hf_rows)?;
+    outdir::commit_dir(&tmp, &opts.out)?;
+    Ok(manifest)
+}
+
+/// One batch of lessons read from the catalog: their contents and their recordings' analyses.
+type LessonBatch = (
+    Vec<fretwise_catalog::LessonContent>,
+    HashMap<String, fretwise_catalog::LessonAudioRow>,
+);
+
+/// Lines (or rows) written per format name and split name.
+type FormatCounts = BTreeMap<String, BTreeMap<String, usize>>;
+
+/// Runs the kept lessons through reading, preparing and writing.
+async fn write_lessons(
+    catalog: &Catalog,
+    opts: &ExportOptions,
+    infos: &[LessonInfo],
+    kept: Vec<String>,
+    prep: &Prep<'_>,
+    sink: &mut Sink<'_>,
+) -> Result<(), DatasetError> {
     // Three stages overlap: a task reads the next lessons from the catalog, the pool prepares
     // one chunk (chunking, pairs, MinHash, token counts, JSON lines) while the chunk before it is
     // written, in lesson order, by the one writer that decides duplicates and questions.
-    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
-    let reader = {
-        let catalog = catalog.clone();
-        let kept = kept.clone();
-        // Recordings are read only for the multimodal format, and only where one was analysed.
-        let multimodal = opts.formats.contains(&Format::Multimodal);
-        let by_snr: HashMap<String, Option<f64>> = infos
-            .iter()
-            .map(|i| (i.id.clone(), i.audio_snr_db))
-            .collect();
-        AbortOnDrop(tokio::spawn(async move {
-            for chunk in kept.chunks(256) {
-                let with_audio: Vec<String> = chunk
-                    .iter()
-                    .filter(|id| {
-                        multimodal
-                            && by_snr
-                                .get(id.as_str())
-                                .is_some_and(|snr: &Option<f64>| snr.is_some())
-                    })
-                    .cloned()
-                    .collect();
-                let contents = match catalog.lesson_contents(chunk, true).await {
-                    Ok(c) => match catalog.lesson_audio_many(&with_audio).await {
-                        Ok(a) => Ok((c, a)),
-                        Err(e) => Err(e),
-                    },
-                    Err(e) => Err(e),
-                };
-                let failed = contents.is_err();
-                if tx.send(contents).await.is_err() || failed {
-                    break;
-                }
-            }
-        }))
-    };
+    let (reader, mut rx) = spawn_reader(catalog, opts, infos, kept);
     let mut pending: Option<Vec<Prepared>> = None;
     loop {
         let next = match rx.recv().await {
@@ -1121,92 +1215,78 @@ pub async fn export(
         pending = prepared;
     }
     drop(reader);
-    let Sink {
-        mut w,
-        passage_tokens,
-        mut chat_tokens,
-        lesson_pairs,
-        duplicate_passages,
-        mut pair_counts,
-        near_duplicate_passages,
-        mut picker,
-        stats,
-        ..
-    } = sink;
+    Ok(())
+}
 
-    // Theory pairs, generated and checked by the theory engine, each item once, dealt 70/15/15.
-    let theory_count = (opts.theory_rate * lesson_pairs as f64).round() as usize;
-    let mut rng = rng_for(opts.seed, "theory");
-    let theory = theory_pairs(theory_count, &mut rng);
-    let theory_written = theory.len();
-    for (family, pair) in theory {
-        // Dealt by family, so questions that differ only in a root share a split.
-        let r = f64::from(rng_for(opts.seed, &format!("theory family {family}")).random::<u32>())
-            / f64::from(u32::MAX);
-        let split = if r < 0.7 {
-            Split::Train
-        } else if r < 0.85 {
-            Split::Validation
-        } else {
-            Split::Test
-        };
-        let pair_tokens = count(&pair.system) + count(&pair.question) + count(&pair.answer);
-        write_pair(
-            &mut w,
-            split,
-            &PairView {
-                id: &pair.id,
-                source: &pair.source,
-                system: &pair.system,
-                question: &pair.question,
-                answer: &pair.answer,
-                citation: pair.citation.as_ref(),
-            },
-            pair_tokens,
-            &mut chat_tokens,
-        )?;
-        *pair_counts.entry(("theory".into(), split)).or_default() += 1;
-        if picker.pick(std::slice::from_ref(&pair.question)).is_none() {
-            return Err(DatasetError::Invalid(format!(
-                "theory question asked too often: {}",
-                pair.question
-            )));
+/// Starts the task that reads the kept lessons from the catalog, 256 at a time.
+fn spawn_reader(
+    catalog: &Catalog,
+    opts: &ExportOptions,
+    infos: &[LessonInfo],
+    kept: Vec<String>,
+) -> (
+    AbortOnDrop,
+    tokio::sync::mpsc::Receiver<Result<LessonBatch, fretwise_catalog::CatalogError>>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let catalog = catalog.clone();
+    // Recordings are read only for the multimodal format, and only where one was analysed.
+    let multimodal = opts.formats.contains(&Format::Multimodal);
+    let by_snr: HashMap<String, Option<f64>> = infos
+        .iter()
+        .map(|i| (i.id.clone(), i.audio_snr_db))
+        .collect();
+    let reader = AbortOnDrop(tokio::spawn(async move {
+        for chunk in kept.chunks(256) {
+            let with_audio: Vec<String> = chunk
+                .iter()
+                .filter(|id| {
+                    multimodal
+                        && by_snr
+                            .get(id.as_str())
+                            .is_some_and(|snr: &Option<f64>| snr.is_some())
+                })
+                .cloned()
+                .collect();
+            let contents = match catalog.lesson_contents(chunk, true).await {
+                Ok(c) => match catalog.lesson_audio_many(&with_audio).await {
+                    Ok(a) => Ok((c, a)),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            let failed = contents.is_err();
+            if tx.send(contents).await.is_err() || failed {
+                break;
+            }
         }
-    }
+    }));
+    (reader, rx)
+}
 
-    let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    let mut hf_rows = 0;
-    for (split, shard) in std::mem::take(&mut w.hf) {
-        let n = shard.finish()?;
-        hf_rows += n;
-        counts
-            .entry("hf".into())
-            .or_default()
-            .insert(split.as_str().into(), n);
-        if n == 0 {
-            // An empty shard would make `load_dataset` fail on that split; the card omits it.
-            let path = tmp.join(outdir::parquet_path(split));
-            std::fs::remove_file(&path).map_err(|e| DatasetError::Io {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
-        }
+/// How many theory pairs were asked for and how many were written.
+struct TheoryCounts {
+    requested: usize,
+    written: usize,
+}
+
+/// The split a theory item family is dealt to, 70/15/15.
+fn theory_split(seed: u64, family: &str) -> Split {
+    // Dealt by family, so questions that differ only in a root share a split.
+    let r = f64::from(rng_for(seed, &format!("theory family {family}")).random::<u32>())
+        / f64::from(u32::MAX);
+    if r < 0.7 {
+        Split::Train
+    } else if r < 0.85 {
+        Split::Validation
+    } else {
+        Split::Test
     }
-    for ((f, split), j) in std::mem::take(&mut w.jsonl) {
-        let n = j.finish()?;
-        counts
-            .entry(f.as_str().into())
-            .or_default()
-            .insert(split.as_str().into(), n);
-    }
-    if let Some(lc) = w.langchain.take() {
-        let n = lc.finish()?;
-        counts
-            .entry("langchain".into())
-            .or_default()
-            .insert("all".into(), n);
-    }
-    let splits_json: serde_json::Value = Split::ALL
+}
+
+/// The manifest's `splits`: instructors and lessons per split.
+fn splits_json(plan: &Plan) -> serde_json::Value {
+    Split::ALL
         .into_iter()
         .map(|s| {
             let (ins, les) = plan.split_counts.get(&s).copied().unwrap_or((0, 0));
@@ -1216,8 +1296,19 @@ pub async fn export(
             )
         })
         .collect::<serde_json::Map<_, _>>()
-        .into();
-    let manifest = json!({
+        .into()
+}
+
+/// The manifest: settings, curation, splits, counts, tokens and how pairs were made.
+fn manifest(
+    opts: &ExportOptions,
+    plan: &Plan,
+    sink: &Sink<'_>,
+    counts: FormatCounts,
+    theory: TheoryCounts,
+) -> serde_json::Value {
+    let stats = &sink.stats;
+    json!({
         "tool_version": env!("CARGO_PKG_VERSION"),
         "created_at": opts.created_at,
         "seed": opts.seed,
@@ -1232,24 +1323,24 @@ pub async fn export(
             "exact_removed": plan.removed.get(&Exclusion::ExactDuplicate).copied().unwrap_or(0),
             "near_removed": plan.removed.get(&Exclusion::NearDuplicate).copied().unwrap_or(0),
             "near_duplicates": plan.near_duplicates,
-            "exact_duplicate_passages_removed": duplicate_passages,
-            "near_duplicate_passages_removed": near_duplicate_passages,
+            "exact_duplicate_passages_removed": sink.duplicate_passages,
+            "near_duplicate_passages_removed": sink.near_duplicate_passages,
             "method": "exact: blake3 of lowercased punctuation-free text; near: MinHash of 5-word shingles (128 permutations), LSH 16x8, every candidate pair in a bucket verified at the Jaccard threshold and grouped with union-find, best quality copy kept; passages (and pair answers) that are near duplicates of one already written, in any lesson (LSH 32x4, verified at the threshold minus 0.1), are left out",
         },
-        "splits": splits_json,
+        "splits": splits_json(plan),
         "counts": counts,
-        "pairs": pair_counts.iter().map(|((src, sp), n)| json!({"source": src, "split": sp.as_str(), "count": n})).collect::<Vec<_>>(),
+        "pairs": sink.pair_counts.iter().map(|((src, sp), n)| json!({"source": src, "split": sp.as_str(), "count": n})).collect::<Vec<_>>(),
         "tokens": {
             "tokenizer": "cl100k_base",
-            "passages": passage_tokens.iter().map(|(s, t)| (s.as_str().to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
-            "chat_examples": chat_tokens.iter().map(|(s, t)| (s.as_str().to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
+            "passages": sink.passage_tokens.iter().map(|(s, t)| (s.as_str().to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
+            "chat_examples": sink.chat_tokens.iter().map(|(s, t)| (s.as_str().to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
         },
         "question_generation": QUESTION_GENERATION,
         "pair_generation": {
             "method": "templates (no language model)",
             "lesson_answers": LESSON_ANSWERS,
             "theory": THEORY_PAIRS,
-            "lesson_pairs": lesson_pairs,
+            "lesson_pairs": sink.lesson_pairs,
             "passages_without_pair": {
                 "too_short_after_cleaning": stats.too_short,
                 "near_duplicate_answer": stats.near_duplicate_answer,
@@ -1258,31 +1349,39 @@ pub async fn export(
             "sentences_dropped_pointing_at_video": stats.dropped,
             "sentences_rewritten": stats.rewritten,
             "sentences_said_twice_dropped": stats.repeats,
-            "distinct_questions": picker.distinct(),
-            "max_question_repeats": picker.max_repeats(),
+            "distinct_questions": sink.picker.distinct(),
+            "max_question_repeats": sink.picker.max_repeats(),
             "theory_pairs": {
-                "requested": theory_count,
-                "written": theory_written,
+                "requested": theory.requested,
+                "written": theory.written,
                 "distinct_items": theory_items().len(),
             },
         },
-    });
+    })
+}
+
+/// Writes the dataset card (when Hugging Face output was asked for) and the manifest into the
+/// unfinished folder.
+fn write_card_and_manifest(
+    tmp: &Path,
+    opts: &ExportOptions,
+    manifest: &serde_json::Value,
+    hf_rows: usize,
+) -> Result<(), DatasetError> {
     if opts.formats.contains(&Format::Hf) {
         let path = tmp.join(outdir::HF_CARD);
-        std::fs::write(&path, card(&manifest, hf_rows)).map_err(|e| DatasetError::Io {
+        std::fs::write(&path, card(manifest, hf_rows)).map_err(|e| DatasetError::Io {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
     }
     let path = tmp.join(outdir::MANIFEST);
-    let text = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| DatasetError::Invalid(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(manifest).map_err(|e| DatasetError::Invalid(e.to_string()))?;
     std::fs::write(&path, text + "\n").map_err(|e| DatasetError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
-    })?;
-    outdir::commit_dir(&tmp, &opts.out)?;
-    Ok(manifest)
+    })
 }
 
 /// How lesson questions are made (the manifest's `question_generation`).
