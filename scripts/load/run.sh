@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load tests of `fretwise serve` with oha on this machine (figures in docs/PERFORMANCE.md).
-# Usage: scripts/load/run.sh sqlite://PATH/bench-100000.db [seconds]
+# Usage: scripts/load/run.sh sqlite://PATH/bench-100000.db [seconds] [scenarios]
+#   scenarios: ask, analyze or ask,analyze (the default)
 # Needs a release build (cargo build --release) and oha (cargo install oha).
 #  1. POST /ask at a fixed 2,000 requests/s over 1,000 open connections (open loop: oha -q with
 #     --latency-correction, so a slow answer delays the schedule, not the measurement), varied
@@ -11,6 +12,7 @@
 set -euo pipefail
 db="${1:?catalog URL}"
 secs="${2:-30}"
+scenarios="${3:-ask,analyze}"
 bin="${FRETWISE_BIN:-${CARGO_TARGET_DIR:-target}/release/fretwise}"
 oha="${OHA:-oha}"
 port=18181
@@ -33,15 +35,19 @@ ask() {
   "$oha" --no-tui --output-format json -m POST -T application/json -H "Authorization: Bearer $key" \
     -Z "$work/bodies.jsonl" -t 10s "$@" "$url/api/ai-instructor/ask"
 }
+if [[ ",$scenarios," == *,ask,* ]]; then
 echo "== warm-up: every body once, in order (each answer composed once, then cached; oha -Z picks lines at random)"
 python3 "$here/warm.py" "$url/api/ai-instructor/ask" "$key" "$work/bodies.jsonl"
 echo "== POST /ask at 2,000/s, 1,000 connections, ${secs} s (open loop, latency corrected)"
 ask -z "${secs}s" -c 1000 -q 2000 --latency-correction > "$work/ask-2000.json"; summary "$work/ask-2000.json"
 echo "== POST /ask closed loop, 1,000 connections, ${secs} s (saturation)"
 ask -z "${secs}s" -c 1000 > "$work/ask-max.json"; summary "$work/ask-max.json"
+fi
+if [[ ",$scenarios," == *,analyze,* ]]; then
 echo "== analyze-playing: a 10 s take, 16 concurrent uploads, ${secs} s"
 "$oha" --no-tui --output-format json -m POST -H "Authorization: Bearer $key" -F "audio=@$work/take.wav" \
   -t 10s -z "${secs}s" -c 16 "$url/api/ai-instructor/analyze-playing" > "$work/analyze.json"
 summary "$work/analyze.json"
+fi
 echo "== server errors logged"
 grep -c '"status":5' "$work/serve.log" || true

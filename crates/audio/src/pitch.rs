@@ -70,6 +70,7 @@ pub(crate) struct Scratch {
     corr: Vec<f32>,
     fft_scratch: Vec<Complex<f32>>,
     prefix: Vec<f64>,
+    x32: Vec<f32>,
     cmnd: Vec<f64>,
 }
 
@@ -138,22 +139,42 @@ impl Yin {
                 self.fft.get_scratch_len().max(self.ifft.get_scratch_len())
             ],
             prefix: vec![0.0; self.frame_len() + 1],
+            x32: Vec::with_capacity(self.frame_len()),
             cmnd: vec![1.0; self.tau_max + 2],
         }
     }
 
     /// Pitch candidates of one frame (`x` has `frame_len` samples).
     pub(crate) fn candidates(&self, x: &[f64], sc: &mut Scratch) -> Vec<Candidate> {
+        let mut prefix = std::mem::take(&mut sc.prefix);
+        prefix[0] = 0.0;
+        for (i, v) in x.iter().enumerate() {
+            prefix[i + 1] = prefix[i] + v * v;
+        }
+        let mut x32 = std::mem::take(&mut sc.x32);
+        x32.clear();
+        x32.extend(x.iter().map(|v| *v as f32));
+        let out = self.candidates_from(&x32, &prefix, sc);
+        sc.prefix = prefix;
+        sc.x32 = x32;
+        out
+    }
+
+    /// Pitch candidates of one frame: `x` its `frame_len` samples, `prefix` running sums of
+    /// squares from any point before it (only differences are read, so a whole clip's
+    /// running sum, started once, serves every frame).
+    pub(crate) fn candidates_from(
+        &self,
+        x: &[f32],
+        prefix: &[f64],
+        sc: &mut Scratch,
+    ) -> Vec<Candidate> {
         let n = self.n;
         // Cross term Σ x[j] x[j+τ] for j < self.window, by FFT correlation.
         // The FFTs use their inputs as workspace: both are refilled every frame.
-        for (d, v) in sc.a.iter_mut().zip(&x[..self.window]) {
-            *d = *v as f32;
-        }
+        sc.a[..self.window].copy_from_slice(&x[..self.window]);
         sc.a[self.window..].fill(0.0);
-        for (d, v) in sc.b.iter_mut().zip(x) {
-            *d = *v as f32;
-        }
+        sc.b[..x.len()].copy_from_slice(x);
         sc.b[x.len()..].fill(0.0);
         let scratch = &mut sc.fft_scratch;
         if self
@@ -180,12 +201,7 @@ impl Yin {
         let corr = &sc.corr;
         let scale = 1.0 / n as f64;
         // Energies of the sliding window by prefix sums.
-        let prefix = &mut sc.prefix;
-        prefix[0] = 0.0;
-        for (i, v) in x.iter().enumerate() {
-            prefix[i + 1] = prefix[i] + v * v;
-        }
-        let e0 = prefix[self.window];
+        let e0 = prefix[self.window] - prefix[0];
         let cmnd = &mut sc.cmnd;
         cmnd.fill(1.0);
         let mut running = 0.0;
@@ -214,16 +230,25 @@ impl Yin {
             prefix_min.push(m);
         }
         let mut leftover = 0.0;
+        // Neighbouring thresholds mostly first cross at the same lag: walk to its dip once.
+        let mut last: Option<(usize, usize)> = None;
         for &(s, w) in &self.prior {
             let k = prefix_min.partition_point(|v| *v >= s);
             if k == prefix_min.len() {
                 leftover += w;
                 continue;
             }
-            let mut tau = self.tau_min + k;
-            while tau < self.tau_max && cmnd[tau + 1] < cmnd[tau] {
-                tau += 1;
-            }
+            let tau = match last {
+                Some((lk, lt)) if lk == k => lt,
+                _ => {
+                    let mut tau = self.tau_min + k;
+                    while tau < self.tau_max && cmnd[tau + 1] < cmnd[tau] {
+                        tau += 1;
+                    }
+                    last = Some((k, tau));
+                    tau
+                }
+            };
             add(tau, w);
         }
         // pYIN gives thresholds without a dip a small share at the global minimum.
@@ -274,16 +299,25 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
     let yin = Yin::new(rate_f);
     let frame_len = yin.frame_len();
     let frames = samples.len().div_ceil(HOP).max(1);
-    let mut padded: Vec<f64> = Vec::with_capacity(samples.len() + frame_len);
+    let mut padded: Vec<f32> = Vec::with_capacity(samples.len() + frame_len);
     // Centre frames on their time stamps: pad half a window in front.
     padded.extend(std::iter::repeat_n(0.0, WINDOW / 2));
-    padded.extend(samples.iter().map(|&s| f64::from(s)));
+    padded.extend_from_slice(samples);
     padded.extend(std::iter::repeat_n(0.0, frame_len));
+    // One running sum of squares for the whole clip: every frame's energies are differences
+    // of it (f64: a minute of audio sums to ~1e4, far inside its 15 digits).
+    let mut energy = Vec::with_capacity(padded.len() + 1);
+    energy.push(0.0f64);
+    let mut acc = 0.0f64;
+    for v in &padded {
+        acc += f64::from(*v) * f64::from(*v);
+        energy.push(acc);
+    }
     let mut scratch = yin.scratch();
     let rms: Vec<f64> = (0..frames)
         .map(|f| {
-            let x = &padded[f * HOP..f * HOP + WINDOW];
-            (x.iter().map(|v| v * v).sum::<f64>() / WINDOW as f64).sqrt()
+            let e = energy[f * HOP + WINDOW] - energy[f * HOP];
+            (e.max(0.0) / WINDOW as f64).sqrt()
         })
         .collect();
     // Frames far below the loudest are treated as silence: no candidates, so none computed.
@@ -294,7 +328,11 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
         .enumerate()
         .map(|(f, e)| {
             if *e > 1e-5 && *e >= floor {
-                yin.candidates(&padded[f * HOP..f * HOP + frame_len], &mut scratch)
+                yin.candidates_from(
+                    &padded[f * HOP..f * HOP + frame_len],
+                    &energy[f * HOP..],
+                    &mut scratch,
+                )
             } else {
                 Vec::new()
             }

@@ -129,6 +129,7 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
     let bin_hz = f64::from(rate) / N_FFT as f64;
     let mut power = vec![0.0f32; bins];
     let mut mel = vec![0.0f32; N_MELS];
+    let mut mags: Vec<f64> = Vec::with_capacity(bins);
     let mut rows: Vec<Frame> = Vec::with_capacity(frames);
     let mut mel_db: Vec<Vec<f64>> = Vec::with_capacity(frames);
     for f in 0..frames {
@@ -147,7 +148,8 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
         for (p, c) in power.iter_mut().zip(&spectrum) {
             *p = c.norm_sqr();
         }
-        let mags: Vec<f64> = power.iter().map(|p| f64::from(*p).sqrt()).collect();
+        mags.clear();
+        mags.extend(power.iter().map(|p| f64::from(*p).sqrt()));
         let total: f64 = mags.iter().sum();
         let energy: f64 = power.iter().map(|p| f64::from(*p)).sum();
         let centroid = if total > 0.0 {

@@ -104,13 +104,29 @@ fn bench(c: &mut Criterion) {
     };
     // Per-question latency distribution (criterion reports means; the bar is a p99).
     let mut times: Vec<f64> = Vec::new();
+    let mut per_question: Vec<Vec<f64>> = vec![Vec::new(); QUESTIONS.len()];
     for _ in 0..20 {
-        for q in QUESTIONS {
+        for (k, q) in QUESTIONS.iter().enumerate() {
             let t = Instant::now();
             let a = instructor.ask(q, &opts).expect("answer");
-            times.push(t.elapsed().as_secs_f64() * 1e3);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            times.push(ms);
+            per_question[k].push(ms);
             std::hint::black_box(a);
         }
+    }
+    // The slowest questions by median: where the tail comes from.
+    let mut medians: Vec<(f64, &str)> = per_question
+        .iter_mut()
+        .zip(QUESTIONS)
+        .map(|(t, q)| {
+            t.sort_by(f64::total_cmp);
+            (t[t.len() / 2], *q)
+        })
+        .collect();
+    medians.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, q) in medians.iter().take(4) {
+        eprintln!("  median {ms:.2} ms: {q}");
     }
     times.sort_by(f64::total_cmp);
     let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];

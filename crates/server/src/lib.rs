@@ -156,6 +156,10 @@ pub struct Inner {
     pub llm: Option<Arc<dyn fretwise_instructor::llm::Llm>>,
     /// When the service started.
     pub started: Instant,
+    /// One permit per core for audio analysis: takes beyond it wait their turn in order instead
+    /// of all slowing each other down (16 time-sliced takes all finish late; queued ones finish
+    /// one after another).
+    pub analysis_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -211,6 +215,9 @@ impl AppState {
             cache,
             llm,
             started: Instant::now(),
+            analysis_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
         })))
     }
 

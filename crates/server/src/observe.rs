@@ -40,6 +40,10 @@ fn describe() {
         "fretwise_http_request_duration_seconds",
         "HTTP request latency by route"
     );
+    metrics::describe_histogram!(
+        "fretwise_analysis_queue_seconds",
+        "Time a take waited for an analysis slot (one per core)"
+    );
     metrics::describe_counter!(
         "fretwise_answers_total",
         "Answers by backend and whether the cache served them"

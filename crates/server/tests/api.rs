@@ -509,6 +509,28 @@ async fn streaming_analysis_feedback_theory_and_jobs() {
             .is_some_and(|f| f.iter().all(|i| i["lessons"].is_array())),
         "{v}"
     );
+    // More takes at once than there are analysis slots: they queue, and every one is answered.
+    let takes = (0..5).map(|_| {
+        let form = reqwest::multipart::Form::new().part(
+            "audio",
+            reqwest::multipart::Part::bytes(wav(110.0, 1.0)).file_name("take.wav"),
+        );
+        c.post(svc.url("/api/ai-instructor/analyze-playing"))
+            .bearer_auth(&student)
+            .multipart(form)
+            .send()
+    });
+    for r in futures_util::future::join_all(takes).await {
+        assert_eq!(r.unwrap().status(), StatusCode::OK);
+    }
+    let metrics = c.get(svc.url("/metrics")).send().await.unwrap();
+    let text = metrics.text().await.unwrap();
+    let queued: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("fretwise_analysis_queue_seconds_count "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    assert!(queued >= 6.0, "every take waits for a slot:\n{text}");
     let form = reqwest::multipart::Form::new().part(
         "audio",
         reqwest::multipart::Part::bytes(b"not audio".to_vec()).file_name("x.wav"),

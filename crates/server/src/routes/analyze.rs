@@ -152,7 +152,18 @@ pub async fn analyze_playing(
         max_seconds: state.opts.max_audio_seconds,
         allow_partial: false,
     };
+    // A permit per core: the semaphore is fair, so takes are analysed in the order they came.
+    let queued = std::time::Instant::now();
+    let slot = state
+        .analysis_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| ApiError::internal("waiting for an analysis slot", e))?;
+    metrics::histogram!("fretwise_analysis_queue_seconds").record(queued.elapsed().as_secs_f64());
     let analysed = tokio::task::spawn_blocking(move || {
+        // Held until the work ends, even when the client has gone and the request is dropped.
+        let _slot = slot;
         let mut a = fretwise_audio::analyze_bytes_with(&bytes, ext.as_deref(), options)?;
         if let Some(ex) = &exercise {
             a.score = Some(fretwise_audio::score(
