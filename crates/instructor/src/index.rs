@@ -46,6 +46,8 @@ const EMBED_CHECKPOINT_S: f64 = 60.0;
 const PASSAGE_WORDS: usize = 28;
 /// …or this many sentences.
 const PASSAGE_SENTENCES: usize = 3;
+/// Passages read when a question names a lesson's title.
+const TITLE_POOL: usize = 400;
 
 /// Index errors.
 #[derive(Debug, thiserror::Error)]
@@ -351,6 +353,8 @@ pub struct SearchRequest<'a> {
     pub limit: usize,
     /// The question as asked, embedded for dense retrieval (empty: `text` is).
     pub question: &'a str,
+    /// Only these lessons (empty: any).
+    pub lesson_ids: &'a [String],
 }
 
 /// The passage embeddings of an index and the model that makes them.
@@ -772,6 +776,37 @@ impl PassageIndex {
             .search(&q, &tantivy::collector::Count)?)
     }
 
+    /// The lessons whose title is `title` (case-insensitive), by id; passages of one lesson
+    /// share its title, so this reads at most a few hundred stored documents.
+    pub fn lessons_titled(&self, title: &str) -> Result<Vec<String>, IndexError> {
+        let f = self.fields;
+        let want = title.trim().to_lowercase();
+        let words = sanitize(&want);
+        if words.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let parser = QueryParser::for_index(&self.index, vec![f.title]);
+        let (query, _) = parser.parse_query_lenient(&format!("\"{}\"", words.trim()));
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(TITLE_POOL).order_by_score())?;
+        let mut ids: Vec<String> = Vec::new();
+        for (_, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let same = doc
+                .get_first(f.title)
+                .and_then(|v| v.as_str())
+                .is_some_and(|t| t.trim().to_lowercase() == want);
+            let id = doc.get_first(f.lesson_id).and_then(|v| v.as_str());
+            if let (true, Some(id)) = (same, id)
+                && !ids.iter().any(|x| x == id)
+            {
+                ids.push(id.to_string());
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
     /// The best passages for a request, diversified across instructors and lessons.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<Vec<Hit>, IndexError> {
         let f = self.fields;
@@ -805,6 +840,22 @@ impl PassageIndex {
                     IndexRecordOption::Basic,
                 )),
             ));
+        }
+        if !req.lesson_ids.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> = req
+                .lesson_ids
+                .iter()
+                .map(|id| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.lesson_id, id),
+                            IndexRecordOption::Basic,
+                        )) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         if let Some(id) = req.instructor_id {
             must.push((

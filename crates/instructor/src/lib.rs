@@ -739,9 +739,28 @@ impl Instructor {
             instructor_id: instructor.map(|p| p.instructor_id.as_str()),
             limit: 2 * if opts.passages == 0 { 5 } else { opts.passages },
             question: &u.question,
+            lesson_ids: &[],
         };
         let limit = req.limit / 2;
-        let mut hits = self.grounded(u, self.index.search(&req)?);
+        // A lesson named by its title in quotes is where the student wants the answer from.
+        let mut titled: Vec<String> = Vec::new();
+        for phrase in &u.quoted {
+            titled.extend(self.index.lessons_titled(phrase)?);
+        }
+        let mut hits = Vec::new();
+        if !titled.is_empty() {
+            req.lesson_ids = &titled;
+            hits = self.grounded(u, self.index.search(&req)?);
+            if hits.is_empty() && req.max_level.is_some() {
+                req.max_level = None;
+                hits = self.grounded(u, self.index.search(&req)?);
+                req.max_level = opts.level.map(Level::rank);
+            }
+            req.lesson_ids = &[];
+        }
+        if hits.is_empty() {
+            hits = self.grounded(u, self.index.search(&req)?);
+        }
         if hits.is_empty() && req.max_level.is_some() {
             req.max_level = None;
             hits = self.grounded(u, self.index.search(&req)?);
@@ -938,6 +957,7 @@ impl Instructor {
             instructor_id,
             limit: n * 3,
             question: "",
+            lesson_ids: &[],
         };
         // A failed search leaves the moments out; the suggestion itself still stands.
         let hits = self.index.search(&req).unwrap_or_default();

@@ -110,6 +110,8 @@ pub struct Understanding {
     pub injection: bool,
     /// Words worth searching for.
     pub search_text: String,
+    /// Phrases in quotes (a lesson's title, as students name one: `In "Blues Turnarounds", …`).
+    pub quoted: Vec<String>,
 }
 
 const INJECTION: &[&str] = &[
@@ -254,6 +256,7 @@ pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) ->
         .filter(|w| !crate::STOP.contains(w))
         .collect();
     let search_text = if content.is_empty() { words } else { content }.join(" ");
+    let quoted = quoted(&question);
     Understanding {
         question,
         normalized,
@@ -263,7 +266,28 @@ pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) ->
         queries,
         injection,
         search_text,
+        quoted,
     }
+}
+
+/// The phrases between straight or curly double quotes, 3–200 characters, in order.
+pub fn quoted(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        match (c, open) {
+            ('"' | '\u{201c}', None) => open = Some(i + c.len_utf8()),
+            ('"' | '\u{201d}', Some(start)) => {
+                let phrase = text[start..i].trim();
+                if (3..=200).contains(&phrase.chars().count()) {
+                    out.push(phrase.to_string());
+                }
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn has_word(lower: &str, words: &[&str]) -> bool {
@@ -1064,6 +1088,19 @@ fn dedupe(qs: Vec<TheoryQuery>) -> Vec<TheoryQuery> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_phrases_are_read_in_straight_and_curly_quotes() {
+        assert_eq!(
+            quoted("In \"Blues Turnarounds (Part 5)\", how do I end?"),
+            vec!["Blues Turnarounds (Part 5)".to_string()]
+        );
+        assert_eq!(
+            quoted("In \u{201c}Travis Picking\u{201d} and \"Hi\" and \"unclosed"),
+            vec!["Travis Picking".to_string()]
+        );
+        assert!(quoted("no quotes here").is_empty());
+    }
 
     fn q(text: &str) -> Vec<String> {
         theory_queries(&normalize_accidentals(text))

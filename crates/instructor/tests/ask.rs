@@ -79,6 +79,46 @@ async fn real_lesson_is_cited_beside_two_thousand_generated_ones() {
         cases.len()
     );
     assert!(rate >= 0.8, "{in_span}/{}", cases.len());
+
+    // A question that names a lesson by its title in quotes is answered from that lesson,
+    // although its sentences are said, word for word, in many generated lessons.
+    let infos = catalog.lesson_infos().await.unwrap();
+    let mut named = 0;
+    for info in infos
+        .iter()
+        .filter(|i| i.title.is_some() && !i.id.contains("fingerstyle"))
+        .step_by(97)
+        .take(8)
+    {
+        let title = info.title.clone().unwrap();
+        let content = catalog
+            .lesson_contents(std::slice::from_ref(&info.id), false)
+            .await
+            .unwrap();
+        let Some(u) = content.first().and_then(|c| c.utterances.get(2)) else {
+            continue;
+        };
+        let mut words: Vec<&str> = u.text.split_whitespace().filter(|w| w.len() > 4).collect();
+        words.truncate(6);
+        let question = format!("In \"{title}\", what about {}?", words.join(" "));
+        let a = instructor.ask(&question, &AskOptions::default()).unwrap();
+        if a.citations.is_empty() {
+            continue;
+        }
+        named += 1;
+        for c in &a.citations {
+            assert!(
+                c.title.eq_ignore_ascii_case(&title),
+                "{question}: cited {:?} ({})",
+                c.title,
+                c.lesson_id
+            );
+        }
+    }
+    assert!(
+        named >= 5,
+        "only {named} titled questions were answered from a lesson"
+    );
     catalog.close().await;
 }
 

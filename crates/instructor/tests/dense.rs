@@ -269,6 +269,7 @@ async fn a_paraphrase_is_found_through_dense_retrieval_only() {
                 terms: &terms,
                 limit: 10,
                 question: &u.question,
+                lesson_ids: &[],
                 ..SearchRequest::default()
             })
             .unwrap()
