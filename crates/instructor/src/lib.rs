@@ -730,7 +730,7 @@ impl Instructor {
         instructor: Option<&Profile>,
     ) -> Result<Vec<Hit>, AskError> {
         let terms: Vec<String> = u.terms.iter().map(|(t, _)| t.clone()).collect();
-        let mut req = SearchRequest {
+        let req = SearchRequest {
             text: &u.search_text,
             concepts: &u.concepts,
             terms: &terms,
@@ -749,24 +749,36 @@ impl Instructor {
         }
         let mut hits = Vec::new();
         if !titled.is_empty() {
-            req.lesson_ids = &titled;
-            hits = self.grounded(u, self.index.search(&req)?);
-            if hits.is_empty() && req.max_level.is_some() {
-                req.max_level = None;
-                hits = self.grounded(u, self.index.search(&req)?);
-                req.max_level = opts.level.map(Level::rank);
-            }
-            req.lesson_ids = &[];
+            hits = self.grounded_search(
+                u,
+                SearchRequest {
+                    lesson_ids: &titled,
+                    ..req
+                },
+            )?;
         }
         if hits.is_empty() {
-            hits = self.grounded(u, self.index.search(&req)?);
-        }
-        if hits.is_empty() && req.max_level.is_some() {
-            req.max_level = None;
-            hits = self.grounded(u, self.index.search(&req)?);
+            hits = self.grounded_search(u, req)?;
         }
         hits.truncate(limit);
         Ok(hits)
+    }
+
+    /// The grounded passages for a request, at its level when any are, else at any level.
+    fn grounded_search(
+        &self,
+        u: &Understanding,
+        req: SearchRequest<'_>,
+    ) -> Result<Vec<Hit>, AskError> {
+        let hits = self.grounded(u, self.index.search(&req)?);
+        if !hits.is_empty() || req.max_level.is_none() {
+            return Ok(hits);
+        }
+        let any_level = SearchRequest {
+            max_level: None,
+            ..req
+        };
+        Ok(self.grounded(u, self.index.search(&any_level)?))
     }
 
     /// Keeps only passages that share a concept with the question or at least two of its
