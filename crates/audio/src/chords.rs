@@ -3,7 +3,7 @@
 //! Viterbi so a label changes only when the harmony does. Labels come as guitarists' symbols
 //! (`Am`) and MIREX/Harte labels (`A:min`).
 
-use realfft::RealFftPlanner;
+use crate::stft::Stft;
 use serde::{Deserialize, Serialize};
 
 /// A chord over a time span.
@@ -94,9 +94,6 @@ pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
     if samples.len() < N_FFT {
         return Vec::new();
     }
-    let mut planner = RealFftPlanner::<f32>::new();
-    let fft = planner.plan_fft_forward(N_FFT);
-    let window = crate::spectral::hann(N_FFT);
     // Pitch class of each FFT bin between 60 Hz and CHROMA_MAX_HZ (others ignored).
     let bin_pc: Vec<Option<usize>> = (0..=N_FFT / 2)
         .map(|k| {
@@ -107,42 +104,30 @@ pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
             })
         })
         .collect();
-    let mut input = fft.make_input_vec();
-    let mut spectrum = fft.make_output_vec();
-    let mut scratch = fft.make_scratch_vec();
-    let mut frames: Vec<([f64; 12], f64)> = Vec::new();
-    let mut start = 0;
-    while start + N_FFT <= samples.len() {
-        for (i, v) in input.iter_mut().enumerate() {
-            *v = samples[start + i] * window[i];
-        }
-        if fft
-            .process_with_scratch(&mut input, &mut spectrum, &mut scratch)
-            .is_ok()
-        {
-            let mut c = [0.0f64; 12];
-            let mut energy = 0.0;
-            for (k, z) in spectrum.iter().enumerate() {
-                if let Some(pc) = bin_pc[k] {
-                    let m = f64::from(z.norm_sqr());
-                    c[pc] += m;
-                    energy += m;
-                }
+    let mut stft = Stft::new(N_FFT, HOP);
+    let mut frames: Vec<([f64; 12], f64)> = Vec::with_capacity(stft.frame_count(samples.len()));
+    stft.power_frames(samples, |_, power| {
+        let mut c = [0.0f64; 12];
+        let mut energy = 0.0;
+        for (k, p) in power.iter().enumerate() {
+            if let Some(pc) = bin_pc[k] {
+                let m = f64::from(*p);
+                c[pc] += m;
+                energy += m;
             }
-            // Compress dynamics so one loud string does not hide the others.
+        }
+        // Compress dynamics so one loud string does not hide the others.
+        for x in &mut c {
+            *x = x.sqrt();
+        }
+        let norm = c.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm > 0.0 {
             for x in &mut c {
-                *x = x.sqrt();
+                *x /= norm;
             }
-            let norm = c.iter().map(|x| x * x).sum::<f64>().sqrt();
-            if norm > 0.0 {
-                for x in &mut c {
-                    *x /= norm;
-                }
-            }
-            frames.push((c, energy));
         }
-        start += HOP;
-    }
+        frames.push((c, energy));
+    });
     if frames.is_empty() {
         return Vec::new();
     }
@@ -206,8 +191,8 @@ pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
             s = back[f * n_states + s] as usize;
         }
     }
-    // Frame f covers its window's centre ± half a hop.
-    let time = |f: usize| ((f * HOP + N_FFT / 2) as f64 / sr - HOP as f64 / sr / 2.0).max(0.0);
+    // Frame f covers its centre ± half a hop.
+    let time = |f: usize| (stft.centre_s(f, rate) - HOP as f64 / sr / 2.0).max(0.0);
     let mut out: Vec<ChordSpan> = Vec::new();
     for (f, &st) in path.iter().enumerate() {
         let (label, mirex) = if st == ts.len() {

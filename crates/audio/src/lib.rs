@@ -26,6 +26,7 @@ mod pitch;
 mod plot;
 mod score;
 mod spectral;
+mod stft;
 mod stream;
 mod techniques;
 mod tempo;

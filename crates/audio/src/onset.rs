@@ -7,6 +7,7 @@
 use realfft::RealFftPlanner;
 
 use crate::spectral::MelBank;
+use crate::stft::Stft;
 
 /// Analysis frame for the spectrum.
 const N_FFT: usize = 1024;
@@ -40,35 +41,13 @@ pub struct Attack {
 
 /// Onset strength per hop and the attacks found in it.
 pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>) {
-    let frames = samples.len().div_ceil(hop).max(1);
-    let mut planner = RealFftPlanner::<f32>::new();
-    let fft = planner.plan_fft_forward(N_FFT);
-    let window = crate::spectral::hann(N_FFT);
+    let mut stft = Stft::new(N_FFT, hop);
+    let frames = stft.frame_count(samples.len());
     let bank = MelBank::new(N_MELS, N_FFT, rate, 30.0, f64::from(rate) / 2.0);
-    let mut padded = vec![0.0f32; N_FFT / 2];
-    padded.extend_from_slice(samples);
-    padded.extend(std::iter::repeat_n(0.0, N_FFT));
-    let mut input = fft.make_input_vec();
-    let mut spectrum = fft.make_output_vec();
-    let mut scratch = fft.make_scratch_vec();
-    let mut power = vec![0.0f32; N_FFT / 2 + 1];
     let mut mel = vec![0.0f32; frames * N_MELS];
-    for f in 0..frames {
-        let x = &padded[f * hop..f * hop + N_FFT];
-        for (i, v) in input.iter_mut().enumerate() {
-            *v = x[i] * window[i];
-        }
-        if fft
-            .process_with_scratch(&mut input, &mut spectrum, &mut scratch)
-            .is_err()
-        {
-            continue;
-        }
-        for (p, c) in power.iter_mut().zip(&spectrum) {
-            *p = c.norm_sqr();
-        }
-        bank.apply(&power, &mut mel[f * N_MELS..(f + 1) * N_MELS]);
-    }
+    stft.power_frames(samples, |f, power| {
+        bank.apply(power, &mut mel[f * N_MELS..(f + 1) * N_MELS]);
+    });
     let top = mel.iter().fold(1e-10f32, |m, v| m.max(*v));
     let floor = 10.0 * top.log10() - TOP_DB;
     for v in &mut mel {

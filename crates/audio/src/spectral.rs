@@ -2,15 +2,9 @@
 //! default) shared by the onset detector and the dataset features — spectral centroid, roll-off,
 //! flatness and MFCCs, with librosa's definitions so the numbers can be compared with it.
 
-use realfft::RealFftPlanner;
 use serde::{Deserialize, Serialize};
 
-/// A periodic Hann window of `n` samples (as librosa's and scipy's `get_window("hann", n)`).
-pub fn hann(n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
-        .collect()
-}
+use crate::stft::Stft;
 
 /// Triangular mel filters over the bins of an `n_fft` spectrum.
 pub struct MelBank {
@@ -114,40 +108,16 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
     const N_FFT: usize = 2048;
     const HOP: usize = 512;
     const N_MELS: usize = 128;
-    let mut planner = RealFftPlanner::<f32>::new();
-    let fft = planner.plan_fft_forward(N_FFT);
-    let window = hann(N_FFT);
+    let mut stft = Stft::new(N_FFT, HOP);
     let bank = MelBank::new(N_MELS, N_FFT, rate, 0.0, f64::from(rate) / 2.0);
-    let mut padded = vec![0.0f32; N_FFT / 2];
-    padded.extend_from_slice(samples);
-    padded.extend(std::iter::repeat_n(0.0, N_FFT / 2));
-    let frames = samples.len() / HOP + 1;
-    let mut input = fft.make_input_vec();
-    let mut spectrum = fft.make_output_vec();
-    let mut scratch = fft.make_scratch_vec();
+    let frames = stft.frame_count(samples.len());
     let bins = N_FFT / 2 + 1;
     let bin_hz = f64::from(rate) / N_FFT as f64;
-    let mut power = vec![0.0f32; bins];
     let mut mel = vec![0.0f32; N_MELS];
     let mut mags: Vec<f64> = Vec::with_capacity(bins);
     let mut rows: Vec<Frame> = Vec::with_capacity(frames);
     let mut mel_db: Vec<Vec<f64>> = Vec::with_capacity(frames);
-    for f in 0..frames {
-        let Some(x) = padded.get(f * HOP..f * HOP + N_FFT) else {
-            break;
-        };
-        for (i, v) in input.iter_mut().enumerate() {
-            *v = x[i] * window[i];
-        }
-        if fft
-            .process_with_scratch(&mut input, &mut spectrum, &mut scratch)
-            .is_err()
-        {
-            continue;
-        }
-        for (p, c) in power.iter_mut().zip(&spectrum) {
-            *p = c.norm_sqr();
-        }
+    stft.power_frames(samples, |_, power| {
         mags.clear();
         mags.extend(power.iter().map(|p| f64::from(*p).sqrt()));
         let total: f64 = mags.iter().sum();
@@ -181,7 +151,7 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
             (l + prod.ln(), s + sum)
         });
         let flatness = (log_sum / bins as f64).exp() / (lin_sum / bins as f64);
-        bank.apply(&power, &mut mel);
+        bank.apply(power, &mut mel);
         let db: Vec<f64> = mel
             .iter()
             .map(|m| 10.0 * f64::from(*m).max(amin).log10())
@@ -195,7 +165,7 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
             flatness,
             mfcc,
         });
-    }
+    });
     // librosa's power_to_db(top_db=80): nothing more than 80 dB below the loudest band value.
     let top = mel_db
         .iter()

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 use crate::CatalogError;
 use crate::store::{Catalog, ROWS_PER_STATEMENT, dialect, now};
@@ -54,7 +54,7 @@ impl Catalog {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .map(|r| Ok((r.try_get("id")?, r.try_get("audio_path")?, r.try_get("content_hash")?)))
         .collect()
     }
 
@@ -65,7 +65,10 @@ impl Catalog {
             .fetch_all(&self.pool)
             .await?
         {
-            out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+            out.insert(
+                r.try_get("lesson_id")?,
+                (r.try_get("audio_hash")?, r.try_get("version")?),
+            );
         }
         Ok(out)
     }
@@ -130,15 +133,15 @@ impl Catalog {
                 q = q.bind(id.as_str());
             }
             for r in q.fetch_all(&self.pool).await? {
-                let id: String = r.try_get(0)?;
+                let id: String = r.try_get("lesson_id")?;
                 out.insert(
                     id.clone(),
                     LessonAudioRow {
                         lesson_id: id,
-                        audio_hash: r.try_get(1)?,
-                        version: r.try_get(2)?,
-                        snr_db: r.try_get(3)?,
-                        quality: r.try_get(4)?,
+                        audio_hash: r.try_get("audio_hash")?,
+                        version: r.try_get("version")?,
+                        snr_db: r.try_get("snr_db")?,
+                        quality: r.try_get("quality")?,
                         demonstrations: Vec::new(),
                     },
                 );
@@ -151,9 +154,9 @@ impl Catalog {
                 q = q.bind(id.as_str());
             }
             for d in q.fetch_all(&self.pool).await? {
-                let id: String = d.try_get(0)?;
+                let id: String = d.try_get("lesson_id")?;
                 if let Some(row) = out.get_mut(&id) {
-                    row.demonstrations.push(demonstration_row(&d, 1)?);
+                    row.demonstrations.push(DemonstrationRow::from_row(&d)?);
                 }
             }
         }
@@ -172,8 +175,8 @@ impl Catalog {
         .iter()
         .map(|d| {
             Ok((
-                d.try_get(0)?,
-                demonstration_row(d, 1)?,
+                d.try_get("lesson_id")?,
+                DemonstrationRow::from_row(d)?,
             ))
         })
         .collect()
@@ -202,28 +205,28 @@ impl Catalog {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|d| demonstration_row(d, 0))
+        .map(|d| Ok(DemonstrationRow::from_row(d)?))
         .collect::<Result<Vec<_>, CatalogError>>()?;
         Ok(Some(LessonAudioRow {
             lesson_id: lesson_id.to_string(),
-            audio_hash: r.try_get(0)?,
-            version: r.try_get(1)?,
-            snr_db: r.try_get(2)?,
-            quality: r.try_get(3)?,
+            audio_hash: r.try_get("audio_hash")?,
+            version: r.try_get("version")?,
+            snr_db: r.try_get("snr_db")?,
+            quality: r.try_get("quality")?,
             demonstrations,
         }))
     }
 }
 
-/// A demonstration row from six columns starting at `at` (idx, start, end, the utterances
-/// before and after, analysis).
-fn demonstration_row(r: &sqlx::any::AnyRow, at: usize) -> Result<DemonstrationRow, CatalogError> {
-    Ok(DemonstrationRow {
-        idx: r.try_get(at)?,
-        start_s: r.try_get(at + 1)?,
-        end_s: r.try_get(at + 2)?,
-        before_utterance: r.try_get(at + 3)?,
-        after_utterance: r.try_get(at + 4)?,
-        analysis: r.try_get(at + 5)?,
-    })
+impl FromRow<'_, sqlx::any::AnyRow> for DemonstrationRow {
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(DemonstrationRow {
+            idx: r.try_get("idx")?,
+            start_s: r.try_get("start_s")?,
+            end_s: r.try_get("end_s")?,
+            before_utterance: r.try_get("before_utterance")?,
+            after_utterance: r.try_get("after_utterance")?,
+            analysis: r.try_get("analysis")?,
+        })
+    }
 }

@@ -62,7 +62,10 @@ impl Catalog {
             .fetch_all(&self.pool)
             .await?
         {
-            out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+            out.insert(
+                r.try_get("lesson_id")?,
+                (r.try_get("content_hash")?, r.try_get("version")?),
+            );
         }
         Ok(out)
     }
@@ -171,7 +174,7 @@ impl Catalog {
             .fetch_all(&self.pool)
             .await?
         {
-            out.push((r.try_get(0)?, r.try_get(1)?));
+            out.push((r.try_get("lesson_id")?, r.try_get("summary")?));
         }
         Ok(out)
     }
@@ -201,19 +204,19 @@ impl Catalog {
         .await?
         {
             concepts.push(LessonConceptRow {
-                concept: c.try_get(0)?,
-                weight: c.try_get(1)?,
-                mentions: c.try_get(2)?,
-                occurrences: c.try_get(3)?,
+                concept: c.try_get("concept")?,
+                weight: c.try_get("weight")?,
+                mentions: c.try_get("mentions")?,
+                occurrences: c.try_get("occurrences")?,
             });
         }
         Ok(Some(LessonKnowledgeRow {
-            lesson_id: r.try_get(0)?,
-            content_hash: r.try_get(1)?,
-            version: r.try_get(2)?,
-            structure: r.try_get(3)?,
-            summary: r.try_get(4)?,
-            timeline: r.try_get(5)?,
+            lesson_id: r.try_get("lesson_id")?,
+            content_hash: r.try_get("content_hash")?,
+            version: r.try_get("version")?,
+            structure: r.try_get("structure")?,
+            summary: r.try_get("summary")?,
+            timeline: r.try_get("timeline")?,
             concepts,
         }))
     }
@@ -231,10 +234,10 @@ impl Catalog {
         .await?
         {
             out.push(ConceptLesson {
-                lesson_id: r.try_get(0)?,
-                weight: r.try_get(1)?,
-                mentions: r.try_get(2)?,
-                occurrences: r.try_get(3)?,
+                lesson_id: r.try_get("lesson_id")?,
+                weight: r.try_get("weight")?,
+                mentions: r.try_get("mentions")?,
+                occurrences: r.try_get("occurrences")?,
             });
         }
         Ok(out)
@@ -247,7 +250,10 @@ impl Catalog {
             .fetch_all(&self.pool)
             .await?
         {
-            out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+            out.insert(
+                r.try_get("instructor_id")?,
+                (r.try_get("lessons_key")?, r.try_get("pool")?),
+            );
         }
         Ok(out)
     }
@@ -276,7 +282,7 @@ impl Catalog {
             .fetch_all(&mut *tx)
             .await?
             .iter()
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("instructor_id"))
             .collect::<Result<_, _>>()?;
         let keep: std::collections::HashSet<&str> = keep.iter().map(String::as_str).collect();
         for id in existing.iter().filter(|id| !keep.contains(id.as_str())) {
@@ -311,15 +317,15 @@ impl Catalog {
     /// rebuilt after a change (lesson count and when the profiles were last built): readers
     /// with their own derived copy (a search index) compare it before a full check.
     pub async fn change_marker(&self) -> Result<String, CatalogError> {
-        let count: i64 = sqlx::query("SELECT COUNT(*) FROM lessons")
+        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM lessons")
             .fetch_one(&self.pool)
             .await?
-            .try_get(0)?;
+            .try_get("n")?;
         let built: Option<String> =
             sqlx::query("SELECT built_at FROM knowledge_artifacts WHERE name = 'profiles'")
                 .fetch_optional(&self.pool)
                 .await?
-                .map(|r| r.try_get(0))
+                .map(|r| r.try_get("built_at"))
                 .transpose()?;
         Ok(format!("{count}:{}", built.unwrap_or_default()))
     }
@@ -334,7 +340,7 @@ impl Catalog {
         .fetch_optional(&self.pool)
         .await?;
         Ok(match r {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            Some(r) => Some((r.try_get("body")?, r.try_get("built_at")?)),
             None => None,
         })
     }

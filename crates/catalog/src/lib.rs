@@ -9,6 +9,7 @@ mod audio;
 mod knowledge;
 mod model;
 mod progress;
+mod rows;
 mod schema;
 mod service;
 mod store;
@@ -17,8 +18,8 @@ mod students;
 pub use audio::{DemonstrationRow, LessonAudioRow};
 pub use knowledge::{ConceptLesson, LessonConceptRow, LessonKnowledgeRow};
 pub use model::{
-    CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonContent, LessonDetail, LessonInfo,
-    LessonMetadata, LessonRecord, LessonSummary, QuarantineEntry, WriteOutcome,
+    CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonCuration, LessonDetail,
+    LessonListing, LessonMetadata, LessonRecord, LessonText, QuarantineEntry, WriteOutcome,
 };
 pub use progress::Progress;
 pub use service::{ApiKeyRecord, FeedbackRecord, JobRecord};
@@ -63,7 +64,7 @@ pub enum CatalogError {
     },
     /// The database reported an error.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// A stored JSON column could not be read back.
     #[error("corrupt stored value in {column}: {message}")]
     Corrupt {
@@ -75,4 +76,17 @@ pub enum CatalogError {
     /// No lesson with this id.
     #[error("no lesson with id `{0}`")]
     NotFound(String),
+}
+
+impl From<sqlx::Error> for CatalogError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            // A row decoded by column name names the column that could not be read back.
+            sqlx::Error::ColumnDecode { index, source } => CatalogError::Corrupt {
+                column: index.trim_matches('"').to_string(),
+                message: source.to_string(),
+            },
+            e => CatalogError::Database(e),
+        }
+    }
 }

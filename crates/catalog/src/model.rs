@@ -100,7 +100,7 @@ pub enum WriteOutcome {
 
 /// One row of `fretwise lessons list`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LessonSummary {
+pub struct LessonListing {
     /// Lesson id.
     pub id: String,
     /// File path or database row it came from.
@@ -137,7 +137,7 @@ pub type StoredTerm = TermOccurrence;
 pub struct LessonDetail {
     /// Summary fields.
     #[serde(flatten)]
-    pub summary: LessonSummary,
+    pub summary: LessonListing,
     /// Description.
     pub description: Option<String>,
     /// Transcript format.
@@ -210,7 +210,7 @@ pub struct CatalogStats {
 
 /// What export needs to know about a lesson before reading its text (curation decisions).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LessonInfo {
+pub struct LessonCuration {
     /// Lesson id.
     pub id: String,
     /// Source.
@@ -275,7 +275,7 @@ pub struct LessonInfo {
 
 /// A lesson's text and timings for export.
 #[derive(Debug, Clone)]
-pub struct LessonContent {
+pub struct LessonText {
     /// Lesson id.
     pub id: String,
     /// Utterances (words included when asked for).

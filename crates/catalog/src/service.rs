@@ -299,7 +299,7 @@ impl Catalog {
             )
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| r.try_get::<String, _>(0))
+            .map(|r| r.try_get::<String, _>("id"))
             .transpose()?
             else {
                 return Ok(None);

@@ -1,17 +1,18 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use fretwise_lexicon::{Category, MatchSource, TermOccurrence};
+use fretwise_lexicon::{MatchSource, TermOccurrence};
 use fretwise_quality::Flag;
-use fretwise_transcript::{Utterance, Word};
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+use fretwise_transcript::Word;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, FromRow, Row};
 
 use crate::CatalogError;
 use crate::model::{
-    CatalogStats, LessonContent, LessonDetail, LessonInfo, LessonRecord, LessonSummary,
+    CatalogStats, LessonCuration, LessonDetail, LessonListing, LessonRecord, LessonText,
     QuarantineEntry, WriteOutcome,
 };
+use crate::rows::{DecodedTerm, DecodedUtterance, INFO_SELECT, SUMMARY_SELECT, flag};
 use crate::schema::MIGRATIONS;
 
 /// Which database a catalog lives in.
@@ -190,7 +191,7 @@ fn words_json(words: &[Word]) -> String {
     serde_json::to_string(&rows).unwrap_or_else(|_| "[]".to_string())
 }
 
-fn parse_words(json: &str) -> Result<Vec<Word>, CatalogError> {
+pub(crate) fn parse_words(json: &str) -> Result<Vec<Word>, CatalogError> {
     let rows: Vec<(String, f64, f64, Option<f64>)> =
         serde_json::from_str(json).map_err(|e| corrupt("utterances.words", e))?;
     Ok(rows
@@ -330,7 +331,7 @@ impl Catalog {
             .fetch_all(&self.pool)
             .await?
         {
-            out.insert(row.try_get(0)?, row.try_get(1)?);
+            out.insert(row.try_get("source")?, row.try_get("content_hash")?);
         }
         Ok(out)
     }
@@ -342,7 +343,7 @@ impl Catalog {
             .fetch_all(&self.pool)
             .await?
         {
-            out.insert(row.try_get(0)?, row.try_get(1)?);
+            out.insert(row.try_get("source")?, row.try_get("content_hash")?);
         }
         Ok(out)
     }
@@ -381,46 +382,43 @@ impl Catalog {
 
     /// All quarantined inputs, by source.
     pub async fn quarantined(&self) -> Result<Vec<QuarantineEntry>, CatalogError> {
-        let rows =
-            sqlx::query("SELECT source, reason, quarantined_at FROM quarantine ORDER BY source")
+        Ok(
+            sqlx::query_as("SELECT source, reason, quarantined_at FROM quarantine ORDER BY source")
                 .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(QuarantineEntry {
-                    source: r.try_get(0)?,
-                    reason: r.try_get(1)?,
-                    quarantined_at: r.try_get(2)?,
-                })
-            })
-            .collect()
+                .await?,
+        )
     }
 
     /// Summaries of all lessons, ordered by id.
-    pub async fn lessons(&self) -> Result<Vec<LessonSummary>, CatalogError> {
+    pub async fn lessons(&self) -> Result<Vec<LessonListing>, CatalogError> {
         let mut flags: HashMap<String, Vec<String>> = HashMap::new();
         for row in sqlx::query("SELECT lesson_id, code FROM flags ORDER BY lesson_id, code")
             .fetch_all(&self.pool)
             .await?
         {
             flags
-                .entry(row.try_get(0)?)
+                .entry(row.try_get("lesson_id")?)
                 .or_default()
-                .push(row.try_get(1)?);
+                .push(row.try_get("code")?);
         }
-        let rows = sqlx::query(AssertSqlSafe(format!("{SUMMARY_SELECT} ORDER BY l.id")))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| summary(r, &mut flags)).collect()
+        let mut rows: Vec<LessonListing> =
+            sqlx::query_as(AssertSqlSafe(format!("{SUMMARY_SELECT} ORDER BY l.id")))
+                .fetch_all(&self.pool)
+                .await?;
+        for r in &mut rows {
+            r.flags = flags.remove(&r.id).unwrap_or_default();
+        }
+        Ok(rows)
     }
 
     /// Everything stored about one lesson.
     pub async fn lesson(&self, id: &str) -> Result<LessonDetail, CatalogError> {
-        let row = sqlx::query(AssertSqlSafe(format!("{SUMMARY_SELECT} WHERE l.id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+        let mut summary: LessonListing =
+            sqlx::query_as(AssertSqlSafe(format!("{SUMMARY_SELECT} WHERE l.id = $1")))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
         let flag_rows = sqlx::query(
             "SELECT code, severity, detail FROM flags WHERE lesson_id = $1 ORDER BY code",
         )
@@ -429,29 +427,24 @@ impl Catalog {
         .await?;
         let mut flag_details = Vec::new();
         for r in &flag_rows {
-            let code: String = r.try_get(0)?;
-            let severity: String = r.try_get(1)?;
+            let code: String = r.try_get("code")?;
+            let severity: String = r.try_get("severity")?;
             flag_details.push(Flag {
                 code: serde_json::from_value(serde_json::Value::String(code))
                     .map_err(|e| corrupt("flags.code", e))?,
                 severity: serde_json::from_value(serde_json::Value::String(severity))
                     .map_err(|e| corrupt("flags.severity", e))?,
-                detail: r.try_get(2)?,
+                detail: r.try_get("detail")?,
             });
         }
-        let mut flag_map = HashMap::new();
-        flag_map.insert(
-            id.to_string(),
-            flag_details
-                .iter()
-                .map(|f| f.code.as_str().to_string())
-                .collect(),
-        );
-        let summary = summary(&row, &mut flag_map)?;
+        summary.flags = flag_details
+            .iter()
+            .map(|f| f.code.as_str().to_string())
+            .collect();
 
         let extra = sqlx::query(
             "SELECT description, format, content_hash, audio_path, synthetic, source_metrics, ingested_at,
-                    (SELECT title FROM chapters c WHERE c.id = l.chapter_id)
+                    (SELECT title FROM chapters c WHERE c.id = l.chapter_id) AS chapter
              FROM lessons l WHERE id = $1",
         )
         .bind(id)
@@ -461,39 +454,30 @@ impl Catalog {
             .bind(id)
             .fetch_one(&self.pool)
             .await?
-            .try_get(0)?;
-        let source_metrics: Option<String> = extra.try_get(5)?;
-
-        let mut utterances = Vec::new();
-        for r in sqlx::query(
+            .try_get("report")?;
+        let source_metrics: Option<String> = extra.try_get("source_metrics")?;
+        let utterances: Vec<DecodedUtterance> = sqlx::query_as(
             "SELECT start_s, end_s, text, confidence, words FROM utterances WHERE lesson_id = $1 ORDER BY idx",
         )
         .bind(id)
         .fetch_all(&self.pool)
-        .await?
-        {
-            utterances.push(utterance_from_row(&r, 0)?);
-        }
-        let mut terms = Vec::new();
-        for r in sqlx::query(
+        .await?;
+        let terms: Vec<DecodedTerm> = sqlx::query_as(
             "SELECT term, category, match_source, utterance_idx, first_word, last_word, start_s, end_s, text
              FROM term_occurrences WHERE lesson_id = $1 ORDER BY idx",
         )
         .bind(id)
         .fetch_all(&self.pool)
-        .await?
-        {
-            terms.push(term_from_row(&r, 0)?);
-        }
+        .await?;
         Ok(LessonDetail {
             summary,
-            description: extra.try_get(0)?,
-            format: extra.try_get(1)?,
-            content_hash: extra.try_get(2)?,
-            audio_path: extra.try_get(3)?,
-            synthetic: extra.try_get::<i64, _>(4)? != 0,
-            chapter: extra.try_get(7)?,
-            ingested_at: extra.try_get(6)?,
+            description: extra.try_get("description")?,
+            format: extra.try_get("format")?,
+            content_hash: extra.try_get("content_hash")?,
+            audio_path: extra.try_get("audio_path")?,
+            synthetic: flag(&extra, "synthetic")?,
+            chapter: extra.try_get("chapter")?,
+            ingested_at: extra.try_get("ingested_at")?,
             flag_details,
             quality: serde_json::from_str(&report)
                 .map_err(|e| corrupt("quality_reports.report", e))?,
@@ -501,13 +485,13 @@ impl Catalog {
                 .map(|s| serde_json::from_str(&s))
                 .transpose()
                 .map_err(|e| corrupt("lessons.source_metrics", e))?,
-            terms,
-            utterances,
+            terms: terms.into_iter().map(|t| t.0).collect(),
+            utterances: utterances.into_iter().map(|u| u.0).collect(),
         })
     }
 
     /// Curation facts for every lesson, ordered by id (one pass, no text).
-    pub async fn lesson_infos(&self) -> Result<Vec<LessonInfo>, CatalogError> {
+    pub async fn lesson_curations(&self) -> Result<Vec<LessonCuration>, CatalogError> {
         let mut failures: HashMap<String, Vec<String>> = HashMap::new();
         for row in sqlx::query(
             "SELECT lesson_id, code FROM flags WHERE severity = 'failure' ORDER BY lesson_id, code",
@@ -516,72 +500,18 @@ impl Catalog {
         .await?
         {
             failures
-                .entry(row.try_get(0)?)
+                .entry(row.try_get("lesson_id")?)
                 .or_default()
-                .push(row.try_get(1)?);
+                .push(row.try_get("code")?);
         }
-        let rows = sqlx::query(
-            "SELECT l.id, l.source, l.title, l.description, l.instructor_id, i.name, c.title, ch.title, l.level,
-                    l.style, l.quality_score, l.trainable, l.duplicate_of, l.text_hash, l.word_count, q.report,
-                    l.audio_path, l.synthetic, l.format, l.duration_s, l.course_id, l.item_order, l.content_hash,
-                    la.snr_db
-             FROM lessons l
-             LEFT JOIN instructors i ON i.id = l.instructor_id
-             LEFT JOIN courses c ON c.id = l.course_id
-             LEFT JOIN chapters ch ON ch.id = l.chapter_id
-             LEFT JOIN quality_reports q ON q.lesson_id = l.id
-             LEFT JOIN lesson_audio la ON la.lesson_id = l.id
-             ORDER BY l.id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let id: String = r.try_get(0)?;
-            let report: Option<String> = r.try_get(15)?;
-            // Only four numbers are needed: a typed partial parse skips the rest of the report.
-            let m = match report {
-                Some(text) => {
-                    serde_json::from_str::<ReportMetrics>(&text)
-                        .map_err(|e| corrupt("quality_reports.report", e))?
-                        .metrics
-                }
-                None => MetricsPart::default(),
-            };
-            out.push(LessonInfo {
-                failure_flags: failures.remove(&id).unwrap_or_default(),
-                source: r.try_get(1)?,
-                title: r.try_get(2)?,
-                description: r.try_get(3)?,
-                instructor_id: r.try_get(4)?,
-                instructor: r.try_get(5)?,
-                course: r.try_get(6)?,
-                chapter: r.try_get(7)?,
-                level: r.try_get(8)?,
-                style: r.try_get(9)?,
-                quality_score: r.try_get(10)?,
-                trainable: r.try_get::<i64, _>(11)? != 0,
-                duplicate_of: r.try_get(12)?,
-                text_hash: r.try_get(13)?,
-                word_count: r.try_get(14)?,
-                confidence: m.confidence_patterns.overall_confidence,
-                speech_activity_ratio: m.speech_activity.speech_activity_ratio,
-                filler_word_ratio: m.content_quality.filler_word_ratio,
-                terms_per_100_words: m.content_quality.terms_per_100_words,
-                vocabulary_richness: m.content_quality.vocabulary_richness,
-                speech_s: m.speech_activity.speech_duration_seconds,
-                audio_path: r.try_get(16)?,
-                synthetic: r.try_get::<i64, _>(17)? != 0,
-                format: r.try_get(18)?,
-                duration_s: r.try_get(19)?,
-                course_id: r.try_get(20)?,
-                item_order: r.try_get(21)?,
-                content_hash: r.try_get(22)?,
-                audio_snr_db: r.try_get(23)?,
-                id,
-            });
+        let mut rows: Vec<LessonCuration> =
+            sqlx::query_as(AssertSqlSafe(format!("{INFO_SELECT} ORDER BY l.id")))
+                .fetch_all(&self.pool)
+                .await?;
+        for r in &mut rows {
+            r.failure_flags = failures.remove(&r.id).unwrap_or_default();
         }
-        Ok(out)
+        Ok(rows)
     }
 
     /// Each lesson's utterance texts joined by spaces, in `ids` order (one row per lesson).
@@ -602,16 +532,16 @@ impl Catalog {
                 .collect::<Vec<_>>()
                 .join(",");
             let sql = format!(
-                "SELECT lesson_id, {agg} FROM utterances WHERE lesson_id IN ({placeholders}) GROUP BY lesson_id"
+                "SELECT lesson_id, {agg} AS text FROM utterances WHERE lesson_id IN ({placeholders}) GROUP BY lesson_id"
             );
             let mut q = sqlx::query(dialect(self.backend, &sql));
             for id in chunk {
                 q = q.bind(id.as_str());
             }
             for r in q.fetch_all(&self.pool).await? {
-                let id: String = r.try_get(0)?;
+                let id: String = r.try_get("lesson_id")?;
                 if let Some(&i) = index.get(id.as_str()) {
-                    out[i] = r.try_get::<Option<String>, _>(1)?.unwrap_or_default();
+                    out[i] = r.try_get::<Option<String>, _>("text")?.unwrap_or_default();
                 }
             }
         }
@@ -619,14 +549,14 @@ impl Catalog {
     }
 
     /// Utterances (with words when `with_words`) and terms of the given lessons, in `ids` order.
-    pub async fn lesson_contents(
+    pub async fn lesson_timed_texts(
         &self,
         ids: &[String],
         with_words: bool,
-    ) -> Result<Vec<LessonContent>, CatalogError> {
-        let mut out: Vec<LessonContent> = ids
+    ) -> Result<Vec<LessonText>, CatalogError> {
+        let mut out: Vec<LessonText> = ids
             .iter()
-            .map(|id| LessonContent {
+            .map(|id| LessonText {
                 id: id.clone(),
                 utterances: Vec::new(),
                 terms: Vec::new(),
@@ -642,7 +572,7 @@ impl Catalog {
                 .map(|i| format!("${i}"))
                 .collect::<Vec<_>>()
                 .join(",");
-            let cols = if with_words { "words" } else { "'[]'" };
+            let cols = if with_words { "words" } else { "'[]' AS words" };
             let sql = format!(
                 "SELECT lesson_id, start_s, end_s, text, confidence, {cols} FROM utterances
                  WHERE lesson_id IN ({placeholders}) ORDER BY lesson_id, idx"
@@ -652,9 +582,9 @@ impl Catalog {
                 q = q.bind(id.as_str());
             }
             for r in q.fetch_all(&self.pool).await? {
-                let id: String = r.try_get(0)?;
+                let id: String = r.try_get("lesson_id")?;
                 if let Some(&i) = index.get(id.as_str()) {
-                    out[i].utterances.push(utterance_from_row(&r, 1)?);
+                    out[i].utterances.push(DecodedUtterance::from_row(&r)?.0);
                 }
             }
             let sql = format!(
@@ -666,9 +596,9 @@ impl Catalog {
                 q = q.bind(id.as_str());
             }
             for r in q.fetch_all(&self.pool).await? {
-                let id: String = r.try_get(0)?;
+                let id: String = r.try_get("lesson_id")?;
                 if let Some(&i) = index.get(id.as_str()) {
-                    out[i].terms.push(term_from_row(&r, 1)?);
+                    out[i].terms.push(DecodedTerm::from_row(&r)?.0);
                 }
             }
         }
@@ -679,53 +609,54 @@ impl Catalog {
     pub async fn stats(&self) -> Result<CatalogStats, CatalogError> {
         let count = |sql: &'static str| async move {
             let row = sqlx::query(sql).fetch_one(&self.pool).await?;
-            Ok::<i64, CatalogError>(row.try_get(0)?)
+            Ok::<i64, CatalogError>(row.try_get("n")?)
         };
         let agg = sqlx::query(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(trainable), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(CASE WHEN duplicate_of IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(word_count), 0) AS BIGINT),
-                    CAST(COALESCE(AVG(quality_score), 0.0) AS DOUBLE PRECISION),
-                    CAST(COALESCE(SUM(duration_s), 0.0) AS DOUBLE PRECISION)
+            "SELECT COUNT(*) AS lessons, CAST(COALESCE(SUM(trainable), 0) AS BIGINT) AS trainable,
+                    CAST(COALESCE(SUM(CASE WHEN duplicate_of IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT)
+                        AS duplicates,
+                    CAST(COALESCE(SUM(word_count), 0) AS BIGINT) AS words,
+                    CAST(COALESCE(AVG(quality_score), 0.0) AS DOUBLE PRECISION) AS mean_quality,
+                    CAST(COALESCE(SUM(duration_s), 0.0) AS DOUBLE PRECISION) AS seconds
              FROM lessons",
         )
         .fetch_one(&self.pool)
         .await?;
         let mut terms_by_category = Vec::new();
         for r in sqlx::query(
-            "SELECT category, COUNT(*) FROM term_occurrences GROUP BY category ORDER BY COUNT(*) DESC, category",
+            "SELECT category, COUNT(*) AS n FROM term_occurrences GROUP BY category ORDER BY COUNT(*) DESC, category",
         )
         .fetch_all(&self.pool)
         .await?
         {
-            terms_by_category.push((r.try_get(0)?, r.try_get(1)?));
+            terms_by_category.push((r.try_get("category")?, r.try_get("n")?));
         }
         let mut flags_by_code = Vec::new();
         for r in sqlx::query(
-            "SELECT code, COUNT(*) FROM flags GROUP BY code ORDER BY COUNT(*) DESC, code",
+            "SELECT code, COUNT(*) AS n FROM flags GROUP BY code ORDER BY COUNT(*) DESC, code",
         )
         .fetch_all(&self.pool)
         .await?
         {
-            flags_by_code.push((r.try_get(0)?, r.try_get(1)?));
+            flags_by_code.push((r.try_get("code")?, r.try_get("n")?));
         }
-        let hours: f64 = agg.try_get(5)?;
+        let seconds: f64 = agg.try_get("seconds")?;
         Ok(CatalogStats {
-            lessons: agg.try_get(0)?,
-            trainable: agg.try_get(1)?,
-            duplicates: agg.try_get(2)?,
-            words: agg.try_get(3)?,
-            mean_quality: agg.try_get(4)?,
-            hours: hours / 3600.0,
+            lessons: agg.try_get("lessons")?,
+            trainable: agg.try_get("trainable")?,
+            duplicates: agg.try_get("duplicates")?,
+            words: agg.try_get("words")?,
+            mean_quality: agg.try_get("mean_quality")?,
+            hours: seconds / 3600.0,
             flagged: count(
-                "SELECT COUNT(DISTINCT lesson_id) FROM flags WHERE severity = 'failure'",
+                "SELECT COUNT(DISTINCT lesson_id) AS n FROM flags WHERE severity = 'failure'",
             )
             .await?,
-            instructors: count("SELECT COUNT(*) FROM instructors").await?,
-            courses: count("SELECT COUNT(*) FROM courses").await?,
-            utterances: count("SELECT COUNT(*) FROM utterances").await?,
-            term_occurrences: count("SELECT COUNT(*) FROM term_occurrences").await?,
-            quarantined: count("SELECT COUNT(*) FROM quarantine").await?,
+            instructors: count("SELECT COUNT(*) AS n FROM instructors").await?,
+            courses: count("SELECT COUNT(*) AS n FROM courses").await?,
+            utterances: count("SELECT COUNT(*) AS n FROM utterances").await?,
+            term_occurrences: count("SELECT COUNT(*) AS n FROM term_occurrences").await?,
+            quarantined: count("SELECT COUNT(*) AS n FROM quarantine").await?,
             terms_by_category,
             flags_by_code,
         })
@@ -740,111 +671,6 @@ impl Catalog {
     pub fn is_postgres(&self) -> bool {
         self.backend == Backend::Postgres
     }
-}
-
-/// A term occurrence from columns `at..at+9`: term, category, match_source, utterance_idx,
-/// first_word, last_word, start_s, end_s, text.
-fn term_from_row(r: &AnyRow, at: usize) -> Result<TermOccurrence, CatalogError> {
-    let category: String = r.try_get(at + 1)?;
-    let source: String = r.try_get(at + 2)?;
-    let utterance: i64 = r.try_get(at + 3)?;
-    let first: Option<i64> = r.try_get(at + 4)?;
-    let last: Option<i64> = r.try_get(at + 5)?;
-    Ok(TermOccurrence {
-        term: r.try_get(at)?,
-        category: category
-            .parse::<Category>()
-            .map_err(|e| corrupt("term_occurrences.category", e))?,
-        source: if source == "expression" {
-            MatchSource::Expression
-        } else {
-            MatchSource::Lexicon
-        },
-        utterance: utterance as usize,
-        first_word: first.map(|v| v as usize),
-        last_word: last.map(|v| v as usize),
-        start_s: r.try_get(at + 6)?,
-        end_s: r.try_get(at + 7)?,
-        text: r.try_get(at + 8)?,
-    })
-}
-
-/// An utterance from columns `at..at+5`: start_s, end_s, text, confidence, words.
-fn utterance_from_row(r: &AnyRow, at: usize) -> Result<Utterance, CatalogError> {
-    let words: String = r.try_get(at + 4)?;
-    Ok(Utterance {
-        start: r.try_get(at)?,
-        end: r.try_get(at + 1)?,
-        text: r.try_get(at + 2)?,
-        confidence: r.try_get(at + 3)?,
-        words: parse_words(&words)?,
-        avg_logprob: None,
-        compression_ratio: None,
-        no_speech_prob: None,
-    })
-}
-
-const SUMMARY_SELECT: &str = "SELECT l.id, l.source, l.title, i.name, c.title, l.level, l.style,
-        l.quality_score, l.trainable, l.duplicate_of, l.word_count, l.duration_s
-    FROM lessons l
-    LEFT JOIN instructors i ON i.id = l.instructor_id
-    LEFT JOIN courses c ON c.id = l.course_id";
-
-fn summary(
-    r: &AnyRow,
-    flags: &mut HashMap<String, Vec<String>>,
-) -> Result<LessonSummary, CatalogError> {
-    let id: String = r.try_get(0)?;
-    Ok(LessonSummary {
-        flags: flags.remove(&id).unwrap_or_default(),
-        source: r.try_get(1)?,
-        title: r.try_get(2)?,
-        instructor: r.try_get(3)?,
-        course: r.try_get(4)?,
-        level: r.try_get(5)?,
-        style: r.try_get(6)?,
-        quality_score: r.try_get(7)?,
-        trainable: r.try_get::<i64, _>(8)? != 0,
-        duplicate_of: r.try_get(9)?,
-        word_count: r.try_get(10)?,
-        duration_s: r.try_get(11)?,
-        id,
-    })
-}
-
-#[derive(serde::Deserialize)]
-struct ReportMetrics {
-    #[serde(default)]
-    metrics: MetricsPart,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct MetricsPart {
-    confidence_patterns: ConfidencePart,
-    speech_activity: SpeechPart,
-    content_quality: ContentPart,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct ConfidencePart {
-    overall_confidence: f64,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct SpeechPart {
-    speech_activity_ratio: f64,
-    speech_duration_seconds: f64,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct ContentPart {
-    filler_word_ratio: f64,
-    terms_per_100_words: f64,
-    vocabulary_richness: f64,
 }
 
 /// Rewrites `$1, $2 …` to `?` for SQLite: sqlx resolves named parameters one by one through
@@ -942,8 +768,8 @@ async fn write_records(
         let mut existing = None;
         let mut taken = false;
         for r in &found {
-            let id: String = r.try_get(0)?;
-            let source: String = r.try_get(1)?;
+            let id: String = r.try_get("id")?;
+            let source: String = r.try_get("source")?;
             if source == rec.source {
                 existing = Some(id);
             } else {
@@ -983,7 +809,7 @@ async fn write_records(
             .bind(&id)
             .fetch_optional(&mut *conn)
             .await?
-            .map(|r| r.try_get(0))
+            .map(|r| r.try_get("id"))
             .transpose()?,
         };
         if duplicate_of.is_none() {

@@ -101,7 +101,7 @@ pub async fn patterns(
     let fresh = stored
         .as_ref()
         .is_some_and(|k| k.version == fretwise_knowledge::KNOWLEDGE_VERSION);
-    let content = catalog.lesson_contents(&[id.to_string()], false).await?;
+    let content = catalog.lesson_timed_texts(&[id.to_string()], false).await?;
     let utts = content
         .first()
         .map(|c| TimedText::from_utterances(&c.utterances))

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use fretwise_catalog::LessonInfo;
+use fretwise_catalog::LessonCuration;
 use fretwise_lexicon::Lexicon;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -92,12 +92,12 @@ impl std::fmt::Display for Exclusion {
 }
 
 /// Lessons never exported: failure flags, not trainable, or no words.
-pub fn unusable(info: &LessonInfo) -> bool {
+pub fn unusable(info: &LessonCuration) -> bool {
     !info.trainable || !info.failure_flags.is_empty() || info.word_count == 0
 }
 
 /// Applies the threshold filters (after dedup, so a duplicate group is judged by its best copy).
-pub fn filter(info: &LessonInfo, f: &Filters) -> Option<Exclusion> {
+pub fn filter(info: &LessonCuration, f: &Filters) -> Option<Exclusion> {
     if unusable(info) {
         return Some(Exclusion::Flagged);
     }
@@ -483,11 +483,11 @@ impl Split {
 /// is in `test_styles` go to test. Instructors are dealt style by style so every split sees
 /// several styles; no instructor is in both train and validation.
 pub fn assign_splits(
-    lessons: &[&LessonInfo],
+    lessons: &[&LessonCuration],
     seed: u64,
     test_styles: &[String],
 ) -> BTreeMap<String, Split> {
-    let mut by_instructor: BTreeMap<String, Vec<&LessonInfo>> = BTreeMap::new();
+    let mut by_instructor: BTreeMap<String, Vec<&LessonCuration>> = BTreeMap::new();
     for l in lessons {
         by_instructor
             .entry(
@@ -498,7 +498,7 @@ pub fn assign_splits(
             .or_default()
             .push(l);
     }
-    let style_of = |ls: &[&LessonInfo]| -> String {
+    let style_of = |ls: &[&LessonCuration]| -> String {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for l in ls {
             *counts

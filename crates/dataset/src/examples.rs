@@ -1,6 +1,6 @@
 //! Examples built from lessons: passages, instruction pairs, theory pairs, conversations.
 
-use fretwise_catalog::{LessonContent, LessonInfo};
+use fretwise_catalog::{LessonCuration, LessonText};
 use fretwise_knowledge::Ontology;
 use fretwise_theory::{Chord, Key, Note, Scale, Tuning, capo_shapes_sound_in};
 use rand::seq::SliceRandom;
@@ -83,7 +83,7 @@ fn word_count(s: &str) -> usize {
 }
 
 /// Splits a lesson into passages on utterance boundaries.
-pub fn passages(content: &LessonContent, opts: &ChunkOptions, ontology: &Ontology) -> Vec<Passage> {
+pub fn passages(content: &LessonText, opts: &ChunkOptions, ontology: &Ontology) -> Vec<Passage> {
     let u = &content.utterances;
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
@@ -205,7 +205,7 @@ pub struct Pair {
 }
 
 /// The system prompt naming the instructor's style and the student's level.
-pub fn system_prompt(info: &LessonInfo) -> String {
+pub fn system_prompt(info: &LessonCuration) -> String {
     let who = match &info.instructor {
         Some(name) => format!("You are a guitar instructor who teaches like {name}"),
         None => "You are a guitar instructor".to_string(),

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 pub use fretwise_catalog::Progress;
-use fretwise_catalog::{Catalog, LessonInfo};
+use fretwise_catalog::{Catalog, LessonCuration};
 use fretwise_knowledge::Ontology;
 use fretwise_lexicon::Lexicon;
 use rand::Rng;
@@ -164,8 +164,8 @@ pub struct Plan {
 /// The copy to keep among duplicates: the platform's WhisperX output (forced-aligned word
 /// timings, service metrics) over plain Whisper, then the higher quality score, then the lower id.
 /// Quality scores are not comparable across formats: Whisper's probabilities run higher.
-fn better(a: &LessonInfo, b: &LessonInfo) -> bool {
-    let rank = |i: &LessonInfo| u8::from(i.format == "whisperx");
+fn better(a: &LessonCuration, b: &LessonCuration) -> bool {
+    let rank = |i: &LessonCuration| u8::from(i.format == "whisperx");
     (rank(a), a.quality_score, std::cmp::Reverse(&a.id))
         > (rank(b), b.quality_score, std::cmp::Reverse(&b.id))
 }
@@ -175,10 +175,10 @@ pub async fn plan(
     catalog: &Catalog,
     opts: &ExportOptions,
     progress: &dyn Progress,
-) -> Result<(Plan, Vec<LessonInfo>), DatasetError> {
-    let infos = catalog.lesson_infos().await?;
+) -> Result<(Plan, Vec<LessonCuration>), DatasetError> {
+    let infos = catalog.lesson_curations().await?;
     let mut removed: BTreeMap<Exclusion, usize> = BTreeMap::new();
-    let mut kept: Vec<&LessonInfo> = Vec::new();
+    let mut kept: Vec<&LessonCuration> = Vec::new();
     let mut marked_duplicates = 0;
     for i in &infos {
         // The catalog's exact duplicates are stored as not trainable; they are left out as
@@ -192,7 +192,7 @@ pub async fn plan(
         }
     }
     // Exact duplicates: one copy per normalised text.
-    let mut best_by_hash: HashMap<&str, &LessonInfo> = HashMap::new();
+    let mut best_by_hash: HashMap<&str, &LessonCuration> = HashMap::new();
     for i in &kept {
         let e = best_by_hash.entry(i.text_hash.as_str()).or_insert(i);
         if better(i, e) {
@@ -259,7 +259,7 @@ pub async fn plan(
         let ontology = Ontology::builtin();
         let ids: Vec<String> = survivors.iter().map(|s| s.id.clone()).collect();
         for chunk in ids.chunks(500) {
-            for c in catalog.lesson_contents(chunk, false).await? {
+            for c in catalog.lesson_timed_texts(chunk, false).await? {
                 let top = ontology.concepts_in(&c.terms).into_iter().next();
                 if top
                     .and_then(|(id, _)| ontology.get(&id).map(|x| x.difficulty))
@@ -339,7 +339,7 @@ struct Prepared {
 /// What preparing a chunk of lessons needs; shared by the pool's threads.
 struct Prep<'a> {
     opts: &'a ExportOptions,
-    by_id: &'a HashMap<&'a str, &'a LessonInfo>,
+    by_id: &'a HashMap<&'a str, &'a LessonCuration>,
     splits: &'a BTreeMap<String, Split>,
     ontology: &'a Ontology,
     classifier: &'a fretwise_knowledge::TeachingClassifier,
@@ -354,7 +354,7 @@ impl Prep<'_> {
     fn chunk(
         &self,
         (contents, audio): (
-            Vec<fretwise_catalog::LessonContent>,
+            Vec<fretwise_catalog::LessonText>,
             HashMap<String, fretwise_catalog::LessonAudioRow>,
         ),
     ) -> Vec<Prepared> {
@@ -369,7 +369,7 @@ impl Prep<'_> {
 
     fn lesson(
         &self,
-        content: fretwise_catalog::LessonContent,
+        content: fretwise_catalog::LessonText,
         sound: Option<&LessonSound>,
     ) -> Option<Prepared> {
         let info = *self.by_id.get(content.id.as_str())?;
@@ -493,8 +493,8 @@ impl Prep<'_> {
 /// The conversational record of a lesson: its non-empty utterances with their context; none
 /// when it has none.
 fn conversation_line(
-    content: &fretwise_catalog::LessonContent,
-    info: &LessonInfo,
+    content: &fretwise_catalog::LessonText,
+    info: &LessonCuration,
     system: &str,
 ) -> Option<Vec<u8>> {
     let utts = &content.utterances;
@@ -1137,7 +1137,7 @@ pub async fn export(
     // Refused before any work: the same check runs again just before the folder is replaced.
     outdir::check_replaceable(&opts.out, true)?;
     let (plan, infos) = plan(catalog, opts, progress).await?;
-    let by_id: HashMap<&str, &LessonInfo> = infos.iter().map(|i| (i.id.as_str(), i)).collect();
+    let by_id: HashMap<&str, &LessonCuration> = infos.iter().map(|i| (i.id.as_str(), i)).collect();
     let tmp = outdir::partial_dir(&opts.out)?;
     let bpe =
         tiktoken_rs::cl100k_base().map_err(|e| DatasetError::Invalid(format!("tokenizer: {e}")))?;
@@ -1173,7 +1173,7 @@ pub async fn export(
 
 /// One batch of lessons read from the catalog: their contents and their recordings' analyses.
 type LessonBatch = (
-    Vec<fretwise_catalog::LessonContent>,
+    Vec<fretwise_catalog::LessonText>,
     HashMap<String, fretwise_catalog::LessonAudioRow>,
 );
 
@@ -1184,7 +1184,7 @@ type FormatCounts = BTreeMap<String, BTreeMap<String, usize>>;
 async fn write_lessons(
     catalog: &Catalog,
     opts: &ExportOptions,
-    infos: &[LessonInfo],
+    infos: &[LessonCuration],
     kept: Vec<String>,
     prep: &Prep<'_>,
     sink: &mut Sink<'_>,
@@ -1222,7 +1222,7 @@ async fn write_lessons(
 fn spawn_reader(
     catalog: &Catalog,
     opts: &ExportOptions,
-    infos: &[LessonInfo],
+    infos: &[LessonCuration],
     kept: Vec<String>,
 ) -> (
     AbortOnDrop,
@@ -1248,7 +1248,7 @@ fn spawn_reader(
                 })
                 .cloned()
                 .collect();
-            let contents = match catalog.lesson_contents(chunk, true).await {
+            let contents = match catalog.lesson_timed_texts(chunk, true).await {
                 Ok(c) => match catalog.lesson_audio_many(&with_audio).await {
                     Ok(a) => Ok((c, a)),
                     Err(e) => Err(e),

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use fretwise_catalog::LessonInfo;
+use fretwise_catalog::LessonCuration;
 use fretwise_knowledge::{TeachingClassifier, TeachingMove, TimedText, sentences};
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -899,7 +899,7 @@ fn phrase_into(out: &mut String, lead: &str, a: &str, b: Option<&str>) {
 }
 
 /// The lesson's topic from its title: "Power Chord Riffs (Part 3)" → "power chord riffs".
-fn topic_of(info: &LessonInfo) -> String {
+fn topic_of(info: &LessonCuration) -> String {
     let title = info.title.clone().unwrap_or_default();
     let t = match title.rfind(" (") {
         Some(i) if title.ends_with(')') => &title[..i],
@@ -927,7 +927,7 @@ fn topic_of(info: &LessonInfo) -> String {
 /// little stands alone.
 pub fn lesson_pair(
     p: &Passage,
-    info: &LessonInfo,
+    info: &LessonCuration,
     classifier: &TeachingClassifier,
     rng: &mut ChaCha8Rng,
 ) -> Option<LessonPair> {
@@ -944,7 +944,7 @@ pub fn lesson_pair(
 /// use of `rng`).
 pub fn lazy_lesson_pair(
     p: &Passage,
-    info: &LessonInfo,
+    info: &LessonCuration,
     classifier: &TeachingClassifier,
     rng: &mut ChaCha8Rng,
 ) -> Option<LazyLessonPair> {

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use fretwise_catalog::{Catalog, LessonInfo};
+use fretwise_catalog::{Catalog, LessonCuration};
 use fretwise_dataset::ExportOptions;
 use fretwise_dataset::curate::{Filters, Split};
 use fretwise_dataset::examples::{ChunkOptions, passages, rng_for};
@@ -216,7 +216,7 @@ pub struct Item {
 #[derive(Debug, Clone)]
 pub struct HeldOutPassage {
     /// The lesson.
-    pub lesson: LessonInfo,
+    pub lesson: LessonCuration,
     /// Span start (s).
     pub start_s: f64,
     /// Span end (s).
@@ -234,7 +234,7 @@ pub struct Context {
     /// The concept ontology.
     pub ontology: Ontology,
     /// Every lesson, by id.
-    pub lessons: BTreeMap<String, LessonInfo>,
+    pub lessons: BTreeMap<String, LessonCuration>,
     /// Passages of the export's test-split lessons (held-out instructors), in id order.
     pub held_out: Vec<HeldOutPassage>,
     /// Test-split lessons in the catalog.
@@ -267,7 +267,7 @@ impl Context {
             source: String::new(),
         };
         let (plan, infos) = fretwise_dataset::plan(catalog, &opts, &()).await?;
-        let lessons: BTreeMap<String, LessonInfo> =
+        let lessons: BTreeMap<String, LessonCuration> =
             infos.into_iter().map(|i| (i.id.clone(), i)).collect();
         let test: Vec<String> = plan
             .splits
@@ -279,7 +279,7 @@ impl Context {
         let chunk = ChunkOptions::default();
         let mut held_out = Vec::new();
         for ids in test.chunks(200) {
-            for content in catalog.lesson_contents(ids, true).await? {
+            for content in catalog.lesson_timed_texts(ids, true).await? {
                 let Some(info) = lessons.get(&content.id) else {
                     continue;
                 };

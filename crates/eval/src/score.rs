@@ -202,7 +202,7 @@ impl<'a> Quotes<'a> {
         if !self.cache.contains_key(&c.lesson_id) {
             let got = self
                 .catalog
-                .lesson_contents(std::slice::from_ref(&c.lesson_id), false)
+                .lesson_timed_texts(std::slice::from_ref(&c.lesson_id), false)
                 .await
                 .ok()
                 .and_then(|mut v| v.pop())

@@ -114,7 +114,7 @@ pub async fn analyse_lesson_audio(
     }
     for batch in todo.chunks(BATCH) {
         let ids: Vec<String> = batch.iter().map(|(id, _, _)| id.clone()).collect();
-        let contents = catalog.lesson_contents(&ids, true).await?;
+        let contents = catalog.lesson_timed_texts(&ids, true).await?;
         let work: Vec<Job> = batch
             .iter()
             .zip(contents)

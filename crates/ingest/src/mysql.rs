@@ -25,12 +25,15 @@ pub struct MysqlStream {
 }
 
 const LESSONS_SQL: &str = "SELECT
-    CAST(s.id AS SIGNED), s.name, s.description, s.Level, s.Style, CAST(s.runtime AS SIGNED),
-    CAST(s.item_order AS SIGNED),
-    CAST(ch.id AS SIGNED), ch.title, ch.educator_name,
-    CAST(c.id AS SIGNED), c.title, c.long_description, CAST(c.authorid AS SIGNED),
+    CAST(s.id AS SIGNED) AS segment_id, s.name AS segment_name,
+    s.description AS segment_description, s.Level AS level, s.Style AS style,
+    CAST(s.runtime AS SIGNED) AS runtime, CAST(s.item_order AS SIGNED) AS item_order,
+    CAST(ch.id AS SIGNED) AS channel_id, ch.title AS channel_title, ch.educator_name,
+    CAST(c.id AS SIGNED) AS course_id, c.title AS course_title,
+    c.long_description AS course_description, CAST(c.authorid AS SIGNED) AS author_id,
     a.authorfirstname, a.authorlastname,
-    CAST(p.transcript_json AS CHAR), p.transcript_path, p.audio_path, p.status
+    CAST(p.transcript_json AS CHAR) AS transcript_json, p.transcript_path, p.audio_path,
+    p.status
   FROM local_truefire_segments s
   JOIN local_truefire_channels ch ON ch.id = s.channel_id
   LEFT JOIN local_truefire_courses c ON c.id = ch.courseid
@@ -53,9 +56,10 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn text(row: &MySqlRow, i: usize) -> Result<Option<String>, sqlx::Error> {
+/// A text column, trimmed; empty reads as absent.
+fn text(row: &MySqlRow, column: &str) -> Result<Option<String>, sqlx::Error> {
     Ok(row
-        .try_get::<Option<String>, _>(i)?
+        .try_get::<Option<String>, _>(column)?
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty()))
 }
@@ -98,10 +102,10 @@ impl MysqlSource {
 
     /// Number of lessons in the database.
     pub async fn count(&self) -> Result<u64, IngestError> {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS SIGNED) FROM local_truefire_segments")
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS SIGNED) AS n FROM local_truefire_segments")
             .fetch_one(&self.pool)
             .await?;
-        Ok(row.try_get::<i64, _>(0)?.max(0) as u64)
+        Ok(row.try_get::<i64, _>("n")?.max(0) as u64)
     }
 
     /// A reader over all lessons in id order.
@@ -114,12 +118,12 @@ impl MysqlSource {
     }
 
     fn item(&self, row: &MySqlRow) -> Result<InputItem, sqlx::Error> {
-        let segment_id: i64 = row.try_get(0)?;
+        let segment_id: i64 = row.try_get("segment_id")?;
         let source = format!("{}#segment={segment_id}", self.display_url);
-        let author_id: Option<i64> = row.try_get(13)?;
-        let first = text(row, 14)?;
-        let last = text(row, 15)?;
-        let educator = text(row, 9)?;
+        let author_id: Option<i64> = row.try_get("author_id")?;
+        let first = text(row, "authorfirstname")?;
+        let last = text(row, "authorlastname")?;
+        let educator = text(row, "educator_name")?;
         let name = match (first, last) {
             (Some(f), Some(l)) => Some(format!("{f} {l}")),
             (Some(n), None) | (None, Some(n)) => Some(n),
@@ -132,36 +136,36 @@ impl MysqlSource {
             },
             name,
         });
-        let course_id: Option<i64> = row.try_get(10)?;
+        let course_id: Option<i64> = row.try_get("course_id")?;
         let course = course_id.map(|id| -> Result<CourseRef, sqlx::Error> {
             Ok(CourseRef {
                 id: format!("course:{id}"),
-                title: text(row, 11)?.unwrap_or_else(|| format!("Course {id}")),
-                description: text(row, 12)?,
+                title: text(row, "course_title")?.unwrap_or_else(|| format!("Course {id}")),
+                description: text(row, "course_description")?,
             })
         });
         let course = course.transpose()?;
-        let chapter_id: i64 = row.try_get(7)?;
-        let runtime: Option<i64> = row.try_get(5)?;
+        let chapter_id: i64 = row.try_get("channel_id")?;
+        let runtime: Option<i64> = row.try_get("runtime")?;
         let metadata = LessonMetadata {
-            title: text(row, 1)?,
-            description: text(row, 2)?,
+            title: text(row, "segment_name")?,
+            description: text(row, "segment_description")?,
             instructor,
             course,
             chapter: Some(ChapterRef {
                 id: format!("chapter:{chapter_id}"),
-                title: text(row, 8)?.unwrap_or_default(),
+                title: text(row, "channel_title")?.unwrap_or_default(),
             }),
-            level: text(row, 3)?,
-            style: text(row, 4)?,
-            item_order: row.try_get(6)?,
+            level: text(row, "level")?,
+            style: text(row, "style")?,
+            item_order: row.try_get("item_order")?,
             runtime_s: runtime.map(|r| r as f64),
-            audio_path: text(row, 18)?,
+            audio_path: text(row, "audio_path")?,
             synthetic: false,
         };
-        let json = text(row, 16)?;
-        let transcript_path = text(row, 17)?;
-        let status = text(row, 19)?;
+        let json = text(row, "transcript_json")?;
+        let transcript_path = text(row, "transcript_path")?;
+        let status = text(row, "status")?;
         let payload = match (json, transcript_path) {
             (Some(j), _) => Payload::Bytes(j.into_bytes()),
             (None, Some(p)) => match transcript_file(self.storage_root.as_deref(), &p) {
@@ -209,7 +213,7 @@ impl MysqlStream {
         }
         let mut items = Vec::with_capacity(rows.len());
         for row in &rows {
-            self.after_id = row.try_get(0)?;
+            self.after_id = row.try_get("segment_id")?;
             items.push(self.source.item(row)?);
         }
         Ok(Some(items))

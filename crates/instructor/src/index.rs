@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use fretwise_catalog::{Catalog, CatalogError, LessonInfo, Progress};
+use fretwise_catalog::{Catalog, CatalogError, LessonCuration, Progress};
 use fretwise_knowledge::{Ontology, TeachingClassifier, TimedText, level_rank, sentences};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -202,7 +202,7 @@ fn schema() -> (Schema, Fields) {
 }
 
 /// A lesson is searchable when it is trainable, not a copy of another, and not a failure.
-pub fn usable(i: &LessonInfo) -> bool {
+pub fn usable(i: &LessonCuration) -> bool {
     i.trainable && i.duplicate_of.is_none() && i.failure_flags.is_empty()
 }
 
@@ -503,7 +503,7 @@ impl PassageIndex {
     }
 
     /// True when the index holds exactly the usable lessons of `infos` at their current versions.
-    pub fn is_current(&self, infos: &[LessonInfo]) -> bool {
+    pub fn is_current(&self, infos: &[LessonCuration]) -> bool {
         let Some(state) = read_state(&self.dir) else {
             return false;
         };
@@ -528,13 +528,13 @@ impl PassageIndex {
         let started = Instant::now();
         // Read before the lessons: a change made while this runs shows as a new marker later.
         let marker = catalog.change_marker().await?;
-        let infos = catalog.lesson_infos().await?;
+        let infos = catalog.lesson_curations().await?;
         let mut state = read_state(&self.dir).unwrap_or(State {
             version: INDEX_VERSION,
             ..State::default()
         });
         let rebuilt = state.lessons.is_empty();
-        let want: HashMap<&str, &LessonInfo> = infos
+        let want: HashMap<&str, &LessonCuration> = infos
             .iter()
             .filter(|i| usable(i))
             .map(|i| (i.id.as_str(), i))
@@ -548,7 +548,7 @@ impl PassageIndex {
             })
             .map(|(id, _)| id.clone())
             .collect();
-        let mut todo: Vec<&LessonInfo> = want
+        let mut todo: Vec<&LessonCuration> = want
             .values()
             .filter(|i| {
                 state
@@ -598,7 +598,7 @@ impl PassageIndex {
         let mut passages_added: u64 = 0;
         for chunk in todo.chunks(CHUNK) {
             let ids: Vec<String> = chunk.iter().map(|i| i.id.clone()).collect();
-            let contents = catalog.lesson_contents(&ids, false).await?;
+            let contents = catalog.lesson_timed_texts(&ids, false).await?;
             for (info, content) in chunk.iter().zip(contents) {
                 let lesson_end = content
                     .utterances
@@ -689,7 +689,7 @@ impl PassageIndex {
     async fn sync_dense(
         &mut self,
         catalog: &Catalog,
-        infos: &[LessonInfo],
+        infos: &[LessonCuration],
         state: &State,
         progress: &dyn Progress,
         report: &mut IndexReport,
@@ -702,7 +702,7 @@ impl PassageIndex {
             .store
             .retain(|l| state.lessons.get(&l.id) == Some(&l.content_hash));
         let have: HashSet<&str> = d.store.lessons().iter().map(|l| l.id.as_str()).collect();
-        let mut todo: Vec<&LessonInfo> = infos
+        let mut todo: Vec<&LessonCuration> = infos
             .iter()
             .filter(|i| {
                 state.lessons.get(&i.id) == Some(&i.content_hash) && !have.contains(i.id.as_str())
@@ -721,7 +721,7 @@ impl PassageIndex {
         progress.stage("embed", Some(todo.len() as u64));
         for chunk in todo.chunks(EMBED_CHUNK) {
             let ids: Vec<String> = chunk.iter().map(|i| i.id.clone()).collect();
-            let contents = catalog.lesson_contents(&ids, false).await?;
+            let contents = catalog.lesson_timed_texts(&ids, false).await?;
             // The same passages, in the same order, as the tantivy documents got.
             let texts: Vec<Vec<String>> = contents
                 .iter()

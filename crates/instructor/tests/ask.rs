@@ -82,7 +82,7 @@ async fn real_lesson_is_cited_beside_two_thousand_generated_ones() {
 
     // A question that names a lesson by its title in quotes is answered from that lesson,
     // although its sentences are said, word for word, in many generated lessons.
-    let infos = catalog.lesson_infos().await.unwrap();
+    let infos = catalog.lesson_curations().await.unwrap();
     let mut named = 0;
     for info in infos
         .iter()
@@ -92,7 +92,7 @@ async fn real_lesson_is_cited_beside_two_thousand_generated_ones() {
     {
         let title = info.title.clone().unwrap();
         let content = catalog
-            .lesson_contents(std::slice::from_ref(&info.id), false)
+            .lesson_timed_texts(std::slice::from_ref(&info.id), false)
             .await
             .unwrap();
         let Some(u) = content.first().and_then(|c| c.utterances.get(2)) else {

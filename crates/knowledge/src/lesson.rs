@@ -44,7 +44,7 @@ pub struct LessonConcept {
 
 /// What the library-wide computations (profiles, graph) need from one lesson.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LessonSummary {
+pub struct LessonContribution {
     /// (concept, mentions), by concept id.
     pub concepts: Vec<(String, usize)>,
     /// Term occurrences (all categories).
@@ -69,7 +69,7 @@ pub struct LessonKnowledge {
     /// Teaching patterns.
     pub patterns: LessonPatterns,
     /// Summary for library-wide computations.
-    pub summary: LessonSummary,
+    pub summary: LessonContribution,
 }
 
 /// Derives a lesson's knowledge from its utterances and term occurrences.
@@ -143,7 +143,7 @@ pub fn analyze_lesson(
         .map(|c| (c.concept.clone(), c.mentions))
         .collect();
     summary_concepts.sort();
-    let summary = LessonSummary {
+    let summary = LessonContribution {
         concepts: summary_concepts,
         terms: terms.len(),
         moves: patterns.counts.clone(),

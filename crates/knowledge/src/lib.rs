@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 pub use fretwise_catalog::Progress;
 pub use graph::{ConceptGraph, Edge, Node, Related, related};
 pub use lesson::{
-    KNOWLEDGE_VERSION, LessonConcept, LessonKnowledge, LessonSummary, Occurrence, analyze_lesson,
-    phrase_pool,
+    KNOWLEDGE_VERSION, LessonConcept, LessonContribution, LessonKnowledge, Occurrence,
+    analyze_lesson, phrase_pool,
 };
 pub use level::{UnknownLevel, parse_level};
 pub use mine::{MiningLesson, MiningOptions, level_rank, mine_edges};
@@ -31,7 +31,7 @@ pub use patterns::{
     TimedText, lesson_patterns, sentences,
 };
 pub use profiles::{
-    DistinctiveConcept, Expertise, LessonFacts, LessonStatistics, Profile, SignaturePhrase,
+    DistinctiveConcept, Expertise, LessonStatistics, Profile, ProfileInput, SignaturePhrase,
     TeachingCharacteristics, profiles,
 };
 pub use rebuild::{KnowledgeError, RebuildReport, rebuild};

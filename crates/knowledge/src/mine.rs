@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::{Edge, LessonSummary, Ontology};
+use crate::{Edge, LessonContribution, Ontology};
 
 /// One lesson as the miner sees it.
 #[derive(Debug, Clone, Copy)]
@@ -22,7 +22,7 @@ pub struct MiningLesson<'a> {
     /// Style from the lesson's metadata (lowercase).
     pub style: Option<&'a str>,
     /// The lesson's knowledge summary.
-    pub summary: &'a LessonSummary,
+    pub summary: &'a LessonContribution,
 }
 
 /// Thresholds (defaults documented in docs/KNOWLEDGE.md).
@@ -526,15 +526,15 @@ mod tests {
         assert!((sign_test(9, 10) - 11.0 / 1024.0).abs() < 1e-12);
     }
 
-    fn summary(concepts: &[&str]) -> LessonSummary {
-        LessonSummary {
+    fn summary(concepts: &[&str]) -> LessonContribution {
+        LessonContribution {
             concepts: concepts.iter().map(|c| (c.to_string(), 3)).collect(),
             ..Default::default()
         }
     }
 
     /// Courses of two lessons each: `first` taught in lesson 1, `second` in lesson 2.
-    fn courses(first: &str, second: &str, n: usize) -> Vec<(String, LessonSummary)> {
+    fn courses(first: &str, second: &str, n: usize) -> Vec<(String, LessonContribution)> {
         (0..n)
             .flat_map(|i| {
                 [
@@ -545,7 +545,7 @@ mod tests {
             .collect()
     }
 
-    fn mine(data: &[(String, LessonSummary)]) -> Vec<Edge> {
+    fn mine(data: &[(String, LessonContribution)]) -> Vec<Edge> {
         let ids: Vec<String> = (0..data.len()).map(|i| format!("l{i}")).collect();
         let lessons: Vec<MiningLesson> = data
             .iter()

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::mine::g2;
-use crate::{LessonSummary, Ontology, TeachingMove};
+use crate::{LessonContribution, Ontology, TeachingMove};
 
 /// What a profile is computed from, per lesson (the catalog's facts and the lesson's knowledge).
 #[derive(Debug, Clone)]
-pub struct LessonFacts {
+pub struct ProfileInput {
     /// Lesson id.
     pub id: String,
     /// Instructor id.
@@ -30,7 +30,7 @@ pub struct LessonFacts {
     /// Distinct lowercased words / words.
     pub vocabulary_richness: f64,
     /// Concepts, teaching moves and structure (see [`crate::analyze_lesson`]).
-    pub summary: LessonSummary,
+    pub summary: LessonContribution,
 }
 
 /// A phrase an instructor uses significantly more than the rest of the library.
@@ -179,7 +179,7 @@ fn signature_phrases(
 /// Profiles for every instructor, ordered by instructor id. `pools` holds each instructor's
 /// habitual phrases ([`crate::phrase_pool`]).
 pub fn profiles(
-    lessons: &[LessonFacts],
+    lessons: &[ProfileInput],
     pools: &HashMap<String, Vec<(String, usize)>>,
     ontology: &Ontology,
 ) -> Vec<Profile> {
@@ -210,7 +210,7 @@ pub fn profiles(
     }
     let mut out = Vec::new();
     for (id, idx) in by_instructor {
-        let ls: Vec<&LessonFacts> = idx.iter().map(|&i| &lessons[i]).collect();
+        let ls: Vec<&ProfileInput> = idx.iter().map(|&i| &lessons[i]).collect();
         let mut styles: HashMap<String, usize> = HashMap::new();
         let mut levels: BTreeMap<String, usize> = BTreeMap::new();
         for l in &ls {

@@ -6,14 +6,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use fretwise_catalog::{
-    Catalog, CatalogError, LessonConceptRow, LessonInfo, LessonKnowledgeRow, Progress,
+    Catalog, CatalogError, LessonConceptRow, LessonCuration, LessonKnowledgeRow, Progress,
 };
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::mine::{MiningLesson, MiningOptions, level_rank, mine_edges};
 use crate::{
-    ConceptGraph, KNOWLEDGE_VERSION, LessonFacts, LessonSummary, Ontology, Profile,
+    ConceptGraph, KNOWLEDGE_VERSION, LessonContribution, Ontology, Profile, ProfileInput,
     TeachingClassifier, TimedText, analyze_lesson, phrase_pool, profiles,
 };
 
@@ -59,12 +59,12 @@ pub struct RebuildReport {
 /// Lessons read and analysed per step (instructors are never split across steps).
 const CHUNK: usize = 512;
 
-fn usable(i: &LessonInfo) -> bool {
+fn usable(i: &LessonCuration) -> bool {
     i.trainable && i.duplicate_of.is_none() && i.instructor_id.is_some()
 }
 
 /// FNV-1a over the instructor's (lesson id, content hash) pairs in id order.
-fn lessons_key(lessons: &[&LessonInfo]) -> String {
+fn lessons_key(lessons: &[&LessonCuration]) -> String {
     let h = crate::lesson::fnv1a(lessons.iter().flat_map(|l| {
         l.id.bytes()
             .chain([0u8])
@@ -93,7 +93,7 @@ pub async fn rebuild(
     let t = Instant::now();
     let ontology = Ontology::builtin();
     let classifier = TeachingClassifier::builtin();
-    let infos = catalog.lesson_infos().await?;
+    let infos = catalog.lesson_curations().await?;
     let states = if full {
         HashMap::new()
     } else {
@@ -110,7 +110,7 @@ pub async fn rebuild(
         .map(|i| i.id.as_str())
         .collect();
 
-    let mut by_instructor: BTreeMap<&str, Vec<&LessonInfo>> = BTreeMap::new();
+    let mut by_instructor: BTreeMap<&str, Vec<&LessonCuration>> = BTreeMap::new();
     for i in infos.iter().filter(|i| usable(i)) {
         if let Some(id) = i.instructor_id.as_deref() {
             by_instructor.entry(id).or_default().push(i);
@@ -133,8 +133,8 @@ pub async fn rebuild(
 
     // Steps: whole affected instructors (their texts are needed for phrase pools), then the
     // remaining stale lessons.
-    let mut steps: Vec<(Vec<&LessonInfo>, Vec<&str>)> = Vec::new();
-    let mut current: (Vec<&LessonInfo>, Vec<&str>) = (Vec::new(), Vec::new());
+    let mut steps: Vec<(Vec<&LessonCuration>, Vec<&str>)> = Vec::new();
+    let mut current: (Vec<&LessonCuration>, Vec<&str>) = (Vec::new(), Vec::new());
     let mut covered: HashSet<&str> = HashSet::new();
     for id in &affected {
         let ls = &by_instructor[id];
@@ -180,7 +180,7 @@ pub async fn rebuild(
     for (lessons, instructors) in &steps {
         let ids: Vec<String> = lessons.iter().map(|l| l.id.clone()).collect();
         let t = Instant::now();
-        let contents = reader.lesson_contents(&ids, false).await?;
+        let contents = reader.lesson_timed_texts(&ids, false).await?;
         read_s += t.elapsed().as_secs_f64();
         let position: HashMap<&str, usize> = lessons
             .iter()
@@ -303,7 +303,7 @@ struct StepLesson {
 struct StepInput {
     lessons: Vec<StepLesson>,
     pools: Vec<(String, String, Vec<usize>)>,
-    contents: Vec<fretwise_catalog::LessonContent>,
+    contents: Vec<fretwise_catalog::LessonText>,
 }
 
 struct StepOutput {
@@ -374,32 +374,32 @@ fn analyze_step(
 /// Profiles and the full concept graph from the stored per-lesson knowledge and phrase pools.
 async fn aggregate(
     catalog: &Catalog,
-    infos: &[LessonInfo],
+    infos: &[LessonCuration],
     ontology: &Ontology,
 ) -> Result<(Vec<Profile>, ConceptGraph), KnowledgeError> {
     let raw = catalog.knowledge_summaries().await?;
-    let parsed: Vec<(String, LessonSummary)> = raw
+    let parsed: Vec<(String, LessonContribution)> = raw
         .into_par_iter()
         .map(|(id, json)| {
-            serde_json::from_str::<LessonSummary>(&json)
+            serde_json::from_str::<LessonContribution>(&json)
                 .map(|s| (id.clone(), s))
                 .map_err(|e| corrupt(&format!("lesson {id}"), e))
         })
         .collect::<Result<_, _>>()?;
-    let summaries: HashMap<String, LessonSummary> = parsed.into_iter().collect();
+    let summaries: HashMap<String, LessonContribution> = parsed.into_iter().collect();
     let mut pools: HashMap<String, Vec<(String, usize)>> = HashMap::new();
     for (id, (_, json)) in catalog.phrase_pools().await? {
         let pool =
             serde_json::from_str(&json).map_err(|e| corrupt(&format!("phrase pool of {id}"), e))?;
         pools.insert(id, pool);
     }
-    let usable_infos: Vec<&LessonInfo> = infos
+    let usable_infos: Vec<&LessonCuration> = infos
         .iter()
         .filter(|i| usable(i) && summaries.contains_key(&i.id))
         .collect();
-    let facts: Vec<LessonFacts> = usable_infos
+    let facts: Vec<ProfileInput> = usable_infos
         .iter()
-        .map(|i| LessonFacts {
+        .map(|i| ProfileInput {
             id: i.id.clone(),
             instructor_id: i.instructor_id.clone().unwrap_or_default(),
             instructor: i.instructor.clone().unwrap_or_default(),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use fretwise_catalog::{Catalog, CatalogError, LessonInfo};
+use fretwise_catalog::{Catalog, CatalogError, LessonCuration};
 use serde::Serialize;
 
 use crate::{Occurrence, level_rank};
@@ -34,8 +34,8 @@ pub async fn lessons_teaching(
     level: Option<u8>,
     limit: usize,
 ) -> Result<Vec<LessonTeaching>, CatalogError> {
-    let infos: HashMap<String, LessonInfo> = catalog
-        .lesson_infos()
+    let infos: HashMap<String, LessonCuration> = catalog
+        .lesson_curations()
         .await?
         .into_iter()
         .filter(|i| i.trainable && i.duplicate_of.is_none())

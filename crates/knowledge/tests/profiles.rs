@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use fretwise_knowledge::{
-    LessonFacts, LessonSummary, Ontology, TeachingClassifier, TimedText, analyze_lesson,
+    LessonContribution, Ontology, ProfileInput, TeachingClassifier, TimedText, analyze_lesson,
     phrase_pool, profiles,
 };
 use fretwise_lexicon::TermMatcher;
@@ -15,7 +15,7 @@ fn facts(
     instructor: &str,
     style: Option<&str>,
     text_source: &fretwise_transcript::Transcript,
-) -> LessonFacts {
+) -> ProfileInput {
     let utts = TimedText::from_utterances(&text_source.utterances);
     let terms = TermMatcher::builtin().find(text_source);
     let k = analyze_lesson(
@@ -25,7 +25,7 @@ fn facts(
         &terms,
         text_source.speech_end(),
     );
-    LessonFacts {
+    ProfileInput {
         id: id.into(),
         instructor_id: instructor.to_lowercase().replace(' ', "-"),
         instructor: instructor.into(),
@@ -40,8 +40,8 @@ fn facts(
 }
 
 /// A lesson with only a summary and its text (for phrase tests).
-fn plain(id: &str, instructor: &str) -> LessonFacts {
-    LessonFacts {
+fn plain(id: &str, instructor: &str) -> ProfileInput {
+    ProfileInput {
         id: id.into(),
         instructor_id: instructor.into(),
         instructor: if instructor == "a" {
@@ -55,7 +55,7 @@ fn plain(id: &str, instructor: &str) -> LessonFacts {
         speech_s: 30.0,
         words: 100,
         vocabulary_richness: 0.5,
-        summary: LessonSummary::default(),
+        summary: LessonContribution::default(),
     }
 }
 

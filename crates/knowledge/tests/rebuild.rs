@@ -61,7 +61,7 @@ async fn knowledge_is_built_and_kept_up_to_date(catalog: &Catalog, dir: &Path) {
     )
     .unwrap();
     ingest(catalog, &corpus).await;
-    let lessons = catalog.lesson_infos().await.unwrap();
+    let lessons = catalog.lesson_curations().await.unwrap();
 
     let first = rebuild(catalog, false, &()).await.unwrap();
     assert_eq!(first.lessons_analyzed, lessons.len());

@@ -127,68 +127,19 @@ fn note(tokens: &[Token<'_>], i: usize) -> Option<(String, usize)> {
     }
 }
 
-/// A chord quality spoken after a root; returns (suffix, tokens used).
+/// A chord quality spoken after a root, read with the theory engine's vocabulary; returns (the
+/// dictionary's symbol, tokens used).
 fn quality(tokens: &[Token<'_>], i: usize) -> Option<(String, usize)> {
-    let word = |k: usize| tokens.get(i + k).map(|t| t.norm);
-    let number = |k: usize| word(k).and_then(cardinal);
-    let ext = |n: u32| matches!(n, 6 | 7 | 9 | 11 | 13);
-    match word(0)? {
-        "major" | "maj" => match number(1) {
-            Some(6) => Some(("6".into(), 2)),
-            Some(n) if ext(n) => Some((format!("maj{n}"), 2)),
-            _ => Some((String::new(), 1)),
-        },
-        "minor" | "min" => {
-            if word(1) == Some("major") && number(2) == Some(7) {
-                return Some(("mMaj7".into(), 3));
-            }
-            match number(1) {
-                Some(7) if word(2) == Some("flat") && number(3) == Some(5) => {
-                    Some(("m7b5".into(), 4))
-                }
-                Some(n) if ext(n) => Some((format!("m{n}"), 2)),
-                _ => Some(("m".into(), 1)),
-            }
-        }
-        "dominant" => match number(1) {
-            Some(n) if matches!(n, 7 | 9 | 11 | 13) => Some((n.to_string(), 2)),
-            _ => None,
-        },
-        "half" if word(1) == Some("diminished") => Some(("m7b5".into(), 2)),
-        "diminished" | "dim" => match number(1) {
-            Some(7) => Some(("dim7".into(), 2)),
-            _ => Some(("dim".into(), 1)),
-        },
-        "augmented" | "aug" => Some(("aug".into(), 1)),
-        "sus" | "suspended" => match word(1) {
-            Some("two" | "2" | "second") => Some(("sus2".into(), 2)),
-            Some("four" | "4" | "fourth") => Some(("sus4".into(), 2)),
-            _ => Some(("sus4".into(), 1)),
-        },
-        "sus2" => Some(("sus2".into(), 1)),
-        "sus4" => Some(("sus4".into(), 1)),
-        "add" => match number(1) {
-            Some(n @ (2 | 4 | 9 | 11)) => Some((format!("add{n}"), 2)),
-            _ => None,
-        },
-        "power" if word(1) == Some("chord") => Some(("5".into(), 1)),
-        w => match cardinal(w) {
-            Some(n) if ext(n) => {
-                if n == 7 && word(1) == Some("sus") {
-                    return match word(2) {
-                        Some("two" | "2") => Some(("7sus2".into(), 3)),
-                        Some("four" | "4") => Some(("7sus4".into(), 3)),
-                        _ => Some(("7sus4".into(), 2)),
-                    };
-                }
-                Some((n.to_string(), 1))
-            }
-            Some(5) => Some(("5".into(), 1)),
-            _ => None,
-        },
-    }
+    let words: Vec<&str> = tokens.iter().skip(i).take(6).map(|t| t.norm).collect();
+    let (chord_type, used) = fretwise_theory::chord_quality_in_words(&words)?;
+    Some((chord_type.symbol().to_string(), used))
 }
 
+/// Written suffixes read as chord symbols in running text. The theory engine parses many more
+/// ("o", "h", "4", "2", "M"), but in a transcript "Do", "Ah", "Eh", "A4" and "E2" are words, a
+/// paper size and a pitch with its octave far more often than chords; which written forms are
+/// unambiguous in prose is a property of text, so it is kept here. The symbol itself is then
+/// spelled by the theory engine.
 const SYMBOL_SUFFIXES: [&str; 27] = [
     "m", "maj7", "m7", "7", "9", "11", "13", "6", "5", "dim", "dim7", "aug", "sus2", "sus4",
     "add9", "m7b5", "maj9", "m9", "m6", "7sus4", "+", "mmaj7", "m11", "maj", "min", "69", "add2",
@@ -220,7 +171,8 @@ fn chord_symbol(t: &Token<'_>) -> Option<String> {
     if suffix.chars().all(|c| c.is_ascii_uppercase()) {
         return None;
     }
-    Some(format!("{letter}{acc}{suffix}"))
+    let chord = fretwise_theory::Chord::parse(&format!("{letter}{acc}{suffix}")).ok()?;
+    Some(chord.to_string())
 }
 
 fn roman(orig: &str) -> Option<&'static str> {
@@ -362,6 +314,14 @@ pub(crate) fn match_at(tokens: &[Token<'_>], i: usize) -> Option<(Expr, usize)> 
             tokens.get(i + len).map(|t| t.norm),
             Some("pentatonic" | "scale" | "scales" | "blues" | "arpeggio" | "key" | "mode")
         ) {
+            return None;
+        }
+        // "the A fifth fret", "on the G sixth string": a note, then a position, not a chord.
+        if matches!(
+            tokens.get(i + used + q).map(|t| t.norm),
+            Some("fret" | "frets" | "string" | "strings")
+        ) && q == 1
+        {
             return None;
         }
         return Some((expr(format!("{root}{suffix}"), Category::Chords), len));

@@ -205,6 +205,23 @@ const QUALITY_PHRASES: &[(&str, &str)] = &[
     ("sus 2", "sus2"),
     ("add nine", "add9"),
     ("add 9", "add9"),
+    ("add two", "add9"),
+    ("add 2", "add9"),
+    ("seven sus four", "7sus4"),
+    ("seven sus", "7sus4"),
+    ("7 sus 4", "7sus4"),
+    ("7 sus", "7sus4"),
+    ("suspended", "sus4"),
+    ("minor thirteenth", "m13"),
+    ("minor thirteen", "m13"),
+    ("minor 13", "m13"),
+    ("major thirteenth", "maj13"),
+    ("major thirteen", "maj13"),
+    ("major 13", "maj13"),
+    ("dominant eleventh", "11"),
+    ("dominant eleven", "11"),
+    ("dominant 11", "11"),
+    ("minor eleven", "m11"),
     ("power chord", "5"),
     ("seventh", "7"),
     ("seven", "7"),
@@ -212,7 +229,10 @@ const QUALITY_PHRASES: &[(&str, &str)] = &[
     ("ninth", "9"),
     ("nine", "9"),
     ("eleventh", "11"),
+    ("eleven", "11"),
     ("thirteenth", "13"),
+    ("thirteen", "13"),
+    ("five", "5"),
     ("sixth", "6"),
     ("six", "6"),
     ("augmented", "aug"),
@@ -282,40 +302,58 @@ pub fn chord_in_words(words: &[&str]) -> Option<(Chord, usize)> {
         let symbol = symbol.trim_end_matches(['-', '?', '.', ',']);
         return Chord::parse(symbol).ok().map(|c| (c, 1));
     }
-    // "Bb 7", "C maj7": a symbol suffix written as its own word.
-    if let Some(next) = words.get(1) {
-        let next = next.trim_end_matches(['?', '.', ',', '!', ';', ':']);
-        let symbolic = next.chars().any(|c| c.is_ascii_digit()) || next.len() >= 3;
-        if symbolic
-            && DICTIONARY.chord_by_symbol.contains_key(next)
-            && let Ok(c) = Chord::parse(&format!("{root}{next}"))
-        {
-            return Some((c, 2));
-        }
-    }
-    let cleaned: Vec<String> = words[1..]
-        .iter()
-        .flat_map(|w| clean(w).split('-').map(str::to_string).collect::<Vec<_>>())
-        .filter(|w| !w.is_empty())
-        .collect();
-    match quality_at(&cleaned) {
-        Some((t, n)) => {
-            // Count the original words consumed (hyphenated words count once).
-            let mut used_clean = 0;
-            let mut used_words = 0;
-            for w in &words[1..] {
-                if used_clean >= n {
-                    break;
-                }
-                used_clean += clean(w).split('-').filter(|s| !s.is_empty()).count();
-                used_words += 1;
-            }
-            Some((Chord::from_parts(root, t, None), 1 + used_words))
-        }
+    match chord_quality_in_words(&words[1..]) {
+        Some((t, n)) => Some((Chord::from_parts(root, t, None), 1 + n)),
         None => {
             let major = DICTIONARY.chord_by_symbol.get("").copied()?;
             Some((Chord::from_parts(root, &DICTIONARY.chords[major], None), 1))
         }
+    }
+}
+
+/// The chord quality named at the start of `words`, spoken ("minor seven flat five", "half
+/// diminished", "sus two", "7 sus 4") or as a symbol written as its own word ("7", "maj7"), with
+/// the number of words used; the longest reading wins. The vocabulary every crate reads spoken
+/// chord names with.
+///
+/// ```
+/// use fretwise_theory::chord_quality_in_words;
+/// let (t, n) = chord_quality_in_words(&["minor", "seven", "flat", "five", "here"]).unwrap();
+/// assert_eq!((t.symbol(), n), ("m7b5", 4));
+/// assert_eq!(chord_quality_in_words(&["maj7"]).map(|(t, n)| (t.symbol(), n)), Some(("maj7", 1)));
+/// assert!(chord_quality_in_words(&["string"]).is_none());
+/// ```
+pub fn chord_quality_in_words(words: &[&str]) -> Option<(&'static ChordType, usize)> {
+    // "Bb 7", "C maj7": a symbol suffix written as its own word.
+    let symbolic = words.first().and_then(|next| {
+        let next = next.trim_end_matches(['?', '.', ',', '!', ';', ':']);
+        let symbolic = next.chars().any(|c| c.is_ascii_digit()) || next.len() >= 3;
+        let i = DICTIONARY.chord_by_symbol.get(next).copied();
+        i.filter(|_| symbolic).map(|i| (&DICTIONARY.chords[i], 1))
+    });
+    let cleaned: Vec<String> = words
+        .iter()
+        .take(8)
+        .flat_map(|w| clean(w).split('-').map(str::to_string).collect::<Vec<_>>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let spoken = quality_at(&cleaned).map(|(t, n)| {
+        // Count the original words consumed (hyphenated words count once).
+        let mut used_clean = 0;
+        let mut used_words = 0;
+        for w in words {
+            if used_clean >= n {
+                break;
+            }
+            used_clean += clean(w).split('-').filter(|s| !s.is_empty()).count();
+            used_words += 1;
+        }
+        (t, used_words)
+    });
+    match (symbolic, spoken) {
+        (Some(a), Some(b)) if b.1 > a.1 => Some(b),
+        (Some(a), _) => Some(a),
+        (None, b) => b,
     }
 }
 

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fretwise_catalog::LessonInfo;
+use fretwise_catalog::LessonCuration;
 use fretwise_dataset::curate::Filters;
 use fretwise_dataset::examples::ChunkOptions;
 use fretwise_dataset::{ExportOptions, Format};
@@ -50,7 +50,7 @@ async fn passages(
     state: &AppState,
     limit: usize,
     min_quality: f64,
-) -> ApiResult<Vec<(fretwise_dataset::examples::Passage, LessonInfo)>> {
+) -> ApiResult<Vec<(fretwise_dataset::examples::Passage, LessonCuration)>> {
     let opts = export_options(
         state,
         std::path::PathBuf::new(),
@@ -60,7 +60,7 @@ async fn passages(
     let (plan, infos) = fretwise_dataset::plan(&state.catalog, &opts, &())
         .await
         .map_err(|e| ApiError::internal("curating the lessons", e))?;
-    let by_id: BTreeMap<&str, &LessonInfo> = infos.iter().map(|i| (i.id.as_str(), i)).collect();
+    let by_id: BTreeMap<&str, &LessonCuration> = infos.iter().map(|i| (i.id.as_str(), i)).collect();
     let mut ids: Vec<(&String, String)> = plan
         .splits
         .iter()
@@ -75,7 +75,7 @@ async fn passages(
     let mut out = Vec::new();
     for chunk in ids.chunks(64) {
         let want: Vec<String> = chunk.iter().map(|(id, _)| (*id).clone()).collect();
-        let contents = state.catalog.lesson_contents(&want, true).await?;
+        let contents = state.catalog.lesson_timed_texts(&want, true).await?;
         for content in &contents {
             let Some(info) = by_id.get(content.id.as_str()) else {
                 continue;
@@ -104,7 +104,7 @@ fn terms(p: &fretwise_dataset::examples::Passage) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn record(p: &fretwise_dataset::examples::Passage, info: &LessonInfo) -> serde_json::Value {
+fn record(p: &fretwise_dataset::examples::Passage, info: &LessonCuration) -> serde_json::Value {
     json!({
         "id": p.id, "lesson_id": p.lesson_id, "text": p.text, "start_s": p.start_s, "end_s": p.end_s,
         "title": info.title, "instructor": info.instructor, "level": info.level, "style": info.style,
