@@ -88,6 +88,22 @@ fn spoken_chords_are_named_exactly() {
     assert_eq!(t, [("Bb".to_string(), Category::Notes)]);
 }
 
+/// The spoken qualities and the spelling of written symbols come from the theory engine's
+/// vocabulary, so names the lexicon never listed itself are read, and one chord written two
+/// ways is one term.
+#[test]
+fn spoken_chords_use_the_theory_vocabulary() {
+    assert_eq!(names("an A half diminished"), ["Am7b5"]);
+    assert_eq!(names("a G seven sus four"), ["G7sus4"]);
+    assert_eq!(names("the E minor thirteen"), ["Em13"]);
+    assert_eq!(names("C minor major seventh"), ["CmMaj7"]);
+    // Written forms are spelled the way the engine prints them.
+    assert_eq!(names("strum Amin then Amaj"), ["strumming", "Am", "A"]);
+    assert_eq!(names("then A+ and Gmmaj7"), ["Aaug", "GmMaj7"]);
+    // A position after a note is not a chord quality.
+    assert_eq!(names("the A fifth fret"), ["fret 5"]);
+}
+
 #[test]
 fn article_a_is_not_a_chord() {
     assert!(names("A lot of people ask me").is_empty());
