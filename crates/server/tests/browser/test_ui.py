@@ -2,7 +2,8 @@
 """The web UI in a real browser (Debian's Chromium driven by Playwright), against a running
 `fretwise serve`: sign-in, Ask (C major → C, E, G; a lesson question → citations that open the
 lesson at its moment), Practice (a real guitar take played into the fake microphone → per-note
-results), Progress, Staff (an export job to completion, its files downloaded and validated).
+results; the tuner reading a recorded string), Progress, Staff (an export job to completion, its
+files downloaded and validated).
 Every page: no console errors, no serious or critical axe-core violations, a screenshot.
 
 Environment: FRETWISE_URL, FRETWISE_STUDENT_KEY, FRETWISE_STAFF_KEY, TAKE_WAV, AXE_JS,
@@ -105,6 +106,43 @@ def check_hf_export(out):
     for split in sorted(with_rows & set(ds.keys())):
         check(need <= set(ds[split].column_names), f"hf {split}: the contract columns")
         check(ds[split].num_rows == counts[split], f"hf {split}: {ds[split].num_rows} rows as the manifest says")
+
+
+def check_tuner(p):
+    """The tuner: a recorded A3 string (the acoustic sample at 220 Hz), plucked every 1.5 s, in a
+    browser of its own whose fake microphone plays it; the tuner names the note and how far from
+    the reference it is, updating every second, and stops when asked."""
+    wav = WORK / "tuner-a3.wav"
+    render(SAMPLES, [(i * 1.5, 57, 1.6) for i in range(8)], 0.0, 0.5, str(wav))
+    browser = p.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}",
+            "--no-sandbox",
+        ],
+    )
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    ctx.grant_permissions(["microphone"], origin=URL)
+    page = ctx.new_page()
+    watch = Watch(page)
+    sign_in(page, STUDENT, "/practice")
+    start = page.get_by_role("button", name="Start tuner")
+    start.click()
+    out = page.locator("#tuner-out")
+    expect(out).to_have_text(re.compile(r"^A3 (in tune|\d+ cents (sharp|flat))$"), timeout=30_000)
+    reading = out.inner_text()
+    cents = re.search(r"(\d+) cents", reading)
+    check(cents is None or int(cents.group(1)) <= 20, f"the tuner reads the recorded A3 near its pitch: {reading!r}")
+    check(page.get_by_role("button", name="Stop tuner").get_attribute("aria-pressed") == "true",
+          "the running tuner's button says so (aria-pressed)")
+    page.locator("#tuner").scroll_into_view_if_needed()
+    audit(page, watch, "tuner", full_page=False)
+    page.get_by_role("button", name="Stop tuner").click()
+    expect(out).to_have_text("")
+    expect(start).to_have_attribute("aria-pressed", "false")
+    browser.close()
 
 
 def main():
@@ -296,6 +334,8 @@ def main():
         ask(page, "What notes are in a C major chord?")
         page.screenshot(path=str(SHOTS / "phone-ask.png"), full_page=False)
         browser.close()
+
+        check_tuner(p)
 
     if failures:
         print(f"\n{len(failures)} browser checks failed:", *failures, sep="\n  ")
