@@ -24,7 +24,7 @@ pub(crate) fn undecodable(column: &str, e: impl std::fmt::Display) -> sqlx::Erro
 }
 
 /// The columns a [`LessonListing`] is read from (`flags` are added by the caller).
-pub(crate) const SUMMARY_SELECT: &str = "SELECT l.id, l.source, l.title, i.name AS instructor,
+pub(crate) const LISTING_SELECT: &str = "SELECT l.id, l.source, l.title, i.name AS instructor,
         c.title AS course, l.level, l.style, l.quality_score, l.trainable, l.duplicate_of,
         l.word_count, l.duration_s
     FROM lessons l
@@ -52,7 +52,7 @@ impl FromRow<'_, AnyRow> for LessonListing {
 }
 
 /// The columns a [`LessonCuration`] is read from (`failure_flags` are added by the caller).
-pub(crate) const INFO_SELECT: &str = "SELECT l.id, l.source, l.title, l.description,
+pub(crate) const CURATION_SELECT: &str = "SELECT l.id, l.source, l.title, l.description,
         l.instructor_id, i.name AS instructor, c.title AS course, ch.title AS chapter, l.level,
         l.style, l.quality_score, l.trainable, l.duplicate_of, l.text_hash, l.word_count,
         q.report, l.audio_path, l.synthetic, l.format, l.duration_s, l.course_id, l.item_order,

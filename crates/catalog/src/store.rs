@@ -12,7 +12,7 @@ use crate::model::{
     CatalogStats, LessonCuration, LessonDetail, LessonListing, LessonRecord, LessonText,
     QuarantineEntry, WriteOutcome,
 };
-use crate::rows::{DecodedTerm, DecodedUtterance, INFO_SELECT, SUMMARY_SELECT, flag};
+use crate::rows::{CURATION_SELECT, DecodedTerm, DecodedUtterance, LISTING_SELECT, flag};
 use crate::schema::MIGRATIONS;
 
 /// Which database a catalog lives in.
@@ -389,20 +389,31 @@ impl Catalog {
         )
     }
 
-    /// Summaries of all lessons, ordered by id.
-    pub async fn lessons(&self) -> Result<Vec<LessonListing>, CatalogError> {
-        let mut flags: HashMap<String, Vec<String>> = HashMap::new();
-        for row in sqlx::query("SELECT lesson_id, code FROM flags ORDER BY lesson_id, code")
-            .fetch_all(&self.pool)
-            .await?
-        {
-            flags
+    /// Flag codes per lesson, sorted (only failures when `failures_only`).
+    async fn flag_codes(
+        &self,
+        failures_only: bool,
+    ) -> Result<HashMap<String, Vec<String>>, CatalogError> {
+        let sql = if failures_only {
+            "SELECT lesson_id, code FROM flags WHERE severity = 'failure' ORDER BY lesson_id, code"
+        } else {
+            "SELECT lesson_id, code FROM flags ORDER BY lesson_id, code"
+        };
+        let mut codes: HashMap<String, Vec<String>> = HashMap::new();
+        for row in sqlx::query(sql).fetch_all(&self.pool).await? {
+            codes
                 .entry(row.try_get("lesson_id")?)
                 .or_default()
                 .push(row.try_get("code")?);
         }
+        Ok(codes)
+    }
+
+    /// Summaries of all lessons, ordered by id.
+    pub async fn lessons(&self) -> Result<Vec<LessonListing>, CatalogError> {
+        let mut flags = self.flag_codes(false).await?;
         let mut rows: Vec<LessonListing> =
-            sqlx::query_as(AssertSqlSafe(format!("{SUMMARY_SELECT} ORDER BY l.id")))
+            sqlx::query_as(AssertSqlSafe(format!("{LISTING_SELECT} ORDER BY l.id")))
                 .fetch_all(&self.pool)
                 .await?;
         for r in &mut rows {
@@ -414,7 +425,7 @@ impl Catalog {
     /// Everything stored about one lesson.
     pub async fn lesson(&self, id: &str) -> Result<LessonDetail, CatalogError> {
         let mut summary: LessonListing =
-            sqlx::query_as(AssertSqlSafe(format!("{SUMMARY_SELECT} WHERE l.id = $1")))
+            sqlx::query_as(AssertSqlSafe(format!("{LISTING_SELECT} WHERE l.id = $1")))
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?
@@ -492,20 +503,9 @@ impl Catalog {
 
     /// Curation facts for every lesson, ordered by id (one pass, no text).
     pub async fn lesson_curations(&self) -> Result<Vec<LessonCuration>, CatalogError> {
-        let mut failures: HashMap<String, Vec<String>> = HashMap::new();
-        for row in sqlx::query(
-            "SELECT lesson_id, code FROM flags WHERE severity = 'failure' ORDER BY lesson_id, code",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        {
-            failures
-                .entry(row.try_get("lesson_id")?)
-                .or_default()
-                .push(row.try_get("code")?);
-        }
+        let mut failures = self.flag_codes(true).await?;
         let mut rows: Vec<LessonCuration> =
-            sqlx::query_as(AssertSqlSafe(format!("{INFO_SELECT} ORDER BY l.id")))
+            sqlx::query_as(AssertSqlSafe(format!("{CURATION_SELECT} ORDER BY l.id")))
                 .fetch_all(&self.pool)
                 .await?;
         for r in &mut rows {
