@@ -316,7 +316,8 @@ pub(crate) fn match_at(tokens: &[Token<'_>], i: usize) -> Option<(Expr, usize)> 
         ) {
             return None;
         }
-        // "the A fifth fret", "on the G sixth string": a note, then a position, not a chord.
+        // "the A fifth fret", "on the G sixth string": a note, then a position, not a chord
+        // (only a one-word quality, an ordinal such as "fifth", can also name a position).
         if matches!(
             tokens.get(i + used + q).map(|t| t.norm),
             Some("fret" | "frets" | "string" | "strings")

@@ -100,8 +100,9 @@ fn spoken_chords_use_the_theory_vocabulary() {
     // Written forms are spelled the way the engine prints them.
     assert_eq!(names("strum Amin then Amaj"), ["strumming", "Am", "A"]);
     assert_eq!(names("then A+ and Gmmaj7"), ["Aaug", "GmMaj7"]);
-    // A position after a note is not a chord quality.
+    // A position after a note is not a chord quality, nor is a pedal.
     assert_eq!(names("the A fifth fret"), ["fret 5"]);
+    assert_eq!(names("A pedal tone stays"), ["pedal tone"]);
 }
 
 #[test]

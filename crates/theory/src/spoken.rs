@@ -322,6 +322,7 @@ pub fn chord_in_words(words: &[&str]) -> Option<(Chord, usize)> {
 /// assert_eq!((t.symbol(), n), ("m7b5", 4));
 /// assert_eq!(chord_quality_in_words(&["maj7"]).map(|(t, n)| (t.symbol(), n)), Some(("maj7", 1)));
 /// assert!(chord_quality_in_words(&["string"]).is_none());
+/// assert!(chord_quality_in_words(&["pedal", "tone"]).is_none());
 /// ```
 pub fn chord_quality_in_words(words: &[&str]) -> Option<(&'static ChordType, usize)> {
     // "Bb 7", "C maj7": a symbol suffix written as its own word.
@@ -350,7 +351,9 @@ pub fn chord_quality_in_words(words: &[&str]) -> Option<(&'static ChordType, usi
         }
         (t, used_words)
     });
-    match (symbolic, spoken) {
+    // A one-note "chord" (the pedal) is no quality: "an E pedal" is a pedal point on E.
+    let chordal = |r: &(&'static ChordType, usize)| r.0.intervals.len() >= 2;
+    match (symbolic.filter(chordal), spoken.filter(chordal)) {
         (Some(a), Some(b)) if b.1 > a.1 => Some(b),
         (Some(a), _) => Some(a),
         (None, b) => b,
