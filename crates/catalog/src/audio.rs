@@ -114,6 +114,32 @@ impl Catalog {
         Ok(())
     }
 
+    /// Deletes the audio analyses (quality row and demonstrations) of the given lessons, in one
+    /// transaction; returns how many lessons had one.
+    pub async fn delete_lesson_audio(&self, ids: &[String]) -> Result<u64, CatalogError> {
+        let mut tx = self.pool.begin().await?;
+        let mut removed = 0;
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            for table in ["demonstrations", "lesson_audio"] {
+                let sql = format!("DELETE FROM {table} WHERE lesson_id IN ({list})");
+                let mut q = sqlx::query(dialect(self.backend, &sql));
+                for id in chunk {
+                    q = q.bind(id.as_str());
+                }
+                let done = q.execute(&mut *tx).await?;
+                if table == "lesson_audio" {
+                    removed += done.rows_affected();
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
     /// The audio analyses of the given lessons that have one, by lesson id.
     pub async fn lesson_audio_many(
         &self,

@@ -166,14 +166,15 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         print_json(&v)
     } else {
         print_report(&report);
-        if let Some(a) = audio.as_ref().filter(|a| a.with_audio > 0) {
+        if let Some(a) = audio.as_ref().filter(|a| a.with_audio > 0 || a.removed > 0) {
             println!(
-                "audio: {} recordings analysed ({:.0} s, {} demonstrations), {} unchanged, {} failed",
+                "audio: {} recordings analysed ({:.0} s, {} demonstrations), {} unchanged, {} failed, {} stale analyses removed",
                 a.analysed,
                 a.audio_s,
                 a.demonstrations,
                 a.unchanged,
-                a.failed.len()
+                a.failed.len(),
+                a.removed
             );
             for f in &a.failed {
                 println!("  {}: {}: {}", f.lesson_id, f.path, f.reason);

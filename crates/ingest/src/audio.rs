@@ -29,6 +29,8 @@ pub struct AudioSummary {
     pub analysed: usize,
     /// Unchanged since their last analysis.
     pub unchanged: usize,
+    /// Stored analyses removed because their lesson no longer has a recording (or is gone).
+    pub removed: usize,
     /// Demonstrations found in the lessons analysed now.
     pub demonstrations: usize,
     /// Seconds of audio analysed now.
@@ -78,6 +80,19 @@ pub async fn analyse_lesson_audio(
         with_audio: lessons.len(),
         ..AudioSummary::default()
     };
+    // An analysis whose lesson no longer names a recording describes audio the lesson does not
+    // have any more: it would still be exported, filtered on and cited.
+    let current: std::collections::HashSet<&str> =
+        lessons.iter().map(|(id, _, _)| id.as_str()).collect();
+    let mut stale: Vec<String> = states
+        .keys()
+        .filter(|id| !current.contains(id.as_str()))
+        .cloned()
+        .collect();
+    stale.sort();
+    if !stale.is_empty() {
+        summary.removed = catalog.delete_lesson_audio(&stale).await? as usize;
+    }
     progress.stage("audio", Some(lessons.len() as u64));
     // Which recordings changed: the key is the file's size and modification time (a stat, not a
     // read: re-hashing every recording of a large library on each ingest would read terabytes)

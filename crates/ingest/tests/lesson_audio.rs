@@ -126,6 +126,49 @@ async fn recordings_become_stored_demonstrations() {
             kept.demonstrations.len(),
             truth(&corpus, 0).demonstrations.len()
         );
+
+        // A lesson re-ingested without its recording loses the analysis of the old one.
+        let gone = truth(&corpus, 2).lesson_id;
+        let manifest = corpus.join("manifest.csv");
+        let mut reader = csv::Reader::from_path(&manifest).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        let audio_col = headers.iter().position(|h| h == "audio_path").unwrap();
+        let id_col = headers.iter().position(|h| h == "lesson_id").unwrap();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        let mut writer = csv::Writer::from_path(&manifest).unwrap();
+        writer.write_record(&headers).unwrap();
+        for r in &rows {
+            let fields: Vec<&str> = r
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    if i == audio_col && r.get(id_col) == Some(gone.as_str()) {
+                        ""
+                    } else {
+                        f
+                    }
+                })
+                .collect();
+            writer.write_record(&fields).unwrap();
+        }
+        writer.flush().unwrap();
+        drop(writer);
+        let (items, rejected) = discover(&[manifest]).unwrap();
+        let report = ingest_items(&catalog, items, rejected, &IngestOptions::default(), &())
+            .await
+            .unwrap();
+        assert_eq!(report.replaced, 1, "{report:#?}");
+        let after = analyse_lesson_audio(&catalog, &()).await.unwrap();
+        assert_eq!((after.with_audio, after.removed), (3, 1), "{after:#?}");
+        assert!(catalog.lesson_audio(&gone).await.unwrap().is_none());
+        assert!(
+            catalog
+                .lesson_audio(&truth(&corpus, 3).lesson_id)
+                .await
+                .unwrap()
+                .is_some(),
+            "the others keep theirs"
+        );
         catalog.close().await;
     }
 }
