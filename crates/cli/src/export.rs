@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use fretwise_dataset::curate::Filters;
+use fretwise_dataset::curate::{Filters, SplitShares};
 use fretwise_dataset::examples::ChunkOptions;
 use fretwise_dataset::{ExportOptions, Format};
 
@@ -49,9 +49,15 @@ pub struct ExportArgs {
     /// Near-duplicate Jaccard threshold.
     #[arg(long)]
     near_duplicate_threshold: Option<f64>,
+    /// Lowest lesson quality score (0–1).
+    #[arg(long)]
+    min_quality_score: Option<f64>,
     /// Seed for splits and sampling.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Shares of lessons for train/validation/test, dealt by whole instructors.
+    #[arg(long, default_value = "70/15/15", value_parser = SplitShares::parse)]
+    split: SplitShares,
     /// Stop after this many passages.
     #[arg(long)]
     max_examples: Option<usize>,
@@ -124,6 +130,10 @@ fn filters(args: &ExportArgs) -> anyhow::Result<Filters> {
         );
         f.near_duplicate_threshold = v;
     }
+    if let Some(v) = args.min_quality_score {
+        f.min_quality_score = v;
+    }
+    f.check().map_err(anyhow::Error::msg)?;
     Ok(f)
 }
 
@@ -140,6 +150,7 @@ pub async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<()> {
         filters: filters(&args)?,
         seed: args.seed,
         max_examples: args.max_examples,
+        split_shares: args.split,
         test_styles: args.test_styles.clone(),
         test_advanced_concepts: args.test_advanced_concepts,
         chunk: ChunkOptions {
@@ -155,19 +166,7 @@ pub async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<()> {
         let (plan, _) = fretwise_dataset::plan(&catalog, &opts, &progress).await?;
         progress.finish();
         if args.json {
-            return print_json(
-                &plan
-                    .split_counts
-                    .iter()
-                    .map(|(s, (i, l))| {
-                        (
-                            s.as_str(),
-                            serde_json::json!({"instructors": i, "lessons": l}),
-                        )
-                    })
-                    .collect::<std::collections::BTreeMap<_, _>>(),
-            )
-            .and_then(|_| print_json(&plan.removed));
+            return print_json(&plan.summary());
         }
         print_plan(&plan);
         return Ok(());

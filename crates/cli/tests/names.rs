@@ -255,6 +255,53 @@ fn the_dry_run_names_reasons_as_the_export_does() {
 }
 
 #[test]
+fn the_dry_run_json_is_one_object_with_the_chosen_split_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = fixture_catalog(dir.path()) else {
+        return;
+    };
+    let (code, out, err) = fretwise(
+        &[
+            "export",
+            "--dry-run",
+            "--json",
+            "--split",
+            "100/0/0",
+            "--db",
+            &url,
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert!(v["lessons_in_catalog"].as_u64().unwrap() > 0, "{v}");
+    assert_eq!(v["splits"]["validation"]["lessons"], 0, "{v}");
+    assert_eq!(v["splits"]["test"]["lessons"], 0, "{v}");
+    assert_eq!(v["splits"]["train"]["lessons"], v["kept"], "{v}");
+    assert!(v["removed"]["exact_duplicate"].is_u64(), "{v}");
+
+    let (code, _, err) = fretwise(
+        &["export", "--dry-run", "--split", "70/30", "--db", &url],
+        dir.path(),
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("three shares"), "{err}");
+    let (code, _, err) = fretwise(
+        &[
+            "export",
+            "--dry-run",
+            "--min-quality-score",
+            "1.5",
+            "--db",
+            &url,
+        ],
+        dir.path(),
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("min_quality_score"), "{err}");
+}
+
+#[test]
 fn quickstart_prints_prose_and_a_readable_catalog_path() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = fretwise(

@@ -31,6 +31,8 @@ pub struct Filters {
     pub min_snr_db: f64,
     /// Near-duplicate Jaccard threshold.
     pub near_duplicate_threshold: f64,
+    /// Lowest lesson quality score (0–1, ingest's composite score).
+    pub min_quality_score: f64,
 }
 
 impl Default for Filters {
@@ -43,7 +45,44 @@ impl Default for Filters {
             min_term_density: 0.5,
             min_snr_db: 10.0,
             near_duplicate_threshold: 0.8,
+            min_quality_score: 0.0,
         }
+    }
+}
+
+impl Filters {
+    /// Refuses settings no lesson could be judged by; the message names the field.
+    pub fn check(&self) -> Result<(), String> {
+        let fields = [
+            ("min_confidence", self.min_confidence),
+            ("min_speech_activity", self.min_speech_activity),
+            ("max_speech_activity", self.max_speech_activity),
+            ("max_filler_ratio", self.max_filler_ratio),
+            ("min_term_density", self.min_term_density),
+            ("min_snr_db", self.min_snr_db),
+            ("near_duplicate_threshold", self.near_duplicate_threshold),
+            ("min_quality_score", self.min_quality_score),
+        ];
+        for (name, v) in fields {
+            if !v.is_finite() {
+                return Err(format!("{name}: must be a number, not {v}"));
+            }
+        }
+        for (name, v) in [
+            ("near_duplicate_threshold", self.near_duplicate_threshold),
+            ("min_quality_score", self.min_quality_score),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("{name}: must be within 0–1, not {v}"));
+            }
+        }
+        if self.min_speech_activity > self.max_speech_activity {
+            return Err(format!(
+                "min_speech_activity ({}) is above max_speech_activity ({})",
+                self.min_speech_activity, self.max_speech_activity
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -63,6 +102,8 @@ pub enum Exclusion {
     TermDensity,
     /// The recording is too noisy (only lessons whose recording was analysed).
     LowSnr,
+    /// Quality score below the minimum.
+    LowQuality,
     /// Same normalised text as a better copy.
     ExactDuplicate,
     /// Near-duplicate of a better copy.
@@ -79,6 +120,7 @@ impl Exclusion {
             Exclusion::Fillers => "fillers",
             Exclusion::TermDensity => "term_density",
             Exclusion::LowSnr => "low_snr",
+            Exclusion::LowQuality => "low_quality",
             Exclusion::ExactDuplicate => "exact_duplicate",
             Exclusion::NearDuplicate => "near_duplicate",
         }
@@ -118,6 +160,9 @@ pub fn filter(info: &LessonCuration, f: &Filters) -> Option<Exclusion> {
     // Lessons without an analysed recording are not judged on audio.
     if info.audio_snr_db.is_some_and(|snr| snr < f.min_snr_db) {
         return Some(Exclusion::LowSnr);
+    }
+    if info.quality_score < f.min_quality_score {
+        return Some(Exclusion::LowQuality);
     }
     None
 }
@@ -479,12 +524,86 @@ impl Split {
     }
 }
 
-/// Assigns whole instructors to splits for about 70/15/15 of lessons, seeded. Lessons whose style
+/// Shares of the lessons each split gets (train / validation / test), dealt by whole instructors.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitShares {
+    /// Training share.
+    pub train: f64,
+    /// Validation share.
+    pub validation: f64,
+    /// Test share.
+    pub test: f64,
+}
+
+impl Default for SplitShares {
+    fn default() -> Self {
+        Self {
+            train: 0.70,
+            validation: 0.15,
+            test: 0.15,
+        }
+    }
+}
+
+impl SplitShares {
+    /// Reads `70/15/15` or `0.8/0.1/0.1` (any scale: shares are taken relative to their sum).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.split('/').map(str::trim).collect();
+        let [train, validation, test] = parts[..] else {
+            return Err(format!(
+                "`{text}`: give three shares, train/validation/test, like 70/15/15"
+            ));
+        };
+        let num = |name: &str, v: &str| {
+            v.parse::<f64>()
+                .map_err(|_| format!("`{text}`: the {name} share `{v}` is not a number"))
+        };
+        let shares = Self {
+            train: num("train", train)?,
+            validation: num("validation", validation)?,
+            test: num("test", test)?,
+        };
+        shares.check()?;
+        Ok(shares)
+    }
+
+    /// Refuses negative or non-finite shares and a zero training share.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("train", self.train),
+            ("validation", self.validation),
+            ("test", self.test),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(format!("the {name} share must be a number ≥ 0, not {v}"));
+            }
+        }
+        if self.train <= 0.0 {
+            return Err("the train share must be above 0".to_string());
+        }
+        Ok(())
+    }
+
+    /// The share of `split`, as a fraction of all three.
+    pub fn fraction(&self, split: Split) -> f64 {
+        let total = self.train + self.validation + self.test;
+        let v = match split {
+            Split::Train => self.train,
+            Split::Validation => self.validation,
+            Split::Test => self.test,
+        };
+        if total > 0.0 { v / total } else { 0.0 }
+    }
+}
+
+/// Assigns whole instructors to splits for about `shares` of lessons (70/15/15 by default), seeded. Lessons whose style
 /// is in `test_styles` go to test. Instructors are dealt style by style so every split sees
 /// several styles; no instructor is in both train and validation.
 pub fn assign_splits(
     lessons: &[&LessonCuration],
     seed: u64,
+    shares: SplitShares,
     test_styles: &[String],
 ) -> BTreeMap<String, Split> {
     let mut by_instructor: BTreeMap<String, Vec<&LessonCuration>> = BTreeMap::new();
@@ -536,16 +655,15 @@ pub fn assign_splits(
         }
     }
     let total: usize = order.iter().map(|(_, n)| n).sum();
-    let target = |s: Split| match s {
-        Split::Train => 0.70 * total as f64,
-        Split::Validation | Split::Test => 0.15 * total as f64,
-    };
+    let target = |s: Split| shares.fraction(s) * total as f64;
     let mut filled: HashMap<Split, usize> = HashMap::new();
     let mut instructor_split: HashMap<String, Split> = HashMap::new();
     for (id, n) in order {
         // The split furthest below its target (as a share of it) takes the instructor.
+        // A split with no share gets no instructor.
         let split = Split::ALL
             .into_iter()
+            .filter(|s| shares.fraction(*s) > 0.0)
             .min_by(|a, b| {
                 let fa = *filled.get(a).unwrap_or(&0) as f64 / target(*a).max(1.0);
                 let fb = *filled.get(b).unwrap_or(&0) as f64 / target(*b).max(1.0);
@@ -589,6 +707,7 @@ mod exclusion_tests {
             Exclusion::Fillers,
             Exclusion::TermDensity,
             Exclusion::LowSnr,
+            Exclusion::LowQuality,
             Exclusion::ExactDuplicate,
             Exclusion::NearDuplicate,
         ] {
@@ -596,5 +715,38 @@ mod exclusion_tests {
             assert_eq!(json, format!("\"{e}\""));
         }
         assert_eq!(Exclusion::LowConfidence.to_string(), "low_confidence");
+    }
+}
+
+#[cfg(test)]
+mod share_tests {
+    use super::{Split, SplitShares};
+
+    #[test]
+    fn shares_read_as_percentages_or_fractions() {
+        let a = SplitShares::parse("80/10/10").unwrap();
+        let b = SplitShares::parse(" 0.8 / 0.1 / 0.1 ").unwrap();
+        for s in Split::ALL {
+            assert!((a.fraction(s) - b.fraction(s)).abs() < 1e-12, "{s:?}");
+        }
+        assert!((a.fraction(Split::Train) - 0.8).abs() < 1e-12);
+        assert_eq!(
+            SplitShares::parse("90/10/0").unwrap().fraction(Split::Test),
+            0.0
+        );
+    }
+
+    #[test]
+    fn bad_shares_say_what_is_wrong() {
+        for (text, says) in [
+            ("70/30", "three shares"),
+            ("70/x/15", "validation share `x`"),
+            ("70/-5/15", "validation share must be"),
+            ("0/50/50", "train share must be above 0"),
+            ("NaN/1/1", "train share must be"),
+        ] {
+            let e = SplitShares::parse(text).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
     }
 }

@@ -26,8 +26,8 @@ use serde_json::json;
 pub use summary::{ExportSummary, SplitCoverage, read_summary};
 
 use crate::curate::{
-    DedupNormalizer, Exclusion, Filters, MinHasher, NearDuplicateIndex, Split, assign_splits,
-    filter, near_duplicate_clusters,
+    DedupNormalizer, Exclusion, Filters, MinHasher, NearDuplicateIndex, Split, SplitShares,
+    assign_splits, filter, near_duplicate_clusters,
 };
 use crate::examples::{
     ChunkOptions, Citation, passages, rng_for, system_prompt, theory_items, theory_pairs,
@@ -132,6 +132,8 @@ pub struct ExportOptions {
     pub seed: u64,
     /// Stop after this many passages.
     pub max_examples: Option<usize>,
+    /// Shares of lessons per split, dealt by whole instructors.
+    pub split_shares: SplitShares,
     /// Styles held out entirely for test.
     pub test_styles: Vec<String>,
     /// Hold out lessons whose main concept is advanced (difficulty 4–5) for test.
@@ -161,6 +163,20 @@ pub struct Plan {
     pub near_duplicates: BTreeMap<String, String>,
 }
 
+impl Plan {
+    /// The dry-run table as JSON: lessons in the catalog, removed per reason, instructors and
+    /// lessons per split, near duplicates folded (not the per-lesson lists).
+    pub fn summary(&self) -> serde_json::Value {
+        json!({
+            "lessons_in_catalog": self.lessons_in_catalog,
+            "removed": self.removed,
+            "kept": self.splits.len(),
+            "splits": splits_json(self),
+            "near_duplicates_folded": self.near_duplicates.len(),
+        })
+    }
+}
+
 /// The copy to keep among duplicates: the platform's WhisperX output (forced-aligned word
 /// timings, service metrics) over plain Whisper, then the higher quality score, then the lower id.
 /// Quality scores are not comparable across formats: Whisper's probabilities run higher.
@@ -176,6 +192,10 @@ pub async fn plan(
     opts: &ExportOptions,
     progress: &dyn Progress,
 ) -> Result<(Plan, Vec<LessonCuration>), DatasetError> {
+    opts.filters.check().map_err(DatasetError::Invalid)?;
+    opts.split_shares
+        .check()
+        .map_err(|e| DatasetError::Invalid(format!("split shares: {e}")))?;
     let infos = catalog.lesson_curations().await?;
     let mut removed: BTreeMap<Exclusion, usize> = BTreeMap::new();
     let mut kept: Vec<&LessonCuration> = Vec::new();
@@ -253,7 +273,7 @@ pub async fn plan(
         }
         None => true,
     });
-    let mut splits = assign_splits(&survivors, opts.seed, &opts.test_styles);
+    let mut splits = assign_splits(&survivors, opts.seed, opts.split_shares, &opts.test_styles);
     if opts.test_advanced_concepts {
         // A lesson whose strongest concept is advanced goes to test: unseen difficulty.
         let ontology = Ontology::builtin();
@@ -870,7 +890,7 @@ impl<'a> Sink<'a> {
         let written = theory.len();
         let count = self.count;
         for (family, pair) in theory {
-            let split = theory_split(opts.seed, &family);
+            let split = theory_split(opts.seed, &family, opts.split_shares);
             let pair_tokens = count(&pair.system) + count(&pair.question) + count(&pair.answer);
             write_pair(
                 &mut self.w,
@@ -1270,14 +1290,15 @@ struct TheoryCounts {
     written: usize,
 }
 
-/// The split a theory item family is dealt to, 70/15/15.
-fn theory_split(seed: u64, family: &str) -> Split {
+/// The split a theory item family is dealt to, in the export's split shares.
+fn theory_split(seed: u64, family: &str, shares: SplitShares) -> Split {
     // Dealt by family, so questions that differ only in a root share a split.
     let r = f64::from(rng_for(seed, &format!("theory family {family}")).random::<u32>())
         / f64::from(u32::MAX);
-    if r < 0.7 {
+    let train = shares.fraction(Split::Train);
+    if r < train {
         Split::Train
-    } else if r < 0.85 {
+    } else if r < train + shares.fraction(Split::Validation) {
         Split::Validation
     } else {
         Split::Test
@@ -1328,6 +1349,11 @@ fn manifest(
             "method": "exact: blake3 of lowercased punctuation-free text; near: MinHash of 5-word shingles (128 permutations), LSH 16x8, every candidate pair in a bucket verified at the Jaccard threshold and grouped with union-find, best quality copy kept; passages (and pair answers) that are near duplicates of one already written, in any lesson (LSH 32x4, verified at the threshold minus 0.1), are left out",
         },
         "splits": splits_json(plan),
+        "split_settings": {
+            "shares": opts.split_shares,
+            "test_styles": opts.test_styles,
+            "test_advanced_concepts": opts.test_advanced_concepts,
+        },
         "counts": counts,
         "pairs": sink.pair_counts.iter().map(|((src, sp), n)| json!({"source": src, "split": sp.as_str(), "count": n})).collect::<Vec<_>>(),
         "tokens": {
@@ -1389,7 +1415,7 @@ const QUESTION_GENERATION: &str = "Lesson pairs: the question is built by templa
 /// How lesson answers are made (the manifest's `pair_generation.lesson_answers`).
 const LESSON_ANSWERS: &str = "The instructor's own sentences from the passage, minus those that only make sense with the video (demonstration cues such as \"listen to this\" or \"let me play it slowly first\", pointing such as \"like this\" or \"right here\", greetings); a few openings are rewritten (\"If you look at the tab, ...\" -> \"In the tab, ...\"; \"As you can see, ...\" loses its opening). The passage itself is kept as the citation (alpaca and sharegpt `citation`: passage id, start_s, end_s, text). Passages with fewer than 20 words left, or whose answer is a near duplicate of one already written, make no pair.";
 /// How theory pairs are made (the manifest's `pair_generation.theory`).
-const THEORY_PAIRS: &str = "Each theory item (chord spelling, scale, key chords, key signature, relative key, fretboard note, capo key, interval) at most once per export, in a seeded order, phrased by a seeded template; the answer is computed by fretwise-theory. Item families (items that differ only in their root, string or shape) are dealt 70/15/15 to train/validation/test, so no item and no near-identical question is in two splits.";
+const THEORY_PAIRS: &str = "Each theory item (chord spelling, scale, key chords, key signature, relative key, fretboard note, capo key, interval) at most once per export, in a seeded order, phrased by a seeded template; the answer is computed by fretwise-theory. Item families (items that differ only in their root, string or shape) are dealt to train/validation/test in the export's split shares (70/15/15 by default), so no item and no near-identical question is in two splits.";
 
 /// What happened to lesson pairs, for the manifest.
 #[derive(Default)]

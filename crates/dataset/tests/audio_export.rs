@@ -17,6 +17,7 @@ fn options(out: PathBuf, filters: Filters) -> ExportOptions {
         filters,
         seed: 42,
         max_examples: None,
+        split_shares: Default::default(),
         test_styles: Vec::new(),
         test_advanced_concepts: false,
         chunk: ChunkOptions::default(),

@@ -28,6 +28,7 @@ fn options(out: PathBuf) -> ExportOptions {
         filters: Filters::default(),
         seed: 42,
         max_examples: None,
+        split_shares: Default::default(),
         test_styles: Vec::new(),
         test_advanced_concepts: false,
         chunk: ChunkOptions::default(),

@@ -78,6 +78,7 @@ async fn chat_pairs_meet_the_issue_18_bars_on_both_halves() {
         filters: Filters::default(),
         seed: 42,
         max_examples: None,
+        split_shares: Default::default(),
         test_styles: Vec::new(),
         test_advanced_concepts: false,
         chunk: ChunkOptions::default(),

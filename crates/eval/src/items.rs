@@ -259,6 +259,7 @@ impl Context {
             filters: Filters::default(),
             seed,
             max_examples: None,
+            split_shares: Default::default(),
             test_styles: Vec::new(),
             test_advanced_concepts: false,
             chunk: ChunkOptions::default(),

@@ -562,11 +562,76 @@ async fn streaming_analysis_feedback_theory_and_jobs() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-    // A large dataset request becomes a job that finishes, with files to download.
+    // The export builder's dry run: what filters, dedup and splits would do, nothing written.
+    let settings = json!({"seed": 7, "split_shares": {"train": 80, "validation": 20, "test": 0},
+        "filters": {"min_term_density": 0.0}});
+    let mut req = settings.clone();
+    req["format"] = json!("openai");
+    req["max_examples"] = json!(5000);
+    req["dry_run"] = json!(true);
+    let (s, plan) = json_of(
+        c.post(svc.url("/api/ai-training/generate-dataset"))
+            .bearer_auth(&staff)
+            .json(&req)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["splits"]["test"]["lessons"], 0, "{plan}");
+    let split_lessons: u64 = ["train", "validation", "test"]
+        .iter()
+        .map(|sp| plan["splits"][sp]["lessons"].as_u64().unwrap())
+        .sum();
+    let removed: u64 = plan["removed"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(plan["kept"].as_u64().unwrap(), split_lessons, "{plan}");
+    assert_eq!(
+        plan["lessons_in_catalog"].as_u64().unwrap(),
+        split_lessons + removed,
+        "every lesson is kept or removed for a reason: {plan}"
+    );
+    assert!(plan["splits"]["validation"]["lessons"].as_u64().unwrap() > 0);
+    for (bad, field) in [
+        (
+            json!({"filters": {"near_duplicate_threshold": 1.5}, "dry_run": true}),
+            "near_duplicate_threshold",
+        ),
+        (
+            json!({"filters": {"min_confidense": 0.5}, "dry_run": true}),
+            "min_confidense",
+        ),
+        (
+            json!({"split_shares": {"train": 0, "validation": 1, "test": 1}, "dry_run": true}),
+            "train share",
+        ),
+    ] {
+        let (s, v) = json_of(
+            c.post(svc.url("/api/ai-training/generate-dataset"))
+                .bearer_auth(&staff)
+                .json(&bad)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+        assert!(v.to_string().contains(field), "{bad}: {v}");
+    }
+
+    // A large dataset request becomes a job that finishes, with files to download, curated as
+    // the dry run said.
+    req["dry_run"] = json!(false);
     let (s, v) = json_of(
         c.post(svc.url("/api/ai-training/generate-dataset"))
             .bearer_auth(&staff)
-            .json(&json!({"format": "openai", "max_examples": 5000}))
+            .json(&req)
             .send()
             .await
             .unwrap(),
@@ -601,7 +666,14 @@ async fn streaming_analysis_feedback_theory_and_jobs() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let m: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
-    assert!(m.is_object());
+    assert_eq!(m["seed"], 7, "{m}");
+    assert_eq!(m["split_settings"]["shares"]["test"], 0.0, "{m}");
+    assert_eq!(m["filters"]["settings"]["min_term_density"], 0.0, "{m}");
+    assert_eq!(
+        m["splits"], plan["splits"],
+        "the job curates as the dry run said"
+    );
+    assert_eq!(m["filters"]["removed"], plan["removed"]);
     let r = c
         .get(format!("{job_url}/files/..%2F..%2Fetc%2Fpasswd"))
         .bearer_auth(&staff)

@@ -146,6 +146,12 @@ async fn pages_by_session_and_scope() {
         "{body}"
     );
     assert!(body.contains("data-testid=\"export-submit\"") && body.contains("<svg"));
+    assert!(
+        body.contains("data-testid=\"export-preview\"")
+            && body.contains("data-filter=\"near_duplicate_threshold\"")
+            && body.contains("id=\"split-test\""),
+        "the export builder has filters, splits and a dry run"
+    );
     assert!(body.contains("href=\"/staff\""));
 
     // The link `serve` prints still signs in.

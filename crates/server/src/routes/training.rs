@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fretwise_catalog::LessonCuration;
-use fretwise_dataset::curate::Filters;
+use fretwise_dataset::curate::{Filters, Split, SplitShares};
 use fretwise_dataset::examples::ChunkOptions;
 use fretwise_dataset::{ExportOptions, Format};
 use serde::Deserialize;
@@ -35,6 +35,7 @@ fn export_options(
         filters: Filters::default(),
         seed: 42,
         max_examples: max,
+        split_shares: SplitShares::default(),
         test_styles: Vec::new(),
         test_advanced_concepts: false,
         chunk: ChunkOptions::default(),
@@ -44,34 +45,29 @@ fn export_options(
     }
 }
 
-/// Passages of the curated lessons (train split first, then by lesson id), at most `limit`,
-/// of lessons with quality ≥ `min_quality`.
-async fn passages(
-    state: &AppState,
-    limit: usize,
-    min_quality: f64,
-) -> ApiResult<Vec<(fretwise_dataset::examples::Passage, LessonCuration)>> {
-    let opts = export_options(
+/// The curation the read-only exports use: the default filters and splits.
+fn default_curation(state: &AppState) -> ExportOptions {
+    export_options(
         state,
         std::path::PathBuf::new(),
         vec![Format::Conversational],
         None,
-    );
-    let (plan, infos) = fretwise_dataset::plan(&state.catalog, &opts, &())
+    )
+}
+
+/// Passages of the curated lessons (train split first, then by lesson id), at most `limit`,
+/// curated by `opts` (filters, seed, splits).
+async fn passages(
+    state: &AppState,
+    opts: &ExportOptions,
+    limit: usize,
+) -> ApiResult<Vec<(fretwise_dataset::examples::Passage, LessonCuration)>> {
+    let (plan, infos) = fretwise_dataset::plan(&state.catalog, opts, &())
         .await
         .map_err(|e| ApiError::internal("curating the lessons", e))?;
     let by_id: BTreeMap<&str, &LessonCuration> = infos.iter().map(|i| (i.id.as_str(), i)).collect();
-    let mut ids: Vec<(&String, String)> = plan
-        .splits
-        .iter()
-        .map(|(id, split)| (id, format!("{split:?}")))
-        .filter(|(id, _)| {
-            by_id
-                .get(id.as_str())
-                .is_some_and(|i| i.quality_score >= min_quality)
-        })
-        .collect();
-    ids.sort_by(|a, b| (a.1 != "Train", a.0).cmp(&(b.1 != "Train", b.0)));
+    let mut ids: Vec<(&String, Split)> = plan.splits.iter().map(|(id, s)| (id, *s)).collect();
+    ids.sort_by(|a, b| (a.1 != Split::Train, a.0).cmp(&(b.1 != Split::Train, b.0)));
     let mut out = Vec::new();
     for chunk in ids.chunks(64) {
         let want: Vec<String> = chunk.iter().map(|(id, _)| (*id).clone()).collect();
@@ -80,11 +76,7 @@ async fn passages(
             let Some(info) = by_id.get(content.id.as_str()) else {
                 continue;
             };
-            for p in fretwise_dataset::examples::passages(
-                content,
-                &ChunkOptions::default(),
-                &state.ontology,
-            ) {
+            for p in fretwise_dataset::examples::passages(content, &opts.chunk, &state.ontology) {
                 out.push((p, (*info).clone()));
                 if out.len() >= limit {
                     return Ok(out);
@@ -138,7 +130,8 @@ pub async fn guitar_tags(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::field("limit", "limit: between 1 and 1000"));
     }
-    let data: Vec<_> = passages(&state, limit as usize, 0.0)
+    let opts = default_curation(&state);
+    let data: Vec<_> = passages(&state, &opts, limit as usize)
         .await?
         .iter()
         .map(|(p, i)| record(p, i))
@@ -170,7 +163,8 @@ pub async fn export_kind(
     }
     match kind.as_str() {
         "guitar-tags" => {
-            let data: Vec<_> = passages(&state, limit as usize, 0.0)
+            let opts = default_curation(&state);
+            let data: Vec<_> = passages(&state, &opts, limit as usize)
                 .await?
                 .iter()
                 .map(|(p, i)| record(p, i))
@@ -188,7 +182,8 @@ pub async fn export_kind(
             ))
         }
         "training-dataset" => {
-            let data = conversations(&state, limit as usize, 0.0, false).await?;
+            let opts = default_curation(&state);
+            let data = conversations(&state, &opts, limit as usize, false).await?;
             Ok(Json(json!({"kind": kind, "data": data})))
         }
         other => Err(ApiError::not_found(format!(
@@ -200,11 +195,11 @@ pub async fn export_kind(
 
 async fn conversations(
     state: &AppState,
+    opts: &ExportOptions,
     n: usize,
-    min_quality: f64,
     audio: bool,
 ) -> ApiResult<Vec<serde_json::Value>> {
-    Ok(passages(state, n, min_quality)
+    Ok(passages(state, opts, n)
         .await?
         .iter()
         .map(|(p, i)| {
@@ -225,7 +220,7 @@ async fn conversations(
         .collect())
 }
 
-/// The plan's dataset request.
+/// The plan's dataset request, with the export's curation settings.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateRequest {
@@ -234,16 +229,82 @@ pub struct GenerateRequest {
     /// Add word timings (inline) or the multimodal format (job).
     #[serde(default)]
     pub include_audio_features: bool,
-    /// Lowest lesson quality score, 0–1.
+    /// Lowest lesson quality score, 0–1 (sets `filters.min_quality_score`).
     pub quality_threshold: Option<f64>,
     /// Examples wanted (1–1,000,000); over 1,000 runs as a background job.
     pub max_examples: Option<u64>,
+    /// Filter thresholds by their names in a filter file (`min_confidence`, `max_filler_ratio`,
+    /// `min_term_density`, `min_snr_db`, `near_duplicate_threshold`, …); unset ones keep
+    /// their defaults.
+    #[schema(value_type = Option<Object>)]
+    pub filters: Option<Filters>,
+    /// Seed for splits and sampling (default 42).
+    pub seed: Option<u64>,
+    /// Shares of lessons per split, dealt by whole instructors:
+    /// `{"train": 70, "validation": 15, "test": 15}` (relative to their sum).
+    #[schema(value_type = Option<Object>)]
+    pub split_shares: Option<SplitShares>,
+    /// Styles held out entirely for the test split.
+    #[serde(default)]
+    pub test_styles: Vec<String>,
+    /// Also hold out lessons whose main concept is advanced (difficulty 4–5) for test.
+    #[serde(default)]
+    pub test_advanced_concepts: bool,
+    /// Curate only: answer with what filters, dedup and splits would do; nothing is written.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
-/// Generates training data: small requests inline (`conversations`), large ones as a job (202).
+/// The request's curation settings as export options (output folder and formats unset).
+fn request_options(state: &AppState, req: &GenerateRequest) -> ApiResult<ExportOptions> {
+    let mut opts = export_options(state, std::path::PathBuf::new(), Vec::new(), None);
+    if let Some(f) = &req.filters {
+        opts.filters = f.clone();
+    }
+    if let Some(q) = req.quality_threshold {
+        if !(0.0..=1.0).contains(&q) {
+            return Err(ApiError::field(
+                "quality_threshold",
+                "quality_threshold: between 0 and 1",
+            ));
+        }
+        opts.filters.min_quality_score = q;
+    }
+    opts.filters
+        .check()
+        .map_err(|e| ApiError::field("filters", format!("filters.{e}")))?;
+    if let Some(seed) = req.seed {
+        opts.seed = seed;
+    }
+    if let Some(shares) = req.split_shares {
+        shares
+            .check()
+            .map_err(|e| ApiError::field("split_shares", format!("split_shares: {e}")))?;
+        opts.split_shares = shares;
+    }
+    opts.test_styles = req
+        .test_styles
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    opts.test_advanced_concepts = req.test_advanced_concepts;
+    Ok(opts)
+}
+
+/// The curation settings a job carries in its params, so any replica runs it the same way.
+fn curation_params(opts: &ExportOptions) -> serde_json::Value {
+    json!({
+        "filters": opts.filters, "seed": opts.seed, "split_shares": opts.split_shares,
+        "test_styles": opts.test_styles, "test_advanced_concepts": opts.test_advanced_concepts,
+    })
+}
+
+/// Generates training data: small requests inline (`conversations`), large ones as a job (202);
+/// `dry_run` answers with the curation table instead.
 #[utoipa::path(post, path = "/api/ai-training/generate-dataset", tag = "training", request_body = GenerateRequest,
     security(("bearer" = [])), responses(
-    (status = 200, description = "`{\"conversations\": [{\"instructor_message\", \"context\", \"guitar_terms\"}]}`", body = Object),
+    (status = 200, description = "`{\"conversations\": [{\"instructor_message\", \"context\", \"guitar_terms\"}]}`, or with `dry_run` `{\"dry_run\": true, \"lessons_in_catalog\", \"removed\", \"kept\", \"splits\", \"settings\"}`", body = Object),
     (status = 202, description = "Queued as a job: `{\"job_id\", \"status_url\"}`", body = Object),
     (status = 400, description = "Bad field", body = crate::error::ErrorBody)))]
 pub async fn generate_dataset(
@@ -257,13 +318,6 @@ pub async fn generate_dataset(
             Format::parse(f).map_err(|e| ApiError::field("format", format!("format: {e}")))?
         }
     };
-    let q = req.quality_threshold.unwrap_or(0.0);
-    if !(0.0..=1.0).contains(&q) {
-        return Err(ApiError::field(
-            "quality_threshold",
-            "quality_threshold: between 0 and 1",
-        ));
-    }
     let n = req.max_examples.unwrap_or(100);
     if !(1..=1_000_000).contains(&n) {
         return Err(ApiError::field(
@@ -271,8 +325,19 @@ pub async fn generate_dataset(
             "max_examples: between 1 and 1,000,000",
         ));
     }
+    let mut opts = request_options(&state, &req)?;
+    if req.dry_run {
+        let (plan, _) = fretwise_dataset::plan(&state.catalog, &opts, &())
+            .await
+            .map_err(|e| ApiError::internal("curating the lessons", e))?;
+        let mut body = plan.summary();
+        body["dry_run"] = json!(true);
+        body["settings"] = curation_params(&opts);
+        return Ok(Json(body).into_response());
+    }
     if n as usize <= INLINE_EXAMPLES && format == Format::Conversational {
-        let data = conversations(&state, n as usize, q, req.include_audio_features).await?;
+        opts.formats = vec![Format::Conversational];
+        let data = conversations(&state, &opts, n as usize, req.include_audio_features).await?;
         return Ok(Json(json!({"conversations": data, "count": data.len()})).into_response());
     }
     let id = format!(
@@ -283,7 +348,9 @@ pub async fn generate_dataset(
     if req.include_audio_features && !formats.contains(&Format::Multimodal) {
         formats.push(Format::Multimodal);
     }
-    let params = json!({"formats": formats, "max_examples": n, "quality_threshold": q});
+    let mut params = curation_params(&opts);
+    params["formats"] = json!(formats);
+    params["max_examples"] = json!(n);
     state
         .catalog
         .insert_job(&id, "generate-dataset", &params.to_string())
@@ -474,7 +541,20 @@ async fn run_job(
         );
     }
     let mut opts = export_options(state, dir.clone(), formats, max);
-    opts.filters.min_confidence = 0.0;
+    // Settings the job was queued with; a job queued before they were recorded keeps the defaults.
+    if let Ok(f) = serde_json::from_value::<Filters>(params["filters"].clone()) {
+        opts.filters = f;
+    }
+    if let Some(seed) = params["seed"].as_u64() {
+        opts.seed = seed;
+    }
+    if let Ok(shares) = serde_json::from_value::<SplitShares>(params["split_shares"].clone()) {
+        opts.split_shares = shares;
+    }
+    if let Ok(styles) = serde_json::from_value::<Vec<String>>(params["test_styles"].clone()) {
+        opts.test_styles = styles;
+    }
+    opts.test_advanced_concepts = params["test_advanced_concepts"].as_bool().unwrap_or(false);
     let progress = std::sync::Arc::new(JobProgress {
         done: Default::default(),
         total: Default::default(),

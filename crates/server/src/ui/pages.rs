@@ -284,6 +284,57 @@ pub fn progress(c: &Caller) -> Markup {
     )
 }
 
+/// The export builder's filter inputs: field name, label, default value, step.
+fn filter_inputs(
+    f: &fretwise_dataset::curate::Filters,
+) -> [(&'static str, &'static str, f64, &'static str); 8] {
+    [
+        (
+            "min_quality_score",
+            "Lowest quality score (0–1)",
+            f.min_quality_score,
+            "0.05",
+        ),
+        (
+            "min_confidence",
+            "Lowest mean confidence",
+            f.min_confidence,
+            "0.05",
+        ),
+        (
+            "min_speech_activity",
+            "Lowest speech activity",
+            f.min_speech_activity,
+            "0.05",
+        ),
+        (
+            "max_speech_activity",
+            "Highest speech activity",
+            f.max_speech_activity,
+            "0.05",
+        ),
+        (
+            "max_filler_ratio",
+            "Highest filler ratio",
+            f.max_filler_ratio,
+            "0.01",
+        ),
+        (
+            "min_term_density",
+            "Lowest guitar terms per 100 words",
+            f.min_term_density,
+            "0.1",
+        ),
+        ("min_snr_db", "Lowest recording SNR, dB", f.min_snr_db, "1"),
+        (
+            "near_duplicate_threshold",
+            "Near-duplicate Jaccard threshold",
+            f.near_duplicate_threshold,
+            "0.05",
+        ),
+    ]
+}
+
 /// Staff: export builder (staff.js), profiles, the concept graph, statistics, flags, feedback.
 pub fn staff(
     c: &Caller,
@@ -292,6 +343,8 @@ pub fn staff(
     profiles: &[Profile],
     graph_svg: Option<&str>,
 ) -> Markup {
+    let filters = fretwise_dataset::curate::Filters::default();
+    let shares = fretwise_dataset::curate::SplitShares::default();
     layout(
         "Staff",
         Some(c),
@@ -308,15 +361,47 @@ pub fn staff(
                             option value=(f) { (f) }
                         }
                     }
-                    label for="export-quality" { "Lowest quality score (0–1)" }
-                    input id="export-quality" type="number" min="0" max="1" step="0.05" value="0";
                     label for="export-max" { "Most examples" }
                     input id="export-max" type="number" min="1" max="1000000" value="2000";
                     label for="export-audio" { "Word timings (adds the multimodal format)" }
                     input id="export-audio" type="checkbox";
-                    button type="submit" data-testid="export-submit" { "Start export" }
+                    fieldset id="export-filters" {
+                        legend { "Filters (a lesson below a minimum or above a maximum is left out)" }
+                        @for (id, label, value, step) in filter_inputs(&filters) {
+                            div class="field" {
+                                label for=(format!("filter-{id}")) { (label) }
+                                input id=(format!("filter-{id}")) data-filter=(id) type="number" step=(step) value=(value);
+                            }
+                        }
+                    }
+                    fieldset id="export-splits" {
+                        legend { "Splits (whole instructors; shares of lessons)" }
+                        @for (id, label, value) in [("train", "Train %", shares.train), ("validation", "Validation %", shares.validation), ("test", "Test %", shares.test)] {
+                            div class="field" {
+                                label for=(format!("split-{id}")) { (label) }
+                                input id=(format!("split-{id}")) data-split=(id) type="number" min="0" max="100" step="1" value=(format!("{:.0}", value * 100.0));
+                            }
+                        }
+                        div class="field" {
+                            label for="split-seed" { "Seed" }
+                            input id="split-seed" type="number" min="0" step="1" value="42";
+                        }
+                        div class="field" {
+                            label for="split-styles" { "Styles held out for test (comma-separated)" }
+                            input id="split-styles" type="text" placeholder="e.g. jazz, metal";
+                        }
+                        div class="field" {
+                            label for="split-advanced" { "Hold out advanced concepts for test" }
+                            input id="split-advanced" type="checkbox";
+                        }
+                    }
+                    div class="buttons" {
+                        button type="button" class="secondary" id="export-preview" data-testid="export-preview" { "Preview (dry run)" }
+                        button type="submit" data-testid="export-submit" { "Start export" }
+                    }
                 }
-                p class="hint" { "Splits hold instructors out (train / validation / test); the job's manifest and dataset card list them." }
+                p class="hint" { "The preview runs the filters, dedup and splits and writes nothing; the job's manifest and dataset card record the same settings." }
+                div id="export-plan" aria-live="polite" {}
                 div id="export-job" aria-live="polite" {}
             }
             section class="card" aria-labelledby="stats-h" {

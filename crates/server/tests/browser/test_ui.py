@@ -300,6 +300,20 @@ def main():
         audit(page, watch, "staff")
         page.get_by_label("Format", exact=True).select_option("hf")
         page.get_by_label("Most examples").fill("5000")
+        # The builder's splits and dry run: no test split, the table says so before anything runs.
+        page.get_by_label("Train %").fill("85")
+        page.get_by_label("Validation %").fill("15")
+        page.get_by_label("Test %").fill("0")
+        page.get_by_test_id("export-preview").click()
+        table = page.get_by_test_id("export-plan")
+        expect(table).to_be_visible(timeout=60_000)
+        cell = lambda split: int(table.locator(f"tr[data-split={split}] td").nth(1).inner_text())
+        preview = {split: cell(split) for split in ("train", "validation", "test")}
+        check(preview["test"] == 0 and preview["train"] > 0 and preview["validation"] > 0,
+              f"the dry run deals lessons to train and validation only: {preview}")
+        check(table.locator("tr[data-reason=exact_duplicate]").count() == 1, "the dry run lists the exact duplicates removed")
+        table.scroll_into_view_if_needed()
+        audit(page, watch, "staff-preview", full_page=False)
         page.get_by_test_id("export-submit").click()
         done = page.locator("[data-testid=export-status][data-status=done]")
         expect(done).to_be_visible(timeout=120_000)
@@ -314,6 +328,10 @@ def main():
             target.parent.mkdir(parents=True, exist_ok=True)
             d.value.save_as(str(target))
         check_hf_export(out)
+        manifest = json.loads((out / "manifest.json").read_text())
+        lessons = {split: manifest["splits"][split]["lessons"] for split in preview}
+        check(lessons == preview, f"the export's splits {lessons} are what the dry run showed {preview}")
+        check(manifest["split_settings"]["shares"]["test"] == 0, "the manifest records the split shares")
         page.locator("#export-job").scroll_into_view_if_needed()
         audit(page, watch, "staff-export", full_page=False)
 
