@@ -1,4 +1,4 @@
-//! Storage for lesson audio: each analysed recording's quality (one row per lesson) and its
+//! Storage for lesson media: each analysed recording's quality (one row per lesson), its
 //! demonstrations (one row each, with their times and the passages around them). The catalog
 //! stores the analysis as JSON text; `crates/audio` computes it and `crates/ingest` runs it.
 
@@ -206,6 +206,31 @@ impl Catalog {
             ))
         })
         .collect()
+    }
+
+    /// The platform video of each given lesson that has one, by lesson id.
+    pub async fn video_urls(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, String>, CatalogError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT id, video_url FROM lessons WHERE id IN ({list}) AND video_url IS NOT NULL AND video_url <> ''"
+            );
+            let mut q = sqlx::query(dialect(self.backend, &sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.insert(r.try_get("id")?, r.try_get("video_url")?);
+            }
+        }
+        Ok(out)
     }
 
     /// One lesson's audio analysis, if its recording was analysed.

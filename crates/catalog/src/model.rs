@@ -55,6 +55,12 @@ pub struct LessonMetadata {
     pub runtime_s: Option<f64>,
     /// Path of the lesson audio, when known.
     pub audio_path: Option<String>,
+    /// The lesson's video on the platform (an http(s) URL), when known: citations open it at
+    /// their moment.
+    // Left out of the serialised form when absent, so the content hash of a lesson without a
+    // video is what it was before the field existed (no spurious re-ingest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
     /// True for the generated sample corpus's invented lessons.
     pub synthetic: bool,
 }
@@ -148,6 +154,8 @@ pub struct LessonDetail {
     pub chapter: Option<String>,
     /// Audio path.
     pub audio_path: Option<String>,
+    /// The lesson's video on the platform, when known.
+    pub video_url: Option<String>,
     /// Generated sample lesson.
     pub synthetic: bool,
     /// Flags with severity and detail.

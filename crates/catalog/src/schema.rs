@@ -254,4 +254,5 @@ pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[
             )",
         ],
     ),
+    (7, &["ALTER TABLE lessons ADD COLUMN video_url TEXT"]),
 ];

@@ -454,7 +454,7 @@ impl Catalog {
             .collect();
 
         let extra = sqlx::query(
-            "SELECT description, format, content_hash, audio_path, synthetic, source_metrics, ingested_at,
+            "SELECT description, format, content_hash, audio_path, video_url, synthetic, source_metrics, ingested_at,
                     (SELECT title FROM chapters c WHERE c.id = l.chapter_id) AS chapter
              FROM lessons l WHERE id = $1",
         )
@@ -486,6 +486,7 @@ impl Catalog {
             format: extra.try_get("format")?,
             content_hash: extra.try_get("content_hash")?,
             audio_path: extra.try_get("audio_path")?,
+            video_url: extra.try_get("video_url")?,
             synthetic: flag(&extra, "synthetic")?,
             chapter: extra.try_get("chapter")?,
             ingested_at: extra.try_get("ingested_at")?,
@@ -849,8 +850,8 @@ async fn write_records(
             "INSERT INTO lessons (id, source, content_hash, text_hash, format, title, description, instructor_id,
                 course_id, chapter_id, level, style, item_order, runtime_s, audio_path, synthetic, language,
                 duration_s, word_count, utterance_count, quality_score, trainable, duplicate_of, service_terms,
-                source_metrics, ingested_at)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)",
+                source_metrics, ingested_at, video_url)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)",
         ))
         .bind(&id)
         .bind(&rec.source)
@@ -881,6 +882,7 @@ async fn write_records(
         .bind(service_terms)
         .bind(t.source_metrics.clone())
         .bind(now())
+        .bind(m.video_url.clone())
         .execute(&mut *conn)
         .await?;
 

@@ -189,7 +189,6 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
         .await
         .context("opening the instructor")?;
     bar.finish();
-    catalog.close().await;
     let mut opts = AskOptions {
         level,
         style: args.style.clone(),
@@ -198,25 +197,24 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
         preferences: None,
     };
     if let Some(id) = &args.student {
-        let reopened = crate::commands::open(cfg, args.db.db.clone()).await?;
-        let s = fretwise_learner::load_student(&reopened, id).await?;
+        let s = fretwise_learner::load_student(&catalog, id).await?;
         if opts.level.is_none() {
             opts.level = Level::parse(&s.level_name).ok();
         }
         opts.preferences = Some(s.preferences.clone());
         let concepts: Vec<String> = instructor.understand(&args.question).concepts.clone();
         fretwise_learner::record_question(
-            &reopened,
+            &catalog,
             &s.id,
             &args.question,
             &concepts,
             fretwise_learner::now_unix(),
         )
         .await?;
-        reopened.close().await;
     }
     let Some(llm) = args.model.load(cfg).await? else {
-        let answer = instructor.ask(&args.question, &opts)?;
+        let mut answer = instructor.ask(&args.question, &opts)?;
+        fretwise_instructor::link_videos(&catalog, &mut answer.citations).await?;
         if args.json {
             return print_json(&answer);
         }
@@ -228,9 +226,10 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
         ..Default::default()
     };
     if args.json {
-        let answer = instructor
+        let mut answer = instructor
             .ask_with_limits(&args.question, &opts, Some(llm.as_ref()), &limits, None)
             .await?;
+        fretwise_instructor::link_videos(&catalog, &mut answer.citations).await?;
         return print_json(&answer);
     }
     // Text mode shows each checked sentence as soon as it is ready.
@@ -240,7 +239,7 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
         let _ = out.write_all(piece.as_bytes());
         let _ = out.flush();
     };
-    let answer = instructor
+    let mut answer = instructor
         .ask_with_limits(
             &args.question,
             &opts,
@@ -249,6 +248,7 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> anyhow::Result<()> {
             Some(&mut show),
         )
         .await?;
+    fretwise_instructor::link_videos(&catalog, &mut answer.citations).await?;
     println!();
     print_answer(&answer, true);
     Ok(())
@@ -280,6 +280,9 @@ fn print_answer(a: &Answer, streamed: bool) {
                 clock(c.end_s),
                 c.lesson_id
             );
+            if let Some(v) = &c.video_url {
+                println!("      video: {v}");
+            }
         }
     }
     if let Some(s) = &a.instructor_style {

@@ -34,6 +34,10 @@ pub struct IngestArgs {
     /// Platform storage folder, for transcript.json files beside transcript_path.
     #[arg(long, env = "FRETWISE_STORAGE_ROOT")]
     storage_root: Option<PathBuf>,
+    /// The platform's video URL with `{video}` where a segment's `video` name goes
+    /// (https://videos.example.com/{video}); citations then open the lesson's video.
+    #[arg(long, env = "FRETWISE_VIDEO_URL_TEMPLATE")]
+    video_url_template: Option<String>,
     /// Re-process inputs even when unchanged.
     #[arg(long)]
     force: bool,
@@ -123,9 +127,16 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
     for url in db_sources {
         let url = url.replacen("mariadb://", "mysql://", 1);
         let storage = args.storage_root.clone().or(cfg.storage_root.clone());
-        let source = MysqlSource::connect(&url, storage)
+        let mut source = MysqlSource::connect(&url, storage)
             .await
             .context("connecting to the platform database")?;
+        if let Some(t) = args
+            .video_url_template
+            .as_ref()
+            .or(cfg.video_url_template.as_ref())
+        {
+            source = source.with_video_url_template(t)?;
+        }
         let r = fretwise_ingest::ingest_mysql(&catalog, source, &options, &bar).await?;
         merge(&mut report, r);
     }

@@ -17,6 +17,8 @@ pub struct Config {
     pub lexicon: Option<PathBuf>,
     /// Platform storage folder for `transcript.json` files.
     pub storage_root: Option<PathBuf>,
+    /// The platform's video URL with `{video}` where a segment's video name goes.
+    pub video_url_template: Option<String>,
     /// Search index folder for `ask`.
     pub index: Option<PathBuf>,
     /// all-MiniLM-L6-v2 folder for dense retrieval (`ask`, `index`); none: BM25 alone.

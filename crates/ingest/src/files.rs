@@ -28,6 +28,7 @@ struct ManifestRow {
     runtime: Option<String>,
     transcript_path: Option<String>,
     audio_path: Option<String>,
+    video_url: Option<String>,
     synthetic: Option<String>,
 }
 
@@ -436,6 +437,7 @@ impl ManifestRow {
             "runtime" => &mut self.runtime,
             "transcript_path" => &mut self.transcript_path,
             "audio_path" => &mut self.audio_path,
+            "video_url" => &mut self.video_url,
             "synthetic" => &mut self.synthetic,
             _ => return None,
         })
@@ -496,6 +498,9 @@ fn manifest_item(row: ManifestRow, base: &Path) -> Result<InputItem, String> {
         .map(|a| manifest_path(base, "audio_path", &a))
         .transpose()?;
     let id = non_empty(row.lesson_id).ok_or("field `lesson_id` is empty")?;
+    let video_url = non_empty(row.video_url)
+        .map(|v| crate::checked_video_url(&v).map_err(|e| format!("field `video_url`: {e}")))
+        .transpose()?;
     let runtime: Option<f64> = parse_num("runtime", row.runtime)?;
     if runtime.is_some_and(|r| !r.is_finite() || r < 0.0) {
         return Err("field `runtime`: must be a non-negative number of seconds".into());
@@ -533,6 +538,7 @@ fn manifest_item(row: ManifestRow, base: &Path) -> Result<InputItem, String> {
             item_order: parse_num("order", row.order)?,
             runtime_s: runtime,
             audio_path: audio_path.map(|a| a.display().to_string()),
+            video_url,
             synthetic: non_empty(row.synthetic).is_some_and(|s| s == "true" || s == "1"),
         },
         payload: Payload::File(path),

@@ -100,6 +100,45 @@ pub fn join_inside(root: &Path, rel: &str) -> Result<PathBuf, Escape> {
     Ok(root.join(rel))
 }
 
+/// A lesson's video link as a source gives it: an absolute http(s) URL without spaces or
+/// control characters (anything else, a `javascript:` link above all, never reaches a page).
+pub fn checked_video_url(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') => {}
+        _ => {
+            return Err(format!(
+                "`{}` is not an http(s) URL",
+                v.chars().take(80).collect::<String>()
+            ));
+        }
+    }
+    if v.len() > 2048 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "`{}…` holds spaces or control characters, or is over 2,048 bytes",
+            v.chars().take(80).collect::<String>()
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// The link a `{video}` URL template makes of a platform video name (percent-encoded, `/` kept).
+pub fn video_link(template: &str, video: &str) -> String {
+    let mut enc = String::new();
+    for b in video.trim().bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            enc.push(b as char);
+        } else {
+            enc.push_str(&format!("%{b:02X}"));
+        }
+    }
+    template.replace("{video}", &enc)
+}
+
 /// A URL-safe slug of a name ("Muriel Anderson" → "muriel-anderson").
 pub fn slug(name: &str) -> String {
     let mut out = String::new();

@@ -15,6 +15,7 @@ pub struct MysqlSource {
     pool: MySqlPool,
     display_url: String,
     storage_root: Option<PathBuf>,
+    video_url_template: Option<String>,
 }
 
 /// Keyset-paginated reader over the platform's lessons.
@@ -32,6 +33,7 @@ const LESSONS_SQL: &str = "SELECT
     CAST(c.id AS SIGNED) AS course_id, c.title AS course_title,
     c.long_description AS course_description, CAST(c.authorid AS SIGNED) AS author_id,
     a.authorfirstname, a.authorlastname,
+    s.video AS video,
     CAST(p.transcript_json AS CHAR) AS transcript_json, p.transcript_path, p.audio_path,
     p.status
   FROM local_truefire_segments s
@@ -97,7 +99,25 @@ impl MysqlSource {
             pool,
             display_url: redact(url),
             storage_root,
+            video_url_template: None,
         })
+    }
+
+    /// Links each segment's `video` through `template`, an http(s) URL with `{video}` where the
+    /// name goes (`https://videos.example.com/{video}`); citations then open the video.
+    pub fn with_video_url_template(mut self, template: &str) -> Result<Self, IngestError> {
+        let bad = |message: String| IngestError::Source {
+            path: "--video-url-template".into(),
+            message,
+        };
+        if !template.contains("{video}") {
+            return Err(bad(format!(
+                "`{template}` has no {{video}} where the segment's video name goes"
+            )));
+        }
+        crate::checked_video_url(&crate::video_link(template, "x")).map_err(bad)?;
+        self.video_url_template = Some(template.to_string());
+        Ok(self)
     }
 
     /// Number of lessons in the database.
@@ -161,6 +181,12 @@ impl MysqlSource {
             item_order: row.try_get("item_order")?,
             runtime_s: runtime.map(|r| r as f64),
             audio_path: text(row, "audio_path")?,
+            // The segment's video name becomes a link only through the platform's URL template:
+            // the database holds names, and where they are served is the platform's business.
+            video_url: match (&self.video_url_template, text(row, "video")?) {
+                (Some(t), Some(v)) => crate::checked_video_url(&crate::video_link(t, &v)).ok(),
+                _ => None,
+            },
             synthetic: false,
         };
         let json = text(row, "transcript_json")?;

@@ -244,14 +244,28 @@ async fn manifest(catalog: &Catalog, dir: &Path) {
     // Manifest paths are relative to the manifest: the fixture is copied beside it (scratch).
     let real = shared.join("fixtures/transcripts/whisperx_fingerstyle_intro.json");
     std::fs::copy(&real, dir.join("intro.json")).unwrap();
-    let csv = "lesson_id,title,description,course,chapter,instructor,level,style,order,runtime,transcript_path,audio_path\n\
-         L1,Intro,\"Muriel introduces the course, and the thumb\",1-2-3 Fingerstyle Guitar,Start,Muriel Anderson,beginner,fingerstyle,1,206,intro.json,\n\
-         L2,Broken,,C,,X,,,notanumber,10,missing.json,\n\
-         L3,No transcript,,C,,X,,,1,10,,\n";
+    let csv = "lesson_id,title,description,course,chapter,instructor,level,style,order,runtime,transcript_path,audio_path,video_url\n\
+         L1,Intro,\"Muriel introduces the course, and the thumb\",1-2-3 Fingerstyle Guitar,Start,Muriel Anderson,beginner,fingerstyle,1,206,intro.json,,https://videos.example.com/tf/L1.mp4\n\
+         L2,Broken,,C,,X,,,notanumber,10,missing.json,,\n\
+         L3,No transcript,,C,,X,,,1,10,,,\n\
+         L4,Scripted link,,C,,X,,,1,10,intro.json,,javascript:alert(1)\n";
     std::fs::write(dir.join("manifest.csv"), csv).unwrap();
     let report = ingest(catalog, &[dir.join("manifest.csv")]).await;
     assert_eq!(report.ingested, 1, "{report:#?}");
-    assert_eq!(report.quarantined.len(), 2, "{report:#?}");
+    assert_eq!(report.quarantined.len(), 3, "{report:#?}");
+    assert!(
+        report
+            .quarantined
+            .iter()
+            .any(|q| q.reason.contains("`video_url`") && q.reason.contains("not an http(s) URL")),
+        "{report:#?}"
+    );
+    let videos = catalog
+        .video_urls(&["L1".to_string(), "L2".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(videos.len(), 1, "{videos:?}");
+    assert_eq!(videos["L1"], "https://videos.example.com/tf/L1.mp4");
     assert!(
         report
             .quarantined
@@ -272,6 +286,10 @@ async fn manifest(catalog: &Catalog, dir: &Path) {
         Some("Muriel introduces the course, and the thumb")
     );
     assert_eq!(l.chapter.as_deref(), Some("Start"));
+    assert_eq!(
+        l.video_url.as_deref(),
+        Some("https://videos.example.com/tf/L1.mp4")
+    );
 }
 
 async fn generated_corpus(catalog: &Catalog, dir: &Path) {

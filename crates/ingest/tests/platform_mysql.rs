@@ -86,10 +86,10 @@ async fn ingests_the_platform_database() {
                preroll, prerollgroup, prerollchance, postroll, img1, imgurl1, img2, imgurl2, img3, imgurl3, adgroup,
                adgroup_count, more, thumbnail, assettab, asseturl, free, description, cd, tab, jam, pt, extra_assets,
                Level, Style, runtime)
-             VALUES (?, 3, 0, '', ?, ?, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
+             VALUES (?, 3, 0, '', ?, ?, '', ?, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
                'Muriel explains the alternating thumb.', '', '', '', '', '', 'BEG', 'Finger', 206)",
         )
-        .bind(id).bind(order).bind(name)
+        .bind(id).bind(order).bind(name).bind(format!("muriel/{id} intro.mp4"))
         .execute(&pool).await.unwrap();
     }
     let storage = tempfile::tempdir().unwrap();
@@ -136,6 +136,20 @@ async fn ingests_the_platform_database() {
     let source = MysqlSource::connect(&url, Some(storage.path().to_path_buf()))
         .await
         .unwrap();
+    // The platform stores video names; its URL template makes them links.
+    for bad in [
+        "https://videos.example.com/all.mp4",
+        "ftp://videos.example.com/{video}",
+    ] {
+        let source = MysqlSource::connect(&url, None).await.unwrap();
+        let Err(e) = source.with_video_url_template(bad) else {
+            panic!("{bad} was accepted");
+        };
+        assert!(e.to_string().contains("--video-url-template"), "{e}");
+    }
+    let source = source
+        .with_video_url_template("https://videos.example.com/{video}")
+        .unwrap();
     // A chunk size of 2 exercises the keyset pagination.
     let options = IngestOptions {
         chunk_size: 2,
@@ -165,6 +179,10 @@ async fn ingests_the_platform_database() {
     );
     assert!(!l.summary.source.contains("password"));
     assert_eq!(
+        l.video_url.as_deref(),
+        Some("https://videos.example.com/muriel/101%20intro.mp4")
+    );
+    assert_eq!(
         catalog
             .lesson("segment:102")
             .await
@@ -190,6 +208,8 @@ async fn ingests_the_platform_database() {
     // Second run: nothing changed.
     let source = MysqlSource::connect(&url, Some(storage.path().to_path_buf()))
         .await
+        .unwrap()
+        .with_video_url_template("https://videos.example.com/{video}")
         .unwrap();
     let again = ingest_mysql(&catalog, source, &options, &()).await.unwrap();
     assert_eq!(again.unchanged, 4, "{again:#?}");

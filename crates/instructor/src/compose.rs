@@ -26,6 +26,7 @@ pub fn citation(h: &Hit) -> Citation {
         start_s: (h.start_s * 10.0).round() / 10.0,
         end_s: (h.end_s * 10.0).round() / 10.0,
         quote: h.text.clone(),
+        video_url: None,
     }
 }
 

@@ -137,6 +137,32 @@ pub struct Citation {
     pub end_s: f64,
     /// The whole sentences quoted.
     pub quote: String,
+    /// The lesson's video at this moment (`URL#t=START`), when the catalog knows the video
+    /// ([`link_videos`]); else the moment opens in the transcript.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
+}
+
+/// A video URL opened at `start_s` seconds (a W3C media fragment, `#t=41.2`, replacing any
+/// fragment the URL had).
+pub fn video_at(url: &str, start_s: f64) -> String {
+    let base = url.split('#').next().unwrap_or(url);
+    format!("{base}#t={:.1}", start_s.max(0.0))
+}
+
+/// Points each citation whose lesson has a known video at its moment (one catalog query).
+pub async fn link_videos(catalog: &Catalog, citations: &mut [Citation]) -> Result<(), AskError> {
+    if citations.is_empty() {
+        return Ok(());
+    }
+    let mut ids: Vec<String> = citations.iter().map(|c| c.lesson_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let urls = catalog.video_urls(&ids).await?;
+    for c in citations {
+        c.video_url = urls.get(&c.lesson_id).map(|u| video_at(u, c.start_s));
+    }
+    Ok(())
 }
 
 /// A guitar term in the question.

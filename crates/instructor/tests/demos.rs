@@ -63,6 +63,7 @@ async fn cited_moments_say_what_is_played_after_them() {
             start_s: u.start,
             end_s: u.end,
             quote: u.text.clone(),
+            video_url: None,
         }
     };
     // The words that announce it: the paragraph names the citation, the time and the notes.

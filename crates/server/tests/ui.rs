@@ -277,3 +277,69 @@ fn maud_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+/// Adds a `video_url` column to a generated corpus's manifest: each lesson's (made-up) video.
+fn with_videos(corpus: &std::path::Path) {
+    let manifest = corpus.join("manifest.csv");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 {
+            out.push_str(&format!("{line},video_url\n"));
+        } else {
+            let id = line.split(',').next().unwrap();
+            out.push_str(&format!("{line},https://videos.example.com/v/{id}.mp4\n"));
+        }
+    }
+    std::fs::write(&manifest, out).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn citations_open_the_lessons_video_at_its_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = common::corpus(dir.path(), "corpus", 24, 11);
+    with_videos(&corpus);
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let catalog = fretwise_catalog::Catalog::open(&url).await.unwrap();
+    common::ingest(&catalog, &[corpus]).await;
+    catalog.close().await;
+    let svc = common::start(&url, &dir.path().join("index"), None).await;
+    let c = client();
+    let student = svc.key(Scope::Student, 0).await;
+
+    let r = c
+        .post(svc.url("/api/ai-instructor/ask"))
+        .bearer_auth(&student)
+        .json(&serde_json::json!({"question": "How do I bend a string?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = r.json().await.unwrap();
+    let cites = v["citations"].as_array().unwrap();
+    assert!(!cites.is_empty(), "{v}");
+    for cite in cites {
+        let want = format!(
+            "https://videos.example.com/v/{}.mp4#t={:.1}",
+            cite["lesson_id"].as_str().unwrap(),
+            cite["start_s"].as_f64().unwrap()
+        );
+        assert_eq!(cite["video_url"], want.as_str(), "{cite}");
+    }
+
+    // The lesson page links the video at the moment too, beside the transcript.
+    let pupil = login(&c, &svc, &student).await;
+    let (id, start) = (
+        cites[0]["lesson_id"].as_str().unwrap(),
+        cites[0]["start_s"].as_f64().unwrap(),
+    );
+    let (s, body, _) = get(&c, &svc, &format!("/lessons/{id}?t={start}"), Some(&pupil)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains(&format!(
+            "href=\"https://videos.example.com/v/{id}.mp4#t={start:.1}\" data-testid=\"lesson-video\""
+        )),
+        "{body}"
+    );
+    svc.stop().await;
+}

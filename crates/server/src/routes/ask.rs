@@ -233,7 +233,7 @@ async fn finish(
     key: &str,
     answer: Result<fretwise_instructor::Answer, AskError>,
 ) -> ApiResult<Arc<str>> {
-    let answer = match answer {
+    let mut answer = match answer {
         Ok(a) => a,
         Err(AskError::Empty) => {
             return Err(ApiError::field("question", AskError::Empty.to_string()));
@@ -241,6 +241,11 @@ async fn finish(
         Err(AskError::Unknown(m)) => return Err(ApiError::field("context.instructor_id", m)),
         Err(e) => return Err(ApiError::internal("answering", e)),
     };
+    // A citation without its video still opens the transcript: a failed lookup costs the link,
+    // not the answer.
+    if let Err(e) = fretwise_instructor::link_videos(&state.catalog, &mut answer.citations).await {
+        tracing::warn!(error = %e, "looking up the cited lessons' videos");
+    }
     metrics::counter!("fretwise_fact_check_corrections_total")
         .increment(answer.fact_check.corrected.len() as u64);
     if let Some(model) = &state.llm {

@@ -518,6 +518,11 @@ pub fn lesson(c: &Caller, l: &LessonDetail, t: Option<f64>, e: Option<f64>) -> M
     });
     let end = e.filter(|e| e.is_finite()).unwrap_or(f64::NEG_INFINITY);
     let marked = |i: usize, start: f64| at.is_some_and(|a| i > a && start < end - 0.05);
+    // Ingest stores only http(s) links; checked again because this one becomes an href.
+    let video = l.video_url.as_deref().filter(|v| {
+        let v = v.to_ascii_lowercase();
+        v.starts_with("https://") || v.starts_with("http://")
+    });
     layout(
         &title,
         Some(c),
@@ -532,7 +537,12 @@ pub fn lesson(c: &Caller, l: &LessonDetail, t: Option<f64>, e: Option<f64>) -> M
                 "Length " (clock(l.summary.duration_s)) "."
             }
             @if let Some(t) = t.filter(|t| t.is_finite()) {
-                p { "The moment cited starts at " strong { (clock(t)) } "; it is highlighted below. No video link is stored for this lesson, so here is the transcript." }
+                @match video {
+                    Some(v) => p { "The moment cited starts at " strong { (clock(t)) } "; it is highlighted below. " a href=(fretwise_instructor::video_at(v, t)) data-testid="lesson-video" { "Watch the video from " (clock(t)) } "." },
+                    None => p { "The moment cited starts at " strong { (clock(t)) } "; it is highlighted below. No video link is stored for this lesson, so here is the transcript." },
+                }
+            } @else if let Some(v) = video {
+                p { a href=(v) data-testid="lesson-video" { "Watch the video" } }
             }
             section aria-labelledby="tr-h" {
                 h2 id="tr-h" { "Transcript" }

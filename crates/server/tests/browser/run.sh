@@ -48,6 +48,17 @@ cleanup() { [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null; rm -rf "$work"
 trap cleanup EXIT
 db="sqlite://$work/ui.db"
 "$fw" sample-corpus --out "$work/corpus" --instructors 6 --lessons 60 --seed 3 --json > /dev/null
+# Every other lesson gets a (made-up) platform video, so citations of both kinds appear: the
+# video at the moment, and the transcript at the moment where no video is known.
+python3 - "$work/corpus/manifest.csv" <<'PY'
+import csv, sys
+path = sys.argv[1]
+rows = list(csv.reader(open(path, newline="")))
+rows[0].append("video_url")
+for i, row in enumerate(rows[1:]):
+    row.append(f"https://videos.example.com/v/{row[0]}.mp4" if i % 2 == 0 else "")
+csv.writer(open(path, "w", newline="")).writerows(rows)
+PY
 "$fw" ingest "$work/corpus" --db "$db" --json > /dev/null
 key() { "$fw" keys create --db "$db" --scope "$1" --name "browser-$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'; }
 student_key="$(key student)"

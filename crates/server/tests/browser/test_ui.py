@@ -193,13 +193,33 @@ def main():
         cites = page.get_by_test_id("citation")
         n = cites.count()
         check(n >= 1, f"a lesson question shows citations ({n})")
+        moment_link = r"/lessons/([^?]+)\?t=([0-9.]+)(&e=[0-9.]+)?#moment"
+        kinds = []
+        for i in range(n):
+            item = page.locator("#answer-citations li").nth(i)
+            cite = item.get_by_test_id("citation")
+            kind, href = cite.get_attribute("data-kind"), cite.get_attribute("href") or ""
+            kinds.append(kind)
+            if kind == "video":
+                # The platform's video at the cited second, and the transcript beside it.
+                v = re.fullmatch(r"https://videos\.example\.com/v/([^/]+)\.mp4#t=([0-9.]+)", href)
+                t = item.get_by_test_id("citation-transcript").get_attribute("href") or ""
+                m = re.fullmatch(moment_link, t)
+                check(v is not None and m is not None and v.group(1) == m.group(1)
+                      and abs(float(v.group(2)) - float(m.group(2))) < 0.06,
+                      f"a citation with a known video opens it at the moment ({href}), the transcript beside it ({t})")
+            else:
+                check(re.fullmatch(moment_link, href) is not None, f"a citation without a video opens the transcript at the moment: {href}")
+        check("video" in kinds, f"a cited lesson with a video links it: {kinds}")
         if n:
-            href = cites.first.get_attribute("href")
-            m = re.fullmatch(r"/lessons/([^?]+)\?t=([0-9.]+)(&e=[0-9.]+)?#moment", href or "")
+            first = page.locator("#answer-citations li").first
+            link = first.get_by_test_id("citation-transcript" if kinds[0] == "video" else "citation")
+            href = link.get_attribute("href")
+            m = re.fullmatch(moment_link, href or "")
             check(m is not None, f"the citation links to a lesson moment: {href}")
             quote = page.locator("#answer-citations blockquote").first.inner_text()
             audit(page, watch, "ask-lesson")
-            cites.first.click()
+            link.click()
             page.wait_for_url(re.compile(r".*/lessons/.*#moment"))
             moment = page.locator("#moment")
             expect(moment).to_be_visible()

@@ -2,7 +2,7 @@
 // sentence by sentence, as a model writes it when one is configured), then shows the whole
 // answer: facts with chord diagrams, citations that open the lesson at its moment, related
 // concepts and the next step.
-import { api, el, fill, clock, momentHref, status } from "./common.js";
+import { api, el, fill, clock, momentHref, videoHref, status } from "./common.js";
 
 const form = document.getElementById("ask-form");
 const input = document.getElementById("question");
@@ -95,11 +95,15 @@ function showCitations(citations) {
     fill(box, el("p", { class: "hint" }, "No lesson passage backs this answer; it comes from the theory engine alone."));
     return;
   }
-  fill(box, el("h3", {}, "From the lessons"), el("ol", { class: "citations" }, citations.map((c, i) =>
-    el("li", { id: `cite-${i + 1}` },
-      el("a", { href: momentHref(c), "data-testid": "citation" },
+  // The platform's video at the moment when the catalog knows it, else the transcript there.
+  fill(box, el("h3", {}, "From the lessons"), el("ol", { class: "citations" }, citations.map((c, i) => {
+    const video = videoHref(c);
+    return el("li", { id: `cite-${i + 1}` },
+      el("a", { href: video || momentHref(c), "data-testid": "citation", "data-kind": video ? "video" : "transcript" },
         `${c.title || c.lesson_id}`, c.instructor ? ` — ${c.instructor}` : "", `, at ${clock(c.start_s)}`),
-      c.quote ? el("blockquote", {}, c.quote) : null))));
+      video ? [" (", el("a", { href: momentHref(c), "data-testid": "citation-transcript" }, "transcript"), ")"] : null,
+      c.quote ? el("blockquote", {}, c.quote) : null);
+  })));
 }
 
 let allConcepts = null;

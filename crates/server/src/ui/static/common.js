@@ -55,7 +55,12 @@ export function clock(s) {
   return `${Math.floor(t / 60)}:${String(t % 60).padStart(2, "0")}`;
 }
 
-/** Where a lesson moment opens: the transcript page scrolled to it (no video link is stored). */
+/** A lesson video link the page may open: http(s) only (the service checks it too). */
+export function videoHref(m) {
+  return typeof m.video_url === "string" && /^https?:\/\//i.test(m.video_url) ? m.video_url : null;
+}
+
+/** Where a lesson moment opens in the transcript page, scrolled to it. */
 export function momentHref(m) {
   const t = Math.round((Number(m.start_s) || 0) * 10) / 10;
   const e = Number(m.end_s) > t ? `&e=${Math.round(Number(m.end_s) * 10) / 10}` : "";
