@@ -423,6 +423,9 @@ pub async fn lessons_show(
     if let Some(d) = &s.duplicate_of {
         println!("duplicate   of {d}");
     }
+    if let Some(v) = &lesson.video_url {
+        println!("video       {v}");
+    }
     for f in &lesson.flag_details {
         println!(
             "flag        {} [{:?}] {}",
