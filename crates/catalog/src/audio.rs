@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::{FromRow, Row};
 
 use crate::CatalogError;
-use crate::store::{Catalog, ROWS_PER_STATEMENT, dialect, now};
+use crate::store::{Catalog, ROWS_PER_STATEMENT, dialect, now, placeholders};
 
 /// A lesson's analysed recording, as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,10 +120,7 @@ impl Catalog {
         let mut tx = self.pool.begin().await?;
         let mut removed = 0;
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = placeholders(chunk.len());
             for table in ["demonstrations", "lesson_audio"] {
                 let sql = format!("DELETE FROM {table} WHERE lesson_id IN ({list})");
                 let mut q = sqlx::query(dialect(self.backend, &sql));
@@ -147,10 +144,7 @@ impl Catalog {
     ) -> Result<HashMap<String, LessonAudioRow>, CatalogError> {
         let mut out: HashMap<String, LessonAudioRow> = HashMap::new();
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = placeholders(chunk.len());
             let sql = format!(
                 "SELECT lesson_id, audio_hash, version, snr_db, quality FROM lesson_audio WHERE lesson_id IN ({list})"
             );
@@ -215,10 +209,7 @@ impl Catalog {
     ) -> Result<HashMap<String, String>, CatalogError> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = placeholders(chunk.len());
             let sql = format!(
                 "SELECT id, video_url FROM lessons WHERE id IN ({list}) AND video_url IS NOT NULL AND video_url <> ''"
             );

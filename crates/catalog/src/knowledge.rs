@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use crate::CatalogError;
-use crate::store::{Catalog, ROWS_PER_STATEMENT, dialect, now, values_placeholders};
+use crate::store::{Catalog, ROWS_PER_STATEMENT, dialect, now, placeholders, values_placeholders};
 
 /// One lesson's derived knowledge, as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,10 +96,7 @@ impl Catalog {
         let mut tx = self.pool.begin().await?;
         let built = now();
         for chunk in rows.chunks(ROWS_PER_STATEMENT).filter(|_| replace) {
-            let ids = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",");
+            let ids = placeholders(chunk.len());
             for table in ["lesson_knowledge", "lesson_concepts"] {
                 let sql = format!("DELETE FROM {table} WHERE lesson_id IN ({ids})");
                 let mut q = sqlx::query(dialect(self.backend, &sql));

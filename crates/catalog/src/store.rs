@@ -528,12 +528,9 @@ impl Catalog {
             Backend::Postgres => "string_agg(text, ' ' ORDER BY idx)",
         };
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let placeholders = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = placeholders(chunk.len());
             let sql = format!(
-                "SELECT lesson_id, {agg} AS text FROM utterances WHERE lesson_id IN ({placeholders}) GROUP BY lesson_id"
+                "SELECT lesson_id, {agg} AS text FROM utterances WHERE lesson_id IN ({list}) GROUP BY lesson_id"
             );
             let mut q = sqlx::query(dialect(self.backend, &sql));
             for id in chunk {
@@ -569,14 +566,11 @@ impl Catalog {
             .map(|(i, id)| (id.as_str(), i))
             .collect();
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let placeholders = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = placeholders(chunk.len());
             let cols = if with_words { "words" } else { "'[]' AS words" };
             let sql = format!(
                 "SELECT lesson_id, start_s, end_s, text, confidence, {cols} FROM utterances
-                 WHERE lesson_id IN ({placeholders}) ORDER BY lesson_id, idx"
+                 WHERE lesson_id IN ({list}) ORDER BY lesson_id, idx"
             );
             let mut q = sqlx::query(dialect(self.backend, &sql));
             for id in chunk {
@@ -590,7 +584,7 @@ impl Catalog {
             }
             let sql = format!(
                 "SELECT lesson_id, term, category, match_source, utterance_idx, first_word, last_word, start_s, end_s, text
-                 FROM term_occurrences WHERE lesson_id IN ({placeholders}) ORDER BY lesson_id, idx"
+                 FROM term_occurrences WHERE lesson_id IN ({list}) ORDER BY lesson_id, idx"
             );
             let mut q = sqlx::query(dialect(self.backend, &sql));
             for id in chunk {
@@ -672,6 +666,14 @@ impl Catalog {
     pub fn is_postgres(&self) -> bool {
         self.backend == Backend::Postgres
     }
+}
+
+/// `$1,$2,…,$n`: the parameters of an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Rewrites `$1, $2 …` to `?` for SQLite: sqlx resolves named parameters one by one through
@@ -1020,13 +1022,10 @@ async fn write_rows(
     )
     .await?;
     for chunk in rows.sources.chunks(ROWS_PER_STATEMENT) {
-        let placeholders = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = placeholders(chunk.len());
         let mut query = sqlx::query(dialect(
             backend,
-            &format!("DELETE FROM quarantine WHERE source IN ({placeholders})"),
+            &format!("DELETE FROM quarantine WHERE source IN ({list})"),
         ));
         for s in chunk {
             query = query.bind(s.as_str());
