@@ -26,6 +26,8 @@ const MIDI_LOW: f64 = 33.0; // A1, 55 Hz
 const N_BINS: usize = 290;
 /// Largest pitch move per frame without a jump, in bins (3 semitones).
 const MAX_STEP: usize = 15;
+// The block correlator splits a frame's window into whole hops.
+const _: () = assert!(WINDOW % HOP == 0);
 /// Bins per block of the Viterbi's bound on a neighbourhood's best score.
 const BLOCK: usize = 16;
 
@@ -198,11 +200,15 @@ impl Yin {
         {
             return Vec::new();
         }
-        let corr = &sc.corr;
-        let scale = 1.0 / n as f64;
+        self.pick(&sc.corr, 1.0 / n as f64, prefix, &mut sc.cmnd)
+    }
+
+    /// Pitch candidates from a frame's cross term `corr` (times `1 / scale`) and the running
+    /// sums of squares `prefix` from its first sample; `cmnd` receives the normalised
+    /// difference.
+    fn pick(&self, corr: &[f32], scale: f64, prefix: &[f64], cmnd: &mut [f64]) -> Vec<Candidate> {
         // Energies of the sliding window by prefix sums.
         let e0 = prefix[self.window] - prefix[0];
-        let cmnd = &mut sc.cmnd;
         cmnd.fill(1.0);
         let mut running = 0.0;
         for tau in 1..=self.tau_max + 1 {
@@ -279,6 +285,106 @@ impl Yin {
     }
 }
 
+/// YIN's cross term for frames `HOP` apart, from per-hop blocks: a frame's
+/// Σ_{j<WINDOW} x[j] x[j+τ] is the sum of its `WINDOW / HOP` blocks' own correlations, and
+/// correlations add in the frequency domain. Each block is transformed once (two FFTs a quarter
+/// the frame transform's size) and serves four frames, which then need one inverse transform
+/// each: about half the FFT work of correlating every frame whole.
+struct BlockCorrelator {
+    fft: Arc<dyn RealToComplex<f32>>,
+    ifft: Arc<dyn realfft::ComplexToReal<f32>>,
+    /// Transform size: a block plus every lag, without wrapping around.
+    m: usize,
+    /// Samples a block's correlation reads: the block and `tau_max + 1` after it.
+    seg: usize,
+    /// The last `WINDOW / HOP` blocks' cross spectra, by block number modulo their count.
+    slots: Vec<(Option<usize>, Vec<Complex<f32>>)>,
+    a: Vec<f32>,
+    b: Vec<f32>,
+    fb: Vec<Complex<f32>>,
+    sum: Vec<Complex<f32>>,
+    corr: Vec<f32>,
+    scratch: Vec<Complex<f32>>,
+}
+
+impl BlockCorrelator {
+    fn new(tau_max: usize) -> Self {
+        let seg = HOP + tau_max + 1;
+        let m = fft_len(seg);
+        let mut planner = RealFftPlanner::<f32>::new();
+        let fft = planner.plan_fft_forward(m);
+        let ifft = planner.plan_fft_inverse(m);
+        let spectrum = fft.make_output_vec();
+        let scratch_len = fft.get_scratch_len().max(ifft.get_scratch_len());
+        Self {
+            slots: vec![(None, spectrum.clone()); WINDOW / HOP],
+            a: vec![0.0; m],
+            b: vec![0.0; m],
+            fb: spectrum.clone(),
+            sum: spectrum,
+            corr: vec![0.0; m],
+            scratch: vec![Complex::default(); scratch_len],
+            fft,
+            ifft,
+            m,
+            seg,
+        }
+    }
+
+    /// Block `k`'s cross spectrum into its slot, unless it is there already.
+    fn block(&mut self, padded: &[f32], k: usize) -> bool {
+        let slot = k % self.slots.len();
+        if self.slots[slot].0 == Some(k) {
+            return true;
+        }
+        let start = k * HOP;
+        let seg = &padded[start..start + self.seg];
+        self.a[..HOP].copy_from_slice(&seg[..HOP]);
+        self.a[HOP..].fill(0.0);
+        self.b[..self.seg].copy_from_slice(seg);
+        self.b[self.seg..].fill(0.0);
+        let fa = &mut self.slots[slot].1;
+        // The buffers come from the plans, so the transforms cannot fail on their lengths.
+        if self
+            .fft
+            .process_with_scratch(&mut self.a, fa, &mut self.scratch)
+            .is_err()
+            || self
+                .fft
+                .process_with_scratch(&mut self.b, &mut self.fb, &mut self.scratch)
+                .is_err()
+        {
+            return false;
+        }
+        for (p, q) in fa.iter_mut().zip(&self.fb) {
+            *p = p.conj() * q;
+        }
+        self.slots[slot].0 = Some(k);
+        true
+    }
+
+    /// Frame `f`'s cross term, times the transform size (`padded` holds frame `f`'s samples
+    /// from `f · HOP`); None only if a transform refused its buffers.
+    fn frame(&mut self, padded: &[f32], f: usize) -> Option<&[f32]> {
+        let blocks = WINDOW / HOP;
+        for k in f..f + blocks {
+            if !self.block(padded, k) {
+                return None;
+            }
+        }
+        self.sum.fill(Complex::default());
+        for (_, spectrum) in &self.slots {
+            for (s, p) in self.sum.iter_mut().zip(spectrum) {
+                *s += p;
+            }
+        }
+        self.ifft
+            .process_with_scratch(&mut self.sum, &mut self.corr, &mut self.scratch)
+            .ok()?;
+        Some(&self.corr)
+    }
+}
+
 /// The smallest 2^k or 3·2^k at least `min` samples: the correlation needs no more, and rustfft
 /// is as fast per sample on 3·2^k as on powers of two (1,536 instead of 2,048 here).
 fn fft_len(min: usize) -> usize {
@@ -313,7 +419,8 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
         acc += f64::from(*v) * f64::from(*v);
         energy.push(acc);
     }
-    let mut scratch = yin.scratch();
+    let mut correlator = BlockCorrelator::new(yin.tau_max);
+    let mut cmnd = vec![1.0; yin.tau_max + 2];
     let rms: Vec<f64> = (0..frames)
         .map(|f| {
             let e = energy[f * HOP + WINDOW] - energy[f * HOP];
@@ -328,11 +435,11 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
         .enumerate()
         .map(|(f, e)| {
             if *e > 1e-5 && *e >= floor {
-                yin.candidates_from(
-                    &padded[f * HOP..f * HOP + frame_len],
-                    &energy[f * HOP..],
-                    &mut scratch,
-                )
+                let scale = 1.0 / correlator.m as f64;
+                match correlator.frame(&padded, f) {
+                    Some(corr) => yin.pick(corr, scale, &energy[f * HOP..], &mut cmnd),
+                    None => Vec::new(),
+                }
             } else {
                 Vec::new()
             }
@@ -663,6 +770,66 @@ mod tests {
             rms: vec![0.1; n],
             f0_hz: f0,
         }
+    }
+
+    #[test]
+    fn block_correlation_gives_the_whole_frame_candidates() {
+        // A plucked-string-like tone with a drifting pitch and a little deterministic noise.
+        let rate = 22_050.0;
+        let mut seed = 7u32;
+        let samples: Vec<f32> = (0..22_050)
+            .map(|i| {
+                let t = i as f64 / rate;
+                let f = 110.0 * (1.0 + 0.5 * t);
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let noise = (seed >> 8) as f64 / (1u32 << 24) as f64 - 0.5;
+                ((2.0 * std::f64::consts::PI * f * t).sin() * (-1.5 * t).exp()
+                    + 0.3 * (4.0 * std::f64::consts::PI * f * t).sin()
+                    + 0.01 * noise) as f32
+            })
+            .collect();
+        let yin = Yin::new(rate);
+        let frame_len = yin.frame_len();
+        let mut padded = samples.clone();
+        padded.extend(std::iter::repeat_n(0.0, frame_len));
+        let mut energy = vec![0.0f64];
+        for v in &padded {
+            let last = energy[energy.len() - 1];
+            energy.push(last + f64::from(*v) * f64::from(*v));
+        }
+        let mut sc = yin.scratch();
+        let mut correlator = BlockCorrelator::new(yin.tau_max);
+        let mut cmnd = vec![1.0; yin.tau_max + 2];
+        let frames = samples.len() / HOP;
+        let mut compared = 0;
+        // Every frame in order, then every third (the correlator skips silent frames too).
+        for f in (0..frames).chain((0..frames).step_by(3)) {
+            let whole = yin.candidates_from(
+                &padded[f * HOP..f * HOP + frame_len],
+                &energy[f * HOP..],
+                &mut sc,
+            );
+            let scale = 1.0 / correlator.m as f64;
+            let corr = correlator.frame(&padded, f).expect("plan-sized buffers");
+            let blocks = yin.pick(corr, scale, &energy[f * HOP..], &mut cmnd);
+            assert_eq!(whole.len(), blocks.len(), "frame {f}");
+            for (a, b) in whole.iter().zip(&blocks) {
+                assert!(
+                    (a.freq - b.freq).abs() < 1e-3 * a.freq,
+                    "frame {f}: {} vs {}",
+                    a.freq,
+                    b.freq
+                );
+                assert!(
+                    (a.prob - b.prob).abs() < 1e-6,
+                    "frame {f}: {} vs {}",
+                    a.prob,
+                    b.prob
+                );
+            }
+            compared += whole.len();
+        }
+        assert!(compared > frames, "{compared} candidates compared");
     }
 
     #[test]

@@ -196,11 +196,24 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         }
         if let Some(i) = &index {
             println!(
-                "search index: {} lessons, {} passages ({} indexed) in {:.1} s",
-                i.lessons, i.passages, i.added, i.seconds
+                "search index: {} lessons, {} passages ({} indexed) in {:.1} s{}",
+                i.lessons,
+                i.passages,
+                i.added,
+                i.seconds,
+                near_duplicates_note(i.near_duplicates)
             );
         }
         Ok(())
+    }
+}
+
+/// "; N near-duplicate copies left out" when the index left any out.
+fn near_duplicates_note(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "; 1 near-duplicate transcript of an indexed lesson left out".to_string(),
+        n => format!("; {n} near-duplicate transcripts of indexed lessons left out"),
     }
 }
 
@@ -310,8 +323,11 @@ pub async fn quickstart(
     print_report(&report);
     crate::knowledge::print_rebuild(&knowledge);
     println!(
-        "search index: {} lessons, {} passages in {:.1} s",
-        index.lessons, index.passages, index.seconds
+        "search index: {} lessons, {} passages in {:.1} s{}",
+        index.lessons,
+        index.passages,
+        index.seconds,
+        near_duplicates_note(index.near_duplicates)
     );
     println!();
     print_stats(&stats);

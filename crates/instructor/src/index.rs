@@ -30,7 +30,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use crate::dense::{DenseError, DenseFilter, DenseLesson, Embedder, RRF_K, Store, rrf};
 
 /// Bump when passages or the schema change: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 5;
+pub const INDEX_VERSION: u32 = 6;
 
 const MARKER: &str = ".fretwise-index";
 const STATE: &str = "state.json";
@@ -127,6 +127,9 @@ struct State {
     /// The catalog's change marker when the index was last brought in step.
     #[serde(default)]
     marker: String,
+    /// Usable lessons left out as near duplicates of an indexed lesson → their content hash.
+    #[serde(default)]
+    suppressed: BTreeMap<String, String>,
 }
 
 /// What an update did.
@@ -150,6 +153,8 @@ pub struct IndexReport {
     pub embedded_passages: u64,
     /// Seconds spent embedding.
     pub embed_seconds: f64,
+    /// Usable lessons left out as near duplicates of an indexed lesson.
+    pub near_duplicates: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -507,9 +512,11 @@ impl PassageIndex {
         let Some(state) = read_state(&self.dir) else {
             return false;
         };
+        // Near duplicates left out at their current content are accounted for.
         let want: BTreeMap<&str, &str> = infos
             .iter()
             .filter(|i| usable(i))
+            .filter(|i| state.suppressed.get(&i.id) != Some(&i.content_hash))
             .map(|i| (i.id.as_str(), i.content_hash.as_str()))
             .collect();
         want.len() == state.lessons.len()
@@ -539,6 +546,9 @@ impl PassageIndex {
             .filter(|i| usable(i))
             .map(|i| (i.id.as_str(), i))
             .collect();
+        let current = |map: &BTreeMap<String, String>, i: &LessonCuration| {
+            map.get(&i.id).is_some_and(|h| h == &i.content_hash)
+        };
         let stale: Vec<String> = state
             .lessons
             .iter()
@@ -550,15 +560,29 @@ impl PassageIndex {
             .collect();
         let mut todo: Vec<&LessonCuration> = want
             .values()
-            .filter(|i| {
-                state
-                    .lessons
-                    .get(&i.id)
-                    .is_none_or(|h| h != &i.content_hash)
-            })
+            .filter(|i| !current(&state.lessons, i) && !current(&state.suppressed, i))
             .copied()
             .collect();
         todo.sort_by(|a, b| a.id.cmp(&b.id));
+        // Every usable lesson is signed: the ones indexed now while they are read, the others
+        // (an index from before signatures, a lost file) by reading them here.
+        let mut signatures = crate::near::Signatures::load(&self.dir);
+        signatures.retain(&want);
+        let signer = crate::near::Signer::new();
+        let in_todo: HashSet<&str> = todo.iter().map(|i| i.id.as_str()).collect();
+        let mut unsigned: Vec<String> = want
+            .values()
+            .filter(|i| !signatures.has(&i.id, &i.content_hash) && !in_todo.contains(i.id.as_str()))
+            .map(|i| i.id.clone())
+            .collect();
+        unsigned.sort();
+        for chunk in unsigned.chunks(CHUNK) {
+            for content in catalog.lesson_timed_texts(chunk, false).await? {
+                if let Some(i) = want.get(content.id.as_str()) {
+                    signatures.insert(&i.id, &i.content_hash, signer.sign(&content.utterances));
+                }
+            }
+        }
         let mut report = IndexReport {
             rebuilt,
             removed: stale.len(),
@@ -566,16 +590,25 @@ impl PassageIndex {
             ..IndexReport::default()
         };
         if stale.is_empty() && todo.is_empty() {
-            if state.marker != marker {
-                state.marker = marker;
-                write_state(&self.dir, &state)?;
+            let losers = signatures.losers(&want);
+            let unchanged = losers.len() == state.suppressed.len()
+                && losers.iter().all(|l| state.suppressed.contains_key(l));
+            if unchanged {
+                if !unsigned.is_empty() {
+                    signatures.save(&self.dir)?;
+                }
+                if state.marker != marker {
+                    state.marker = marker;
+                    write_state(&self.dir, &state)?;
+                }
+                self.sync_dense(catalog, &infos, &state, progress, &mut report)
+                    .await?;
+                report.lessons = state.lessons.len();
+                report.passages = state.passages;
+                report.near_duplicates = state.suppressed.len();
+                report.seconds = started.elapsed().as_secs_f64();
+                return Ok(report);
             }
-            self.sync_dense(catalog, &infos, &state, progress, &mut report)
-                .await?;
-            report.lessons = state.lessons.len();
-            report.passages = state.passages;
-            report.seconds = started.elapsed().as_secs_f64();
-            return Ok(report);
         }
         progress.stage("index", Some(todo.len() as u64));
         let threads = std::thread::available_parallelism()
@@ -595,92 +628,146 @@ impl PassageIndex {
         }
         let ontology = Ontology::builtin();
         let classifier = TeachingClassifier::builtin();
-        let mut passages_added: u64 = 0;
         for chunk in todo.chunks(CHUNK) {
             let ids: Vec<String> = chunk.iter().map(|i| i.id.clone()).collect();
             let contents = catalog.lesson_timed_texts(&ids, false).await?;
             for (info, content) in chunk.iter().zip(contents) {
-                let lesson_end = content
-                    .utterances
-                    .last()
-                    .map(|u| u.end)
-                    .unwrap_or(0.0)
-                    .max(1e-9);
-                for (ordinal, p) in passages(&content.utterances).into_iter().enumerate() {
-                    // Sentence times are interpolated, so a term must also be in the words.
-                    let lower = p.text.to_lowercase();
-                    let in_span: Vec<_> = content
-                        .terms
-                        .iter()
-                        .filter(|t| t.start_s >= p.start_s - 1.0 && t.start_s <= p.end_s + 1.0)
-                        .filter(|t| lower.contains(&t.text.trim().to_lowercase()))
-                        .cloned()
-                        .collect();
-                    let mut doc = TantivyDocument::default();
-                    doc.add_text(self.fields.lesson_id, &info.id);
-                    doc.add_text(self.fields.text, &p.text);
-                    doc.add_text(self.fields.title, info.title.as_deref().unwrap_or_default());
-                    doc.add_text(
-                        self.fields.course,
-                        info.course.as_deref().unwrap_or_default(),
-                    );
-                    doc.add_text(
-                        self.fields.instructor_id,
-                        info.instructor_id.as_deref().unwrap_or_default(),
-                    );
-                    doc.add_text(
-                        self.fields.instructor,
-                        info.instructor.as_deref().unwrap_or_default(),
-                    );
-                    let level = info.level.as_deref().unwrap_or_default();
-                    doc.add_text(self.fields.level, level);
-                    doc.add_u64(
-                        self.fields.level_rank,
-                        u64::from(level_rank(level).unwrap_or(0)),
-                    );
-                    doc.add_text(
-                        self.fields.style,
-                        info.style.as_deref().unwrap_or_default().to_lowercase(),
-                    );
-                    let mut seen = HashSet::new();
-                    for (c, _) in ontology.concepts_in(&in_span) {
-                        if seen.insert(c.clone()) {
-                            doc.add_text(self.fields.concepts, &c);
-                        }
-                    }
-                    let terms: Vec<&str> = in_span.iter().map(|t| t.term.as_str()).collect();
-                    doc.add_text(self.fields.terms, terms.join(" "));
-                    doc.add_f64(self.fields.start_s, p.start_s);
-                    doc.add_f64(self.fields.end_s, p.end_s);
-                    doc.add_u64(self.fields.visual, u64::from(is_visual(&p.text)));
-                    let (mv, _) = classifier.classify(&p.text, p.start_s / lesson_end);
-                    doc.add_text(self.fields.teaching_move, mv.as_str());
-                    doc.add_u64(self.fields.passage, ordinal as u64);
-                    writer.add_document(doc)?;
-                    passages_added += 1;
-                }
+                self.add_lesson(&writer, info, &content, &ontology, &classifier)?;
+                signatures.insert(
+                    &info.id,
+                    &info.content_hash,
+                    signer.sign(&content.utterances),
+                );
                 state
                     .lessons
                     .insert(info.id.clone(), info.content_hash.clone());
             }
             progress.advance(chunk.len() as u64);
         }
+        // One copy of each near-duplicate group stays: the others leave the index (deleting
+        // what this writer added before is allowed: a delete covers every earlier document).
+        let losers = signatures.losers(&want);
+        for id in &losers {
+            if state.lessons.remove(id).is_some() {
+                writer.delete_term(Term::from_field_text(self.fields.lesson_id, id));
+                if in_todo.contains(String::as_str(id)) {
+                    report.added -= 1;
+                } else {
+                    report.removed += 1;
+                }
+            }
+        }
+        // A copy left out before whose better copy is gone now takes its place.
+        let mut revived: Vec<String> = state
+            .suppressed
+            .keys()
+            .filter(|id| !losers.contains(*id) && want.contains_key(String::as_str(id)))
+            .filter(|id| !state.lessons.contains_key(*id))
+            .cloned()
+            .collect();
+        revived.sort();
+        for chunk in revived.chunks(CHUNK) {
+            for content in catalog.lesson_timed_texts(chunk, false).await? {
+                if let Some(info) = want.get(content.id.as_str()) {
+                    self.add_lesson(&writer, info, &content, &ontology, &classifier)?;
+                    state
+                        .lessons
+                        .insert(info.id.clone(), info.content_hash.clone());
+                    report.added += 1;
+                }
+            }
+        }
+        state.suppressed = losers
+            .iter()
+            .filter_map(|id| {
+                want.get(id.as_str())
+                    .map(|i| (id.clone(), i.content_hash.clone()))
+            })
+            .collect();
+        report.near_duplicates = state.suppressed.len();
         writer.commit()?;
+        signatures.save(&self.dir)?;
         // Committed: the state file now describes what the index holds.
-        let searcher_count = {
-            self.reader.reload()?;
-            self.reader.searcher().num_docs()
-        };
-        state.passages = searcher_count;
+        self.reader.reload()?;
+        state.passages = self.reader.searcher().num_docs();
         state.marker = marker;
         write_state(&self.dir, &state)?;
-        let _ = passages_added;
         self.sync_dense(catalog, &infos, &state, progress, &mut report)
             .await?;
         report.lessons = state.lessons.len();
         report.passages = state.passages;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
+    }
+
+    /// Adds one lesson's passages to the index.
+    fn add_lesson(
+        &self,
+        writer: &IndexWriter,
+        info: &LessonCuration,
+        content: &fretwise_catalog::LessonText,
+        ontology: &Ontology,
+        classifier: &TeachingClassifier,
+    ) -> Result<(), IndexError> {
+        let lesson_end = content
+            .utterances
+            .last()
+            .map(|u| u.end)
+            .unwrap_or(0.0)
+            .max(1e-9);
+        for (ordinal, p) in passages(&content.utterances).into_iter().enumerate() {
+            // Sentence times are interpolated, so a term must also be in the words.
+            let lower = p.text.to_lowercase();
+            let in_span: Vec<_> = content
+                .terms
+                .iter()
+                .filter(|t| t.start_s >= p.start_s - 1.0 && t.start_s <= p.end_s + 1.0)
+                .filter(|t| lower.contains(&t.text.trim().to_lowercase()))
+                .cloned()
+                .collect();
+            let mut doc = TantivyDocument::default();
+            doc.add_text(self.fields.lesson_id, &info.id);
+            doc.add_text(self.fields.text, &p.text);
+            doc.add_text(self.fields.title, info.title.as_deref().unwrap_or_default());
+            doc.add_text(
+                self.fields.course,
+                info.course.as_deref().unwrap_or_default(),
+            );
+            doc.add_text(
+                self.fields.instructor_id,
+                info.instructor_id.as_deref().unwrap_or_default(),
+            );
+            doc.add_text(
+                self.fields.instructor,
+                info.instructor.as_deref().unwrap_or_default(),
+            );
+            let level = info.level.as_deref().unwrap_or_default();
+            doc.add_text(self.fields.level, level);
+            doc.add_u64(
+                self.fields.level_rank,
+                u64::from(level_rank(level).unwrap_or(0)),
+            );
+            doc.add_text(
+                self.fields.style,
+                info.style.as_deref().unwrap_or_default().to_lowercase(),
+            );
+            let mut seen = HashSet::new();
+            for (c, _) in ontology.concepts_in(&in_span) {
+                if seen.insert(c.clone()) {
+                    doc.add_text(self.fields.concepts, &c);
+                }
+            }
+            let terms: Vec<&str> = in_span.iter().map(|t| t.term.as_str()).collect();
+            doc.add_text(self.fields.terms, terms.join(" "));
+            doc.add_f64(self.fields.start_s, p.start_s);
+            doc.add_f64(self.fields.end_s, p.end_s);
+            doc.add_u64(self.fields.visual, u64::from(is_visual(&p.text)));
+            let (mv, _) = classifier.classify(&p.text, p.start_s / lesson_end);
+            doc.add_text(self.fields.teaching_move, mv.as_str());
+            doc.add_u64(self.fields.passage, ordinal as u64);
+            writer.add_document(doc)?;
+        }
+        Ok(())
     }
 
     /// Brings the stored embeddings in step with the indexed lessons: drops the rows of

@@ -26,6 +26,7 @@ pub mod factcheck;
 pub mod facts;
 pub mod index;
 pub mod llm;
+mod near;
 pub mod understand;
 
 use std::path::Path;

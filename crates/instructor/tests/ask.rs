@@ -283,3 +283,66 @@ fn word_overlap(a: &str, b: &str) -> f64 {
     let small = a.len().min(b.len()).max(1);
     a.intersection(&b).count() as f64 / small as f64
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn near_duplicate_transcripts_of_one_video_are_indexed_once() {
+    let (Some(plain), Some(full), Some(single)) = (
+        fretwise_testkit::transcript_fixture("whisper_plain_fingerstyle_intro.json"),
+        fretwise_testkit::transcript_fixture("whisperx_fingerstyle_intro.json"),
+        fretwise_testkit::transcript_fixture("whisperx_single_word.json"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = generated_catalog(dir.path(), 4, 40, 9, 0.0, &[]).await;
+    let index_dir = dir.path().join("index");
+    let mut index = PassageIndex::open(&index_dir).unwrap();
+    let base = index.update(&catalog, &()).await.unwrap();
+    assert_eq!(base.near_duplicates, 0, "generated lessons are not copies");
+
+    // The plain Whisper run of the video comes first: the only copy, so it is searchable.
+    ingest(&catalog, &[&plain]).await;
+    let r = index.update(&catalog, &()).await.unwrap();
+    assert_eq!((r.added, r.removed, r.near_duplicates), (1, 0, 0));
+
+    // The platform's WhisperX run of the same video (other words, other times) arrives: it is
+    // the better copy and replaces the plain one in the index.
+    let video = dir.path().join("video");
+    std::fs::create_dir_all(&video).unwrap();
+    let copy = video.join("fingerstyle-intro.json");
+    std::fs::copy(&full, &copy).unwrap();
+    ingest(&catalog, &[&copy]).await;
+    let r = index.update(&catalog, &()).await.unwrap();
+    assert_eq!((r.added, r.removed, r.near_duplicates), (1, 1, 1), "{r:?}");
+    assert_eq!(r.lessons, base.lessons + 1);
+    assert!(index.seems_current(&catalog).await.unwrap());
+    let again = index.update(&catalog, &()).await.unwrap();
+    assert_eq!(
+        (again.added, again.removed, again.near_duplicates),
+        (0, 0, 1)
+    );
+    let instructor = Instructor::from_parts(index, Vec::new(), None);
+    let mut cited = std::collections::BTreeSet::new();
+    for q in [
+        "alternating thumb groove in fingerstyle",
+        "what is 1-2-3 fingerstyle guitar about",
+        "how do I start playing fingerstyle",
+    ] {
+        let a = instructor.ask(q, &AskOptions::default()).unwrap();
+        cited.extend(a.citations.iter().map(|c| c.lesson_id.clone()));
+    }
+    assert!(cited.contains("fingerstyle-intro"), "{cited:?}");
+    assert!(!cited.iter().any(|id| id.contains("plain")), "{cited:?}");
+    drop(instructor);
+
+    // The better copy stops being usable (its file now holds a failed transcription): the plain
+    // copy is searchable again, without a rebuild.
+    std::fs::copy(&single, &copy).unwrap();
+    ingest(&catalog, &[&copy]).await;
+    let mut index = PassageIndex::open(&index_dir).unwrap();
+    let r = index.update(&catalog, &()).await.unwrap();
+    assert!(!r.rebuilt);
+    assert_eq!((r.added, r.removed, r.near_duplicates), (1, 1, 0), "{r:?}");
+    assert_eq!(r.lessons, base.lessons + 1);
+    catalog.close().await;
+}
