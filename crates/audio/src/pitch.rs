@@ -27,7 +27,7 @@ const N_BINS: usize = 290;
 /// Largest pitch move per frame without a jump, in bins (3 semitones).
 const MAX_STEP: usize = 15;
 // The block correlator splits a frame's window into whole hops.
-const _: () = assert!(WINDOW % HOP == 0);
+const _: () = assert!(WINDOW.is_multiple_of(HOP));
 /// Bins per block of the Viterbi's bound on a neighbourhood's best score.
 const BLOCK: usize = 16;
 
