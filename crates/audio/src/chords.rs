@@ -88,8 +88,14 @@ fn templates() -> Vec<Template> {
     out
 }
 
-/// Chords over time for mono samples at `rate` Hz.
-pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
+/// Seconds between the frames of [`chroma_frames`] at `rate` Hz.
+pub(crate) fn chroma_hop_s(rate: u32) -> f64 {
+    HOP as f64 / f64::from(rate.max(1))
+}
+
+/// The chroma of each frame (12 values, square-root compressed and unit length) and its power
+/// between 60 Hz and the chroma's upper limit; frames are [`chroma_hop_s`] apart.
+pub(crate) fn chroma_frames(samples: &[f32], rate: u32) -> Vec<([f64; 12], f64)> {
     let sr = f64::from(rate);
     if samples.len() < N_FFT {
         return Vec::new();
@@ -128,6 +134,14 @@ pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
         }
         frames.push((c, energy));
     });
+    frames
+}
+
+/// Chords over time for mono samples at `rate` Hz.
+pub fn chords(samples: &[f32], rate: u32) -> Vec<ChordSpan> {
+    let sr = f64::from(rate);
+    let stft = Stft::new(N_FFT, HOP);
+    let frames = chroma_frames(samples, rate);
     if frames.is_empty() {
         return Vec::new();
     }

@@ -523,10 +523,19 @@ impl LessonScanner {
             }
         }
         let voiced: usize = runs.iter().map(|(s, e)| e - s).sum();
-        let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
-            return Ok(None);
+        // Strummed chords: pYIN hears little of one pitch in them, so they are found by their
+        // chroma instead; a stretch is handled as strummed when they are most of its playing.
+        let strummed = strummed_span(&samples, threshold);
+        let chordal = strummed.is_some_and(|(_, _, held)| held >= 0.5 * voiced as f64 * pt.hop_s);
+        let (first, last) = match (runs.first(), runs.last(), strummed.filter(|_| chordal)) {
+            (_, _, Some((a, b, _))) => (
+                ((a / pt.hop_s) as usize, (a / pt.hop_s) as usize + 1),
+                ((b / pt.hop_s) as usize, (b / pt.hop_s) as usize + 1),
+            ),
+            (Some(f), Some(l), None) => (*f, *l),
+            _ => return Ok(None),
         };
-        if voiced as f64 * pt.hop_s < MIN_PLAYING_S {
+        if !chordal && voiced as f64 * pt.hop_s < MIN_PLAYING_S {
             return Ok(None);
         }
         // A fretted note holds its pitch; a voice glides (an "um" the transcript left out is
@@ -539,7 +548,7 @@ impl LessonScanner {
                 steady += usize::from(cents < STEADY_CENTS);
             }
         }
-        if (steady as f64) < MIN_STEADY_SHARE * pairs as f64 {
+        if !chordal && (steady as f64) < MIN_STEADY_SHARE * pairs as f64 {
             return Ok(None);
         }
         // Pitch voicing starts a little after the pick's attack: the clip starts earlier so
@@ -571,32 +580,19 @@ impl LessonScanner {
                 ..n.clone()
             })
             .collect();
-        if notes.len() < MIN_NOTES {
+        if !chordal && notes.len() < MIN_NOTES {
             return Ok(None);
         }
-        let start_s = notes
-            .first()
-            .map(|n| n.onset_s)
-            .unwrap_or(first.0 as f64 * pt.hop_s + t0);
+        let start_s = match (chordal, notes.first()) {
+            (false, Some(n)) => n.onset_s,
+            _ => first.0 as f64 * pt.hop_s + t0,
+        };
         let end_s = notes
             .iter()
             .map(|n| n.offset_s)
             .fold(t0 + last.1 as f64 * pt.hop_s, f64::max)
             .min(t0 + b as f64 / f64::from(ANALYSIS_RATE));
-        let (key, key_confidence) = match key_of(&notes) {
-            Some((k, c)) => (Some(k), c),
-            None => (None, 0.0),
-        };
-        let scale = key.as_ref().and_then(|k| scale_of(k, &notes));
-        // Notes are spelled in the key: Bb in F major, A# in B major.
-        let mut notes = notes;
-        if let Some(k) = &key {
-            let sharps = k.signature() >= 0;
-            for n in &mut notes {
-                n.name = fretwise_theory::Note::from_midi(n.midi, sharps).to_string();
-            }
-        }
-        let chords = analysis
+        let chords: Vec<ChordSpan> = analysis
             .chords
             .iter()
             .map(|c| ChordSpan {
@@ -605,6 +601,36 @@ impl LessonScanner {
                 ..c.clone()
             })
             .collect();
+        let keyed = if chordal {
+            key_of_chords(&chords)
+        } else {
+            key_of(&notes)
+        };
+        let (key, key_confidence) = match keyed {
+            Some((k, c)) => (Some(k), c),
+            None => (None, 0.0),
+        };
+        let scale = key.as_ref().and_then(|k| {
+            if chordal {
+                // Chords are heard as a key's harmony, not as the notes of a scale.
+                let name = if k.mode == KeyMode::Major {
+                    "major"
+                } else {
+                    "minor"
+                };
+                Scale::new(k.tonic, name).ok()
+            } else {
+                scale_of(k, &notes)
+            }
+        });
+        // Notes are spelled in the key: Bb in F major, A# in B major.
+        let mut notes = notes;
+        if let Some(k) = &key {
+            let sharps = k.signature() >= 0;
+            for n in &mut notes {
+                n.name = fretwise_theory::Note::from_midi(n.midi, sharps).to_string();
+            }
+        }
         let techniques = analysis
             .techniques
             .iter()
@@ -731,6 +757,82 @@ fn key_of(notes: &[Note]) -> Option<(Key, f64)> {
         w[n.midi.rem_euclid(12) as usize] += mean;
     }
     Key::estimate(&w)
+}
+
+/// The key a chord progression is in: each chord's tones weighted by how long it sounds (the
+/// root counted again), the first and last chord counted again.
+fn key_of_chords(chords: &[ChordSpan]) -> Option<(Key, f64)> {
+    let parsed: Vec<(fretwise_theory::Chord, f64)> = chords
+        .iter()
+        .filter(|c| c.mirex != "N")
+        .filter_map(|c| {
+            Some((
+                fretwise_theory::Chord::parse(&c.label).ok()?,
+                c.end_s - c.start_s,
+            ))
+        })
+        .collect();
+    let mut w = [0.0f64; 12];
+    let mut add = |c: &fretwise_theory::Chord, d: f64| {
+        let tones = c.notes();
+        for (i, t) in tones.iter().enumerate() {
+            w[t.semitone().rem_euclid(12) as usize] += if i == 0 { 2.0 * d } else { d };
+        }
+    };
+    for (c, d) in &parsed {
+        add(c, *d);
+    }
+    let mean = parsed.iter().map(|(_, d)| d).sum::<f64>() / parsed.len().max(1) as f64;
+    for (c, _) in [parsed.first(), parsed.last()].into_iter().flatten() {
+        add(c, mean);
+    }
+    Key::estimate(&w)
+}
+
+/// Where a stretch holds strummed chords: frames above the playing threshold whose chroma
+/// has three or more strong pitch classes (a single note has one, with its harmonics' fifth
+/// weaker; noise has most) and holds from one frame to the next, as a ringing chord does.
+/// Returns (first, last, total) seconds of such frames in the stretch, when they add up to
+/// a second or more.
+fn strummed_span(samples: &[f32], threshold: f64) -> Option<(f64, f64, f64)> {
+    let frames = crate::chords::chroma_frames(samples, ANALYSIS_RATE);
+    let hop_s = crate::chords::chroma_hop_s(ANALYSIS_RATE);
+    let hop = (hop_s * f64::from(ANALYSIS_RATE)) as usize;
+    let mut first = None;
+    let mut last = 0.0;
+    let mut held = 0.0;
+    let rms_at = |f: usize| {
+        samples
+            .get(f * hop..((f + 1) * hop).min(samples.len()))
+            .filter(|s| !s.is_empty())
+            .map(|s| (s.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / s.len() as f64).sqrt())
+            .unwrap_or(0.0)
+    };
+    let mut last_frame = 0;
+    for (f, (chroma, _)) in frames.iter().enumerate() {
+        let rms = rms_at(f);
+        let max = chroma.iter().copied().fold(0.0, f64::max);
+        let strong = chroma.iter().filter(|c| **c >= 0.5 * max).count();
+        let steady = f > 0 && {
+            let prev = &frames[f - 1].0;
+            chroma.iter().zip(prev).map(|(a, b)| a * b).sum::<f64>() >= 0.9
+        };
+        if rms > threshold && max > 0.0 && (3..=6).contains(&strong) && steady {
+            let t = f as f64 * hop_s;
+            first.get_or_insert(t);
+            last = t + hop_s;
+            last_frame = f;
+            held += hop_s;
+        }
+    }
+    // The last chord rings on after its chroma stops being clean: it ends where the sound
+    // falls under the playing threshold.
+    let mut f = last_frame + 1;
+    while first.is_some() && f < frames.len() && rms_at(f) > threshold {
+        last = (f + 1) as f64 * hop_s;
+        f += 1;
+    }
+    first.filter(|_| held >= 1.0).map(|f| (f, last, held))
 }
 
 /// The smallest common scale on the key's tonic that holds every note played.

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use sqlx::{FromRow, Row};
 
 use crate::CatalogError;
+use crate::model::RecordingStats;
 use crate::store::{Catalog, ROWS_PER_STATEMENT, dialect, now, placeholders};
 
 /// A lesson's analysed recording, as stored.
@@ -21,6 +22,10 @@ pub struct LessonAudioRow {
     pub version: i64,
     /// Speech-to-noise ratio, dB (also inside `quality`; a column so it can be filtered on).
     pub snr_db: f64,
+    /// Standard deviation of the speech level, dB (also inside `quality`).
+    pub level_spread_db: f64,
+    /// Share of samples at full scale (also inside `quality`).
+    pub clipping_ratio: f64,
     /// JSON: duration, sample rate, quality and remarks.
     pub quality: String,
     /// The demonstrations in time order.
@@ -85,7 +90,7 @@ impl Catalog {
         }
         sqlx::query(dialect(
             self.backend,
-            "INSERT INTO lesson_audio (lesson_id, audio_hash, version, snr_db, quality, analysed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO lesson_audio (lesson_id, audio_hash, version, snr_db, quality, analysed_at, level_spread_db, clipping_ratio) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         ))
         .bind(row.lesson_id.as_str())
         .bind(row.audio_hash.as_str())
@@ -93,6 +98,8 @@ impl Catalog {
         .bind(row.snr_db)
         .bind(row.quality.as_str())
         .bind(now())
+        .bind(row.level_spread_db)
+        .bind(row.clipping_ratio)
         .execute(&mut *tx)
         .await?;
         for d in &row.demonstrations {
@@ -146,7 +153,7 @@ impl Catalog {
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
             let list = placeholders(chunk.len());
             let sql = format!(
-                "SELECT lesson_id, audio_hash, version, snr_db, quality FROM lesson_audio WHERE lesson_id IN ({list})"
+                "SELECT lesson_id, audio_hash, version, snr_db, quality, level_spread_db, clipping_ratio FROM lesson_audio WHERE lesson_id IN ({list})"
             );
             let mut q = sqlx::query(dialect(self.backend, &sql));
             for id in chunk {
@@ -154,17 +161,7 @@ impl Catalog {
             }
             for r in q.fetch_all(&self.pool).await? {
                 let id: String = r.try_get("lesson_id")?;
-                out.insert(
-                    id.clone(),
-                    LessonAudioRow {
-                        lesson_id: id,
-                        audio_hash: r.try_get("audio_hash")?,
-                        version: r.try_get("version")?,
-                        snr_db: r.try_get("snr_db")?,
-                        quality: r.try_get("quality")?,
-                        demonstrations: Vec::new(),
-                    },
-                );
+                out.insert(id.clone(), LessonAudioRow::from_row(id, &r)?);
             }
             let sql = format!(
                 "SELECT lesson_id, idx, start_s, end_s, before_utterance, after_utterance, analysis FROM demonstrations WHERE lesson_id IN ({list}) ORDER BY lesson_id, idx"
@@ -224,6 +221,57 @@ impl Catalog {
         Ok(out)
     }
 
+    /// The recordings' totals and how many raise each recording flag.
+    pub(crate) async fn recording_summary(
+        &self,
+    ) -> Result<(RecordingStats, Vec<(String, i64)>), CatalogError> {
+        let mut stats = RecordingStats::default();
+        let mut flags: HashMap<&'static str, i64> = HashMap::new();
+        let mut snr_sum = 0.0;
+        // The JSON only for rows analysed before migration 8, which lack the columns.
+        for r in sqlx::query(
+            "SELECT snr_db, level_spread_db, clipping_ratio,
+                    CASE WHEN level_spread_db IS NULL OR clipping_ratio IS NULL THEN quality ELSE NULL END AS old_quality
+             FROM lesson_audio",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let snr_db: f64 = r.try_get("snr_db")?;
+            let (level_spread_db, clipping_ratio) = match (
+                r.try_get::<Option<f64>, _>("level_spread_db")?,
+                r.try_get::<Option<f64>, _>("clipping_ratio")?,
+            ) {
+                (Some(l), Some(c)) => (l, c),
+                _ => measures_in_json(
+                    &r.try_get::<Option<String>, _>("old_quality")?
+                        .unwrap_or_default(),
+                ),
+            };
+            stats.analysed += 1;
+            snr_sum += snr_db;
+            let q = fretwise_quality::RecordingQuality {
+                snr_db,
+                level_spread_db,
+                clipping_ratio,
+            };
+            for f in fretwise_quality::recording_flags(&q) {
+                *flags.entry(f.code.as_str()).or_default() += 1;
+            }
+        }
+        if stats.analysed > 0 {
+            stats.mean_snr_db = snr_sum / stats.analysed as f64;
+        }
+        stats.demonstrations = sqlx::query("SELECT COUNT(*) AS n FROM demonstrations")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok((
+            stats,
+            flags.into_iter().map(|(k, n)| (k.to_string(), n)).collect(),
+        ))
+    }
+
     /// One lesson's audio analysis, if its recording was analysed.
     pub async fn lesson_audio(
         &self,
@@ -231,7 +279,7 @@ impl Catalog {
     ) -> Result<Option<LessonAudioRow>, CatalogError> {
         let Some(r) = sqlx::query(dialect(
             self.backend,
-            "SELECT audio_hash, version, snr_db, quality FROM lesson_audio WHERE lesson_id = $1",
+            "SELECT audio_hash, version, snr_db, quality, level_spread_db, clipping_ratio FROM lesson_audio WHERE lesson_id = $1",
         ))
         .bind(lesson_id)
         .fetch_optional(&self.pool)
@@ -249,14 +297,9 @@ impl Catalog {
         .iter()
         .map(|d| Ok(DemonstrationRow::from_row(d)?))
         .collect::<Result<Vec<_>, CatalogError>>()?;
-        Ok(Some(LessonAudioRow {
-            lesson_id: lesson_id.to_string(),
-            audio_hash: r.try_get("audio_hash")?,
-            version: r.try_get("version")?,
-            snr_db: r.try_get("snr_db")?,
-            quality: r.try_get("quality")?,
-            demonstrations,
-        }))
+        let mut row = LessonAudioRow::from_row(lesson_id.to_string(), &r)?;
+        row.demonstrations = demonstrations;
+        Ok(Some(row))
     }
 }
 
@@ -271,4 +314,45 @@ impl FromRow<'_, sqlx::any::AnyRow> for DemonstrationRow {
             analysis: r.try_get("analysis")?,
         })
     }
+}
+
+impl LessonAudioRow {
+    /// Decodes a `lesson_audio` row (without its demonstrations).
+    fn from_row(lesson_id: String, r: &sqlx::any::AnyRow) -> Result<Self, CatalogError> {
+        let quality: String = r.try_get("quality")?;
+        let (level_spread_db, clipping_ratio) = match (
+            r.try_get::<Option<f64>, _>("level_spread_db")?,
+            r.try_get::<Option<f64>, _>("clipping_ratio")?,
+        ) {
+            (Some(l), Some(c)) => (l, c),
+            // Analysed before migration 8: the figures are in the JSON.
+            _ => measures_in_json(&quality),
+        };
+        Ok(LessonAudioRow {
+            lesson_id,
+            audio_hash: r.try_get("audio_hash")?,
+            version: r.try_get("version")?,
+            snr_db: r.try_get("snr_db")?,
+            level_spread_db,
+            clipping_ratio,
+            quality,
+            demonstrations: Vec::new(),
+        })
+    }
+
+    /// The recording's quality measures, for its flags.
+    pub fn recording_quality(&self) -> fretwise_quality::RecordingQuality {
+        fretwise_quality::RecordingQuality {
+            snr_db: self.snr_db,
+            level_spread_db: self.level_spread_db,
+            clipping_ratio: self.clipping_ratio,
+        }
+    }
+}
+
+/// (level spread, clipping ratio) from a stored quality JSON; NaN where it has none.
+fn measures_in_json(quality: &str) -> (f64, f64) {
+    let v: serde_json::Value = serde_json::from_str(quality).unwrap_or_default();
+    let num = |k: &str| v.get(k).and_then(|x| x.as_f64()).unwrap_or(f64::NAN);
+    (num("level_spread_db"), num("clipping_ratio"))
 }

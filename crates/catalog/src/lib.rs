@@ -19,7 +19,8 @@ pub use audio::{DemonstrationRow, LessonAudioRow};
 pub use knowledge::{ConceptLesson, LessonConceptRow, LessonKnowledgeRow};
 pub use model::{
     CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonCuration, LessonDetail,
-    LessonListing, LessonMetadata, LessonRecord, LessonText, QuarantineEntry, WriteOutcome,
+    LessonListing, LessonMetadata, LessonRecord, LessonText, QuarantineEntry, RecordingStats,
+    WriteOutcome,
 };
 pub use progress::Progress;
 pub use service::{ApiKeyRecord, FeedbackRecord, JobRecord};

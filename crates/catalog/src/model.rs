@@ -212,8 +212,21 @@ pub struct CatalogStats {
     pub hours: f64,
     /// Occurrences per term category.
     pub terms_by_category: Vec<(String, i64)>,
-    /// Lessons per flag code.
+    /// Lessons per flag code (the transcripts' flags and their recordings').
     pub flags_by_code: Vec<(String, i64)>,
+    /// The lessons' recordings.
+    pub recordings: RecordingStats,
+}
+
+/// How many lesson recordings were analysed, and how clean they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordingStats {
+    /// Lessons whose recording was analysed.
+    pub analysed: i64,
+    /// Their mean speech-to-noise ratio, dB (0 when there are none).
+    pub mean_snr_db: f64,
+    /// Demonstrations found in them.
+    pub demonstrations: i64,
 }
 
 /// What export needs to know about a lesson before reading its text (curation decisions).

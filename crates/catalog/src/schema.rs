@@ -255,4 +255,12 @@ pub(crate) const MIGRATIONS: &[(i64, &[&str])] = &[
         ],
     ),
     (7, &["ALTER TABLE lessons ADD COLUMN video_url TEXT"]),
+    (
+        8,
+        &[
+            // NULL in rows analysed before: read back from the quality JSON.
+            "ALTER TABLE lesson_audio ADD COLUMN level_spread_db DOUBLE PRECISION",
+            "ALTER TABLE lesson_audio ADD COLUMN clipping_ratio DOUBLE PRECISION",
+        ],
+    ),
 ];

@@ -635,6 +635,9 @@ impl Catalog {
         {
             flags_by_code.push((r.try_get("code")?, r.try_get("n")?));
         }
+        let (recordings, recording_flags) = self.recording_summary().await?;
+        flags_by_code.extend(recording_flags);
+        flags_by_code.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let seconds: f64 = agg.try_get("seconds")?;
         Ok(CatalogStats {
             lessons: agg.try_get("lessons")?,
@@ -654,6 +657,7 @@ impl Catalog {
             quarantined: count("SELECT COUNT(*) AS n FROM quarantine").await?,
             terms_by_category,
             flags_by_code,
+            recordings,
         })
     }
 

@@ -411,6 +411,7 @@ pub async fn lessons_show(
                 "audio".into(),
                 serde_json::json!({
                     "quality": quality,
+                    "flags": fretwise_quality::recording_flags(&row.recording_quality()),
                     "demonstrations": crate::demos::decode(row)?,
                 }),
             );
@@ -489,6 +490,12 @@ fn print_stats(s: &fretwise_catalog::CatalogStats) {
         s.utterances, s.words, s.hours
     );
     println!("quality      mean {:.3}", s.mean_quality);
+    if s.recordings.analysed > 0 {
+        println!(
+            "recordings   {} analysed, mean SNR {:.1} dB, {} demonstrations",
+            s.recordings.analysed, s.recordings.mean_snr_db, s.recordings.demonstrations
+        );
+    }
     println!("quarantined  {}", s.quarantined);
     let max = s
         .terms_by_category

@@ -58,9 +58,17 @@ pub(crate) fn print_audio(row: &LessonAudioRow, detail: bool) -> anyhow::Result<
         "audio       {:.1} s, SNR {:.1} dB, level spread {:.1} dB, clipping {:.4} %",
         num("duration_s"),
         row.snr_db,
-        num("level_spread_db"),
-        num("clipping_ratio") * 100.0
+        row.level_spread_db,
+        row.clipping_ratio * 100.0
     );
+    for f in fretwise_quality::recording_flags(&row.recording_quality()) {
+        println!(
+            "flag        {} [{:?}] {}",
+            f.code.as_str(),
+            f.severity,
+            f.detail
+        );
+    }
     if let Some(remarks) = q.get("remarks").and_then(|r| r.as_array()) {
         for r in remarks.iter().filter_map(|r| r.as_str()) {
             println!("            {r}");

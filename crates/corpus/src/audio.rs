@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use fretwise_theory::{Key, KeyMode, PitchClass, Scale};
+use fretwise_theory::{Key, KeyMode, PitchClass, Scale, Tuning, VoicingOptions, voicings};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
@@ -92,6 +92,19 @@ pub struct TruthNote {
     pub midi: i32,
 }
 
+/// One strummed chord of the truth.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TruthChord {
+    /// Its first string's sound, seconds.
+    pub start_s: f64,
+    /// Where the next chord starts (or the last one is damped), seconds.
+    pub end_s: f64,
+    /// Guitarist's symbol ("Am").
+    pub symbol: String,
+    /// The voicing played, lowest string first (`x02210`).
+    pub shape: String,
+}
+
 /// One demonstration of the truth.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TruthDemo {
@@ -109,6 +122,9 @@ pub struct TruthDemo {
     pub tempo_bpm: f64,
     /// General MIDI program played.
     pub program: u8,
+    /// The chords strummed, in order; empty for a single-note phrase.
+    #[serde(default)]
+    pub chords: Vec<TruthChord>,
 }
 
 /// What the generator put in a lesson's audio.
@@ -206,7 +222,13 @@ pub(crate) fn render(
             fillers.push((r3(s), r3(s + len)));
             continue;
         }
-        if let Some(d) = phrase(font, &mut rng, gs, ge, &mut guitar) {
+        // Lessons strum chords as often as they pick phrases; three in ten are strummed here.
+        let played = if rng.random_bool(0.3) {
+            strum(font, &mut rng, gs, ge, &mut guitar)
+        } else {
+            phrase(font, &mut rng, gs, ge, &mut guitar)
+        };
+        if let Some(d) = played {
             demos.push(d);
         }
     }
@@ -468,6 +490,138 @@ fn phrase(
         scale: scale.to_string(),
         tempo_bpm: tempo,
         program,
+        chords: Vec::new(),
+    })
+}
+
+/// A chord progression in a key, strummed in the pause `(gs, ge)`: each chord the easiest
+/// voicing the theory engine gives, strummed down on every beat (strings 12–25 ms apart, the
+/// first strum of a chord accented) for two beats, the last chord held; the progression starts
+/// and ends on the tonic chord.
+fn strum(
+    font: &Font,
+    rng: &mut ChaCha8Rng,
+    gs: f64,
+    ge: f64,
+    out: &mut [f32],
+) -> Option<TruthDemo> {
+    // Degrees into the key's triads (0 = I): the progressions lessons teach first.
+    const MAJOR: [&[usize]; 4] = [
+        &[0, 4, 5, 3, 0],
+        &[0, 3, 4, 0],
+        &[0, 5, 3, 4, 0],
+        &[0, 3, 0, 4, 0],
+    ];
+    const MINOR: [&[usize]; 3] = [&[0, 5, 6, 0], &[0, 3, 4, 0], &[0, 6, 5, 6, 0]];
+    let tonic_pc = rng.random_range(0..12);
+    let mode = if rng.random_bool(0.6) {
+        KeyMode::Major
+    } else {
+        KeyMode::Minor
+    };
+    let key = Key::simplest(tonic_pc, mode);
+    let scale = Scale::new(
+        key.tonic,
+        if mode == KeyMode::Major {
+            "major"
+        } else {
+            "minor"
+        },
+    )
+    .ok()?;
+    let triads = key.triads();
+    let degrees: &[usize] = if mode == KeyMode::Major {
+        MAJOR[rng.random_range(0..MAJOR.len())]
+    } else {
+        MINOR[rng.random_range(0..MINOR.len())]
+    };
+    let tuning = Tuning::standard();
+    let open: Vec<i32> = tuning
+        .strings
+        .iter()
+        .map(|n| n.midi().unwrap_or(40))
+        .collect();
+    let tempo: f64 = f64::from(rng.random_range(14..27) * 5);
+    let beat = 60.0 / tempo;
+    let start = gs + rng.random_range(0.1..1.0);
+    let room = ge - 0.5 - start;
+    // Two beats a chord, the last held for two more; as many chords as the pause holds (≥ 3).
+    let fit = ((room / beat - 2.0) / 2.0).floor().max(0.0) as usize;
+    let n_chords = degrees.len().min(fit);
+    if n_chords < 3 {
+        return None;
+    }
+    // Cut long progressions at the end but still close on the tonic.
+    let mut plan: Vec<usize> = degrees[..n_chords - 1].to_vec();
+    plan.push(0);
+    let program = [24u8, 25, 25, 27][rng.random_range(0..4)];
+    let mut notes = Vec::new();
+    let mut chords = Vec::new();
+    let mut t = start;
+    for (ci, &deg) in plan.iter().enumerate() {
+        let chord = triads.get(deg)?;
+        let v = voicings(chord, &tuning, &VoicingOptions::default());
+        let v = v.iter().find(|v| v.kind == "open").or(v.first())?;
+        let pitches: Vec<i32> = v
+            .frets
+            .iter()
+            .zip(&open)
+            .filter_map(|(f, o)| f.map(|f| o + f as i32))
+            .collect();
+        let strums = if ci + 1 == plan.len() { 1 } else { 2 };
+        let mut chord_onset = f64::INFINITY;
+        for k in 0..strums {
+            let dur = if ci + 1 == plan.len() {
+                4.0 * beat
+            } else {
+                beat
+            };
+            let gap = rng.random_range(0.012..0.025);
+            let velocity = if k == 0 {
+                rng.random_range(95..115)
+            } else {
+                rng.random_range(70..90)
+            };
+            for (si, &midi) in pitches.iter().enumerate() {
+                let at = t + si as f64 * gap;
+                let (onset, offset) = render_note(
+                    font,
+                    program,
+                    midi,
+                    velocity,
+                    at,
+                    dur - si as f64 * gap,
+                    out,
+                );
+                chord_onset = chord_onset.min(onset);
+                notes.push(TruthNote {
+                    onset_s: r3(onset),
+                    offset_s: r3(offset),
+                    midi,
+                });
+            }
+            t += dur;
+        }
+        chords.push(TruthChord {
+            start_s: r3(chord_onset),
+            end_s: r3(t),
+            symbol: chord.to_string(),
+            shape: v.shape(),
+        });
+    }
+    // Chords last until the next one sounds.
+    for i in 1..chords.len() {
+        chords[i - 1].end_s = chords[i].start_s;
+    }
+    Some(TruthDemo {
+        start_s: chords.first()?.start_s,
+        end_s: notes.iter().map(|n| n.offset_s).fold(0.0, f64::max),
+        notes,
+        key: key.to_string(),
+        scale: scale.to_string(),
+        tempo_bpm: tempo,
+        program,
+        chords,
     })
 }
 

@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use audio::{AUDIO_RATE, AudioTruth, Font, TruthDemo, TruthNote};
+pub use audio::{AUDIO_RATE, AudioTruth, Font, TruthChord, TruthDemo, TruthNote};
 pub use language::STYLES;
 
 /// Generator settings.

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::IngestError;
 
-/// Version of the analysis: stored rows of another version are redone.
-pub const AUDIO_VERSION: i64 = 1;
+/// Version of the analysis: stored rows of another version are redone (2: strummed chords).
+pub const AUDIO_VERSION: i64 = 2;
 
 /// Lessons analysed per batch (in parallel, then written).
 const BATCH: usize = 8;
@@ -190,6 +190,8 @@ fn row(id: &str, key: &str, audio: &LessonAudio, utterances: &[Utterance]) -> Le
         audio_hash: key.to_string(),
         version: AUDIO_VERSION,
         snr_db: audio.quality.snr_db,
+        level_spread_db: audio.quality.level_spread_db,
+        clipping_ratio: audio.quality.clipping_ratio,
         quality,
         demonstrations: audio
             .demonstrations

@@ -95,6 +95,38 @@ async fn recordings_become_stored_demonstrations() {
         }
         assert_eq!(stored, first.demonstrations);
 
+        // The recordings feed the quality report: counted, and flagged by their measures.
+        let stats = catalog.stats().await.unwrap();
+        assert_eq!(stats.recordings.analysed, 4, "{stats:#?}");
+        assert_eq!(
+            stats.recordings.demonstrations as usize,
+            first.demonstrations
+        );
+        let mut noisy = 0;
+        for n in 0..4 {
+            let t = truth(&corpus, n);
+            let row = catalog.lesson_audio(&t.lesson_id).await.unwrap().unwrap();
+            let flags = fretwise_quality::recording_flags(&row.recording_quality());
+            let is_noisy = flags.iter().any(|f| f.code.as_str() == "noisy_recording");
+            // The generator's SNRs are 10, 15, 20 … dB; 15 may measure either side of the line.
+            if t.snr_db <= 10.0 {
+                assert!(is_noisy, "{} at {} dB: {flags:?}", t.lesson_id, t.snr_db);
+            } else if t.snr_db >= 20.0 {
+                assert!(!is_noisy, "{} at {} dB: {flags:?}", t.lesson_id, t.snr_db);
+            }
+            // Generated recordings keep 3 dB of headroom.
+            assert!(!flags.iter().any(|f| f.code.as_str() == "clipped_recording"));
+            noisy += usize::from(is_noisy);
+        }
+        let count = |stats: &fretwise_catalog::CatalogStats, code: &str| {
+            stats
+                .flags_by_code
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or(0, |(_, n)| *n as usize)
+        };
+        assert_eq!(count(&stats, "noisy_recording"), noisy, "{stats:#?}");
+
         // Nothing changed: nothing is analysed again.
         let again = analyse_lesson_audio(&catalog, &()).await.unwrap();
         assert_eq!((again.analysed, again.unchanged), (0, 4), "{again:#?}");
@@ -169,6 +201,30 @@ async fn recordings_become_stored_demonstrations() {
                 .is_some(),
             "the others keep theirs"
         );
+
+        // A recording turned up 18 dB into the converter's limits is flagged as clipped.
+        let loud = corpus.join(&truth(&corpus, 3).audio_path);
+        let mut bytes = std::fs::read(&loud).unwrap();
+        for s in bytes[44..].chunks_exact_mut(2) {
+            let v = i16::from_le_bytes([s[0], s[1]]);
+            let louder = (i32::from(v) * 8).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+            s.copy_from_slice(&louder.to_le_bytes());
+        }
+        std::fs::write(&loud, &bytes).unwrap();
+        let again = analyse_lesson_audio(&catalog, &()).await.unwrap();
+        assert_eq!(again.analysed, 1, "{again:#?}");
+        let row = catalog
+            .lesson_audio(&truth(&corpus, 3).lesson_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            row.clipping_ratio > fretwise_quality::CLIPPED_ABOVE,
+            "{}",
+            row.clipping_ratio
+        );
+        let stats = catalog.stats().await.unwrap();
+        assert_eq!(count(&stats, "clipped_recording"), 1, "{stats:#?}");
         catalog.close().await;
     }
 }

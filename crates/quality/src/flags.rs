@@ -36,6 +36,12 @@ pub enum FlagCode {
     LowConfidenceClusters,
     /// Text without any word timings.
     NoWordTimings,
+    /// The recording's speech stands less than 15 dB above its noise floor.
+    NoisyRecording,
+    /// The speech level jumps between stretches of the recording (spread over 6 dB).
+    UnevenLevel,
+    /// More than 0.1 % of the recording's samples sit at full scale.
+    ClippedRecording,
 }
 
 impl FlagCode {
@@ -55,6 +61,9 @@ impl FlagCode {
             Self::LowConfidence => "low_confidence",
             Self::LowConfidenceClusters => "low_confidence_clusters",
             Self::NoWordTimings => "no_word_timings",
+            Self::NoisyRecording => "noisy_recording",
+            Self::UnevenLevel => "uneven_level",
+            Self::ClippedRecording => "clipped_recording",
         }
     }
 }
@@ -80,7 +89,7 @@ pub struct Flag {
     pub detail: String,
 }
 
-fn flag(code: FlagCode, severity: Severity, detail: String) -> Flag {
+pub(crate) fn flag(code: FlagCode, severity: Severity, detail: String) -> Flag {
     Flag {
         code,
         severity,

@@ -6,6 +6,7 @@
 
 mod flags;
 mod metrics;
+mod recording;
 mod text;
 
 use fretwise_lexicon::{TermMatcher, TermOccurrence};
@@ -16,6 +17,9 @@ pub use flags::{Flag, FlagCode, Severity};
 pub use metrics::{
     ConfidencePatterns, ContentQuality, LinguisticQuality, Metrics, PhraseCount, SpeechActivity,
     TemporalPatterns,
+};
+pub use recording::{
+    CLIPPED_ABOVE, NOISY_BELOW_DB, RecordingQuality, UNEVEN_ABOVE_DB, recording_flags,
 };
 
 /// Version of the metric definitions; bump when a definition changes.

@@ -418,6 +418,11 @@ pub fn staff(
                         tr { th scope="row" { "Courses" } td { (stats.courses) } }
                         tr { th scope="row" { "Hours of lessons" } td { (format!("{:.1}", stats.hours)) } }
                         tr { th scope="row" { "Mean quality" } td { (format!("{:.3}", stats.mean_quality)) } }
+                        tr { th scope="row" { "Recordings analysed" } td { (stats.recordings.analysed) } }
+                        @if stats.recordings.analysed > 0 {
+                            tr { th scope="row" { "Mean recording SNR" } td { (format!("{:.1} dB", stats.recordings.mean_snr_db)) } }
+                            tr { th scope="row" { "Demonstrations" } td { (stats.recordings.demonstrations) } }
+                        }
                     }
                 }
                 h3 { "Quality flags" }
