@@ -76,6 +76,70 @@ impl Scale {
         self.notes().iter().map(ToString::to_string).collect()
     }
 
+    /// The scale's pitch classes as a 12-bit set (bit 0 = C).
+    fn pitch_set(&self) -> u16 {
+        self.notes()
+            .iter()
+            .fold(0, |m, n| m | 1 << n.semitone().rem_euclid(12))
+    }
+
+    /// Whether both scales hold the same pitch classes ("D dorian" and "C major").
+    ///
+    /// ```
+    /// use fretwise_theory::Scale;
+    /// let dorian = Scale::parse("D dorian").unwrap();
+    /// assert!(dorian.same_notes(&Scale::parse("C major").unwrap()));
+    /// assert!(!dorian.same_notes(&Scale::parse("D minor").unwrap()));
+    /// ```
+    pub fn same_notes(&self, other: &Scale) -> bool {
+        self.pitch_set() == other.pitch_set()
+    }
+
+    /// Whether both name the same scale: same tonic (enharmonics allowed) and same notes
+    /// ("E aeolian" and "E natural minor").
+    pub fn same_scale(&self, other: &Scale) -> bool {
+        self.tonic.is_enharmonic(other.tonic) && self.same_notes(other)
+    }
+
+    /// The scale of `like`'s type that holds this scale's notes, its tonic spelled as in this
+    /// scale ("D dorian" like any major scale → C major); `None` when no tonic does.
+    ///
+    /// ```
+    /// use fretwise_theory::Scale;
+    /// let parent = Scale::parse("E phrygian").unwrap().with_notes_of_type(&Scale::parse("G major").unwrap());
+    /// assert_eq!(parent.unwrap().to_string(), "C major");
+    /// ```
+    pub fn with_notes_of_type(&self, like: &Scale) -> Option<Scale> {
+        self.notes()
+            .into_iter()
+            .map(|tonic| Scale {
+                tonic,
+                type_index: like.type_index,
+            })
+            .find(|s| s.same_notes(self))
+    }
+
+    /// Which mode of `parent` this scale is (1 = the parent itself): the degree of its tonic
+    /// in the parent when both hold the same notes ("D dorian" in C major → 2).
+    pub fn mode_degree_in(&self, parent: &Scale) -> Option<usize> {
+        if !self.same_notes(parent) {
+            return None;
+        }
+        parent
+            .notes()
+            .iter()
+            .position(|n| n.is_enharmonic(self.tonic))
+            .map(|i| i + 1)
+    }
+
+    /// This scale's type on another tonic.
+    pub fn on_tonic(&self, tonic: PitchClass) -> Scale {
+        Scale {
+            tonic,
+            type_index: self.type_index,
+        }
+    }
+
     /// True when every sounding pitch of `chord` is in the scale.
     pub fn contains_chord(&self, chord: &Chord) -> bool {
         let mask = self.scale_type().mask;
