@@ -113,14 +113,34 @@ pub fn answer(q: &TheoryQuery) -> Option<Fact> {
         }
         TheoryQuery::Scale(s) => {
             let notes = s.note_names();
+            let name = s.scale_type().name.as_str();
+            // A church mode is also named by its parent major scale ("parent scale of A
+            // mixolydian?", "is D dorian C major?"): the engine says which and on which degree.
+            let parent = matches!(
+                name,
+                "dorian" | "phrygian" | "lydian" | "mixolydian" | "locrian"
+            )
+            .then(|| fretwise_theory::Scale::new(s.tonic, "major").ok())
+            .flatten()
+            .and_then(|major| s.with_notes_of_type(&major))
+            .and_then(|p| Some((s.mode_degree_in(&p)?, p)))
+            .map(|(degree, p)| {
+                format!(
+                    " {} {name} is the {} mode of {}: the same notes, starting on {}.",
+                    s.tonic,
+                    fretwise_theory::ordinal(degree as i32),
+                    p,
+                    s.tonic
+                )
+            })
+            .unwrap_or_default();
             fact(
                 "scale",
-                format!("{} {}", s.tonic, s.scale_type().name),
+                format!("{} {name}", s.tonic),
                 notes.join(" "),
                 format!(
-                    "The {} {} scale is {}.",
+                    "The {} {name} scale is {}.{parent}",
                     s.tonic,
-                    s.scale_type().name,
                     notes.join(" – ")
                 ),
             )
@@ -391,5 +411,33 @@ fn capitalise(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scale_sentence(name: &str) -> String {
+        let s = fretwise_theory::Scale::parse(name).expect("a scale name");
+        answer(&TheoryQuery::Scale(s)).expect("a fact").sentence
+    }
+
+    #[test]
+    fn a_church_mode_names_its_parent_major_scale() {
+        let t = scale_sentence("A mixolydian");
+        assert!(t.contains("A mixolydian is the 5th mode of D major"), "{t}");
+        let t = scale_sentence("F# locrian");
+        assert!(t.contains("F# locrian is the 7th mode of G major"), "{t}");
+        // The fact-check reads the sentence and agrees with it.
+        let (checked, report) = crate::factcheck::check(&t);
+        assert_eq!(checked, t);
+        assert!(
+            report.corrected.is_empty() && report.verified >= 2,
+            "{report:?}"
+        );
+        // Scales that are no mode of a major scale say nothing more.
+        let t = scale_sentence("A minor pentatonic");
+        assert!(!t.contains("mode of"), "{t}");
     }
 }
