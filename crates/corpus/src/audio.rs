@@ -393,6 +393,17 @@ fn room_noise(rng: &mut ChaCha8Rng, len: usize) -> Vec<f32> {
         .collect()
 }
 
+/// A key on a random tonic, major with probability `p_major`: (tonic pitch class, key, mode).
+fn random_key(rng: &mut ChaCha8Rng, p_major: f64) -> (i32, Key, KeyMode) {
+    let tonic_pc = rng.random_range(0..12);
+    let mode = if rng.random_bool(p_major) {
+        KeyMode::Major
+    } else {
+        KeyMode::Minor
+    };
+    (tonic_pc, Key::simplest(tonic_pc, mode), mode)
+}
+
 /// A phrase in a key, played in the pause `(gs, ge)`: it starts and ends on the tonic, walks
 /// the scale by steps and small leaps, in quarters and eighths with a held last note.
 fn phrase(
@@ -402,13 +413,7 @@ fn phrase(
     ge: f64,
     out: &mut [f32],
 ) -> Option<TruthDemo> {
-    let tonic_pc = rng.random_range(0..12);
-    let mode = if rng.random_bool(0.5) {
-        KeyMode::Major
-    } else {
-        KeyMode::Minor
-    };
-    let key = Key::simplest(tonic_pc, mode);
+    let (tonic_pc, key, mode) = random_key(rng, 0.5);
     let scale_name = match (mode, rng.random_bool(0.6)) {
         (KeyMode::Major, true) => "major pentatonic",
         (KeyMode::Major, false) => "major",
@@ -513,13 +518,7 @@ fn strum(
         &[0, 3, 0, 4, 0],
     ];
     const MINOR: [&[usize]; 3] = [&[0, 5, 6, 0], &[0, 3, 4, 0], &[0, 6, 5, 6, 0]];
-    let tonic_pc = rng.random_range(0..12);
-    let mode = if rng.random_bool(0.6) {
-        KeyMode::Major
-    } else {
-        KeyMode::Minor
-    };
-    let key = Key::simplest(tonic_pc, mode);
+    let (_, key, mode) = random_key(rng, 0.6);
     let scale = Scale::new(
         key.tonic,
         if mode == KeyMode::Major {

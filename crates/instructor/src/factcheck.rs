@@ -6,7 +6,7 @@
 use fretwise_theory::{
     Chord, Interval, Key, KeyMode, Note, PitchClass, Scale, Tuning, capo_shapes_sound_in,
     chord_in_words, interval_in_words, key_in_words, normalize_accidentals, ordinal_number,
-    scale_in_words, scale_named_like_a_chord,
+    ordinal_word, scale_in_words, scale_named_like_a_chord,
 };
 use serde::Serialize;
 
@@ -901,20 +901,14 @@ fn scale_type_in_words(words: &[&str]) -> Option<(Scale, usize)> {
         // A capital note letter is a tonic: scale_in_words reads those.
         return None;
     }
-    let c = "C".parse::<PitchClass>().ok()?;
     let (scale, n) = scale_in_words(&[&["C"], words].concat())?;
     let n = n - 1;
     let named_by_scale_word = words[..n]
         .iter()
         .any(|w| matches!(bare(w).to_lowercase().as_str(), "scale" | "mode"));
     let plain = matches!(scale.scale_type().name.as_str(), "major" | "minor");
-    (scale.tonic == c && (named_by_scale_word || !plain)).then_some((scale, n))
+    (named_by_scale_word || !plain).then_some((scale, n))
 }
-
-const ORDINALS: &[&str] = &[
-    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-    "eleventh", "twelfth",
-];
 
 /// "D dorian is the second mode of C major", "A minor has the same notes as C major", "E
 /// aeolian is also known as E natural minor", "the aeolian mode is also called the natural minor
@@ -1033,7 +1027,6 @@ fn check_scale_identity(
         }
         Identity::SameNotes | Identity::Relative(_) => return None,
         Identity::Mode(degree) => {
-            let ordinal = |d: usize| ORDINALS.get(d.wrapping_sub(1)).copied();
             let claim = claimed_text(&format!("mode {degree} of"));
             // Without a tonic, "dorian is the second mode of the major scale": the mode is
             // whichever degree of the parent carries the first scale's type.
@@ -1052,7 +1045,7 @@ fn check_scale_identity(
                     report.verify(subject, claim);
                 }
                 Some((d, p)) => {
-                    let word = ordinal(d)?;
+                    let word = ordinal_word(i32::try_from(d).ok()?)?;
                     let fixed = if p.same_scale(&second) {
                         // Only the degree was wrong: keep the parent as written.
                         (

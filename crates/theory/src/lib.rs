@@ -43,7 +43,7 @@ pub use note::{Letter, Note, PitchClass, cents, hz_of_midi, midi_of_hz};
 pub use scale::Scale;
 pub use spoken::{
     chord_in_words, chord_quality_in_words, chord_quality_on, interval_in_words, key_in_words,
-    normalize_accidentals, ordinal_number, scale_in_words, scale_named_like_a_chord,
+    normalize_accidentals, ordinal_number, ordinal_word, scale_in_words, scale_named_like_a_chord,
 };
 pub use tab::{Tab, TabEvent, Technique};
 pub use voicing::{Voicing, VoicingOptions, diagram_svg, diagram_text, voicings};

@@ -516,6 +516,28 @@ pub fn interval_in_words(words: &[&str]) -> Option<(Interval, usize)> {
     Interval::new(number, quality).ok().map(|i| (i, 2))
 }
 
+/// 2 → "second": the ordinal as a word, 1 to 15 (what [`ordinal_number`] reads back).
+pub fn ordinal_word(n: i32) -> Option<&'static str> {
+    const WORDS: [&str; 15] = [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+        "fifteenth",
+    ];
+    WORDS.get(usize::try_from(n.checked_sub(1)?).ok()?).copied()
+}
+
 /// "third" → 3, "5th" → 5, "fifth" → 5.
 pub fn ordinal_number(word: &str) -> Option<i32> {
     let w = word.to_lowercase();
