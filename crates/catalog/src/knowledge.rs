@@ -28,6 +28,14 @@ pub struct LessonKnowledgeRow {
     pub concepts: Vec<LessonConceptRow>,
 }
 
+/// One lesson's knowledge computed while ingest holds the lesson in memory (on its worker
+/// pool) and stored with it, so that the knowledge rebuild need not read the lesson back.
+/// Implemented by the knowledge base; ingest knows only this trait.
+pub trait LessonAnalysis: Send + Sync {
+    /// The knowledge row of `record`, stored under `record.id` at its content hash.
+    fn analyse(&self, record: &crate::LessonRecord) -> LessonKnowledgeRow;
+}
+
 /// A concept in a lesson.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LessonConceptRow {

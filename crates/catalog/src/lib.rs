@@ -8,6 +8,7 @@
 mod audio;
 mod knowledge;
 mod model;
+mod packed;
 mod progress;
 mod rows;
 mod schema;
@@ -16,7 +17,7 @@ mod store;
 mod students;
 
 pub use audio::{DemonstrationRow, LessonAudioRow};
-pub use knowledge::{ConceptLesson, LessonConceptRow, LessonKnowledgeRow};
+pub use knowledge::{ConceptLesson, LessonAnalysis, LessonConceptRow, LessonKnowledgeRow};
 pub use model::{
     CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonCuration, LessonDetail,
     LessonListing, LessonMetadata, LessonRecord, LessonText, QuarantineEntry, RecordingStats,

@@ -84,6 +84,15 @@ pub struct LessonRecord {
     pub quality: QualityReport,
 }
 
+impl LessonRecord {
+    /// The lesson's length as stored: the transcript's duration, or where its speech ends when
+    /// that is later (or the duration is missing).
+    pub fn duration_s(&self) -> f64 {
+        let t = &self.transcript;
+        t.duration_s.unwrap_or(0.0).max(t.speech_end())
+    }
+}
+
 /// What writing one record did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]

@@ -565,6 +565,10 @@ impl Catalog {
             .enumerate()
             .map(|(i, id)| (id.as_str(), i))
             .collect();
+        if self.backend == Backend::Sqlite && !with_words {
+            self.packed_timed_texts(ids, &index, &mut out).await?;
+            return Ok(out);
+        }
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
             let list = placeholders(chunk.len());
             let cols = if with_words { "words" } else { "'[]' AS words" };
@@ -598,6 +602,82 @@ impl Catalog {
             }
         }
         Ok(out)
+    }
+
+    /// The texts of each lesson's utterances in order, one list per id in `ids` (empty for an
+    /// unknown id): what phrase statistics need, without times, words or terms.
+    pub async fn lesson_utterance_texts(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<Vec<String>>, CatalogError> {
+        let mut out: Vec<Vec<String>> = vec![Vec::new(); ids.len()];
+        let index: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let list = placeholders(chunk.len());
+            let sql = if self.backend == Backend::Sqlite {
+                crate::packed::TEXTS.replace("{list}", &list)
+            } else {
+                format!(
+                    "SELECT lesson_id, text FROM utterances WHERE lesson_id IN ({list}) ORDER BY lesson_id, idx"
+                )
+            };
+            let mut q = sqlx::query(dialect(self.backend, &sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let id: String = r.try_get("lesson_id")?;
+                let Some(&i) = index.get(id.as_str()) else {
+                    continue;
+                };
+                if self.backend == Backend::Sqlite {
+                    let packed: String = r.try_get("packed")?;
+                    out[i] = crate::packed::texts(&packed)?;
+                } else {
+                    out[i].push(r.try_get("text")?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Catalog::lesson_timed_texts`] without words on SQLite: one packed row per lesson and
+    /// table (see `packed`), decoded here.
+    async fn packed_timed_texts(
+        &self,
+        ids: &[String],
+        index: &HashMap<&str, usize>,
+        out: &mut [LessonText],
+    ) -> Result<(), CatalogError> {
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let list = placeholders(chunk.len());
+            for (table, sql) in [
+                ("utterances", crate::packed::UTTERANCES),
+                ("terms", crate::packed::TERMS),
+            ] {
+                let sql = sql.replace("{list}", &list);
+                let mut q = sqlx::query(dialect(self.backend, &sql));
+                for id in chunk {
+                    q = q.bind(id.as_str());
+                }
+                for r in q.fetch_all(&self.pool).await? {
+                    let id: String = r.try_get("lesson_id")?;
+                    let packed: String = r.try_get("packed")?;
+                    if let Some(&i) = index.get(id.as_str()) {
+                        if table == "utterances" {
+                            out[i].utterances = crate::packed::utterances(&packed)?;
+                        } else {
+                            out[i].terms = crate::packed::terms(&packed)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Catalog totals.
@@ -848,7 +928,7 @@ async fn write_records(
 
         let t = &rec.transcript;
         let q = &rec.quality;
-        let duration = t.duration_s.unwrap_or(0.0).max(t.speech_end());
+        let duration = rec.duration_s();
         let service_terms =
             serde_json::to_string(&t.service_terms).map_err(|e| corrupt("service_terms", e))?;
         sqlx::query(dialect(

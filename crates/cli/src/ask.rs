@@ -153,16 +153,28 @@ pub fn index_options(cfg: &Config, flag: Option<PathBuf>) -> IndexOptions {
     }
 }
 
-/// Brings the index up to date after an ingest (with a progress bar unless `quiet`).
-pub async fn update_index(
+/// After an ingest: the knowledge base and the search index brought up to date together (with
+/// progress bars unless `quiet`).
+pub async fn refresh_after_ingest(
     catalog: &Catalog,
     dir: &std::path::Path,
     quiet: bool,
-) -> anyhow::Result<fretwise_instructor::IndexReport> {
-    update_index_with(catalog, dir, &IndexOptions::default(), quiet).await
+) -> anyhow::Result<(
+    fretwise_knowledge::RebuildReport,
+    fretwise_instructor::IndexReport,
+)> {
+    let mut index = PassageIndex::open_with(dir, &IndexOptions::default())?;
+    let knowledge_bar = std::sync::Arc::new(Bar::new("knowledge", quiet));
+    let index_bar = Bar::new("index", quiet);
+    let done =
+        fretwise_instructor::refresh(catalog, &mut index, knowledge_bar.clone(), &index_bar).await;
+    knowledge_bar.finish();
+    index_bar.finish();
+    Ok(done?)
 }
 
-/// [`update_index`] with index options (an embeddings model embeds the passages too).
+/// Brings the index up to date (with a progress bar unless `quiet`); an embeddings model in
+/// `opts` embeds the passages too.
 pub async fn update_index_with(
     catalog: &Catalog,
     dir: &std::path::Path,

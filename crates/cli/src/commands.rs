@@ -96,6 +96,11 @@ async fn open_with(cfg: &Config, db: Option<String>, mode: OpenMode) -> anyhow::
     }
 }
 
+/// The knowledge base's per-lesson analysis, run by ingest on each lesson it stores.
+pub fn knowledge_analysis() -> Arc<dyn fretwise_catalog::LessonAnalysis> {
+    Arc::new(fretwise_knowledge::LessonAnalyzer::builtin())
+}
+
 pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
     let catalog = open_for_writing(cfg, args.db.db.clone()).await?;
     let mut read = ReadOptions::default();
@@ -108,6 +113,7 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         chunk_size: args.chunk_size,
         matcher: Arc::new(matcher(lexicon.as_deref())?),
         force: args.force,
+        analysis: (!args.no_knowledge).then(knowledge_analysis),
     };
     let bar = Bar::new("ingest", args.json);
     let (db_sources, paths): (Vec<_>, Vec<_>) = args
@@ -150,17 +156,13 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         bar.finish();
         Some(a)
     };
-    let knowledge = if args.no_knowledge {
-        None
-    } else {
-        Some(crate::knowledge::ensure(&catalog, args.json).await?)
-    };
-    // The search index follows the catalog as the knowledge base does.
-    let index = if args.no_knowledge {
-        None
+    // The knowledge base and the search index follow the catalog (built side by side).
+    let (knowledge, index) = if args.no_knowledge {
+        (None, None)
     } else {
         let dir = crate::ask::index_dir(cfg, None, &catalog);
-        Some(crate::ask::update_index(&catalog, &dir, args.json).await?)
+        let (k, i) = crate::ask::refresh_after_ingest(&catalog, &dir, args.json).await?;
+        (Some(k), Some(i))
     };
     catalog.close().await;
     if args.json {
@@ -304,13 +306,14 @@ pub async fn quickstart(
     let catalog = open_for_writing(cfg, db).await?;
     let bar = Bar::new("ingest", json);
     let (items, rejected) = fretwise_ingest::discover(&[corpus.to_path_buf()])?;
-    let report =
-        fretwise_ingest::ingest_items(&catalog, items, rejected, &IngestOptions::default(), &bar)
-            .await?;
+    let options = IngestOptions {
+        analysis: Some(knowledge_analysis()),
+        ..IngestOptions::default()
+    };
+    let report = fretwise_ingest::ingest_items(&catalog, items, rejected, &options, &bar).await?;
     bar.finish();
-    let knowledge = crate::knowledge::ensure(&catalog, json).await?;
     let dir = crate::ask::index_dir(cfg, None, &catalog);
-    let index = crate::ask::update_index(&catalog, &dir, json).await?;
+    let (knowledge, index) = crate::ask::refresh_after_ingest(&catalog, &dir, json).await?;
     let stats = catalog.stats().await?;
     let url = catalog.url().to_string();
     let location = catalog.location();

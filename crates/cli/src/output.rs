@@ -1,8 +1,13 @@
 //! Terminal output: progress bars (only on a terminal) and JSON printing.
 
 use std::io::IsTerminal;
+use std::sync::LazyLock;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+/// Every bar draws through one set, so that two running at once (the knowledge rebuild beside
+/// the index update) stack instead of overwriting each other's line.
+static BARS: LazyLock<MultiProgress> = LazyLock::new(MultiProgress::new);
 
 /// A progress bar on stderr when it is a terminal and JSON was not asked for.
 pub struct Bar(Option<ProgressBar>);
@@ -20,7 +25,7 @@ impl Bar {
                 .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(label);
-        Self(Some(bar))
+        Self(Some(BARS.add(bar)))
     }
 
     /// Sets the total.
@@ -49,6 +54,7 @@ impl Bar {
     pub fn finish(&self) {
         if let Some(b) = &self.0 {
             b.finish_and_clear();
+            BARS.remove(b);
         }
     }
 }

@@ -1,7 +1,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use fretwise_catalog::{Catalog, CourseRef, InstructorRef, LessonRecord, Progress, WriteOutcome};
+use fretwise_catalog::{
+    Catalog, CourseRef, InstructorRef, LessonAnalysis, LessonKnowledgeRow, LessonRecord, Progress,
+    WriteOutcome,
+};
 use fretwise_lexicon::TermMatcher;
 use fretwise_quality::Severity;
 use fretwise_transcript::{ReadOptions, parse_transcript};
@@ -12,7 +15,7 @@ use crate::mysql::MysqlSource;
 use crate::{IngestError, InputItem, Payload, slug};
 
 /// How to ingest.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IngestOptions {
     /// Reader limits.
     pub read: ReadOptions,
@@ -22,6 +25,20 @@ pub struct IngestOptions {
     pub matcher: Arc<TermMatcher>,
     /// Re-process inputs even when their content hash is unchanged.
     pub force: bool,
+    /// Per-lesson knowledge computed on the worker pool and stored with each lesson (the
+    /// knowledge base's analysis; None: the knowledge rebuild reads the lessons back later).
+    pub analysis: Option<Arc<dyn LessonAnalysis>>,
+}
+
+impl std::fmt::Debug for IngestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestOptions")
+            .field("read", &self.read)
+            .field("chunk_size", &self.chunk_size)
+            .field("force", &self.force)
+            .field("analysis", &self.analysis.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for IngestOptions {
@@ -31,6 +48,7 @@ impl Default for IngestOptions {
             chunk_size: 256,
             matcher: Arc::new(TermMatcher::builtin()),
             force: false,
+            analysis: None,
         }
     }
 }
@@ -77,7 +95,8 @@ pub struct IngestReport {
 
 enum Processed {
     Unchanged,
-    Record(Box<LessonRecord>),
+    /// A lesson to store, with its knowledge when the options ask for it.
+    Record(Box<LessonRecord>, Option<Box<LessonKnowledgeRow>>),
     Rejected(QuarantinedItem, Option<String>),
     NoTranscript,
 }
@@ -173,6 +192,7 @@ async fn run(
         }
         let n = processed.len() as u64;
         let mut records = Vec::new();
+        let mut knowledge = Vec::new();
         for p in processed {
             match p {
                 Processed::Unchanged => report.unchanged += 1,
@@ -183,11 +203,31 @@ async fn run(
                         .await?;
                     report.quarantined.push(q);
                 }
-                Processed::Record(r) => records.push(*r),
+                Processed::Record(r, k) => {
+                    records.push(*r);
+                    knowledge.push(k);
+                }
             }
         }
         if !records.is_empty() {
             let outcomes = catalog.write_batch(&records).await?;
+            // The knowledge rows follow their lessons (under the ids the catalog gave them). A
+            // crash between the two writes leaves lessons without knowledge: stale, so the next
+            // rebuild computes it.
+            let rows: Vec<LessonKnowledgeRow> = knowledge
+                .into_iter()
+                .zip(&outcomes)
+                .filter_map(|(k, outcome)| {
+                    let mut k = *k?;
+                    k.lesson_id = match outcome {
+                        WriteOutcome::Inserted { id, .. } | WriteOutcome::Replaced { id, .. } => {
+                            id.clone()
+                        }
+                    };
+                    Some(k)
+                })
+                .collect();
+            catalog.write_lesson_knowledge(&rows, true).await?;
             for (rec, outcome) in records.iter().zip(outcomes) {
                 let (id, dup) = match outcome {
                     WriteOutcome::Inserted { id, duplicate_of } => {
@@ -321,7 +361,7 @@ fn process(item: InputItem, known: &HashMap<String, String>, opts: &IngestOption
         }
     }
     let (terms, quality) = fretwise_quality::analyze(&transcript, &opts.matcher);
-    Processed::Record(Box::new(LessonRecord {
+    let record = LessonRecord {
         id: item.id,
         source: item.source,
         content_hash: hash,
@@ -329,7 +369,9 @@ fn process(item: InputItem, known: &HashMap<String, String>, opts: &IngestOption
         transcript,
         terms,
         quality,
-    }))
+    };
+    let knowledge = opts.analysis.as_ref().map(|a| Box::new(a.analyse(&record)));
+    Processed::Record(Box::new(record), knowledge)
 }
 
 impl ChunkSource for crate::mysql::MysqlStream {

@@ -507,22 +507,26 @@ impl PassageIndex {
         Ok(read_summary(&self.dir).is_some_and(|s| !s.marker.is_empty() && s.marker == marker))
     }
 
+    /// Stamps the catalog's current change marker on an index that holds exactly the catalog's
+    /// usable lessons (after an update that ran beside a knowledge rebuild, whose new profiles
+    /// change the marker); returns whether it did.
+    pub async fn stamp_if_current(&self, catalog: &Catalog) -> Result<bool, IndexError> {
+        // Read before the lessons, as `update` does: a later change shows as a new marker.
+        let marker = catalog.change_marker().await?;
+        let infos = catalog.lesson_curations().await?;
+        let Some(mut state) = read_state(&self.dir).filter(|s| holds(s, &infos)) else {
+            return Ok(false);
+        };
+        if state.marker != marker {
+            state.marker = marker;
+            write_state(&self.dir, &state)?;
+        }
+        Ok(true)
+    }
+
     /// True when the index holds exactly the usable lessons of `infos` at their current versions.
     pub fn is_current(&self, infos: &[LessonCuration]) -> bool {
-        let Some(state) = read_state(&self.dir) else {
-            return false;
-        };
-        // Near duplicates left out at their current content are accounted for.
-        let want: BTreeMap<&str, &str> = infos
-            .iter()
-            .filter(|i| usable(i))
-            .filter(|i| state.suppressed.get(&i.id) != Some(&i.content_hash))
-            .map(|i| (i.id.as_str(), i.content_hash.as_str()))
-            .collect();
-        want.len() == state.lessons.len()
-            && want
-                .iter()
-                .all(|(id, h)| state.lessons.get(*id).is_some_and(|s| s == h))
+        read_state(&self.dir).is_some_and(|state| holds(&state, infos))
     }
 
     /// Brings the index in step with the catalog: removes lessons that are gone, changed or no
@@ -1151,6 +1155,21 @@ fn diversify(mut candidates: Vec<Hit>, limit: usize) -> Vec<Hit> {
         out.push(h);
     }
     out
+}
+
+/// Whether `state` holds exactly the usable lessons of `infos` at their current versions.
+fn holds(state: &State, infos: &[LessonCuration]) -> bool {
+    // Near duplicates left out at their current content are accounted for.
+    let want: BTreeMap<&str, &str> = infos
+        .iter()
+        .filter(|i| usable(i))
+        .filter(|i| state.suppressed.get(&i.id) != Some(&i.content_hash))
+        .map(|i| (i.id.as_str(), i.content_hash.as_str()))
+        .collect();
+    want.len() == state.lessons.len()
+        && want
+            .iter()
+            .all(|(id, h)| state.lessons.get(*id).is_some_and(|s| s == h))
 }
 
 fn read_state(dir: &Path) -> Option<State> {

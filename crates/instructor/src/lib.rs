@@ -27,6 +27,7 @@ pub mod facts;
 pub mod index;
 pub mod llm;
 mod near;
+pub mod refresh;
 pub mod understand;
 
 use std::path::Path;
@@ -43,6 +44,7 @@ pub use facts::Fact;
 pub use index::{
     Hit, IndexError, IndexOptions, IndexReport, PassageIndex, SearchRequest, default_index_dir,
 };
+pub use refresh::{RefreshError, refresh};
 pub use understand::{Intent, TheoryQuery, Understanding, understand};
 
 /// Errors while answering.

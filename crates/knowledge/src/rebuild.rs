@@ -180,7 +180,13 @@ pub async fn rebuild(
     for (lessons, instructors) in &steps {
         let ids: Vec<String> = lessons.iter().map(|l| l.id.clone()).collect();
         let t = Instant::now();
-        let contents = reader.lesson_timed_texts(&ids, false).await?;
+        // Lessons whose knowledge ingest already stored are read only for their instructor's
+        // phrase pool: the texts, without times and terms.
+        let contents = if lessons.iter().any(|l| stale.contains(l.id.as_str())) {
+            StepText::Full(reader.lesson_timed_texts(&ids, false).await?)
+        } else {
+            StepText::Texts(reader.lesson_utterance_texts(&ids).await?)
+        };
         read_s += t.elapsed().as_secs_f64();
         let position: HashMap<&str, usize> = lessons
             .iter()
@@ -303,7 +309,30 @@ struct StepLesson {
 struct StepInput {
     lessons: Vec<StepLesson>,
     pools: Vec<(String, String, Vec<usize>)>,
-    contents: Vec<fretwise_catalog::LessonText>,
+    contents: StepText,
+}
+
+/// What was read of a step's lessons, in step order.
+enum StepText {
+    /// Everything the analysis needs (some lesson is stale).
+    Full(Vec<fretwise_catalog::LessonText>),
+    /// Utterance texts alone (no lesson is stale: only phrase pools are computed).
+    Texts(Vec<Vec<String>>),
+}
+
+impl StepText {
+    fn texts(&self, position: usize) -> Vec<&str> {
+        match self {
+            StepText::Full(c) => c
+                .get(position)
+                .map(|c| c.utterances.iter().map(|u| u.text.as_str()).collect())
+                .unwrap_or_default(),
+            StepText::Texts(t) => t
+                .get(position)
+                .map(|t| t.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 struct StepOutput {
@@ -317,45 +346,32 @@ fn analyze_step(
     ontology: &Ontology,
     classifier: &TeachingClassifier,
 ) -> StepOutput {
+    let full: &[fretwise_catalog::LessonText] = match &input.contents {
+        StepText::Full(c) => c,
+        StepText::Texts(_) => &[],
+    };
     let rows: Vec<LessonKnowledgeRow> = input
         .lessons
         .par_iter()
-        .zip(input.contents.par_iter())
+        .zip(full.par_iter())
         .filter(|(l, _)| l.stale)
         .map(|(l, content)| {
-            let utts = TimedText::from_utterances(&content.utterances);
-            let k = analyze_lesson(ontology, classifier, &utts, &content.terms, l.duration_s);
-            LessonKnowledgeRow {
-                lesson_id: l.id.clone(),
-                content_hash: l.content_hash.clone(),
-                version: KNOWLEDGE_VERSION,
-                structure: k.patterns.structure.primary.clone(),
-                summary: serde_json::to_string(&k.summary).unwrap_or_default(),
-                timeline: serde_json::to_string(&k.patterns.sentences).unwrap_or_default(),
-                concepts: k
-                    .concepts
-                    .iter()
-                    .map(|c| LessonConceptRow {
-                        concept: c.concept.clone(),
-                        weight: c.weight,
-                        mentions: c.mentions as i64,
-                        occurrences: serde_json::to_string(&c.occurrences).unwrap_or_default(),
-                    })
-                    .collect(),
-            }
+            knowledge_row(
+                ontology,
+                classifier,
+                &l.id,
+                &l.content_hash,
+                &content.utterances,
+                &content.terms,
+                l.duration_s,
+            )
         })
         .collect();
     let pools = input
         .pools
         .par_iter()
         .map(|(id, key, positions)| {
-            let texts = positions.iter().map(|&p| {
-                input.contents[p]
-                    .utterances
-                    .iter()
-                    .map(|u| u.text.as_str())
-                    .collect::<Vec<&str>>()
-            });
+            let texts = positions.iter().map(|&p| input.contents.texts(p));
             let pool = phrase_pool(texts);
             (
                 id.clone(),
@@ -368,6 +384,69 @@ fn analyze_step(
         lessons: input.lessons.len(),
         rows,
         pools,
+    }
+}
+
+/// One lesson's stored knowledge row.
+fn knowledge_row(
+    ontology: &Ontology,
+    classifier: &TeachingClassifier,
+    id: &str,
+    content_hash: &str,
+    utterances: &[fretwise_transcript::Utterance],
+    terms: &[fretwise_lexicon::TermOccurrence],
+    duration_s: f64,
+) -> LessonKnowledgeRow {
+    let utts = TimedText::from_utterances(utterances);
+    let k = analyze_lesson(ontology, classifier, &utts, terms, duration_s);
+    LessonKnowledgeRow {
+        lesson_id: id.to_string(),
+        content_hash: content_hash.to_string(),
+        version: KNOWLEDGE_VERSION,
+        structure: k.patterns.structure.primary.clone(),
+        summary: serde_json::to_string(&k.summary).unwrap_or_default(),
+        timeline: serde_json::to_string(&k.patterns.sentences).unwrap_or_default(),
+        concepts: k
+            .concepts
+            .iter()
+            .map(|c| LessonConceptRow {
+                concept: c.concept.clone(),
+                weight: c.weight,
+                mentions: c.mentions as i64,
+                occurrences: serde_json::to_string(&c.occurrences).unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+/// The per-lesson analysis that ingest runs on each lesson while it holds it (the same row a
+/// rebuild computes from the stored lesson: the same utterances, terms and stored duration).
+pub struct LessonAnalyzer {
+    ontology: Ontology,
+    classifier: TeachingClassifier,
+}
+
+impl LessonAnalyzer {
+    /// With the built-in ontology and teaching cues (what `rebuild` uses).
+    pub fn builtin() -> Self {
+        Self {
+            ontology: Ontology::builtin(),
+            classifier: TeachingClassifier::builtin(),
+        }
+    }
+}
+
+impl fretwise_catalog::LessonAnalysis for LessonAnalyzer {
+    fn analyse(&self, record: &fretwise_catalog::LessonRecord) -> LessonKnowledgeRow {
+        knowledge_row(
+            &self.ontology,
+            &self.classifier,
+            &record.id,
+            &record.content_hash,
+            &record.transcript.utterances,
+            &record.terms,
+            record.duration_s(),
+        )
     }
 }
 
