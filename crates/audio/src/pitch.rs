@@ -484,10 +484,6 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
     for s in &mut step {
         *s = ln(*s / total);
     }
-    // The weights laid out over a whole neighbourhood: kernel[MAX_STEP + i - j] for bin i into j.
-    let kernel: Vec<f64> = (0..=2 * MAX_STEP)
-        .map(|k| step[k.abs_diff(MAX_STEP)])
-        .collect();
     let stay_voicing = ln(0.99);
     let switch_voicing = ln(0.01);
     let jump = ln(1e-5);
@@ -553,19 +549,11 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
             // Every neighbour's score is at most bound + step[0] + stay_voicing (rounding is
             // monotone), so when that cannot beat the jump the scan would change nothing.
             if bound + step[0] + stay_voicing > best.0 {
-                // The neighbourhood's best in two passes: a branch-free maximum, then (only when it
-                // beats the jump) the first bin reaching it, the one a sequential scan keeps.
-                // Adding `stay_voicing` after the maximum is exact: rounding is monotone.
-                let window = &delta[lo..=hi];
-                let weights = &kernel[lo + MAX_STEP - j..][..window.len()];
-                let top = max_plus(window, weights) + stay_voicing;
-                if top > best.0
-                    && let Some(k) = window
-                        .iter()
-                        .zip(weights)
-                        .position(|(d, w)| d + w + stay_voicing == top)
-                {
-                    best = (top, lo + k);
+                for i in lo..=hi {
+                    let v = delta[i] + step[i.abs_diff(j)] + stay_voicing;
+                    if v > best.0 {
+                        best = (v, i);
+                    }
                 }
             }
             // Unvoiced states hold the last pitch (pitch memory across a rest) or jump.
@@ -605,26 +593,6 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
         }
     }
     out
-}
-
-/// The largest `a[i] + b[i]` (four independent lanes, so the compiler keeps them in vector
-/// registers; no NaN reaches here: scores are logarithms of clamped probabilities).
-fn max_plus(a: &[f64], b: &[f64]) -> f64 {
-    let mut lanes = [f64::NEG_INFINITY; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (a4.remainder(), b4.remainder());
-    for (x, y) in a4.zip(b4) {
-        for l in 0..4 {
-            let v = x[l] + y[l];
-            lanes[l] = if v > lanes[l] { v } else { lanes[l] };
-        }
-    }
-    let mut m = lanes.into_iter().fold(f64::NEG_INFINITY, f64::max);
-    for (x, y) in ra.iter().zip(rb) {
-        let v = x + y;
-        m = if v > m { v } else { m };
-    }
-    m
 }
 
 /// Some plucks read at a half or a third of the note for their first few frames (the pick's
@@ -793,30 +761,6 @@ fn head_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn max_plus_finds_what_a_sequential_scan_finds() {
-        // Deterministic pseudo-random scores (an LCG), with ties and every length up to 31.
-        let mut x: u64 = 7;
-        let mut next = || {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((x >> 33) % 64) as f64 * -0.25
-        };
-        for len in 1..=31 {
-            for _ in 0..50 {
-                let a: Vec<f64> = (0..len).map(|_| next()).collect();
-                let b: Vec<f64> = (0..len).map(|_| next()).collect();
-                let scan = a
-                    .iter()
-                    .zip(&b)
-                    .map(|(p, q)| p + q)
-                    .fold(f64::NEG_INFINITY, f64::max);
-                assert_eq!(max_plus(&a, &b), scan, "length {len}");
-            }
-        }
-    }
 
     fn track_of(f0: Vec<f64>) -> PitchTrack {
         let n = f0.len();
