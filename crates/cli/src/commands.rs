@@ -193,6 +193,12 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
                 println!("  {}: {}: {}", f.lesson_id, f.path, f.reason);
             }
         }
+        if report.knowledge_analyzed > 0 {
+            println!(
+                "knowledge: {} lessons analysed while they were ingested",
+                report.knowledge_analyzed
+            );
+        }
         if let Some(k) = &knowledge {
             crate::knowledge::print_rebuild(k);
         }
@@ -228,6 +234,7 @@ fn merge(total: &mut IngestReport, r: IngestReport) {
     total.quarantined.extend(r.quarantined);
     total.flagged.extend(r.flagged);
     total.skipped_links.extend(r.skipped_links);
+    total.knowledge_analyzed += r.knowledge_analyzed;
 }
 
 fn print_report(r: &IngestReport) {

@@ -453,12 +453,19 @@ fn knowledge_commands_on_a_generated_catalog() {
         dir.path(),
     );
     assert_eq!(code, 0, "{err}");
-    // Ingest builds the knowledge base incrementally.
+    // Ingest analyses each lesson while it holds it; the rebuild after it pools phrases and
+    // aggregates.
     let (code, out, err) = fretwise(&["ingest", "corpus", "--json"], dir.path());
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let analysed = v["knowledge"]["lessons_analyzed"].as_u64().unwrap();
-    assert!(analysed >= 55, "{}", v["knowledge"]);
+    let analysed = v["knowledge_analyzed"].as_u64().unwrap();
+    assert!(analysed >= 55, "{v}");
+    assert_eq!(v["knowledge"]["lessons_analyzed"], 0, "{}", v["knowledge"]);
+    assert_eq!(
+        v["knowledge"]["instructors_repooled"], 4,
+        "{}",
+        v["knowledge"]
+    );
     let (code, out, err) = fretwise(&["knowledge", "rebuild", "--json"], dir.path());
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();

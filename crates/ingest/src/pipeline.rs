@@ -91,6 +91,10 @@ pub struct IngestReport {
     /// Symbolic links in ingested folders that were not followed (loops, already read, broken).
     #[serde(default)]
     pub skipped_links: Vec<crate::SkippedLink>,
+    /// Stored lessons whose knowledge was computed and stored during the ingest (with
+    /// `IngestOptions::analysis`; the knowledge rebuild then has none of them left to analyse).
+    #[serde(default)]
+    pub knowledge_analyzed: usize,
 }
 
 enum Processed {
@@ -228,6 +232,7 @@ async fn run(
                 })
                 .collect();
             catalog.write_lesson_knowledge(&rows, true).await?;
+            report.knowledge_analyzed += rows.len();
             for (rec, outcome) in records.iter().zip(outcomes) {
                 let (id, dup) = match outcome {
                     WriteOutcome::Inserted { id, duplicate_of } => {

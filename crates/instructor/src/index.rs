@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use fretwise_catalog::{Catalog, CatalogError, LessonCuration, Progress};
 use fretwise_knowledge::{Ontology, TeachingClassifier, TimedText, level_rank, sentences};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
@@ -74,6 +75,9 @@ pub enum IndexError {
     /// The embeddings model or the stored embeddings failed.
     #[error(transparent)]
     Dense(#[from] DenseError),
+    /// A reading task panicked or was cancelled.
+    #[error("search index: a reading task stopped: {0}")]
+    Task(String),
 }
 
 /// How an index is opened.
@@ -632,16 +636,37 @@ impl PassageIndex {
         }
         let ontology = Ontology::builtin();
         let classifier = TeachingClassifier::builtin();
-        for chunk in todo.chunks(CHUNK) {
+        // The next chunk is read (on the catalog's connection) while this one's documents and
+        // signatures are made on the worker pool and tantivy's threads index the last ones.
+        let read = |chunk: &[&LessonCuration]| {
             let ids: Vec<String> = chunk.iter().map(|i| i.id.clone()).collect();
-            let contents = catalog.lesson_timed_texts(&ids, false).await?;
-            for (info, content) in chunk.iter().zip(contents) {
-                self.add_lesson(&writer, info, &content, &ontology, &classifier)?;
-                signatures.insert(
-                    &info.id,
-                    &info.content_hash,
-                    signer.sign(&content.utterances),
-                );
+            let catalog = catalog.clone();
+            tokio::spawn(async move { catalog.lesson_timed_texts(&ids, false).await })
+        };
+        let chunks: Vec<&[&LessonCuration]> = todo.chunks(CHUNK).collect();
+        let mut next = chunks.first().map(|c| read(c));
+        for (k, chunk) in chunks.iter().enumerate() {
+            let Some(reading) = next.take() else { break };
+            let contents = reading
+                .await
+                .map_err(|e| IndexError::Task(e.to_string()))??;
+            next = chunks.get(k + 1).map(|c| read(c));
+            let fields = self.fields;
+            let built: Vec<(Vec<TantivyDocument>, Vec<u32>)> = chunk
+                .par_iter()
+                .zip(contents.par_iter())
+                .map(|(info, content)| {
+                    (
+                        lesson_documents(&fields, info, content, &ontology, &classifier),
+                        signer.sign(&content.utterances),
+                    )
+                })
+                .collect();
+            for (info, (docs, signature)) in chunk.iter().zip(built) {
+                for doc in docs {
+                    writer.add_document(doc)?;
+                }
+                signatures.insert(&info.id, &info.content_hash, signature);
                 state
                     .lessons
                     .insert(info.id.clone(), info.content_hash.clone());
@@ -673,7 +698,11 @@ impl PassageIndex {
         for chunk in revived.chunks(CHUNK) {
             for content in catalog.lesson_timed_texts(chunk, false).await? {
                 if let Some(info) = want.get(content.id.as_str()) {
-                    self.add_lesson(&writer, info, &content, &ontology, &classifier)?;
+                    for doc in
+                        lesson_documents(&self.fields, info, &content, &ontology, &classifier)
+                    {
+                        writer.add_document(doc)?;
+                    }
                     state
                         .lessons
                         .insert(info.id.clone(), info.content_hash.clone());
@@ -702,76 +731,6 @@ impl PassageIndex {
         report.passages = state.passages;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
-    }
-
-    /// Adds one lesson's passages to the index.
-    fn add_lesson(
-        &self,
-        writer: &IndexWriter,
-        info: &LessonCuration,
-        content: &fretwise_catalog::LessonText,
-        ontology: &Ontology,
-        classifier: &TeachingClassifier,
-    ) -> Result<(), IndexError> {
-        let lesson_end = content
-            .utterances
-            .last()
-            .map(|u| u.end)
-            .unwrap_or(0.0)
-            .max(1e-9);
-        for (ordinal, p) in passages(&content.utterances).into_iter().enumerate() {
-            // Sentence times are interpolated, so a term must also be in the words.
-            let lower = p.text.to_lowercase();
-            let in_span: Vec<_> = content
-                .terms
-                .iter()
-                .filter(|t| t.start_s >= p.start_s - 1.0 && t.start_s <= p.end_s + 1.0)
-                .filter(|t| lower.contains(&t.text.trim().to_lowercase()))
-                .cloned()
-                .collect();
-            let mut doc = TantivyDocument::default();
-            doc.add_text(self.fields.lesson_id, &info.id);
-            doc.add_text(self.fields.text, &p.text);
-            doc.add_text(self.fields.title, info.title.as_deref().unwrap_or_default());
-            doc.add_text(
-                self.fields.course,
-                info.course.as_deref().unwrap_or_default(),
-            );
-            doc.add_text(
-                self.fields.instructor_id,
-                info.instructor_id.as_deref().unwrap_or_default(),
-            );
-            doc.add_text(
-                self.fields.instructor,
-                info.instructor.as_deref().unwrap_or_default(),
-            );
-            let level = info.level.as_deref().unwrap_or_default();
-            doc.add_text(self.fields.level, level);
-            doc.add_u64(
-                self.fields.level_rank,
-                u64::from(level_rank(level).unwrap_or(0)),
-            );
-            doc.add_text(
-                self.fields.style,
-                info.style.as_deref().unwrap_or_default().to_lowercase(),
-            );
-            let mut seen = HashSet::new();
-            for (c, _) in ontology.concepts_in(&in_span) {
-                if seen.insert(c.clone()) {
-                    doc.add_text(self.fields.concepts, &c);
-                }
-            }
-            let terms: Vec<&str> = in_span.iter().map(|t| t.term.as_str()).collect();
-            doc.add_text(self.fields.terms, terms.join(" "));
-            doc.add_f64(self.fields.start_s, p.start_s);
-            doc.add_f64(self.fields.end_s, p.end_s);
-            doc.add_u64(self.fields.visual, u64::from(is_visual(&p.text)));
-            let (mv, _) = classifier.classify(&p.text, p.start_s / lesson_end);
-            doc.add_text(self.fields.teaching_move, mv.as_str());
-            doc.add_u64(self.fields.passage, ordinal as u64);
-            writer.add_document(doc)?;
-        }
-        Ok(())
     }
 
     /// Brings the stored embeddings in step with the indexed lessons: drops the rows of
@@ -1155,6 +1114,70 @@ fn diversify(mut candidates: Vec<Hit>, limit: usize) -> Vec<Hit> {
         out.push(h);
     }
     out
+}
+
+/// One lesson's passages as index documents.
+fn lesson_documents(
+    fields: &Fields,
+    info: &LessonCuration,
+    content: &fretwise_catalog::LessonText,
+    ontology: &Ontology,
+    classifier: &TeachingClassifier,
+) -> Vec<TantivyDocument> {
+    let lesson_end = content
+        .utterances
+        .last()
+        .map(|u| u.end)
+        .unwrap_or(0.0)
+        .max(1e-9);
+    let mut docs = Vec::new();
+    for (ordinal, p) in passages(&content.utterances).into_iter().enumerate() {
+        // Sentence times are interpolated, so a term must also be in the words.
+        let lower = p.text.to_lowercase();
+        let in_span: Vec<_> = content
+            .terms
+            .iter()
+            .filter(|t| t.start_s >= p.start_s - 1.0 && t.start_s <= p.end_s + 1.0)
+            .filter(|t| lower.contains(&t.text.trim().to_lowercase()))
+            .cloned()
+            .collect();
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.lesson_id, &info.id);
+        doc.add_text(fields.text, &p.text);
+        doc.add_text(fields.title, info.title.as_deref().unwrap_or_default());
+        doc.add_text(fields.course, info.course.as_deref().unwrap_or_default());
+        doc.add_text(
+            fields.instructor_id,
+            info.instructor_id.as_deref().unwrap_or_default(),
+        );
+        doc.add_text(
+            fields.instructor,
+            info.instructor.as_deref().unwrap_or_default(),
+        );
+        let level = info.level.as_deref().unwrap_or_default();
+        doc.add_text(fields.level, level);
+        doc.add_u64(fields.level_rank, u64::from(level_rank(level).unwrap_or(0)));
+        doc.add_text(
+            fields.style,
+            info.style.as_deref().unwrap_or_default().to_lowercase(),
+        );
+        let mut seen = HashSet::new();
+        for (c, _) in ontology.concepts_in(&in_span) {
+            if seen.insert(c.clone()) {
+                doc.add_text(fields.concepts, &c);
+            }
+        }
+        let terms: Vec<&str> = in_span.iter().map(|t| t.term.as_str()).collect();
+        doc.add_text(fields.terms, terms.join(" "));
+        doc.add_f64(fields.start_s, p.start_s);
+        doc.add_f64(fields.end_s, p.end_s);
+        doc.add_u64(fields.visual, u64::from(is_visual(&p.text)));
+        let (mv, _) = classifier.classify(&p.text, p.start_s / lesson_end);
+        doc.add_text(fields.teaching_move, mv.as_str());
+        doc.add_u64(fields.passage, ordinal as u64);
+        docs.push(doc);
+    }
+    docs
 }
 
 /// Whether `state` holds exactly the usable lessons of `infos` at their current versions.
