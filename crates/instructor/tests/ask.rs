@@ -346,3 +346,56 @@ async fn near_duplicate_transcripts_of_one_video_are_indexed_once() {
     assert_eq!(r.lessons, base.lessons + 1);
     catalog.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_builds_knowledge_and_index_side_by_side_and_stamps_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    fretwise_corpus::generate(
+        &corpus,
+        &fretwise_corpus::CorpusOptions {
+            instructors: 4,
+            lessons: 40,
+            seed: 3,
+            bad_rate: 0.0,
+            audio: None,
+        },
+    )
+    .unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let catalog = Catalog::open(&url).await.unwrap();
+    // Lessons stored without their knowledge: the rebuild has every lesson to analyse.
+    let (items, rejected) = fretwise_ingest::discover(&[corpus]).unwrap();
+    fretwise_ingest::ingest_items(
+        &catalog,
+        items,
+        rejected,
+        &fretwise_ingest::IngestOptions::default(),
+        &(),
+    )
+    .await
+    .unwrap();
+    let mut index = PassageIndex::open(&dir.path().join("index")).unwrap();
+    let (k, i) = fretwise_instructor::refresh(&catalog, &mut index, std::sync::Arc::new(()), &())
+        .await
+        .unwrap();
+    assert_eq!(k.lessons_analyzed, k.lessons);
+    assert!(
+        k.aggregated && k.profiles == k.instructors && k.profiles > 0,
+        "{k:?}"
+    );
+    assert_eq!(i.added, i.lessons);
+    assert!(i.lessons > 30 && i.passages > i.lessons as u64, "{i:?}");
+    // The profiles the rebuild stored changed the catalog's marker after the index had read
+    // it: the index was stamped again, so the cheap check holds.
+    assert!(index.seems_current(&catalog).await.unwrap());
+    // Nothing changed since: both steps do nothing.
+    let (k, i) = fretwise_instructor::refresh(&catalog, &mut index, std::sync::Arc::new(()), &())
+        .await
+        .unwrap();
+    assert_eq!(k.lessons_analyzed, 0);
+    assert!(!k.aggregated, "{k:?}");
+    assert_eq!((i.added, i.removed), (0, 0));
+    assert!(index.seems_current(&catalog).await.unwrap());
+    catalog.close().await;
+}
