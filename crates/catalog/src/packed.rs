@@ -113,85 +113,68 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Utterances (without words) from a packed string.
-pub(crate) fn utterances(packed: &str) -> Result<Vec<Utterance>, sqlx::Error> {
+/// Every record of a packed string, each read by `one` (struct fields are evaluated in the
+/// order written, so each reader lists its fields in the packed order).
+fn records<'a, T>(
+    packed: &'a str,
+    table: &'static str,
+    mut one: impl FnMut(&mut Cursor<'a>) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, sqlx::Error> {
     let mut c = Cursor {
         s: packed,
         pos: 0,
-        table: "utterances",
+        table,
     };
     let mut out = Vec::new();
     while !c.done() {
-        let start = c.f64()?;
-        let end = c.f64()?;
-        let confidence = c.opt_f64()?;
-        let text = c.string()?.to_string();
-        out.push(Utterance {
-            start,
-            end,
-            text,
-            confidence,
+        out.push(one(&mut c)?);
+    }
+    Ok(out)
+}
+
+/// Utterances (without words) from a packed string.
+pub(crate) fn utterances(packed: &str) -> Result<Vec<Utterance>, sqlx::Error> {
+    records(packed, "utterances", |c| {
+        Ok(Utterance {
+            start: c.f64()?,
+            end: c.f64()?,
+            confidence: c.opt_f64()?,
+            text: c.string()?.to_string(),
             words: Vec::new(),
             avg_logprob: None,
             compression_ratio: None,
             no_speech_prob: None,
-        });
-    }
-    Ok(out)
+        })
+    })
 }
 
 /// Utterance texts from a packed string.
 pub(crate) fn texts(packed: &str) -> Result<Vec<String>, sqlx::Error> {
-    let mut c = Cursor {
-        s: packed,
-        pos: 0,
-        table: "utterances",
-    };
-    let mut out = Vec::new();
-    while !c.done() {
-        out.push(c.string()?.to_string());
-    }
-    Ok(out)
+    records(packed, "utterances", |c| Ok(c.string()?.to_string()))
 }
 
 /// Term occurrences from a packed string.
 pub(crate) fn terms(packed: &str) -> Result<Vec<TermOccurrence>, sqlx::Error> {
-    let mut c = Cursor {
-        s: packed,
-        pos: 0,
-        table: "term_occurrences",
-    };
-    let mut out = Vec::new();
-    while !c.done() {
-        let term = c.string()?.to_string();
-        let category = c
-            .string()?
-            .parse::<Category>()
-            .map_err(|e| undecodable("term_occurrences.category", e))?;
-        let source = if c.string()? == "expression" {
-            MatchSource::Expression
-        } else {
-            MatchSource::Lexicon
-        };
-        let utterance = c.opt_usize()?.ok_or_else(|| c.bad("no utterance index"))?;
-        let first_word = c.opt_usize()?;
-        let last_word = c.opt_usize()?;
-        let start_s = c.f64()?;
-        let end_s = c.f64()?;
-        let text = c.string()?.to_string();
-        out.push(TermOccurrence {
-            term,
-            category,
-            source,
-            utterance,
-            first_word,
-            last_word,
-            start_s,
-            end_s,
-            text,
-        });
-    }
-    Ok(out)
+    records(packed, "term_occurrences", |c| {
+        Ok(TermOccurrence {
+            term: c.string()?.to_string(),
+            category: c
+                .string()?
+                .parse::<Category>()
+                .map_err(|e| undecodable("term_occurrences.category", e))?,
+            source: if c.string()? == "expression" {
+                MatchSource::Expression
+            } else {
+                MatchSource::Lexicon
+            },
+            utterance: c.opt_usize()?.ok_or_else(|| c.bad("no utterance index"))?,
+            first_word: c.opt_usize()?,
+            last_word: c.opt_usize()?,
+            start_s: c.f64()?,
+            end_s: c.f64()?,
+            text: c.string()?.to_string(),
+        })
+    })
 }
 
 #[cfg(test)]

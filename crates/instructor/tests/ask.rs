@@ -365,16 +365,7 @@ async fn refresh_builds_knowledge_and_index_side_by_side_and_stamps_the_index() 
     let url = format!("sqlite://{}", dir.path().join("c.db").display());
     let catalog = Catalog::open(&url).await.unwrap();
     // Lessons stored without their knowledge: the rebuild has every lesson to analyse.
-    let (items, rejected) = fretwise_ingest::discover(&[corpus]).unwrap();
-    fretwise_ingest::ingest_items(
-        &catalog,
-        items,
-        rejected,
-        &fretwise_ingest::IngestOptions::default(),
-        &(),
-    )
-    .await
-    .unwrap();
+    common::store(&catalog, &[&corpus]).await;
     let mut index = PassageIndex::open(&dir.path().join("index")).unwrap();
     let (k, i) = fretwise_instructor::refresh(&catalog, &mut index, std::sync::Arc::new(()), &())
         .await

@@ -7,6 +7,14 @@ use fretwise_catalog::Catalog;
 
 /// Ingests `paths` into `catalog` and brings the knowledge base up to date.
 pub async fn ingest(catalog: &Catalog, paths: &[&Path]) {
+    store(catalog, paths).await;
+    fretwise_knowledge::rebuild(catalog, false, &())
+        .await
+        .unwrap();
+}
+
+/// Ingests `paths` without computing any knowledge (the lessons alone are stored).
+pub async fn store(catalog: &Catalog, paths: &[&Path]) {
     let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
     let (items, rejected) = fretwise_ingest::discover(&paths).unwrap();
     fretwise_ingest::ingest_items(
@@ -18,9 +26,6 @@ pub async fn ingest(catalog: &Catalog, paths: &[&Path]) {
     )
     .await
     .unwrap();
-    fretwise_knowledge::rebuild(catalog, false, &())
-        .await
-        .unwrap();
 }
 
 /// A catalog in `dir` holding `lessons` generated lessons by `instructors` (seeded) and the
