@@ -36,7 +36,7 @@ use std::time::Instant;
 pub use fretwise_catalog::Progress;
 use fretwise_catalog::{Catalog, CatalogError};
 use fretwise_knowledge::{ConceptGraph, Ontology, Profile};
-use fretwise_lexicon::TermMatcher;
+use fretwise_lexicon::{Category, TermMatcher};
 use serde::Serialize;
 
 pub use factcheck::{Correction, FactCheck};
@@ -833,8 +833,29 @@ impl Instructor {
             .copied()
             .filter(|c| self.ontology.get(c).is_some_and(|c| c.kind == "gear"))
             .collect();
-        let specific = if u.intent == Intent::Gear && !gear.is_empty() {
+        let gear_question = u.intent == Intent::Gear;
+        // A gear question that names no gear concept ("humbucker pickups for metal") is
+        // answered only by a passage naming the gear it asks about, never by its other concepts.
+        let gear_terms: Vec<&str> = if gear_question && gear.is_empty() {
+            u.terms
+                .iter()
+                .filter(|(_, c)| {
+                    matches!(
+                        c,
+                        Category::EffectsEquipment
+                            | Category::MaintenanceSetup
+                            | Category::GuitarParts
+                    )
+                })
+                .map(|(t, _)| t.as_str())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let specific = if gear_question && !gear.is_empty() {
             gear
+        } else if gear_question {
+            Vec::new()
         } else {
             specific
         };
@@ -844,6 +865,13 @@ impl Instructor {
                     h.concepts.contains(c)
                         || self.ontology.mentions(&h.text).iter().any(|m| &&m.id == c)
                 });
+                if !gear_terms.is_empty() {
+                    return self
+                        .matcher
+                        .find_in_text(&h.text)
+                        .iter()
+                        .any(|o| gear_terms.contains(&o.term.as_str()));
+                }
                 let text = content_words(&h.text.to_lowercase());
                 let shared = words.iter().filter(|w| text.contains(*w)).count();
                 concept || shared >= need

@@ -190,6 +190,49 @@ const GUITAR_WORDS: &[&str] = &[
     "semitones",
 ];
 
+/// Lexicon terms (effects and equipment) that make a question one about gear.
+const GEAR_TERMS: &[&str] = &[
+    "amplifier",
+    "tube amp",
+    "solid state amp",
+    "modeling amp",
+    "amp head",
+    "speaker cabinet",
+    "distortion",
+    "overdrive",
+    "fuzz",
+    "compressor",
+    "reverb",
+    "delay",
+    "flanger",
+    "phaser",
+    "tremolo effect",
+    "wah",
+    "octave pedal",
+    "pitch shifter",
+    "looper",
+    "noise gate",
+    "equalizer",
+    "volume pedal",
+    "pedalboard",
+    "effects pedal",
+    "multi-effects",
+    "effects loop",
+    "true bypass",
+    "string gauge",
+    "flatwound strings",
+    "roundwound strings",
+    "coated strings",
+    "audio interface",
+    "DI box",
+    "attenuator",
+    "acoustic pickup",
+    "preamp",
+];
+
+/// Words left out when looking for concept names said with words inside them.
+const FILLERS: &[&str] = &["between", "the", "my", "your", "our"];
+
 /// Reads a question.
 pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) -> Understanding {
     let question: String = question.trim().chars().take(MAX_QUESTION_CHARS).collect();
@@ -202,7 +245,17 @@ pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) ->
     let found = matcher.find_in_text(&normalized);
     let terms: Vec<(String, Category)> =
         found.iter().map(|o| (o.term.clone(), o.category)).collect();
-    let named = ontology.mention_phrases(&normalized);
+    let mut named = ontology.mention_phrases(&normalized);
+    // People put small words inside names: "switching between chords" is "switching chords".
+    let condensed: Vec<&str> = normalized
+        .split_whitespace()
+        .filter(|w| !FILLERS.contains(&w.to_lowercase().as_str()))
+        .collect();
+    for (c, phrase) in ontology.mention_phrases(&condensed.join(" ")) {
+        if !named.iter().any(|(n, _)| n.id == c.id) {
+            named.push((c, phrase));
+        }
+    }
     let mut concepts: Vec<String> = Vec::new();
     for (c, _) in &named {
         if !concepts.contains(&c.id) {
@@ -244,7 +297,20 @@ pub fn understand(question: &str, ontology: &Ontology, matcher: &TermMatcher) ->
     if let Some(tab) = tab {
         queries.insert(0, TheoryQuery::TabNotes(tab));
     }
-    let intent = classify(&lower, &queries, &concepts, ontology, !terms.is_empty());
+    // Amps, pedals and effects make a question about gear even beside a technique ("does a
+    // compressor help fingerstyle?"). A list, not the whole category: "chorus", "vibe", "gain"
+    // and "combo" are also plain words, and a pick or a capo is what a technique is played with.
+    let names_gear = terms
+        .iter()
+        .any(|(t, c)| *c == Category::EffectsEquipment && GEAR_TERMS.contains(&t.as_str()));
+    let intent = classify(
+        &lower,
+        &queries,
+        &concepts,
+        ontology,
+        !terms.is_empty(),
+        names_gear,
+    );
     // Only the words that carry the topic are searched: "how do I … guitar" matches everything.
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
@@ -302,6 +368,7 @@ fn classify(
     concepts: &[String],
     ontology: &Ontology,
     has_terms: bool,
+    names_gear: bool,
 ) -> Intent {
     let kinds: Vec<&str> = concepts
         .iter()
@@ -346,10 +413,11 @@ fn classify(
     ) {
         return Intent::Practice;
     }
-    if kinds.contains(&"gear")
-        && !kinds
-            .iter()
-            .any(|k| matches!(*k, "technique" | "chords" | "scales" | "theory"))
+    if names_gear
+        || kinds.contains(&"gear")
+            && !kinds
+                .iter()
+                .any(|k| matches!(*k, "technique" | "chords" | "scales" | "theory"))
         || has_word(
             lower,
             &[
@@ -659,6 +727,17 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                 found = Some((a, b));
                 break;
             }
+            // "from G up to Eb", "from E down to C"
+            if let (Some(a), Some(dir), Some(_), Some(b)) = (
+                note_token(&words[i]),
+                lw.get(i + 1),
+                lw.get(i + 2).filter(|w| *w == "to"),
+                words.get(i + 3).and_then(|w| note_token(w)),
+            ) && matches!(dir.as_str(), "up" | "down")
+            {
+                found = Some(if dir == "up" { (a, b) } else { (b, a) });
+                break;
+            }
         }
         // "How far is F# above Db?": the interval from the lower note up.
         if found.is_none() {
@@ -720,10 +799,16 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
         }
     }
     let sharps_flats = has("sharps") || has("flats") || has("sharp") || has("flat");
-    if ((sharps_flats && lower.contains("how many")) || has("signature"))
-        && let Some(k) = key_after(&words, &lw, 0)
-    {
-        out.push(TheoryQuery::KeySignature(k));
+    if (sharps_flats && lower.contains("how many")) || has("signature") {
+        // "in A major", "of D minor", or the key as the subject: "does E major have".
+        let key = key_after(&words, &lw, 0).or_else(|| {
+            let d = lw.iter().position(|w| w == "does" || w == "has")?;
+            let rest: Vec<&str> = words[d + 1..].iter().map(String::as_str).collect();
+            key_in_words(&rest).map(|(k, _)| k)
+        });
+        if let Some(k) = key {
+            out.push(TheoryQuery::KeySignature(k));
+        }
     }
     if (lower.contains("what key") || lower.contains("which key"))
         && sharps_flats
@@ -755,6 +840,22 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
             && let Some(k) = key_after(&words, &lw, end)
         {
             out.push(TheoryQuery::Analyze(chords, k));
+        }
+    }
+    // "what's the iii in D": a roman numeral right before its key needs no "chord".
+    if !has("chord") && !has("chords") {
+        for (i, w) in words.iter().enumerate() {
+            let roman = w.chars().all(|c| "IViv°o7".contains(c)) && w.len() > 1 || w == "V";
+            if roman
+                && i > 0
+                && lw[i - 1] == "the"
+                && lw.get(i + 1).is_some_and(|n| n == "in" || n == "of")
+                && let Some((d, seventh)) = degree_token(w)
+                && let Some(k) = key_after(&words, &lw, i + 1)
+            {
+                out.push(TheoryQuery::Degree(d, k, seventh));
+                break;
+            }
         }
     }
     if has("chord") || has("chords") {
@@ -875,7 +976,8 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
     }
 
     // --- Tunings.
-    if has("tuning") || has("tuned") {
+    // "DADGAD" and "drop D" name nothing but tunings; "open G" may be a chord.
+    if has("tuning") || has("tuned") || has("dadgad") || lower.contains("drop d") {
         for name in [
             "drop d",
             "drop c",
@@ -901,7 +1003,10 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
     // --- Identify: "what chord is C E G", "what chord has the notes E, G and C".
     if (lower.contains("what chord")
         || lower.contains("which chord")
-        || lower.contains("name this chord"))
+        || lower.contains("name this chord")
+        || lower.contains("name the chord")
+        || lower.contains("identify the chord")
+        || lower.contains("identify this chord"))
         && !lower.contains("chord is in")
     {
         let notes: Vec<PitchClass> = words.iter().filter_map(|w| pitch_token(w)).collect();
@@ -943,8 +1048,14 @@ pub fn theory_queries(text: &str) -> Vec<TheoryQuery> {
                         | "ninth"
                 )
             });
+            // "up a whole tone", "down a half step": an amount to move by, not a scale.
+            // The "a" may itself read as the tonic A.
+            let moved_by = |k: usize| matches!(lw[k].as_str(), "up" | "down" | "by");
+            let amount = (i >= 1 && lw[i] == "a" && moved_by(i - 1))
+                || (i >= 2 && matches!(lw[i - 1].as_str(), "a" | "one") && moved_by(i - 2));
             if rest.len() > 1
                 && !chordish
+                && !amount
                 && !scale_named_like_a_chord(&rest, n)
                 && (named_scale || (scale_context && n >= 2))
                 && !structured_key_word(&lw, i)
@@ -1100,6 +1211,67 @@ mod tests {
             vec!["Travis Picking".to_string()]
         );
         assert!(quoted("no quotes here").is_empty());
+    }
+
+    #[test]
+    fn effects_beside_a_technique_make_a_gear_question() {
+        let u = |t: &str| understand(t, &Ontology::builtin(), &TermMatcher::builtin()).intent;
+        assert_eq!(u("Does overdrive make legato easier?"), Intent::Gear);
+        assert_eq!(u("Is a noise gate useful for palm muting?"), Intent::Gear);
+        // Plain words that are also effects, and the tools a technique is played with.
+        assert_ne!(
+            u("How do I play the chorus of a song with hammer-ons?"),
+            Intent::Gear
+        );
+        assert_ne!(
+            u("How do I hold the pick when I play legato?"),
+            Intent::Gear
+        );
+        assert_ne!(u("How do I use a capo with barre chords?"), Intent::Gear);
+    }
+
+    #[test]
+    fn concept_names_said_with_small_words_inside_are_found() {
+        let u = |t: &str| understand(t, &Ontology::builtin(), &TermMatcher::builtin()).concepts;
+        assert!(
+            u("How do I get faster at switching between chords?")
+                .contains(&"chord-changes".to_string())
+        );
+        assert!(!u("How do I hold the pick?").contains(&"chord-changes".to_string()));
+    }
+
+    #[test]
+    fn reads_phrasings_found_missing_in_a_second_hand_written_batch() {
+        // Each was read as nothing (or as something else) before; the pairs must agree.
+        assert_eq!(
+            q("interval from G up to E flat"),
+            q("What is the interval between G and Eb?")
+        );
+        assert_eq!(
+            q("interval from E down to C"),
+            q("What is the interval between C and E?")
+        );
+        assert_eq!(
+            q("how many sharps does E major have"),
+            q("How many sharps are in E major?")
+        );
+        assert_eq!(q("what's the iii in D"), q("What's the iii chord in D?"));
+        assert_eq!(
+            q("what are the notes of DADGAD"),
+            q("What is DADGAD tuning?")
+        );
+        assert_eq!(q("name the chord A C E"), q("What chord is A C E?"));
+        // "down a whole tone" is how far to move, not the whole-tone scale.
+        let moved = q("Transpose Am F C G down a whole tone");
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        assert!(moved[0].starts_with("Transpose("), "{moved:?}");
+        // A pronoun is not a degree, and "open G" alone stays a chord question.
+        assert!(q("what's the I in the song about").is_empty());
+        assert!(
+            !q("notes of an open G")
+                .iter()
+                .any(|x| x.starts_with("Tuning"))
+        );
     }
 
     fn q(text: &str) -> Vec<String> {
