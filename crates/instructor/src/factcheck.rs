@@ -208,14 +208,20 @@ type Check = fn(
 
 /// Checks `text` and corrects wrong claims in place; returns the corrected text and the report.
 pub fn check(text: &str) -> (String, FactCheck) {
+    check_continuing(text, &mut None)
+}
+
+/// Checks `text` as the continuation of a text whose last clearly named chord is `context`
+/// ("the major 3rd is F#" in one sentence is about the chord the previous one named), and
+/// leaves the last chord this part names in `context`: a text checked sentence by sentence is
+/// checked as it would be whole.
+pub fn check_continuing(text: &str, context: &mut Option<Chord>) -> (String, FactCheck) {
     let norm = normalize_accidentals(text);
     let ws = words(&norm);
     let mut report = FactCheck::default();
     // (byte start, byte end, replacement)
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     let strs: Vec<&str> = ws.iter().map(|w| w.text).collect();
-    // The chord the text is talking about, for "the major 3rd is F#" after it.
-    let mut context: Option<Chord> = None;
     let mut i = 0;
     while i < ws.len() {
         if ws[i].quoted {
@@ -259,7 +265,7 @@ pub fn check(text: &str) -> (String, FactCheck) {
                 names: chord.note_names(),
             };
             spelled.check(&norm, &ws, (start, end), &mut report, &mut edits);
-            context = Some(chord);
+            *context = Some(chord);
             i = end;
             continue;
         }
@@ -280,7 +286,7 @@ pub fn check(text: &str) -> (String, FactCheck) {
             Some(step) => i = step,
             None => {
                 if let Some(c) = chord_mention(rest) {
-                    context = Some(c);
+                    *context = Some(c);
                 }
                 i += 1;
             }

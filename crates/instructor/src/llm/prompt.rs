@@ -306,6 +306,8 @@ pub struct Writer<'a> {
     citations: Citations<'a>,
     report: FactCheck,
     text: String,
+    /// The last chord the text so far named clearly.
+    chord: Option<fretwise_theory::Chord>,
 }
 
 impl<'a> Writer<'a> {
@@ -316,6 +318,7 @@ impl<'a> Writer<'a> {
             citations: Citations::new(passages),
             report: FactCheck::default(),
             text: String::new(),
+            chord: None,
         }
     }
 
@@ -343,7 +346,8 @@ impl<'a> Writer<'a> {
         if cleaned.is_empty() {
             return None;
         }
-        let (checked, report) = factcheck::check(&cleaned);
+        // Checked as part of the whole: a sentence may be about the chord an earlier one named.
+        let (checked, report) = factcheck::check_continuing(&cleaned, &mut self.chord);
         add(&mut self.report, report);
         self.text.push_str(&checked);
         Some(checked)
@@ -434,6 +438,26 @@ mod tests {
         assert_eq!(w.report().corrected.len(), 1);
         assert_eq!(w.citations().len(), 2);
         assert_eq!(w.citations()[0].lesson_id, "lesson-2");
+    }
+
+    #[test]
+    fn a_sentence_is_checked_against_the_chord_an_earlier_one_named() {
+        // SmolLM2's answer to "What notes are in Am7?" (issue 15's local-model run): the chord is
+        // named in one sentence and its tones in the next; checked alone, "G (major 7th)" had no
+        // chord to be wrong about and was shown, while the whole answer's check corrected it.
+        let raw =
+            "What notes are in Am7? A (root), C (minor 3rd), E (perfect 5th) and G (major 7th).";
+        let mut w = Writer::new(&[]);
+        let mut shown = Vec::new();
+        for chunk in raw.as_bytes().chunks(7) {
+            shown.extend(w.push(std::str::from_utf8(chunk).unwrap()));
+        }
+        shown.extend(w.finish());
+        let text = shown.concat();
+        assert!(text.contains("G (minor seventh)"), "{text}");
+        assert_eq!(w.report().corrected.len(), 1, "{:?}", w.report());
+        assert!(factcheck::check(&text).1.corrected.is_empty(), "{text}");
+        assert_eq!(factcheck::check(raw).0, text.trim_start());
     }
 
     #[test]
