@@ -36,6 +36,15 @@ pub trait LessonAnalysis: Send + Sync {
     fn analyse(&self, record: &crate::LessonRecord) -> LessonKnowledgeRow;
 }
 
+/// Lessons handed on by ingest once a batch of them is committed, under the ids the catalog
+/// gave them, so that a reader above the catalog (the search index) can build from the lessons
+/// in memory instead of reading them back. Implemented above the catalog; ingest knows only
+/// this trait.
+pub trait LessonSink: Send + Sync {
+    /// `lessons` (catalog id, record) were committed.
+    fn stored(&self, lessons: Vec<(String, crate::LessonRecord)>);
+}
+
 /// A concept in a lesson.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LessonConceptRow {

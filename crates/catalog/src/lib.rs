@@ -17,7 +17,9 @@ mod store;
 mod students;
 
 pub use audio::{DemonstrationRow, LessonAudioRow};
-pub use knowledge::{ConceptLesson, LessonAnalysis, LessonConceptRow, LessonKnowledgeRow};
+pub use knowledge::{
+    ConceptLesson, LessonAnalysis, LessonConceptRow, LessonKnowledgeRow, LessonSink,
+};
 pub use model::{
     CatalogStats, ChapterRef, CourseRef, InstructorRef, LessonCuration, LessonDetail,
     LessonListing, LessonMetadata, LessonRecord, LessonText, QuarantineEntry, RecordingStats,

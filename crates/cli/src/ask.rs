@@ -153,21 +153,48 @@ pub fn index_options(cfg: &Config, flag: Option<PathBuf>) -> IndexOptions {
     }
 }
 
+/// The search index of an ingest: opened before it, fed the lessons as ingest stores them.
+pub struct IngestIndex {
+    index: PassageIndex,
+    feed: std::sync::Arc<fretwise_instructor::IndexFeed>,
+}
+
+impl IngestIndex {
+    /// Opens the index at `dir` and starts its feed.
+    pub fn open(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let index = PassageIndex::open_with(dir, &IndexOptions::default())?;
+        let feed = index.feed().context("starting the search index")?;
+        Ok(Self { index, feed })
+    }
+
+    /// What ingest hands the stored lessons to.
+    pub fn sink(&self) -> std::sync::Arc<dyn fretwise_catalog::LessonSink> {
+        self.feed.clone()
+    }
+}
+
 /// After an ingest: the knowledge base and the search index brought up to date together (with
 /// progress bars unless `quiet`).
 pub async fn refresh_after_ingest(
     catalog: &Catalog,
-    dir: &std::path::Path,
+    ingest_index: IngestIndex,
     quiet: bool,
 ) -> anyhow::Result<(
     fretwise_knowledge::RebuildReport,
     fretwise_instructor::IndexReport,
 )> {
-    let mut index = PassageIndex::open_with(dir, &IndexOptions::default())?;
+    let IngestIndex { mut index, feed } = ingest_index;
+    let fed = feed.finish().context("updating the search index")?;
     let knowledge_bar = std::sync::Arc::new(Bar::new("knowledge", quiet));
     let index_bar = Bar::new("index", quiet);
-    let done =
-        fretwise_instructor::refresh(catalog, &mut index, knowledge_bar.clone(), &index_bar).await;
+    let done = fretwise_instructor::refresh(
+        catalog,
+        &mut index,
+        Some(fed),
+        knowledge_bar.clone(),
+        &index_bar,
+    )
+    .await;
     knowledge_bar.finish();
     index_bar.finish();
     Ok(done?)

@@ -224,25 +224,39 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     let t1 = Instant::now();
     let (items, rejected) = fretwise_ingest::discover(std::slice::from_ref(&corpus_dir))?;
     let n = items.len() + rejected.len();
-    // As `fretwise ingest` runs it: each lesson's knowledge computed while it is in memory.
+    // As `fretwise ingest` runs it: each lesson's knowledge computed while it is in memory,
+    // and the search index fed the lessons as they are stored.
+    let index_dir = tmp.path().join("bench.index");
+    let mut index = fretwise_instructor::PassageIndex::open(&index_dir)?;
+    let feed = index.feed()?;
     let options = IngestOptions {
         analysis: Some(crate::commands::knowledge_analysis()),
+        sink: Some(feed.clone()),
         ..IngestOptions::default()
     };
     let report = fretwise_ingest::ingest_items(&catalog, items, rejected, &options, &()).await?;
     let ingest_s = t1.elapsed().as_secs_f64();
     // What `fretwise ingest` does after the lessons are stored: the knowledge base and the
-    // instructor's search index, side by side.
+    // rest of the instructor's search index, side by side.
     let tr = Instant::now();
-    let index_dir = tmp.path().join("bench.index");
-    let mut index = fretwise_instructor::PassageIndex::open(&index_dir)?;
-    let (rebuilt, indexed) =
-        fretwise_instructor::refresh(&catalog, &mut index, std::sync::Arc::new(()), &()).await?;
+    let fed = feed.finish()?;
+    let (rebuilt, indexed) = fretwise_instructor::refresh(
+        &catalog,
+        &mut index,
+        Some(fed),
+        std::sync::Arc::new(()),
+        &(),
+    )
+    .await?;
     let refresh_s = tr.elapsed().as_secs_f64();
     let (knowledge_s, index_s) = (rebuilt.seconds, indexed.seconds);
     let end_to_end_s = ingest_s + refresh_s;
     let t2 = Instant::now();
     let (items, rejected) = fretwise_ingest::discover(&[corpus_dir])?;
+    let options = IngestOptions {
+        sink: None,
+        ..options
+    };
     let rerun = fretwise_ingest::ingest_items(&catalog, items, rejected, &options, &()).await?;
     let rerun_s = t2.elapsed().as_secs_f64();
     catalog.close().await;

@@ -114,6 +114,19 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         matcher: Arc::new(matcher(lexicon.as_deref())?),
         force: args.force,
         analysis: (!args.no_knowledge).then(knowledge_analysis),
+        sink: None,
+    };
+    // The search index is built from the lessons as they are stored (finished after the
+    // knowledge base below).
+    let ingest_index = if args.no_knowledge {
+        None
+    } else {
+        let dir = crate::ask::index_dir(cfg, None, &catalog);
+        Some(crate::ask::IngestIndex::open(&dir)?)
+    };
+    let options = IngestOptions {
+        sink: ingest_index.as_ref().map(crate::ask::IngestIndex::sink),
+        ..options
     };
     let bar = Bar::new("ingest", args.json);
     let (db_sources, paths): (Vec<_>, Vec<_>) = args
@@ -157,12 +170,14 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         Some(a)
     };
     // The knowledge base and the search index follow the catalog (built side by side).
-    let (knowledge, index) = if args.no_knowledge {
-        (None, None)
-    } else {
-        let dir = crate::ask::index_dir(cfg, None, &catalog);
-        let (k, i) = crate::ask::refresh_after_ingest(&catalog, &dir, args.json).await?;
-        (Some(k), Some(i))
+    let (knowledge, index) = match ingest_index {
+        None => (None, None),
+        Some(ingest_index) => {
+            drop(options);
+            let (k, i) =
+                crate::ask::refresh_after_ingest(&catalog, ingest_index, args.json).await?;
+            (Some(k), Some(i))
+        }
     };
     catalog.close().await;
     if args.json {
@@ -313,14 +328,17 @@ pub async fn quickstart(
     let catalog = open_for_writing(cfg, db).await?;
     let bar = Bar::new("ingest", json);
     let (items, rejected) = fretwise_ingest::discover(&[corpus.to_path_buf()])?;
+    let dir = crate::ask::index_dir(cfg, None, &catalog);
+    let ingest_index = crate::ask::IngestIndex::open(&dir)?;
     let options = IngestOptions {
         analysis: Some(knowledge_analysis()),
+        sink: Some(ingest_index.sink()),
         ..IngestOptions::default()
     };
     let report = fretwise_ingest::ingest_items(&catalog, items, rejected, &options, &bar).await?;
     bar.finish();
-    let dir = crate::ask::index_dir(cfg, None, &catalog);
-    let (knowledge, index) = crate::ask::refresh_after_ingest(&catalog, &dir, json).await?;
+    drop(options);
+    let (knowledge, index) = crate::ask::refresh_after_ingest(&catalog, ingest_index, json).await?;
     let stats = catalog.stats().await?;
     let url = catalog.url().to_string();
     let location = catalog.location();

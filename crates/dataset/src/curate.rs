@@ -279,11 +279,11 @@ impl MinHasher {
                 h = fnv(t.as_bytes(), h);
                 h = fnv(b" ", h);
             }
-            for (i, s) in sig.iter_mut().enumerate() {
-                let v = (self.a[i].wrapping_mul(h).wrapping_add(self.b[i]) >> 32) as u32;
-                if v < *s {
-                    *s = v;
-                }
+            // An unconditional min over zipped lanes: the compiler keeps it all in vector
+            // registers (a conditional store made it store lane by lane).
+            for ((s, a), b) in sig.iter_mut().zip(&self.a).zip(&self.b) {
+                let v = (a.wrapping_mul(h).wrapping_add(*b) >> 32) as u32;
+                *s = (*s).min(v);
             }
         }
         sig

@@ -2,8 +2,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use fretwise_catalog::{
-    Catalog, CourseRef, InstructorRef, LessonAnalysis, LessonKnowledgeRow, LessonRecord, Progress,
-    WriteOutcome,
+    Catalog, CourseRef, InstructorRef, LessonAnalysis, LessonKnowledgeRow, LessonRecord,
+    LessonSink, Progress, WriteOutcome,
 };
 use fretwise_lexicon::TermMatcher;
 use fretwise_quality::Severity;
@@ -28,6 +28,8 @@ pub struct IngestOptions {
     /// Per-lesson knowledge computed on the worker pool and stored with each lesson (the
     /// knowledge base's analysis; None: the knowledge rebuild reads the lessons back later).
     pub analysis: Option<Arc<dyn LessonAnalysis>>,
+    /// Receives each committed batch of lessons (the search index built while ingest runs).
+    pub sink: Option<Arc<dyn LessonSink>>,
 }
 
 impl std::fmt::Debug for IngestOptions {
@@ -37,6 +39,7 @@ impl std::fmt::Debug for IngestOptions {
             .field("chunk_size", &self.chunk_size)
             .field("force", &self.force)
             .field("analysis", &self.analysis.is_some())
+            .field("sink", &self.sink.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -49,6 +52,7 @@ impl Default for IngestOptions {
             matcher: Arc::new(TermMatcher::builtin()),
             force: false,
             analysis: None,
+            sink: None,
         }
     }
 }
@@ -233,6 +237,7 @@ async fn run(
                 .collect();
             catalog.write_lesson_knowledge(&rows, true).await?;
             report.knowledge_analyzed += rows.len();
+            let mut ids = Vec::with_capacity(records.len());
             for (rec, outcome) in records.iter().zip(outcomes) {
                 let (id, dup) = match outcome {
                     WriteOutcome::Inserted { id, duplicate_of } => {
@@ -256,10 +261,14 @@ async fn run(
                     .collect();
                 if !failures.is_empty() {
                     report.flagged.push(crate::FlaggedLesson {
-                        lesson_id: id,
+                        lesson_id: id.clone(),
                         flags: failures,
                     });
                 }
+                ids.push(id);
+            }
+            if let Some(sink) = &options.sink {
+                sink.stored(ids.into_iter().zip(records).collect());
             }
         }
         progress.advance(n);

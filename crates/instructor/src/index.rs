@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use fretwise_catalog::{Catalog, CatalogError, LessonCuration, Progress};
+use fretwise_catalog::{Catalog, CatalogError, LessonCuration, LessonRecord, LessonSink, Progress};
 use fretwise_knowledge::{Ontology, TeachingClassifier, TimedText, level_rank, sentences};
+use fretwise_lexicon::TermOccurrence;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -540,10 +541,65 @@ impl PassageIndex {
         catalog: &Catalog,
         progress: &dyn Progress,
     ) -> Result<IndexReport, IndexError> {
+        self.update_fed(catalog, progress, None, None).await
+    }
+
+    /// Starts indexing lessons as ingest stores them: hand the feed to ingest as its
+    /// [`LessonSink`], then its [`IndexFeed::finish`] to [`PassageIndex::update_fed`], which
+    /// keeps the fed lessons the catalog agrees with and indexes the rest as `update` does.
+    /// Until then nothing is committed: a stopped ingest leaves the index as it was.
+    pub fn feed(&self) -> Result<Arc<IndexFeed>, IndexError> {
+        let writer = self.writer()?;
+        if read_state(&self.dir).is_none_or(|s| s.lessons.is_empty()) {
+            // As `update` does for an index without state: start clean.
+            writer.delete_all_documents()?;
+        }
+        let fields = self.fields;
+        // Two batches in flight at most: ingest waits rather than holding more lessons.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(String, LessonRecord)>>(2);
+        let worker = std::thread::Builder::new()
+            .name("index-feed".into())
+            .spawn(move || feed_worker(writer, fields, rx))
+            .map_err(|e| IndexError::Task(e.to_string()))?;
+        Ok(Arc::new(IndexFeed {
+            tx: std::sync::Mutex::new(Some(tx)),
+            worker: std::sync::Mutex::new(Some(worker)),
+        }))
+    }
+
+    /// A writer on the index's threads and memory budget.
+    fn writer(&self) -> Result<IndexWriter, IndexError> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4);
+        Ok(self
+            .index
+            .writer_with_num_threads(threads, 64_000_000 * threads)?)
+    }
+
+    /// [`PassageIndex::update`], taking over what a [`PassageIndex::feed`] indexed while
+    /// ingest ran: a fed lesson stays where the catalog holds it usable at the same content
+    /// and curation; any other is taken out again (and indexed from the catalog if usable).
+    /// `read`: the catalog's change marker and then its lesson list, already read (None: read
+    /// here).
+    pub async fn update_fed(
+        &mut self,
+        catalog: &Catalog,
+        progress: &dyn Progress,
+        fed: Option<Fed>,
+        read: Option<(String, Arc<Vec<LessonCuration>>)>,
+    ) -> Result<IndexReport, IndexError> {
         let started = Instant::now();
-        // Read before the lessons: a change made while this runs shows as a new marker later.
-        let marker = catalog.change_marker().await?;
-        let infos = catalog.lesson_curations().await?;
+        let (marker, infos) = match read {
+            Some(read) => read,
+            // The marker before the lessons: a change made while this runs shows as a new
+            // marker later.
+            None => {
+                let marker = catalog.change_marker().await?;
+                (marker, Arc::new(catalog.lesson_curations().await?))
+            }
+        };
         let mut state = read_state(&self.dir).unwrap_or(State {
             version: INDEX_VERSION,
             ..State::default()
@@ -556,6 +612,44 @@ impl PassageIndex {
             .collect();
         let current = |map: &BTreeMap<String, String>, i: &LessonCuration| {
             map.get(&i.id).is_some_and(|h| h == &i.content_hash)
+        };
+        let mut signatures = crate::near::Signatures::load(&self.dir);
+        signatures.retain(&want);
+        // Fed lessons first: the state then says which of them need nothing more.
+        let mut accepted: HashSet<String> = HashSet::new();
+        // Earlier versions of fed lessons: the feed took their passages out.
+        let mut replaced = 0;
+        let fed_writer = match fed {
+            Some(Fed { writer, lessons }) => {
+                for (id, f) in lessons {
+                    if state.lessons.contains_key(&id) {
+                        replaced += 1;
+                    }
+                    match want.get(id.as_str()) {
+                        Some(i) if i.content_hash == f.hash && DocMeta::of(i) == f.meta => {
+                            state.lessons.insert(id.clone(), f.hash.clone());
+                            signatures.insert(&id, &f.hash, f.signature);
+                            accepted.insert(id);
+                        }
+                        other => {
+                            tracing::debug!(
+                                lesson = id.as_str(),
+                                usable = other.is_some(),
+                                "a fed lesson is indexed again from the catalog"
+                            );
+                            writer.delete_term(Term::from_field_text(self.fields.lesson_id, &id));
+                            state.lessons.remove(&id);
+                        }
+                    }
+                }
+                tracing::info!(
+                    accepted = accepted.len(),
+                    usable = want.len(),
+                    "lessons indexed while ingest ran"
+                );
+                Some(writer)
+            }
+            None => None,
         };
         let stale: Vec<String> = state
             .lessons
@@ -574,10 +668,12 @@ impl PassageIndex {
         todo.sort_by(|a, b| a.id.cmp(&b.id));
         // Every usable lesson is signed: the ones indexed now while they are read, the others
         // (an index from before signatures, a lost file) by reading them here.
-        let mut signatures = crate::near::Signatures::load(&self.dir);
-        signatures.retain(&want);
         let signer = crate::near::Signer::new();
-        let in_todo: HashSet<&str> = todo.iter().map(|i| i.id.as_str()).collect();
+        let in_todo: HashSet<&str> = todo
+            .iter()
+            .map(|i| i.id.as_str())
+            .chain(accepted.iter().map(String::as_str))
+            .collect();
         let mut unsigned: Vec<String> = want
             .values()
             .filter(|i| !signatures.has(&i.id, &i.content_hash) && !in_todo.contains(i.id.as_str()))
@@ -593,11 +689,11 @@ impl PassageIndex {
         }
         let mut report = IndexReport {
             rebuilt,
-            removed: stale.len(),
-            added: todo.len(),
+            removed: stale.len() + replaced,
+            added: todo.len() + accepted.len(),
             ..IndexReport::default()
         };
-        if stale.is_empty() && todo.is_empty() {
+        if stale.is_empty() && todo.is_empty() && fed_writer.is_none() {
             let losers = signatures.losers(&want);
             let unchanged = losers.len() == state.suppressed.len()
                 && losers.iter().all(|l| state.suppressed.contains_key(l));
@@ -619,17 +715,18 @@ impl PassageIndex {
             }
         }
         progress.stage("index", Some(todo.len() as u64));
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 4);
-        let mut writer: IndexWriter = self
-            .index
-            .writer_with_num_threads(threads, 64_000_000 * threads)?;
-        if rebuilt {
-            // No state: whatever the folder holds is not accounted for, so start clean.
-            writer.delete_all_documents()?;
-        }
+        let mut writer = match fed_writer {
+            // The feed started clean already where there was no state.
+            Some(w) => w,
+            None => {
+                let w = self.writer()?;
+                if rebuilt {
+                    // No state: whatever the folder holds is not accounted for, so start clean.
+                    w.delete_all_documents()?;
+                }
+                w
+            }
+        };
         for id in &stale {
             writer.delete_term(Term::from_field_text(self.fields.lesson_id, id));
             state.lessons.remove(id);
@@ -657,7 +754,7 @@ impl PassageIndex {
                 .zip(contents.par_iter())
                 .map(|(info, content)| {
                     (
-                        lesson_documents(&fields, info, content, &ontology, &classifier),
+                        catalog_documents(&fields, info, content, &ontology, &classifier),
                         signer.sign(&content.utterances),
                     )
                 })
@@ -699,7 +796,7 @@ impl PassageIndex {
             for content in catalog.lesson_timed_texts(chunk, false).await? {
                 if let Some(info) = want.get(content.id.as_str()) {
                     for doc in
-                        lesson_documents(&self.fields, info, &content, &ontology, &classifier)
+                        catalog_documents(&self.fields, info, &content, &ontology, &classifier)
                     {
                         writer.add_document(doc)?;
                     }
@@ -731,6 +828,24 @@ impl PassageIndex {
         report.passages = state.passages;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
+    }
+
+    /// Every stored passage as JSON, sorted: two indexes holding the same passages give the
+    /// same list.
+    pub fn documents(&self) -> Result<Vec<String>, IndexError> {
+        let searcher = self.reader.searcher();
+        let schema = self.index.schema();
+        let addrs = searcher.search(
+            &tantivy::query::AllQuery,
+            &tantivy::collector::DocSetCollector,
+        )?;
+        let mut out = Vec::with_capacity(addrs.len());
+        for addr in addrs {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            out.push(tantivy::Document::to_json(&doc, &schema));
+        }
+        out.sort();
+        Ok(out)
     }
 
     /// Brings the stored embeddings in step with the indexed lessons: drops the rows of
@@ -1117,50 +1232,93 @@ fn diversify(mut candidates: Vec<Hit>, limit: usize) -> Vec<Hit> {
 }
 
 /// One lesson's passages as index documents.
+/// What a lesson's passages carry besides their text: the catalog's curation fields as the
+/// index stores them (compared field by field when lessons fed during ingest are accepted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DocMeta {
+    id: String,
+    title: String,
+    course: String,
+    instructor_id: String,
+    instructor: String,
+    level: String,
+    style: String,
+}
+
+impl DocMeta {
+    /// As the catalog describes the lesson.
+    fn of(i: &LessonCuration) -> Self {
+        Self {
+            id: i.id.clone(),
+            title: i.title.clone().unwrap_or_default(),
+            course: i.course.clone().unwrap_or_default(),
+            instructor_id: i.instructor_id.clone().unwrap_or_default(),
+            instructor: i.instructor.clone().unwrap_or_default(),
+            level: i.level.clone().unwrap_or_default(),
+            style: i.style.as_deref().unwrap_or_default().to_lowercase(),
+        }
+    }
+
+    /// As ingest stored the record under `id` (the catalog may later name its instructor or
+    /// course differently: then the curation decides).
+    fn of_record(id: &str, r: &LessonRecord) -> Self {
+        let m = &r.metadata;
+        Self {
+            id: id.to_string(),
+            title: m.title.clone().unwrap_or_default(),
+            course: m
+                .course
+                .as_ref()
+                .map(|c| c.title.clone())
+                .unwrap_or_default(),
+            instructor_id: m
+                .instructor
+                .as_ref()
+                .map(|i| i.id.clone())
+                .unwrap_or_default(),
+            instructor: m
+                .instructor
+                .as_ref()
+                .map(|i| i.name.clone())
+                .unwrap_or_default(),
+            level: m.level.clone().unwrap_or_default(),
+            style: m.style.as_deref().unwrap_or_default().to_lowercase(),
+        }
+    }
+}
+
 fn lesson_documents(
     fields: &Fields,
-    info: &LessonCuration,
-    content: &fretwise_catalog::LessonText,
+    meta: &DocMeta,
+    utterances: &[fretwise_transcript::Utterance],
+    terms: &[TermOccurrence],
     ontology: &Ontology,
     classifier: &TeachingClassifier,
 ) -> Vec<TantivyDocument> {
-    let lesson_end = content
-        .utterances
-        .last()
-        .map(|u| u.end)
-        .unwrap_or(0.0)
-        .max(1e-9);
+    let lesson_end = utterances.last().map(|u| u.end).unwrap_or(0.0).max(1e-9);
     let mut docs = Vec::new();
-    for (ordinal, p) in passages(&content.utterances).into_iter().enumerate() {
+    for (ordinal, p) in passages(utterances).into_iter().enumerate() {
         // Sentence times are interpolated, so a term must also be in the words.
         let lower = p.text.to_lowercase();
-        let in_span: Vec<_> = content
-            .terms
+        let in_span: Vec<_> = terms
             .iter()
             .filter(|t| t.start_s >= p.start_s - 1.0 && t.start_s <= p.end_s + 1.0)
             .filter(|t| lower.contains(&t.text.trim().to_lowercase()))
             .cloned()
             .collect();
         let mut doc = TantivyDocument::default();
-        doc.add_text(fields.lesson_id, &info.id);
+        doc.add_text(fields.lesson_id, &meta.id);
         doc.add_text(fields.text, &p.text);
-        doc.add_text(fields.title, info.title.as_deref().unwrap_or_default());
-        doc.add_text(fields.course, info.course.as_deref().unwrap_or_default());
-        doc.add_text(
-            fields.instructor_id,
-            info.instructor_id.as_deref().unwrap_or_default(),
+        doc.add_text(fields.title, &meta.title);
+        doc.add_text(fields.course, &meta.course);
+        doc.add_text(fields.instructor_id, &meta.instructor_id);
+        doc.add_text(fields.instructor, &meta.instructor);
+        doc.add_text(fields.level, &meta.level);
+        doc.add_u64(
+            fields.level_rank,
+            u64::from(level_rank(&meta.level).unwrap_or(0)),
         );
-        doc.add_text(
-            fields.instructor,
-            info.instructor.as_deref().unwrap_or_default(),
-        );
-        let level = info.level.as_deref().unwrap_or_default();
-        doc.add_text(fields.level, level);
-        doc.add_u64(fields.level_rank, u64::from(level_rank(level).unwrap_or(0)));
-        doc.add_text(
-            fields.style,
-            info.style.as_deref().unwrap_or_default().to_lowercase(),
-        );
+        doc.add_text(fields.style, &meta.style);
         let mut seen = HashSet::new();
         for (c, _) in ontology.concepts_in(&in_span) {
             if seen.insert(c.clone()) {
@@ -1178,6 +1336,120 @@ fn lesson_documents(
         docs.push(doc);
     }
     docs
+}
+
+/// Documents of a lesson read back from the catalog.
+fn catalog_documents(
+    fields: &Fields,
+    info: &LessonCuration,
+    content: &fretwise_catalog::LessonText,
+    ontology: &Ontology,
+    classifier: &TeachingClassifier,
+) -> Vec<TantivyDocument> {
+    lesson_documents(
+        fields,
+        &DocMeta::of(info),
+        &content.utterances,
+        &content.terms,
+        ontology,
+        classifier,
+    )
+}
+
+/// Indexes lessons as ingest stores them (see [`PassageIndex::feed`]).
+pub struct IndexFeed {
+    tx: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<Vec<(String, LessonRecord)>>>>,
+    worker: std::sync::Mutex<Option<std::thread::JoinHandle<Result<Fed, IndexError>>>>,
+}
+
+/// What a feed indexed, uncommitted, for [`PassageIndex::update_fed`].
+pub struct Fed {
+    writer: IndexWriter,
+    lessons: HashMap<String, FedLesson>,
+}
+
+struct FedLesson {
+    hash: String,
+    meta: DocMeta,
+    signature: Vec<u32>,
+}
+
+impl IndexFeed {
+    /// Waits for the lessons handed over so far to be indexed (nothing more can be fed).
+    pub fn finish(&self) -> Result<Fed, IndexError> {
+        drop(self.tx.lock().ok().and_then(|mut t| t.take()));
+        let worker = self
+            .worker
+            .lock()
+            .ok()
+            .and_then(|mut w| w.take())
+            .ok_or_else(|| IndexError::Task("the index feed was finished twice".into()))?;
+        worker
+            .join()
+            .map_err(|_| IndexError::Task("the index feed stopped".into()))?
+    }
+}
+
+impl LessonSink for IndexFeed {
+    fn stored(&self, lessons: Vec<(String, LessonRecord)>) {
+        let tx = self.tx.lock().ok().and_then(|t| t.clone());
+        // A worker that failed has dropped its end: `finish` reports why.
+        if let Some(tx) = tx {
+            let _ = tx.send(lessons);
+        }
+    }
+}
+
+fn feed_worker(
+    writer: IndexWriter,
+    fields: Fields,
+    rx: std::sync::mpsc::Receiver<Vec<(String, LessonRecord)>>,
+) -> Result<Fed, IndexError> {
+    let ontology = Ontology::builtin();
+    let classifier = TeachingClassifier::builtin();
+    let signer = crate::near::Signer::new();
+    let mut lessons = HashMap::new();
+    for batch in rx {
+        let built: Vec<(FedLesson, Vec<TantivyDocument>)> = batch
+            .par_iter()
+            // What the catalog will not call usable is not worth indexing (the rest is
+            // checked against the catalog afterwards).
+            .filter(|(_, r)| {
+                r.quality.trainable
+                    && !r
+                        .quality
+                        .flags
+                        .iter()
+                        .any(|f| f.severity == fretwise_quality::Severity::Failure)
+            })
+            .map(|(id, r)| {
+                let meta = DocMeta::of_record(id, r);
+                let docs = lesson_documents(
+                    &fields,
+                    &meta,
+                    &r.transcript.utterances,
+                    &r.terms,
+                    &ontology,
+                    &classifier,
+                );
+                let lesson = FedLesson {
+                    hash: r.content_hash.clone(),
+                    meta,
+                    signature: signer.sign(&r.transcript.utterances),
+                };
+                (lesson, docs)
+            })
+            .collect();
+        for (lesson, docs) in built {
+            // An earlier version's passages go; the delete covers only what came before it.
+            writer.delete_term(Term::from_field_text(fields.lesson_id, &lesson.meta.id));
+            for doc in docs {
+                writer.add_document(doc)?;
+            }
+            lessons.insert(lesson.meta.id.clone(), lesson);
+        }
+    }
+    Ok(Fed { writer, lessons })
 }
 
 /// Whether `state` holds exactly the usable lessons of `infos` at their current versions.

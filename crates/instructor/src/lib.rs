@@ -42,7 +42,8 @@ use serde::Serialize;
 pub use factcheck::{Correction, FactCheck};
 pub use facts::Fact;
 pub use index::{
-    Hit, IndexError, IndexOptions, IndexReport, PassageIndex, SearchRequest, default_index_dir,
+    Fed, Hit, IndexError, IndexFeed, IndexOptions, IndexReport, PassageIndex, SearchRequest,
+    default_index_dir,
 };
 pub use refresh::{RefreshError, refresh};
 pub use understand::{Intent, TheoryQuery, Understanding, understand};

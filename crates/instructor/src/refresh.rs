@@ -7,7 +7,7 @@ use std::sync::Arc;
 use fretwise_catalog::{Catalog, CatalogError, Progress};
 use fretwise_knowledge::{KnowledgeError, RebuildReport};
 
-use crate::index::{IndexError, IndexReport, PassageIndex};
+use crate::index::{Fed, IndexError, IndexReport, PassageIndex};
 
 /// Errors of [`refresh`], naming the step that failed.
 #[derive(Debug, thiserror::Error)]
@@ -28,23 +28,37 @@ pub enum RefreshError {
 
 /// Brings the knowledge base (incrementally) and `index` in step with the catalog, the two
 /// concurrently, then stamps the index with the change marker the new knowledge gives the
-/// catalog (so the next cheap `seems_current` check holds).
+/// catalog (so the next cheap `seems_current` check holds). `fed`: what the index's feed
+/// indexed while ingest ran ([`PassageIndex::feed`]).
 pub async fn refresh(
     catalog: &Catalog,
     index: &mut PassageIndex,
+    fed: Option<Fed>,
     knowledge_progress: Arc<dyn Progress>,
     index_progress: &dyn Progress,
 ) -> Result<(RebuildReport, IndexReport), RefreshError> {
+    // One read of the lesson list serves both (the marker first, as the index needs it).
+    let marker = catalog.change_marker().await?;
+    let infos = Arc::new(catalog.lesson_curations().await?);
     let knowledge = {
         let catalog = catalog.clone();
+        let infos = infos.clone();
         tokio::spawn(async move {
-            fretwise_knowledge::rebuild(&catalog, false, knowledge_progress.as_ref()).await
+            fretwise_knowledge::rebuild_from(
+                &catalog,
+                false,
+                knowledge_progress.as_ref(),
+                Some(infos),
+            )
+            .await
         })
     };
     // Its own connection: SQLite's pool has one, which the rebuild's writes need meanwhile.
     let indexed = match catalog.second_handle().await {
         Ok(reader) => {
-            let r = index.update(&reader, index_progress).await;
+            let r = index
+                .update_fed(&reader, index_progress, fed, Some((marker, infos)))
+                .await;
             reader.close().await;
             r.map_err(RefreshError::from)
         }

@@ -367,9 +367,10 @@ async fn refresh_builds_knowledge_and_index_side_by_side_and_stamps_the_index() 
     // Lessons stored without their knowledge: the rebuild has every lesson to analyse.
     common::store(&catalog, &[&corpus]).await;
     let mut index = PassageIndex::open(&dir.path().join("index")).unwrap();
-    let (k, i) = fretwise_instructor::refresh(&catalog, &mut index, std::sync::Arc::new(()), &())
-        .await
-        .unwrap();
+    let (k, i) =
+        fretwise_instructor::refresh(&catalog, &mut index, None, std::sync::Arc::new(()), &())
+            .await
+            .unwrap();
     assert_eq!(k.lessons_analyzed, k.lessons);
     assert!(
         k.aggregated && k.profiles == k.instructors && k.profiles > 0,
@@ -381,9 +382,10 @@ async fn refresh_builds_knowledge_and_index_side_by_side_and_stamps_the_index() 
     // it: the index was stamped again, so the cheap check holds.
     assert!(index.seems_current(&catalog).await.unwrap());
     // Nothing changed since: both steps do nothing.
-    let (k, i) = fretwise_instructor::refresh(&catalog, &mut index, std::sync::Arc::new(()), &())
-        .await
-        .unwrap();
+    let (k, i) =
+        fretwise_instructor::refresh(&catalog, &mut index, None, std::sync::Arc::new(()), &())
+            .await
+            .unwrap();
     assert_eq!(k.lessons_analyzed, 0);
     assert!(!k.aggregated, "{k:?}");
     assert_eq!((i.added, i.removed), (0, 0));

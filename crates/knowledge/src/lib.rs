@@ -34,7 +34,7 @@ pub use profiles::{
     DistinctiveConcept, Expertise, LessonStatistics, Profile, ProfileInput, SignaturePhrase,
     TeachingCharacteristics, profiles,
 };
-pub use rebuild::{KnowledgeError, LessonAnalyzer, RebuildReport, rebuild};
+pub use rebuild::{KnowledgeError, LessonAnalyzer, RebuildReport, rebuild, rebuild_from};
 pub use teaching_lessons::{LessonTeaching, lessons_teaching};
 
 /// A concept.

@@ -89,11 +89,25 @@ pub async fn rebuild(
     full: bool,
     progress: &dyn Progress,
 ) -> Result<RebuildReport, KnowledgeError> {
+    rebuild_from(catalog, full, progress, None).await
+}
+
+/// [`rebuild`] from the catalog's lesson list already read (`infos`: what
+/// `Catalog::lesson_curations` returned; None: read it here).
+pub async fn rebuild_from(
+    catalog: &Catalog,
+    full: bool,
+    progress: &dyn Progress,
+    infos: Option<std::sync::Arc<Vec<LessonCuration>>>,
+) -> Result<RebuildReport, KnowledgeError> {
     let started = Instant::now();
     let t = Instant::now();
     let ontology = Ontology::builtin();
     let classifier = TeachingClassifier::builtin();
-    let infos = catalog.lesson_curations().await?;
+    let infos = match infos {
+        Some(infos) => infos,
+        None => std::sync::Arc::new(catalog.lesson_curations().await?),
+    };
     let states = if full {
         HashMap::new()
     } else {

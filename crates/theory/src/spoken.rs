@@ -242,33 +242,39 @@ const QUALITY_PHRASES: &[(&str, &str)] = &[
 ];
 
 /// Longest spoken chord quality at the start of `words` (already cleaned), with words used.
+/// Every spoken quality as its words, with its chord type: the phrases first, then the
+/// dictionary's names (hyphens as spaces), in the order [`quality_at`] prefers on a tie.
+static QUALITY_WORDS: std::sync::LazyLock<Vec<(Vec<String>, usize)>> =
+    std::sync::LazyLock::new(|| {
+        let dict = &*DICTIONARY;
+        let phrases = QUALITY_PHRASES.iter().filter_map(|(phrase, symbol)| {
+            let i = dict.chord_by_symbol.get(*symbol).copied()?;
+            Some((phrase.split(' ').map(str::to_string).collect(), i))
+        });
+        let names = dict.chords.iter().filter(|t| !t.name.is_empty()).map(|t| {
+            let name = t.name.replace('-', " ");
+            (
+                name.split_whitespace().map(str::to_string).collect(),
+                t.index,
+            )
+        });
+        phrases.chain(names).collect()
+    });
+
 fn quality_at(words: &[String]) -> Option<(&'static ChordType, usize)> {
-    let dict = &*DICTIONARY;
+    // The longest quality the words start with; the first listed on a tie. (Lists are made
+    // once: this runs on every chord-like word of every lesson ingested.)
     let mut best: Option<(usize, usize)> = None; // (words used, chord type index)
-    let mut consider = |phrase_words: &[&str], type_index: usize| {
-        let n = phrase_words.len();
-        if n == 0 || n > words.len() {
-            return;
-        }
-        if phrase_words.iter().zip(words).all(|(p, w)| *p == w) && best.is_none_or(|(m, _)| n > m) {
-            best = Some((n, type_index));
-        }
-    };
-    for (phrase, symbol) in QUALITY_PHRASES {
-        if let Some(&i) = dict.chord_by_symbol.get(*symbol) {
-            let pw: Vec<&str> = phrase.split(' ').collect();
-            consider(&pw, i);
-        }
-    }
-    for t in &dict.chords {
-        if t.name.is_empty() {
+    for (phrase, type_index) in QUALITY_WORDS.iter() {
+        let n = phrase.len();
+        if n == 0 || n > words.len() || best.is_some_and(|(m, _)| n <= m) {
             continue;
         }
-        let name = t.name.replace('-', " ");
-        let pw: Vec<&str> = name.split_whitespace().collect();
-        consider(&pw, t.index);
+        if phrase.iter().zip(words).all(|(p, w)| p == w) {
+            best = Some((n, *type_index));
+        }
     }
-    best.map(|(n, i)| (&dict.chords[i], n))
+    best.map(|(n, i)| (&DICTIONARY.chords[i], n))
 }
 
 /// A root note at the start of `words` ("Bb", "F#", or a lone letter), case as typed.

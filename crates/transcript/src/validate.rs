@@ -29,22 +29,27 @@ impl Default for ValidationLimits {
     }
 }
 
-fn check_time(path: &str, value: f64, limits: &ValidationLimits) -> Result<(), TranscriptError> {
+// Paths are made only for an error: these run on every word of every lesson ingested.
+fn check_time(
+    path: impl Fn() -> String,
+    value: f64,
+    limits: &ValidationLimits,
+) -> Result<(), TranscriptError> {
     if !value.is_finite() {
         return Err(TranscriptError::field(
-            path,
+            path(),
             format!("timestamp is {value}"),
         ));
     }
     if value < 0.0 {
         return Err(TranscriptError::field(
-            path,
+            path(),
             format!("negative timestamp {value}"),
         ));
     }
     if value > limits.max_timestamp_s {
         return Err(TranscriptError::field(
-            path,
+            path(),
             format!(
                 "timestamp {value} s is beyond the {} s limit",
                 limits.max_timestamp_s
@@ -54,25 +59,25 @@ fn check_time(path: &str, value: f64, limits: &ValidationLimits) -> Result<(), T
     Ok(())
 }
 
-fn check_unit(path: &str, value: Option<f64>) -> Result<(), TranscriptError> {
+fn check_unit(path: impl Fn() -> String, value: Option<f64>) -> Result<(), TranscriptError> {
     if let Some(v) = value
         && !(v.is_finite() && (0.0..=1.0).contains(&v))
     {
         return Err(TranscriptError::field(
-            path,
+            path(),
             format!("score {v} is outside [0, 1]"),
         ));
     }
     Ok(())
 }
 
-fn check_text(path: &str, text: &str) -> Result<(), TranscriptError> {
+fn check_text(path: impl Fn() -> String, text: &str) -> Result<(), TranscriptError> {
     if let Some(c) = text
         .chars()
         .find(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
     {
         return Err(TranscriptError::field(
-            path,
+            path(),
             format!("contains control character U+{:04X}", c as u32),
         ));
     }
@@ -92,22 +97,22 @@ pub(crate) fn validate(t: &Transcript, limits: &ValidationLimits) -> Result<(), 
         ));
     }
     if let Some(d) = t.duration_s {
-        check_time("duration", d, limits)?;
+        check_time(|| "duration".into(), d, limits)?;
     }
-    check_unit("confidence_score", t.service_confidence)?;
+    check_unit(|| "confidence_score".into(), t.service_confidence)?;
     for (i, u) in t.utterances.iter().enumerate() {
         let p = |f: &str| format!("segments[{i}].{f}");
-        check_time(&p("start"), u.start, limits)?;
-        check_time(&p("end"), u.end, limits)?;
+        check_time(|| p("start"), u.start, limits)?;
+        check_time(|| p("end"), u.end, limits)?;
         if u.end < u.start {
             return Err(TranscriptError::field(
                 p("end"),
                 format!("end {} is before start {}", u.end, u.start),
             ));
         }
-        check_text(&p("text"), &u.text)?;
-        check_unit(&p("confidence"), u.confidence)?;
-        check_unit(&p("no_speech_prob"), u.no_speech_prob)?;
+        check_text(|| p("text"), &u.text)?;
+        check_unit(|| p("confidence"), u.confidence)?;
+        check_unit(|| p("no_speech_prob"), u.no_speech_prob)?;
         for (name, v) in [
             ("avg_logprob", u.avg_logprob),
             ("compression_ratio", u.compression_ratio),
@@ -120,8 +125,8 @@ pub(crate) fn validate(t: &Transcript, limits: &ValidationLimits) -> Result<(), 
         }
         for (j, w) in u.words.iter().enumerate() {
             let wp = |f: &str| format!("segments[{i}].words[{j}].{f}");
-            check_time(&wp("start"), w.start, limits)?;
-            check_time(&wp("end"), w.end, limits)?;
+            check_time(|| wp("start"), w.start, limits)?;
+            check_time(|| wp("end"), w.end, limits)?;
             if w.end < w.start {
                 return Err(TranscriptError::field(
                     wp("end"),
@@ -138,9 +143,9 @@ pub(crate) fn validate(t: &Transcript, limits: &ValidationLimits) -> Result<(), 
                     ),
                 ));
             }
-            check_text(&wp("word"), &w.text)?;
-            check_unit(&wp("score"), w.score)?;
-            check_unit(&wp("original_confidence"), w.original_score)?;
+            check_text(|| wp("word"), &w.text)?;
+            check_unit(|| wp("score"), w.score)?;
+            check_unit(|| wp("original_confidence"), w.original_score)?;
         }
     }
     if t.utterances.iter().all(|u| u.text.trim().is_empty()) {
