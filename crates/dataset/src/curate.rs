@@ -273,21 +273,43 @@ impl MinHasher {
     pub fn signature(&self, tokens: &[String]) -> Vec<u32> {
         let mut sig = vec![u32::MAX; PERMUTATIONS];
         let k = 5.min(tokens.len().max(1));
-        for w in tokens.windows(k) {
-            let mut h = 0xcbf2_9ce4_8422_2325;
-            for t in w {
-                h = fnv(t.as_bytes(), h);
-                h = fnv(b" ", h);
-            }
-            // An unconditional min over zipped lanes: the compiler keeps it all in vector
-            // registers (a conditional store made it store lane by lane).
-            for ((s, a), b) in sig.iter_mut().zip(&self.a).zip(&self.b) {
-                let v = (a.wrapping_mul(h).wrapping_add(*b) >> 32) as u32;
-                *s = (*s).min(v);
-            }
+        let shingles: Vec<u64> = tokens
+            .windows(k)
+            .map(|w| {
+                w.iter().fold(0xcbf2_9ce4_8422_2325, |h, t| {
+                    fnv(b" ", fnv(t.as_bytes(), h))
+                })
+            })
+            .collect();
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU was just found to have AVX2, all `fold_avx2` asks of it.
+            unsafe { fold_avx2(&mut sig, &shingles, &self.a, &self.b) };
+            return sig;
         }
+        fold(&mut sig, &shingles, &self.a, &self.b);
         sig
     }
+}
+
+/// Each permutation's minimum over the shingle hashes, into `sig`. An unconditional min over
+/// zipped lanes, so that the compiler keeps it in vector registers.
+#[inline(always)]
+fn fold(sig: &mut [u32], shingles: &[u64], a: &[u64], b: &[u64]) {
+    for &h in shingles {
+        for ((s, a), b) in sig.iter_mut().zip(a).zip(b) {
+            let v = (a.wrapping_mul(h).wrapping_add(*b) >> 32) as u32;
+            *s = (*s).min(v);
+        }
+    }
+}
+
+/// [`fold`] compiled for AVX2 (four 64-bit lanes and an unsigned 32-bit min per instruction):
+/// the same integers, about twice as fast as the baseline's two lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fold_avx2(sig: &mut [u32], shingles: &[u64], a: &[u64], b: &[u64]) {
+    fold(sig, shingles, a, b);
 }
 
 impl Default for MinHasher {
@@ -313,12 +335,13 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
 /// Groups near-duplicates with LSH (16 bands × 8 rows), verifying every candidate pair in a bucket
 /// by signature similarity ≥ `threshold`, joined with union-find; returns a cluster id per input,
 /// memory linear in input.
-pub fn near_duplicate_clusters(signatures: &[Vec<u32>], threshold: f64) -> Vec<usize> {
+pub fn near_duplicate_clusters<S: AsRef<[u32]>>(signatures: &[S], threshold: f64) -> Vec<usize> {
     let n = signatures.len();
     let mut parent: Vec<usize> = (0..n).collect();
     for band in 0..BANDS {
         let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
         for (i, s) in signatures.iter().enumerate() {
+            let s = s.as_ref();
             if s.len() == PERMUTATIONS {
                 buckets.entry(band_key(s, band, ROWS)).or_default().push(i);
             }
@@ -332,7 +355,9 @@ pub fn near_duplicate_clusters(signatures: &[Vec<u32>], threshold: f64) -> Vec<u
             for (k, &a) in members.iter().enumerate() {
                 for &b in &members[k + 1..] {
                     let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-                    if ra != rb && similarity(&signatures[a], &signatures[b]) >= threshold {
+                    if ra != rb
+                        && similarity(signatures[a].as_ref(), signatures[b].as_ref()) >= threshold
+                    {
                         parent[ra.max(rb)] = ra.min(rb);
                     }
                 }
@@ -748,5 +773,41 @@ mod share_tests {
             let e = SplitShares::parse(text).unwrap_err();
             assert!(e.contains(says), "{text}: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod minhash_tests {
+    use super::*;
+
+    #[test]
+    fn the_vector_fold_gives_the_scalar_minima() {
+        use rand::Rng;
+        let hasher = MinHasher::new();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let shingles: Vec<u64> = (0..500).map(|_| rng.random::<u64>()).collect();
+        // The plain loop of the definition: each permutation's minimum, one shingle at a time.
+        let mut expected = vec![u32::MAX; PERMUTATIONS];
+        for &h in &shingles {
+            for (i, e) in expected.iter_mut().enumerate() {
+                let v = (hasher.a[i].wrapping_mul(h).wrapping_add(hasher.b[i]) >> 32) as u32;
+                if v < *e {
+                    *e = v;
+                }
+            }
+        }
+        let mut folded = vec![u32::MAX; PERMUTATIONS];
+        fold(&mut folded, &shingles, &hasher.a, &hasher.b);
+        assert_eq!(folded, expected);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let mut wide = vec![u32::MAX; PERMUTATIONS];
+            // SAFETY: AVX2 was just detected.
+            unsafe { fold_avx2(&mut wide, &shingles, &hasher.a, &hasher.b) };
+            assert_eq!(wide, expected);
+        }
+        // And a whole signature is those minima over its five-word shingles.
+        let tokens: Vec<String> = "a b c d e f g".split(' ').map(String::from).collect();
+        assert_eq!(hasher.signature(&tokens).len(), PERMUTATIONS);
     }
 }

@@ -556,7 +556,7 @@ impl PassageIndex {
         }
         let fields = self.fields;
         // Two batches in flight at most: ingest waits rather than holding more lessons.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(String, LessonRecord)>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
         let worker = std::thread::Builder::new()
             .name("index-feed".into())
             .spawn(move || feed_worker(writer, fields, rx))
@@ -626,7 +626,9 @@ impl PassageIndex {
                         replaced += 1;
                     }
                     match want.get(id.as_str()) {
-                        Some(i) if i.content_hash == f.hash && DocMeta::of(i) == f.meta => {
+                        Some(i)
+                            if i.content_hash == f.hash && DocMeta::of(i).digest() == f.meta =>
+                        {
                             state.lessons.insert(id.clone(), f.hash.clone());
                             signatures.insert(&id, &f.hash, f.signature);
                             accepted.insert(id);
@@ -1246,6 +1248,25 @@ struct DocMeta {
 }
 
 impl DocMeta {
+    /// A digest of every field (equal digests: equal metadata).
+    fn digest(&self) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        for f in [
+            &self.id,
+            &self.title,
+            &self.course,
+            &self.instructor_id,
+            &self.instructor,
+            &self.level,
+            &self.style,
+        ] {
+            // Length-prefixed: ("ab", "c") and ("a", "bc") differ.
+            h.update(&(f.len() as u64).to_le_bytes());
+            h.update(f.as_bytes());
+        }
+        *h.finalize().as_bytes()
+    }
+
     /// As the catalog describes the lesson.
     fn of(i: &LessonCuration) -> Self {
         Self {
@@ -1356,9 +1377,12 @@ fn catalog_documents(
     )
 }
 
+/// A committed batch of lessons: (catalog id, record).
+type Batch = Vec<(String, LessonRecord)>;
+
 /// Indexes lessons as ingest stores them (see [`PassageIndex::feed`]).
 pub struct IndexFeed {
-    tx: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<Vec<(String, LessonRecord)>>>>,
+    tx: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<Batch>>>,
     worker: std::sync::Mutex<Option<std::thread::JoinHandle<Result<Fed, IndexError>>>>,
 }
 
@@ -1370,7 +1394,8 @@ pub struct Fed {
 
 struct FedLesson {
     hash: String,
-    meta: DocMeta,
+    /// [`DocMeta::digest`] of what its passages carry (100K of them are held until the update).
+    meta: [u8; 32],
     signature: Vec<u32>,
 }
 
@@ -1403,14 +1428,14 @@ impl LessonSink for IndexFeed {
 fn feed_worker(
     writer: IndexWriter,
     fields: Fields,
-    rx: std::sync::mpsc::Receiver<Vec<(String, LessonRecord)>>,
+    rx: std::sync::mpsc::Receiver<Batch>,
 ) -> Result<Fed, IndexError> {
     let ontology = Ontology::builtin();
     let classifier = TeachingClassifier::builtin();
     let signer = crate::near::Signer::new();
     let mut lessons = HashMap::new();
     for batch in rx {
-        let built: Vec<(FedLesson, Vec<TantivyDocument>)> = batch
+        let built: Vec<(String, FedLesson, Vec<TantivyDocument>)> = batch
             .par_iter()
             // What the catalog will not call usable is not worth indexing (the rest is
             // checked against the catalog afterwards).
@@ -1434,19 +1459,19 @@ fn feed_worker(
                 );
                 let lesson = FedLesson {
                     hash: r.content_hash.clone(),
-                    meta,
+                    meta: meta.digest(),
                     signature: signer.sign(&r.transcript.utterances),
                 };
-                (lesson, docs)
+                (meta.id, lesson, docs)
             })
             .collect();
-        for (lesson, docs) in built {
+        for (id, lesson, docs) in built {
             // An earlier version's passages go; the delete covers only what came before it.
-            writer.delete_term(Term::from_field_text(fields.lesson_id, &lesson.meta.id));
+            writer.delete_term(Term::from_field_text(fields.lesson_id, &id));
             for doc in docs {
                 writer.add_document(doc)?;
             }
-            lessons.insert(lesson.meta.id.clone(), lesson);
+            lessons.insert(id, lesson);
         }
     }
     Ok(Fed { writer, lessons })

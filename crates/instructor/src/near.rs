@@ -44,25 +44,24 @@ impl Signatures {
     pub(crate) fn save(&self, dir: &Path) -> Result<(), IndexError> {
         let path = dir.join(FILE);
         let tmp = dir.join(format!("{FILE}.tmp"));
-        let mut out = Vec::with_capacity(MAGIC.len() + self.map.len() * (PERMUTATIONS * 4 + 80));
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(self.map.len() as u64).to_le_bytes());
-        let mut ids: Vec<&String> = self.map.keys().collect();
-        ids.sort();
-        for id in ids {
-            let (hash, sig) = &self.map[id];
-            for s in [id, hash] {
-                out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-                out.extend_from_slice(s.as_bytes());
-            }
-            for v in sig {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-        }
+        // Streamed to the file: at 100K lessons the bytes would be another 60 MB in memory.
         let write = |p: &Path| -> std::io::Result<()> {
-            let mut f = std::fs::File::create(p)?;
-            f.write_all(&out)?;
-            f.sync_all()
+            let mut out = std::io::BufWriter::new(std::fs::File::create(p)?);
+            out.write_all(MAGIC)?;
+            out.write_all(&(self.map.len() as u64).to_le_bytes())?;
+            let mut ids: Vec<&String> = self.map.keys().collect();
+            ids.sort();
+            for id in ids {
+                let (hash, sig) = &self.map[id];
+                for s in [id, hash] {
+                    out.write_all(&(s.len() as u32).to_le_bytes())?;
+                    out.write_all(s.as_bytes())?;
+                }
+                for v in sig {
+                    out.write_all(&v.to_le_bytes())?;
+                }
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
         };
         write(&tmp).map_err(|source| IndexError::Io {
             path: tmp.clone(),
@@ -101,7 +100,7 @@ impl Signatures {
             .filter(|id| self.map.contains_key(*id))
             .collect();
         ids.sort_unstable();
-        let sigs: Vec<Vec<u32>> = ids.iter().map(|id| self.map[*id].1.clone()).collect();
+        let sigs: Vec<&[u32]> = ids.iter().map(|id| self.map[*id].1.as_slice()).collect();
         let clusters = near_duplicate_clusters(&sigs, THRESHOLD);
         let mut groups: HashMap<usize, Vec<&str>> = HashMap::new();
         for (id, c) in ids.iter().zip(&clusters) {

@@ -107,15 +107,14 @@ fn haystack(text: &str) -> String {
     let mut s = String::with_capacity(text.len() + 8);
     s.push_str(" ^ ");
     for w in text.split_whitespace() {
-        let w: String = w
-            .chars()
-            .map(|c| if c == '\u{2019}' { '\'' } else { c })
-            .collect();
+        // Trimming before the curly apostrophe becomes a straight one trims the same: neither
+        // is alphanumeric (and no word is copied: this runs on every sentence ingested).
         let t = w.trim_matches(|c: char| !c.is_alphanumeric());
         if t.is_empty() {
             continue;
         }
         for c in t.chars() {
+            let c = if c == '\u{2019}' { '\'' } else { c };
             if c.is_alphanumeric() || c == '\'' || c == '-' {
                 s.extend(c.to_lowercase());
             } else {

@@ -486,26 +486,8 @@ async fn aggregate(
             serde_json::from_str(&json).map_err(|e| corrupt(&format!("phrase pool of {id}"), e))?;
         pools.insert(id, pool);
     }
-    let usable_infos: Vec<&LessonCuration> = infos
-        .iter()
-        .filter(|i| usable(i) && summaries.contains_key(&i.id))
-        .collect();
-    let facts: Vec<ProfileInput> = usable_infos
-        .iter()
-        .map(|i| ProfileInput {
-            id: i.id.clone(),
-            instructor_id: i.instructor_id.clone().unwrap_or_default(),
-            instructor: i.instructor.clone().unwrap_or_default(),
-            style: i.style.clone(),
-            level: i.level.clone(),
-            duration_s: i.duration_s,
-            speech_s: i.speech_s,
-            words: i.word_count.max(0) as usize,
-            vocabulary_richness: i.vocabulary_richness,
-            summary: summaries.get(&i.id).cloned().unwrap_or_default(),
-        })
-        .collect();
-    let ps = profiles(&facts, &pools, ontology);
+    // The graph first, borrowing the summaries; the profiles then take them (one copy of every
+    // lesson's summary in memory, not two: at 100K lessons that is hundreds of MB).
     // The graph is mined over every usable lesson (instructor or not).
     let styles: Vec<Option<String>> = infos
         .iter()
@@ -536,5 +518,29 @@ async fn aggregate(
             }
         }
     }
-    Ok((ps, ConceptGraph::new(ontology, &counts, edges)))
+    drop(mining);
+    let graph = ConceptGraph::new(ontology, &counts, edges);
+    let mut summaries = summaries;
+    let facts: Vec<ProfileInput> = infos
+        .iter()
+        .filter(|i| usable(i))
+        .filter_map(|i| {
+            let summary = summaries.remove(&i.id)?;
+            Some(ProfileInput {
+                id: i.id.clone(),
+                instructor_id: i.instructor_id.clone().unwrap_or_default(),
+                instructor: i.instructor.clone().unwrap_or_default(),
+                style: i.style.clone(),
+                level: i.level.clone(),
+                duration_s: i.duration_s,
+                speech_s: i.speech_s,
+                words: i.word_count.max(0) as usize,
+                vocabulary_richness: i.vocabulary_richness,
+                summary,
+            })
+        })
+        .collect();
+    drop(summaries);
+    let ps = profiles(&facts, &pools, ontology);
+    Ok((ps, graph))
 }
