@@ -226,12 +226,10 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     let n = items.len() + rejected.len();
     // As `fretwise ingest` runs it: each lesson's knowledge computed while it is in memory,
     // and the search index fed the lessons as they are stored.
-    let index_dir = tmp.path().join("bench.index");
-    let mut index = fretwise_instructor::PassageIndex::open(&index_dir)?;
-    let feed = index.feed()?;
+    let ingest_index = crate::ask::IngestIndex::open(&tmp.path().join("bench.index"))?;
     let options = IngestOptions {
         analysis: Some(crate::commands::knowledge_analysis()),
-        sink: Some(feed.clone()),
+        sink: Some(ingest_index.sink()),
         ..IngestOptions::default()
     };
     let report = fretwise_ingest::ingest_items(&catalog, items, rejected, &options, &()).await?;
@@ -239,15 +237,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     // What `fretwise ingest` does after the lessons are stored: the knowledge base and the
     // rest of the instructor's search index, side by side.
     let tr = Instant::now();
-    let fed = feed.finish()?;
-    let (rebuilt, indexed) = fretwise_instructor::refresh(
-        &catalog,
-        &mut index,
-        Some(fed),
-        std::sync::Arc::new(()),
-        &(),
-    )
-    .await?;
+    let (rebuilt, indexed) = crate::ask::refresh_after_ingest(&catalog, ingest_index, true).await?;
     let refresh_s = tr.elapsed().as_secs_f64();
     let (knowledge_s, index_s) = (rebuilt.seconds, indexed.seconds);
     let end_to_end_s = ingest_s + refresh_s;

@@ -108,15 +108,7 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         read.max_bytes = m;
     }
     let lexicon = args.lexicon.clone().or(cfg.lexicon.clone());
-    let options = IngestOptions {
-        read,
-        chunk_size: args.chunk_size,
-        matcher: Arc::new(matcher(lexicon.as_deref())?),
-        force: args.force,
-        analysis: (!args.no_knowledge).then(knowledge_analysis),
-        sink: None,
-    };
-    // The search index is built from the lessons as they are stored (finished after the
+    // The search index is built from the lessons as they are stored (finished beside the
     // knowledge base below).
     let ingest_index = if args.no_knowledge {
         None
@@ -125,8 +117,12 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
         Some(crate::ask::IngestIndex::open(&dir)?)
     };
     let options = IngestOptions {
+        read,
+        chunk_size: args.chunk_size,
+        matcher: Arc::new(matcher(lexicon.as_deref())?),
+        force: args.force,
+        analysis: (!args.no_knowledge).then(knowledge_analysis),
         sink: ingest_index.as_ref().map(crate::ask::IngestIndex::sink),
-        ..options
     };
     let bar = Bar::new("ingest", args.json);
     let (db_sources, paths): (Vec<_>, Vec<_>) = args
@@ -173,7 +169,6 @@ pub async fn ingest(cfg: &Config, args: IngestArgs) -> anyhow::Result<()> {
     let (knowledge, index) = match ingest_index {
         None => (None, None),
         Some(ingest_index) => {
-            drop(options);
             let (k, i) =
                 crate::ask::refresh_after_ingest(&catalog, ingest_index, args.json).await?;
             (Some(k), Some(i))
@@ -337,7 +332,6 @@ pub async fn quickstart(
     };
     let report = fretwise_ingest::ingest_items(&catalog, items, rejected, &options, &bar).await?;
     bar.finish();
-    drop(options);
     let (knowledge, index) = crate::ask::refresh_after_ingest(&catalog, ingest_index, json).await?;
     let stats = catalog.stats().await?;
     let url = catalog.url().to_string();

@@ -1233,10 +1233,9 @@ fn diversify(mut candidates: Vec<Hit>, limit: usize) -> Vec<Hit> {
     out
 }
 
-/// One lesson's passages as index documents.
 /// What a lesson's passages carry besides their text: the catalog's curation fields as the
-/// index stores them (compared field by field when lessons fed during ingest are accepted).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// index stores them (compared by digest when lessons fed during ingest are accepted).
+#[derive(Debug)]
 struct DocMeta {
     id: String,
     title: String,
@@ -1308,6 +1307,7 @@ impl DocMeta {
     }
 }
 
+/// One lesson's passages as index documents.
 fn lesson_documents(
     fields: &Fields,
     meta: &DocMeta,
