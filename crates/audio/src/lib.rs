@@ -24,6 +24,7 @@ mod notes;
 mod onset;
 mod pitch;
 mod plot;
+mod rfft;
 mod score;
 mod spectral;
 mod stft;

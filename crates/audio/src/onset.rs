@@ -4,8 +4,6 @@
 //! adaptive local mean — the scheme of librosa's `onset_detect`. Decibels make a soft legato note
 //! rise as much as a loud one; mel bands average the noise that single bins would add up.
 
-use realfft::RealFftPlanner;
-
 use crate::spectral::MelBank;
 use crate::stft::Stft;
 
@@ -262,8 +260,7 @@ fn rising_bins_envelope(
     win: usize,
 ) -> Option<Vec<(usize, f64)>> {
     let n = win.next_power_of_two();
-    let mut planner = RealFftPlanner::<f32>::new();
-    let fft = planner.plan_fft_forward(n);
+    let fft = crate::rfft::forward(n);
     let mut input = fft.make_input_vec();
     let mut spectrum = fft.make_output_vec();
     let mut scratch = fft.make_scratch_vec();

@@ -111,7 +111,7 @@ impl Yin {
         let mut planner = RealFftPlanner::<f32>::new();
         Self {
             window,
-            fft: planner.plan_fft_forward(n),
+            fft: crate::rfft::forward(n),
             ifft: planner.plan_fft_inverse(n),
             n,
             tau_min,
@@ -310,7 +310,7 @@ impl BlockCorrelator {
         let seg = HOP + tau_max + 1;
         let m = fft_len(seg);
         let mut planner = RealFftPlanner::<f32>::new();
-        let fft = planner.plan_fft_forward(m);
+        let fft = crate::rfft::forward(m);
         let ifft = planner.plan_fft_inverse(m);
         let spectrum = fft.make_output_vec();
         let scratch_len = fft.get_scratch_len().max(ifft.get_scratch_len());

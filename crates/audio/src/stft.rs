@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
+use realfft::RealToComplex;
 use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
 
 /// A periodic Hann window of `n` samples (as librosa's and scipy's `get_window("hann", n)`).
 pub fn hann(n: usize) -> Vec<f32> {
@@ -31,7 +31,7 @@ impl Stft {
     /// A framing of `n_fft`-sample windows every `hop` samples (both at least 1).
     pub fn new(n_fft: usize, hop: usize) -> Self {
         let n_fft = n_fft.max(2);
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        let fft = crate::rfft::forward(n_fft);
         Stft {
             n_fft,
             hop: hop.max(1),

@@ -834,6 +834,123 @@ async fn insert_rows<T>(
     Ok(())
 }
 
+/// What the catalog holds for one batch's sources, ids and texts: read with one statement per
+/// few hundred records, then kept current as the batch replaces and inserts lessons, so that each
+/// record sees what a query of its own at that moment would have returned.
+#[derive(Default)]
+struct BatchView {
+    /// Stored lessons by id: their source.
+    by_id: HashMap<String, String>,
+    /// Stored lessons by source: their id.
+    by_source: HashMap<String, String>,
+    /// Stored lessons that duplicate nothing, by text hash (ids in byte order).
+    originals: HashMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl BatchView {
+    async fn load(
+        conn: &mut AnyConnection,
+        backend: Backend,
+        records: &[LessonRecord],
+        text_hashes: &[String],
+    ) -> Result<Self, CatalogError> {
+        let mut view = BatchView::default();
+        for chunk in records.chunks(ROWS_PER_STATEMENT) {
+            let n = chunk.len();
+            let ids = (n + 1..=2 * n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT id, source FROM lessons WHERE source IN ({}) OR id IN ({ids})",
+                placeholders(n)
+            );
+            let mut query = sqlx::query(dialect(backend, &sql));
+            for rec in chunk {
+                query = query.bind(rec.source.as_str());
+            }
+            for rec in chunk {
+                query = query.bind(rec.id.as_str());
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                let id: String = row.try_get("id")?;
+                let source: String = row.try_get("source")?;
+                view.by_source.insert(source.clone(), id.clone());
+                view.by_id.insert(id, source);
+            }
+        }
+        let mut distinct: Vec<&String> = text_hashes.iter().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        for chunk in distinct.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT id, text_hash FROM lessons WHERE duplicate_of IS NULL AND text_hash IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(dialect(backend, &sql));
+            for h in chunk {
+                query = query.bind(h.as_str());
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                let id: String = row.try_get("id")?;
+                let hash: String = row.try_get("text_hash")?;
+                view.originals.entry(hash).or_default().insert(id);
+            }
+        }
+        Ok(view)
+    }
+
+    /// The id stored for `source`, and whether `id` is taken by another source.
+    fn lookup(&self, source: &str, id: &str) -> (Option<String>, bool) {
+        let existing = self.by_source.get(source).cloned();
+        let taken = self.by_id.get(id).is_some_and(|s| s != source);
+        (existing, taken)
+    }
+
+    /// Forgets a lesson the batch deletes to replace it.
+    fn remove(&mut self, id: &str) {
+        if let Some(source) = self.by_id.remove(id) {
+            self.by_source.remove(&source);
+        }
+        for ids in self.originals.values_mut() {
+            ids.remove(id);
+        }
+    }
+
+    /// The first stored lesson other than `id` that holds `text_hash` and duplicates nothing.
+    fn first_original(&self, text_hash: &str, id: &str) -> Option<String> {
+        self.originals
+            .get(text_hash)?
+            .iter()
+            .find(|other| *other != id)
+            .cloned()
+    }
+
+    /// Records a lesson the batch inserts.
+    fn insert(&mut self, id: &str, source: &str, text_hash: &str, original: bool) {
+        self.by_id.insert(id.to_string(), source.to_string());
+        self.by_source.insert(source.to_string(), id.to_string());
+        if original {
+            self.originals
+                .entry(text_hash.to_string())
+                .or_default()
+                .insert(id.to_string());
+        }
+    }
+}
+
+/// A `lessons` row of a batch: the record with what the catalog decided for it.
+struct LessonRow<'a> {
+    id: String,
+    rec: &'a LessonRecord,
+    text_hash: String,
+    trainable: bool,
+    duplicate_of: Option<String>,
+    service_terms: String,
+}
+
+const LESSON_COLS: usize = 27;
+
 async fn write_records(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -842,68 +959,38 @@ async fn write_records(
     let mut rows = BatchRows::default();
     let mut outcomes = Vec::with_capacity(records.len());
     let mut batch_text_hashes: HashMap<String, String> = HashMap::new();
-    for rec in records {
-        // One lookup answers both "is this source known?" and "is the id taken?".
-        let found = sqlx::query(dialect(
-            backend,
-            "SELECT id, source FROM lessons WHERE source = $1 OR id = $2",
-        ))
-        .bind(&rec.source)
-        .bind(&rec.id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut existing = None;
-        let mut taken = false;
-        for r in &found {
-            let id: String = r.try_get("id")?;
-            let source: String = r.try_get("source")?;
-            if source == rec.source {
-                existing = Some(id);
-            } else {
-                taken = true;
-            }
-        }
+    let text_hashes: Vec<String> = records
+        .iter()
+        .map(|r| r.transcript.normalized_text_hash())
+        .collect();
+    // Two lookups per record (is this source known, is the id taken, which lesson holds this
+    // text) were most of a batch's statements; the view answers them from one read.
+    let mut view = BatchView::load(conn, backend, records, &text_hashes).await?;
+    let mut lessons: Vec<LessonRow<'_>> = Vec::with_capacity(records.len());
+    let mut deleted: Vec<String> = Vec::new();
+    for (rec, text_hash) in records.iter().zip(text_hashes) {
+        let (existing, taken) = view.lookup(&rec.source, &rec.id);
         let replaced = existing.is_some();
         let id = match existing {
             Some(id) => {
-                for table in ["utterances", "quality_reports", "term_occurrences", "flags"] {
-                    sqlx::query(dialect(
-                        backend,
-                        &format!("DELETE FROM {table} WHERE lesson_id = $1"),
-                    ))
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await?;
-                }
-                sqlx::query(dialect(backend, "DELETE FROM lessons WHERE id = $1"))
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await?;
+                view.remove(&id);
+                deleted.push(id.clone());
                 id
             }
             None if taken => format!("{}-{}", rec.id, short_hash(&rec.source)),
             None => rec.id.clone(),
         };
 
-        let text_hash = rec.transcript.normalized_text_hash();
         let duplicate_of = match batch_text_hashes.get(&text_hash) {
             Some(first) if *first != id => Some(first.clone()),
-            _ => sqlx::query(dialect(
-                backend,
-                "SELECT id FROM lessons WHERE text_hash = $1 AND id <> $2 AND duplicate_of IS NULL ORDER BY id LIMIT 1",
-            ))
-            .bind(&text_hash)
-            .bind(&id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| r.try_get("id"))
-            .transpose()?,
+            _ => view.first_original(&text_hash, &id),
         };
         if duplicate_of.is_none() {
             batch_text_hashes
                 .entry(text_hash.clone())
                 .or_insert_with(|| id.clone());
         }
+        view.insert(&id, &rec.source, &text_hash, duplicate_of.is_none());
 
         let m = &rec.metadata;
         if let Some(i) = &m.instructor {
@@ -928,49 +1015,19 @@ async fn write_records(
 
         let t = &rec.transcript;
         let q = &rec.quality;
-        let duration = rec.duration_s();
         let service_terms =
             serde_json::to_string(&t.service_terms).map_err(|e| corrupt("service_terms", e))?;
-        sqlx::query(dialect(
-            backend,
-            "INSERT INTO lessons (id, source, content_hash, text_hash, format, title, description, instructor_id,
-                course_id, chapter_id, level, style, item_order, runtime_s, audio_path, synthetic, language,
-                duration_s, word_count, utterance_count, quality_score, trainable, duplicate_of, service_terms,
-                source_metrics, ingested_at, video_url)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)",
-        ))
-        .bind(&id)
-        .bind(&rec.source)
-        .bind(&rec.content_hash)
-        .bind(&text_hash)
-        .bind(t.format.as_str())
-        .bind(m.title.clone())
-        .bind(m.description.clone())
-        .bind(m.instructor.as_ref().map(|i| i.id.clone()))
-        .bind(m.course.as_ref().map(|c| c.id.clone()))
-        .bind(m.chapter.as_ref().map(|c| c.id.clone()))
-        .bind(m.level.clone())
-        .bind(m.style.clone())
-        .bind(m.item_order)
-        .bind(m.runtime_s)
-        .bind(m.audio_path.clone())
-        .bind(i64::from(m.synthetic))
-        .bind(t.language.clone())
-        .bind(duration)
-        .bind(t.word_count() as i64)
-        .bind(t.utterances.len() as i64)
-        .bind(q.score)
-        // An exact duplicate is not trainable: one copy of a text is enough, and every reader
-        // that lists "trainable" lessons would otherwise show it twice (the quality report keeps
-        // the verdict on the text itself).
-        .bind(i64::from(q.trainable && duplicate_of.is_none()))
-        .bind(duplicate_of.clone())
-        .bind(service_terms)
-        .bind(t.source_metrics.clone())
-        .bind(now())
-        .bind(m.video_url.clone())
-        .execute(&mut *conn)
-        .await?;
+        lessons.push(LessonRow {
+            id: id.clone(),
+            rec,
+            text_hash,
+            // An exact duplicate is not trainable: one copy of a text is enough, and every
+            // reader that lists "trainable" lessons would otherwise show it twice (the quality
+            // report keeps the verdict on the text itself).
+            trainable: q.trainable && duplicate_of.is_none(),
+            duplicate_of: duplicate_of.clone(),
+            service_terms,
+        });
 
         for (i, u) in t.utterances.iter().enumerate() {
             let extra = (u.avg_logprob.is_some()
@@ -1019,6 +1076,74 @@ async fn write_records(
             WriteOutcome::Inserted { id, duplicate_of }
         });
     }
+    // Replaced lessons go first, children before the lesson rows, as the ids are reused.
+    for table in [
+        "utterances",
+        "quality_reports",
+        "term_occurrences",
+        "flags",
+        "lessons",
+    ] {
+        let column = if table == "lessons" {
+            "id"
+        } else {
+            "lesson_id"
+        };
+        for chunk in deleted.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "DELETE FROM {table} WHERE {column} IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(dialect(backend, &sql));
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            query.execute(&mut *conn).await?;
+        }
+    }
+    let ingested_at = now();
+    insert_rows(
+        conn,
+        backend,
+        "INSERT INTO lessons (id, source, content_hash, text_hash, format, title, description, instructor_id,
+            course_id, chapter_id, level, style, item_order, runtime_s, audio_path, synthetic, language,
+            duration_s, word_count, utterance_count, quality_score, trainable, duplicate_of, service_terms,
+            source_metrics, ingested_at, video_url)",
+        LESSON_COLS,
+        "",
+        &lessons,
+        |q, l| {
+            let (rec, m, t) = (l.rec, &l.rec.metadata, &l.rec.transcript);
+            q.bind(l.id.as_str())
+                .bind(rec.source.as_str())
+                .bind(rec.content_hash.as_str())
+                .bind(l.text_hash.as_str())
+                .bind(t.format.as_str())
+                .bind(m.title.clone())
+                .bind(m.description.clone())
+                .bind(m.instructor.as_ref().map(|i| i.id.clone()))
+                .bind(m.course.as_ref().map(|c| c.id.clone()))
+                .bind(m.chapter.as_ref().map(|c| c.id.clone()))
+                .bind(m.level.clone())
+                .bind(m.style.clone())
+                .bind(m.item_order)
+                .bind(m.runtime_s)
+                .bind(m.audio_path.clone())
+                .bind(i64::from(m.synthetic))
+                .bind(t.language.clone())
+                .bind(rec.duration_s())
+                .bind(t.word_count() as i64)
+                .bind(t.utterances.len() as i64)
+                .bind(rec.quality.score)
+                .bind(i64::from(l.trainable))
+                .bind(l.duplicate_of.clone())
+                .bind(l.service_terms.as_str())
+                .bind(t.source_metrics.clone())
+                .bind(ingested_at.clone())
+                .bind(m.video_url.clone())
+        },
+    )
+    .await?;
     write_rows(conn, backend, &rows).await?;
     Ok(outcomes)
 }
