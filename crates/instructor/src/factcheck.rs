@@ -351,6 +351,15 @@ fn claim_run(ws: &[Word<'_>], from: usize, min: usize) -> Option<(usize, Vec<Pit
             break;
         }
         let l = bare(ws[j].text).to_lowercase();
+        // "is a chromatic scale with the notes …": whatever the text calls it, the notes that
+        // follow are claimed for the subject named before.
+        if matches!(l.as_str(), "a" | "an")
+            && let Some(k) = described_as(ws, j + 1)
+        {
+            links += 1;
+            j = k;
+            continue;
+        }
         if !LINKS.contains(&l.as_str()) && !l.is_empty() {
             return None;
         }
@@ -362,6 +371,40 @@ fn claim_run(ws: &[Word<'_>], from: usize, min: usize) -> Option<(usize, Vec<Pit
     }
     let (run, end) = note_run(ws, j);
     (run.len() >= min && !ws[j..end].iter().any(|w| w.quoted)).then_some((j, run, end))
+}
+
+/// After "a"/"an" at `from`: up to four describing words, then "scale", "mode", "chord" or
+/// "arpeggio" and "with", "containing", "of" or "that has" ("chromatic scale with the notes");
+/// the word after that description.
+fn described_as(ws: &[Word<'_>], from: usize) -> Option<usize> {
+    let noun = (from..(from + 5).min(ws.len())).find(|&k| {
+        matches!(
+            bare(ws[k].text).to_lowercase().as_str(),
+            "scale" | "mode" | "chord" | "arpeggio"
+        )
+    })?;
+    // A clause that ends before the noun or at it ("a mode, with …") is not this description.
+    if ws[from..=noun]
+        .iter()
+        .any(|w| w.text.ends_with(['.', ',', ';', ':']) || note_of(w.text).is_some())
+    {
+        return None;
+    }
+    let next = bare(ws.get(noun + 1)?.text).to_lowercase();
+    match next.as_str() {
+        "with" | "containing" | "of" => Some(noun + 2),
+        "that"
+            if matches!(
+                ws.get(noun + 2)
+                    .map(|w| bare(w.text).to_lowercase())
+                    .as_deref(),
+                Some("has" | "contains" | "uses")
+            ) =>
+        {
+            Some(noun + 3)
+        }
+        _ => None,
+    }
 }
 
 fn same_spelling(claimed: &[PitchClass], want: &[PitchClass]) -> bool {
@@ -1346,6 +1389,32 @@ mod tests {
         assert_eq!(r.claims, 1);
         assert_eq!(r.corrected.len(), 1);
         assert_eq!(text, "A C major chord has the notes C, E and G.");
+    }
+
+    #[test]
+    fn notes_after_another_description_are_claimed_for_the_named_subject() {
+        let (text, r) =
+            check("D phrygian is a chromatic scale with the notes E, F, G, A, Bb, C and D.");
+        assert_eq!((r.claims, r.corrected.len()), (1, 1), "{text}");
+        assert_eq!(
+            text,
+            "D phrygian is a chromatic scale with the notes D, Eb, F, G, A, Bb and C."
+        );
+        let (text, r) =
+            check("G minor pentatonic is a minor pentatonic scale containing G A Bb C D E F.");
+        assert_eq!((r.claims, r.corrected.len()), (1, 1), "{text}");
+        assert!(text.ends_with("containing G Bb C D F."), "{text}");
+        let (text, r) = check("Fmaj7 is a chord that has F, A, C and E.");
+        assert_eq!((r.claims, r.verified), (1, 1), "{text}");
+        // A description that names another scale with its tonic, or a clause that ends first,
+        // is not read as the subject's spelling.
+        for text in [
+            "A minor is a C major scale with the notes C, D, E, F, G, A and B.",
+            "E phrygian is a mode, with C, D and E next.",
+        ] {
+            let (t, r) = check(text);
+            assert_eq!(r.corrected.len(), 0, "{text} -> {t} {r:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Synthesized plucked strings with exact ground truth, and a WAV writer.
 #![allow(dead_code)]
 
+pub mod broad;
 pub mod metrics;
 pub mod recorded;
 pub mod soundfont;
