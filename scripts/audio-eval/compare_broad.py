@@ -5,7 +5,8 @@ mir_eval, the tuning part and the held-out third side by side.
 Usage: python3 scripts/audio-eval/compare_broad.py FRETWISE_BINARY CLIPS_DIR [OUT.json]
 CLIPS_DIR is written by `cargo run --release -p fretwise-audio --example render_broad -- DIR`
 (one WAV and one truth JSON per clip; the split comes from the committed seed). Needs
-`pip install librosa mir_eval aubio basic-pitch` (basic-pitch is left out when it is missing).
+`pip install librosa mir_eval aubio basic-pitch` (basic-pitch is left out when it is missing);
+`COMPARE_TOOLS=fretwise,aubio` runs only those.
 Only totals are printed for the held-out part: its clips are not looked at one by one.
 
 Metrics, per clip then averaged over clips (as mir_eval reports them): raw pitch and raw chroma
@@ -16,6 +17,7 @@ note F, and speed as audio seconds per second of processing (one process per fil
 so its start-up is counted)."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -145,6 +147,9 @@ def main():
     binary, folder = sys.argv[1], Path(sys.argv[2])
     out_path = Path(sys.argv[3]) if len(sys.argv) > 3 else None
     tools = ["fretwise", "librosa", "aubio"] + (["basic-pitch"] if bp_predict else [])
+    # COMPARE_TOOLS=fretwise scores one build again without rerunning the peers.
+    if os.environ.get("COMPARE_TOOLS"):
+        tools = [t for t in tools if t in os.environ["COMPARE_TOOLS"].split(",")]
     rows = defaultdict(list)  # (part, tool) -> scores
     by_material = defaultdict(list)  # (part, material, tool) -> scores
     seconds = defaultdict(float)

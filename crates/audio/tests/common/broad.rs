@@ -148,8 +148,9 @@ struct Played {
     dur: f64,
     key: u8,
     velocity: u8,
-    /// (seconds after the note-on, semitones from `key`, glide seconds): a hammer-on or
-    /// pull-off is a step (glide 0), a slide a glide.
+    /// (seconds after the note-on, semitones from `key`, seconds per fret): a hammer-on or
+    /// pull-off is one step (0 s per fret); a slide passes every fret on the way, dwelling on
+    /// each for that long, as a finger sliding along the frets does.
     moves: Vec<(f64, f64, f64)>,
     /// A bend: (start after the note-on, rise s, semitones, hold s, release s).
     bend: Option<(f64, f64, f64, f64, f64)>,
@@ -174,13 +175,27 @@ impl Played {
             let mut at = 0.0;
             c.push((0.0, 0.0));
             for &(t, semis, glide) in &self.moves {
-                // The previous pitch holds until the move starts.
-                c.push((t - 1e-6, at));
-                if glide > 0.0 {
-                    c.push((t, at));
-                    c.push((t + glide, semis));
+                // The previous pitch holds until each step; a hammer-on or pull-off changes
+                // pitch at once, a slide one fret at a time.
+                let frets = if glide > 0.0 {
+                    (semis - at).abs().round().max(1.0) as usize
                 } else {
-                    c.push((t, semis));
+                    1
+                };
+                for f in 1..=frets {
+                    let v = if f == frets {
+                        semis
+                    } else {
+                        at + (semis - at).signum() * f as f64
+                    };
+                    let before = if f == 1 {
+                        at
+                    } else {
+                        at + (semis - at).signum() * (f - 1) as f64
+                    };
+                    let when = on_block(t + (f - 1) as f64 * glide);
+                    c.push((when - 1e-6, before));
+                    c.push((when, v));
                 }
                 at = semis;
             }
@@ -225,9 +240,13 @@ impl Played {
                 midi: f64::from(self.key) + semis_now,
                 bend: Vec::new(),
             });
-            // A slide's new note is labelled from the middle of the glide (either end is
-            // within the ±50 ms onset tolerance); its pitch frames count from the glide's end.
-            from = at + glide / 2.0;
+            // A slide's new note starts where it reaches its fret.
+            let frets = if glide > 0.0 {
+                (semis - semis_now).abs().round().max(1.0)
+            } else {
+                1.0
+            };
+            from = on_block(at + (frets - 1.0) * glide);
             semis_now = semis;
         }
         out.push(TruthNote {
@@ -425,7 +444,7 @@ fn legato(rng: &mut Rng, _ok: &dyn Fn(u8) -> bool) -> Phrase {
     (notes, bpm, t + 0.6)
 }
 
-/// Notes joined by slides of 1–5 semitones (a 40–80 ms glide) and picked notes between.
+/// Notes joined by slides of 2–5 frets (20–35 ms on each fret) and picked notes between.
 fn slides(rng: &mut Rng, _ok: &dyn Fn(u8) -> bool) -> Phrase {
     let bpm = rng.range(70.0, 120.0).round();
     let step = 60.0 / bpm / 2.0;
@@ -433,14 +452,15 @@ fn slides(rng: &mut Rng, _ok: &dyn Fn(u8) -> bool) -> Phrase {
     let mut t = START;
     let mut key = rng.range(50.0, 70.0) as u8;
     while t < START + 5.0 {
-        let semis = f64::from(1 + rng.below(5) as u8) * if rng.below(2) == 0 { 1.0 } else { -1.0 };
-        let glide = rng.range(0.04, 0.08);
+        let semis = f64::from(2 + rng.below(4) as u8) * if rng.below(2) == 0 { 1.0 } else { -1.0 };
+        let per_fret = rng.range(0.02, 0.035);
+        let glide = semis.abs() * per_fret;
         notes.push(Played {
             onset: t,
             dur: 2.0 * step,
             key,
             velocity: 100,
-            moves: vec![(on_block(step - glide / 2.0), semis, glide)],
+            moves: vec![(on_block(step - glide / 2.0), semis, per_fret)],
             bend: None,
         });
         t += 2.0 * step;
