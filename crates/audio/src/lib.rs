@@ -19,6 +19,7 @@
 mod chords;
 mod confidence;
 mod decode;
+mod hum;
 mod lesson;
 mod notes;
 mod onset;
@@ -262,6 +263,9 @@ pub fn combine_features(parts: &[&Features]) -> Option<Features> {
 /// Analyses mono samples at [`ANALYSIS_RATE`]; `source_rate` is reported as the sample rate.
 pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let rate = ANALYSIS_RATE;
+    // Mains hum under the playing would be tracked as its pitch at low SNR.
+    let dehummed = hum::remove(samples, rate);
+    let samples: &[f32] = &dehummed;
     let mut pt = track(samples, rate);
     // Onsets on a finer hop than pitch: timing matters more than frequency resolution there.
     let (envelope, attacks) = onsets(samples, rate, HOP / 2);
