@@ -31,6 +31,9 @@ const MIN_NOTE_S: f64 = 0.05;
 const REACH_BACK_S: f64 = 0.12;
 /// Longest voicing dropout inside one note.
 const DROPOUT_S: f64 = 0.1;
+/// Shortest note of a fast run kept apart from the note after it (a sixteenth at 200 bpm is
+/// 75 ms).
+const SHORTEST_RUN_S: f64 = 0.06;
 
 fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() {
@@ -137,13 +140,22 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
     // The first tens of ms of an attack can read at another pitch (a subharmonic while the
     // previous note dies away, a pick's thump): a piece shorter than 90 ms that runs straight
     // into a note without an attack of its own is that note's head, not a note.
+    // A piece that starts at its own attack and holds a scale step or two from the next note
+    // (not the note before it, still ringing) for at least 60 ms is a short note, as
+    // sixteenths at 170–200 bpm are (75–90 ms); an attack's misread head is shorter.
     let attack_near = |t: f64| onsets_s.iter().any(|o| (o - t).abs() <= 0.03);
     let mut k = 0;
     while k + 1 < notes.len() {
         let (a, b) = (&notes[k], &notes[k + 1]);
+        let step = (a.midi - b.midi).abs();
+        let short_note = attack_near(a.onset_s)
+            && a.offset_s - a.onset_s >= SHORTEST_RUN_S
+            && (1..=5).contains(&step)
+            && (k == 0 || notes[k - 1].midi != a.midi);
         if a.offset_s - a.onset_s < 0.09
             && (b.onset_s - a.offset_s).abs() < 1e-9
             && !attack_near(b.onset_s)
+            && !short_note
         {
             let onset = a.onset_s;
             notes.remove(k);
