@@ -100,8 +100,8 @@ fn broadened_set_tuning_and_held_out() {
     // Guards a little under what was measured on 2026-12-06 (docs/AUDIO.md), so that the figures
     // can only get better; the bars are higher and not met yet.
     for (label, s, floor) in [
-        ("tuning", &t, [0.91, 0.925, 0.87, 0.83, 0.87]),
-        ("held out", &h, [0.945, 0.95, 0.905, 0.895, 0.9]),
+        ("tuning", &t, [0.91, 0.925, 0.87, 0.84, 0.87]),
+        ("held out", &h, [0.945, 0.95, 0.905, 0.905, 0.9]),
     ] {
         let got = [s.rpa, s.rca, s.onset_f, s.note_f, s.tempo];
         let names = ["RPA", "RCA", "onset F", "note F", "tempo"];
@@ -122,4 +122,13 @@ fn broadened_set_tuning_and_held_out() {
             .map(|(_, s)| *s),
     );
     assert!(hum.rpa >= 0.95, "hum: {hum}");
+    // Sixteenths at 150–200 bpm (tuning part): note F 0.613 while a fast run's short notes
+    // were merged into the note after them.
+    let fast = summarize(
+        tuning_pairs
+            .iter()
+            .filter(|(c, _)| c.material == "sixteenths")
+            .map(|(_, s)| *s),
+    );
+    assert!(fast.note_f >= 0.64, "sixteenths: {fast}");
 }
