@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use rustysynth::SoundFont;
 
+use super::metrics::f_measure;
 use super::recorded::{self, Instrument};
 use super::soundfont::{self, Event};
 use super::{SR, midi_hz};
@@ -859,16 +860,6 @@ impl ClipScore {
 
     pub fn rca(&self) -> f64 {
         self.chroma_right as f64 / self.voiced.max(1) as f64
-    }
-}
-
-fn f_measure(hits: usize, est: usize, refs: usize) -> f64 {
-    let p = hits as f64 / est.max(1) as f64;
-    let r = hits as f64 / refs.max(1) as f64;
-    if p + r > 0.0 {
-        2.0 * p * r / (p + r)
-    } else {
-        0.0
     }
 }
 

@@ -36,15 +36,6 @@ pub fn score(truth: &Score, a: &fretwise_audio::Analysis) -> Scores {
             }
         }
     }
-    let f_measure = |hits: usize, est: usize, refs: usize| {
-        let p = hits as f64 / est.max(1) as f64;
-        let r = hits as f64 / refs.max(1) as f64;
-        if p + r > 0.0 {
-            2.0 * p * r / (p + r)
-        } else {
-            0.0
-        }
-    };
     // Greedy one-to-one matching in time order.
     let mut used = vec![false; a.onsets_s.len()];
     let mut onset_hits = 0;
@@ -87,6 +78,17 @@ pub fn score(truth: &Score, a: &fretwise_audio::Analysis) -> Scores {
         note_f: f_measure(note_hits, a.notes.len(), truth.len()),
         onset_median_error_ms: errors.get(errors.len() / 2).copied().unwrap_or(f64::NAN),
         mean_signed_onset_error_ms: signed.iter().sum::<f64>() / signed.len().max(1) as f64,
+    }
+}
+
+/// F-measure of `hits` among `est` estimates and `refs` references (0 when both are empty).
+pub fn f_measure(hits: usize, est: usize, refs: usize) -> f64 {
+    let p = hits as f64 / est.max(1) as f64;
+    let r = hits as f64 / refs.max(1) as f64;
+    if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
     }
 }
 
