@@ -11,10 +11,12 @@
 mod common;
 
 use common::broad::{self, Clip, ClipScore, Part, Summary, summarize};
+use common::chordset::{self, ChordClip};
 use common::recorded::instruments_or_skip;
 use common::soundfont::fonts_or_skip;
+use common::takes::{self, Detection, Take};
 use common::{SR, wav};
-use fretwise_audio::analyze_bytes;
+use fretwise_audio::{Exercise, Strictness, analyze_bytes, score};
 
 /// Analyses every clip on all cores, in the clips' order.
 fn analyse_all(clips: &[Clip]) -> Vec<ClipScore> {
@@ -131,4 +133,235 @@ fn broadened_set_tuning_and_held_out() {
             .map(|(_, s)| *s),
     );
     assert!(fast.note_f >= 0.64, "sixteenths: {fast}");
+}
+
+/// Scores every take at advanced strictness on all cores: per take, what the scorer said of each
+/// written note and its timing error (ms).
+fn score_all(takes: &[Take]) -> Vec<Vec<(String, Option<f64>)>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let size = takes.len().div_ceil(threads).max(1);
+    let mut out: Vec<Vec<(String, Option<f64>)>> = vec![Vec::new(); takes.len()];
+    std::thread::scope(|scope| {
+        for (chunk, slots) in takes.chunks(size).zip(out.chunks_mut(size)) {
+            scope.spawn(move || {
+                for (t, slot) in chunk.iter().zip(slots) {
+                    let a = analyze_bytes(&wav(&t.audio, SR), Some("wav"), 600.0)
+                        .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+                    let ex = Exercise::parse(&t.exercise).unwrap_or_else(|e| panic!("{e}"));
+                    let s = score(
+                        &ex,
+                        &a.notes,
+                        &a.techniques,
+                        Strictness::Advanced,
+                        a.tuning_ref_hz,
+                    );
+                    if std::env::var("FRETWISE_DEBUG_TAKE").is_ok_and(|d| t.name.contains(&d)) {
+                        println!("{} map start {:.3}", t.name, s.summary.start_offset_s);
+                        for (i, r) in s.per_note.iter().enumerate() {
+                            println!(
+                                "  {i:>2} truth {:?} sound {:?} off {:?} | {} exp {:?} err {:?}",
+                                t.truth[i],
+                                t.sound_s[i].map(|x| (x * 1000.0).round() / 1000.0),
+                                t.offset_ms[i].map(|x| x.round()),
+                                r.status,
+                                r.expected_time_s,
+                                r.timing_error_ms
+                            );
+                        }
+                        for n in &a.notes {
+                            println!("  note {:.3} {} {:.0}", n.onset_s, n.midi, n.cents);
+                        }
+                        let rate = fretwise_audio::ANALYSIS_RATE;
+                        let r = fretwise_audio::resample(&t.audio, SR, rate)
+                            .unwrap_or_else(|e| panic!("{e}"));
+                        let (_, attacks) =
+                            fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2);
+                        for at in attacks {
+                            println!("  attack {:.3} {:.1} dB", at.time_s, at.rise_db);
+                        }
+                    }
+                    *slot = s
+                        .per_note
+                        .into_iter()
+                        .map(|r| (r.status, r.timing_error_ms))
+                        .collect();
+                }
+            });
+        }
+    });
+    out
+}
+
+#[test]
+fn deviations_in_broadened_takes_tuning_and_held_out() {
+    let required = fonts_or_skip();
+    let instruments = instruments_or_skip();
+    if required.is_empty() || instruments.is_empty() {
+        return;
+    }
+    let fonts = broad::load_fonts();
+    let takes = takes::takes(&fonts, &instruments);
+    let verdicts = score_all(&takes);
+    let mut parts = [Detection::default(), Detection::default()];
+    let mut styles: Vec<(&str, Detection)> = Vec::new();
+    let mut held_styles: Vec<(&str, Detection)> = Vec::new();
+    for (t, v) in takes.iter().zip(&verdicts) {
+        let got: Vec<&str> = v.iter().map(|(s, _)| s.as_str()).collect();
+        let mut d = Detection::default();
+        d.add(&t.truth, &got);
+        let (p, group) = match t.part {
+            Part::Tuning => (0, &mut styles),
+            Part::HeldOut => (1, &mut held_styles),
+        };
+        parts[p].add(&t.truth, &got);
+        match group.iter_mut().find(|(s, _)| *s == t.style) {
+            Some((_, g)) => g.add(&t.truth, &got),
+            None => group.push((t.style, d)),
+        }
+        if t.part == Part::Tuning {
+            println!("tuning | {} | {d}", t.name);
+            for (i, ((truth, (status, err)), off)) in
+                t.truth.iter().zip(v).zip(&t.offset_ms).enumerate()
+            {
+                if truth.is_some_and(|x| x != status.as_str()) {
+                    println!(
+                        "    note {i}: truth {} ({:.0} ms off), said {status} ({err:?} ms)",
+                        truth.unwrap_or("-"),
+                        off.unwrap_or(f64::NAN)
+                    );
+                }
+            }
+        }
+    }
+    for (label, group) in [("tuning  ", &styles), ("held out", &held_styles)] {
+        for (s, d) in group {
+            println!("{label} | takes {s:<13} {d}");
+        }
+    }
+    // How far the scorer puts notes that were played on the beat (tuning part): the spread
+    // that the advanced tolerance (20 ms) has to hold.
+    let mut on_time: Vec<f64> = takes
+        .iter()
+        .zip(&verdicts)
+        .filter(|(t, _)| t.part == Part::Tuning)
+        .flat_map(|(t, v)| {
+            t.truth
+                .iter()
+                .zip(v)
+                .filter(|(truth, _)| **truth == Some("ok"))
+                .filter_map(|(_, (_, err))| err.map(f64::abs))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    on_time.sort_by(f64::total_cmp);
+    let pct = |p: f64| on_time[((on_time.len() as f64 - 1.0) * p) as usize];
+    println!(
+        "tuning   | on-time notes: |timing error| p50 {:.1} p90 {:.1} p95 {:.1} ms, {:.1} % over 20 ms",
+        pct(0.5),
+        pct(0.9),
+        pct(0.95),
+        100.0 * on_time.iter().filter(|e| **e > 20.0).count() as f64 / on_time.len() as f64
+    );
+    let (tuning, held) = (parts[0], parts[1]);
+    println!("tuning   | takes all           {tuning}");
+    println!("held out | takes all           {held}");
+    let counts = takes.iter().filter(|t| t.part == Part::Tuning).count();
+    println!("takes: {counts} tuning, {} held out", takes.len() - counts);
+    if std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_some() {
+        assert_eq!(
+            (counts, takes.len() - counts),
+            (49, 23),
+            "takes in each part"
+        );
+    }
+    // Guards a little under what was measured on 2026-12-06 (docs/AUDIO.md): issue 14 asks for
+    // 0.95 / 0.95, which is not met yet.
+    for (label, d, floor) in [
+        ("tuning", tuning, [0.70, 0.92]),
+        ("held out", held, [0.60, 0.87]),
+    ] {
+        assert!(
+            d.precision() >= floor[0] && d.recall() >= floor[1],
+            "{label}: {d} under {floor:?}"
+        );
+    }
+}
+
+#[test]
+fn chords_in_broadened_clips_tuning_and_held_out() {
+    let required = fonts_or_skip();
+    let instruments = instruments_or_skip();
+    if required.is_empty() || instruments.is_empty() {
+        return;
+    }
+    let fonts = broad::load_fonts();
+    let clips = chordset::chord_clips(&fonts, &instruments);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let size = clips.len().div_ceil(threads).max(1);
+    let mut results: Vec<(f64, f64, f64)> = vec![(0.0, 0.0, 0.0); clips.len()];
+    std::thread::scope(|scope| {
+        for (chunk, slots) in clips.chunks(size).zip(results.chunks_mut(size)) {
+            scope.spawn(move || {
+                for (c, slot) in chunk.iter().zip(slots) {
+                    let a = analyze_bytes(&wav(&c.audio, SR), Some("wav"), 600.0)
+                        .unwrap_or_else(|e| panic!("{}: {e}", c.name));
+                    *slot = chordset::overlap(c, &a.chords);
+                    if c.part == Part::Tuning && std::env::var_os("FRETWISE_DEBUG_CHORDS").is_some()
+                    {
+                        let truth: Vec<String> = c
+                            .spans
+                            .iter()
+                            .map(|s| format!("{:.2} {}", s.0, s.2))
+                            .collect();
+                        let got: Vec<String> = a
+                            .chords
+                            .iter()
+                            .map(|s| format!("{:.2} {}", s.start_s, s.mirex))
+                            .collect();
+                        println!("{}\n  truth {truth:?}\n  got   {got:?}", c.name);
+                    }
+                }
+            });
+        }
+    });
+    let total = |part: Part, pick: &dyn Fn(&ChordClip) -> bool| {
+        let (mut mm, mut sev, mut t, mut n) = (0.0, 0.0, 0.0, 0);
+        for (c, r) in clips.iter().zip(&results) {
+            if c.part == part && pick(c) {
+                mm += r.0;
+                sev += r.1;
+                t += r.2;
+                n += 1;
+            }
+        }
+        (mm / f64::max(t, 1e-9), sev / f64::max(t, 1e-9), n)
+    };
+    for (c, r) in clips.iter().zip(&results) {
+        if c.part == Part::Tuning {
+            println!(
+                "tuning | {} | majmin {:.3} sevenths {:.3}",
+                c.name,
+                r.0 / r.2.max(1e-9),
+                r.1 / r.2.max(1e-9)
+            );
+        }
+    }
+    let mut conditions: Vec<&str> = clips.iter().map(|c| c.condition).collect();
+    conditions.sort_unstable();
+    conditions.dedup();
+    for cond in conditions {
+        let (mm, sev, n) = total(Part::Tuning, &|c| c.condition == cond);
+        println!("tuning   | chords {cond:<16} majmin {mm:.3} sevenths {sev:.3} ({n} clips)");
+    }
+    let (tm, ts, tn) = total(Part::Tuning, &|_| true);
+    let (hm, hs, hn) = total(Part::HeldOut, &|_| true);
+    println!("tuning   | chords all  majmin {tm:.3} sevenths {ts:.3} ({tn} clips)");
+    println!("held out | chords all  majmin {hm:.3} sevenths {hs:.3} ({hn} clips)");
+    if std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_some() {
+        assert_eq!((tn, hn), (35, 16), "chord clips in each part");
+    }
+    // Guards a little under what was measured on 2026-12-06 (docs/AUDIO.md); issue 14's bars
+    // (0.92 / 0.88) are not met yet.
+    assert!(tm >= 0.86 && ts >= 0.70, "tuning: {tm:.3} / {ts:.3}");
+    assert!(hm >= 0.87 && hs >= 0.76, "held out: {hm:.3} / {hs:.3}");
 }

@@ -208,20 +208,32 @@ type Check = fn(
 
 /// Checks `text` and corrects wrong claims in place; returns the corrected text and the report.
 pub fn check(text: &str) -> (String, FactCheck) {
-    check_continuing(text, &mut None)
+    check_continuing(text, &mut Context::default())
 }
 
-/// Checks `text` as the continuation of a text whose last clearly named chord is `context`
+/// What the text so far is about, carried from one sentence to the next.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The last chord named clearly ("the major 3rd is F#" is about it).
+    chord: Option<Chord>,
+    /// A scale named without its notes and nothing named since ("It consists of …" is about it).
+    scale: Option<Scale>,
+}
+
+/// Checks `text` as the continuation of a text whose subjects so far are in `context`
 /// ("the major 3rd is F#" in one sentence is about the chord the previous one named), and
-/// leaves the last chord this part names in `context`: a text checked sentence by sentence is
-/// checked as it would be whole.
-pub fn check_continuing(text: &str, context: &mut Option<Chord>) -> (String, FactCheck) {
+/// leaves this part's subjects in `context`: a text checked sentence by sentence is checked as
+/// it would be whole.
+pub fn check_continuing(text: &str, context: &mut Context) -> (String, FactCheck) {
     let norm = normalize_accidentals(text);
     let ws = words(&norm);
     let mut report = FactCheck::default();
     // (byte start, byte end, replacement)
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     let strs: Vec<&str> = ws.iter().map(|w| w.text).collect();
+    // Words of the scale just named: the chord its name starts with ("E minor" in "E minor
+    // pentatonic scale") is not a new subject.
+    let mut scale_named_until = 0;
     let mut i = 0;
     while i < ws.len() {
         if ws[i].quoted {
@@ -249,9 +261,31 @@ pub fn check_continuing(text: &str, context: &mut Option<Chord>) -> (String, Fac
                     names: scale.note_names(),
                 };
                 spelled.check(&norm, &ws, (start, end), &mut report, &mut edits);
+                context.scale = None;
                 i = end;
                 continue;
             }
+            if has_scale_word {
+                // Named without its notes: a following "It consists of E, G, A, B and D" is
+                // about this scale.
+                context.scale = Some(scale);
+                context.chord = None;
+                scale_named_until = i + n;
+            }
+        }
+        if let Some(scale) = &context.scale
+            && let Some((start, run, end)) = pronoun_claim(&ws, i)
+        {
+            let spelled = Spelled {
+                subject: format!("{} {} scale", scale.tonic, scale.scale_type().name),
+                run: &run,
+                want: scale.notes(),
+                names: scale.note_names(),
+            };
+            spelled.check(&norm, &ws, (start, end), &mut report, &mut edits);
+            context.scale = None;
+            i = end;
+            continue;
         }
         if let Some((chord, n)) = chord_in_words(rest)
             && let Some((start, run, end)) = claim_run(&ws, i + n, 3)
@@ -265,7 +299,8 @@ pub fn check_continuing(text: &str, context: &mut Option<Chord>) -> (String, Fac
                 names: chord.note_names(),
             };
             spelled.check(&norm, &ws, (start, end), &mut report, &mut edits);
-            *context = Some(chord);
+            context.chord = Some(chord);
+            context.scale = None;
             i = end;
             continue;
         }
@@ -281,12 +316,23 @@ pub fn check_continuing(text: &str, context: &mut Option<Chord>) -> (String, Fac
         match checks
             .iter()
             .find_map(|c| c(&ws, &strs, i, &mut report, &mut edits))
-            .or_else(|| check_chord_tone(&ws, &strs, i, context.as_ref(), &mut report, &mut edits))
-        {
+            .or_else(|| {
+                check_chord_tone(
+                    &ws,
+                    &strs,
+                    i,
+                    context.chord.as_ref(),
+                    &mut report,
+                    &mut edits,
+                )
+            }) {
             Some(step) => i = step,
             None => {
-                if let Some(c) = chord_mention(rest) {
-                    *context = Some(c);
+                if let Some(c) = chord_mention(rest)
+                    && i >= scale_named_until
+                {
+                    context.chord = Some(c);
+                    context.scale = None;
                 }
                 i += 1;
             }
@@ -371,6 +417,31 @@ fn claim_run(ws: &[Word<'_>], from: usize, min: usize) -> Option<(usize, Vec<Pit
     }
     let (run, end) = note_run(ws, j);
     (run.len() >= min && !ws[j..end].iter().any(|w| w.quoted)).then_some((j, run, end))
+}
+
+/// At the start of a sentence, "It", "Its notes", "This scale" or "The scale" and a note run of
+/// at least five notes: a claim about the scale named just before.
+fn pronoun_claim(ws: &[Word<'_>], i: usize) -> Option<(usize, Vec<PitchClass>, usize)> {
+    let starts_sentence = i == 0 || ws[i - 1].text.ends_with(['.', '!', '?', ':']);
+    if !starts_sentence || ws[i].quoted {
+        return None;
+    }
+    let first = bare(ws[i].text).to_lowercase();
+    let from = match first.as_str() {
+        "it" | "its" => i + 1,
+        "this" | "the"
+            if matches!(
+                ws.get(i + 1)
+                    .map(|w| bare(w.text).to_lowercase())
+                    .as_deref(),
+                Some("scale" | "mode")
+            ) =>
+        {
+            i + 2
+        }
+        _ => return None,
+    };
+    claim_run(ws, from, 5)
 }
 
 /// After "a"/"an" at `from`: up to four describing words, then "scale", "mode", "chord" or
@@ -1414,6 +1485,40 @@ mod tests {
         ] {
             let (t, r) = check(text);
             assert_eq!(r.corrected.len(), 0, "{text} -> {t} {r:?}");
+        }
+    }
+
+    #[test]
+    fn notes_in_the_sentence_after_a_scale_is_named_are_claimed_for_that_scale() {
+        let text = "The E minor pentatonic scale is a favourite of blues players. \
+                    It consists of the notes E, G, A, B, D, and C.";
+        let (t, r) = check(text);
+        assert_eq!((r.claims, r.corrected.len()), (1, 1), "{t}");
+        assert!(
+            t.ends_with("It consists of the notes E, G, A, B and D."),
+            "{t}"
+        );
+        // Checked sentence by sentence, as a streamed answer is, the result is the same.
+        let mut context = Context::default();
+        let mut streamed = String::new();
+        for part in [
+            "The E minor pentatonic scale is a favourite of blues players. ",
+            "It consists of the notes E, G, A, B, D, and C.",
+        ] {
+            streamed.push_str(&check_continuing(part, &mut context).0);
+        }
+        assert_eq!(streamed, t);
+        let (t, r) = check("The A major scale sounds bright. Its notes are A B C# D E F# G#.");
+        assert_eq!((r.claims, r.verified), (1, 1), "{t}");
+        let (t, r) = check("Learn the D dorian mode first. This mode has D, E, F, G, A, B, C.");
+        assert_eq!((r.claims, r.verified), (1, 1), "{t}");
+        // A chord named in between, or "it" inside a sentence, is not about the scale.
+        for text in [
+            "The C major scale is common. Cmaj9 is lush. It has C, E, G, B and D.",
+            "The G major scale is common, and it has G A B C D E F.",
+        ] {
+            let (t, r) = check(text);
+            assert_eq!(r.claims, 0, "{text} -> {t} {r:?}");
         }
     }
 

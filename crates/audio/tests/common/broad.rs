@@ -123,7 +123,7 @@ impl Rng {
 }
 
 /// FNV-1a of a clip's name: its part does not depend on the order clips are made in.
-fn name_hash(name: &str) -> u64 {
+pub fn name_hash(name: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in name.bytes() {
         h ^= u64::from(b);
@@ -282,7 +282,7 @@ const SCALES: [&[u8]; 5] = [
 ];
 
 /// The keys of a random scale inside `lo..=hi` (MIDI), keeping those `allowed` says.
-fn scale_keys(rng: &mut Rng, lo: u8, hi: u8, allowed: &dyn Fn(u8) -> bool) -> Vec<u8> {
+pub fn scale_keys(rng: &mut Rng, lo: u8, hi: u8, allowed: &dyn Fn(u8) -> bool) -> Vec<u8> {
     let steps = *rng.pick(&SCALES);
     let tonic = rng.below(12) as u8;
     let keys: Vec<u8> = (lo..=hi)
@@ -296,7 +296,7 @@ fn scale_keys(rng: &mut Rng, lo: u8, hi: u8, allowed: &dyn Fn(u8) -> bool) -> Ve
 }
 
 /// A random walk over `keys`: mostly steps, sometimes a skip.
-fn walk(rng: &mut Rng, keys: &[u8], n: usize) -> Vec<u8> {
+pub fn walk(rng: &mut Rng, keys: &[u8], n: usize) -> Vec<u8> {
     if keys.is_empty() {
         return Vec::new();
     }
@@ -538,7 +538,7 @@ pub const CONDITIONS: [&str; 17] = [
 ];
 
 /// A sound source: a SoundFont program or a set of recorded notes.
-enum Source<'a> {
+pub enum Source<'a> {
     Font(&'a Arc<SoundFont>, u8),
     Recorded(&'a Instrument),
 }
@@ -777,7 +777,7 @@ fn chorus(audio: &mut [f32]) {
 }
 
 /// Applies a recording condition in place.
-fn apply(condition: &str, audio: &mut [f32], notes: &[TruthNote], rng: &mut Rng) {
+pub fn apply(condition: &str, audio: &mut [f32], notes: &[TruthNote], rng: &mut Rng) {
     let n = audio.len();
     let noise_at = |kind: &str| -> Option<f64> {
         condition

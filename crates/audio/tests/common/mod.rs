@@ -2,9 +2,11 @@
 #![allow(dead_code)]
 
 pub mod broad;
+pub mod chordset;
 pub mod metrics;
 pub mod recorded;
 pub mod soundfont;
+pub mod takes;
 
 pub const SR: u32 = 44_100;
 

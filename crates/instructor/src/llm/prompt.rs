@@ -306,8 +306,8 @@ pub struct Writer<'a> {
     citations: Citations<'a>,
     report: FactCheck,
     text: String,
-    /// The last chord the text so far named clearly.
-    chord: Option<fretwise_theory::Chord>,
+    /// What the text so far is about (its last chord, a scale named without its notes).
+    context: factcheck::Context,
 }
 
 impl<'a> Writer<'a> {
@@ -318,7 +318,7 @@ impl<'a> Writer<'a> {
             citations: Citations::new(passages),
             report: FactCheck::default(),
             text: String::new(),
-            chord: None,
+            context: factcheck::Context::default(),
         }
     }
 
@@ -347,7 +347,7 @@ impl<'a> Writer<'a> {
             return None;
         }
         // Checked as part of the whole: a sentence may be about the chord an earlier one named.
-        let (checked, report) = factcheck::check_continuing(&cleaned, &mut self.chord);
+        let (checked, report) = factcheck::check_continuing(&cleaned, &mut self.context);
         add(&mut self.report, report);
         self.text.push_str(&checked);
         Some(checked)
