@@ -2,7 +2,9 @@
 //! recording conditions the engine was not tuned on, split into a tuning part and a held-out
 //! third by a committed seed. Per-clip figures are printed for the tuning part only; the
 //! held-out part prints its totals (by material and overall), which is all anyone may look at
-//! while changing the analysis. Figures and method: docs/AUDIO.md.
+//! while changing the analysis. Besides the clips: scored takes with known deviations
+//! (`common/takes.rs`, deviation precision and recall at advanced strictness) and strummed
+//! chords (`common/chordset.rs`, weighted overlap). Figures and method: docs/AUDIO.md.
 //!
 //! Needs the three SoundFonts (`.ci/run` installs `fluid-soundfont-gm`, `timgm6mb-soundfont`,
 //! `musescore-general-soundfont-lossless`) and the recorded guitar notes; without them it says
