@@ -20,25 +20,34 @@ use common::takes::{self, Detection, Take};
 use common::{SR, wav};
 use fretwise_audio::{Exercise, Strictness, analyze_bytes, score};
 
-/// Analyses every clip on all cores, in the clips' order.
-fn analyse_all(clips: &[Clip]) -> Vec<ClipScore> {
+/// `f` of every item on all cores, in the items' order.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut scores: Vec<Option<ClipScore>> = (0..clips.len()).map(|_| None).collect();
+    let size = items.len().div_ceil(threads).max(1);
+    let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    let f = &f;
     std::thread::scope(|scope| {
-        for (chunk, out) in clips
-            .chunks(clips.len().div_ceil(threads))
-            .zip(scores.chunks_mut(clips.len().div_ceil(threads)))
-        {
+        for (chunk, slots) in items.chunks(size).zip(out.chunks_mut(size)) {
             scope.spawn(move || {
-                for (clip, slot) in chunk.iter().zip(out) {
-                    let a = analyze_bytes(&wav(&clip.audio, SR), Some("wav"), 600.0)
-                        .unwrap_or_else(|e| panic!("{}: {e}", clip.name));
-                    *slot = Some(broad::score(clip, &a));
+                for (item, slot) in chunk.iter().zip(slots) {
+                    *slot = Some(f(item));
                 }
             });
         }
     });
-    scores.into_iter().flatten().collect()
+    out.into_iter().flatten().collect()
+}
+
+/// Analyses a WAV of mono samples at [`SR`] (panics with the clip's name: test tooling).
+fn analyse(audio: &[f32], name: &str) -> fretwise_audio::Analysis {
+    analyze_bytes(&wav(audio, SR), Some("wav"), 600.0).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Analyses and scores every clip on all cores, in the clips' order.
+fn analyse_all(clips: &[Clip]) -> Vec<ClipScore> {
+    par_map(clips, |clip| {
+        broad::score(clip, &analyse(&clip.audio, &clip.name))
+    })
 }
 
 /// Prints one line per group (material or condition) of a part's clips.
@@ -140,58 +149,50 @@ fn broadened_set_tuning_and_held_out() {
 /// Scores every take at advanced strictness on all cores: per take, what the scorer said of each
 /// written note and its timing error (ms).
 fn score_all(takes: &[Take]) -> Vec<Vec<(String, Option<f64>)>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let size = takes.len().div_ceil(threads).max(1);
-    let mut out: Vec<Vec<(String, Option<f64>)>> = vec![Vec::new(); takes.len()];
-    std::thread::scope(|scope| {
-        for (chunk, slots) in takes.chunks(size).zip(out.chunks_mut(size)) {
-            scope.spawn(move || {
-                for (t, slot) in chunk.iter().zip(slots) {
-                    let a = analyze_bytes(&wav(&t.audio, SR), Some("wav"), 600.0)
-                        .unwrap_or_else(|e| panic!("{}: {e}", t.name));
-                    let ex = Exercise::parse(&t.exercise).unwrap_or_else(|e| panic!("{e}"));
-                    let s = score(
-                        &ex,
-                        &a.notes,
-                        &a.techniques,
-                        Strictness::Advanced,
-                        a.tuning_ref_hz,
-                    );
-                    if std::env::var("FRETWISE_DEBUG_TAKE").is_ok_and(|d| t.name.contains(&d)) {
-                        println!("{} map start {:.3}", t.name, s.summary.start_offset_s);
-                        for (i, r) in s.per_note.iter().enumerate() {
-                            println!(
-                                "  {i:>2} truth {:?} sound {:?} off {:?} | {} exp {:?} err {:?}",
-                                t.truth[i],
-                                t.sound_s[i].map(|x| (x * 1000.0).round() / 1000.0),
-                                t.offset_ms[i].map(|x| x.round()),
-                                r.status,
-                                r.expected_time_s,
-                                r.timing_error_ms
-                            );
-                        }
-                        for n in &a.notes {
-                            println!("  note {:.3} {} {:.0}", n.onset_s, n.midi, n.cents);
-                        }
-                        let rate = fretwise_audio::ANALYSIS_RATE;
-                        let r = fretwise_audio::resample(&t.audio, SR, rate)
-                            .unwrap_or_else(|e| panic!("{e}"));
-                        let (_, attacks) =
-                            fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2);
-                        for at in attacks {
-                            println!("  attack {:.3} {:.1} dB", at.time_s, at.rise_db);
-                        }
-                    }
-                    *slot = s
-                        .per_note
-                        .into_iter()
-                        .map(|r| (r.status, r.timing_error_ms))
-                        .collect();
-                }
-            });
+    par_map(takes, |t| {
+        let a = analyse(&t.audio, &t.name);
+        let ex = Exercise::parse(&t.exercise).unwrap_or_else(|e| panic!("{e}"));
+        let s = score(
+            &ex,
+            &a.notes,
+            &a.techniques,
+            Strictness::Advanced,
+            a.tuning_ref_hz,
+        );
+        if std::env::var("FRETWISE_DEBUG_TAKE").is_ok_and(|d| t.name.contains(&d)) {
+            print_take(t, &s, &a);
         }
-    });
-    out
+        s.per_note
+            .into_iter()
+            .map(|r| (r.status, r.timing_error_ms))
+            .collect()
+    })
+}
+
+/// Everything about one take, for `FRETWISE_DEBUG_TAKE=part-of-its-name`: each written note's
+/// truth beside the scorer's verdict, the notes heard, and the attacks found.
+fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis) {
+    println!("{} map start {:.3}", t.name, s.summary.start_offset_s);
+    for (i, r) in s.per_note.iter().enumerate() {
+        println!(
+            "  {i:>2} truth {:?} sound {:?} off {:?} | {} exp {:?} err {:?}",
+            t.truth[i],
+            t.sound_s[i].map(|x| (x * 1000.0).round() / 1000.0),
+            t.offset_ms[i].map(|x| x.round()),
+            r.status,
+            r.expected_time_s,
+            r.timing_error_ms
+        );
+    }
+    for n in &a.notes {
+        println!("  note {:.3} {} {:.0}", n.onset_s, n.midi, n.cents);
+    }
+    let rate = fretwise_audio::ANALYSIS_RATE;
+    let r = fretwise_audio::resample(&t.audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
+    let (_, attacks) = fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2);
+    for at in attacks {
+        println!("  attack {:.3} {:.1} dB", at.time_s, at.rise_db);
+    }
 }
 
 #[test]
@@ -298,33 +299,22 @@ fn chords_in_broadened_clips_tuning_and_held_out() {
     }
     let fonts = broad::load_fonts();
     let clips = chordset::chord_clips(&fonts, &instruments);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let size = clips.len().div_ceil(threads).max(1);
-    let mut results: Vec<(f64, f64, f64)> = vec![(0.0, 0.0, 0.0); clips.len()];
-    std::thread::scope(|scope| {
-        for (chunk, slots) in clips.chunks(size).zip(results.chunks_mut(size)) {
-            scope.spawn(move || {
-                for (c, slot) in chunk.iter().zip(slots) {
-                    let a = analyze_bytes(&wav(&c.audio, SR), Some("wav"), 600.0)
-                        .unwrap_or_else(|e| panic!("{}: {e}", c.name));
-                    *slot = chordset::overlap(c, &a.chords);
-                    if c.part == Part::Tuning && std::env::var_os("FRETWISE_DEBUG_CHORDS").is_some()
-                    {
-                        let truth: Vec<String> = c
-                            .spans
-                            .iter()
-                            .map(|s| format!("{:.2} {}", s.0, s.2))
-                            .collect();
-                        let got: Vec<String> = a
-                            .chords
-                            .iter()
-                            .map(|s| format!("{:.2} {}", s.start_s, s.mirex))
-                            .collect();
-                        println!("{}\n  truth {truth:?}\n  got   {got:?}", c.name);
-                    }
-                }
-            });
+    let results: Vec<(f64, f64, f64)> = par_map(&clips, |c| {
+        let a = analyse(&c.audio, &c.name);
+        if c.part == Part::Tuning && std::env::var_os("FRETWISE_DEBUG_CHORDS").is_some() {
+            let truth: Vec<String> = c
+                .spans
+                .iter()
+                .map(|s| format!("{:.2} {}", s.0, s.2))
+                .collect();
+            let got: Vec<String> = a
+                .chords
+                .iter()
+                .map(|s| format!("{:.2} {}", s.start_s, s.mirex))
+                .collect();
+            println!("{}\n  truth {truth:?}\n  got   {got:?}", c.name);
         }
+        chordset::overlap(c, &a.chords)
     });
     let total = |part: Part, pick: &dyn Fn(&ChordClip) -> bool| {
         let (mut mm, mut sev, mut t, mut n) = (0.0, 0.0, 0.0, 0);

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::chordset::{majmin, sevenths};
 use common::soundfont::{Event, degrade, fonts_or_skip, load, render};
 use common::{SR, Score, additive, midi_hz, wav};
 use fretwise_audio::analyze_bytes;
@@ -22,24 +23,6 @@ const PROGRESSION: [(&str, &[i32]); 10] = [
     ("A:min7", &[45, 52, 55, 60, 64]),
 ];
 
-/// majmin reduction: root and maj/min, or None for labels outside the vocabulary.
-fn majmin(label: &str) -> Option<String> {
-    if label == "N" {
-        return Some("N".into());
-    }
-    let (root, q) = label.split_once(':')?;
-    let pc = root
-        .parse::<fretwise_theory::PitchClass>()
-        .ok()?
-        .semitone()
-        .rem_euclid(12);
-    match q {
-        "maj" | "7" | "maj7" => Some(format!("{pc}:maj")),
-        "min" | "min7" => Some(format!("{pc}:min")),
-        _ => None,
-    }
-}
-
 /// Weighted overlap (majmin and exact quality) on a 10 ms grid over the reference spans.
 fn overlap(a: &fretwise_audio::Analysis, start: f64, dur: f64) -> (f64, f64) {
     let (mut total_t, mut majmin_ok, mut exact_ok) = (0.0, 0.0, 0.0);
@@ -48,13 +31,11 @@ fn overlap(a: &fretwise_audio::Analysis, start: f64, dur: f64) -> (f64, f64) {
         let mut t = s;
         while t < e {
             if let Some(est) = a.chords.iter().find(|c| c.start_s <= t && t < c.end_s) {
-                if majmin(&est.mirex) == majmin(label) {
+                // Every label here is inside both vocabularies.
+                if majmin(&est.mirex).is_some() && majmin(&est.mirex) == majmin(label) {
                     majmin_ok += 0.01;
                 }
-                if est.mirex.split(':').nth(1) == label.split(':').nth(1)
-                    && majmin(&est.mirex).map(|m| m.split(':').next().map(String::from))
-                        == majmin(label).map(|m| m.split(':').next().map(String::from))
-                {
+                if sevenths(&est.mirex).is_some() && sevenths(&est.mirex) == sevenths(label) {
                     exact_ok += 0.01;
                 }
             }

@@ -253,14 +253,13 @@ pub fn check_continuing(text: &str, context: &mut Context) -> (String, FactCheck
             // "Bb half-diminished is spelled …" is a chord (Bbm7b5), not the scale of that name.
             let has_scale_word = has_scale_word && !scale_named_like_a_chord(rest, n);
             if has_scale_word && let Some((start, run, end)) = claim_run(&ws, i + n, 5) {
-                let subject = format!("{} {} scale", scale.tonic, scale.scale_type().name);
-                let spelled = Spelled {
-                    subject,
-                    run: &run,
-                    want: scale.notes(),
-                    names: scale.note_names(),
-                };
-                spelled.check(&norm, &ws, (start, end), &mut report, &mut edits);
+                Spelled::of_scale(&scale, &run).check(
+                    &norm,
+                    &ws,
+                    (start, end),
+                    &mut report,
+                    &mut edits,
+                );
                 context.scale = None;
                 i = end;
                 continue;
@@ -276,13 +275,7 @@ pub fn check_continuing(text: &str, context: &mut Context) -> (String, FactCheck
         if let Some(scale) = &context.scale
             && let Some((start, run, end)) = pronoun_claim(&ws, i)
         {
-            let spelled = Spelled {
-                subject: format!("{} {} scale", scale.tonic, scale.scale_type().name),
-                run: &run,
-                want: scale.notes(),
-                names: scale.note_names(),
-            };
-            spelled.check(&norm, &ws, (start, end), &mut report, &mut edits);
+            Spelled::of_scale(scale, &run).check(&norm, &ws, (start, end), &mut report, &mut edits);
             context.scale = None;
             i = end;
             continue;
@@ -364,7 +357,17 @@ struct Spelled<'a> {
     names: Vec<String>,
 }
 
-impl Spelled<'_> {
+impl<'a> Spelled<'a> {
+    /// The claim that `run` spells `scale`.
+    fn of_scale(scale: &Scale, run: &'a [PitchClass]) -> Self {
+        Spelled {
+            subject: format!("{} {} scale", scale.tonic, scale.scale_type().name),
+            run,
+            want: scale.notes(),
+            names: scale.note_names(),
+        }
+    }
+
     /// Counts the claim; a wrong one is corrected in place over words `span`.
     fn check(
         self,

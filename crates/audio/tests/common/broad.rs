@@ -53,6 +53,19 @@ pub struct TruthNote {
 }
 
 impl TruthNote {
+    /// Unbent notes from a renderer's `(onset, duration, Hz)` ground truth.
+    pub fn from_score(score: &super::Score) -> Vec<TruthNote> {
+        score
+            .iter()
+            .map(|&(on, dur, hz)| TruthNote {
+                onset: on,
+                end: on + dur,
+                midi: fretwise_theory::midi_of_hz(hz, 440.0),
+                bend: Vec::new(),
+            })
+            .collect()
+    }
+
     /// The true pitch (MIDI, fractional) at time `t` inside the note.
     pub fn midi_at(&self, t: f64) -> f64 {
         if self.bend.is_empty() {
@@ -543,24 +556,35 @@ pub enum Source<'a> {
     Recorded(&'a Instrument),
 }
 
+/// Every SoundFont guitar program, then every recorded instrument, with its name in clips
+/// ("fluid steel", "recorded nylon").
+pub fn sources<'a>(
+    fonts: &'a [(String, Arc<SoundFont>)],
+    instruments: &'a [Instrument],
+) -> Vec<(String, Source<'a>)> {
+    let mut out = Vec::new();
+    for (font, sf) in fonts {
+        for (guitar, program) in soundfont::GUITARS {
+            out.push((format!("{font} {guitar}"), Source::Font(sf, program)));
+        }
+    }
+    for inst in instruments {
+        out.push((format!("recorded {}", inst.name), Source::Recorded(inst)));
+    }
+    out
+}
+
 /// The whole set: every material through every source (SoundFont programs, and recorded
 /// instruments for the materials they can play), each with the next condition of
 /// [`CONDITIONS`]. `fonts` are the loaded SoundFonts by name; missing ones just give no clips.
 pub fn clips(fonts: &[(String, Arc<SoundFont>)], instruments: &[Instrument]) -> Vec<Clip> {
     let mut out = Vec::new();
+    let all = sources(fonts, instruments);
     for (m, &(material, recordable, make)) in MATERIALS.iter().enumerate() {
-        let mut sources: Vec<(String, Source<'_>)> = Vec::new();
-        for (font, sf) in fonts {
-            for (guitar, program) in soundfont::GUITARS {
-                sources.push((format!("{font} {guitar}"), Source::Font(sf, program)));
-            }
-        }
-        if recordable {
-            for inst in instruments {
-                sources.push((format!("recorded {}", inst.name), Source::Recorded(inst)));
-            }
-        }
-        for (s, (source, src)) in sources.iter().enumerate() {
+        let playable = all
+            .iter()
+            .filter(|(_, src)| recordable || matches!(src, Source::Font(..)));
+        for (s, (source, src)) in playable.enumerate() {
             // Each clip's material and condition come from its own stream, so a missing
             // source changes no other clip.
             let mut rng = Rng::new(SEED ^ name_hash(material) ^ name_hash(source).rotate_left(17));
@@ -582,15 +606,7 @@ pub fn clips(fonts: &[(String, Arc<SoundFont>)], instruments: &[Instrument]) -> 
                         })
                         .collect();
                     let (audio, score) = recorded::render(inst, &events, total);
-                    let notes = score
-                        .iter()
-                        .map(|&(on, dur, hz)| TruthNote {
-                            onset: on,
-                            end: on + dur,
-                            midi: 69.0 + 12.0 * (hz / 440.0).log2(),
-                            bend: Vec::new(),
-                        })
-                        .collect();
+                    let notes = TruthNote::from_score(&score);
                     (audio, notes, tempo)
                 }
             };

@@ -45,15 +45,7 @@ pub fn chord_clips(
     fonts: &[(String, Arc<SoundFont>)],
     instruments: &[Instrument],
 ) -> Vec<ChordClip> {
-    let mut sources: Vec<(String, Source<'_>)> = Vec::new();
-    for (font, sf) in fonts {
-        for (guitar, program) in soundfont::GUITARS {
-            sources.push((format!("{font} {guitar}"), Source::Font(sf, program)));
-        }
-    }
-    for inst in instruments {
-        sources.push((format!("recorded {}", inst.name), Source::Recorded(inst)));
-    }
+    let sources = broad::sources(fonts, instruments);
     let mut out = Vec::new();
     for (s, (source, src)) in sources.iter().enumerate() {
         for round in 0..ROUNDS {
@@ -75,15 +67,7 @@ pub fn chord_clips(
                 Source::Font(sf, program) => soundfont::render(sf, *program, &events, total),
                 Source::Recorded(inst) => recorded::render(inst, &events, total),
             };
-            let notes: Vec<TruthNote> = score
-                .iter()
-                .map(|&(on, dur, hz)| TruthNote {
-                    onset: on,
-                    end: on + dur,
-                    midi: 69.0 + 12.0 * (hz / 440.0).log2(),
-                    bend: Vec::new(),
-                })
-                .collect();
+            let notes: Vec<TruthNote> = TruthNote::from_score(&score);
             // Each chord's label starts where its first string sounds.
             let mut spans = spans;
             let mut k = 0;
@@ -190,31 +174,28 @@ fn progression(
     (spans.len() >= 4).then_some((events, spans, t + 0.5))
 }
 
-/// A MIREX label reduced to majmin: "R:maj" or "R:min" with R as a pitch class number; `None`
-/// outside the vocabulary (sus, power chords, dim, aug, no chord).
-pub fn majmin(label: &str) -> Option<(i32, &'static str)> {
+/// A MIREX label's root as a pitch class (0–11) and its quality; `None` for "N" or a label
+/// that does not parse.
+fn root_and_quality(label: &str) -> Option<(i32, &str)> {
     let (root, q) = label.split_once(':')?;
-    let pc = root
-        .parse::<fretwise_theory::PitchClass>()
-        .ok()?
-        .semitone()
-        .rem_euclid(12);
-    match q {
-        "maj" | "7" | "maj7" => Some((pc, "maj")),
-        "min" | "min7" => Some((pc, "min")),
+    let pc = root.parse::<fretwise_theory::PitchClass>().ok()?.semitone();
+    Some((pc.rem_euclid(12), q))
+}
+
+/// A MIREX label reduced to majmin: root and "maj" or "min"; `None` outside the vocabulary
+/// (sus, power chords, dim, aug, no chord).
+pub fn majmin(label: &str) -> Option<(i32, &'static str)> {
+    match root_and_quality(label)? {
+        (pc, "maj" | "7" | "maj7") => Some((pc, "maj")),
+        (pc, "min" | "min7") => Some((pc, "min")),
         _ => None,
     }
 }
 
 /// A MIREX label reduced to sevenths: root and one of maj, min, 7, maj7, min7.
-pub fn sevenths(label: &str) -> Option<(i32, String)> {
-    let (root, q) = label.split_once(':')?;
-    let pc = root
-        .parse::<fretwise_theory::PitchClass>()
-        .ok()?
-        .semitone()
-        .rem_euclid(12);
-    matches!(q, "maj" | "min" | "7" | "maj7" | "min7").then(|| (pc, q.to_string()))
+pub fn sevenths(label: &str) -> Option<(i32, &str)> {
+    let (pc, q) = root_and_quality(label)?;
+    matches!(q, "maj" | "min" | "7" | "maj7" | "min7").then_some((pc, q))
 }
 
 /// Weighted overlap of the estimate with the labels on a 10 ms grid: (majmin, sevenths, labelled

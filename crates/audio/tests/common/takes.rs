@@ -75,15 +75,7 @@ enum Plan {
 
 /// Every style through every source, each with the next condition.
 pub fn takes(fonts: &[(String, Arc<SoundFont>)], instruments: &[Instrument]) -> Vec<Take> {
-    let mut sources: Vec<(String, Source<'_>)> = Vec::new();
-    for (font, sf) in fonts {
-        for (guitar, program) in soundfont::GUITARS {
-            sources.push((format!("{font} {guitar}"), Source::Font(sf, program)));
-        }
-    }
-    for inst in instruments {
-        sources.push((format!("recorded {}", inst.name), Source::Recorded(inst)));
-    }
+    let sources = broad::sources(fonts, instruments);
     let mut out = Vec::new();
     for (k, &(style, lo, hi, per_beat)) in STYLES.iter().enumerate() {
         for (s, (source, src)) in sources.iter().enumerate() {
@@ -252,15 +244,7 @@ fn take(
             None
         };
     }
-    let notes: Vec<TruthNote> = score
-        .iter()
-        .map(|&(on, dur, hz)| TruthNote {
-            onset: on,
-            end: on + dur,
-            midi: 69.0 + 12.0 * (hz / 440.0).log2(),
-            bend: Vec::new(),
-        })
-        .collect();
+    let notes: Vec<TruthNote> = TruthNote::from_score(&score);
     let exercise = serde_json::json!({
         "tempo_bpm": bpm,
         "time_signature": "4/4",
