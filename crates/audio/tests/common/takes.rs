@@ -90,28 +90,19 @@ pub fn takes(fonts: &[(String, Arc<SoundFont>)], instruments: &[Instrument]) -> 
                     Box::new(move |k| keys.contains(&k))
                 }
             };
-            if let Some(t) = take(&mut rng, (style, lo, hi, per_beat), src, &*allowed) {
-                let name = format!("take / {source} / {style} {:.0} bpm / {condition}", t.1);
-                let (mut audio, truth, offset_ms, exercise, notes) = t.0;
-                let mut sound_s = vec![None; truth.len()];
-                let mut k = 0;
-                for (i, o) in offset_ms.iter().enumerate() {
-                    if o.is_some() {
-                        sound_s[i] = Some(notes[k].onset);
-                        k += 1;
-                    }
-                }
-                broad::apply(condition, &mut audio, &notes, &mut rng);
+            if let Some(mut t) = take(&mut rng, (lo, hi, per_beat), src, &*allowed) {
+                let name = format!("take / {source} / {style} {:.0} bpm / {condition}", t.bpm);
+                broad::apply(condition, &mut t.audio, &t.notes, &mut rng);
                 out.push(Take {
                     part: broad::part_of(&name),
                     name,
                     style,
                     condition,
-                    audio,
-                    exercise,
-                    truth,
-                    offset_ms,
-                    sound_s,
+                    audio: t.audio,
+                    exercise: t.exercise,
+                    truth: t.truth,
+                    offset_ms: t.offset_ms,
+                    sound_s: t.sound_s,
                 });
             }
         }
@@ -119,21 +110,25 @@ pub fn takes(fonts: &[(String, Arc<SoundFont>)], instruments: &[Instrument]) -> 
     out
 }
 
-type Made = (
-    Vec<f32>,
-    Vec<Option<&'static str>>,
-    Vec<Option<f64>>,
-    String,
-    Vec<TruthNote>,
-);
+/// One rendered take before its condition: the parts of a [`Take`], the labelled notes the
+/// condition's noise is scaled to, and the written tempo.
+struct Rendered {
+    audio: Vec<f32>,
+    notes: Vec<TruthNote>,
+    exercise: String,
+    truth: Vec<Option<&'static str>>,
+    offset_ms: Vec<Option<f64>>,
+    sound_s: Vec<Option<f64>>,
+    bpm: f64,
+}
 
-/// One take of a style from one source: (audio, truth, offsets, exercise, labelled notes), bpm.
+/// One take from one source at a tempo in `lo..hi` with `per_beat` notes a beat.
 fn take(
     rng: &mut Rng,
-    (_, lo, hi, per_beat): (&str, f64, f64, f64),
+    (lo, hi, per_beat): (f64, f64, f64),
     src: &Source<'_>,
     allowed: &dyn Fn(u8) -> bool,
-) -> Option<(Made, f64)> {
+) -> Option<Rendered> {
     let bpm = rng.range(lo, hi).round();
     let step = 60.0 / bpm / per_beat;
     let n = ((9.0 / step) as usize).clamp(12, 48);
@@ -229,9 +224,11 @@ fn take(
     let delay = delays[delays.len() / 2];
     let mut truth = vec![Some("missed"); n];
     let mut offset_ms = vec![None; n];
+    let mut sound_s = vec![None; n];
     for (&i, s) in played_idx.iter().zip(&score) {
         let off = s.0 - delay - beat_at(i);
         offset_ms[i] = Some(off * 1000.0);
+        sound_s[i] = Some(s.0);
         truth[i] = if let Plan::Wrong(_) = plan[i] {
             Some("wrong_pitch")
         } else if off.abs() <= OK_WITHIN_S {
@@ -244,7 +241,6 @@ fn take(
             None
         };
     }
-    let notes: Vec<TruthNote> = TruthNote::from_score(&score);
     let exercise = serde_json::json!({
         "tempo_bpm": bpm,
         "time_signature": "4/4",
@@ -255,7 +251,15 @@ fn take(
         })).collect::<Vec<_>>(),
     })
     .to_string();
-    Some(((audio, truth, offset_ms, exercise, notes), bpm))
+    Some(Rendered {
+        audio,
+        notes: TruthNote::from_score(&score),
+        exercise,
+        truth,
+        offset_ms,
+        sound_s,
+        bpm,
+    })
 }
 
 /// Deviation detection counted as in `tests/scoring.rs`: a found deviation is right only with
