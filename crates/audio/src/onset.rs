@@ -27,6 +27,8 @@ const PITCH_CHANGE_RISE_DB: f64 = 6.0;
 const SAME_ATTACK_S: f64 = 0.04;
 /// How far back of the low point the extrapolation may place the start, seconds.
 const MAX_EXTRAPOLATION_S: f64 = 0.002;
+/// Least rise of the high band that places an attack the whole band does not show, dB.
+const HIGH_RISE_DB: f64 = 6.0;
 
 /// An attack: when, and how much the energy rose (dB, 12 ms envelope, valley to peak).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -116,10 +118,10 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
 /// interpolated between them) where it climbs 7 % of the way from the quietest point before it to
 /// the loudest point after (5 % let a distorted note's noise floor start it 50 ms early),
 /// extrapolated back along the rise towards where the sound starts.
-/// None when the energy does not rise by at least 2 dB.
+/// None when the energy does not rise by at least 2 dB, nor the high band by 6 dB.
 fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     let sr = f64::from(rate);
-    let Some((env, win)) = envelope(samples, sr, t) else {
+    let Some((env, win)) = envelope(samples, sr, t, Band::Full) else {
         return Some(Attack {
             time_s: t,
             rise_db: 0.0,
@@ -127,11 +129,34 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     };
     // The valley where the attack starts lies before the detection (plus a little): a louder
     // note just ending must not be taken for this one's peak.
-    let rise = read_rise(&env, t + 0.01, win, sr)?;
+    let Some(rise) = read_rise(&env, t + 0.01, win, sr) else {
+        // A note picked over a louder one still ringing can leave the whole band's energy
+        // flat; the pick's broadband click still stands out above the ringing note's low
+        // partials. Such an attack is reported with no rise: it is weak where it counts.
+        let (high, _) = envelope(samples, sr, t, Band::High)?;
+        let rise = read_rise(&high, t + 0.01, win, sr)?;
+        return (rise.rise_db >= HIGH_RISE_DB)
+            .then_some(rise.time_s)
+            .flatten()
+            .map(|time_s| Attack {
+                time_s,
+                rise_db: 0.0,
+            });
+    };
     Some(Attack {
         time_s: rise.time_s.unwrap_or(t),
         rise_db: rise.rise_db,
     })
+}
+
+/// Which part of the spectrum an envelope follows.
+#[derive(Clone, Copy, PartialEq)]
+enum Band {
+    /// All of it.
+    Full,
+    /// Tilted up 6 dB per octave (the first difference), so a pick's click outweighs a ringing
+    /// note's low partials.
+    High,
 }
 
 /// Where a note that starts without a detected attack (a legato note under the previous one's
@@ -140,7 +165,7 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
 /// rising 40 ms before `t`.
 pub(crate) fn pitch_change_onset(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
     let sr = f64::from(rate);
-    let (env, win) = envelope(samples, sr, t)?;
+    let (env, win) = envelope(samples, sr, t, Band::Full)?;
     // The new pitch is established 30 ms after the change.
     let settled = env.iter().position(|(i, _)| (*i as f64) / sr >= t + 0.03)?;
     let banded = rising_bins_envelope(samples, &env, settled, win)?;
@@ -155,7 +180,7 @@ pub(crate) fn pitch_change_onset(samples: &[f32], rate: u32, t: f64) -> Option<f
 
 /// The RMS envelope (12 ms windows, 0.5 ms steps) from 40 ms before `t` to 50 ms after, and the
 /// window length; None when the audio there is too short.
-fn envelope(samples: &[f32], sr: f64, t: f64) -> Option<(Vec<(usize, f64)>, usize)> {
+fn envelope(samples: &[f32], sr: f64, t: f64, band: Band) -> Option<(Vec<(usize, f64)>, usize)> {
     let step = ((0.0005 * sr).round() as usize).max(1);
     // 12 ms: a full period of the low E string, so the envelope does not ripple with the wave.
     let win = ((0.012 * sr).round() as usize).max(2);
@@ -164,16 +189,21 @@ fn envelope(samples: &[f32], sr: f64, t: f64) -> Option<(Vec<(usize, f64)>, usiz
     if hi <= lo + win {
         return None;
     }
-    let env = (lo..hi)
-        .step_by(step)
-        .map(|i| {
-            let e = samples[i..i + win]
+    let energy = |i: usize| -> f64 {
+        match band {
+            Band::Full => samples[i..i + win]
                 .iter()
                 .map(|x| f64::from(*x).powi(2))
-                .sum::<f64>()
-                / win as f64;
-            (i, e.sqrt())
-        })
+                .sum(),
+            Band::High => samples[i.saturating_sub(1)..i + win]
+                .windows(2)
+                .map(|w| f64::from(w[1] - w[0]).powi(2))
+                .sum(),
+        }
+    };
+    let env = (lo..hi)
+        .step_by(step)
+        .map(|i| (i, (energy(i) / win as f64).sqrt()))
         .collect();
     Some((env, win))
 }
@@ -220,16 +250,18 @@ fn read_rise(env: &[(usize, f64)], valley_by_s: f64, win: usize, sr: f64) -> Opt
     // steps the crossing is interpolated.
     let crossing = |share: f64| {
         let level = base + share * (peak - base);
-        rise.iter().position(|(_, e)| *e >= level).map(|k| {
-            let (i1, e1) = rise[k];
-            let at = match k.checked_sub(1).map(|j| rise[j]) {
-                Some((i0, e0)) if e1 > e0 => {
-                    i0 as f64 + (level - e0) / (e1 - e0) * (i1 - i0) as f64
-                }
-                _ => i1 as f64,
-            };
-            (at + win as f64) / sr
-        })
+        // The last upward crossing before the peak, not the first: a ringing note's envelope
+        // beats, and a weak attack's low level is crossed by a beat before the attack.
+        let k = rise
+            .iter()
+            .rposition(|(_, e)| *e < level)
+            .map_or(0, |k| k + 1);
+        let (i1, e1) = *rise.get(k)?;
+        let at = match k.checked_sub(1).map(|j| rise[j]) {
+            Some((i0, e0)) if e1 > e0 => i0 as f64 + (level - e0) / (e1 - e0) * (i1 - i0) as f64,
+            _ => i1 as f64,
+        };
+        Some((at + win as f64) / sr)
     };
     let time_s = match (crossing(LOW_SHARE), crossing(HIGH_SHARE)) {
         // A plucked attack takes a millisecond or more to rise: the line through its 7 % and

@@ -162,6 +162,9 @@ fn score_all(takes: &[Take]) -> Vec<Vec<(String, Option<f64>)>> {
         if std::env::var("FRETWISE_DEBUG_TAKE").is_ok_and(|d| t.name.contains(&d)) {
             print_take(t, &s, &a);
         }
+        if std::env::var_os("FRETWISE_DEBUG_TIMING").is_some() && t.part == broad::Part::Tuning {
+            print_timing(t, &s);
+        }
         s.per_note
             .into_iter()
             .map(|r| (r.status, r.timing_error_ms))
@@ -192,6 +195,43 @@ fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis)
     let (_, attacks) = fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2);
     for at in attacks {
         println!("  attack {:.3} {:.1} dB", at.time_s, at.rise_db);
+    }
+}
+
+/// For `FRETWISE_DEBUG_TIMING`: one tab-separated line per counted note of a tuning take (name,
+/// index, truth, verdict, written MIDI, timing error ms, nearest attack from the played start ms,
+/// that attack's rise dB, the note's intended offset ms), for tables of where timing goes wrong.
+fn print_timing(t: &Take, s: &fretwise_audio::Score) {
+    let rate = fretwise_audio::ANALYSIS_RATE;
+    let r = fretwise_audio::resample(&t.audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
+    let (_, attacks) = fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2);
+    for (i, n) in s.per_note.iter().enumerate() {
+        let (Some(truth), Some(err), Some(exp)) =
+            (t.truth[i], n.timing_error_ms, n.expected_time_s)
+        else {
+            continue;
+        };
+        let played = exp + err / 1000.0;
+        let near = attacks.iter().min_by(|a, b| {
+            (a.time_s - played)
+                .abs()
+                .total_cmp(&(b.time_s - played).abs())
+        });
+        let (adt, rise) = near.map_or((f64::NAN, f64::NAN), |a| {
+            ((a.time_s - played) * 1000.0, a.rise_db)
+        });
+        println!(
+            "TIMING\t{}\t{}\t{}\t{}\t{}\t{:.1}\t{:.1}\t{:.1}\t{}",
+            t.name,
+            i,
+            truth,
+            n.status,
+            n.expected_midi,
+            err,
+            adt,
+            rise,
+            t.offset_ms[i].map_or(f64::NAN, |x| x)
+        );
     }
 }
 
@@ -277,11 +317,11 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
             "takes in each part"
         );
     }
-    // Guards a little under what was measured on 2026-12-06 (docs/AUDIO.md): issue 14 asks for
-    // 0.95 / 0.95, which is not met yet.
+    // Guards a little under what was measured on 2026-12-06, session 26 (docs/AUDIO.md): issue
+    // 14 asks for 0.95 / 0.95, which is not met yet.
     for (label, d, floor) in [
-        ("tuning", tuning, [0.70, 0.92]),
-        ("held out", held, [0.60, 0.87]),
+        ("tuning", tuning, [0.77, 0.93]),
+        ("held out", held, [0.70, 0.89]),
     ] {
         assert!(
             d.precision() >= floor[0] && d.recall() >= floor[1],
