@@ -320,3 +320,76 @@ fn rising_bins_envelope(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SR: f64 = 22_050.0;
+
+    #[test]
+    fn a_weak_attack_starts_after_the_ringing_notes_beat_not_at_it() {
+        // An RMS envelope in 0.5 ms steps (sample index, level): the ringing note dips to its
+        // valley at step 5, beats up over the 7 % level (steps 8–11) and back under it, and the
+        // attack climbs from step 20 to twice the level (6 dB).
+        let step = (0.0005 * SR) as usize;
+        let levels: Vec<f64> = (0..60)
+            .map(|k| match k {
+                0..5 => 1.1,
+                5 => 1.0,
+                8..12 => 1.2,
+                20..30 => 1.0 + f64::from(k - 19) * 0.1,
+                30.. => 2.0,
+                _ => 1.02,
+            })
+            .collect();
+        let env: Vec<(usize, f64)> = levels
+            .iter()
+            .enumerate()
+            .map(|(k, e)| (k * step, *e))
+            .collect();
+        let win = (0.012 * SR) as usize;
+        let rise = read_rise(&env, 1.0, win, SR).expect("a 6 dB rise");
+        let start_step = ((rise.time_s.expect("a start") * SR - win as f64) / step as f64).round();
+        assert!(
+            (18.0..=20.0).contains(&start_step),
+            "start at step {start_step}"
+        );
+        assert!((rise.rise_db - 6.02).abs() < 0.01, "{}", rise.rise_db);
+    }
+
+    #[test]
+    fn a_pick_over_a_louder_ringing_note_is_an_attack() {
+        // A low A rings at full level; at 0.5 s a soft high note is picked over it (a 3 ms click
+        // and an E5 at a tenth of the level): the whole band rises under 2 dB, the high band
+        // by far more.
+        let t0 = 0.5;
+        let samples: Vec<f32> = (0..(SR as usize))
+            .map(|i| {
+                let t = i as f64 / SR;
+                let ring = 0.5 * (2.0 * std::f64::consts::PI * 110.0 * t).sin();
+                let dt = t - t0;
+                let pick = if dt >= 0.0 {
+                    let click = if dt < 0.003 {
+                        0.1 * (1.0 - dt / 0.003) * (-1f64).powi(i as i32)
+                    } else {
+                        0.0
+                    };
+                    click
+                        + 0.05 * (2.0 * std::f64::consts::PI * 659.3 * dt).sin() * (-dt * 3.0).exp()
+                } else {
+                    0.0
+                };
+                (ring + pick) as f32
+            })
+            .collect();
+        let (env, win) = envelope(&samples, SR, t0 + 0.005, Band::Full).expect("audio");
+        assert!(
+            read_rise(&env, t0 + 0.015, win, SR).is_none(),
+            "the whole band rises"
+        );
+        let attack = refine(&samples, SR as u32, t0 + 0.005).expect("an attack");
+        assert!((attack.time_s - t0).abs() < 0.003, "{attack:?}");
+        assert_eq!(attack.rise_db, 0.0);
+    }
+}
