@@ -27,6 +27,11 @@ const PITCH_CHANGE_RISE_DB: f64 = 6.0;
 const SAME_ATTACK_S: f64 = 0.04;
 /// How far back of the low point the extrapolation may place the start, seconds.
 const MAX_EXTRAPOLATION_S: f64 = 0.002;
+/// A peak this many times its surroundings' mean flux is an attack however small it is beside
+/// the loudest (a note picked over a ringing one, after a loud entry that set the scale)...
+const STANDS_OUT_RATIO: f64 = 4.0;
+/// ...if it reaches this share of the loudest.
+const STANDS_OUT_FLOOR: f64 = 0.03;
 /// Least rise of the high band that places an attack the whole band does not show, dB.
 const HIGH_RISE_DB: f64 = 6.0;
 
@@ -92,7 +97,9 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
         let alo = f.saturating_sub(pre_avg);
         let ahi = (f + post_avg).min(frames - 1);
         let mean = flux[alo..=ahi].iter().sum::<f64>() / (ahi - alo + 1) as f64;
-        if is_max && flux[f] >= mean + delta && last.is_none_or(|l| f - l >= wait) {
+        let stands_out = flux[f] >= mean + delta
+            || (flux[f] >= STANDS_OUT_RATIO * mean && flux[f] >= STANDS_OUT_FLOOR);
+        if is_max && stands_out && last.is_none_or(|l| f - l >= wait) {
             // A spectral change without any rise in energy (a note cut off, a click) is no attack.
             if let Some(a) = refine(samples, rate, f as f64 * hop_s) {
                 last = Some(f);

@@ -176,6 +176,10 @@ fn score_all(takes: &[Take]) -> Vec<Vec<(String, Option<f64>)>> {
 /// truth beside the scorer's verdict, the notes heard, and the attacks found.
 fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis) {
     println!("{} map start {:.3}", t.name, s.summary.start_offset_s);
+    if let Some(dir) = std::env::var_os("FRETWISE_DEBUG_WAV") {
+        let path = std::path::Path::new(&dir).join("take.wav");
+        std::fs::write(&path, wav(&t.audio, SR)).unwrap_or_else(|e| panic!("{e}"));
+    }
     for (i, r) in s.per_note.iter().enumerate() {
         println!(
             "  {i:>2} truth {:?} sound {:?} off {:?} | {} exp {:?} err {:?}",
