@@ -324,8 +324,8 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
     // Guards a little under what was measured on 2026-12-06, session 26 (docs/AUDIO.md): issue
     // 14 asks for 0.95 / 0.95, which is not met yet.
     for (label, d, floor) in [
-        ("tuning", tuning, [0.77, 0.93]),
-        ("held out", held, [0.70, 0.89]),
+        ("tuning", tuning, [0.80, 0.94]),
+        ("held out", held, [0.75, 0.91]),
     ] {
         assert!(
             d.precision() >= floor[0] && d.recall() >= floor[1],
