@@ -47,6 +47,15 @@ pub(crate) struct Candidate {
     pub(crate) prob: f64,
 }
 
+/// A dip shallower than this (normalised difference) is a noisy frame's.
+const NOISY_DIP: f64 = 0.1;
+/// How much shallower (normalised difference) a dip at a fraction of the lag may be and still
+/// be the period...
+const SUB_MULTIPLE_CMND: f64 = 0.15;
+/// ...and how much more of the raw difference it may leave, as a share of the lag's: a low
+/// note's strong second harmonic leaves far more at half its period.
+const SUB_MULTIPLE_MARGIN: f64 = 0.75;
+
 /// Beta(2, 18) weights over thresholds 0.01 … 1.00 (pYIN's default prior, mean 0.1).
 fn threshold_prior() -> Vec<(f64, f64)> {
     let mut v: Vec<(f64, f64)> = (1..=100)
@@ -201,6 +210,27 @@ impl Yin {
         self.pick(&sc.corr, 1.0 / n as f64, prefix, &mut sc.cmnd)
     }
 
+    /// The shortest lag `tau / k` (k = 4, 3, 2) whose dip (the local minimum of `cmnd` near it)
+    /// is nearly as deep as the one at `tau`, normalised and raw (`raw`: the difference itself,
+    /// which unlike the normalised one is not biased towards long lags); else `tau`.
+    fn sub_multiple(&self, tau: usize, cmnd: &[f64], raw: impl Fn(usize) -> f64) -> usize {
+        let limit = raw(tau) * (1.0 + SUB_MULTIPLE_MARGIN);
+        for k in [4, 3, 2] {
+            let centre = (tau as f64 / k as f64).round() as usize;
+            if centre < self.tau_min + 2 {
+                continue;
+            }
+            let (at, v) = (centre - 2..=centre + 2).map(|t| (t, cmnd[t])).fold(
+                (centre, f64::INFINITY),
+                |a, b| if b.1 < a.1 { b } else { a },
+            );
+            if v <= cmnd[tau] + SUB_MULTIPLE_CMND && raw(at) <= limit {
+                return at;
+            }
+        }
+        tau
+    }
+
     /// Pitch candidates from a frame's cross term `corr` (times `1 / scale`) and the running
     /// sums of squares `prefix` from its first sample; `cmnd` receives the normalised
     /// difference.
@@ -263,6 +293,26 @@ impl Yin {
             );
             add(t, leftover * 0.01);
         }
+        // In noise every dip is shallow and the cumulative normalisation deepens the longer
+        // lags, so a period's multiple can win; a dip at a whole fraction of the lag that is
+        // nearly as deep is the period.
+        let raw = |tau: usize| {
+            let et = prefix[tau + self.window] - prefix[tau];
+            (e0 + et - 2.0 * f64::from(corr[tau]) * scale).max(0.0)
+        };
+        for m in &mut mass {
+            if cmnd[m.0] > NOISY_DIP {
+                m.0 = self.sub_multiple(m.0, cmnd, raw);
+            }
+        }
+        mass.sort_unstable_by_key(|m| m.0);
+        mass.dedup_by(|a, b| {
+            let same = a.0 == b.0;
+            if same {
+                b.1 += a.1;
+            }
+            same
+        });
         mass.into_iter()
             .filter(|(_, p)| *p > 1e-4)
             .map(|(tau, prob)| {
@@ -778,6 +828,27 @@ fn head_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_multiple_in_noise_gives_way_to_the_period() {
+        // A noisy frame of G#4 (period 53 lags at 22,050 Hz): every dip is shallow, and the one
+        // at four periods (G#2) is the deepest once normalised.
+        let yin = Yin::new(22_050.0);
+        let mut cmnd = vec![0.9; yin.tau_max + 2];
+        for (tau, v) in [(53, 0.34), (106, 0.32), (212, 0.3)] {
+            cmnd[tau] = v;
+        }
+        let same_raw = |_: usize| 1.0;
+        assert_eq!(yin.sub_multiple(212, &cmnd, same_raw), 53);
+        // A low note with a strong second harmonic: the dips at fractions of its period leave
+        // much more of the raw difference than the period's own, so the note keeps its octave.
+        let raw = |tau: usize| if tau == 212 { 1.0 } else { 3.0 };
+        assert_eq!(yin.sub_multiple(212, &cmnd, raw), 212);
+        // A dip at a fraction that is far shallower is not the period either.
+        cmnd[53] = 0.6;
+        cmnd[106] = 0.6;
+        assert_eq!(yin.sub_multiple(212, &cmnd, same_raw), 212);
+    }
 
     fn track_of(f0: Vec<f64>) -> PitchTrack {
         let n = f0.len();
