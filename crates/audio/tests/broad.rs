@@ -110,11 +110,11 @@ fn broadened_set_tuning_and_held_out() {
         // The whole set: a clip that silently drops out would move every figure.
         assert_eq!((tuning.len(), held.len()), (93, 41), "clips in each part");
     }
-    // Guards a little under what was measured on 2026-12-06 (docs/AUDIO.md), so that the figures
-    // can only get better; the issue's bars are higher and not met yet.
+    // Guards a little under what was measured on 2026-12-06, session 26 (docs/AUDIO.md), so
+    // that the figures can only get better; the issue's bars are higher and not met yet.
     for (label, s, floor) in [
-        ("tuning", &t, [0.91, 0.925, 0.87, 0.84, 0.87]),
-        ("held out", &h, [0.945, 0.95, 0.905, 0.905, 0.9]),
+        ("tuning", &t, [0.945, 0.955, 0.88, 0.86, 0.87]),
+        ("held out", &h, [0.96, 0.96, 0.91, 0.915, 0.9]),
     ] {
         let got = [s.rpa, s.rca, s.onset_f, s.note_f, s.tempo];
         let names = ["RPA", "RCA", "onset F", "note F", "tempo"];
@@ -122,7 +122,7 @@ fn broadened_set_tuning_and_held_out() {
             assert!(g >= f, "{label}: {name} {g:.3} under {f}");
         }
         assert!(
-            s.timing_mae_ms <= 10.0,
+            s.timing_mae_ms <= 8.5,
             "{label}: timing MAE {:.1} ms",
             s.timing_mae_ms
         );
@@ -324,8 +324,8 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
     // Guards a little under what was measured on 2026-12-06, session 26 (docs/AUDIO.md): issue
     // 14 asks for 0.95 / 0.95, which is not met yet.
     for (label, d, floor) in [
-        ("tuning", tuning, [0.80, 0.94]),
-        ("held out", held, [0.75, 0.91]),
+        ("tuning", tuning, [0.82, 0.94]),
+        ("held out", held, [0.80, 0.93]),
     ] {
         assert!(
             d.precision() >= floor[0] && d.recall() >= floor[1],
