@@ -210,12 +210,14 @@ impl Yin {
         self.pick(&sc.corr, 1.0 / n as f64, prefix, &mut sc.cmnd)
     }
 
-    /// The shortest lag `tau / k` (k = 4, 3, 2) whose dip (the local minimum of `cmnd` near it)
-    /// is nearly as deep as the one at `tau`, normalised and raw (`raw`: the difference itself,
+    /// The shortest lag `tau / k` (k = 4, 2) whose dip (the local minimum of `cmnd` near it) is
+    /// nearly as deep as the one at `tau`, normalised and raw (`raw`: the difference itself,
     /// which unlike the normalised one is not biased towards long lags); else `tau`.
+    /// Not a third: that is a fifth above the octave, a chord tone in a strum (a strummed A
+    /// major read as E4 and D#4 with it).
     fn sub_multiple(&self, tau: usize, cmnd: &[f64], raw: impl Fn(usize) -> f64) -> usize {
         let limit = raw(tau) * (1.0 + SUB_MULTIPLE_MARGIN);
-        for k in [4, 3, 2] {
+        for k in [4, 2] {
             let centre = (tau as f64 / k as f64).round() as usize;
             if centre < self.tau_min + 2 {
                 continue;
