@@ -300,6 +300,15 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     }
     let note_starts: Vec<f64> = notes.iter().map(|n| n.onset_s).collect();
     let played = techniques(&pt, &attacks, a4, &note_starts);
+    // A bent note is one note at its fretted pitch, however far the bend went and came back.
+    let bends: Vec<(f64, f64)> = played
+        .iter()
+        .filter_map(|t| match t {
+            Technique::Bend { start_s, end_s, .. } => Some((*start_s, *end_s)),
+            _ => None,
+        })
+        .collect();
+    notes::join_spans(&mut notes, &bends, &onset_times);
     // A note that starts by a pitch change alone (legato, or an attack the spectrum hides under
     // distortion) still starts there: its start joins the onsets.
     for n in &notes {

@@ -31,6 +31,9 @@ const MIN_NOTE_S: f64 = 0.05;
 const REACH_BACK_S: f64 = 0.12;
 /// Longest voicing dropout inside one note.
 const DROPOUT_S: f64 = 0.1;
+/// How long after a bend's span ends a piece without an attack still belongs to it (the release
+/// settles back on the fretted pitch a few frames after the contour says it is down).
+const JOIN_SLACK_S: f64 = 0.06;
 /// Shortest note of a fast run kept apart from the note after it (a sixteenth at 200 bpm is
 /// 75 ms).
 const SHORTEST_RUN_S: f64 = 0.06;
@@ -225,6 +228,28 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
     notes
 }
 
+/// Joins into one note the pieces the segmenter cut inside each span (a bend: the pitch rose and
+/// came back without a new attack), keeping the first piece's pitch; a piece that starts at an
+/// attack of its own (within 40 ms) is a new note and ends the join.
+pub fn join_spans(notes: &mut Vec<Note>, spans: &[(f64, f64)], onsets_s: &[f64]) {
+    let own_attack = |t: f64| onsets_s.iter().any(|o| (o - t).abs() <= 0.04);
+    for &(start, end) in spans {
+        // The note bent: the last one starting at or before the span.
+        let Some(k) = notes.iter().rposition(|n| n.onset_s <= start + 1e-9) else {
+            continue;
+        };
+        while k + 1 < notes.len()
+            && notes[k + 1].onset_s <= end + JOIN_SLACK_S
+            && !own_attack(notes[k + 1].onset_s)
+        {
+            let piece = notes.remove(k + 1);
+            let note = &mut notes[k];
+            note.offset_s = note.offset_s.max(piece.offset_s);
+            note.velocity = note.velocity.max(piece.velocity);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,5 +294,25 @@ mod tests {
         let t = track(&[(10, 0.0), (30, 329.63), (5, 0.0), (10, 392.0), (10, 0.0)]);
         let notes = segment(&t, &[0.1], 440.0);
         assert_eq!(notes.len(), 2, "{notes:?}");
+    }
+
+    #[test]
+    fn a_bend_and_its_release_are_one_note_and_a_new_pick_is_not() {
+        // G3 picked at 0.1 s, bent a whole step (A3 from 0.35 s), released (G3 from 0.6 s), then
+        // picked again at 0.9 s: the bend's span is 0.25–0.6 s.
+        let t = track(&[
+            (10, 0.0),
+            (25, 196.0),
+            (25, 220.0),
+            (30, 196.0),
+            (20, 196.0),
+        ]);
+        let onsets = [0.1, 0.9];
+        let mut notes = segment(&t, &onsets, 440.0);
+        assert_eq!(notes.len(), 4, "{notes:?}");
+        join_spans(&mut notes, &[(0.25, 0.6)], &onsets);
+        let names: Vec<&str> = notes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["G3", "G3"], "{notes:?}");
+        assert!((notes[0].onset_s - 0.1).abs() < 1e-9 && (notes[0].offset_s - 0.9).abs() < 1e-9);
     }
 }
