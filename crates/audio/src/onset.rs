@@ -142,13 +142,11 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
         // partials. Such an attack is reported with no rise: it is weak where it counts.
         let (high, _) = envelope(samples, sr, t, Band::High)?;
         let rise = read_rise(&high, t + 0.01, win, sr)?;
-        return (rise.rise_db >= HIGH_RISE_DB)
-            .then_some(rise.time_s)
-            .flatten()
-            .map(|time_s| Attack {
-                time_s,
-                rise_db: 0.0,
-            });
+        let time_s = rise.time_s.filter(|_| rise.rise_db >= HIGH_RISE_DB)?;
+        return Some(Attack {
+            time_s,
+            rise_db: 0.0,
+        });
     };
     Some(Attack {
         time_s: rise.time_s.unwrap_or(t),

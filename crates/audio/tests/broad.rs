@@ -38,6 +38,27 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     out.into_iter().flatten().collect()
 }
 
+/// The SoundFonts and recorded guitars the set is drawn from; None (the test skips, saying
+/// why) when either is missing.
+fn sources() -> Option<(
+    Vec<(String, std::sync::Arc<rustysynth::SoundFont>)>,
+    Vec<common::recorded::Instrument>,
+)> {
+    let required = fonts_or_skip();
+    let instruments = instruments_or_skip();
+    if required.is_empty() || instruments.is_empty() {
+        return None;
+    }
+    Some((broad::load_fonts(), instruments))
+}
+
+/// The attacks the onset detector finds in a take (for the debug printers).
+fn attacks(t: &Take) -> Vec<fretwise_audio::Attack> {
+    let rate = fretwise_audio::ANALYSIS_RATE;
+    let r = fretwise_audio::resample(&t.audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
+    fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2).1
+}
+
 /// Analyses a WAV of mono samples at [`SR`] (panics with the clip's name: test tooling).
 fn analyse(audio: &[f32], name: &str) -> fretwise_audio::Analysis {
     analyze_bytes(&wav(audio, SR), Some("wav"), 600.0).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -63,12 +84,9 @@ fn print_groups(label: &str, pairs: &[(&Clip, &ClipScore)], key: fn(&Clip) -> &s
 
 #[test]
 fn broadened_set_tuning_and_held_out() {
-    let required = fonts_or_skip();
-    let instruments = instruments_or_skip();
-    if required.is_empty() || instruments.is_empty() {
+    let Some((fonts, instruments)) = sources() else {
         return;
-    }
-    let fonts = broad::load_fonts();
+    };
     if std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_some() {
         assert_eq!(
             fonts.len(),
@@ -194,10 +212,7 @@ fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis)
     for n in &a.notes {
         println!("  note {:.3} {} {:.0}", n.onset_s, n.midi, n.cents);
     }
-    let rate = fretwise_audio::ANALYSIS_RATE;
-    let r = fretwise_audio::resample(&t.audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
-    let (_, attacks) = fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2);
-    for at in attacks {
+    for at in attacks(t) {
         println!("  attack {:.3} {:.1} dB", at.time_s, at.rise_db);
     }
 }
@@ -206,9 +221,7 @@ fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis)
 /// index, truth, verdict, written MIDI, timing error ms, nearest attack from the played start ms,
 /// that attack's rise dB, the note's intended offset ms), for tables of where timing goes wrong.
 fn print_timing(t: &Take, s: &fretwise_audio::Score) {
-    let rate = fretwise_audio::ANALYSIS_RATE;
-    let r = fretwise_audio::resample(&t.audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
-    let (_, attacks) = fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2);
+    let attacks = attacks(t);
     for (i, n) in s.per_note.iter().enumerate() {
         let (Some(truth), Some(err), Some(exp)) =
             (t.truth[i], n.timing_error_ms, n.expected_time_s)
@@ -234,19 +247,16 @@ fn print_timing(t: &Take, s: &fretwise_audio::Score) {
             err,
             adt,
             rise,
-            t.offset_ms[i].map_or(f64::NAN, |x| x)
+            t.offset_ms[i].unwrap_or(f64::NAN)
         );
     }
 }
 
 #[test]
 fn deviations_in_broadened_takes_tuning_and_held_out() {
-    let required = fonts_or_skip();
-    let instruments = instruments_or_skip();
-    if required.is_empty() || instruments.is_empty() {
+    let Some((fonts, instruments)) = sources() else {
         return;
-    }
-    let fonts = broad::load_fonts();
+    };
     let takes = takes::takes(&fonts, &instruments);
     let verdicts = score_all(&takes);
     let mut parts = [Detection::default(), Detection::default()];
@@ -336,12 +346,9 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
 
 #[test]
 fn chords_in_broadened_clips_tuning_and_held_out() {
-    let required = fonts_or_skip();
-    let instruments = instruments_or_skip();
-    if required.is_empty() || instruments.is_empty() {
+    let Some((fonts, instruments)) = sources() else {
         return;
-    }
-    let fonts = broad::load_fonts();
+    };
     let clips = chordset::chord_clips(&fonts, &instruments);
     let results: Vec<(f64, f64, f64)> = par_map(&clips, |c| {
         let a = analyse(&c.audio, &c.name);
