@@ -38,12 +38,12 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     out.into_iter().flatten().collect()
 }
 
+/// A loaded SoundFont and its name.
+type Font = (String, std::sync::Arc<rustysynth::SoundFont>);
+
 /// The SoundFonts and recorded guitars the set is drawn from; None (the test skips, saying
 /// why) when either is missing.
-fn sources() -> Option<(
-    Vec<(String, std::sync::Arc<rustysynth::SoundFont>)>,
-    Vec<common::recorded::Instrument>,
-)> {
+fn sources() -> Option<(Vec<Font>, Vec<common::recorded::Instrument>)> {
     let required = fonts_or_skip();
     let instruments = instruments_or_skip();
     if required.is_empty() || instruments.is_empty() {
