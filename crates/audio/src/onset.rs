@@ -27,6 +27,10 @@ const PITCH_CHANGE_RISE_DB: f64 = 6.0;
 const SAME_ATTACK_S: f64 = 0.04;
 /// How far back of the low point the extrapolation may place the start, seconds.
 const MAX_EXTRAPOLATION_S: f64 = 0.002;
+/// A rise from 7 % to 20 % slower than this did not start at its 7 % point.
+const SLOW_RISE_S: f64 = 0.010;
+/// How long a pick takes from its start to 20 % of its rise, where its 7 % point is not read.
+const PICK_RISE_S: f64 = 0.001;
 /// A peak this many times its surroundings' mean flux is an attack however small it is beside
 /// the loudest (a note picked over a ringing one, after a loud entry that set the scale)...
 const STANDS_OUT_RATIO: f64 = 4.0;
@@ -274,6 +278,9 @@ fn read_rise(env: &[(usize, f64)], valley_by_s: f64, win: usize, sr: f64) -> Opt
         // alone places late (on a step, where the threshold is already exact, the line lands a
         // fraction of a millisecond early). At most 2 ms back: a slower rise is a swell, whose
         // start is no sharper than its threshold.
+        // A pick reaches 20 % of its rise a millisecond or so after 7 %: much later, and the
+        // 7 % point was a ringing note's swell or noise before the pick, not the pick.
+        (Some(low), Some(high)) if high - low > SLOW_RISE_S => Some(high - PICK_RISE_S),
         (Some(low), Some(high)) if high > low => {
             let back = (high - low) * LOW_SHARE / (HIGH_SHARE - LOW_SHARE);
             Some(low - back.min(MAX_EXTRAPOLATION_S))
@@ -361,6 +368,35 @@ mod tests {
             "start at step {start_step}"
         );
         assert!((rise.rise_db - 6.02).abs() < 0.01, "{}", rise.rise_db);
+    }
+
+    #[test]
+    fn a_swell_before_a_pick_is_not_its_start() {
+        // An RMS envelope in 0.5 ms steps: a valley at step 5, a slow swell (a chorus or noise
+        // on the ringing note) to 15 % of the rise by step 60, then the pick, which takes the
+        // level from 1.15 to 2.0 within 5 steps. The swell crosses the 7 % level 15 ms early.
+        let step = (0.0005 * SR) as usize;
+        let levels: Vec<f64> = (0..100)
+            .map(|k| match k {
+                0..5 => 1.1,
+                5 => 1.0,
+                6..60 => 1.0 + 0.15 * f64::from(k - 5) / 55.0,
+                60..65 => 1.15 + 0.17 * f64::from(k - 59),
+                _ => 2.0,
+            })
+            .collect();
+        let env: Vec<(usize, f64)> = levels
+            .iter()
+            .enumerate()
+            .map(|(k, e)| (k * step, *e))
+            .collect();
+        let win = (0.012 * SR) as usize;
+        let rise = read_rise(&env, 1.0, win, SR).expect("a 6 dB rise");
+        let start_step = ((rise.time_s.expect("a start") * SR - win as f64) / step as f64).round();
+        assert!(
+            (57.0..=61.0).contains(&start_step),
+            "start at step {start_step}"
+        );
     }
 
     #[test]
