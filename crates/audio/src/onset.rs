@@ -273,14 +273,14 @@ fn read_rise(env: &[(usize, f64)], valley_by_s: f64, win: usize, sr: f64) -> Opt
         Some((at + win as f64) / sr)
     };
     let time_s = match (crossing(LOW_SHARE), crossing(HIGH_SHARE)) {
+        // A pick reaches 20 % of its rise a millisecond or so after 7 %: much later, and the
+        // 7 % point was a ringing note's swell or noise before the pick, not the pick.
+        (Some(low), Some(high)) if high - low > SLOW_RISE_S => Some(high - PICK_RISE_S),
         // A plucked attack takes a millisecond or more to rise: the line through its 7 % and
         // 20 % points, followed back to where it started, finds the start that a threshold
         // alone places late (on a step, where the threshold is already exact, the line lands a
         // fraction of a millisecond early). At most 2 ms back: a slower rise is a swell, whose
         // start is no sharper than its threshold.
-        // A pick reaches 20 % of its rise a millisecond or so after 7 %: much later, and the
-        // 7 % point was a ringing note's swell or noise before the pick, not the pick.
-        (Some(low), Some(high)) if high - low > SLOW_RISE_S => Some(high - PICK_RISE_S),
         (Some(low), Some(high)) if high > low => {
             let back = (high - low) * LOW_SHARE / (HIGH_SHARE - LOW_SHARE);
             Some(low - back.min(MAX_EXTRAPOLATION_S))
