@@ -339,12 +339,26 @@ mod tests {
 
     const SR: f64 = 22_050.0;
 
+    /// Reads the rise of an RMS envelope given as one level per 0.5 ms step: the step its
+    /// start falls on, and the rise in dB.
+    fn rise_in_steps(levels: &[f64]) -> (f64, f64) {
+        let step = (0.0005 * SR) as usize;
+        let env: Vec<(usize, f64)> = levels
+            .iter()
+            .enumerate()
+            .map(|(k, e)| (k * step, *e))
+            .collect();
+        let win = (0.012 * SR) as usize;
+        let rise = read_rise(&env, 1.0, win, SR).expect("a rise of 2 dB or more");
+        let start = rise.time_s.expect("a start") * SR - win as f64;
+        ((start / step as f64).round(), rise.rise_db)
+    }
+
     #[test]
     fn a_weak_attack_starts_after_the_ringing_notes_beat_not_at_it() {
         // An RMS envelope in 0.5 ms steps (sample index, level): the ringing note dips to its
         // valley at step 5, beats up over the 7 % level (steps 8–11) and back under it, and the
         // attack climbs from step 20 to twice the level (6 dB).
-        let step = (0.0005 * SR) as usize;
         let levels: Vec<f64> = (0..60)
             .map(|k| match k {
                 0..5 => 1.1,
@@ -355,19 +369,12 @@ mod tests {
                 _ => 1.02,
             })
             .collect();
-        let env: Vec<(usize, f64)> = levels
-            .iter()
-            .enumerate()
-            .map(|(k, e)| (k * step, *e))
-            .collect();
-        let win = (0.012 * SR) as usize;
-        let rise = read_rise(&env, 1.0, win, SR).expect("a 6 dB rise");
-        let start_step = ((rise.time_s.expect("a start") * SR - win as f64) / step as f64).round();
+        let (start_step, rise_db) = rise_in_steps(&levels);
         assert!(
             (18.0..=20.0).contains(&start_step),
             "start at step {start_step}"
         );
-        assert!((rise.rise_db - 6.02).abs() < 0.01, "{}", rise.rise_db);
+        assert!((rise_db - 6.02).abs() < 0.01, "{rise_db}");
     }
 
     #[test]
@@ -375,7 +382,6 @@ mod tests {
         // An RMS envelope in 0.5 ms steps: a valley at step 5, a slow swell (a chorus or noise
         // on the ringing note) to 15 % of the rise by step 60, then the pick, which takes the
         // level from 1.15 to 2.0 within 5 steps. The swell crosses the 7 % level 15 ms early.
-        let step = (0.0005 * SR) as usize;
         let levels: Vec<f64> = (0..100)
             .map(|k| match k {
                 0..5 => 1.1,
@@ -385,14 +391,7 @@ mod tests {
                 _ => 2.0,
             })
             .collect();
-        let env: Vec<(usize, f64)> = levels
-            .iter()
-            .enumerate()
-            .map(|(k, e)| (k * step, *e))
-            .collect();
-        let win = (0.012 * SR) as usize;
-        let rise = read_rise(&env, 1.0, win, SR).expect("a 6 dB rise");
-        let start_step = ((rise.time_s.expect("a start") * SR - win as f64) / step as f64).round();
+        let (start_step, _) = rise_in_steps(&levels);
         assert!(
             (57.0..=61.0).contains(&start_step),
             "start at step {start_step}"
