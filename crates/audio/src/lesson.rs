@@ -63,6 +63,10 @@ pub struct Demonstration {
     pub features: Features,
     /// A fixed-length description of the playing for similarity search (see [`embedding`]).
     pub embedding: Vec<f32>,
+    /// Seconds of it played under the next words (a phrase that runs on after the instructor
+    /// talks again); 0 when it ends in the silence.
+    #[serde(default)]
+    pub under_speech_s: f64,
 }
 
 /// One utterance's sound.
@@ -137,6 +141,19 @@ const MIN_NOTES: usize = 2;
 /// are loose by tens of milliseconds).
 const WORD_GUARD_S: f64 = 0.06;
 
+/// How far past a silence's end a phrase still playing there is followed under the words,
+/// seconds.
+const LOOK_PAST_S: f64 = 4.0;
+/// Playing heard this close to a silence's end is still going when the words start, seconds.
+const STILL_PLAYING_S: f64 = 0.3;
+/// Seconds of the silence's end read again with the words after it, so a note ringing across
+/// the boundary is seen as the same note.
+const CONTEXT_S: f64 = 0.4;
+/// Notes followed under the words that start closer together than this are one note, seconds.
+const SAME_NOTE_S: f64 = 0.12;
+/// Longest pause inside a phrase followed under the words, seconds.
+const MAX_PAUSE_S: f64 = 1.0;
+
 /// Power histogram: lowest bin edge and bin width, dB.
 const HIST_FLOOR_DB: f64 = -160.0;
 const HIST_STEP_DB: f64 = 0.5;
@@ -154,6 +171,9 @@ struct Window {
     utterance: Option<usize>,
     start_s: f64,
     end_s: f64,
+    /// Where the samples kept end: a silence keeps the first seconds of the words after it,
+    /// where a phrase may run on.
+    keep_to_s: f64,
     /// Index of the first sample kept (at the source rate).
     first: u64,
     samples: Vec<f32>,
@@ -162,8 +182,8 @@ struct Window {
 impl Window {
     /// Index one past the last sample it holds (`u64::MAX` while open-ended).
     fn last_sample(&self, rate: f64) -> u64 {
-        if self.end_s.is_finite() {
-            (self.end_s * rate).round() as u64
+        if self.keep_to_s.is_finite() {
+            (self.keep_to_s * rate).round() as u64
         } else {
             u64::MAX
         }
@@ -222,15 +242,19 @@ impl LessonScanner {
         }
         windows.push((last_end, f64::INFINITY));
         let rate_f = f64::from(rate.max(1));
+        let next_starts: Vec<f64> = windows.iter().skip(1).map(|w| w.0).collect();
         let windows = windows
             .into_iter()
-            .map(|(s, e)| {
+            .enumerate()
+            .map(|(i, (s, e))| {
                 let start_s = if s > 0.0 { s + WORD_GUARD_S } else { s };
                 let end_s = if e.is_finite() { e - WORD_GUARD_S } else { e };
+                let next = next_starts.get(i).copied().unwrap_or(f64::INFINITY);
                 Window {
                     utterance: None,
                     start_s,
                     end_s,
+                    keep_to_s: (end_s + LOOK_PAST_S).min(next.max(end_s)),
                     first: (start_s * rate_f).round() as u64,
                     samples: Vec::new(),
                 }
@@ -245,6 +269,7 @@ impl LessonScanner {
                         utterance: Some(i),
                         start_s: s,
                         end_s: e,
+                        keep_to_s: e,
                         first: (s * rate_f).round() as u64,
                         samples: Vec::new(),
                     }),
@@ -393,14 +418,19 @@ impl LessonScanner {
             ));
             return Ok(());
         }
-        if w.samples.len() as f64 / rate_f >= self.options.max_window_s - 1e-9 {
+        let silence_len = if w.end_s.is_finite() {
+            (((w.end_s - w.start_s) * rate_f).round().max(0.0) as usize).min(w.samples.len())
+        } else {
+            w.samples.len()
+        };
+        if silence_len as f64 / rate_f >= self.options.max_window_s - 1e-9 {
             self.remarks.push(format!(
                 "the silence from {:.1} s is longer than {:.0} s: only its first {:.0} s were searched for playing",
                 w.start_s, self.options.max_window_s, self.options.max_window_s
             ));
         }
         let floor = self.rough_floor();
-        if let Some(d) = self.demonstration(&w, floor)? {
+        if let Some(d) = self.demonstration(&w, silence_len, floor)? {
             self.found.push(d);
         }
         Ok(())
@@ -488,17 +518,19 @@ impl LessonScanner {
         })
     }
 
-    /// The playing inside one silence, if it holds any.
+    /// The playing inside one silence (its first `silence_len` samples; the rest are the
+    /// words after it), if it holds any.
     fn demonstration(
         &self,
         w: &Window,
+        silence_len: usize,
         rough_floor: f64,
     ) -> Result<Option<Demonstration>, AudioError> {
         let rate_f = f64::from(self.rate);
-        if (w.samples.len() as f64) < rate_f * MIN_PLAYING_S {
+        if (silence_len as f64) < rate_f * MIN_PLAYING_S {
             return Ok(None);
         }
-        let samples = resample(&w.samples, self.rate, ANALYSIS_RATE)?;
+        let samples = resample(&w.samples[..silence_len], self.rate, ANALYSIS_RATE)?;
         let t0 = w.first as f64 / rate_f;
         let pt = track(&samples, ANALYSIS_RATE);
         // Playing: pitched frames clearly above the noise, in runs long enough to be notes.
@@ -583,6 +615,23 @@ impl LessonScanner {
         if !chordal && notes.len() < MIN_NOTES {
             return Ok(None);
         }
+        // A phrase still going when the words start may run on under them.
+        let silence_end = t0 + samples.len() as f64 / f64::from(ANALYSIS_RATE);
+        let mut notes = notes;
+        let under_speech_s = if !chordal
+            && t0 + last.1 as f64 * pt.hop_s >= silence_end - STILL_PLAYING_S
+            && w.samples.len() > silence_len
+        {
+            self.run_on(
+                w,
+                silence_len,
+                silence_end,
+                analysis.tuning_ref_hz,
+                &mut notes,
+            )?
+        } else {
+            0.0
+        };
         let start_s = match (chordal, notes.first()) {
             (false, Some(n)) => n.onset_s,
             _ => first.0 as f64 * pt.hop_s + t0,
@@ -592,6 +641,12 @@ impl LessonScanner {
             .map(|n| n.offset_s)
             .fold(t0 + last.1 as f64 * pt.hop_s, f64::max)
             .min(t0 + b as f64 / f64::from(ANALYSIS_RATE));
+        // The notes followed under the words reach past the silence.
+        let end_s = if under_speech_s > 0.0 {
+            end_s.max(silence_end + under_speech_s)
+        } else {
+            end_s
+        };
         let chords: Vec<ChordSpan> = analysis
             .chords
             .iter()
@@ -624,7 +679,6 @@ impl LessonScanner {
             }
         });
         // Notes are spelled in the key: Bb in F major, A# in B major.
-        let mut notes = notes;
         if let Some(k) = &key {
             let sharps = k.signature() >= 0;
             for n in &mut notes {
@@ -650,7 +704,94 @@ impl LessonScanner {
             techniques,
             features: analysis.features,
             embedding,
+            under_speech_s: r3(under_speech_s),
         }))
+    }
+
+    /// Follows a phrase under the words after its silence (which ends at `silence_end`,
+    /// lesson seconds): the held notes on its tuning grid (`a4` Hz) that go on from its last
+    /// note without a long pause join `notes`. Returns how far past the silence they reach.
+    fn run_on(
+        &self,
+        w: &Window,
+        silence_len: usize,
+        silence_end: f64,
+        a4: f64,
+        notes: &mut Vec<Note>,
+    ) -> Result<f64, AudioError> {
+        let rate_f = f64::from(self.rate);
+        let from = silence_len.saturating_sub((CONTEXT_S * rate_f) as usize);
+        let context = resample(&w.samples[from..], self.rate, ANALYSIS_RATE)?;
+        let context_t0 = (w.first + from as u64) as f64 / rate_f;
+        let (Some(lo), Some(hi)) = (
+            notes.iter().map(|n| n.midi).min(),
+            notes.iter().map(|n| n.midi).max(),
+        ) else {
+            return Ok(0.0);
+        };
+        // Candidates: the phrase's register, in its key's scale (a phrase stays in its key).
+        let pcs: Vec<i32> = match key_of(notes).and_then(|(k, _)| scale_of(&k, notes)) {
+            Some(scale) => scale
+                .notes()
+                .iter()
+                .map(|p: &PitchClass| p.semitone().rem_euclid(12))
+                .collect(),
+            None => notes.iter().map(|n| n.midi.rem_euclid(12)).collect(),
+        };
+        let candidates: Vec<i32> = (lo - 5..=hi + 5)
+            .filter(|m| pcs.contains(&m.rem_euclid(12)))
+            .collect();
+        let held = crate::under_speech::held_notes(&context, ANALYSIS_RATE, a4, &candidates);
+        let mut reach = silence_end;
+        for h in held {
+            let (onset, offset) = (h.onset_s + context_t0, h.offset_s + context_t0);
+            let Some(prev) = notes.last_mut() else {
+                break;
+            };
+            if onset < silence_end - 0.05 {
+                // The last note ringing on across the boundary.
+                if h.midi == prev.midi && offset > prev.offset_s {
+                    prev.offset_s = r3(offset);
+                    reach = reach.max(offset);
+                }
+                continue;
+            }
+            if onset - prev.offset_s > MAX_PAUSE_S {
+                break;
+            }
+            // A phrase is one line: two pitches heard from about the same moment are one note
+            // and its partials read as another. The lower is kept where the upper's partials are
+            // its harmonics (a fifth, an octave, a twelfth or two octaves up), else the louder.
+            if onset < prev.onset_s + SAME_NOTE_S && prev.onset_s >= silence_end - 0.05 {
+                let (low, high) = (prev.midi.min(h.midi), prev.midi.max(h.midi));
+                let lends = [7, 12, 19, 24].contains(&(high - low));
+                let take = if lends {
+                    h.midi == low
+                } else {
+                    h.velocity > prev.velocity
+                };
+                if take {
+                    *prev = Note {
+                        onset_s: r3(onset),
+                        offset_s: r3(offset),
+                        ..h
+                    };
+                    reach = reach.max(offset);
+                }
+                continue;
+            }
+            if onset < prev.onset_s + MIN_NOTE_S || h.midi == prev.midi && onset < prev.offset_s {
+                continue;
+            }
+            prev.offset_s = r3(prev.offset_s.min(onset));
+            notes.push(Note {
+                onset_s: r3(onset),
+                offset_s: r3(offset),
+                ..h
+            });
+            reach = reach.max(offset);
+        }
+        Ok((reach - silence_end).max(0.0))
     }
 }
 

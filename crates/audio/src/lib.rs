@@ -32,6 +32,7 @@ mod stft;
 mod stream;
 mod techniques;
 mod tempo;
+mod under_speech;
 
 use serde::{Deserialize, Serialize};
 

@@ -80,13 +80,18 @@ pub(crate) fn print_audio(row: &LessonAudioRow, detail: bool) -> anyhow::Result<
         let names: Vec<&str> = d.notes.iter().map(|n| n.name.as_str()).collect();
         let shown = if detail { names.len() } else { 12 };
         println!(
-            "  {}. {}–{}  {}{}{}, {} notes: {}{}",
+            "  {}. {}–{}  {}{}{}{}, {} notes: {}{}",
             i + 1,
             clock(d.start_s),
             clock(d.end_s),
             d.scale.as_deref().or(d.key.as_deref()).unwrap_or("no key"),
             if d.tempo_bpm > 0.0 {
                 format!(" at {:.0} bpm", d.tempo_bpm)
+            } else {
+                String::new()
+            },
+            if d.under_speech_s > 0.0 {
+                format!(", the last {:.1} s under the words", d.under_speech_s)
             } else {
                 String::new()
             },

@@ -125,6 +125,10 @@ pub struct TruthDemo {
     /// The chords strummed, in order; empty for a single-note phrase.
     #[serde(default)]
     pub chords: Vec<TruthChord>,
+    /// Seconds of it played under the next words (the phrase runs on after the instructor
+    /// starts talking again); 0 for playing inside the pause.
+    #[serde(default)]
+    pub under_speech_s: f64,
 }
 
 /// What the generator put in a lesson's audio.
@@ -212,7 +216,22 @@ pub(crate) fn render(
     let mut guitar = vec![0.0f32; len];
     let mut demos = Vec::new();
     let mut silent = Vec::new();
-    for &(gs, ge) in tl.demo_gaps {
+    for (gi, &(gs, ge)) in tl.demo_gaps.iter().enumerate() {
+        // One phrase in four runs on under the next words where they last long enough, as
+        // players do. Its own stream, so the other lessons' audio does not change with it.
+        let mut under = ChaCha8Rng::seed_from_u64(
+            seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ ((n as u64) << 16) ^ gi as u64,
+        );
+        let next_words = tl
+            .utterances
+            .iter()
+            .find(|u| (u.0 - ge).abs() < 1e-6)
+            .map_or(0.0, |u| u.1 - u.0);
+        let over = if next_words >= 2.5 && under.random_bool(0.25) {
+            under.random_range(1.5..3.0f64).min(next_words - 0.5)
+        } else {
+            0.0
+        };
         if rng.random_bool(0.1) {
             silent.push((gs, ge));
             // "Uh, let me find my pick": a filler in a pause that holds no playing.
@@ -226,7 +245,7 @@ pub(crate) fn render(
         let played = if rng.random_bool(0.3) {
             strum(font, &mut rng, gs, ge, &mut guitar)
         } else {
-            phrase(font, &mut rng, gs, ge, &mut guitar)
+            phrase(font, &mut rng, (gs, ge), (over, &mut under), &mut guitar)
         };
         if let Some(d) = played {
             demos.push(d);
@@ -405,12 +424,14 @@ fn random_key(rng: &mut ChaCha8Rng, p_major: f64) -> (i32, Key, KeyMode) {
 }
 
 /// A phrase in a key, played in the pause `(gs, ge)`: it starts and ends on the tonic, walks
-/// the scale by steps and small leaps, in quarters and eighths with a held last note.
+/// the scale by steps and small leaps, in quarters and eighths with a held last note. With
+/// `over` > 0 it runs on for up to that many seconds under the next words, its extra notes
+/// drawn from `more`.
 fn phrase(
     font: &Font,
     rng: &mut ChaCha8Rng,
-    gs: f64,
-    ge: f64,
+    (gs, ge): (f64, f64),
+    (over, more): (f64, &mut ChaCha8Rng),
     out: &mut [f32],
 ) -> Option<TruthDemo> {
     let (tonic_pc, key, mode) = random_key(rng, 0.5);
@@ -457,6 +478,23 @@ fn phrase(
     if rhythm.len() < 3 {
         return None;
     }
+    // Running on under the words: more cells until the held last note ends `over` seconds
+    // into them.
+    let main_cells = rhythm.len();
+    let mut running_on = over > 0.0;
+    while running_on {
+        let cell: &[f64] = if more.random_bool(0.5) {
+            &[1.0]
+        } else {
+            &[0.5, 0.5]
+        };
+        if start + (total + cell.iter().sum::<f64>() + 2.0) * beat > ge + over {
+            running_on = false;
+            continue;
+        }
+        rhythm.extend_from_slice(cell);
+        total += cell.iter().sum::<f64>();
+    }
     rhythm.push(2.0);
     let mut pos = home;
     let program = PROGRAMS[rng.random_range(0..PROGRAMS.len())];
@@ -464,6 +502,12 @@ fn phrase(
     let mut t = start;
     let last = rhythm.len() - 1;
     for (i, dur_beats) in rhythm.iter().enumerate() {
+        // The notes added to run on under the words draw from their own stream.
+        let rng: &mut ChaCha8Rng = if i >= main_cells && i != last {
+            &mut *more
+        } else {
+            &mut *rng
+        };
         if i == last {
             pos = home;
         } else if i > 0 {
@@ -487,15 +531,17 @@ fn phrase(
         });
         t += dur;
     }
+    let end_s = notes.last()?.offset_s;
     Some(TruthDemo {
         start_s: notes.first()?.onset_s,
-        end_s: notes.last()?.offset_s,
+        end_s,
         notes,
         key: key.to_string(),
         scale: scale.to_string(),
         tempo_bpm: tempo,
         program,
         chords: Vec::new(),
+        under_speech_s: r3((end_s - ge).max(0.0)),
     })
 }
 
@@ -621,6 +667,7 @@ fn strum(
         tempo_bpm: tempo,
         program,
         chords,
+        under_speech_s: 0.0,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Lesson audio against the generator's truth: generated lessons with speech, playing through
 //! a real SoundFont and room noise; fretwise's lesson analysis must find the demonstrations
-//! (IoU ≥ 0.5), their notes (picked phrases) or chords (strummed), key and tempo, and the
-//! recording's SNR.
+//! (IoU ≥ 0.5), their notes (picked phrases) or chords (strummed), key and tempo, the notes of
+//! phrases that run on under the next words, and the recording's SNR.
 //!
 //! Two sets from different seeds: the tuning set (seed 7) is the one looked at while changing
 //! the detector; the held-out set (seed 2027) is only ever run whole, for its totals.
@@ -32,6 +32,12 @@ struct Totals {
     /// major/minor, as MIREX's majmin comparison).
     chord_s: f64,
     chord_right_s: f64,
+    /// Phrases that run on under the next words, their notes there, those found, and the
+    /// notes found there that were not played.
+    under_demos: usize,
+    under_notes: usize,
+    under_found: usize,
+    under_extra: usize,
 }
 
 impl Totals {
@@ -55,6 +61,12 @@ impl Totals {
     }
     fn chords(&self) -> f64 {
         self.chord_right_s / self.chord_s.max(1e-9)
+    }
+    fn under_recall(&self) -> f64 {
+        self.under_found as f64 / self.under_notes.max(1) as f64
+    }
+    fn under_precision(&self) -> f64 {
+        self.under_found as f64 / (self.under_found + self.under_extra).max(1) as f64
     }
 }
 
@@ -257,6 +269,57 @@ fn evaluate(font: Font, seed: u64, lessons: usize, verbose: bool) -> Totals {
             t.note_tp += tp;
             t.note_fn += d.notes.len() - tp;
             t.note_fp += g.notes.len() - tp;
+            // The part under the words: the notes played after they start.
+            let mut under = (0, 0, 0);
+            if d.under_speech_s > 0.0 {
+                let words_from = d.end_s - d.under_speech_s;
+                t.under_demos += 1;
+                under.0 = d.notes.iter().filter(|n| n.onset_s >= words_from).count();
+                under.1 = d
+                    .notes
+                    .iter()
+                    .filter(|n| n.onset_s >= words_from)
+                    .filter(|n| {
+                        g.notes
+                            .iter()
+                            .any(|f| f.midi == n.midi && (f.onset_s - n.onset_s).abs() <= 0.05)
+                    })
+                    .count();
+                let found_there = g
+                    .notes
+                    .iter()
+                    .filter(|f| f.onset_s >= words_from + 0.05)
+                    .count();
+                under.2 = found_there.saturating_sub(under.1);
+                if verbose {
+                    let show = |v: Vec<(f64, i32)>| {
+                        v.iter()
+                            .map(|(t, m)| format!("{t:.2}:{m}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
+                    eprintln!(
+                        "    words from {words_from:.2}; truth {}\n    found {}",
+                        show(
+                            d.notes
+                                .iter()
+                                .filter(|n| n.offset_s >= words_from - 0.6)
+                                .map(|n| (n.onset_s, n.midi))
+                                .collect()
+                        ),
+                        show(
+                            g.notes
+                                .iter()
+                                .filter(|n| n.offset_s >= words_from - 0.6)
+                                .map(|n| (n.onset_s, n.midi))
+                                .collect()
+                        )
+                    );
+                }
+                t.under_notes += under.0;
+                t.under_found += under.1;
+                t.under_extra += under.2;
+            }
             let key_ok = g.key.as_deref() == Some(d.key.as_str());
             t.key_right += usize::from(key_ok);
             let tempo_ok = (g.tempo_bpm - d.tempo_bpm).abs() <= 0.04 * d.tempo_bpm;
@@ -283,11 +346,16 @@ fn evaluate(font: Font, seed: u64, lessons: usize, verbose: bool) -> Totals {
             }
             if verbose {
                 eprintln!(
-                    "  demo {:.2}–{:.2} iou {score:.2}: notes {tp}/{} (found {}), key {} vs {:?}, tempo {} vs {:.1}",
+                    "  demo {:.2}–{:.2} (found {:.2}–{:.2}) iou {score:.2}: notes {tp}/{} (found {}), under the words {}/{} (+{}), key {} vs {:?}, tempo {} vs {:.1}",
                     d.start_s,
                     d.end_s,
+                    g.start_s,
+                    g.end_s,
                     d.notes.len(),
                     g.notes.len(),
+                    under.1,
+                    under.0,
+                    under.2,
                     d.key,
                     g.key,
                     d.tempo_bpm,
@@ -308,7 +376,7 @@ fn evaluate(font: Font, seed: u64, lessons: usize, verbose: bool) -> Totals {
 
 fn report(name: &str, t: &Totals) {
     eprintln!(
-        "{name}: {} lessons, {} demonstrations ({} strummed; found {}): precision {:.3}, recall {:.3}; note F (picked phrases) {:.3}; chords right (strummed, majmin, by time) {:.3} of {:.0} s in {} found; key {:.3}; tempo within 4 % {:.3}; SNR within 3 dB {:.3} (mean error {:.2} dB)",
+        "{name}: {} lessons, {} demonstrations ({} strummed; found {}): precision {:.3}, recall {:.3}; note F (picked phrases) {:.3}; chords right (strummed, majmin, by time) {:.3} of {:.0} s in {} found; key {:.3}; tempo within 4 % {:.3}; SNR within 3 dB {:.3} (mean error {:.2} dB); {} phrases run on under the words: their {} notes there found {:.3}, precision there {:.3}",
         t.lessons,
         t.truth_demos,
         t.strum_demos,
@@ -322,7 +390,11 @@ fn report(name: &str, t: &Totals) {
         t.key(),
         t.tempo(),
         t.snr(),
-        t.snr_abs_err / t.lessons.max(1) as f64
+        t.snr_abs_err / t.lessons.max(1) as f64,
+        t.under_demos,
+        t.under_notes,
+        t.under_recall(),
+        t.under_precision()
     );
 }
 
@@ -340,7 +412,8 @@ fn tuning_set() {
 /// The issue's bars: spans P and R ≥ 0.95, note F ≥ 0.9, key ≥ 90 %, tempo ≥ 90 %, SNR
 /// within 3 dB. Strummed chords: labelled right (majmin) ≥ 0.85 of their time, a guard set
 /// below the figures measured when the chord detection was written (tuning 0.924, held out
-/// 0.882; docs/AUDIO.md), not the 0.92 the audio issue asks of chords.
+/// 0.882; docs/AUDIO.md), not the 0.92 the audio issue asks of chords. The notes of phrases
+/// that run on under the words: guards.
 fn assert_bars(t: &Totals) {
     assert!(t.precision() >= 0.95 && t.recall() >= 0.95, "{t:?}");
     assert!(t.note_f() >= 0.9, "note F {:.3}", t.note_f());
@@ -349,6 +422,17 @@ fn assert_bars(t: &Totals) {
     assert!(t.key() >= 0.9, "key {:.3}", t.key());
     assert!(t.tempo() >= 0.9, "tempo {:.3}", t.tempo());
     assert!(t.snr() >= 0.95, "SNR within 3 dB {:.3}", t.snr());
+    // Phrases that run on under the next words: the notes played there, found (±50 ms, same
+    // MIDI note) and how many of those found there were played. Guards below the figures
+    // measured when the following was written (tuning 0.632 / 0.585, held out 0.700 / 0.875;
+    // docs/AUDIO.md); without it both are 0.
+    assert!(t.under_demos >= 10, "{t:?}");
+    assert!(
+        t.under_recall() >= 0.55 && t.under_precision() >= 0.5,
+        "under the words: found {:.3}, precision {:.3}",
+        t.under_recall(),
+        t.under_precision()
+    );
 }
 
 #[test]

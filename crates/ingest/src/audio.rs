@@ -14,8 +14,9 @@ use serde::Serialize;
 
 use crate::IngestError;
 
-/// Version of the analysis: stored rows of another version are redone (2: strummed chords).
-pub const AUDIO_VERSION: i64 = 2;
+/// Version of the analysis: stored rows of another version are redone (2: strummed chords;
+/// 3: phrases followed under the next words).
+pub const AUDIO_VERSION: i64 = 3;
 
 /// Lessons analysed per batch (in parallel, then written).
 const BATCH: usize = 8;
