@@ -39,12 +39,9 @@ const REPICK_DB: f32 = 4.0;
 /// valley before it to its peak (a constant tone's windowed power is a quarter of its full
 /// value when the window is centred on its start).
 const RISE_SHARE: f32 = 0.25;
-/// A partial stands out once a frame holds some of the note: the note starts about this long
-/// after the centre of the first frame it is heard in, seconds.
-const FIRST_FRAME_LAG_S: f64 = 0.0;
 
-/// One frame's view of one candidate note: heard or not, and the pitch its partials give
-/// (cents from the grid).
+/// One frame's view of one candidate note: which harmonics stand out, the pitch they give
+/// (cents from the grid) and how loud they are.
 #[derive(Clone, Copy, Default)]
 struct Heard {
     /// Which of its harmonics stand out (bit h − 1 for harmonic h).
@@ -70,12 +67,15 @@ pub(crate) fn held_notes(samples: &[f32], rate: u32, a4_hz: f64, candidates: &[i
     let sr = f64::from(rate.max(1));
     let hop = ((HOP_S * sr).round() as usize).max(1);
     let df = sr / N_FFT as f64;
-    // Every pitch up to two octaves below the candidates is looked at too: a lower note lends
-    // its harmonics to the ones above it.
-    let (Some(&lo), Some(&hi)) = (candidates.iter().min(), candidates.iter().max()) else {
-        return Vec::new();
-    };
-    let looked: Vec<i32> = ((lo - 24).max(28)..=hi).collect();
+    // The octave, twelfth and two octaves below each candidate are looked at too: a note there
+    // lends its harmonics to the candidate.
+    let mut looked: Vec<i32> = candidates
+        .iter()
+        .flat_map(|m| [*m, m - 12, m - 19, m - 24])
+        .filter(|m| *m >= 28)
+        .collect();
+    looked.sort_unstable();
+    looked.dedup();
     let index = |m: i32| looked.binary_search(&m).ok();
     let mut stft = Stft::new(N_FFT, hop);
     let frames = stft.frame_count(samples.len());
@@ -150,7 +150,7 @@ pub(crate) fn held_notes(samples: &[f32], rate: u32, a4_hz: f64, candidates: &[i
             if ((end - start) as f64) * HOP_S < MIN_HELD_S || !steady(&run) {
                 continue;
             }
-            let onset_s = (rise_frame(track, start) * hop as f64 / sr + FIRST_FRAME_LAG_S).max(0.0);
+            let onset_s = (rise_frame(track, start) * hop as f64 / sr).max(0.0);
             let offset_s = ((end - 1) as f64 * hop as f64 / sr).max(onset_s + HOP_S);
             let cents = run.iter().map(|r| r.1).sum::<f64>() / run.len() as f64;
             // Loudness as the pitch track gives it: 0 at 60 dB under full scale, 127 at it.
