@@ -334,8 +334,9 @@ were removed (`low_snr`); lessons without an analysed recording are not judged o
 format, `audio_features` are the passage's utterances' level, SNR, pitch statistics (median and 5th–95th \
 percentile fundamental, voiced share), spectral centroid, roll-off, flatness and 13 MFCC means and \
 deviations, combined by duration (null without a recording), and `demonstrations` are the stretches where \
-the instructor plays that the passage introduces (`relation: introduced`), follows (`follows`) or holds \
-between its sentences (`within`), with their notes, key, \
+the instructor plays that the passage introduces (`relation: introduced`), follows (`follows`; a phrase \
+that runs on under the passage's first words follows into it) or holds between its sentences (`within`), \
+with their notes, key, \
 scale, tempo, chords, techniques and a 32-value audio embedding (pitch-class profile, MFCC means, register, \
 note rate, tempo, brightness; L2-normalised).\n\n");
     s.push_str("## Instruction pairs (chat formats)\n\n");

@@ -206,9 +206,10 @@ fn row(id: &str, key: &str, audio: &LessonAudio, utterances: &[Utterance]) -> Le
                     .iter()
                     .rposition(|u| u.end <= d.start_s + 0.5)
                     .map(|i| i as i64),
+                // A phrase that runs on under the next words follows on from them.
                 after_utterance: utterances
                     .iter()
-                    .position(|u| u.start >= d.end_s - 0.5)
+                    .position(|u| u.start >= d.end_s - d.under_speech_s - 0.5)
                     .map(|i| i as i64),
                 analysis: serde_json::to_string(d).unwrap_or_default(),
             })

@@ -62,6 +62,7 @@ async fn recordings_become_stored_demonstrations() {
         assert_eq!((first.with_audio, first.analysed), (4, 4), "{first:#?}");
         assert!(first.failed.is_empty(), "{first:#?}");
         let mut stored = 0;
+        let mut run_on = 0;
         for n in 0..4 {
             let t = truth(&corpus, n);
             let row = catalog.lesson_audio(&t.lesson_id).await.unwrap().unwrap();
@@ -81,19 +82,28 @@ async fn recordings_become_stored_demonstrations() {
                 let inter = (d.end_s.min(want.end_s) - d.start_s.max(want.start_s)).max(0.0);
                 let union = d.end_s.max(want.end_s) - d.start_s.min(want.start_s);
                 assert!(inter / union >= 0.5, "{d:?} vs {want:?}");
-                // The passage that announces it comes before it, the next one after.
+                // The passage that announces it comes before it, the next one after (for a
+                // phrase that runs on under the next words, the one it runs on under).
                 let (before, after) = (d.before_utterance.unwrap(), d.after_utterance.unwrap());
                 assert!(before < after, "{d:?}");
                 let lesson = catalog.lesson(&t.lesson_id).await.unwrap();
-                assert!(lesson.utterances[before as usize].end <= d.start_s + 0.5);
-                assert!(lesson.utterances[after as usize].start >= d.end_s - 0.5);
                 let a: fretwise_audio::Demonstration = serde_json::from_str(&d.analysis).unwrap();
+                assert!(lesson.utterances[before as usize].end <= d.start_s + 0.5);
+                let next = &lesson.utterances[after as usize];
+                assert!(next.start >= d.end_s - a.under_speech_s - 0.5, "{d:?}");
+                assert_eq!(after, before + 1, "{d:?}");
+                if a.under_speech_s > 0.0 {
+                    run_on += 1;
+                    assert!(next.start < d.end_s, "{d:?}");
+                }
                 assert!(a.notes.len() >= 2 && a.key.is_some(), "{a:?}");
                 assert_eq!(a.embedding.len(), fretwise_audio::EMBEDDING_DIM);
                 stored += 1;
             }
         }
         assert_eq!(stored, first.demonstrations);
+        // Seed 31 has phrases that run on under the next words; some are followed there.
+        assert!(run_on >= 1, "no demonstration followed under the words");
 
         // The recordings feed the quality report: counted, and flagged by their measures.
         let stats = catalog.stats().await.unwrap();
