@@ -151,6 +151,9 @@ const STILL_PLAYING_S: f64 = 0.3;
 const CONTEXT_S: f64 = 0.4;
 /// Notes followed under the words that start closer together than this are one note, seconds.
 const SAME_NOTE_S: f64 = 0.12;
+/// Furthest a note followed under the words may start from the phrase's eighth-note grid,
+/// seconds.
+const OFF_GRID_S: f64 = 0.05;
 /// Longest pause inside a phrase followed under the words, seconds.
 const MAX_PAUSE_S: f64 = 1.0;
 
@@ -626,7 +629,7 @@ impl LessonScanner {
                 w,
                 silence_len,
                 silence_end,
-                analysis.tuning_ref_hz,
+                (analysis.tuning_ref_hz, analysis.tempo_bpm),
                 &mut notes,
             )?
         } else {
@@ -710,15 +713,31 @@ impl LessonScanner {
 
     /// Follows a phrase under the words after its silence (which ends at `silence_end`,
     /// lesson seconds): the held notes on its tuning grid (`a4` Hz) that go on from its last
-    /// note without a long pause join `notes`. Returns how far past the silence they reach.
+    /// note without a long pause, in its time (`tempo_bpm`), join `notes`. Returns how far past
+    /// the silence they reach.
     fn run_on(
         &self,
         w: &Window,
         silence_len: usize,
         silence_end: f64,
-        a4: f64,
+        (a4, tempo_bpm): (f64, f64),
         notes: &mut Vec<Note>,
     ) -> Result<f64, AudioError> {
+        // A phrase keeps its time: notes under the words start on its eighth-note grid, counted
+        // from its last note in the silence.
+        let anchor = notes.last().map_or(silence_end, |n| n.onset_s);
+        let eighth = if tempo_bpm > 0.0 {
+            30.0 / tempo_bpm
+        } else {
+            0.0
+        };
+        let in_time = |t: f64| {
+            if eighth <= 0.0 {
+                return true;
+            }
+            let x = (t - anchor) / eighth;
+            (x - x.round()).abs() * eighth <= OFF_GRID_S
+        };
         let rate_f = f64::from(self.rate);
         let from = silence_len.saturating_sub((CONTEXT_S * rate_f) as usize);
         let context = resample(&w.samples[from..], self.rate, ANALYSIS_RATE)?;
@@ -758,6 +777,9 @@ impl LessonScanner {
             }
             if onset - prev.offset_s > MAX_PAUSE_S {
                 break;
+            }
+            if !in_time(onset) {
+                continue;
             }
             // A phrase is one line: two pitches heard from about the same moment are one note
             // and its partials read as another. The lower is kept where the upper's partials are
