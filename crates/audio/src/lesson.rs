@@ -738,16 +738,16 @@ impl LessonScanner {
             let x = (t - anchor) / eighth;
             (x - x.round()).abs() * eighth <= OFF_GRID_S
         };
-        let rate_f = f64::from(self.rate);
-        let from = silence_len.saturating_sub((CONTEXT_S * rate_f) as usize);
-        let context = resample(&w.samples[from..], self.rate, ANALYSIS_RATE)?;
-        let context_t0 = (w.first + from as u64) as f64 / rate_f;
         let (Some(lo), Some(hi)) = (
             notes.iter().map(|n| n.midi).min(),
             notes.iter().map(|n| n.midi).max(),
         ) else {
             return Ok(0.0);
         };
+        let rate_f = f64::from(self.rate);
+        let from = silence_len.saturating_sub((CONTEXT_S * rate_f) as usize);
+        let context = resample(&w.samples[from..], self.rate, ANALYSIS_RATE)?;
+        let context_t0 = (w.first + from as u64) as f64 / rate_f;
         // Candidates: the phrase's register, in its key's scale (a phrase stays in its key).
         let pcs: Vec<i32> = match key_of(notes).and_then(|(k, _)| scale_of(&k, notes)) {
             Some(scale) => scale
@@ -761,7 +761,6 @@ impl LessonScanner {
             .filter(|m| pcs.contains(&m.rem_euclid(12)))
             .collect();
         let held = crate::under_speech::held_notes(&context, ANALYSIS_RATE, a4, &candidates);
-        let mut reach = silence_end;
         for h in held {
             let (onset, offset) = (h.onset_s + context_t0, h.offset_s + context_t0);
             let Some(prev) = notes.last_mut() else {
@@ -771,7 +770,6 @@ impl LessonScanner {
                 // The last note ringing on across the boundary.
                 if h.midi == prev.midi && offset > prev.offset_s {
                     prev.offset_s = r3(offset);
-                    reach = reach.max(offset);
                 }
                 continue;
             }
@@ -798,7 +796,6 @@ impl LessonScanner {
                         offset_s: r3(offset),
                         ..h
                     };
-                    reach = reach.max(offset);
                 }
                 continue;
             }
@@ -811,8 +808,9 @@ impl LessonScanner {
                 offset_s: r3(offset),
                 ..h
             });
-            reach = reach.max(offset);
         }
+        // How far the phrase's notes, as kept, reach past the silence.
+        let reach = notes.iter().map(|n| n.offset_s).fold(silence_end, f64::max);
         Ok((reach - silence_end).max(0.0))
     }
 }
