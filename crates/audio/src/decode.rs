@@ -337,6 +337,14 @@ fn truncation(decoded_s: f64, declared_s: Option<f64>, ended_early: bool) -> Opt
     })
 }
 
+/// Resamplers a thread keeps (by source and target rate).
+const KEPT_RESAMPLERS: usize = 8;
+
+thread_local! {
+    static RESAMPLERS: std::cell::RefCell<std::collections::HashMap<(u32, u32), Fft<f32>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 /// Band-limited resampling (FFT-based, rubato).
 pub fn resample(mono: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError> {
     if from == to {
@@ -344,13 +352,25 @@ pub fn resample(mono: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError
     }
     check_rate(from)?;
     check_rate(to)?;
-    let mut r = Fft::<f32>::new(from as usize, to as usize, 1024, 1, FixedSync::Input)
-        .map_err(|e| AudioError::Unsupported(format!("resampling {from} Hz: {e}")))?;
     let input = InterleavedSlice::new(mono, 1, mono.len())
         .map_err(|e| AudioError::Unsupported(e.to_string()))?;
+    // A resampler is designed once per thread and pair of rates (its filter design was a few
+    // per cent of a take's analysis); `process_all` resets it before every clip.
+    let cached = RESAMPLERS.with(|c| c.borrow_mut().remove(&(from, to)));
+    let mut r = match cached {
+        Some(r) => r,
+        None => Fft::<f32>::new(from as usize, to as usize, 1024, 1, FixedSync::Input)
+            .map_err(|e| AudioError::Unsupported(format!("resampling {from} Hz: {e}")))?,
+    };
     let out = r
         .process_all(&input, mono.len(), None)
         .map_err(|e| AudioError::Unsupported(format!("resampling {from} Hz: {e}")))?;
+    RESAMPLERS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() < KEPT_RESAMPLERS {
+            c.insert((from, to), r);
+        }
+    });
     let mut v = out.take_data();
     let expected = (mono.len() as f64 * f64::from(to) / f64::from(from)).round() as usize;
     v.truncate(expected);

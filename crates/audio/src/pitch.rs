@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use fretwise_theory::cents;
+use realfft::RealToComplex;
 use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
 
 /// Frame hop in samples at the analysis rate (11.6 ms at 22,050 Hz).
 pub const HOP: usize = 256;
@@ -57,6 +57,7 @@ const SUB_MULTIPLE_CMND: f64 = 0.15;
 const SUB_MULTIPLE_MARGIN: f64 = 0.75;
 
 /// Beta(2, 18) weights over thresholds 0.01 … 1.00 (pYIN's default prior, mean 0.1).
+/// Ascending: [`Yin::pick`] walks them in this order.
 fn threshold_prior() -> Vec<(f64, f64)> {
     let mut v: Vec<(f64, f64)> = (1..=100)
         .map(|i| {
@@ -81,6 +82,8 @@ pub(crate) struct Scratch {
     prefix: Vec<f64>,
     x32: Vec<f32>,
     cmnd: Vec<f64>,
+    /// Running sums and minima of the difference function.
+    work: Vec<f64>,
 }
 
 impl Scratch {
@@ -117,11 +120,10 @@ impl Yin {
         let tau_min = (rate / F_MAX).floor().max(2.0) as usize;
         let tau_max = (rate / F_MIN).ceil() as usize;
         let n = fft_len(window + tau_max + 1);
-        let mut planner = RealFftPlanner::<f32>::new();
         Self {
             window,
             fft: crate::rfft::forward(n),
-            ifft: planner.plan_fft_inverse(n),
+            ifft: crate::rfft::inverse(n),
             n,
             tau_min,
             tau_max,
@@ -150,6 +152,7 @@ impl Yin {
             prefix: vec![0.0; self.frame_len() + 1],
             x32: Vec::with_capacity(self.frame_len()),
             cmnd: vec![1.0; self.tau_max + 2],
+            work: vec![0.0; self.tau_max + 2],
         }
     }
 
@@ -207,7 +210,7 @@ impl Yin {
         {
             return Vec::new();
         }
-        self.pick(&sc.corr, 1.0 / n as f64, prefix, &mut sc.cmnd)
+        self.pick(&sc.corr, 1.0 / n as f64, prefix, &mut sc.cmnd, &mut sc.work)
     }
 
     /// The shortest lag `tau / k` (k = 4, 2) whose dip (the local minimum of `cmnd` near it) is
@@ -236,20 +239,40 @@ impl Yin {
     /// Pitch candidates from a frame's cross term `corr` (times `1 / scale`) and the running
     /// sums of squares `prefix` from its first sample; `cmnd` receives the normalised
     /// difference.
-    fn pick(&self, corr: &[f32], scale: f64, prefix: &[f64], cmnd: &mut [f64]) -> Vec<Candidate> {
+    fn pick(
+        &self,
+        corr: &[f32],
+        scale: f64,
+        prefix: &[f64],
+        cmnd: &mut [f64],
+        work: &mut Vec<f64>,
+    ) -> Vec<Candidate> {
         // Energies of the sliding window by prefix sums.
         let e0 = prefix[self.window] - prefix[0];
         cmnd.fill(1.0);
+        // The differences and their running sum first (a chain of additions), then the
+        // normalisation in a loop of its own, which divides several lags at a time (one
+        // division per lag, waited on in turn, was a fifth of the frame's candidate time).
+        let lags = self.tau_max + 1;
+        if work.len() <= lags {
+            work.resize(lags + 1, 0.0);
+        }
+        let running_sum = &mut work[..=lags];
         let mut running = 0.0;
-        for tau in 1..=self.tau_max + 1 {
+        for tau in 1..=lags {
             let et = prefix[tau + self.window] - prefix[tau];
             let d = (e0 + et - 2.0 * f64::from(corr[tau]) * scale).max(0.0);
             running += d;
-            cmnd[tau] = if running > 0.0 {
-                d * tau as f64 / running
-            } else {
-                1.0
-            };
+            cmnd[tau] = d;
+            running_sum[tau] = running;
+        }
+        for (tau, (c, r)) in cmnd[..=lags]
+            .iter_mut()
+            .zip(running_sum.iter())
+            .enumerate()
+            .skip(1)
+        {
+            *c = if *r > 0.0 { *c * tau as f64 / *r } else { 1.0 };
         }
         // For each threshold, the first dip below it (its local minimum) gets the weight.
         let mut mass: Vec<(usize, f64)> = Vec::new();
@@ -258,18 +281,30 @@ impl Yin {
             None => mass.push((tau, w)),
         };
         // The first τ below a threshold is where the running minimum first drops below it; the
-        // running minimum only falls, so each threshold is a binary search.
-        let mut prefix_min = Vec::with_capacity(self.tau_max + 1 - self.tau_min);
+        // running minimum only falls, and the thresholds rise, so that place only moves towards
+        // shorter lags: one walk down the running minimum serves all of them.
+        // (The differences are never NaN, so a plain comparison is the minimum.)
+        let prefix_min = &mut work[..=self.tau_max - self.tau_min];
         let mut m = f64::INFINITY;
-        for v in &cmnd[self.tau_min..=self.tau_max] {
-            m = m.min(*v);
-            prefix_min.push(m);
+        for (p, v) in prefix_min
+            .iter_mut()
+            .zip(&cmnd[self.tau_min..=self.tau_max])
+        {
+            if *v < m {
+                m = *v;
+            }
+            *p = m;
         }
+        let prefix_min: &[f64] = prefix_min;
         let mut leftover = 0.0;
         // Neighbouring thresholds mostly first cross at the same lag: walk to its dip once.
         let mut last: Option<(usize, usize)> = None;
+        let mut k = prefix_min.len();
         for &(s, w) in &self.prior {
-            let k = prefix_min.partition_point(|v| *v >= s);
+            // k: the first index whose running minimum is below s (len when none is).
+            while k > 0 && prefix_min[k - 1] < s {
+                k -= 1;
+            }
             if k == prefix_min.len() {
                 leftover += w;
                 continue;
@@ -361,9 +396,8 @@ impl BlockCorrelator {
     fn new(tau_max: usize) -> Self {
         let seg = HOP + tau_max + 1;
         let m = fft_len(seg);
-        let mut planner = RealFftPlanner::<f32>::new();
         let fft = crate::rfft::forward(m);
-        let ifft = planner.plan_fft_inverse(m);
+        let ifft = crate::rfft::inverse(m);
         let spectrum = fft.make_output_vec();
         let scratch_len = fft.get_scratch_len().max(ifft.get_scratch_len());
         Self {
@@ -462,15 +496,15 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
     padded.extend(std::iter::repeat_n(0.0, frame_len));
     // One running sum of squares for the whole clip: every frame's energies are differences
     // of it (f64: a minute of audio sums to ~1e4, far inside its 15 digits).
-    let mut energy = Vec::with_capacity(padded.len() + 1);
-    energy.push(0.0f64);
+    let mut energy = vec![0.0f64; padded.len() + 1];
     let mut acc = 0.0f64;
-    for v in &padded {
+    for (e, v) in energy[1..].iter_mut().zip(&padded) {
         acc += f64::from(*v) * f64::from(*v);
-        energy.push(acc);
+        *e = acc;
     }
     let mut correlator = BlockCorrelator::new(yin.tau_max);
     let mut cmnd = vec![1.0; yin.tau_max + 2];
+    let mut work = vec![0.0; yin.tau_max + 2];
     let rms: Vec<f64> = (0..frames)
         .map(|f| {
             let e = energy[f * HOP + WINDOW] - energy[f * HOP];
@@ -487,7 +521,7 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
             if *e > 1e-5 && *e >= floor {
                 let scale = 1.0 / correlator.m as f64;
                 match correlator.frame(&padded, f) {
-                    Some(corr) => yin.pick(corr, scale, &energy[f * HOP..], &mut cmnd),
+                    Some(corr) => yin.pick(corr, scale, &energy[f * HOP..], &mut cmnd, &mut work),
                     None => Vec::new(),
                 }
             } else {
@@ -890,6 +924,7 @@ mod tests {
         let mut sc = yin.scratch();
         let mut correlator = BlockCorrelator::new(yin.tau_max);
         let mut cmnd = vec![1.0; yin.tau_max + 2];
+        let mut work = Vec::new();
         let frames = samples.len() / HOP;
         let mut compared = 0;
         // Every frame in order, then every third (the correlator skips silent frames too).
@@ -901,7 +936,7 @@ mod tests {
             );
             let scale = 1.0 / correlator.m as f64;
             let corr = correlator.frame(&padded, f).expect("plan-sized buffers");
-            let blocks = yin.pick(corr, scale, &energy[f * HOP..], &mut cmnd);
+            let blocks = yin.pick(corr, scale, &energy[f * HOP..], &mut cmnd, &mut work);
             assert_eq!(whole.len(), blocks.len(), "frame {f}");
             for (a, b) in whole.iter().zip(&blocks) {
                 assert!(

@@ -2,20 +2,62 @@
 //! turns the half-length complex transform into the real signal's spectrum done four bins at a
 //! time on AVX2 (realfft's scalar loop over mirrored bins was a tenth of an analysis's time).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use realfft::num_complex::Complex;
-use realfft::{FftError, RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, FftError, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftPlanner};
+
+/// Plans kept per thread and length: an analysis plans the same few lengths every time, and
+/// planning (twiddles, the algorithm's choice) was a few per cent of a take's analysis. A
+/// thread keeps at most this many of each kind (a stream at an unusual rate plans others).
+const KEPT_PLANS: usize = 32;
+
+thread_local! {
+    static FORWARD: RefCell<HashMap<usize, Arc<dyn RealToComplex<f32>>>> =
+        RefCell::new(HashMap::new());
+    static INVERSE: RefCell<HashMap<usize, Arc<dyn ComplexToReal<f32>>>> =
+        RefCell::new(HashMap::new());
+}
+
+/// A plan from a thread's cache, or a new one kept there while there is room.
+fn cached<P: ?Sized>(
+    cache: &'static std::thread::LocalKey<RefCell<HashMap<usize, Arc<P>>>>,
+    len: usize,
+    plan: impl FnOnce() -> Arc<P>,
+) -> Arc<P> {
+    if let Some(p) = cache.with(|c| c.borrow().get(&len).cloned()) {
+        return p;
+    }
+    let p = plan();
+    cache.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() < KEPT_PLANS {
+            c.insert(len, p.clone());
+        }
+    });
+    p
+}
 
 /// Plans a forward real FFT of `len` samples: this module's for lengths divisible by four,
 /// realfft's otherwise.
 pub fn forward(len: usize) -> Arc<dyn RealToComplex<f32>> {
-    if len >= 8 && len.is_multiple_of(4) {
-        Arc::new(RealToComplexFast::new(len))
-    } else {
-        RealFftPlanner::<f32>::new().plan_fft_forward(len)
-    }
+    cached(&FORWARD, len, || {
+        if len >= 8 && len.is_multiple_of(4) {
+            Arc::new(RealToComplexFast::new(len))
+        } else {
+            RealFftPlanner::<f32>::new().plan_fft_forward(len)
+        }
+    })
+}
+
+/// Plans an inverse (complex-to-real) FFT of `len` samples (realfft's).
+pub fn inverse(len: usize) -> Arc<dyn ComplexToReal<f32>> {
+    cached(&INVERSE, len, || {
+        RealFftPlanner::<f32>::new().plan_fft_inverse(len)
+    })
 }
 
 /// A real FFT of `len` (divisible by four) through a complex FFT of `len / 2`.

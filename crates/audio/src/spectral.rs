@@ -116,18 +116,15 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
     let mut mel = vec![0.0f32; N_MELS];
     let mut mags: Vec<f64> = Vec::with_capacity(bins);
     let mut rows: Vec<Frame> = Vec::with_capacity(frames);
-    let mut mel_db: Vec<Vec<f64>> = Vec::with_capacity(frames);
+    // Every frame's band levels in dB, one row of N_MELS after another.
+    let mut mel_db: Vec<f64> = Vec::with_capacity(frames * N_MELS);
+    let amin = 1e-10f64;
     stft.power_frames(samples, |_, power| {
         mags.clear();
         mags.extend(power.iter().map(|p| f64::from(*p).sqrt()));
-        let total: f64 = mags.iter().sum();
-        let energy: f64 = power.iter().map(|p| f64::from(*p)).sum();
+        let [total, energy, moment] = lane_sums(&mags, power);
         let centroid = if total > 0.0 {
-            mags.iter()
-                .enumerate()
-                .map(|(k, m)| k as f64 * bin_hz * m)
-                .sum::<f64>()
-                / total
+            moment * bin_hz / total
         } else {
             0.0
         };
@@ -140,62 +137,45 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
                 break;
             }
         }
-        let amin = 1e-10f64;
-        // The log of a product of eight powers (each 1e-10 … 1e10, so no product leaves f64's
-        // range) instead of eight logs: the log was a tenth of the whole analysis.
-        let (log_sum, lin_sum) = power.chunks(8).fold((0.0, 0.0), |(l, s), chunk| {
-            let (prod, sum) = chunk.iter().fold((1.0f64, 0.0f64), |(m, a), p| {
-                let p = f64::from(*p).max(amin);
-                (m * p, a + p)
-            });
-            (l + prod.ln(), s + sum)
-        });
+        let (log_sum, lin_sum) = log_and_linear_sums(power, amin);
         let flatness = (log_sum / bins as f64).exp() / (lin_sum / bins as f64);
         bank.apply(power, &mut mel);
-        let db: Vec<f64> = mel
-            .iter()
-            .map(|m| 10.0 * f64::from(*m).max(amin).log10())
-            .collect();
-        let mfcc = [0.0; N_MFCC];
-        mel_db.push(db);
+        mel_db.extend(
+            mel.iter()
+                .map(|m| 10.0 * f64::from(m.max(amin as f32).log10())),
+        );
         rows.push(Frame {
             energy,
             centroid,
             rolloff,
             flatness,
-            mfcc,
+            mfcc: [0.0; N_MFCC],
         });
     });
     // librosa's power_to_db(top_db=80): nothing more than 80 dB below the loudest band value.
-    let top = mel_db
-        .iter()
-        .flatten()
-        .fold(f64::NEG_INFINITY, |m, v| m.max(*v));
-    // Orthonormal DCT-II basis, computed once.
-    let dct: Vec<Vec<f64>> = (0..N_MFCC)
-        .map(|k| {
-            let scale = if k == 0 {
-                (1.0 / N_MELS as f64).sqrt()
-            } else {
-                (2.0 / N_MELS as f64).sqrt()
-            };
-            (0..N_MELS)
-                .map(|n| {
-                    scale
-                        * (std::f64::consts::PI * k as f64 * (2.0 * n as f64 + 1.0)
-                            / (2.0 * N_MELS as f64))
-                            .cos()
-                })
-                .collect()
+    let top = mel_db.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v));
+    // Orthonormal DCT-II basis, computed once, by band: a band's level feeds every coefficient.
+    let dct: Vec<[f64; N_MFCC]> = (0..N_MELS)
+        .map(|n| {
+            std::array::from_fn(|k| {
+                let scale = if k == 0 {
+                    (1.0 / N_MELS as f64).sqrt()
+                } else {
+                    (2.0 / N_MELS as f64).sqrt()
+                };
+                scale
+                    * (std::f64::consts::PI * k as f64 * (2.0 * n as f64 + 1.0)
+                        / (2.0 * N_MELS as f64))
+                        .cos()
+            })
         })
         .collect();
-    for (row, db) in rows.iter_mut().zip(&mel_db) {
-        for (c, basis) in row.mfcc.iter_mut().zip(&dct) {
-            *c = db
-                .iter()
-                .zip(basis)
-                .map(|(d, b)| d.max(top - 80.0) * b)
-                .sum::<f64>();
+    for (row, db) in rows.iter_mut().zip(mel_db.chunks_exact(N_MELS)) {
+        for (d, basis) in db.iter().zip(&dct) {
+            let d = d.max(top - 80.0);
+            for (c, b) in row.mfcc.iter_mut().zip(basis) {
+                *c += d * b;
+            }
         }
     }
     let loudest = rows.iter().map(|r| r.energy).fold(0.0f64, f64::max);
@@ -219,6 +199,69 @@ pub fn spectral_features(samples: &[f32], rate: u32) -> SpectralFeatures {
     }
 }
 
+/// Σ magnitude, Σ power and Σ bin · magnitude of one frame, in four lanes (four short
+/// dependency chains instead of one long one: the sums were most of the features' time).
+fn lane_sums(mags: &[f64], power: &[f32]) -> [f64; 3] {
+    let mut lanes = [[0.0f64; 4]; 3];
+    let mut quads = mags.chunks_exact(4).zip(power.chunks_exact(4));
+    for (q, (m4, p4)) in (&mut quads).enumerate() {
+        for l in 0..4 {
+            lanes[0][l] += m4[l];
+            lanes[1][l] += f64::from(p4[l]);
+            lanes[2][l] += (4 * q + l) as f64 * m4[l];
+        }
+    }
+    let done = mags.len() / 4 * 4;
+    for k in done..mags.len().min(power.len()) {
+        lanes[0][0] += mags[k];
+        lanes[1][0] += f64::from(power[k]);
+        lanes[2][0] += k as f64 * mags[k];
+    }
+    lanes.map(|l| (l[0] + l[1]) + (l[2] + l[3]))
+}
+
+/// Σ ln max(p, floor) and Σ max(p, floor) over a power spectrum, with one logarithm per lane:
+/// each lane multiplies its values and moves the product's binary exponent into an integer
+/// every eight factors (a power spectrum's values lie far inside 1e±38, so eight of them stay
+/// inside f64's range and never become subnormal).
+fn log_and_linear_sums(power: &[f32], floor: f64) -> (f64, f64) {
+    const EXPONENT: u64 = 0x7ff << 52;
+    fn take_exponent(m: &mut f64, e: &mut i64) {
+        let bits = m.to_bits();
+        *e += ((bits & EXPONENT) >> 52) as i64 - 1023;
+        *m = f64::from_bits((bits & !EXPONENT) | (1023 << 52));
+    }
+    let mut mant = [1.0f64; 4];
+    let mut exps = [0i64; 4];
+    let mut lin = [0.0f64; 4];
+    let mut blocks = power.chunks_exact(32);
+    for block in &mut blocks {
+        for quad in block.chunks_exact(4) {
+            for l in 0..4 {
+                let p = f64::from(quad[l]).max(floor);
+                mant[l] *= p;
+                lin[l] += p;
+            }
+        }
+        for l in 0..4 {
+            take_exponent(&mut mant[l], &mut exps[l]);
+        }
+    }
+    for (i, p) in blocks.remainder().iter().enumerate() {
+        let p = f64::from(*p).max(floor);
+        mant[0] *= p;
+        lin[0] += p;
+        if i % 8 == 7 {
+            take_exponent(&mut mant[0], &mut exps[0]);
+        }
+    }
+    let log2: f64 = (0..4).map(|l| exps[l] as f64 + mant[l].log2()).sum();
+    (
+        log2 * std::f64::consts::LN_2,
+        (lin[0] + lin[1]) + (lin[2] + lin[3]),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +272,31 @@ mod tests {
                 (0.5 * (2.0 * std::f64::consts::PI * f * i as f64 / f64::from(rate)).sin()) as f32
             })
             .collect()
+    }
+
+    #[test]
+    fn the_lane_sums_equal_the_plain_sums() {
+        let power: Vec<f32> = (0..1025)
+            .map(|k| {
+                ((k * 7919 % 1000) as f32 * 1e-3).powi(3) * if k % 97 == 0 { 0.0 } else { 50.0 }
+            })
+            .collect();
+        let mags: Vec<f64> = power.iter().map(|p| f64::from(*p).sqrt()).collect();
+        let [total, energy, moment] = lane_sums(&mags, &power);
+        let plain_total: f64 = mags.iter().sum();
+        let plain_energy: f64 = power.iter().map(|p| f64::from(*p)).sum();
+        let plain_moment: f64 = mags.iter().enumerate().map(|(k, m)| k as f64 * m).sum();
+        assert!((total - plain_total).abs() <= 1e-9 * plain_total);
+        assert!((energy - plain_energy).abs() <= 1e-9 * plain_energy);
+        assert!((moment - plain_moment).abs() <= 1e-9 * plain_moment);
+        let (log_sum, lin_sum) = log_and_linear_sums(&power, 1e-10);
+        let plain_log: f64 = power.iter().map(|p| f64::from(*p).max(1e-10).ln()).sum();
+        let plain_lin: f64 = power.iter().map(|p| f64::from(*p).max(1e-10)).sum();
+        assert!(
+            (log_sum - plain_log).abs() <= 1e-9 * plain_log.abs(),
+            "{log_sum} {plain_log}"
+        );
+        assert!((lin_sum - plain_lin).abs() <= 1e-9 * plain_lin);
     }
 
     #[test]

@@ -3,6 +3,21 @@
 //! and penalises gaps far from the beat period (Ellis 2007, the method behind librosa's
 //! `beat_track`).
 
+/// Σ a·b in four lanes: four short dependency chains instead of one long one (the
+/// autocorrelation over every lag was most of the tempo step, summed one product at a time).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut lanes = [0.0f64; 4];
+    let (qa, qb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (qa.remainder(), qb.remainder());
+    for (x, y) in qa.zip(qb) {
+        for l in 0..4 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+}
+
 /// Tempo in bpm, its confidence (0–1) and beat times in seconds.
 pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
     let n = envelope.len();
@@ -39,12 +54,7 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
     let zero: f64 = env_ac.iter().map(|v| v * v).sum::<f64>().max(1e-12);
     let mut best = (min_lag, f64::NEG_INFINITY, 0.0);
     for lag in min_lag..=max_lag {
-        let ac: f64 = env_ac[..n - lag]
-            .iter()
-            .zip(&env_ac[lag..])
-            .map(|(a, b)| a * b)
-            .sum::<f64>()
-            / zero;
+        let ac = dot(&env_ac[..n - lag], &env_ac[lag..]) / zero;
         let bpm = 60.0 / (lag as f64 * hop_s);
         let prior = (-0.5 * ((bpm / 120.0).log2() / 1.0).powi(2)).exp();
         if ac * prior > best.1 {
@@ -52,13 +62,7 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
         }
     }
     // Refine the lag by parabolic interpolation of the autocorrelation.
-    let ac_at = |lag: usize| {
-        env_ac[..n - lag]
-            .iter()
-            .zip(&env_ac[lag..])
-            .map(|(a, b)| a * b)
-            .sum::<f64>()
-    };
+    let ac_at = |lag: usize| dot(&env_ac[..n - lag], &env_ac[lag..]);
     let lag = best.0;
     let period = if lag > min_lag && lag < max_lag {
         let (l, c, r) = (ac_at(lag - 1), ac_at(lag), ac_at(lag + 1));
@@ -155,6 +159,19 @@ pub fn even_onsets(onsets_s: &[f64]) -> Option<(f64, f64, Vec<f64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lane_dot_product_equals_the_plain_one() {
+        for len in [0usize, 3, 4, 9, 1723] {
+            let a: Vec<f64> = (0..len).map(|i| ((i * 37 % 11) as f64).sqrt()).collect();
+            let b: Vec<f64> = (0..len).map(|i| ((i * 13 % 7) as f64) * 0.25).collect();
+            let plain: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!(
+                (dot(&a, &b) - plain).abs() <= 1e-12 * plain.max(1.0),
+                "{len}"
+            );
+        }
+    }
 
     #[test]
     fn evenly_spaced_long_notes_are_the_pulse() {
