@@ -48,7 +48,11 @@ impl MelBank {
             .map(|m| {
                 let (l, c, r) = (edges[m], edges[m + 1], edges[m + 2]);
                 let norm = 2.0 / (r - l);
-                let weights: Vec<(usize, f32)> = (0..bins)
+                // Only the bins between the band's edges can weigh (one either side for
+                // rounding; the filter below decides): a band, not the whole spectrum, per band.
+                let first_bin = ((l / bin_hz).floor().max(0.0) as usize).saturating_sub(1);
+                let last_bin = ((r / bin_hz).ceil().max(0.0) as usize + 2).min(bins);
+                let weights: Vec<(usize, f32)> = (first_bin..last_bin)
                     .filter_map(|k| {
                         let f = k as f64 * bin_hz;
                         let w = ((f - l) / (c - l)).min((r - f) / (r - c));
@@ -322,6 +326,29 @@ mod tests {
         assert!(s.spectral_flatness > 0.4, "{s:?}");
         assert!(s.spectral_centroid_hz > 4000.0, "{s:?}");
         assert!(s.spectral_rolloff_hz > 8000.0, "{s:?}");
+    }
+
+    #[test]
+    fn each_band_holds_every_bin_a_scan_of_the_whole_spectrum_would_give_it() {
+        for (n_mels, n_fft, f_min) in [(128, 2048, 0.0), (64, 1024, 30.0), (40, 4096, 55.0)] {
+            let bank = MelBank::new(n_mels, n_fft, 22_050, f_min, 11_025.0);
+            let (lo, hi) = (hz_to_mel(f_min), hz_to_mel(11_025.0));
+            let edges: Vec<f64> = (0..n_mels + 2)
+                .map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64))
+                .collect();
+            let bin_hz = 22_050.0 / n_fft as f64;
+            for (m, (first, w)) in bank.bands.iter().enumerate() {
+                let (l, c, r) = (edges[m], edges[m + 1], edges[m + 2]);
+                let all: Vec<usize> = (0..n_fft / 2 + 1)
+                    .filter(|k| {
+                        let f = *k as f64 * bin_hz;
+                        ((f - l) / (c - l)).min((r - f) / (r - c)) > 0.0
+                    })
+                    .collect();
+                assert_eq!(all.first().copied().unwrap_or(0), *first, "band {m}");
+                assert_eq!(all.len(), w.len(), "band {m}");
+            }
+        }
     }
 
     #[test]
