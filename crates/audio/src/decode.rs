@@ -107,11 +107,18 @@ fn decode_unguarded(
         return Err(AudioError::Empty);
     }
     let mut mono: Vec<f32> = Vec::new();
+    // The bytes are read in place (symphonia borrows its source), and the samples' room is
+    // reserved from the header: growing it by doubling copied the take several times over.
+    let declared = std::cell::Cell::new(0usize);
     let info = decode_source(
-        Box::new(Cursor::new(bytes.to_vec())),
+        Box::new(Cursor::new(bytes)),
         extension,
         options,
+        &mut |frames| declared.set(frames.min(RESERVE_AT_MOST)),
         &mut |chunk, _| {
+            if mono.is_empty() {
+                mono.reserve_exact(declared.get());
+            }
             mono.extend_from_slice(chunk);
             Ok(())
         },
@@ -124,6 +131,10 @@ fn decode_unguarded(
         truncated: info.truncated,
     })
 }
+
+/// Samples reserved up front at most, whatever a header declares (a forged header must not make
+/// a small file allocate gigabytes; longer audio grows the buffer as it decodes).
+const RESERVE_AT_MOST: usize = 1 << 24;
 
 /// Where [`decode_stream`] hands each packet's mono samples, with their sample rate.
 pub type Sink<'a> = dyn FnMut(&[f32], u32) -> Result<(), AudioError> + 'a;
@@ -153,7 +164,7 @@ pub fn decode_stream(
 ) -> Result<StreamInfo, AudioError> {
     let mut sink = std::panic::AssertUnwindSafe(sink);
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        decode_source(source, extension, options, &mut **sink)
+        decode_source(source, extension, options, &mut |_| {}, &mut **sink)
     }))
     .unwrap_or_else(|_| {
         Err(AudioError::Corrupt(
@@ -162,10 +173,13 @@ pub fn decode_stream(
     })
 }
 
+/// Decodes `source`, telling `expect` the frames the header declares (when it does) before
+/// handing the samples to `sink`.
 fn decode_source(
-    source: Box<dyn symphonia::core::io::MediaSource>,
+    source: Box<dyn symphonia::core::io::MediaSource + '_>,
     extension: Option<&str>,
     options: DecodeOptions,
+    expect: &mut dyn FnMut(usize),
     sink: &mut Sink<'_>,
 ) -> Result<StreamInfo, AudioError> {
     let max_seconds = options.max_seconds;
@@ -198,6 +212,7 @@ fn decode_source(
         .ok_or_else(|| AudioError::NotAudio("no audio codec parameters".into()))?
         .clone();
     let track_id = track.id;
+    let declared_frames = track.num_frames;
     let declared_s = declared_seconds(track, params.sample_rate);
     // The header's length refuses an hours-long file before any of it is decoded; the
     // decoded length is still checked below, for files whose header says nothing or lies.
@@ -212,13 +227,16 @@ fn decode_source(
     if let Some(r) = params.sample_rate {
         check_rate(r)?;
     }
+    if let Some(frames) = declared_frames {
+        expect(usize::try_from(frames).unwrap_or(usize::MAX));
+    }
     let mut decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| AudioError::Unsupported(e.to_string()))?;
     let mut rate = params.sample_rate.unwrap_or(0);
     let mut channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
     let mut total: u64 = 0;
-    let mut mono: Vec<f32> = Vec::new();
+    let mut folded: Vec<f32> = Vec::new();
     let mut interleaved: Vec<f32> = Vec::new();
     let mut ended_early = false;
     loop {
@@ -246,12 +264,18 @@ fn decode_source(
         channels = buf.spec().channels().count().max(1);
         interleaved.resize(buf.samples_interleaved(), 0.0);
         buf.copy_to_slice_interleaved(&mut interleaved);
-        mono.clear();
-        mono.extend(
-            interleaved
-                .chunks(channels)
-                .map(|frame| frame.iter().sum::<f32>() / channels as f32),
-        );
+        // One channel is its own mono (the fold below would give the same values: x / 1).
+        let mono: &[f32] = if channels == 1 {
+            &interleaved
+        } else {
+            folded.clear();
+            folded.extend(
+                interleaved
+                    .chunks(channels)
+                    .map(|frame| frame.iter().sum::<f32>() / channels as f32),
+            );
+            &folded
+        };
         if mono.iter().any(|x| !x.is_finite()) {
             return Err(AudioError::Corrupt("non-finite samples".into()));
         }
@@ -262,7 +286,7 @@ fn decode_source(
                 limit: max_seconds,
             });
         }
-        sink(&mono, rate)?;
+        sink(mono, rate)?;
     }
     if rate == 0 {
         return Err(AudioError::NotAudio("unknown sample rate".into()));

@@ -20,6 +20,7 @@ mod chords;
 mod confidence;
 mod decode;
 mod hum;
+mod lanes;
 mod lesson;
 mod notes;
 mod onset;

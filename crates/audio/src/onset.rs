@@ -68,14 +68,18 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
             &mel[(f - 1) * N_MELS..f * N_MELS],
             &mel[f * N_MELS..(f + 1) * N_MELS],
         );
+        // Each band's reference: the previous frame's loudest of it and its two neighbours.
+        let mut reference = [0.0f32; N_MELS];
+        reference[0] = prev[0].max(prev[1]);
+        for b in 1..N_MELS - 1 {
+            reference[b] = prev[b - 1].max(prev[b]).max(prev[b + 1]);
+        }
+        reference[N_MELS - 1] = prev[N_MELS - 2].max(prev[N_MELS - 1]);
         let mut sum = 0.0f64;
-        for b in 0..N_MELS {
-            let reference = prev[b.saturating_sub(1)..=(b + 1).min(N_MELS - 1)]
-                .iter()
-                .fold(f32::MIN, |m, v| m.max(*v));
+        for (c, r) in cur.iter().zip(&reference) {
             // A rise is capped: an attack out of silence counts no more than a clear attack over a
             // ringing note, so one loud entry does not dwarf the legato notes after it.
-            sum += f64::from((cur[b] - reference).clamp(0.0, MAX_RISE_DB));
+            sum += f64::from((c - r).clamp(0.0, MAX_RISE_DB));
         }
         flux[f] = sum / N_MELS as f64;
     }
@@ -214,22 +218,10 @@ fn envelope(samples: &[f32], sr: f64, t: f64, band: Band) -> Option<(Vec<(usize,
     Some((env, win))
 }
 
-/// Σ x² in four lanes: four short chains of additions instead of one long one (these sums, a
-/// window every half millisecond around every attack, were a few per cent of an analysis).
+/// Σ x² in four lanes (these sums, a window every half millisecond around every attack, were a
+/// few per cent of an analysis).
 fn sum_of_squares(x: &[f32]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let quads = x.chunks_exact(4);
-    let tail: f64 = quads
-        .remainder()
-        .iter()
-        .map(|v| f64::from(*v).powi(2))
-        .sum();
-    for q in quads {
-        for l in 0..4 {
-            acc[l] += f64::from(q[l]).powi(2);
-        }
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    crate::lanes::sum_zip(x, x, |v, _| f64::from(v).powi(2))
 }
 
 /// Σ (x[k+1] − x[k])² in four lanes (a first difference: the high band's energy).
@@ -237,21 +229,7 @@ fn sum_of_squared_steps(x: &[f32]) -> f64 {
     if x.len() < 2 {
         return 0.0;
     }
-    let (a, b) = (&x[..x.len() - 1], &x[1..]);
-    let mut acc = [0.0f64; 4];
-    let (qa, qb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = qa
-        .remainder()
-        .iter()
-        .zip(qb.remainder())
-        .map(|(p, q)| f64::from(q - p).powi(2))
-        .sum();
-    for (p, q) in qa.zip(qb) {
-        for l in 0..4 {
-            acc[l] += f64::from(q[l] - p[l]).powi(2);
-        }
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    crate::lanes::sum_zip(&x[..x.len() - 1], &x[1..], |p, q| f64::from(q - p).powi(2))
 }
 
 /// Where an envelope's rise starts, and how much it rises.

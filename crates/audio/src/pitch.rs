@@ -607,12 +607,10 @@ fn viterbi(obs: &[Vec<Candidate>]) -> Vec<Option<usize>> {
     for f in 1..frames {
         observe(f, &mut o);
         // Best voiced and unvoiced predecessors anywhere (for jumps).
-        let (bv, bvi) = (0..n).fold((f64::NEG_INFINITY, 0), |a, i| {
-            if delta[i] > a.0 { (delta[i], i) } else { a }
-        });
-        let (bu, bui) = (n..2 * n).fold((f64::NEG_INFINITY, n), |a, i| {
-            if delta[i] > a.0 { (delta[i], i) } else { a }
-        });
+        let (bvi, bv) = crate::lanes::first_max(&delta[..n]).unwrap_or((0, f64::NEG_INFINITY));
+        let (bui, bu) = crate::lanes::first_max(&delta[n..])
+            .map(|(i, v)| (n + i, v))
+            .unwrap_or((n, f64::NEG_INFINITY));
         let row = &mut back[f * 2 * n..(f + 1) * 2 * n];
         // Into voiced j: from voiced i nearby, or a jump from the best voiced bin anywhere.
         let init = bv + jump + stay_voicing;

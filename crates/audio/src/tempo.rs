@@ -3,19 +3,10 @@
 //! and penalises gaps far from the beat period (Ellis 2007, the method behind librosa's
 //! `beat_track`).
 
-/// Σ a·b in four lanes: four short dependency chains instead of one long one (the
-/// autocorrelation over every lag was most of the tempo step, summed one product at a time).
+/// Σ a·b in four lanes (the autocorrelation over every lag was most of the tempo step, summed
+/// one product at a time).
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut lanes = [0.0f64; 4];
-    let (qa, qb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (qa.remainder(), qb.remainder());
-    for (x, y) in qa.zip(qb) {
-        for l in 0..4 {
-            lanes[l] += x[l] * y[l];
-        }
-    }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+    crate::lanes::sum_zip(a, b, |x, y| x * y)
 }
 
 /// Tempo in bpm, its confidence (0–1) and beat times in seconds.
@@ -89,21 +80,23 @@ pub fn beats(envelope: &[f64], hop_s: f64) -> (f64, f64, Vec<f64>) {
     let penalty: Vec<f64> = (lo_gap..=hi_gap)
         .map(|gap| tightness * ((gap as f64 / period).ln()).powi(2))
         .collect();
-    for t in 0..n {
-        let mut best_prev = (0.0f64, usize::MAX);
-        for (gap, penalty) in (lo_gap..=hi_gap).zip(&penalty) {
-            if gap > t {
-                break;
-            }
-            let p = t - gap;
-            let v = score[p] - penalty;
-            if best_prev.1 == usize::MAX || v > best_prev.0 {
-                best_prev = (v, p);
-            }
-        }
-        if best_prev.1 != usize::MAX && best_prev.0 > 0.0 {
-            score[t] = local[t] + best_prev.0;
-            back[t] = best_prev.1;
+    // Each frame's candidates are scored into a buffer, then the first best is found in lanes
+    // (a scan keeping the first strictly better one waited on every comparison).
+    let mut candidates: Vec<f64> = Vec::with_capacity(penalty.len());
+    for t in lo_gap..n {
+        let gaps = (hi_gap.min(t) + 1).saturating_sub(lo_gap);
+        candidates.clear();
+        candidates.extend(
+            penalty[..gaps]
+                .iter()
+                .enumerate()
+                .map(|(k, penalty)| score[t - lo_gap - k] - penalty),
+        );
+        if let Some((k, v)) = crate::lanes::first_max(&candidates)
+            && v > 0.0
+        {
+            score[t] = local[t] + v;
+            back[t] = t - lo_gap - k;
         }
     }
     // Last beat: the best-scoring frame in the final period.

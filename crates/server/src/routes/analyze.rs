@@ -45,7 +45,8 @@ pub async fn analyze_playing(
     State(state): State<AppState>,
     mut form: Multipart,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let mut audio: Option<(Vec<u8>, Option<String>)> = None;
+    // The upload's bytes as they arrived: analysis reads them in place.
+    let mut audio: Option<(axum::body::Bytes, Option<String>)> = None;
     let mut exercise = None;
     let mut tab = None;
     let mut tempo = None;
@@ -79,7 +80,7 @@ pub async fn analyze_playing(
                     .and_then(|f| std::path::Path::new(f).extension())
                     .and_then(|e| e.to_str())
                     .map(str::to_ascii_lowercase);
-                audio = Some((bytes.to_vec(), ext));
+                audio = Some((bytes, ext));
             }
             "exercise" => exercise = Some(text("exercise", &bytes)?),
             "tab" => tab = Some(text("tab", &bytes)?),
