@@ -361,12 +361,20 @@ fn truncation(decoded_s: f64, declared_s: Option<f64>, ended_early: bool) -> Opt
     })
 }
 
-/// Resamplers a thread keeps (by source and target rate).
-const KEPT_RESAMPLERS: usize = 8;
+/// Resamplers kept for the whole process, all rate pairs together.
+const KEPT_RESAMPLERS: usize = 16;
 
-thread_local! {
-    static RESAMPLERS: std::cell::RefCell<std::collections::HashMap<(u32, u32), Fft<f32>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+/// Idle resamplers by (source, target) rate: one is taken out for a clip and put back after,
+/// so threads that come and go (a server's blocking pool) share their filter designs.
+type Resamplers = std::collections::HashMap<(u32, u32), Vec<Fft<f32>>>;
+
+static RESAMPLERS: std::sync::Mutex<Option<Resamplers>> = std::sync::Mutex::new(None);
+
+/// The resampler pool, whole even if a panic came while it was held.
+fn resamplers() -> std::sync::MutexGuard<'static, Option<Resamplers>> {
+    RESAMPLERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Band-limited resampling (FFT-based, rubato).
@@ -378,10 +386,13 @@ pub fn resample(mono: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError
     check_rate(to)?;
     let input = InterleavedSlice::new(mono, 1, mono.len())
         .map_err(|e| AudioError::Unsupported(e.to_string()))?;
-    // A resampler is designed once per thread and pair of rates (its filter design was a few
-    // per cent of a take's analysis); `process_all` resets it before every clip.
-    let cached = RESAMPLERS.with(|c| c.borrow_mut().remove(&(from, to)));
-    let mut r = match cached {
+    // A resampler is designed once per pair of rates and concurrent use (its filter design was
+    // a few per cent of a take's analysis); `process_all` resets it before every clip.
+    let idle = resamplers()
+        .as_mut()
+        .and_then(|pool| pool.get_mut(&(from, to)))
+        .and_then(Vec::pop);
+    let mut r = match idle {
         Some(r) => r,
         None => Fft::<f32>::new(from as usize, to as usize, 1024, 1, FixedSync::Input)
             .map_err(|e| AudioError::Unsupported(format!("resampling {from} Hz: {e}")))?,
@@ -389,12 +400,12 @@ pub fn resample(mono: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError
     let out = r
         .process_all(&input, mono.len(), None)
         .map_err(|e| AudioError::Unsupported(format!("resampling {from} Hz: {e}")))?;
-    RESAMPLERS.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() < KEPT_RESAMPLERS {
-            c.insert((from, to), r);
-        }
-    });
+    let mut guard = resamplers();
+    let pool = guard.get_or_insert_with(Default::default);
+    if pool.values().map(Vec::len).sum::<usize>() < KEPT_RESAMPLERS {
+        pool.entry((from, to)).or_default().push(r);
+    }
+    drop(guard);
     let mut v = out.take_data();
     let expected = (mono.len() as f64 * f64::from(to) / f64::from(from)).round() as usize;
     v.truncate(expected);

@@ -355,6 +355,31 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     }
 }
 
+/// Plans the analysis's FFTs and designs resamplers from the usual rates (44.1 and 48 kHz), two
+/// of each, by analysing a generated second of a plucked note on two threads, so a service's
+/// first takes do not pay for them (the plans and resamplers are kept for the whole process).
+pub fn warm_up() {
+    let pluck = |rate: u32| -> Vec<f32> {
+        (0..rate as usize)
+            .map(|i| {
+                let t = i as f32 / rate as f32;
+                0.3 * (std::f32::consts::TAU * 196.0 * t).sin() * (-3.0 * t).exp()
+            })
+            .collect()
+    };
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for rate in [44_100, 48_000] {
+                    if let Ok(samples) = resample(&pluck(rate), rate, ANALYSIS_RATE) {
+                        analyze_samples(&samples, rate);
+                    }
+                }
+            });
+        }
+    });
+}
+
 /// Decodes and analyses a file's bytes; a truncated file is an error.
 pub fn analyze_bytes(
     bytes: &[u8],

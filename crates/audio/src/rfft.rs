@@ -2,42 +2,43 @@
 //! turns the half-length complex transform into the real signal's spectrum done four bins at a
 //! time on AVX2 (realfft's scalar loop over mirrored bins was a tenth of an analysis's time).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, FftError, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftPlanner};
 
-/// Plans kept per thread and length: an analysis plans the same few lengths every time, and
-/// planning (twiddles, the algorithm's choice) was a few per cent of a take's analysis. A
-/// thread keeps at most this many of each kind (a stream at an unusual rate plans others).
+/// Plans kept per length, for the whole process: an analysis plans the same few lengths every
+/// time, and planning (twiddles, the algorithm's choice) was a few per cent of a take's
+/// analysis. Shared by all threads, so a server's worker threads, which come and go, never
+/// plan again once one of them has. At most this many of each kind are kept (a stream at an
+/// unusual rate plans others).
 const KEPT_PLANS: usize = 32;
 
-thread_local! {
-    static FORWARD: RefCell<HashMap<usize, Arc<dyn RealToComplex<f32>>>> =
-        RefCell::new(HashMap::new());
-    static INVERSE: RefCell<HashMap<usize, Arc<dyn ComplexToReal<f32>>>> =
-        RefCell::new(HashMap::new());
-}
+/// A process-wide cache of plans by length.
+type Plans<P> = Mutex<Option<HashMap<usize, Arc<P>>>>;
 
-/// A plan from a thread's cache, or a new one kept there while there is room.
-fn cached<P: ?Sized>(
-    cache: &'static std::thread::LocalKey<RefCell<HashMap<usize, Arc<P>>>>,
-    len: usize,
-    plan: impl FnOnce() -> Arc<P>,
-) -> Arc<P> {
-    if let Some(p) = cache.with(|c| c.borrow().get(&len).cloned()) {
-        return p;
+static FORWARD: Plans<dyn RealToComplex<f32>> = Mutex::new(None);
+static INVERSE: Plans<dyn ComplexToReal<f32>> = Mutex::new(None);
+
+/// A plan from the cache, or a new one kept there while there is room.
+fn cached<P: ?Sized>(cache: &Plans<P>, len: usize, plan: impl FnOnce() -> Arc<P>) -> Arc<P> {
+    // A panic elsewhere while the lock was held leaves a map that is still whole.
+    let lock = || cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(p) = lock().as_ref().and_then(|c| c.get(&len)) {
+        return p.clone();
     }
+    // Planned outside the lock: two threads may both plan a length once; the first kept wins.
     let p = plan();
-    cache.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() < KEPT_PLANS {
-            c.insert(len, p.clone());
-        }
-    });
+    let mut guard = lock();
+    let c = guard.get_or_insert_with(HashMap::new);
+    if let Some(kept) = c.get(&len) {
+        return kept.clone();
+    }
+    if c.len() < KEPT_PLANS {
+        c.insert(len, p.clone());
+    }
     p
 }
 

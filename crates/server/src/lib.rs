@@ -377,6 +377,11 @@ pub async fn serve(
     }
     // The index is brought in step before the first answer; /readyz says when.
     state.refresh().await?;
+    // The analysis's FFT plans and resamplers are made before the first take: a fresh
+    // service's first burst of uploads paid for them (p99 318 ms against 194 ms for the next).
+    if let Err(e) = tokio::task::spawn_blocking(fretwise_audio::warm_up).await {
+        tracing::warn!(error = %e, "preparing the audio analysis");
+    }
     let background = tokio::spawn(background(state.clone()));
     let app = router(state.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
