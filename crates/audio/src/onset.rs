@@ -205,10 +205,7 @@ fn envelope(samples: &[f32], sr: f64, t: f64, band: Band) -> Option<(Vec<(usize,
     let energy = |i: usize| -> f64 {
         match band {
             Band::Full => sum_of_squares(&samples[i..i + win]),
-            Band::High => {
-                let x = &samples[i.saturating_sub(1)..i + win];
-                sum_of_squared_steps(x)
-            }
+            Band::High => sum_of_squared_steps(&samples[i.saturating_sub(1)..i + win]),
         }
     };
     let env = (lo..hi)
@@ -226,10 +223,10 @@ fn sum_of_squares(x: &[f32]) -> f64 {
 
 /// Σ (x[k+1] − x[k])² in four lanes (a first difference: the high band's energy).
 fn sum_of_squared_steps(x: &[f32]) -> f64 {
-    if x.len() < 2 {
-        return 0.0;
-    }
-    crate::lanes::sum_zip(&x[..x.len() - 1], &x[1..], |p, q| f64::from(q - p).powi(2))
+    // Each sample paired with the next (the sum runs over the shorter slice's length).
+    crate::lanes::sum_zip(x, x.get(1..).unwrap_or_default(), |p, q| {
+        f64::from(q - p).powi(2)
+    })
 }
 
 /// Where an envelope's rise starts, and how much it rises.
