@@ -27,7 +27,9 @@ pub use model::{
 };
 pub use progress::Progress;
 pub use service::{ApiKeyRecord, FeedbackRecord, JobRecord};
-pub use store::{Catalog, OpenMode, catalog_location, normalize_db_url, sqlite_file};
+pub use store::{
+    Catalog, LessonColumns, OpenMode, catalog_location, normalize_db_url, sqlite_file,
+};
 pub use students::{EventRow, ItemRow, SkillRow, StudentRow};
 
 /// Errors from the catalog.
@@ -80,6 +82,9 @@ pub enum CatalogError {
     /// No lesson with this id.
     #[error("no lesson with id `{0}`")]
     NotFound(String),
+    /// A write was called with arguments that do not fit together.
+    #[error("cannot write the batch: {0}")]
+    Mismatch(String),
 }
 
 impl From<sqlx::Error> for CatalogError {

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use fretwise_lexicon::{MatchSource, TermOccurrence};
 use fretwise_quality::Flag;
-use fretwise_transcript::Word;
+use fretwise_transcript::{Utterance, Word};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, FromRow, Row};
 
@@ -242,6 +242,18 @@ impl Catalog {
                     sqlx::query("PRAGMA busy_timeout = 10000")
                         .execute(&mut *conn)
                         .await?;
+                    // A multi-row insert keeps a statement journal (to undo itself alone);
+                    // past 64 KiB SQLite spills it to a temporary file, read and written back
+                    // on every batch: kept in memory instead.
+                    sqlx::query("PRAGMA temp_store = MEMORY")
+                        .execute(&mut *conn)
+                        .await?;
+                    // An ingest batch writes several MB; checkpointing after each commit (at
+                    // the default 4 MB of WAL) copied the B-tree pages every batch touches
+                    // again and again. 40 MB of WAL between checkpoints writes each once.
+                    sqlx::query("PRAGMA wal_autocheckpoint = 10000")
+                        .execute(&mut *conn)
+                        .await?;
                     Ok(())
                 })
             });
@@ -353,8 +365,22 @@ impl Catalog {
         &self,
         records: &[LessonRecord],
     ) -> Result<Vec<WriteOutcome>, CatalogError> {
+        let columns = records
+            .iter()
+            .map(LessonColumns::encode)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write_encoded(records, &columns).await
+    }
+
+    /// [`Catalog::write_batch`] with each lesson's columns already encoded
+    /// ([`LessonColumns::encode`], one per record, in the same order).
+    pub async fn write_encoded(
+        &self,
+        records: &[LessonRecord],
+        columns: &[LessonColumns],
+    ) -> Result<Vec<WriteOutcome>, CatalogError> {
         let mut tx = self.pool.begin().await?;
-        let outcomes = write_records(&mut tx, self.backend, records).await?;
+        let outcomes = write_records(&mut tx, self.backend, records, columns).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -782,29 +808,66 @@ pub(crate) fn dialect(backend: Backend, sql: &str) -> AssertSqlSafe<String> {
     AssertSqlSafe(out)
 }
 
-/// (lesson_id, idx, start_s, end_s, text, confidence, extra, words) of `utterances`.
-type UtteranceRow = (
-    String,
-    i64,
-    f64,
-    f64,
-    String,
-    Option<f64>,
-    Option<String>,
-    String,
-);
+/// (lesson_id, idx, utterance, its encoded extra and words) of `utterances`.
+type UtteranceRow<'a> = (&'a str, i64, &'a Utterance, &'a EncodedUtterance);
 
-/// Child rows of a batch, inserted together after the lesson rows.
+/// Child rows of a batch, inserted together after the lesson rows; borrowed from the batch.
 #[derive(Default)]
-struct BatchRows {
-    utterances: Vec<UtteranceRow>,
-    terms: Vec<(String, i64, TermOccurrence)>,
-    flags: Vec<(String, &'static str, &'static str, String)>,
-    reports: Vec<(String, i64, f64, String)>,
-    instructors: std::collections::BTreeMap<String, String>,
-    courses: std::collections::BTreeMap<String, (String, Option<String>, Option<String>)>,
-    chapters: std::collections::BTreeMap<String, (String, Option<String>)>,
-    sources: Vec<String>,
+struct BatchRows<'a> {
+    utterances: Vec<UtteranceRow<'a>>,
+    terms: Vec<(&'a str, i64, &'a TermOccurrence)>,
+    flags: Vec<(&'a str, &'static str, &'static str, &'a str)>,
+    reports: Vec<(&'a str, i64, f64, &'a str)>,
+    instructors: std::collections::BTreeMap<&'a str, &'a str>,
+    courses: std::collections::BTreeMap<&'a str, (&'a str, Option<&'a str>, Option<&'a str>)>,
+    chapters: std::collections::BTreeMap<&'a str, (&'a str, Option<&'a str>)>,
+    sources: Vec<&'a str>,
+}
+
+/// One utterance's encoded columns: `extra` (the decoder's scores, when any) and `words`.
+type EncodedUtterance = (Option<String>, String);
+
+/// A lesson's text columns encoded for the catalog (its text hash and JSON columns), made apart
+/// from the write so that many can be made at once on worker threads while one writer writes.
+#[derive(Debug, Clone)]
+pub struct LessonColumns {
+    text_hash: String,
+    service_terms: String,
+    report: String,
+    utterances: Vec<EncodedUtterance>,
+}
+
+impl LessonColumns {
+    /// Encodes `record`'s text hash, service terms, quality report and utterance columns.
+    pub fn encode(record: &LessonRecord) -> Result<Self, CatalogError> {
+        let t = &record.transcript;
+        let utterances = t
+            .utterances
+            .iter()
+            .map(|u| {
+                let extra = (u.avg_logprob.is_some()
+                    || u.compression_ratio.is_some()
+                    || u.no_speech_prob.is_some())
+                .then(|| {
+                    serde_json::json!({
+                        "avg_logprob": u.avg_logprob,
+                        "compression_ratio": u.compression_ratio,
+                        "no_speech_prob": u.no_speech_prob,
+                    })
+                    .to_string()
+                });
+                (extra, words_json(&u.words))
+            })
+            .collect();
+        Ok(Self {
+            text_hash: t.normalized_text_hash(),
+            service_terms: serde_json::to_string(&t.service_terms)
+                .map_err(|e| corrupt("service_terms", e))?,
+            report: serde_json::to_string(&record.quality)
+                .map_err(|e| corrupt("quality_reports.report", e))?,
+            utterances,
+        })
+    }
 }
 
 /// Inserts `rows` with one multi-row statement per `ROWS_PER_STATEMENT`, binding via `bind`.
@@ -941,12 +1004,11 @@ impl BatchView {
 
 /// A `lessons` row of a batch: the record with what the catalog decided for it.
 struct LessonRow<'a> {
-    id: String,
+    id: &'a str,
     rec: &'a LessonRecord,
-    text_hash: String,
+    cols: &'a LessonColumns,
     trainable: bool,
-    duplicate_of: Option<String>,
-    service_terms: String,
+    duplicate_of: Option<&'a str>,
 }
 
 const LESSON_COLS: usize = 27;
@@ -955,20 +1017,25 @@ async fn write_records(
     conn: &mut AnyConnection,
     backend: Backend,
     records: &[LessonRecord],
+    columns: &[LessonColumns],
 ) -> Result<Vec<WriteOutcome>, CatalogError> {
-    let mut rows = BatchRows::default();
-    let mut outcomes = Vec::with_capacity(records.len());
-    let mut batch_text_hashes: HashMap<String, String> = HashMap::new();
-    let text_hashes: Vec<String> = records
-        .iter()
-        .map(|r| r.transcript.normalized_text_hash())
-        .collect();
+    if records.len() != columns.len() {
+        return Err(CatalogError::Mismatch(format!(
+            "{} lessons but {} encoded column sets",
+            records.len(),
+            columns.len()
+        )));
+    }
+    // Each record's id, the lesson it duplicates, and whether it replaces a stored lesson.
+    let mut decided: Vec<(String, Option<String>, bool)> = Vec::with_capacity(records.len());
+    let mut batch_text_hashes: HashMap<&str, String> = HashMap::new();
+    let text_hashes: Vec<String> = columns.iter().map(|c| c.text_hash.clone()).collect();
     // Two lookups per record (is this source known, is the id taken, which lesson holds this
     // text) were most of a batch's statements; the view answers them from one read.
     let mut view = BatchView::load(conn, backend, records, &text_hashes).await?;
-    let mut lessons: Vec<LessonRow<'_>> = Vec::with_capacity(records.len());
     let mut deleted: Vec<String> = Vec::new();
-    for (rec, text_hash) in records.iter().zip(text_hashes) {
+    for (rec, cols) in records.iter().zip(columns) {
+        let text_hash = cols.text_hash.as_str();
         let (existing, taken) = view.lookup(&rec.source, &rec.id);
         let replaced = existing.is_some();
         let id = match existing {
@@ -981,100 +1048,80 @@ async fn write_records(
             None => rec.id.clone(),
         };
 
-        let duplicate_of = match batch_text_hashes.get(&text_hash) {
+        let duplicate_of = match batch_text_hashes.get(text_hash) {
             Some(first) if *first != id => Some(first.clone()),
-            _ => view.first_original(&text_hash, &id),
+            _ => view.first_original(text_hash, &id),
         };
         if duplicate_of.is_none() {
             batch_text_hashes
-                .entry(text_hash.clone())
+                .entry(text_hash)
                 .or_insert_with(|| id.clone());
         }
-        view.insert(&id, &rec.source, &text_hash, duplicate_of.is_none());
+        view.insert(&id, &rec.source, text_hash, duplicate_of.is_none());
+        decided.push((id, duplicate_of, replaced));
+    }
 
+    let mut rows = BatchRows::default();
+    let mut lessons: Vec<LessonRow<'_>> = Vec::with_capacity(records.len());
+    for ((rec, cols), (id, duplicate_of, _)) in records.iter().zip(columns).zip(&decided) {
+        let id = id.as_str();
         let m = &rec.metadata;
         if let Some(i) = &m.instructor {
-            rows.instructors.insert(i.id.clone(), i.name.clone());
+            rows.instructors.insert(&i.id, &i.name);
         }
         if let Some(c) = &m.course {
             rows.courses.insert(
-                c.id.clone(),
+                &c.id,
                 (
-                    c.title.clone(),
-                    c.description.clone(),
-                    m.instructor.as_ref().map(|i| i.id.clone()),
+                    &c.title,
+                    c.description.as_deref(),
+                    m.instructor.as_ref().map(|i| i.id.as_str()),
                 ),
             );
         }
         if let Some(ch) = &m.chapter {
             rows.chapters.insert(
-                ch.id.clone(),
-                (ch.title.clone(), m.course.as_ref().map(|c| c.id.clone())),
+                &ch.id,
+                (&ch.title, m.course.as_ref().map(|c| c.id.as_str())),
             );
         }
-
-        let t = &rec.transcript;
         let q = &rec.quality;
-        let service_terms =
-            serde_json::to_string(&t.service_terms).map_err(|e| corrupt("service_terms", e))?;
         lessons.push(LessonRow {
-            id: id.clone(),
+            id,
             rec,
-            text_hash,
+            cols,
             // An exact duplicate is not trainable: one copy of a text is enough, and every
             // reader that lists "trainable" lessons would otherwise show it twice (the quality
             // report keeps the verdict on the text itself).
             trainable: q.trainable && duplicate_of.is_none(),
-            duplicate_of: duplicate_of.clone(),
-            service_terms,
+            duplicate_of: duplicate_of.as_deref(),
         });
-
-        for (i, u) in t.utterances.iter().enumerate() {
-            let extra = (u.avg_logprob.is_some()
-                || u.compression_ratio.is_some()
-                || u.no_speech_prob.is_some())
-            .then(|| {
-                serde_json::json!({
-                    "avg_logprob": u.avg_logprob,
-                    "compression_ratio": u.compression_ratio,
-                    "no_speech_prob": u.no_speech_prob,
-                })
-                .to_string()
-            });
-            rows.utterances.push((
-                id.clone(),
-                i as i64,
-                u.start,
-                u.end,
-                u.text.clone(),
-                u.confidence,
-                extra,
-                words_json(&u.words),
-            ));
+        for (i, (u, enc)) in rec
+            .transcript
+            .utterances
+            .iter()
+            .zip(&cols.utterances)
+            .enumerate()
+        {
+            rows.utterances.push((id, i as i64, u, enc));
         }
         for (i, o) in rec.terms.iter().enumerate() {
-            rows.terms.push((id.clone(), i as i64, o.clone()));
+            rows.terms.push((id, i as i64, o));
         }
         for f in &q.flags {
             rows.flags.push((
-                id.clone(),
+                id,
                 f.code.as_str(),
                 match f.severity {
                     fretwise_quality::Severity::Failure => "failure",
                     fretwise_quality::Severity::Warning => "warning",
                 },
-                f.detail.clone(),
+                &f.detail,
             ));
         }
-        let report = serde_json::to_string(q).map_err(|e| corrupt("quality_reports.report", e))?;
         rows.reports
-            .push((id.clone(), i64::from(q.metrics_version), q.score, report));
-        rows.sources.push(rec.source.clone());
-        outcomes.push(if replaced {
-            WriteOutcome::Replaced { id, duplicate_of }
-        } else {
-            WriteOutcome::Inserted { id, duplicate_of }
-        });
+            .push((id, i64::from(q.metrics_version), q.score, &cols.report));
+        rows.sources.push(&rec.source);
     }
     // Replaced lessons go first, children before the lesson rows, as the ids are reused.
     for table in [
@@ -1114,44 +1161,53 @@ async fn write_records(
         &lessons,
         |q, l| {
             let (rec, m, t) = (l.rec, &l.rec.metadata, &l.rec.transcript);
-            q.bind(l.id.as_str())
+            q.bind(l.id)
                 .bind(rec.source.as_str())
                 .bind(rec.content_hash.as_str())
-                .bind(l.text_hash.as_str())
+                .bind(l.cols.text_hash.as_str())
                 .bind(t.format.as_str())
-                .bind(m.title.clone())
-                .bind(m.description.clone())
-                .bind(m.instructor.as_ref().map(|i| i.id.clone()))
-                .bind(m.course.as_ref().map(|c| c.id.clone()))
-                .bind(m.chapter.as_ref().map(|c| c.id.clone()))
-                .bind(m.level.clone())
-                .bind(m.style.clone())
+                .bind(m.title.as_deref())
+                .bind(m.description.as_deref())
+                .bind(m.instructor.as_ref().map(|i| i.id.as_str()))
+                .bind(m.course.as_ref().map(|c| c.id.as_str()))
+                .bind(m.chapter.as_ref().map(|c| c.id.as_str()))
+                .bind(m.level.as_deref())
+                .bind(m.style.as_deref())
                 .bind(m.item_order)
                 .bind(m.runtime_s)
-                .bind(m.audio_path.clone())
+                .bind(m.audio_path.as_deref())
                 .bind(i64::from(m.synthetic))
-                .bind(t.language.clone())
+                .bind(t.language.as_deref())
                 .bind(rec.duration_s())
                 .bind(t.word_count() as i64)
                 .bind(t.utterances.len() as i64)
                 .bind(rec.quality.score)
                 .bind(i64::from(l.trainable))
-                .bind(l.duplicate_of.clone())
-                .bind(l.service_terms.as_str())
-                .bind(t.source_metrics.clone())
-                .bind(ingested_at.clone())
-                .bind(m.video_url.clone())
+                .bind(l.duplicate_of)
+                .bind(l.cols.service_terms.as_str())
+                .bind(t.source_metrics.as_deref())
+                .bind(ingested_at.as_str())
+                .bind(m.video_url.as_deref())
         },
     )
     .await?;
     write_rows(conn, backend, &rows).await?;
-    Ok(outcomes)
+    Ok(decided
+        .into_iter()
+        .map(|(id, duplicate_of, replaced)| {
+            if replaced {
+                WriteOutcome::Replaced { id, duplicate_of }
+            } else {
+                WriteOutcome::Inserted { id, duplicate_of }
+            }
+        })
+        .collect())
 }
 
 async fn write_rows(
     conn: &mut AnyConnection,
     backend: Backend,
-    rows: &BatchRows,
+    rows: &BatchRows<'_>,
 ) -> Result<(), CatalogError> {
     let instructors: Vec<_> = rows.instructors.iter().collect();
     insert_rows(
@@ -1161,14 +1217,14 @@ async fn write_rows(
         2,
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name",
         &instructors,
-        |q, (id, name)| q.bind(id.as_str()).bind(name.as_str()),
+        |q, (id, name)| q.bind(**id).bind(**name),
     )
     .await?;
     let courses: Vec<_> = rows.courses.iter().collect();
     insert_rows(conn, backend, "INSERT INTO courses (id, title, description, instructor_id)", 4,
         "ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, instructor_id = excluded.instructor_id",
         &courses,
-        |q, (id, (title, desc, ins))| q.bind(id.as_str()).bind(title.as_str()).bind(desc.clone()).bind(ins.clone())).await?;
+        |q, (id, (title, desc, ins))| q.bind(**id).bind(*title).bind(*desc).bind(*ins)).await?;
     let chapters: Vec<_> = rows.chapters.iter().collect();
     insert_rows(
         conn,
@@ -1177,11 +1233,7 @@ async fn write_rows(
         3,
         "ON CONFLICT (id) DO UPDATE SET title = excluded.title, course_id = excluded.course_id",
         &chapters,
-        |q, (id, (title, course))| {
-            q.bind(id.as_str())
-                .bind(title.as_str())
-                .bind(course.clone())
-        },
+        |q, (id, (title, course))| q.bind(**id).bind(*title).bind(*course),
     )
     .await?;
     insert_rows(
@@ -1192,21 +1244,22 @@ async fn write_rows(
         "",
         &rows.utterances,
         |q, u| {
-            q.bind(u.0.as_str())
-                .bind(u.1)
-                .bind(u.2)
-                .bind(u.3)
-                .bind(u.4.as_str())
-                .bind(u.5)
-                .bind(u.6.clone())
-                .bind(u.7.as_str())
+            let (id, idx, u, (extra, words)) = u;
+            q.bind(*id)
+                .bind(*idx)
+                .bind(u.start)
+                .bind(u.end)
+                .bind(u.text.as_str())
+                .bind(u.confidence)
+                .bind(extra.as_deref())
+                .bind(words.as_str())
         },
     )
     .await?;
     insert_rows(conn, backend,
         "INSERT INTO term_occurrences (lesson_id, idx, term, category, match_source, utterance_idx, first_word, last_word, start_s, end_s, text)",
         TERM_COLS, "", &rows.terms,
-        |q, (id, idx, o)| q.bind(id.as_str()).bind(*idx).bind(o.term.as_str()).bind(o.category.as_str())
+        |q, (id, idx, o)| q.bind(*id).bind(*idx).bind(o.term.as_str()).bind(o.category.as_str())
             .bind(match o.source { MatchSource::Lexicon => "lexicon", MatchSource::Expression => "expression" })
             .bind(o.utterance as i64).bind(o.first_word.map(|v| v as i64)).bind(o.last_word.map(|v| v as i64))
             .bind(o.start_s).bind(o.end_s).bind(o.text.as_str())).await?;
@@ -1217,7 +1270,7 @@ async fn write_rows(
         4,
         "",
         &rows.flags,
-        |q, f| q.bind(f.0.as_str()).bind(f.1).bind(f.2).bind(f.3.as_str()),
+        |q, f| q.bind(f.0).bind(f.1).bind(f.2).bind(f.3),
     )
     .await?;
     insert_rows(
@@ -1227,7 +1280,7 @@ async fn write_rows(
         4,
         "",
         &rows.reports,
-        |q, r| q.bind(r.0.as_str()).bind(r.1).bind(r.2).bind(r.3.as_str()),
+        |q, r| q.bind(r.0).bind(r.1).bind(r.2).bind(r.3),
     )
     .await?;
     for chunk in rows.sources.chunks(ROWS_PER_STATEMENT) {
@@ -1237,7 +1290,7 @@ async fn write_rows(
             &format!("DELETE FROM quarantine WHERE source IN ({list})"),
         ));
         for s in chunk {
-            query = query.bind(s.as_str());
+            query = query.bind(*s);
         }
         query.execute(&mut *conn).await?;
     }

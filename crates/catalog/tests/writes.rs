@@ -3,7 +3,9 @@
 //! stored before), and a replaced lesson stops being the original of a later copy. On SQLite and
 //! PostgreSQL.
 
-use fretwise_catalog::{Catalog, LessonMetadata, LessonRecord, OpenMode, WriteOutcome};
+use fretwise_catalog::{
+    Catalog, LessonColumns, LessonMetadata, LessonRecord, OpenMode, WriteOutcome,
+};
 use fretwise_lexicon::TermMatcher;
 use fretwise_testkit::transcript_fixture;
 use fretwise_transcript::{ReadOptions, Transcript, parse_transcript};
@@ -136,5 +138,47 @@ async fn batches_decide_ids_and_duplicates_on_postgres() {
     };
     let catalog = Catalog::open(&db).await.unwrap();
     batches_decide_as_one_by_one(&catalog).await;
+    catalog.close().await;
+}
+
+#[tokio::test]
+async fn columns_encoded_apart_read_back_as_the_lesson() {
+    let Some((t, _)) = texts() else {
+        panic!("the real transcript fixture is missing (../shared)");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let catalog = Catalog::open_with(&url, OpenMode::Create).await.unwrap();
+    let rec = record("real", "real.json", &t);
+    let cols = LessonColumns::encode(&rec).unwrap();
+    // Columns that do not belong one to one to the records are refused, and nothing is stored.
+    let err = catalog
+        .write_encoded(std::slice::from_ref(&rec), &[])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("1 lessons but 0 encoded"), "{err}");
+    assert!(catalog.lessons().await.unwrap().is_empty());
+
+    let out = catalog
+        .write_encoded(std::slice::from_ref(&rec), std::slice::from_ref(&cols))
+        .await
+        .unwrap();
+    assert_eq!(out, vec![inserted("real", None)]);
+    let stored = catalog.lesson("real").await.unwrap();
+    assert_eq!(stored.utterances.len(), t.utterances.len());
+    for (a, b) in stored.utterances.iter().zip(&t.utterances) {
+        assert_eq!(a.text, b.text);
+        assert_eq!((a.start, a.end), (b.start, b.end));
+        let words = |u: &fretwise_transcript::Utterance| {
+            u.words
+                .iter()
+                .map(|w| (w.text.clone(), w.start, w.end, w.score))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(words(a), words(b));
+        assert_eq!(a.avg_logprob, b.avg_logprob);
+        assert_eq!(a.no_speech_prob, b.no_speech_prob);
+    }
+    assert_eq!(stored.quality["score"].as_f64(), Some(rec.quality.score));
     catalog.close().await;
 }

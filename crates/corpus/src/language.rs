@@ -293,7 +293,7 @@ pub(crate) fn lesson(
     } else {
         styles[1]
     };
-    let meta = Meta::new(n, k, style, name);
+    let meta = Meta::new(n, k, style, styles[0], name);
     let filler = Filler {
         topic: meta.topic,
         name,
@@ -348,8 +348,9 @@ struct Meta {
 }
 
 impl Meta {
-    /// The catalogue entry of lesson `n`, the `k`-th of its instructor, in `style`.
-    fn new(n: usize, k: usize, style: &str, name: &str) -> Meta {
+    /// The catalogue entry of lesson `n`, the `k`-th of its instructor, in `style`; the course
+    /// is named for the instructor's main style, so one course id has one title.
+    fn new(n: usize, k: usize, style: &str, course_style: &str, name: &str) -> Meta {
         let course_no = k / 8;
         let order = k % 8 + 1;
         let ts = topics(style);
@@ -357,7 +358,7 @@ impl Meta {
         let level = LEVELS[(course_no + order / 4) % LEVELS.len()];
         let course = format!(
             "{} {} Vol. {}",
-            capitalize(style),
+            capitalize(course_style),
             ["Foundations", "Workshop", "Masterclass"][course_no % 3],
             course_no / 3 + 1
         );

@@ -108,3 +108,47 @@ fn impossible_options_are_errors() {
         .is_err()
     );
 }
+
+#[test]
+fn one_course_id_has_one_title() {
+    // Lessons of one course are drawn in either of the instructor's two styles; the course
+    // keeps one title (a catalog upserts the course row, so a second title would rename it
+    // under every lesson already indexed).
+    let dir = tempfile::tempdir().unwrap();
+    generate(
+        dir.path(),
+        &CorpusOptions {
+            instructors: 6,
+            lessons: 300,
+            seed: 7,
+            bad_rate: 0.0,
+            audio: None,
+        },
+    )
+    .unwrap();
+    let mut reader = csv::Reader::from_path(dir.path().join("manifest.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (course, course_id, style) = (col("course"), col("course_id"), col("style"));
+    let mut titles: std::collections::HashMap<String, std::collections::BTreeSet<String>> =
+        std::collections::HashMap::new();
+    let mut styles: std::collections::HashMap<String, std::collections::BTreeSet<String>> =
+        std::collections::HashMap::new();
+    for row in reader.records() {
+        let row = row.unwrap();
+        titles
+            .entry(row[course_id].to_string())
+            .or_default()
+            .insert(row[course].to_string());
+        styles
+            .entry(row[course_id].to_string())
+            .or_default()
+            .insert(row[style].to_string());
+    }
+    assert!(titles.len() > 10, "{} courses", titles.len());
+    for (id, t) in &titles {
+        assert_eq!(t.len(), 1, "course {id} has titles {t:?}");
+    }
+    // The generator still mixes styles within a course: the check above is not vacuous.
+    assert!(styles.values().any(|s| s.len() > 1));
+}

@@ -2,8 +2,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use fretwise_catalog::{
-    Catalog, CourseRef, InstructorRef, LessonAnalysis, LessonKnowledgeRow, LessonRecord,
-    LessonSink, Progress, WriteOutcome,
+    Catalog, CourseRef, InstructorRef, LessonAnalysis, LessonColumns, LessonKnowledgeRow,
+    LessonRecord, LessonSink, Progress, WriteOutcome,
 };
 use fretwise_lexicon::TermMatcher;
 use fretwise_quality::Severity;
@@ -103,8 +103,12 @@ pub struct IngestReport {
 
 enum Processed {
     Unchanged,
-    /// A lesson to store, with its knowledge when the options ask for it.
-    Record(Box<LessonRecord>, Option<Box<LessonKnowledgeRow>>),
+    /// A lesson to store, its columns encoded, with its knowledge when the options ask for it.
+    Record(
+        Box<LessonRecord>,
+        Box<LessonColumns>,
+        Option<Box<LessonKnowledgeRow>>,
+    ),
     Rejected(QuarantinedItem, Option<String>),
     NoTranscript,
 }
@@ -186,20 +190,26 @@ async fn run(
         })
     };
 
-    // Process chunk N+1 on the worker threads while chunk N is written.
-    let mut pending = source
-        .next_chunk(options.chunk_size.max(1))
-        .await?
-        .map(spawn);
-    while let Some(handle) = pending.take() {
+    // Chunks N+1 and N+2 are processed on the worker threads while chunk N is written: with
+    // one chunk ahead, the pool sat idle whenever it finished before the writer did.
+    const AHEAD: usize = 2;
+    let mut pending = std::collections::VecDeque::with_capacity(AHEAD);
+    while pending.len() < AHEAD {
+        match source.next_chunk(options.chunk_size.max(1)).await? {
+            Some(chunk) => pending.push_back(spawn(chunk)),
+            None => break,
+        }
+    }
+    while let Some(handle) = pending.pop_front() {
         let processed = handle
             .await
             .map_err(|e| IngestError::Worker(e.to_string()))?;
         if let Some(next) = source.next_chunk(options.chunk_size.max(1)).await? {
-            pending = Some(spawn(next));
+            pending.push_back(spawn(next));
         }
         let n = processed.len() as u64;
         let mut records = Vec::new();
+        let mut columns = Vec::new();
         let mut knowledge = Vec::new();
         for p in processed {
             match p {
@@ -211,14 +221,16 @@ async fn run(
                         .await?;
                     report.quarantined.push(q);
                 }
-                Processed::Record(r, k) => {
+                Processed::Record(r, c, k) => {
                     records.push(*r);
+                    columns.push(*c);
                     knowledge.push(k);
                 }
             }
         }
         if !records.is_empty() {
-            let outcomes = catalog.write_batch(&records).await?;
+            let outcomes = catalog.write_encoded(&records, &columns).await?;
+            drop(columns);
             // The knowledge rows follow their lessons (under the ids the catalog gave them). A
             // crash between the two writes leaves lessons without knowledge: stale, so the next
             // rebuild computes it.
@@ -384,8 +396,21 @@ fn process(item: InputItem, known: &HashMap<String, String>, opts: &IngestOption
         terms,
         quality,
     };
+    // Encoded here, on the worker pool, so the single writer only binds and executes.
+    let columns = match LessonColumns::encode(&record) {
+        Ok(c) => c,
+        Err(e) => {
+            return Processed::Rejected(
+                QuarantinedItem {
+                    source: record.source,
+                    reason: e.to_string(),
+                },
+                Some(record.content_hash),
+            );
+        }
+    };
     let knowledge = opts.analysis.as_ref().map(|a| Box::new(a.analyse(&record)));
-    Processed::Record(Box::new(record), knowledge)
+    Processed::Record(Box::new(record), Box::new(columns), knowledge)
 }
 
 impl ChunkSource for crate::mysql::MysqlStream {
