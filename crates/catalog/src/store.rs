@@ -210,6 +210,20 @@ const UTTERANCE_COLS: usize = 8;
 const TERM_COLS: usize = 11;
 pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
+/// Set on every SQLite connection.
+const SQLITE_PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 10000",
+    // A multi-row insert keeps a statement journal (to undo itself alone); past 64 KiB SQLite
+    // spills it to a temporary file, read and written back on every batch: kept in memory.
+    "PRAGMA temp_store = MEMORY",
+    // An ingest batch writes several MB; checkpointing after each commit (at the default 4 MB
+    // of WAL) copied the B-tree pages every batch touches again and again. 40 MB of WAL between
+    // checkpoints writes each once.
+    "PRAGMA wal_autocheckpoint = 10000",
+];
+
 impl Catalog {
     /// Opens (creating if needed) the catalog at `url` and applies pending migrations.
     pub async fn open(url: &str) -> Result<Self, CatalogError> {
@@ -233,27 +247,9 @@ impl Catalog {
         if backend == Backend::Sqlite {
             options = options.max_connections(1).after_connect(|conn, _| {
                 Box::pin(async move {
-                    sqlx::query("PRAGMA journal_mode = WAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000")
-                        .execute(&mut *conn)
-                        .await?;
-                    // A multi-row insert keeps a statement journal (to undo itself alone);
-                    // past 64 KiB SQLite spills it to a temporary file, read and written back
-                    // on every batch: kept in memory instead.
-                    sqlx::query("PRAGMA temp_store = MEMORY")
-                        .execute(&mut *conn)
-                        .await?;
-                    // An ingest batch writes several MB; checkpointing after each commit (at
-                    // the default 4 MB of WAL) copied the B-tree pages every batch touches
-                    // again and again. 40 MB of WAL between checkpoints writes each once.
-                    sqlx::query("PRAGMA wal_autocheckpoint = 10000")
-                        .execute(&mut *conn)
-                        .await?;
+                    for pragma in SQLITE_PRAGMAS {
+                        sqlx::query(*pragma).execute(&mut *conn).await?;
+                    }
                     Ok(())
                 })
             });
@@ -915,7 +911,7 @@ impl BatchView {
         conn: &mut AnyConnection,
         backend: Backend,
         records: &[LessonRecord],
-        text_hashes: &[String],
+        columns: &[LessonColumns],
     ) -> Result<Self, CatalogError> {
         let mut view = BatchView::default();
         for chunk in records.chunks(ROWS_PER_STATEMENT) {
@@ -942,7 +938,7 @@ impl BatchView {
                 view.by_id.insert(id, source);
             }
         }
-        let mut distinct: Vec<&String> = text_hashes.iter().collect();
+        let mut distinct: Vec<&str> = columns.iter().map(|c| c.text_hash.as_str()).collect();
         distinct.sort_unstable();
         distinct.dedup();
         for chunk in distinct.chunks(ROWS_PER_STATEMENT) {
@@ -952,7 +948,7 @@ impl BatchView {
             );
             let mut query = sqlx::query(dialect(backend, &sql));
             for h in chunk {
-                query = query.bind(h.as_str());
+                query = query.bind(*h);
             }
             for row in query.fetch_all(&mut *conn).await? {
                 let id: String = row.try_get("id")?;
@@ -1029,10 +1025,9 @@ async fn write_records(
     // Each record's id, the lesson it duplicates, and whether it replaces a stored lesson.
     let mut decided: Vec<(String, Option<String>, bool)> = Vec::with_capacity(records.len());
     let mut batch_text_hashes: HashMap<&str, String> = HashMap::new();
-    let text_hashes: Vec<String> = columns.iter().map(|c| c.text_hash.clone()).collect();
     // Two lookups per record (is this source known, is the id taken, which lesson holds this
     // text) were most of a batch's statements; the view answers them from one read.
-    let mut view = BatchView::load(conn, backend, records, &text_hashes).await?;
+    let mut view = BatchView::load(conn, backend, records, columns).await?;
     let mut deleted: Vec<String> = Vec::new();
     for (rec, cols) in records.iter().zip(columns) {
         let text_hash = cols.text_hash.as_str();
