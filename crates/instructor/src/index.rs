@@ -11,9 +11,10 @@
 //! stored beside the index ([`crate::dense`]), kept in step the same way, and a search fuses the
 //! BM25 ranking with the dense one by reciprocal rank fusion before diversifying.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use fretwise_catalog::{Catalog, CatalogError, LessonCuration, LessonRecord, LessonSink, Progress};
@@ -21,18 +22,23 @@ use fretwise_knowledge::{Ontology, TeachingClassifier, TimedText, level_rank, se
 use fretwise_lexicon::TermOccurrence;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::collector::{Collector, SegmentCollector, TopDocs};
+use tantivy::columnar::Column;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery, Weight};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::tokenizer::TokenStream;
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal,
+    SegmentReader, TantivyDocument, Term,
+};
 
 use crate::dense::{DenseError, DenseFilter, DenseLesson, Embedder, RRF_K, Store, rrf};
 
 /// Bump when passages or the schema change: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 6;
+pub const INDEX_VERSION: u32 = 7;
 
 const MARKER: &str = ".fretwise-index";
 const STATE: &str = "state.json";
@@ -50,6 +56,12 @@ const PASSAGE_WORDS: usize = 28;
 const PASSAGE_SENTENCES: usize = 3;
 /// Passages read when a question names a lesson's title.
 const TITLE_POOL: usize = 400;
+/// Weight of a question word found in a passage's lesson title (1 in its text).
+const TITLE_BOOST: f32 = 0.5;
+/// Weight of a question's concept found among a passage's concepts.
+const CONCEPT_BOOST: f32 = 0.4;
+/// Weight of a question's lexicon term found among a passage's terms.
+const TERM_BOOST: f32 = 0.8;
 
 /// Index errors.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +212,19 @@ fn schema() -> (Schema, Fields) {
         level: b.add_text_field("level", STORED),
         level_rank: b.add_u64_field("level_rank", INDEXED | FAST),
         style: b.add_text_field("style", STRING | STORED),
-        concepts: b.add_text_field("concepts", STRING | STORED),
+        // Indexed with frequencies (each concept is added once per passage, so every frequency
+        // is 1 and scores are what a plain keyword field gives): a search whose clauses all
+        // read frequencies is answered with block-max WAND instead of scoring every match.
+        concepts: b.add_text_field(
+            "concepts",
+            TextOptions::default()
+                .set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer("raw")
+                        .set_index_option(IndexRecordOption::WithFreqs),
+                )
+                .set_stored(),
+        ),
         terms: b.add_text_field("terms", stemmed),
         start_s: b.add_f64_field("start_s", STORED),
         end_s: b.add_f64_field("end_s", STORED),
@@ -381,7 +405,6 @@ pub struct PassageIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
-    parser: QueryParser,
     dense: Option<Dense>,
 }
 
@@ -423,14 +446,11 @@ impl PassageIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let mut parser = QueryParser::for_index(&index, vec![fields.text, fields.title]);
-        parser.set_field_boost(fields.title, 0.5);
         Ok(PassageIndex {
             dir: dir.to_path_buf(),
             index,
             reader,
             fields,
-            parser,
             dense: None,
         })
     }
@@ -977,28 +997,67 @@ impl PassageIndex {
     /// The best passages for a request, diversified across instructors and lessons.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<Vec<Hit>, IndexError> {
         let f = self.fields;
+        let searcher = self.reader.searcher();
+        let pool = (req.limit * 6).max(24);
+        let top = self.top(&searcher, req, pool)?;
+        let mut candidates = Vec::with_capacity(top.len());
+        let mut keys = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let hit = self.hit(&doc, score);
+            let passage = doc
+                .get_first(f.passage)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(u64::MAX);
+            keys.push((hit.lesson_id.clone(), passage));
+            candidates.push(hit);
+        }
+        // Equal scores come back in index order, which differs between builds of the same
+        // catalog (the writer's threads): break ties by lesson and passage so answers repeat.
+        let mut ranked: Vec<((String, u64), Hit)> = keys.into_iter().zip(candidates).collect();
+        ranked.sort_by(|(ka, a), (kb, b)| b.score.total_cmp(&a.score).then_with(|| ka.cmp(kb)));
+        let (keys, mut candidates): (Vec<_>, Vec<_>) = ranked.into_iter().unzip();
+        if let Some(d) = self.dense.as_ref().filter(|d| d.on) {
+            candidates = self.fuse(d, req, &searcher, keys, candidates, pool)?;
+        }
+        Ok(diversify(candidates, req.limit))
+    }
+
+    /// The `pool` best passages for a request, by BM25 with its boosts, within its filters.
+    fn top(
+        &self,
+        searcher: &tantivy::Searcher,
+        req: &SearchRequest<'_>,
+        pool: usize,
+    ) -> Result<Vec<(Score, DocAddress)>, IndexError> {
+        let f = self.fields;
+        // One flat disjunction of term queries (the question's words in the text and, at half
+        // weight, the title; its concepts; its lexicon terms): tantivy answers that with
+        // block-max WAND, skipping blocks that cannot reach the top. The scores are the sums the
+        // query parser's nested form gives.
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let (text_query, _) = self.parser.parse_query_lenient(req.text);
-        should.push((Occur::Should, text_query));
-        for c in req.concepts {
-            should.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(f.concepts, c),
-                        IndexRecordOption::Basic,
-                    )),
-                    0.4,
-                )),
+        let term = |field: Field, token: &str, boost: f32| -> (Occur, Box<dyn Query>) {
+            let q = Box::new(TermQuery::new(
+                Term::from_field_text(field, token),
+                IndexRecordOption::WithFreqs,
             ));
+            if boost == 1.0 {
+                (Occur::Should, q)
+            } else {
+                (Occur::Should, Box::new(BoostQuery::new(q, boost)))
+            }
+        };
+        for token in self.tokens(f.text, req.text)? {
+            should.push(term(f.text, &token, 1.0));
+            should.push(term(f.title, &token, TITLE_BOOST));
         }
-        if !req.terms.is_empty() {
-            let term_parser = QueryParser::for_index(&self.index, vec![f.terms]);
-            let (q, _) = term_parser.parse_query_lenient(&sanitize(&req.terms.join(" ")));
-            should.push((Occur::Should, Box::new(BoostQuery::new(q, 0.8))));
+        for c in req.concepts {
+            should.push(term(f.concepts, c, CONCEPT_BOOST));
         }
-        let mut must: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        for token in self.tokens(f.terms, &sanitize(&req.terms.join(" ")))? {
+            should.push(term(f.terms, &token, TERM_BOOST));
+        }
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(style) = req.style {
             must.push((
                 Occur::Must,
@@ -1033,42 +1092,13 @@ impl PassageIndex {
                 )),
             ));
         }
-        if let Some(max) = req.max_level {
-            for too_hard in (u64::from(max) + 1)..=3 {
-                must.push((
-                    Occur::MustNot,
-                    Box::new(TermQuery::new(
-                        Term::from_field_u64(f.level_rank, too_hard),
-                        IndexRecordOption::Basic,
-                    )),
-                ));
-            }
-        }
-        let query = BooleanQuery::new(must);
-        let searcher = self.reader.searcher();
-        let pool = (req.limit * 6).max(24);
-        let top = searcher.search(&query, &TopDocs::with_limit(pool).order_by_score())?;
-        let mut candidates = Vec::with_capacity(top.len());
-        let mut keys = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let hit = self.hit(&doc, score);
-            let passage = doc
-                .get_first(f.passage)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(u64::MAX);
-            keys.push((hit.lesson_id.clone(), passage));
-            candidates.push(hit);
-        }
-        // Equal scores come back in index order, which differs between builds of the same
-        // catalog (the writer's threads): break ties by lesson and passage so answers repeat.
-        let mut ranked: Vec<((String, u64), Hit)> = keys.into_iter().zip(candidates).collect();
-        ranked.sort_by(|(ka, a), (kb, b)| b.score.total_cmp(&a.score).then_with(|| ka.cmp(kb)));
-        let (keys, mut candidates): (Vec<_>, Vec<_>) = ranked.into_iter().unzip();
-        if let Some(d) = self.dense.as_ref().filter(|d| d.on) {
-            candidates = self.fuse(d, req, &searcher, keys, candidates, pool)?;
-        }
-        Ok(diversify(candidates, req.limit))
+        let query: Box<dyn Query> = if must.is_empty() {
+            Box::new(BooleanQuery::new(should))
+        } else {
+            must.push((Occur::Must, Box::new(BooleanQuery::new(should))));
+            Box::new(BooleanQuery::new(must))
+        };
+        Ok(searcher.search(&query, &LevelTop::new(pool, req.max_level.map(u64::from)))?)
     }
 
     /// Reciprocal rank fusion of the BM25 candidates with the passages nearest the question's
@@ -1160,6 +1190,17 @@ impl PassageIndex {
         }
     }
 
+    /// The tokens `text` gives in `field` (its analyzer: English stemming for text fields).
+    fn tokens(&self, field: Field, text: &str) -> Result<Vec<String>, IndexError> {
+        let mut analyzer = self.index.tokenizer_for_field(field)?;
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(token) = stream.next() {
+            out.push(token.text.clone());
+        }
+        Ok(out)
+    }
+
     fn hit(&self, doc: &TantivyDocument, score: f32) -> Hit {
         let f = self.fields;
         let s = |field: Field| {
@@ -1190,6 +1231,181 @@ impl PassageIndex {
             teaching_move: s(f.teaching_move),
             score,
         }
+    }
+}
+
+/// The best `limit` passages by score at or under a level rank (passages of unknown level
+/// pass). The level is read from the fast field as documents are scored, so a disjunction of
+/// term queries keeps block-max WAND, which a level clause in the query would rule out.
+struct LevelTop {
+    limit: usize,
+    max_level: Option<u64>,
+    /// The best scores kept from the segments searched so far: a segment's search starts
+    /// from the weakest of them, so it skips what could not enter the merged top.
+    kept: Mutex<BinaryHeap<Reverse<Ranked>>>,
+}
+
+impl LevelTop {
+    fn new(limit: usize, max_level: Option<u64>) -> LevelTop {
+        LevelTop {
+            limit,
+            max_level,
+            kept: Mutex::new(BinaryHeap::with_capacity(limit + 1)),
+        }
+    }
+
+    /// The weakest score of the merged top so far (`Score::MIN` until it is full).
+    fn floor(&self) -> Score {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        match kept.peek() {
+            Some(Reverse(weakest)) if kept.len() >= self.limit => weakest.score,
+            _ => Score::MIN,
+        }
+    }
+
+    /// Adds a segment's passages to the merged top's scores.
+    fn keep(&self, found: &[(Score, DocAddress)]) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        for (score, _) in found {
+            kept.push(Reverse(Ranked {
+                score: *score,
+                doc: 0,
+            }));
+            if kept.len() > self.limit {
+                kept.pop();
+            }
+        }
+    }
+}
+
+/// One segment's share of [`LevelTop`].
+struct LevelTopSegment {
+    segment_ord: SegmentOrdinal,
+    limit: usize,
+    max_level: Option<u64>,
+    levels: Option<Column<u64>>,
+    /// A min-heap: its top is the weakest passage kept.
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+/// A scored document; of equal scores the lower document ranks higher (as in tantivy).
+#[derive(PartialEq)]
+struct Ranked {
+    score: Score,
+    doc: DocId,
+}
+
+impl Eq for Ranked {}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.doc.cmp(&self.doc))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl LevelTopSegment {
+    /// The score a document must beat to be kept.
+    fn threshold(&self) -> Score {
+        match self.heap.peek() {
+            Some(Reverse(weakest)) if self.heap.len() >= self.limit => weakest.score,
+            _ => Score::MIN,
+        }
+    }
+}
+
+impl SegmentCollector for LevelTopSegment {
+    type Fruit = Vec<(Score, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if let (Some(max), Some(levels)) = (self.max_level, &self.levels)
+            && levels.first(doc).is_some_and(|rank| rank > max)
+        {
+            return;
+        }
+        let ranked = Ranked { score, doc };
+        if self.heap.len() < self.limit {
+            self.heap.push(Reverse(ranked));
+        } else if self.heap.peek().is_some_and(|Reverse(w)| ranked > *w) {
+            self.heap.pop();
+            self.heap.push(Reverse(ranked));
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let ord = self.segment_ord;
+        self.heap
+            .into_iter()
+            .map(|Reverse(r)| (r.score, DocAddress::new(ord, r.doc)))
+            .collect()
+    }
+}
+
+impl Collector for LevelTop {
+    type Fruit = Vec<(Score, DocAddress)>;
+    type Child = LevelTopSegment;
+
+    fn for_segment(
+        &self,
+        segment_ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<LevelTopSegment> {
+        let levels = match self.max_level {
+            Some(_) => Some(reader.fast_fields().u64("level_rank")?),
+            None => None,
+        };
+        Ok(LevelTopSegment {
+            segment_ord,
+            limit: self.limit,
+            max_level: self.max_level,
+            levels,
+            heap: BinaryHeap::with_capacity(self.limit + 1),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut all: Vec<(Score, DocAddress)> = fruits.into_iter().flatten().collect();
+        all.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        all.truncate(self.limit);
+        Ok(all)
+    }
+
+    // Scored with pruning: the weight skips documents (and blocks of them, for a disjunction
+    // of term queries) that cannot beat the weakest passage kept.
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment_ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut segment = self.for_segment(segment_ord, reader)?;
+        if self.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let alive = reader.alive_bitset();
+        // Segments are searched in order, so a passage that only ties the floor ranks after
+        // the earlier segment's passage it ties with, and is rightly skipped.
+        let floor = self.floor();
+        weight.for_each_pruning(floor, reader, &mut |doc, score| {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                segment.collect(doc, score);
+            }
+            segment.threshold().max(floor)
+        })?;
+        let found = segment.harvest();
+        self.keep(&found);
+        Ok(found)
     }
 }
 
@@ -1569,5 +1785,187 @@ mod tests {
         assert!(is_visual(&ps[1].text));
         assert_eq!((ps[1].start_s, ps[1].end_s), (4.0, 6.0));
         assert_eq!(ps[2].text, "Now strum all six strings slowly.");
+    }
+    /// The pruned search (one flat disjunction, level read from the fast field, block-max
+    /// WAND) returns the passages and scores the query parser's nested query with a level
+    /// clause returns, scored exhaustively.
+    #[test]
+    fn pruned_search_ranks_as_the_full_query() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let idx = PassageIndex::open(&tmp.path().join("index")).expect("index");
+        let f = idx.fields;
+        let words = [
+            "pick",
+            "picking",
+            "alternate",
+            "strum",
+            "chord",
+            "barre",
+            "bend",
+            "vibrato",
+            "scale",
+            "minor",
+            "pentatonic",
+            "metronome",
+            "practice",
+            "slowly",
+            "thumb",
+            "fret",
+            "string",
+            "buzz",
+            "muting",
+            "palm",
+            "blues",
+            "shuffle",
+            "capo",
+            "tuning",
+            "the",
+            "and",
+            "your",
+            "hand",
+            "time",
+            "note",
+        ];
+        let concepts = [
+            "alternate-picking",
+            "barre-chords",
+            "bending",
+            "vibrato",
+            "rhythm",
+        ];
+        // A fixed linear congruential sequence: the same index on every run.
+        let mut state: u64 = 7;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) as usize) % n
+        };
+        let mut w = idx.writer().expect("writer");
+        for i in 0..6_000u64 {
+            let mut doc = TantivyDocument::default();
+            // Skewed: low word numbers are common, as "the" and "pick" are in lessons.
+            let mut pick_word = |next: &mut dyn FnMut(usize) -> usize| {
+                let a = next(words.len());
+                words[a.min(next(words.len()))]
+            };
+            let len = 6 + next(20);
+            let text: Vec<&str> = (0..len).map(|_| pick_word(&mut next)).collect();
+            let title: Vec<&str> = (0..3).map(|_| pick_word(&mut next)).collect();
+            let terms: Vec<&str> = (0..next(4)).map(|_| pick_word(&mut next)).collect();
+            doc.add_text(f.lesson_id, format!("lesson-{}", i / 12));
+            doc.add_text(f.text, text.join(" "));
+            doc.add_text(f.title, title.join(" "));
+            doc.add_text(f.terms, terms.join(" "));
+            let mut seen = HashSet::new();
+            for _ in 0..next(3) {
+                let c = concepts[next(concepts.len())];
+                if seen.insert(c) {
+                    doc.add_text(f.concepts, c);
+                }
+            }
+            doc.add_u64(f.level_rank, next(4) as u64);
+            doc.add_u64(f.passage, i % 12);
+            w.add_document(doc).expect("add");
+        }
+        w.commit().expect("commit");
+        idx.reader.reload().expect("reload");
+        let searcher = idx.reader.searcher();
+
+        let cases: [(&str, &[&str], &[&str], Option<u8>); 5] = [
+            (
+                "practice alternate picking",
+                &["alternate-picking"],
+                &["alternate picking"],
+                Some(2),
+            ),
+            (
+                "barre chord buzz",
+                &["barre-chords"],
+                &["barre chord"],
+                Some(1),
+            ),
+            ("the blues shuffle", &[], &[], None),
+            (
+                "vibrato bend",
+                &["vibrato", "bending"],
+                &["vibrato"],
+                Some(3),
+            ),
+            ("metronome time", &[], &["metronome"], Some(2)),
+        ];
+        for (text, cs, ts, max_level) in cases {
+            let cs: Vec<String> = cs.iter().map(|c| c.to_string()).collect();
+            let ts: Vec<String> = ts.iter().map(|t| t.to_string()).collect();
+            let req = SearchRequest {
+                text,
+                concepts: &cs,
+                terms: &ts,
+                max_level,
+                limit: 10,
+                ..SearchRequest::default()
+            };
+            let got = idx.top(&searcher, &req, 60).expect("search");
+
+            // The reference: the nested query the parser builds, the level as a clause.
+            let mut parser = QueryParser::for_index(&idx.index, vec![f.text, f.title]);
+            parser.set_field_boost(f.title, 0.5);
+            let (parsed, _) = parser.parse_query_lenient(text);
+            let mut should: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parsed)];
+            for c in &cs {
+                let q = TermQuery::new(
+                    Term::from_field_text(f.concepts, c),
+                    IndexRecordOption::Basic,
+                );
+                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.4))));
+            }
+            if !ts.is_empty() {
+                let tp = QueryParser::for_index(&idx.index, vec![f.terms]);
+                let (q, _) = tp.parse_query_lenient(&sanitize(&ts.join(" ")));
+                should.push((Occur::Should, Box::new(BoostQuery::new(q, 0.8))));
+            }
+            let mut must: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+            for too_hard in max_level.map_or(4, |m| u64::from(m) + 1)..=3 {
+                must.push((
+                    Occur::MustNot,
+                    Box::new(TermQuery::new(
+                        Term::from_field_u64(f.level_rank, too_hard),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+            let want = searcher
+                .search(
+                    &BooleanQuery::new(must),
+                    &TopDocs::with_limit(60).order_by_score(),
+                )
+                .expect("reference");
+            assert_eq!(got.len(), want.len(), "{text}");
+            assert!(want.len() == 60, "{text}: too few matches to test ranking");
+            for (k, ((gs, ga), (ws, wa))) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (gs - ws).abs() < 1e-4,
+                    "{text}: rank {k}: {gs} against {ws}"
+                );
+                // Equal scores may come in another order; distinct ones may not.
+                let tied = want.iter().filter(|(s, _)| (s - ws).abs() < 1e-4).count() > 1;
+                if !tied {
+                    assert_eq!(ga, wa, "{text}: rank {k}");
+                }
+            }
+            for (_, a) in &got {
+                let rank = searcher
+                    .segment_reader(a.segment_ord)
+                    .fast_fields()
+                    .u64("level_rank")
+                    .expect("level column")
+                    .first(a.doc_id);
+                assert!(
+                    max_level.is_none_or(|m| rank.is_none_or(|r| r <= u64::from(m))),
+                    "{text}: a passage above the level came back"
+                );
+            }
+        }
     }
 }
