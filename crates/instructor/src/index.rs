@@ -1845,7 +1845,7 @@ mod tests {
         for i in 0..6_000u64 {
             let mut doc = TantivyDocument::default();
             // Skewed: low word numbers are common, as "the" and "pick" are in lessons.
-            let mut pick_word = |next: &mut dyn FnMut(usize) -> usize| {
+            let pick_word = |next: &mut dyn FnMut(usize) -> usize| {
                 let a = next(words.len());
                 words[a.min(next(words.len()))]
             };
@@ -1872,7 +1872,9 @@ mod tests {
         idx.reader.reload().expect("reload");
         let searcher = idx.reader.searcher();
 
-        let cases: [(&str, &[&str], &[&str], Option<u8>); 5] = [
+        /// Question words, concepts, lexicon terms, the student's level.
+        type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], Option<u8>);
+        let cases: [Case; 5] = [
             (
                 "practice alternate picking",
                 &["alternate-picking"],
