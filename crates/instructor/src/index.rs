@@ -1190,13 +1190,18 @@ impl PassageIndex {
         }
     }
 
-    /// The tokens `text` gives in `field` (its analyzer: English stemming for text fields).
+    /// The tokens of each distinct word of `text` in `field` (its analyzer: English stemming
+    /// for text fields). A word said twice counts once, as tantivy's query parser has it; two
+    /// words with one stem ("chord", "chords") count twice, as there.
     fn tokens(&self, field: Field, text: &str) -> Result<Vec<String>, IndexError> {
         let mut analyzer = self.index.tokenizer_for_field(field)?;
-        let mut stream = analyzer.token_stream(text);
+        let mut seen = HashSet::new();
         let mut out = Vec::new();
-        while let Some(token) = stream.next() {
-            out.push(token.text.clone());
+        for word in text.split_whitespace().filter(|w| seen.insert(*w)) {
+            let mut stream = analyzer.token_stream(word);
+            while let Some(token) = stream.next() {
+                out.push(token.text.clone());
+            }
         }
         Ok(out)
     }
@@ -1874,7 +1879,14 @@ mod tests {
 
         /// Question words, concepts, lexicon terms, the student's level.
         type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], Option<u8>);
-        let cases: [Case; 5] = [
+        let cases: [Case; 6] = [
+            // Words said twice, and two words with one stem, as questions repeat them.
+            (
+                "barre chord workout barre chord chords strum barre",
+                &["barre-chords"],
+                &["barre chord", "chord", "barre chord"],
+                Some(2),
+            ),
             (
                 "practice alternate picking",
                 &["alternate-picking"],
