@@ -1098,7 +1098,12 @@ impl PassageIndex {
             must.push((Occur::Must, Box::new(BooleanQuery::new(should))));
             Box::new(BooleanQuery::new(must))
         };
-        Ok(searcher.search(&query, &LevelTop::new(pool, req.max_level.map(u64::from)))?)
+        let collector = LevelTop {
+            limit: pool,
+            max_level: req.max_level.map(u64::from),
+            kept: Mutex::new(Best::new(pool)),
+        };
+        Ok(searcher.search(&query, &collector)?)
     }
 
     /// Reciprocal rank fusion of the BM25 candidates with the passages nearest the question's
@@ -1247,38 +1252,38 @@ struct LevelTop {
     max_level: Option<u64>,
     /// The best scores kept from the segments searched so far: a segment's search starts
     /// from the weakest of them, so it skips what could not enter the merged top.
-    kept: Mutex<BinaryHeap<Reverse<Ranked>>>,
+    kept: Mutex<Best>,
 }
 
-impl LevelTop {
-    fn new(limit: usize, max_level: Option<u64>) -> LevelTop {
-        LevelTop {
+/// The best `limit` scored documents seen, in a min-heap whose top is the weakest kept.
+struct Best {
+    limit: usize,
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+impl Best {
+    fn new(limit: usize) -> Best {
+        Best {
             limit,
-            max_level,
-            kept: Mutex::new(BinaryHeap::with_capacity(limit + 1)),
+            heap: BinaryHeap::with_capacity(limit + 1),
         }
     }
 
-    /// The weakest score of the merged top so far (`Score::MIN` until it is full).
-    fn floor(&self) -> Score {
-        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        match kept.peek() {
-            Some(Reverse(weakest)) if kept.len() >= self.limit => weakest.score,
+    /// Keeps `r` if it beats the weakest kept (or there is room).
+    fn offer(&mut self, r: Ranked) {
+        if self.heap.len() < self.limit {
+            self.heap.push(Reverse(r));
+        } else if self.heap.peek().is_some_and(|Reverse(w)| r > *w) {
+            self.heap.pop();
+            self.heap.push(Reverse(r));
+        }
+    }
+
+    /// The score a document must beat to be kept (`Score::MIN` until full).
+    fn threshold(&self) -> Score {
+        match self.heap.peek() {
+            Some(Reverse(weakest)) if self.heap.len() >= self.limit => weakest.score,
             _ => Score::MIN,
-        }
-    }
-
-    /// Adds a segment's passages to the merged top's scores.
-    fn keep(&self, found: &[(Score, DocAddress)]) {
-        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        for (score, _) in found {
-            kept.push(Reverse(Ranked {
-                score: *score,
-                doc: 0,
-            }));
-            if kept.len() > self.limit {
-                kept.pop();
-            }
         }
     }
 }
@@ -1286,11 +1291,9 @@ impl LevelTop {
 /// One segment's share of [`LevelTop`].
 struct LevelTopSegment {
     segment_ord: SegmentOrdinal,
-    limit: usize,
     max_level: Option<u64>,
     levels: Option<Column<u64>>,
-    /// A min-heap: its top is the weakest passage kept.
-    heap: BinaryHeap<Reverse<Ranked>>,
+    best: Best,
 }
 
 /// A scored document; of equal scores the lower document ranks higher (as in tantivy).
@@ -1316,16 +1319,6 @@ impl PartialOrd for Ranked {
     }
 }
 
-impl LevelTopSegment {
-    /// The score a document must beat to be kept.
-    fn threshold(&self) -> Score {
-        match self.heap.peek() {
-            Some(Reverse(weakest)) if self.heap.len() >= self.limit => weakest.score,
-            _ => Score::MIN,
-        }
-    }
-}
-
 impl SegmentCollector for LevelTopSegment {
     type Fruit = Vec<(Score, DocAddress)>;
 
@@ -1335,18 +1328,13 @@ impl SegmentCollector for LevelTopSegment {
         {
             return;
         }
-        let ranked = Ranked { score, doc };
-        if self.heap.len() < self.limit {
-            self.heap.push(Reverse(ranked));
-        } else if self.heap.peek().is_some_and(|Reverse(w)| ranked > *w) {
-            self.heap.pop();
-            self.heap.push(Reverse(ranked));
-        }
+        self.best.offer(Ranked { score, doc });
     }
 
     fn harvest(self) -> Self::Fruit {
         let ord = self.segment_ord;
-        self.heap
+        self.best
+            .heap
             .into_iter()
             .map(|Reverse(r)| (r.score, DocAddress::new(ord, r.doc)))
             .collect()
@@ -1368,10 +1356,9 @@ impl Collector for LevelTop {
         };
         Ok(LevelTopSegment {
             segment_ord,
-            limit: self.limit,
             max_level: self.max_level,
             levels,
-            heap: BinaryHeap::with_capacity(self.limit + 1),
+            best: Best::new(self.limit),
         })
     }
 
@@ -1394,22 +1381,32 @@ impl Collector for LevelTop {
         segment_ord: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Fruit> {
-        let mut segment = self.for_segment(segment_ord, reader)?;
         if self.limit == 0 {
             return Ok(Vec::new());
         }
+        let mut segment = self.for_segment(segment_ord, reader)?;
         let alive = reader.alive_bitset();
         // Segments are searched in order, so a passage that only ties the floor ranks after
         // the earlier segment's passage it ties with, and is rightly skipped.
-        let floor = self.floor();
+        let floor = self
+            .kept
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .threshold();
         weight.for_each_pruning(floor, reader, &mut |doc, score| {
             if alive.is_none_or(|a| a.is_alive(doc)) {
                 segment.collect(doc, score);
             }
-            segment.threshold().max(floor)
+            segment.best.threshold().max(floor)
         })?;
         let found = segment.harvest();
-        self.keep(&found);
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        for (score, _) in &found {
+            kept.offer(Ranked {
+                score: *score,
+                doc: 0,
+            });
+        }
         Ok(found)
     }
 }
@@ -1791,6 +1788,7 @@ mod tests {
         assert_eq!((ps[1].start_s, ps[1].end_s), (4.0, 6.0));
         assert_eq!(ps[2].text, "Now strum all six strings slowly.");
     }
+
     /// The pruned search (one flat disjunction, level read from the fast field, block-max
     /// WAND) returns the passages and scores the query parser's nested query with a level
     /// clause returns, scored exhaustively.
