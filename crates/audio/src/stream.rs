@@ -28,6 +28,14 @@ const ATTACK_S: f64 = 0.03;
 const ATTACK_DIP: f64 = 0.2;
 /// Quietest frame that is analysed (RMS, dBFS).
 const GATE_DBFS: f64 = -55.0;
+/// Frames in a row whose strongest candidate holds one pitch that voice a frame whose dips are
+/// too shallow for the probability mass (a distorted attack: noise-like for up to ~100 ms, yet
+/// its deepest dip sits on the note from ~20 ms on; in noise the deepest dip wanders).
+const HELD_FRAMES: usize = 4;
+/// How far (cents) the strongest candidate may move from frame to frame and still be held.
+const HELD_CENTS: f64 = 30.0;
+/// Shallowest dip (normalised difference) a held candidate may have.
+const HELD_DIP: f64 = 0.6;
 
 /// One tuner reading.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,6 +109,8 @@ pub struct Streamer {
     voiced_run: usize,
     rms_len: usize,
     since_note_on: usize,
+    /// The last loud frame's strongest candidate (Hz) and how many frames in a row held it.
+    held: Option<(f64, usize)>,
 }
 
 impl Streamer {
@@ -135,6 +145,7 @@ impl Streamer {
             // 15 ms: more than a period of the low E string, so the level does not ripple.
             rms_len: (0.015 * rate).round() as usize,
             since_note_on: usize::MAX / 2,
+            held: None,
         })
     }
 
@@ -184,11 +195,18 @@ impl Streamer {
         let rms = (recent.iter().map(|v| v * v).sum::<f64>() / recent.len().max(1) as f64).sqrt();
         let loud = 20.0 * rms.max(1e-12).log10() > GATE_DBFS;
         let decided = if loud {
-            decide(
-                self.yin.candidates(&self.frame_buf, &mut self.scratch),
-                self.prev_f0,
-            )
+            let candidates = self.yin.candidates(&self.frame_buf, &mut self.scratch);
+            let total: f64 = candidates.iter().map(|c| c.prob).sum();
+            self.held = match (strongest(&candidates), self.held) {
+                (Some(f), Some((g, n))) if (1200.0 * (f / g).log2()).abs() <= HELD_CENTS => {
+                    Some((f, n + 1))
+                }
+                (Some(f), _) => Some((f, 1)),
+                (None, _) => None,
+            };
+            decide(candidates, self.prev_f0).or_else(|| self.held_pitch(total))
         } else {
+            self.held = None;
             None
         };
         let decided = decided.map(|(f, total)| {
@@ -225,6 +243,15 @@ impl Streamer {
         self.prev_f0 = decided.map(|d| d.0);
         self.notes(&reading, rms, out);
         out.push(StreamEvent::Pitch(reading));
+    }
+
+    /// A pitch the strongest candidate has held for [`HELD_FRAMES`] frames, with a dip of its
+    /// own (not the edge of the lag range, where low-frequency noise has its deepest point).
+    fn held_pitch(&self, total: f64) -> Option<(f64, f64)> {
+        let (f, n) = self.held?;
+        let inside = (F_MIN * 1.03..=F_MAX / 1.03).contains(&f);
+        (n >= HELD_FRAMES && inside && self.scratch.dip_near(self.rate / f) < HELD_DIP)
+            .then_some((f, total))
     }
 
     /// In an attack, the first deep dip wins as in classic YIN: a reading whose half (or third)
@@ -314,6 +341,15 @@ impl Streamer {
     }
 }
 
+/// The frequency of the candidate with the most probability mass.
+fn strongest(candidates: &[Candidate]) -> Option<f64> {
+    candidates
+        .iter()
+        .filter(|c| (F_MIN..=F_MAX).contains(&c.freq))
+        .max_by(|a, b| a.prob.total_cmp(&b.prob))
+        .map(|c| c.freq)
+}
+
 /// The frame's pitch and voiced probability mass, if voiced: the likeliest candidate, or the
 /// previous pitch when it is still a strong candidate.
 fn decide(candidates: Vec<Candidate>, prev: Option<f64>) -> Option<(f64, f64)> {
@@ -330,6 +366,18 @@ fn decide(candidates: Vec<Candidate>, prev: Option<f64>) -> Option<(f64, f64)> {
                 .find(|c| c.prob >= 0.5 * best.prob)
         })
         .unwrap_or(best);
+    // Two octaves up with half the mass is the note, and the chosen period a body resonance
+    // under it (a nylon guitar's ~100 Hz air mode rings for tens of ms under a high note).
+    // Unlike one octave, this is not a low string's strong second harmonic: for the period's
+    // quarter to repeat, the harmonics between must be near silent.
+    let chosen = candidates
+        .iter()
+        .find(|c| {
+            c.freq <= F_MAX
+                && (midi_of(c.freq, 4.0 * chosen.freq) - 69.0).abs() <= 0.5
+                && c.prob >= 0.5 * chosen.prob
+        })
+        .unwrap_or(chosen);
     // A short window gives shallower dips than the offline tracker's: a lower bar for voicing.
     (total >= VOICED_MASS && chosen.prob >= VOICED_MASS * 0.8).then_some((chosen.freq, total))
 }

@@ -408,3 +408,105 @@ fn chords_in_broadened_clips_tuning_and_held_out() {
     assert!(tm >= 0.86 && ts >= 0.70, "tuning: {tm:.3} / {ts:.3}");
     assert!(hm >= 0.87 && hs >= 0.76, "held out: {hm:.3} / {hs:.3}");
 }
+
+/// What the tuner read in a clip: per note it should read (unbent, ≥ 150 ms, so an 80 ms
+/// answer lands inside it) the stream time from its start to the first reading of its pitch
+/// (within 50 cents), if any; and of its voiced readings from 60 ms into such a note on, how
+/// many there were and how many were right.
+fn tuner_latencies(clip: &Clip) -> (Vec<Option<f64>>, usize, usize) {
+    let Ok(mut streamer) = fretwise_audio::Streamer::new(SR) else {
+        return (Vec::new(), 0, 0);
+    };
+    let readings: Vec<fretwise_audio::Reading> = clip
+        .audio
+        .chunks(256)
+        .flat_map(|c| streamer.push(c))
+        .filter_map(|e| match e {
+            fretwise_audio::StreamEvent::Pitch(r) if r.f0_hz > 0.0 => Some(r),
+            _ => None,
+        })
+        .collect();
+    let notes: Vec<&broad::TruthNote> = clip
+        .notes
+        .iter()
+        .filter(|n| n.bend.is_empty() && n.end - n.onset >= 0.15)
+        .collect();
+    let right = |r: &fretwise_audio::Reading, n: &broad::TruthNote| {
+        (fretwise_theory::midi_of_hz(r.f0_hz, 440.0) - n.midi).abs() <= 0.5
+    };
+    let lat = notes
+        .iter()
+        .map(|n| {
+            readings
+                .iter()
+                .find(|r| r.time_s >= n.onset && r.time_s <= n.end && right(r, n))
+                .map(|r| r.time_s - n.onset)
+        })
+        .collect();
+    let (mut inside, mut good) = (0, 0);
+    for r in &readings {
+        if let Some(n) = notes
+            .iter()
+            .find(|n| r.time_s >= n.onset + 0.06 && r.time_s <= n.end)
+        {
+            inside += 1;
+            good += usize::from(right(r, n));
+        }
+    }
+    (lat, inside, good)
+}
+
+/// Notes, share read, median and 95th percentile latency (ms), share read within 80 ms.
+fn tuner_summary(lat: &[Option<f64>]) -> (usize, f64, f64, f64, f64) {
+    let mut read: Vec<f64> = lat.iter().flatten().copied().collect();
+    read.sort_by(f64::total_cmp);
+    let n = lat.len().max(1) as f64;
+    let at = |q: f64| {
+        read.get(((read.len() as f64 - 1.0) * q).round() as usize)
+            .map_or(f64::NAN, |v| v * 1000.0)
+    };
+    let fast = read.iter().filter(|l| **l < 0.08).count() as f64 / n;
+    (lat.len(), read.len() as f64 / n, at(0.5), at(0.95), fast)
+}
+
+/// The streaming tuner on the broadened clips: how soon each note's pitch is read. Per-clip
+/// lines for the tuning part only, totals for the held-out part.
+#[test]
+fn tuner_latency_in_broadened_clips_tuning_and_held_out() {
+    let Some((fonts, instruments)) = sources() else {
+        return;
+    };
+    let clips = broad::clips(&fonts, &instruments);
+    let lats = par_map(&clips, tuner_latencies);
+    let mut totals = Vec::new();
+    for part in [Part::Tuning, Part::HeldOut] {
+        let (mut all, mut inside, mut good) = (Vec::new(), 0, 0);
+        for (clip, (lat, i, g)) in clips.iter().zip(&lats).filter(|(c, _)| c.part == part) {
+            if part == Part::Tuning && !lat.is_empty() {
+                let (n, read, p50, p95, fast) = tuner_summary(lat);
+                println!(
+                    "tuner tuning {:<48} {n:>3} notes, read {read:.3}, p50 {p50:.0} ms, p95 {p95:.0} ms, within 80 ms {fast:.3}, readings right {g}/{i}",
+                    clip.name
+                );
+            }
+            all.extend_from_slice(lat);
+            inside += i;
+            good += g;
+        }
+        let (n, read, p50, p95, fast) = tuner_summary(&all);
+        let right = good as f64 / inside.max(1) as f64;
+        println!(
+            "tuner {part:?} total: {n} notes, read {read:.3}, latency p50 {p50:.1} ms, p95 {p95:.1} ms, read within 80 ms {fast:.3}; readings from 60 ms in right {right:.3} ({good}/{inside})"
+        );
+        totals.push((n, read, fast, right));
+    }
+    if std::env::var_os("FRETWISE_REQUIRE_SOUNDFONTS").is_some() {
+        for (n, read, fast, right) in totals {
+            assert!(n > 300, "{n} notes");
+            assert!(
+                read >= 0.95 && fast >= 0.9 && right >= 0.9,
+                "read {read}, within 80 ms {fast}, readings right {right}"
+            );
+        }
+    }
+}

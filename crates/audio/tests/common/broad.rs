@@ -680,12 +680,12 @@ fn add_noise(audio: &mut [f32], notes: &[TruthNote], noise: &[f64], snr_db: f64)
     }
 }
 
-fn white(rng: &mut Rng, n: usize) -> Vec<f64> {
+pub fn white(rng: &mut Rng, n: usize) -> Vec<f64> {
     (0..n).map(|_| rng.gauss()).collect()
 }
 
 /// Pink noise (Paul Kellet's filter of white noise).
-fn pink(rng: &mut Rng, n: usize) -> Vec<f64> {
+pub fn pink(rng: &mut Rng, n: usize) -> Vec<f64> {
     let mut b = [0.0f64; 7];
     (0..n)
         .map(|_| {
@@ -723,7 +723,7 @@ fn hum(rng: &mut Rng, n: usize) -> Vec<f64> {
 }
 
 /// A room's background: pink noise with hum 10 dB under it and a low rumble.
-fn room(rng: &mut Rng, n: usize) -> Vec<f64> {
+pub fn room(rng: &mut Rng, n: usize) -> Vec<f64> {
     let p = pink(rng, n);
     let h = hum(rng, n);
     let mut lp = 0.0;
