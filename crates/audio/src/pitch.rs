@@ -350,6 +350,7 @@ impl Yin {
             }
             same
         });
+        lift_resonances(&mut mass);
         mass.into_iter()
             .filter(|(_, p)| *p > 1e-4)
             .map(|(tau, prob)| {
@@ -367,6 +368,25 @@ impl Yin {
                 }
             })
             .collect()
+    }
+}
+
+/// Moves the mass of a lag to the lag a quarter of it when that one holds at least half as much
+/// (`mass`: lags and weights, by rising lag). Such a period is a resonance under a note two
+/// octaves up: a nylon guitar's ~100 Hz body mode rings under a high note's first tens of ms,
+/// and the two together repeat at the resonance's period. Unlike one octave (a low string's
+/// strong second harmonic), a period whose quarter repeats needs the harmonics between to be
+/// near silent, which a plucked string's are not.
+fn lift_resonances(mass: &mut [(usize, f64)]) {
+    for i in (0..mass.len()).rev() {
+        let quarter = mass[i].0 as f64 / 4.0;
+        if let Some(j) = (0..i).find(|&j| {
+            (mass[j].0 as f64 - quarter).abs() <= (0.03 * quarter).max(1.0)
+                && mass[j].1 >= 0.5 * mass[i].1
+        }) {
+            mass[j].1 += mass[i].1;
+            mass[i].1 = 0.0;
+        }
     }
 }
 
@@ -882,6 +902,22 @@ mod tests {
         cmnd[53] = 0.6;
         cmnd[106] = 0.6;
         assert_eq!(yin.sub_multiple(212, &cmnd, same_raw), 212);
+    }
+
+    #[test]
+    fn a_resonance_two_octaves_under_a_note_gives_it_its_mass() {
+        // G#4 (53 lags at 22,050 Hz) over a body resonance at G#2 (212 lags).
+        let mut mass = vec![(53, 0.3), (212, 0.5)];
+        lift_resonances(&mut mass);
+        assert_eq!(mass, vec![(53, 0.8), (212, 0.0)]);
+        // Under half the mass: the long period stays.
+        let mut mass = vec![(53, 0.2), (212, 0.5)];
+        lift_resonances(&mut mass);
+        assert_eq!(mass, vec![(53, 0.2), (212, 0.5)]);
+        // One octave is a low string's second harmonic, not a resonance: unchanged.
+        let mut mass = vec![(106, 0.4), (212, 0.5)];
+        lift_resonances(&mut mass);
+        assert_eq!(mass, vec![(106, 0.4), (212, 0.5)]);
     }
 
     fn track_of(f0: Vec<f64>) -> PitchTrack {

@@ -366,18 +366,6 @@ fn decide(candidates: Vec<Candidate>, prev: Option<f64>) -> Option<(f64, f64)> {
                 .find(|c| c.prob >= 0.5 * best.prob)
         })
         .unwrap_or(best);
-    // Two octaves up with half the mass is the note, and the chosen period a body resonance
-    // under it (a nylon guitar's ~100 Hz air mode rings for tens of ms under a high note).
-    // Unlike one octave, this is not a low string's strong second harmonic: for the period's
-    // quarter to repeat, the harmonics between must be near silent.
-    let chosen = candidates
-        .iter()
-        .find(|c| {
-            c.freq <= F_MAX
-                && (midi_of(c.freq, 4.0 * chosen.freq) - 69.0).abs() <= 0.5
-                && c.prob >= 0.5 * chosen.prob
-        })
-        .unwrap_or(chosen);
     // A short window gives shallower dips than the offline tracker's: a lower bar for voicing.
     (total >= VOICED_MASS && chosen.prob >= VOICED_MASS * 0.8).then_some((chosen.freq, total))
 }

@@ -331,10 +331,10 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
             "takes in each part"
         );
     }
-    // Guards a little under what was measured on 2026-12-06, session 27 (docs/AUDIO.md): issue
+    // Guards a little under what was measured on 2026-12-07, session 33 (docs/AUDIO.md): issue
     // 14 asks for 0.95 / 0.95, which is not met yet.
     for (label, d, floor) in [
-        ("tuning", tuning, [0.86, 0.955]),
+        ("tuning", tuning, [0.89, 0.965]),
         ("held out", held, [0.79, 0.93]),
     ] {
         assert!(
