@@ -2,7 +2,8 @@
 //! 5 ms and, for practice, notes as they start and stop. It runs the offline tracker's YIN
 //! candidates on a shorter window (the newest 20 ms, time-reversed) at the input's own rate (no resampler delay) and
 //! decides each frame at once — no Viterbi look-ahead — keeping to the previous pitch when it is
-//! among the candidates, which is what suppresses octave jumps on the low strings.
+//! among the candidates, which is what suppresses octave jumps on the low strings. A pitch held
+//! over a few frames is voiced even where its dips are shallow (distorted attacks).
 
 use fretwise_theory::midi_of_hz as midi_of;
 use serde::Serialize;

@@ -47,10 +47,11 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
-/// Every take: each note read, median latency under 50 ms, none over 80 ms. `strict`: the other bars for a tuner
-/// on a clean sound; distorted guitars are held to looser ones (their attacks are noise-like for
-/// up to ~100 ms); so are steel strings, whose TimGM6mb attack carries a subharmonic for its
-/// first ~40 ms (read an octave low in a few frames after the attack check's 30 ms).
+/// Every take: each note read, median latency under 50 ms, none over 80 ms (issue 14). `strict`:
+/// the other bars for a tuner on a clean sound; distorted guitars are held to looser ones (their
+/// attacks are noise-like for up to ~100 ms); so are steel strings, whose TimGM6mb attack carries
+/// a subharmonic for its first ~40 ms (read an octave low in a few frames after the attack
+/// check's 30 ms).
 fn check(name: &str, audio: &[f32], truth: &Score, strict: bool) {
     let events = run(audio, 256);
     let mut lat = latencies(truth, &events);
