@@ -414,43 +414,33 @@ fn chords_in_broadened_clips_tuning_and_held_out() {
 /// (within 50 cents), if any; and of its voiced readings from 60 ms into such a note on, how
 /// many there were and how many were right.
 fn tuner_latencies(clip: &Clip) -> (Vec<Option<f64>>, usize, usize) {
-    let Ok(mut streamer) = fretwise_audio::Streamer::new(SR) else {
-        return (Vec::new(), 0, 0);
-    };
-    let readings: Vec<fretwise_audio::Reading> = clip
+    let mut streamer =
+        fretwise_audio::Streamer::new(SR).unwrap_or_else(|e| panic!("{}: {e}", clip.name));
+    let events: Vec<fretwise_audio::StreamEvent> = clip
         .audio
         .chunks(256)
         .flat_map(|c| streamer.push(c))
-        .filter_map(|e| match e {
-            fretwise_audio::StreamEvent::Pitch(r) if r.f0_hz > 0.0 => Some(r),
-            _ => None,
-        })
         .collect();
-    let notes: Vec<&broad::TruthNote> = clip
+    let notes: Vec<(&broad::TruthNote, f64)> = clip
         .notes
         .iter()
         .filter(|n| n.bend.is_empty() && n.end - n.onset >= 0.15)
+        .map(|n| (n, common::midi_hz(n.midi)))
         .collect();
-    let right = |r: &fretwise_audio::Reading, n: &broad::TruthNote| {
-        (fretwise_theory::midi_of_hz(r.f0_hz, 440.0) - n.midi).abs() <= 0.5
-    };
     let lat = notes
         .iter()
-        .map(|n| {
-            readings
-                .iter()
-                .find(|r| r.time_s >= n.onset && r.time_s <= n.end && right(r, n))
-                .map(|r| r.time_s - n.onset)
-        })
+        .map(|(n, hz)| common::tuner_latency(&events, n.onset, n.end, *hz))
         .collect();
     let (mut inside, mut good) = (0, 0);
-    for r in &readings {
-        if let Some(n) = notes
-            .iter()
-            .find(|n| r.time_s >= n.onset + 0.06 && r.time_s <= n.end)
+    for e in &events {
+        if let fretwise_audio::StreamEvent::Pitch(r) = e
+            && r.f0_hz > 0.0
+            && let Some((_, hz)) = notes
+                .iter()
+                .find(|(n, _)| r.time_s >= n.onset + 0.06 && r.time_s <= n.end)
         {
             inside += 1;
-            good += usize::from(right(r, n));
+            good += usize::from(common::reads(r, *hz));
         }
     }
     (lat, inside, good)

@@ -26,19 +26,7 @@ fn latencies(truth: &Score, events: &[StreamEvent]) -> Vec<f64> {
 fn latencies_by_note(truth: &Score, events: &[StreamEvent]) -> Vec<Option<f64>> {
     truth
         .iter()
-        .map(|&(on, dur, f)| {
-            events.iter().find_map(|e| match e {
-                StreamEvent::Pitch(r)
-                    if r.time_s >= on
-                        && r.time_s <= on + dur
-                        && r.f0_hz > 0.0
-                        && (1200.0 * (r.f0_hz / f).log2()).abs() <= 50.0 =>
-                {
-                    Some(r.time_s - on)
-                }
-                _ => None,
-            })
-        })
+        .map(|&(on, dur, f)| common::tuner_latency(events, on, on + dur, f))
         .collect()
 }
 

@@ -17,6 +17,28 @@ pub fn midi_hz(m: f64) -> f64 {
     440.0 * 2f64.powf((m - 69.0) / 12.0)
 }
 
+/// Whether a tuner reading is within 50 cents of `hz`.
+pub fn reads(r: &fretwise_audio::Reading, hz: f64) -> bool {
+    r.f0_hz > 0.0 && (1200.0 * (r.f0_hz / hz).log2()).abs() <= 50.0
+}
+
+/// Seconds from `onset` to the stream's first reading of `hz` (within 50 cents) up to `end`.
+pub fn tuner_latency(
+    events: &[fretwise_audio::StreamEvent],
+    onset: f64,
+    end: f64,
+    hz: f64,
+) -> Option<f64> {
+    events.iter().find_map(|e| match e {
+        fretwise_audio::StreamEvent::Pitch(r)
+            if r.time_s >= onset && r.time_s <= end && reads(r, hz) =>
+        {
+            Some(r.time_s - onset)
+        }
+        _ => None,
+    })
+}
+
 /// Additive plucked string: 12 harmonics, amplitude 1/k, higher ones decaying faster.
 pub fn additive(score: &Score, total_s: f64) -> Vec<f32> {
     let n = (total_s * SR as f64) as usize;
