@@ -761,6 +761,23 @@ fn harmonic_factor(f: f64, reference: f64) -> Option<f64> {
         .find(|k| near(f * k))
 }
 
+/// A run an octave from the reference, at least this share of the reference's loudest RMS, can
+/// be a new note (see `is_octave_jump`); a decaying string's octave is read at under a tenth.
+const OCTAVE_JUMP_LEVEL: f64 = 0.25;
+
+/// Frame counts [`unify_octaves`] works with.
+#[derive(Clone, Copy)]
+struct Spans {
+    /// A pitch that lasts this long is a pitch (50 ms).
+    legato: usize,
+    /// A head of another pitch lasts under this (300 ms).
+    short: usize,
+    /// An octave jump without an attack lasts this long (180 ms).
+    long: usize,
+    /// ... and comes this soon after the pitch it leaves began (1 s).
+    hold: usize,
+}
+
 /// Keeps each plucked note in one octave. A string's partials decay at different rates: seconds
 /// into a long note the second or third harmonic can outweigh the fundamental (the tracker
 /// reads an octave or a twelfth up), a sympathetic open string can take over (two octaves down),
@@ -771,12 +788,20 @@ fn harmonic_factor(f: f64, reference: f64) -> Option<f64> {
 /// `head_of`); readings at those ratios of it are brought back to it (keeping their fine
 /// deviation, so vibrato and bends survive), and a different pitch lasting 50 ms (a hammer-on,
 /// pull-off or slide, or a legato note whose attack was not heard) becomes the reference from
-/// there on.
+/// there on. One exception: an octave that lasts 180 ms, within a second of the pitch it
+/// leaves and at about its level, is a new note (a riff between an open string and its octave
+/// whose attacks reverb or distortion hid; see `is_octave_jump`).
 pub fn unify_octaves(track: &mut PitchTrack, attacks_s: &[f64]) {
     let n = track.f0_hz.len();
     let hop = track.hop_s;
     let frames = |s: f64| ((s / hop).round() as usize).max(1);
-    let (legato, gap, short) = (frames(0.05), frames(0.05), frames(0.3));
+    let gap = frames(0.05);
+    let spans = Spans {
+        legato: frames(0.05),
+        short: frames(0.3),
+        long: frames(0.18),
+        hold: frames(1.0),
+    };
     let mut bounds: Vec<usize> = attacks_s
         .iter()
         .filter(|a| a.is_finite() && **a >= 0.0)
@@ -799,12 +824,12 @@ pub fn unify_octaves(track: &mut PitchTrack, attacks_s: &[f64]) {
     bounds.sort_unstable();
     bounds.dedup();
     for w in bounds.windows(2) {
-        unify_segment(&mut track.f0_hz[w[0]..w[1]], legato, short);
+        unify_segment(&mut track.f0_hz[w[0]..w[1]], &track.rms[w[0]..w[1]], spans);
     }
 }
 
 /// [`unify_octaves`] on the frames between two attacks.
-fn unify_segment(f0: &mut [f64], legato: usize, short: usize) {
+fn unify_segment(f0: &mut [f64], rms: &[f64], spans: Spans) {
     // Runs of voiced frames whose pitch moves less than 60 cents frame to frame.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -828,10 +853,10 @@ fn unify_segment(f0: &mut [f64], legato: usize, short: usize) {
         v[v.len() / 2]
     };
     // The first pitch that lasts (unless it is the head of the next one).
-    let Some(first) = runs.iter().position(|&(s, e)| e - s >= legato) else {
+    let Some(first) = runs.iter().position(|&(s, e)| e - s >= spans.legato) else {
         return;
     };
-    let mut reference = head_of(f0, &runs[first + 1..], runs[first], legato, short)
+    let mut reference = head_of(f0, &runs[first + 1..], runs[first], spans)
         .unwrap_or_else(|| median(f0, runs[first]));
     // Up to it: an attack's subharmonic (or overtone) head.
     for &(s, e) in &runs[..=first] {
@@ -839,13 +864,27 @@ fn unify_segment(f0: &mut [f64], legato: usize, short: usize) {
             f0[s..e].iter_mut().for_each(|f| *f *= k);
         }
     }
+    // Where the reference pitch began (in this segment).
+    let mut since = runs[first].0;
     for j in first + 1..runs.len() {
         let (s, e) = runs[j];
         let m = median(f0, (s, e));
-        if harmonic_factor(m, reference).is_none() && e - s >= legato {
+        let factor = harmonic_factor(m, reference);
+        if is_octave_jump(factor, (s, e), since, rms, spans) {
+            // A riff between a string and its octave whose attacks were not heard.
+            (reference, since) = (m, s);
+        } else if factor.is_none()
+            && e - s >= spans.legato
+            && (cents(m, reference).abs() > 50.0 || e - s < spans.long)
+        {
             // A new pitch without an attack; when it is short and a longer run at a harmonic
-            // ratio of it follows, it was that note's head.
-            reference = head_of(f0, &runs[j + 1..], (s, e), legato, short).unwrap_or(m);
+            // ratio of it follows, it was that note's head (a run at the reference's own
+            // pitch can be one too, unless it lasts).
+            let next = head_of(f0, &runs[j + 1..], (s, e), spans).unwrap_or(m);
+            if cents(next, reference).abs() > 50.0 {
+                since = s;
+            }
+            reference = next;
         }
         if let Some(k) = harmonic_factor(m, reference) {
             // The factor keeps each frame's own deviation.
@@ -854,21 +893,38 @@ fn unify_segment(f0: &mut [f64], legato: usize, short: usize) {
     }
 }
 
+/// Whether `run`, at `factor` of the reference pitch that began at frame `since`, is a new note
+/// an octave away rather than the same string's octave: the reference has sounded for under
+/// [`Spans::hold`] (a decaying string's partials take longer to swap), the run lasts
+/// [`Spans::long`] and it is not far under the reference's loudest (a decay's octave is).
+fn is_octave_jump(
+    factor: Option<f64>,
+    (s, e): (usize, usize),
+    since: usize,
+    rms: &[f64],
+    spans: Spans,
+) -> bool {
+    if !matches!(factor, Some(k) if k == 2.0 || k == 0.5) || s >= since + spans.hold {
+        return false;
+    }
+    if e - s < spans.long {
+        return false;
+    }
+    let peak = rms[since..s].iter().copied().fold(0.0, f64::max);
+    let mean = rms[s..e].iter().sum::<f64>() / (e - s) as f64;
+    mean >= OCTAVE_JUMP_LEVEL * peak
+}
+
 /// The pitch of the note whose head `run` is: the next run of at least `legato` frames, if
-/// `run` is shorter than `short` frames and reads a subharmonic of it, or reads another
-/// harmonic ratio of it and is shorter (attacks read low far more often than high).
-fn head_of(
-    f0: &[f64],
-    later: &[(usize, usize)],
-    run: (usize, usize),
-    legato: usize,
-    short: usize,
-) -> Option<f64> {
+/// `run` is shorter than `short` frames (`long` for an octave under it) and reads a subharmonic
+/// of it, or reads another harmonic ratio of it and is shorter (attacks read low far more often
+/// than high).
+fn head_of(f0: &[f64], later: &[(usize, usize)], run: (usize, usize), spans: Spans) -> Option<f64> {
     let len = run.1 - run.0;
-    if len >= short {
+    if len >= spans.short {
         return None;
     }
-    let &(s, e) = later.iter().find(|&&(s, e)| e - s >= legato)?;
+    let &(s, e) = later.iter().find(|&&(s, e)| e - s >= spans.legato)?;
     let median = |(s, e): (usize, usize)| {
         let mut v = f0[s..e].to_vec();
         v.sort_by(f64::total_cmp);
@@ -876,6 +932,11 @@ fn head_of(
     };
     let next = median((s, e));
     let factor = harmonic_factor(median(run), next)?;
+    if factor == 2.0 && len >= spans.long {
+        // An octave under the next pitch for this long is a note of its own (an open string
+        // before its octave), not an attack's subharmonic.
+        return None;
+    }
     (factor > 1.0 || e - s > len).then_some(next)
 }
 
@@ -1058,18 +1119,33 @@ mod tests {
         vec![hz; (seconds / 0.01).round() as usize]
     }
 
+    /// `t` with its RMS falling by `db_per_s` from the first frame on.
+    fn decaying(mut t: PitchTrack, db_per_s: f64) -> PitchTrack {
+        for (i, r) in t.rms.iter_mut().enumerate() {
+            *r *= 10f64.powf(-db_per_s * i as f64 * t.hop_s / 20.0);
+        }
+        t
+    }
+
     #[test]
     fn a_decaying_string_stays_in_its_octave() {
-        // E2 for 0.5 s, then its second harmonic takes over (no attack): still E2, deviation kept.
+        // E2 for 0.5 s, then its second harmonic takes over (no attack) once the string has
+        // decayed 15 dB: still E2, deviation kept.
         let mut f0 = run(82.41, 0.5);
         f0.extend(run(165.0, 1.0));
-        let mut t = track_of(f0);
+        let mut t = decaying(track_of(f0), 30.0);
         unify_octaves(&mut t, &[0.0]);
         assert!(
             t.f0_hz.iter().all(|f| (f - 82.41).abs() < 0.1),
             "{:?}",
             t.f0_hz
         );
+        // Late in a long note the octave is the string's too, however loud.
+        let mut f0 = run(82.41, 1.2);
+        f0.extend(run(165.0, 1.0));
+        let mut t = track_of(f0);
+        unify_octaves(&mut t, &[0.0]);
+        assert!(t.f0_hz.iter().all(|f| (f - 82.41).abs() < 0.1));
         // With an attack at the jump it is a new note and stays.
         let mut f0 = run(82.41, 0.5);
         f0.extend(run(164.82, 1.0));
@@ -1086,6 +1162,27 @@ mod tests {
     }
 
     #[test]
+    fn an_octave_riff_whose_attacks_were_not_heard_keeps_its_octaves() {
+        // D2 and D3 in turn, 220 ms each at one level, no attack found (reverb and distortion):
+        // each note keeps its octave.
+        let mut f0 = Vec::new();
+        for _ in 0..4 {
+            f0.extend(run(73.42, 0.22));
+            f0.extend(run(146.83, 0.22));
+        }
+        let mut t = track_of(f0.clone());
+        unify_octaves(&mut t, &[0.0]);
+        assert_eq!(t.f0_hz, f0);
+        // A 100 ms octave is still a misreading.
+        let mut f0 = run(73.42, 0.3);
+        f0.extend(run(146.83, 0.1));
+        f0.extend(run(73.42, 0.3));
+        let mut t = track_of(f0);
+        unify_octaves(&mut t, &[0.0]);
+        assert!(t.f0_hz.iter().all(|f| (f - 73.42).abs() < 0.1));
+    }
+
+    #[test]
     fn subharmonic_heads_and_legato_changes() {
         // A 110 ms head two octaves down, then the note for a second.
         let mut f0 = run(92.5, 0.11);
@@ -1093,11 +1190,12 @@ mod tests {
         let mut t = track_of(f0);
         unify_octaves(&mut t, &[0.0]);
         assert!(t.f0_hz.iter().all(|f| (f - 370.0).abs() < 0.1));
-        // E2, a hammer-on to G2 (a new reference), G2's octave taking over: G2, not E2.
+        // E2, a hammer-on to G2 (a new reference), G2's octave taking over as the string
+        // decays: G2, not E2.
         let mut f0 = run(82.41, 0.3);
         f0.extend(run(98.0, 0.3));
         f0.extend(run(196.0, 0.5));
-        let mut t = track_of(f0);
+        let mut t = decaying(track_of(f0), 30.0);
         unify_octaves(&mut t, &[0.0]);
         assert!(t.f0_hz[..30].iter().all(|f| (f - 82.41).abs() < 0.1));
         assert!(t.f0_hz[30..].iter().all(|f| (f - 98.0).abs() < 0.1));

@@ -64,6 +64,57 @@ fn analyse(audio: &[f32], name: &str) -> fretwise_audio::Analysis {
     analyze_bytes(&wav(audio, SR), Some("wav"), 600.0).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// For `FRETWISE_DEBUG_CLIP=part-of-its-name` (tuning clips only): each labelled note with the
+/// frame pitches read inside it (MIDI, rounded; `-` unvoiced), then the notes read.
+fn debug_clip(clip: &Clip) {
+    let a = analyse(&clip.audio, &clip.name);
+    println!("== {}", clip.name);
+    let rate = fretwise_audio::ANALYSIS_RATE;
+    let r = fretwise_audio::resample(&clip.audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
+    let raw = fretwise_audio::track(&r, rate);
+    let (_, attacks) = fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2);
+    let at: Vec<String> = attacks.iter().map(|a| format!("{:.3}", a.time_s)).collect();
+    println!("attacks {}", at.join(" "));
+    for (label, hop, f0) in [
+        ("raw", raw.hop_s, &raw.f0_hz),
+        ("final", a.pitch_track.hop_s, &a.pitch_track.f0_hz),
+    ] {
+        println!("-- {label}");
+        print_frames(clip, hop, f0);
+    }
+    for n in &a.notes {
+        println!(
+            "read  {:7.3}-{:7.3} midi {:3} {:+.0}c",
+            n.onset_s, n.offset_s, n.midi, n.cents
+        );
+    }
+}
+
+/// Each labelled note of `clip` with the frame pitches `f0` (every `hop` s) inside it.
+fn print_frames(clip: &Clip, hop: f64, f0: &[f64]) {
+    for n in &clip.notes {
+        let first = (n.onset / hop).ceil() as usize;
+        let last = ((n.end / hop).floor() as usize).min(f0.len());
+        let frames: Vec<String> = f0[first.min(last)..last]
+            .iter()
+            .map(|&f| {
+                if f > 0.0 {
+                    format!("{:.0}", 69.0 + 12.0 * (f / 440.0).log2())
+                } else {
+                    "-".into()
+                }
+            })
+            .collect();
+        println!(
+            "truth {:7.3}-{:7.3} midi {:5.1} | {}",
+            n.onset,
+            n.end,
+            n.midi,
+            frames.join(" ")
+        );
+    }
+}
+
 /// Analyses and scores every clip on all cores, in the clips' order.
 fn analyse_all(clips: &[Clip]) -> Vec<ClipScore> {
     par_map(clips, |clip| {
@@ -97,6 +148,14 @@ fn broadened_set_tuning_and_held_out() {
     }
     let clips = broad::clips(&fonts, &instruments);
     let scores = analyse_all(&clips);
+    if let Ok(d) = std::env::var("FRETWISE_DEBUG_CLIP") {
+        for c in clips
+            .iter()
+            .filter(|c| c.part == Part::Tuning && c.name.contains(&d))
+        {
+            debug_clip(c);
+        }
+    }
     let (tuning, held): (Vec<usize>, Vec<usize>) =
         (0..clips.len()).partition(|&i| clips[i].part == Part::Tuning);
     for &i in &tuning {
