@@ -45,6 +45,8 @@ pub struct PitchTrack {
 pub(crate) struct Candidate {
     pub(crate) freq: f64,
     pub(crate) prob: f64,
+    /// The normalised difference at the candidate's lag (its dip's depth; lower is deeper).
+    pub(crate) dip: f64,
 }
 
 /// A dip shallower than this (normalised difference) is a noisy frame's.
@@ -365,6 +367,7 @@ impl Yin {
                 Candidate {
                     freq: self.rate / (tau as f64 + shift),
                     prob,
+                    dip: c,
                 }
             })
             .collect()
@@ -549,6 +552,10 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
             }
         })
         .collect();
+    let mut obs = obs;
+    // The mass a held pitch was given is the Viterbi's, not a measured probability: the
+    // reported confidence stays what the frame measured.
+    let measured = voice_held_pitches(&mut obs);
     let path = viterbi(&obs);
     let mut f0 = vec![0.0; frames];
     let mut conf = vec![0.0; frames];
@@ -557,11 +564,16 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
             // The exact candidate frequency inside the chosen bin, if any.
             let best = obs[f]
                 .iter()
-                .filter(|c| bin_of(c.freq).is_some_and(|cb| cb.abs_diff(*b) <= 1))
-                .max_by(|x, y| x.prob.total_cmp(&y.prob));
-            if let Some(c) = best {
+                .enumerate()
+                .filter(|(_, c)| bin_of(c.freq).is_some_and(|cb| cb.abs_diff(*b) <= 1))
+                .max_by(|x, y| x.1.prob.total_cmp(&y.1.prob));
+            if let Some((i, c)) = best {
                 f0[f] = c.freq;
-                conf[f] = c.prob.min(1.0);
+                conf[f] = match measured[f] {
+                    Some((held, prob)) if held == i => prob,
+                    _ => c.prob,
+                }
+                .min(1.0);
             }
         }
     }
@@ -571,6 +583,67 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
         confidence: conf,
         rms,
     }
+}
+
+/// Frames whose strongest candidate holds one pitch this long (58 ms) are a note's, however
+/// shallow their dips (the streaming tuner's rule, `stream.rs`; four frames voiced a nylon
+/// guitar's body resonance under a note's attack).
+const HELD_FRAMES: usize = 5;
+/// ... within this many cents frame to frame ...
+const HELD_CENTS: f64 = 30.0;
+/// ... with a dip under this ...
+const HELD_DIP: f64 = 0.6;
+/// ... and get this much probability mass in all (enough for the Viterbi to voice them).
+const HELD_MASS: f64 = 0.5;
+
+/// Gives a weak frame's strongest candidate [`HELD_MASS`] where it is part of a run of
+/// [`HELD_FRAMES`] frames holding one pitch (noise's deepest dip moves from frame to frame; a
+/// note's stays, even where distortion and noise fill every dip). Returns, per frame, the
+/// candidate raised and the probability it had.
+fn voice_held_pitches(obs: &mut [Vec<Candidate>]) -> Vec<Option<(usize, f64)>> {
+    let mut measured = vec![None; obs.len()];
+    let strongest: Vec<Option<usize>> = obs
+        .iter()
+        .map(|cands| {
+            (0..cands.len())
+                .filter(|&i| (F_MIN * 1.03..=F_MAX / 1.03).contains(&cands[i].freq))
+                .max_by(|&a, &b| cands[a].prob.total_cmp(&cands[b].prob))
+        })
+        .collect();
+    let freqs: Vec<Option<f64>> = (0..obs.len())
+        .map(|f| strongest[f].map(|i| obs[f][i].freq))
+        .collect();
+    let freq = |f: usize| freqs.get(f).copied().flatten();
+    let mut start = 0;
+    while start < obs.len() {
+        let Some(f0) = freq(start) else {
+            start += 1;
+            continue;
+        };
+        let mut end = start + 1;
+        let mut last = f0;
+        while let Some(f) = freq(end) {
+            if cents(f, last).abs() > HELD_CENTS {
+                break;
+            }
+            last = f;
+            end += 1;
+        }
+        if end - start >= HELD_FRAMES {
+            for f in start..end {
+                let total: f64 = obs[f].iter().map(|c| c.prob).sum();
+                if let Some(i) = strongest[f]
+                    && total < HELD_MASS
+                    && obs[f][i].dip < HELD_DIP
+                {
+                    measured[f] = Some((i, obs[f][i].prob));
+                    obs[f][i].prob += HELD_MASS - total;
+                }
+            }
+        }
+        start = end;
+    }
+    measured
 }
 
 /// Viterbi over 2 × N_BINS states (voiced pitch bins, then unvoiced twins). Returns the voiced bin
@@ -1159,6 +1232,47 @@ mod tests {
         let mut t = track_of(f0.clone());
         unify_octaves(&mut t, &[0.0]);
         assert_eq!(t.f0_hz, f0);
+    }
+
+    #[test]
+    fn a_weak_pitch_held_for_five_frames_is_voiced_and_a_wandering_one_is_not() {
+        let weak = |freq: f64, dip: f64| {
+            vec![Candidate {
+                freq,
+                prob: 0.01,
+                dip,
+            }]
+        };
+        // Frames between 20 silent ones on each side.
+        let framed = |frames: Vec<Vec<Candidate>>| {
+            let mut obs: Vec<Vec<Candidate>> = (0..20).map(|_| Vec::new()).collect();
+            obs.extend(frames);
+            obs.extend((0..20).map(|_| Vec::new()));
+            obs
+        };
+        // A note under distortion and noise: no dip crosses pYIN's thresholds, but the deepest
+        // stays on 110 Hz. Unvoiced as it is; voiced once held.
+        let note = || framed((0..6).map(|i| weak(110.0 + i as f64 * 0.2, 0.4)).collect());
+        assert!(viterbi(&note()).iter().all(Option::is_none));
+        let mut obs = note();
+        let measured = voice_held_pitches(&mut obs);
+        assert!(measured[20..26].iter().all(|m| *m == Some((0, 0.01))));
+        let path = viterbi(&obs);
+        assert!(path[20..26].iter().all(Option::is_some), "{path:?}");
+        // Noise: the deepest dip moves from frame to frame; four frames are not enough; a
+        // dip that is hardly one (0.8) is not a pitch.
+        for frames in [
+            [110.0, 180.0, 95.0, 300.0, 140.0, 70.0].map(|f| weak(f, 0.4)),
+            [110.0; 6].map(|f| weak(f, 0.8)),
+        ]
+        .into_iter()
+        .map(Vec::from)
+        .chain([(0..4).map(|_| weak(110.0, 0.4)).collect()])
+        {
+            let mut obs = framed(frames);
+            assert!(voice_held_pitches(&mut obs).iter().all(Option::is_none));
+            assert!(viterbi(&obs).iter().all(Option::is_none));
+        }
     }
 
     #[test]

@@ -187,11 +187,12 @@ fn broadened_set_tuning_and_held_out() {
         // The whole set: a clip that silently drops out would move every figure.
         assert_eq!((tuning.len(), held.len()), (93, 41), "clips in each part");
     }
-    // Guards a little under what was measured on 2026-12-06, session 26 (docs/AUDIO.md), so
-    // that the figures can only get better; the issue's bars are higher and not met yet.
+    // Guards a little under what was measured on 2026-12-07, session 34 (docs/AUDIO.md), so
+    // that the figures can only get better; held out, RPA and RCA meet the issue's 0.97, and
+    // onset F and note F are not there yet.
     for (label, s, floor) in [
-        ("tuning", &t, [0.935, 0.945, 0.90, 0.88, 0.87]),
-        ("held out", &h, [0.955, 0.96, 0.93, 0.93, 0.9]),
+        ("tuning", &t, [0.96, 0.965, 0.91, 0.895, 0.87]),
+        ("held out", &h, [0.97, 0.98, 0.94, 0.94, 0.9]),
     ] {
         let got = [s.rpa, s.rca, s.onset_f, s.note_f, s.tempo];
         let names = ["RPA", "RCA", "onset F", "note F", "tempo"];
@@ -390,11 +391,11 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
             "takes in each part"
         );
     }
-    // Guards a little under what was measured on 2026-12-07, session 33 (docs/AUDIO.md): issue
+    // Guards a little under what was measured on 2026-12-07, session 34 (docs/AUDIO.md): issue
     // 14 asks for 0.95 / 0.95, which is not met yet.
     for (label, d, floor) in [
-        ("tuning", tuning, [0.89, 0.965]),
-        ("held out", held, [0.79, 0.93]),
+        ("tuning", tuning, [0.91, 0.965]),
+        ("held out", held, [0.8, 0.94]),
     ] {
         assert!(
             d.precision() >= floor[0] && d.recall() >= floor[1],
