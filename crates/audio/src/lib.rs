@@ -262,6 +262,10 @@ pub fn combine_features(parts: &[&Features]) -> Option<Features> {
     })
 }
 
+/// How long before a take's first pitched frame its first note's attack can be, seconds (the
+/// tracker's window and voicing take this long to hear a pitch).
+const LEAD_S: f64 = 0.1;
+
 /// Analyses mono samples at [`ANALYSIS_RATE`]; `source_rate` is reported as the sample rate.
 pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let rate = ANALYSIS_RATE;
@@ -270,7 +274,13 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let samples: &[f32] = &dehummed;
     let mut pt = track(samples, rate);
     // Onsets on a finer hop than pitch: timing matters more than frequency resolution there.
-    let (envelope, attacks) = onsets(samples, rate, HOP / 2);
+    let (envelope, mut attacks) = onsets(samples, rate, HOP / 2);
+    // Noise that starts with the recording reads as an attack there; nothing before the first
+    // pitched sound's own attack is a note's.
+    if let Some(first) = pt.f0_hz.iter().position(|f| *f > 0.0) {
+        let first_s = first as f64 * pt.hop_s;
+        attacks.retain(|a| a.time_s >= first_s - LEAD_S);
+    }
     let mut onset_times: Vec<f64> = attacks.iter().map(|a| a.time_s).collect();
     pitch::correct_attack_subharmonics(&mut pt, &onset_times);
     pitch::unify_octaves(&mut pt, &onset_times);

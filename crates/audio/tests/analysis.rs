@@ -194,3 +194,29 @@ fn tempo_and_beats_of_steady_playing() {
     assert_eq!(silence.tempo_bpm, 0.0);
     assert!(silence.beats_s.is_empty());
 }
+
+#[test]
+fn noise_from_the_first_sample_is_not_an_attack() {
+    // A recording that opens on hiss (pink-ish: white noise through a one-pole low-pass) 20 dB
+    // under the notes, the first note half a second in: the hiss starting is not an onset.
+    let truth: Score = melody()
+        .into_iter()
+        .take(6)
+        .map(|(on, dur, f)| (on + 0.3, dur, f))
+        .collect();
+    let mut audio = additive(&truth, 4.0);
+    let (mut state, mut low) = (99u64, 0.0f64);
+    for s in &mut audio {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let u = ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
+        low = 0.9 * low + 0.1 * u;
+        *s += (low * 0.3 * 0.1 * 3.46 * 4.4) as f32;
+    }
+    let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
+    let early: Vec<f64> = a.onsets_s.iter().copied().filter(|o| *o < 0.45).collect();
+    assert!(early.is_empty(), "onsets before the first note: {early:?}");
+    let s = score(&truth, &a);
+    assert!(s.onset_f >= 0.9, "onset F {}", s.onset_f);
+}
