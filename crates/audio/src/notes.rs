@@ -191,6 +191,7 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
     // read as voiced after its attack. A legato note (straight after the previous one) may not,
     // or it would take the previous note's attack.
     let mut prev_offset = f64::NEG_INFINITY;
+    let mut prev_onset = f64::NEG_INFINITY;
     for note in &mut notes {
         let after_silence = note.onset_s - prev_offset > 1e-9;
         // Straight after the previous note, or after a gap of up to three frames (the tracker
@@ -199,9 +200,13 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
         let prev_last_frame = prev_offset - hop;
         prev_offset = note.offset_s;
         let back = if after_silence { REACH_BACK_S } else { 0.04 };
+        let claimed = prev_onset;
         if let Some(o) = onsets_s
             .iter()
             .filter(|o| **o - note.onset_s <= 0.04 && note.onset_s - **o <= back)
+            // The note before started at its own attack: a note after a short dropout must not
+            // reach back and take it.
+            .filter(|o| **o > claimed + 0.02)
             .min_by(|a, b| {
                 (**a - note.onset_s)
                     .abs()
@@ -216,6 +221,7 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
             note.onset_s = (prev_last_frame).max(0.0);
         }
         note.onset_s = (note.onset_s * 1000.0).round() / 1000.0;
+        prev_onset = note.onset_s;
         note.offset_s = (note.offset_s * 1000.0).round() / 1000.0;
         note.confidence = (note.confidence * 1000.0).round() / 1000.0;
     }
@@ -282,6 +288,20 @@ mod tests {
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert_eq!(notes[0].name, "E4");
         assert!((notes[0].onset_s - 0.1).abs() < 1e-9 && (notes[0].offset_s - 0.55).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_fast_note_after_a_short_dropout_does_not_take_the_last_notes_attack() {
+        // Sixteenths: F4 picked at 0.1 s for 70 ms, two frames lost, E4 for 60 ms with no
+        // attack heard. E4 may reach back for an attack of its own, not for F4's: it starts by
+        // its pitch change, at F4's last frame.
+        let t = track(&[(10, 0.0), (7, 349.23), (2, 0.0), (6, 329.63), (10, 0.0)]);
+        let notes = segment(&t, &[0.1], 440.0);
+        let names: Vec<(&str, f64, f64)> = notes
+            .iter()
+            .map(|n| (n.name.as_str(), n.onset_s, n.offset_s))
+            .collect();
+        assert_eq!(names, vec![("F4", 0.1, 0.16), ("E4", 0.16, 0.25)]);
     }
 
     #[test]
