@@ -897,7 +897,9 @@ pub fn unify_octaves(track: &mut PitchTrack, attacks_s: &[f64]) {
     bounds.sort_unstable();
     bounds.dedup();
     for w in bounds.windows(2) {
-        unify_segment(&mut track.f0_hz[w[0]..w[1]], &track.rms[w[0]..w[1]], spans);
+        // A track built by hand may carry no levels: then no octave counts as a jump.
+        let rms = track.rms.get(w[0]..w[1]).unwrap_or(&[]);
+        unify_segment(&mut track.f0_hz[w[0]..w[1]], rms, spans);
     }
 }
 
@@ -983,8 +985,11 @@ fn is_octave_jump(
     if e - s < spans.long {
         return false;
     }
-    let peak = rms[since..s].iter().copied().fold(0.0, f64::max);
-    let mean = rms[s..e].iter().sum::<f64>() / (e - s) as f64;
+    let (Some(before), Some(run)) = (rms.get(since..s), rms.get(s..e)) else {
+        return false;
+    };
+    let peak = before.iter().copied().fold(0.0, f64::max);
+    let mean = run.iter().sum::<f64>() / run.len().max(1) as f64;
     mean >= OCTAVE_JUMP_LEVEL * peak
 }
 
