@@ -589,12 +589,18 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
 /// shallow their dips (the streaming tuner's rule, `stream.rs`; four frames voiced a nylon
 /// guitar's body resonance under a note's attack).
 const HELD_FRAMES: usize = 5;
-/// ... within this many cents frame to frame ...
-const HELD_CENTS: f64 = 30.0;
-/// ... with a dip under this ...
-const HELD_DIP: f64 = 0.6;
+/// ... within this many cents frame to frame (here and in the streaming tuner) ...
+pub(crate) const HELD_CENTS: f64 = 30.0;
+/// ... with a dip under this (here and in the streaming tuner) ...
+pub(crate) const HELD_DIP: f64 = 0.6;
 /// ... and get this much probability mass in all (enough for the Viterbi to voice them).
 const HELD_MASS: f64 = 0.5;
+
+/// Whether a held pitch at `freq` can be a note's: not at the lag range's edges, where
+/// low-frequency noise has its deepest point.
+pub(crate) fn held_can_be(freq: f64) -> bool {
+    (F_MIN * 1.03..=F_MAX / 1.03).contains(&freq)
+}
 
 /// Gives a weak frame's strongest candidate [`HELD_MASS`] where it is part of a run of
 /// [`HELD_FRAMES`] frames holding one pitch (noise's deepest dip moves from frame to frame; a
@@ -606,7 +612,7 @@ fn voice_held_pitches(obs: &mut [Vec<Candidate>]) -> Vec<Option<(usize, f64)>> {
         .iter()
         .map(|cands| {
             (0..cands.len())
-                .filter(|&i| (F_MIN * 1.03..=F_MAX / 1.03).contains(&cands[i].freq))
+                .filter(|&i| held_can_be(cands[i].freq))
                 .max_by(|&a, &b| cands[a].prob.total_cmp(&cands[b].prob))
         })
         .collect();

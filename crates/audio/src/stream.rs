@@ -9,7 +9,7 @@ use fretwise_theory::midi_of_hz as midi_of;
 use serde::Serialize;
 
 use crate::AudioError;
-use crate::pitch::{Candidate, F_MAX, F_MIN, Scratch, Yin};
+use crate::pitch::{Candidate, F_MAX, F_MIN, HELD_CENTS, HELD_DIP, Scratch, Yin, held_can_be};
 
 /// Seconds summed by the difference function (1.6 periods of the low E string).
 const WINDOW_S: f64 = 0.02;
@@ -31,12 +31,10 @@ const ATTACK_DIP: f64 = 0.2;
 const GATE_DBFS: f64 = -55.0;
 /// Frames in a row whose strongest candidate holds one pitch that voice a frame whose dips are
 /// too shallow for the probability mass (a distorted attack: noise-like for up to ~100 ms, yet
-/// its deepest dip sits on the note from ~20 ms on; in noise the deepest dip wanders).
+/// its deepest dip sits on the note from ~20 ms on; in noise the deepest dip wanders). How far
+/// it may move and how deep its dip must be are the offline tracker's (`pitch::HELD_CENTS`,
+/// `pitch::HELD_DIP`).
 const HELD_FRAMES: usize = 4;
-/// How far (cents) the strongest candidate may move from frame to frame and still be held.
-const HELD_CENTS: f64 = 30.0;
-/// Shallowest dip (normalised difference) a held candidate may have.
-const HELD_DIP: f64 = 0.6;
 
 /// One tuner reading.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -250,8 +248,7 @@ impl Streamer {
     /// own (not the edge of the lag range, where low-frequency noise has its deepest point).
     fn held_pitch(&self, total: f64) -> Option<(f64, f64)> {
         let (f, n) = self.held?;
-        let inside = (F_MIN * 1.03..=F_MAX / 1.03).contains(&f);
-        (n >= HELD_FRAMES && inside && self.scratch.dip_near(self.rate / f) < HELD_DIP)
+        (n >= HELD_FRAMES && held_can_be(f) && self.scratch.dip_near(self.rate / f) < HELD_DIP)
             .then_some((f, total))
     }
 

@@ -52,10 +52,10 @@ fn sources() -> Option<(Vec<Font>, Vec<common::recorded::Instrument>)> {
     Some((broad::load_fonts(), instruments))
 }
 
-/// The attacks the onset detector finds in a take (for the debug printers).
-fn attacks(t: &Take) -> Vec<fretwise_audio::Attack> {
+/// The attacks the onset detector finds in mono samples at [`SR`] (for the debug printers).
+fn attacks(audio: &[f32]) -> Vec<fretwise_audio::Attack> {
     let rate = fretwise_audio::ANALYSIS_RATE;
-    let r = fretwise_audio::resample(&t.audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
+    let r = fretwise_audio::resample(audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
     fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2).1
 }
 
@@ -72,8 +72,10 @@ fn debug_clip(clip: &Clip) {
     let rate = fretwise_audio::ANALYSIS_RATE;
     let r = fretwise_audio::resample(&clip.audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
     let raw = fretwise_audio::track(&r, rate);
-    let (_, attacks) = fretwise_audio::onsets(&r, rate, fretwise_audio::HOP / 2);
-    let at: Vec<String> = attacks.iter().map(|a| format!("{:.3}", a.time_s)).collect();
+    let at: Vec<String> = attacks(&clip.audio)
+        .iter()
+        .map(|a| format!("{:.3}", a.time_s))
+        .collect();
     println!("attacks {}", at.join(" "));
     for (label, hop, f0) in [
         ("raw", raw.hop_s, &raw.f0_hz),
@@ -272,7 +274,7 @@ fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis)
     for n in &a.notes {
         println!("  note {:.3} {} {:.0}", n.onset_s, n.midi, n.cents);
     }
-    for at in attacks(t) {
+    for at in attacks(&t.audio) {
         println!("  attack {:.3} {:.1} dB", at.time_s, at.rise_db);
     }
 }
@@ -281,7 +283,7 @@ fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis)
 /// index, truth, verdict, written MIDI, timing error ms, nearest attack from the played start ms,
 /// that attack's rise dB, the note's intended offset ms), for tables of where timing goes wrong.
 fn print_timing(t: &Take, s: &fretwise_audio::Score) {
-    let attacks = attacks(t);
+    let attacks = attacks(&t.audio);
     for (i, n) in s.per_note.iter().enumerate() {
         let (Some(truth), Some(err), Some(exp)) =
             (t.truth[i], n.timing_error_ms, n.expected_time_s)
