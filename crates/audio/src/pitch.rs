@@ -537,7 +537,7 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
     // Frames far below the loudest are treated as silence: no candidates, so none computed.
     let peak = rms.iter().copied().fold(0.0f64, f64::max);
     let floor = (peak * 10f64.powf(-45.0 / 20.0)).max(1e-5);
-    let obs: Vec<Vec<Candidate>> = rms
+    let mut obs: Vec<Vec<Candidate>> = rms
         .iter()
         .enumerate()
         .map(|(f, e)| {
@@ -552,7 +552,6 @@ pub fn track(samples: &[f32], rate: u32) -> PitchTrack {
             }
         })
         .collect();
-    let mut obs = obs;
     // The mass a held pitch was given is the Viterbi's, not a measured probability: the
     // reported confidence stays what the frame measured.
     let measured = voice_held_pitches(&mut obs);
