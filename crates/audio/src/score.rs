@@ -529,6 +529,44 @@ fn align(
     pairs
 }
 
+/// How many robust deviations (1.4826 × median absolute residual) from the fitted beat a note
+/// may lie and still place it.
+const BEAT_SPREADS: f64 = 4.5;
+/// ...and at least this far, seconds (a take read to the millisecond has a tiny spread).
+const BEAT_FLOOR_S: f64 = 0.008;
+
+/// The line played = a + b · expected that the on-time notes follow: least squares, moved onto
+/// the median note, then least squares again over the points within [`BEAT_SPREADS`] robust
+/// deviations of it (three rounds), so notes a student played off the beat do not pull the
+/// beat towards them.
+fn robust_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let mut line = fit(points)?;
+    for _ in 0..3 {
+        // Centre the line on the median note first: notes dragged (or rushed) on one side
+        // shift a least-squares line towards them, and the on-time notes would look early.
+        let mut signed: Vec<f64> = points.iter().map(|p| p.1 - line.0 - line.1 * p.0).collect();
+        signed.sort_by(f64::total_cmp);
+        line.0 += signed[signed.len() / 2];
+        let residual = |p: &(f64, f64)| (p.1 - line.0 - line.1 * p.0).abs();
+        let mut r: Vec<f64> = points.iter().map(residual).collect();
+        r.sort_by(f64::total_cmp);
+        let spread = 1.4826 * r[r.len() / 2];
+        let keep: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| residual(p) <= (BEAT_SPREADS * spread).max(BEAT_FLOOR_S))
+            .copied()
+            .collect();
+        if keep.len() < points.len().div_ceil(2) {
+            break;
+        }
+        match fit(&keep) {
+            Some(f) => line = f,
+            None => break,
+        }
+    }
+    Some(line)
+}
+
 /// Least-squares line played = a + b · expected.
 fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     if points.len() < 2 {
@@ -655,7 +693,7 @@ fn fit_time_map(exp: &[Expected], played: &[Note], offset: f64, window: f64) -> 
             .filter(|(i, j)| exp[*i].pitch_matches(played[*j].midi))
             .map(|(i, j)| (exp[*i].time_s, played[*j].onset_s))
             .collect();
-        match fit(&matched) {
+        match robust_fit(&matched) {
             Some(f) if (f.0 - a).abs() < 1e-6 && (f.1 - b).abs() < 1e-9 => break,
             Some(f) => (a, b) = f,
             None => break,

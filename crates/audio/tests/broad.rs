@@ -201,8 +201,9 @@ fn broadened_set_tuning_and_held_out() {
         for ((name, g), f) in names.iter().zip(got).zip(floor) {
             assert!(g >= f, "{label}: {name} {g:.3} under {f}");
         }
+        // 7.1 and 6.5 ms since weak attacks are read on the new note's bins (session 35).
         assert!(
-            s.timing_mae_ms <= 8.5,
+            s.timing_mae_ms <= 7.5,
             "{label}: timing MAE {:.1} ms",
             s.timing_mae_ms
         );
@@ -393,11 +394,11 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
             "takes in each part"
         );
     }
-    // Guards a little under what was measured on 2026-12-07, session 34 (docs/AUDIO.md): issue
-    // 14 asks for 0.95 / 0.95, which is not met yet.
+    // Guards a little under what was measured on 2026-12-07, session 35 (docs/AUDIO.md): issue
+    // 14 asks for 0.95 / 0.95, which held out is not met yet (0.887 / 0.955).
     for (label, d, floor) in [
-        ("tuning", tuning, [0.91, 0.965]),
-        ("held out", held, [0.8, 0.94]),
+        ("tuning", tuning, [0.925, 0.975]),
+        ("held out", held, [0.88, 0.95]),
     ] {
         assert!(
             d.precision() >= floor[0] && d.recall() >= floor[1],

@@ -174,6 +174,34 @@ fn deviations_at_30_ms_are_found_with_their_kind() {
 }
 
 #[test]
+fn notes_dragged_on_one_side_do_not_make_the_rest_early() {
+    // 24 notes at 100 bpm; every third note dragged 70 ms. A least-squares beat through all of
+    // them sits 23 ms late, and every on-time note would read as early (advanced: 20 ms).
+    let (ex, midis) = exercise(24, 100.0);
+    let dragged = |i: usize| i % 3 == 1;
+    let shift = |i: usize| if dragged(i) { 0.070 } else { 0.0 };
+    let bytes = perform(&midis, 100.0, 0.5, 1.0, &shift, &[], &[], &[]);
+    let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
+    let s = score(
+        &ex,
+        &a.notes,
+        &a.techniques,
+        Strictness::Advanced,
+        a.tuning_ref_hz,
+    );
+    let got: Vec<&str> = s.per_note.iter().map(|r| r.status.as_str()).collect();
+    let want: Vec<&str> = (0..24)
+        .map(|i| if dragged(i) { "late" } else { "ok" })
+        .collect();
+    assert_eq!(got, want, "{:?}", s.per_note);
+    assert!(
+        (s.summary.start_offset_s - 0.5).abs() < 0.01,
+        "{}",
+        s.summary.start_offset_s
+    );
+}
+
+#[test]
 fn exercises_from_json_and_tab_and_their_errors() {
     let e = Exercise::parse(r#"{"tempo_bpm": 80, "notes": [{"beat": 0, "note": "E2"}, {"beat": 1, "string": 5, "fret": 2}]}"#).unwrap();
     assert_eq!(e.notes.len(), 2);
