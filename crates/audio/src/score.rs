@@ -529,42 +529,54 @@ fn align(
     pairs
 }
 
-/// How many robust deviations (1.4826 × median absolute residual) from the fitted beat a note
-/// may lie and still place it.
-const BEAT_SPREADS: f64 = 4.5;
-/// ...and at least this far, seconds (a take read to the millisecond has a tiny spread).
-const BEAT_FLOOR_S: f64 = 0.008;
+/// How far from a candidate beat line a note may lie and still count for it, seconds (the
+/// tightest strictness's timing tolerance).
+const BEAT_BAND_S: f64 = 0.020;
+/// Most notes whose pairs are tried as beat lines.
+const MAX_BEAT_ANCHORS: usize = 64;
 
-/// The line played = a + b · expected that the on-time notes follow: least squares, moved onto
-/// the median note, then least squares again over the points within [`BEAT_SPREADS`] robust
-/// deviations of it (three rounds), so notes a student played off the beat do not pull the
-/// beat towards them.
+/// The line played = a + b · expected that the most notes follow: every line through two notes
+/// is tried, the one with the most notes within [`BEAT_BAND_S`] of it wins (ties: the smaller
+/// squared residual), and least squares over those notes gives the result. Notes a student
+/// played off the beat, however many on one side, do not pull it.
 fn robust_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
-    let mut line = fit(points)?;
-    for _ in 0..3 {
-        // Centre the line on the median note first: notes dragged (or rushed) on one side
-        // shift a least-squares line towards them, and the on-time notes would look early.
-        let mut signed: Vec<f64> = points.iter().map(|p| p.1 - line.0 - line.1 * p.0).collect();
-        signed.sort_by(f64::total_cmp);
-        line.0 += signed[signed.len() / 2];
-        let residual = |p: &(f64, f64)| (p.1 - line.0 - line.1 * p.0).abs();
-        let mut r: Vec<f64> = points.iter().map(residual).collect();
-        r.sort_by(f64::total_cmp);
-        let spread = 1.4826 * r[r.len() / 2];
-        let keep: Vec<(f64, f64)> = points
-            .iter()
-            .filter(|p| residual(p) <= (BEAT_SPREADS * spread).max(BEAT_FLOOR_S))
-            .copied()
-            .collect();
-        if keep.len() < points.len().div_ceil(2) {
-            break;
+    let band = BEAT_BAND_S;
+    let mut best: Option<(usize, f64, (f64, f64))> = None;
+    let mut consider = |line: (f64, f64)| {
+        let (mut n, mut sq) = (0usize, 0.0f64);
+        for p in points {
+            let r = p.1 - line.0 - line.1 * p.0;
+            if r.abs() <= band {
+                n += 1;
+                sq += r * r;
+            }
         }
-        match fit(&keep) {
-            Some(f) => line = f,
-            None => break,
+        if best.is_none_or(|(bn, bsq, _)| n > bn || (n == bn && sq < bsq)) {
+            best = Some((n, sq, line));
+        }
+    };
+    consider(fit(points)?);
+    // Lines through pairs of at most 64 notes spread over the take (a long take would otherwise
+    // cost the cube of its length).
+    let stride = points.len().div_ceil(MAX_BEAT_ANCHORS).max(1);
+    let anchors: Vec<(f64, f64)> = points.iter().step_by(stride).copied().collect();
+    for (i, p) in anchors.iter().enumerate() {
+        for q in &anchors[i + 1..] {
+            let dx = q.0 - p.0;
+            if dx.abs() < 1e-9 {
+                continue;
+            }
+            let b = ((q.1 - p.1) / dx).clamp(0.5, 2.0);
+            consider((p.1 - b * p.0, b));
         }
     }
-    Some(line)
+    let (_, _, line) = best?;
+    let inliers: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|p| (p.1 - line.0 - line.1 * p.0).abs() <= band)
+        .copied()
+        .collect();
+    fit(&inliers).or(Some(line))
 }
 
 /// Least-squares line played = a + b · expected.
@@ -741,18 +753,25 @@ fn note_verdicts(
         r.timing_error_ms = Some((err * 10_000.0).round() / 10.0);
         r.played_midi = Some(played[j].midi);
         r.cents = Some(played[j].cents);
-        r.status = if !exp[i].pitch_matches(played[j].midi) {
-            "wrong_pitch"
-        } else if err > tol {
-            "late"
-        } else if err < -tol {
-            "early"
+        r.status = if exp[i].pitch_matches(played[j].midi) {
+            timing_status(err, tol)
         } else {
-            "ok"
+            "wrong_pitch"
         }
         .into();
     }
     (per_note, used)
+}
+
+/// "late", "early" or "ok" for a note `err` seconds off its time.
+fn timing_status(err: f64, tol: f64) -> &'static str {
+    if err > tol {
+        "late"
+    } else if err < -tol {
+        "early"
+    } else {
+        "ok"
+    }
 }
 
 /// Marks as used the played notes that are a matched bend's top or release.
@@ -818,6 +837,19 @@ fn judge_techniques(
         result.heard = heard.is_some();
         if let Some(k) = heard {
             claimed[k] = true;
+            // A slide is played on time when it leaves on the beat; its note arrives a fret's
+            // travel later.
+            if want == ExpectedTechnique::Slide
+                && let Some(arrival) = r.timing_error_ms
+            {
+                let left = techniques[k].span().0 - start;
+                if left.abs() * 1000.0 < arrival.abs() {
+                    r.timing_error_ms = Some((left * 10_000.0).round() / 10.0);
+                    if matches!(r.status.as_str(), "ok" | "late" | "early") {
+                        r.status = timing_status(left, tol).into();
+                    }
+                }
+            }
         }
         if let (Some(Technique::Bend { cents, .. }), Some(semis)) =
             (heard.map(|k| &techniques[k]), e.bend)

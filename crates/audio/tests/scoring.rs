@@ -202,6 +202,29 @@ fn notes_dragged_on_one_side_do_not_make_the_rest_early() {
 }
 
 #[test]
+fn late_notes_near_the_end_of_a_short_take_do_not_tilt_the_beat() {
+    // 12 quarter notes at 87 bpm, three of the last six 45 ms late: a least-squares beat tilts
+    // towards them, and reads the on-time notes between them as early.
+    let (ex, midis) = exercise(12, 87.0);
+    let late = [6, 9, 11];
+    let shift = |i: usize| if late.contains(&i) { 0.045 } else { 0.0 };
+    let bytes = perform(&midis, 87.0, 0.6, 1.0, &shift, &[], &[], &[]);
+    let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
+    let s = score(
+        &ex,
+        &a.notes,
+        &a.techniques,
+        Strictness::Advanced,
+        a.tuning_ref_hz,
+    );
+    let got: Vec<&str> = s.per_note.iter().map(|r| r.status.as_str()).collect();
+    let want: Vec<&str> = (0..12)
+        .map(|i| if late.contains(&i) { "late" } else { "ok" })
+        .collect();
+    assert_eq!(got, want, "{:?}", s.per_note);
+}
+
+#[test]
 fn exercises_from_json_and_tab_and_their_errors() {
     let e = Exercise::parse(r#"{"tempo_bpm": 80, "notes": [{"beat": 0, "note": "E2"}, {"beat": 1, "string": 5, "fret": 2}]}"#).unwrap();
     assert_eq!(e.notes.len(), 2);

@@ -265,6 +265,13 @@ fn exercise_techniques_are_checked() {
         s.per_note
     );
     assert!(s.extra_notes.is_empty(), "{:?}", s.extra_notes);
+    // Every note was played on its time; the slide left on it (its D3 arrives 150 ms later).
+    for r in &s.per_note {
+        assert!(
+            r.status == "ok" && r.timing_error_ms.is_some_and(|e| e.abs() < 10.0),
+            "{r:?}"
+        );
+    }
     let short = s.per_note[1].technique.as_ref().unwrap();
     assert_eq!(short.detail.as_deref(), Some("40 cents short (160 of 200)"));
     assert_eq!(
