@@ -266,6 +266,19 @@ pub fn combine_features(parts: &[&Features]) -> Option<Features> {
 /// tracker's window and voicing take this long to hear a pitch).
 const LEAD_S: f64 = 0.1;
 
+/// Least rise (dB) of an attack that no pitched frame follows for it to count.
+const UNPITCHED_RISE_DB: f64 = 10.0;
+/// How soon after its attack a note's first pitched frame comes, seconds.
+const PITCH_AFTER_ATTACK_S: f64 = 0.15;
+
+/// Whether `track` has a pitched frame from `t` to [`PITCH_AFTER_ATTACK_S`] after it.
+fn pitched_within(track: &PitchTrack, t: f64) -> bool {
+    let hop = track.hop_s;
+    let lo = ((t / hop).floor().max(0.0) as usize).min(track.f0_hz.len());
+    let hi = (((t + PITCH_AFTER_ATTACK_S) / hop).ceil() as usize).min(track.f0_hz.len());
+    track.f0_hz[lo..hi].iter().any(|f| *f > 0.0)
+}
+
 /// Analyses mono samples at [`ANALYSIS_RATE`]; `source_rate` is reported as the sample rate.
 pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let rate = ANALYSIS_RATE;
@@ -277,9 +290,19 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     let (envelope, mut attacks) = onsets(samples, rate, HOP / 2);
     // Noise that starts with the recording reads as an attack there; nothing before the first
     // pitched sound's own attack is a note's.
-    if let Some(first) = pt.f0_hz.iter().position(|f| *f > 0.0) {
+    let pitched = pt.f0_hz.iter().position(|f| *f > 0.0);
+    if let Some(first) = pitched {
         let first_s = first as f64 * pt.hop_s;
         attacks.retain(|a| a.time_s >= first_s - LEAD_S);
+    }
+    // The tempo's even-spacing fallback reads the attacks before the rule below (session 35:
+    // docs/AUDIO.md says why).
+    let attack_times: Vec<f64> = attacks.iter().map(|a| a.time_s).collect();
+    // Noise after the playing (or between phrases) makes small flux peaks of its own: in a take
+    // with pitched sound, an attack that no pitched frame follows is a note's only if it is a
+    // hard hit (a muted strum, a dead note).
+    if pitched.is_some() {
+        attacks.retain(|a| a.rise_db >= UNPITCHED_RISE_DB || pitched_within(&pt, a.time_s));
     }
     let mut onset_times: Vec<f64> = attacks.iter().map(|a| a.time_s).collect();
     pitch::correct_attack_subharmonics(&mut pt, &onset_times);
@@ -288,7 +311,7 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         beats(&envelope, (HOP / 2) as f64 / f64::from(rate));
     // A weak envelope pulse but evenly spaced attacks (a few long notes): the attacks are it.
     if tempo_confidence < 0.3
-        && let Some((t, c, b)) = tempo::even_onsets(&onset_times)
+        && let Some((t, c, b)) = tempo::even_onsets(&attack_times)
     {
         (tempo_bpm, tempo_confidence, beats_s) = (t, c, b);
     }

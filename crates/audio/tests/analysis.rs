@@ -196,6 +196,34 @@ fn tempo_and_beats_of_steady_playing() {
 }
 
 #[test]
+fn noise_after_the_playing_is_not_an_attack() {
+    // Six notes, then four seconds of hiss alone (pink-ish, 20 dB under the notes, as through
+    // the whole take): the hiss's own flux peaks are not onsets; the notes' are.
+    let truth: Score = melody().into_iter().take(6).collect();
+    let end = truth.iter().map(|n| n.0 + n.1).fold(0.0, f64::max);
+    let mut audio = additive(&truth, end + 4.0);
+    let (mut state, mut low) = (7u64, 0.0f64);
+    for s in &mut audio {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let u = ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
+        low = 0.9 * low + 0.1 * u;
+        *s += (low * 0.3 * 0.1 * 3.46 * 4.4) as f32;
+    }
+    let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
+    let late: Vec<f64> = a
+        .onsets_s
+        .iter()
+        .copied()
+        .filter(|o| *o > end + 0.1)
+        .collect();
+    assert!(late.is_empty(), "onsets after the last note: {late:?}");
+    let s = score(&truth, &a);
+    assert!(s.onset_f >= 0.9, "onset F {}", s.onset_f);
+}
+
+#[test]
 fn noise_from_the_first_sample_is_not_an_attack() {
     // A recording that opens on hiss (pink-ish: white noise through a one-pole low-pass) 20 dB
     // under the notes, the first note half a second in: the hiss starting is not an onset.

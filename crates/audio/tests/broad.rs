@@ -64,8 +64,9 @@ fn analyse(audio: &[f32], name: &str) -> fretwise_audio::Analysis {
     analyze_bytes(&wav(audio, SR), Some("wav"), 600.0).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// For `FRETWISE_DEBUG_CLIP=part-of-its-name` (tuning clips only): each labelled note with the
-/// frame pitches read inside it (MIDI, rounded; `-` unvoiced), then the notes read.
+/// For `FRETWISE_DEBUG_CLIP=part-of-its-name` (tuning clips only): the attacks found (with their
+/// rise) and the onsets reported, each labelled note with the frame pitches read inside it
+/// (MIDI, rounded; `-` unvoiced), then the notes read.
 fn debug_clip(clip: &Clip) {
     let a = analyse(&clip.audio, &clip.name);
     println!("== {}", clip.name);
@@ -74,9 +75,11 @@ fn debug_clip(clip: &Clip) {
     let raw = fretwise_audio::track(&r, rate);
     let at: Vec<String> = attacks(&clip.audio)
         .iter()
-        .map(|a| format!("{:.3}", a.time_s))
+        .map(|a| format!("{:.3} ({:.1} dB)", a.time_s, a.rise_db))
         .collect();
-    println!("attacks {}", at.join(" "));
+    println!("attacks {}", at.join(", "));
+    let on: Vec<String> = a.onsets_s.iter().map(|t| format!("{t:.3}")).collect();
+    println!("onsets reported {}", on.join(" "));
     for (label, hop, f0) in [
         ("raw", raw.hop_s, &raw.f0_hz),
         ("final", a.pitch_track.hop_s, &a.pitch_track.f0_hz),
@@ -189,12 +192,12 @@ fn broadened_set_tuning_and_held_out() {
         // The whole set: a clip that silently drops out would move every figure.
         assert_eq!((tuning.len(), held.len()), (93, 41), "clips in each part");
     }
-    // Guards a little under what was measured on 2026-12-07, session 34 (docs/AUDIO.md), so
-    // that the figures can only get better; held out, RPA, RCA and note F meet the bars
-    // (0.97, 0.97, 0.95), onset F (0.97) does not yet.
+    // Guards a little under what was measured on 2026-12-07, sessions 34 and 35 (docs/AUDIO.md),
+    // so that the figures can only get better; held out, RPA, RCA and note F meet the issue's
+    // bars (0.97, 0.97, 0.95), onset F (0.967 against 0.97) does not yet.
     for (label, s, floor) in [
-        ("tuning", &t, [0.96, 0.965, 0.92, 0.9, 0.87]),
-        ("held out", &h, [0.97, 0.98, 0.95, 0.95, 0.9]),
+        ("tuning", &t, [0.96, 0.965, 0.935, 0.9, 0.87]),
+        ("held out", &h, [0.97, 0.98, 0.96, 0.95, 0.9]),
     ] {
         let got = [s.rpa, s.rca, s.onset_f, s.note_f, s.tempo];
         let names = ["RPA", "RCA", "onset F", "note F", "tempo"];
