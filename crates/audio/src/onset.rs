@@ -41,6 +41,12 @@ const WEAK_RISE_DB: f64 = 4.5;
 /// Where those bins are looked at: their window runs from 15 ms before the detection to 35 ms
 /// after it (a detection frame is centred a few ms before the pick it hears).
 const WEAK_ANCHOR_S: f64 = 0.025;
+/// Frames (at the onset hop) on each side of a peak between which a level change is read.
+const LEVEL_STEP_FRAMES: usize = 6;
+/// A level change rises at least this much on average, dB...
+const LEVEL_STEP_MIN_DB: f64 = 2.0;
+/// ...and its bands' rises spread less than this (robust standard deviation, dB).
+const LEVEL_STEP_MAX_SD_DB: f64 = 1.6;
 /// Least rise of the high band that places an attack the whole band does not show, dB.
 const HIGH_RISE_DB: f64 = 6.0;
 
@@ -112,7 +118,11 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
         let mean = flux[alo..=ahi].iter().sum::<f64>() / (ahi - alo + 1) as f64;
         let stands_out = flux[f] >= mean + delta
             || (flux[f] >= STANDS_OUT_RATIO * mean && flux[f] >= STANDS_OUT_FLOOR);
-        if is_max && stands_out && last.is_none_or(|l| f - l >= wait) {
+        if is_max
+            && stands_out
+            && last.is_none_or(|l| f - l >= wait)
+            && !level_change(&mel, f, frames, floor)
+        {
             // A spectral change without any rise in energy (a note cut off, a click) is no attack.
             if let Some(a) = refine(samples, rate, f as f64 * hop_s) {
                 last = Some(f);
@@ -131,6 +141,37 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
         }
     }
     (flux, out)
+}
+
+/// Whether the spectrum around frame `f` only got louder, the same in every band that sounds
+/// (a gain step: a volume pedal, the player moving to the microphone), rather than changing
+/// shape as a pick does (new partials, a fresh string's brighter top). `mel` is in dB per band.
+fn level_change(mel: &[f32], f: usize, frames: usize, floor: f32) -> bool {
+    // Frames this far apart see the sound wholly before and wholly after the change.
+    let k = LEVEL_STEP_FRAMES;
+    if f < k || f + k >= frames {
+        return false;
+    }
+    let (before, after) = (
+        &mel[(f - k) * N_MELS..(f - k + 1) * N_MELS],
+        &mel[(f + k) * N_MELS..(f + k + 1) * N_MELS],
+    );
+    let mut rises: Vec<f64> = before
+        .iter()
+        .zip(after)
+        .filter(|(b, a)| b.max(**a) > floor + 30.0)
+        .map(|(b, a)| f64::from(a - b))
+        .collect();
+    if rises.len() < N_MELS / 4 {
+        return false;
+    }
+    // Median and median absolute deviation: a band at the floor on one side reads a clipped
+    // rise, which must not hide a uniform step in the others.
+    rises.sort_by(f64::total_cmp);
+    let median = rises[rises.len() / 2];
+    let mut spread: Vec<f64> = rises.iter().map(|r| (r - median).abs()).collect();
+    spread.sort_by(f64::total_cmp);
+    median >= LEVEL_STEP_MIN_DB && 1.4826 * spread[spread.len() / 2] < LEVEL_STEP_MAX_SD_DB
 }
 
 /// The spectral frame that detects an attack is centred up to half a window away from it; the
@@ -463,6 +504,40 @@ mod tests {
         // The A3's own bins place it.
         let attack = refine(&samples, SR as u32, 0.5).expect("an attack");
         assert!((attack.time_s - 0.5).abs() < 0.004, "{attack:?}");
+    }
+
+    #[test]
+    fn a_level_step_is_not_an_attack_and_a_repick_is() {
+        // A3 with five partials, picked at 0.2 s; at 1.0 s the whole signal steps up 9 dB (a
+        // volume pedal); at 1.8 s the string is picked again, its top fresh.
+        let tau = std::f64::consts::TAU;
+        let pick = |dt: f64, k: f64| (-dt * (0.5 + 0.3 * k)).exp() / k;
+        let samples: Vec<f32> = (0..(3 * SR as usize))
+            .map(|i| {
+                let t = i as f64 / SR;
+                let (since, gain) = match t {
+                    t if t < 0.2 => return 0.0,
+                    t if t < 1.0 => (t - 0.2, 1.0),
+                    t if t < 1.8 => (t - 0.2, 2.82),
+                    t => (t - 1.8, 2.82),
+                };
+                let tone: f64 = (1..=5)
+                    .map(|k| f64::from(k))
+                    .map(|k| pick(since, k) * (tau * 220.0 * k * t).sin())
+                    .sum();
+                (0.08 * gain * tone) as f32
+            })
+            .collect();
+        let (_, attacks) = onsets(&samples, SR as u32, 128);
+        let times: Vec<f64> = attacks
+            .iter()
+            .map(|a| (a.time_s * 100.0).round() / 100.0)
+            .collect();
+        assert_eq!(times.len(), 2, "{attacks:?}");
+        assert!(
+            (times[0] - 0.2).abs() <= 0.01 && (times[1] - 1.8).abs() <= 0.01,
+            "{attacks:?}"
+        );
     }
 
     #[test]

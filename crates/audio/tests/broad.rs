@@ -66,10 +66,15 @@ fn analyse(audio: &[f32], name: &str) -> fretwise_audio::Analysis {
 
 /// For `FRETWISE_DEBUG_CLIP=part-of-its-name` (tuning clips only): the attacks found (with their
 /// rise) and the onsets reported, each labelled note with the frame pitches read inside it
-/// (MIDI, rounded; `-` unvoiced), then the notes read.
+/// (MIDI, rounded; `-` unvoiced), then the notes read; with `FRETWISE_DEBUG_WAV=DIR`, the clip
+/// as DIR/clip.wav.
 fn debug_clip(clip: &Clip) {
     let a = analyse(&clip.audio, &clip.name);
     println!("== {}", clip.name);
+    if let Some(dir) = std::env::var_os("FRETWISE_DEBUG_WAV") {
+        let path = std::path::Path::new(&dir).join("clip.wav");
+        std::fs::write(&path, wav(&clip.audio, SR)).unwrap_or_else(|e| panic!("{e}"));
+    }
     let rate = fretwise_audio::ANALYSIS_RATE;
     let r = fretwise_audio::resample(&clip.audio, SR, rate).unwrap_or_else(|e| panic!("{e}"));
     let raw = fretwise_audio::track(&r, rate);
