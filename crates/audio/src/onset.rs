@@ -41,6 +41,9 @@ const WEAK_RISE_DB: f64 = 4.5;
 /// Where those bins are looked at: their window runs from 15 ms before the detection to 35 ms
 /// after it (a detection frame is centred a few ms before the pick it hears).
 const WEAK_ANCHOR_S: f64 = 0.025;
+/// A flux peak must be this many times the recording's median flux: in noise at 5–10 dB the
+/// noise's own flux peaks pass a threshold set by the mean around them.
+const NOISE_FLUX_RATIO: f64 = 3.0;
 /// Frames (at the onset hop) on each side of a peak between which a level change is read.
 const LEVEL_STEP_FRAMES: usize = 6;
 /// A level change rises at least this much on average, dB...
@@ -109,6 +112,12 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
     let delta = 0.07;
     let mut out: Vec<Attack> = Vec::new();
     let mut last: Option<usize> = None;
+    // The recording's median flux: in steady noise, the noise's own frame-to-frame rises.
+    let noise_flux = {
+        let mut v = flux.clone();
+        let mid = v.len() / 2;
+        *v.select_nth_unstable_by(mid, f64::total_cmp).1
+    };
     for f in 1..frames {
         let lo = f.saturating_sub(pre_max);
         let hi = (f + post_max).min(frames - 1);
@@ -120,6 +129,7 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
             || (flux[f] >= STANDS_OUT_RATIO * mean && flux[f] >= STANDS_OUT_FLOOR);
         if is_max
             && stands_out
+            && flux[f] >= NOISE_FLUX_RATIO * noise_flux
             && last.is_none_or(|l| f - l >= wait)
             && !level_change(&mel, f, frames, floor)
         {
