@@ -532,7 +532,7 @@ mod tests {
                     t => (t - 1.8, 2.82),
                 };
                 let tone: f64 = (1..=5)
-                    .map(|k| f64::from(k))
+                    .map(f64::from)
                     .map(|k| pick(since, k) * (tau * 220.0 * k * t).sin())
                     .sum();
                 (0.08 * gain * tone) as f32
