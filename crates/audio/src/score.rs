@@ -535,10 +535,11 @@ const BEAT_BAND_S: f64 = 0.020;
 /// Most notes whose pairs are tried as beat lines.
 const MAX_BEAT_ANCHORS: usize = 64;
 
-/// The line played = a + b · expected that the most notes follow: every line through two notes
-/// is tried, the one with the most notes within [`BEAT_BAND_S`] of it wins (ties: the smaller
-/// squared residual), and least squares over those notes gives the result. Notes a student
-/// played off the beat, however many on one side, do not pull it.
+/// The line played = a + b · expected that the most notes follow: the lines through two notes
+/// (of at most [`MAX_BEAT_ANCHORS`] spread over the take) are tried, the one with the most
+/// notes within [`BEAT_BAND_S`] of it wins (ties: the smaller squared residual), and least
+/// squares over those notes gives the result. Notes a student played off the beat, however many
+/// on one side, do not pull it.
 fn robust_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     let band = BEAT_BAND_S;
     let mut best: Option<(usize, f64, (f64, f64))> = None;
@@ -837,8 +838,8 @@ fn judge_techniques(
         result.heard = heard.is_some();
         if let Some(k) = heard {
             claimed[k] = true;
-            // A slide is played on time when it leaves on the beat; its note arrives a fret's
-            // travel later.
+            // A slide is played on time when it leaves on the beat; its note arrives after the
+            // slide's travel.
             if want == ExpectedTechnique::Slide
                 && let Some(arrival) = r.timing_error_ms
             {
