@@ -38,7 +38,8 @@ const JOIN_SLACK_S: f64 = 0.06;
 /// 75 ms).
 const SHORTEST_RUN_S: f64 = 0.06;
 
-fn median(v: &mut [f64]) -> f64 {
+/// The upper median of `v` (sorted in place); 0 when empty.
+pub(crate) fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() {
         return 0.0;
     }

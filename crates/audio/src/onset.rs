@@ -177,11 +177,9 @@ fn level_change(mel: &[f32], f: usize, frames: usize, floor: f32) -> bool {
     }
     // Median and median absolute deviation: a band at the floor on one side reads a clipped
     // rise, which must not hide a uniform step in the others.
-    rises.sort_by(f64::total_cmp);
-    let median = rises[rises.len() / 2];
+    let median = crate::notes::median(&mut rises);
     let mut spread: Vec<f64> = rises.iter().map(|r| (r - median).abs()).collect();
-    spread.sort_by(f64::total_cmp);
-    median >= LEVEL_STEP_MIN_DB && 1.4826 * spread[spread.len() / 2] < LEVEL_STEP_MAX_SD_DB
+    median >= LEVEL_STEP_MIN_DB && 1.4826 * crate::notes::median(&mut spread) < LEVEL_STEP_MAX_SD_DB
 }
 
 /// The spectral frame that detects an attack is centred up to half a window away from it; the

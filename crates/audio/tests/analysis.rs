@@ -195,6 +195,20 @@ fn tempo_and_beats_of_steady_playing() {
     assert!(silence.beats_s.is_empty());
 }
 
+/// Adds hiss `below` the notes (an amplitude ratio to their RMS of about 0.3: 0.1 is 20 dB
+/// under): white noise from `seed` through a one-pole low-pass, so pink-ish.
+fn add_hiss(audio: &mut [f32], seed: u64, below: f64) {
+    let (mut state, mut low) = (seed, 0.0f64);
+    for s in audio {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let u = ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
+        low = 0.9 * low + 0.1 * u;
+        *s += (low * 0.3 * below * 3.46 * 4.4) as f32;
+    }
+}
+
 #[test]
 fn noise_at_5_db_makes_no_attacks_of_its_own() {
     // The melody in pink-ish noise only 5 dB under it: the noise's frame-to-frame rises pass a
@@ -202,15 +216,7 @@ fn noise_at_5_db_makes_no_attacks_of_its_own() {
     let truth: Score = melody();
     let end = truth.iter().map(|n| n.0 + n.1).fold(0.0, f64::max);
     let mut audio = additive(&truth, end + 0.5);
-    let (mut state, mut low) = (11u64, 0.0f64);
-    for s in &mut audio {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let u = ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
-        low = 0.9 * low + 0.1 * u;
-        *s += (low * 0.3 * 0.56 * 3.46 * 4.4) as f32;
-    }
+    add_hiss(&mut audio, 11, 0.56);
     let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
     let s = score(&truth, &a);
     println!(
@@ -237,15 +243,7 @@ fn noise_after_the_playing_is_not_an_attack() {
     let truth: Score = melody().into_iter().take(6).collect();
     let end = truth.iter().map(|n| n.0 + n.1).fold(0.0, f64::max);
     let mut audio = additive(&truth, end + 4.0);
-    let (mut state, mut low) = (7u64, 0.0f64);
-    for s in &mut audio {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let u = ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
-        low = 0.9 * low + 0.1 * u;
-        *s += (low * 0.3 * 0.1 * 3.46 * 4.4) as f32;
-    }
+    add_hiss(&mut audio, 7, 0.1);
     let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
     let late: Vec<f64> = a
         .onsets_s
@@ -268,15 +266,7 @@ fn noise_from_the_first_sample_is_not_an_attack() {
         .map(|(on, dur, f)| (on + 0.3, dur, f))
         .collect();
     let mut audio = additive(&truth, 4.0);
-    let (mut state, mut low) = (99u64, 0.0f64);
-    for s in &mut audio {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let u = ((state >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
-        low = 0.9 * low + 0.1 * u;
-        *s += (low * 0.3 * 0.1 * 3.46 * 4.4) as f32;
-    }
+    add_hiss(&mut audio, 99, 0.1);
     let a = analyze_bytes(&wav(&audio, SR), Some("wav"), 600.0).unwrap();
     let early: Vec<f64> = a.onsets_s.iter().copied().filter(|o| *o < 0.45).collect();
     assert!(early.is_empty(), "onsets before the first note: {early:?}");

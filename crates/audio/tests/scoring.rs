@@ -4,7 +4,7 @@ mod common;
 
 use common::takes::Detection;
 use common::{SR, additive, midi_hz, wav};
-use fretwise_audio::{Exercise, ExpectedTechnique, Strictness, analyze_bytes, score};
+use fretwise_audio::{Exercise, ExpectedTechnique, Score, Strictness, analyze_bytes, score};
 
 /// An exercise of `n` quarter notes at `bpm` cycling through a scale on the low strings.
 fn exercise(n: usize, bpm: f64) -> (Exercise, Vec<i32>) {
@@ -51,18 +51,22 @@ fn perform(
     wav(&additive(&notes, end), SR)
 }
 
+/// Analyses a take and scores it against `ex` at `strictness`.
+fn analyse_and_score(ex: &Exercise, bytes: &[u8], strictness: Strictness) -> Score {
+    let a = analyze_bytes(bytes, Some("wav"), 600.0).unwrap();
+    score(ex, &a.notes, &a.techniques, strictness, a.tuning_ref_hz)
+}
+
+/// Each expected note's status, in order.
+fn statuses(s: &Score) -> Vec<&str> {
+    s.per_note.iter().map(|r| r.status.as_str()).collect()
+}
+
 #[test]
 fn a_clean_take_scores_high_despite_a_late_start() {
     let (ex, midis) = exercise(16, 100.0);
     let bytes = perform(&midis, 100.0, 0.73, 1.0, &|_| 0.0, &[], &[], &[]);
-    let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
-    let s = score(
-        &ex,
-        &a.notes,
-        &a.techniques,
-        Strictness::Advanced,
-        a.tuning_ref_hz,
-    );
+    let s = analyse_and_score(&ex, &bytes, Strictness::Advanced);
     assert_eq!(s.summary.counts.get("ok"), Some(&16), "{:?}", s.per_note);
     assert!(s.summary.score >= 95.0, "{}", s.summary.score);
     assert!(
@@ -98,14 +102,7 @@ fn deviations_at_30_ms_are_found_with_their_kind() {
         &[21],
         &[(22.7, 64)],
     );
-    let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
-    let s = score(
-        &ex,
-        &a.notes,
-        &a.techniques,
-        Strictness::Advanced,
-        a.tuning_ref_hz,
-    );
+    let s = analyse_and_score(&ex, &bytes, Strictness::Advanced);
     // Expected status per note.
     let truth: Vec<&str> = (0..32)
         .map(|i| {
@@ -122,7 +119,7 @@ fn deviations_at_30_ms_are_found_with_their_kind() {
             }
         })
         .collect();
-    let got: Vec<&str> = s.per_note.iter().map(|r| r.status.as_str()).collect();
+    let got = statuses(&s);
     // Precision and recall of deviation detection (any status other than ok), counted as the
     // broadened set's takes are.
     let mut d = Detection::default();
@@ -181,15 +178,8 @@ fn notes_dragged_on_one_side_do_not_make_the_rest_early() {
     let dragged = |i: usize| i % 3 == 1;
     let shift = |i: usize| if dragged(i) { 0.070 } else { 0.0 };
     let bytes = perform(&midis, 100.0, 0.5, 1.0, &shift, &[], &[], &[]);
-    let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
-    let s = score(
-        &ex,
-        &a.notes,
-        &a.techniques,
-        Strictness::Advanced,
-        a.tuning_ref_hz,
-    );
-    let got: Vec<&str> = s.per_note.iter().map(|r| r.status.as_str()).collect();
+    let s = analyse_and_score(&ex, &bytes, Strictness::Advanced);
+    let got = statuses(&s);
     let want: Vec<&str> = (0..24)
         .map(|i| if dragged(i) { "late" } else { "ok" })
         .collect();
@@ -209,15 +199,8 @@ fn late_notes_near_the_end_of_a_short_take_do_not_tilt_the_beat() {
     let late = [6, 9, 11];
     let shift = |i: usize| if late.contains(&i) { 0.045 } else { 0.0 };
     let bytes = perform(&midis, 87.0, 0.6, 1.0, &shift, &[], &[], &[]);
-    let a = analyze_bytes(&bytes, Some("wav"), 600.0).unwrap();
-    let s = score(
-        &ex,
-        &a.notes,
-        &a.techniques,
-        Strictness::Advanced,
-        a.tuning_ref_hz,
-    );
-    let got: Vec<&str> = s.per_note.iter().map(|r| r.status.as_str()).collect();
+    let s = analyse_and_score(&ex, &bytes, Strictness::Advanced);
+    let got = statuses(&s);
     let want: Vec<&str> = (0..12)
         .map(|i| if late.contains(&i) { "late" } else { "ok" })
         .collect();
