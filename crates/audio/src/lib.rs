@@ -16,6 +16,7 @@
 //!
 //! A lesson's recording (demonstrations between the words, recording quality) is in `lesson`.
 
+mod chord_model;
 mod chords;
 mod confidence;
 mod decode;
@@ -37,7 +38,7 @@ mod under_speech;
 
 use serde::{Deserialize, Serialize};
 
-pub use chords::{ChordSpan, chords};
+pub use chords::{BAND_CHROMA_LEN, ChordModel, ChordSpan, MODEL_QUALITIES, chord_features, chords};
 pub use confidence::{LOW_CONFIDENCE, span_confidence};
 pub use decode::{
     ANALYSIS_RATE, DecodeOptions, Decoded, StreamInfo, Truncation, decode, decode_stream,
