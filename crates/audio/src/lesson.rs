@@ -611,6 +611,7 @@ impl LessonScanner {
             .filter(|n| loud(n) && n.offset_s - n.onset_s >= MIN_NOTE_S)
             .map(|n| Note {
                 onset_s: r3(n.onset_s + dt),
+                onset_pitch_s: None,
                 offset_s: r3(n.offset_s + dt),
                 ..n.clone()
             })

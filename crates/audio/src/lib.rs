@@ -345,6 +345,10 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
         })
         .collect();
     notes::join_spans(&mut notes, &bends, &onset_times);
+    for n in &mut notes {
+        n.onset_pitch_s =
+            onset::own_bins_onset(samples, rate, n.onset_s).map(|t| (t * 1000.0).round() / 1000.0);
+    }
     // A note that starts by a pitch change alone (legato, or an attack the spectrum hides under
     // distortion) still starts there: its start joins the onsets.
     for n in &notes {

@@ -11,6 +11,11 @@ use crate::pitch::PitchTrack;
 pub struct Note {
     /// Start in seconds.
     pub onset_s: f64,
+    /// A second reading of the start, seconds: where the bins the note brings (its own
+    /// partials) begin to rise. None where they do not rise clearly. The scorer takes the
+    /// reading nearer the beat, so one misread start does not make a note late or early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onset_pitch_s: Option<f64>,
     /// End in seconds.
     pub offset_s: f64,
     /// Nearest MIDI note (to the estimated tuning reference).
@@ -93,6 +98,7 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
         let db = 20.0 * (rms / peak_rms).log10();
         notes.push(Note {
             onset_s: s as f64 * hop,
+            onset_pitch_s: None,
             offset_s: e as f64 * hop,
             midi,
             name: fretwise_theory::Note::from_midi(midi, true).to_string(),

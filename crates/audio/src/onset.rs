@@ -243,6 +243,13 @@ pub(crate) fn pitch_change_onset(samples: &[f32], rate: u32, t: f64) -> Option<f
     rising_bins_onset(samples, rate, t, MIN_VALLEY_STEPS)
 }
 
+/// A second reading of an attack at `t`: where the bins its note brings begin to rise, looked
+/// for from 15 ms before `t` to 35 ms after (on the new note's own partials, so a ringing
+/// note's swell or noise in other bands does not move it). None when they do not rise 6 dB.
+pub(crate) fn own_bins_onset(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
+    rising_bins_onset(samples, rate, t + WEAK_ANCHOR_S, 0)
+}
+
 /// The rise of the bins that a sound starting near `t` brings, within 40 ms before `t` to 10 ms
 /// after; its valley at least `min_valley` steps into the window.
 fn rising_bins_onset(samples: &[f32], rate: u32, t: f64, min_valley: usize) -> Option<f64> {
@@ -512,6 +519,42 @@ mod tests {
         // The A3's own bins place it.
         let attack = refine(&samples, SR as u32, 0.5).expect("an attack");
         assert!((attack.time_s - 0.5).abs() < 0.004, "{attack:?}");
+    }
+
+    #[test]
+    fn a_ringing_notes_swell_moves_the_attack_reading_but_not_the_new_notes_own() {
+        // G3 rings, swelling 9.5 dB over the 100 ms before 0.5 s (a chorus's sweep); at 0.5 s C4
+        // is picked a little under the G3's level, which rings on. The whole band's rise is
+        // mostly the swell, and its start is read 12 ms before the pick; the C4's own
+        // partials rise at it.
+        let tau = std::f64::consts::TAU;
+        let partials = |f: f64, t: f64| -> f64 {
+            (1..=5)
+                .map(f64::from)
+                .map(|k| (tau * f * k * t).sin() / k)
+                .sum()
+        };
+        let samples: Vec<f32> = (0..SR as usize)
+            .map(|i| {
+                let t = i as f64 / SR;
+                let swell = 1.0 + 2.0 * ((t - 0.4) / 0.1).clamp(0.0, 1.0);
+                let c4 = if t < 0.5 {
+                    0.0
+                } else {
+                    ((t - 0.5) / 0.002).min(1.0) * 2.0 * partials(261.63, t)
+                };
+                (0.05 * (swell * partials(196.0, t) + c4)) as f32
+            })
+            .collect();
+        let (env, win) = envelope(&samples, SR, 0.5, Band::Full).expect("audio");
+        let full = read_rise(&env, 0.51, win, SR).expect("a rise");
+        assert!(
+            full.time_s.is_some_and(|t| (t - 0.5).abs() > 0.010),
+            "{:?}",
+            full.time_s
+        );
+        let own = own_bins_onset(&samples, SR as u32, 0.5).expect("the C4's bins rise");
+        assert!((own - 0.5).abs() < 0.004, "{own}");
     }
 
     #[test]

@@ -749,7 +749,15 @@ fn note_verdicts(
     let mut used = vec![false; played.len()];
     for &(i, j) in pairs {
         used[j] = true;
-        let err = played[j].onset_s - map.at(exp[i].time_s);
+        // Two readings of the start (the attack's and the note's own partials'): the one
+        // nearer the beat, so that a start misread under noise or chorus does not make an
+        // on-time note late or early. A note truly off the beat is off in both.
+        let at = map.at(exp[i].time_s);
+        let err = std::iter::once(played[j].onset_s)
+            .chain(played[j].onset_pitch_s)
+            .map(|t| t - at)
+            .min_by(|a, b| a.abs().total_cmp(&b.abs()))
+            .unwrap_or(played[j].onset_s - at);
         let r = &mut per_note[i];
         r.timing_error_ms = Some((err * 10_000.0).round() / 10.0);
         r.played_midi = Some(played[j].midi);

@@ -160,6 +160,7 @@ pub(crate) fn held_notes(samples: &[f32], rate: u32, a4_hz: f64, candidates: &[i
                 .fold(f32::MIN, f32::max);
             notes.push(Note {
                 onset_s,
+                onset_pitch_s: None,
                 offset_s,
                 midi: m,
                 name: fretwise_theory::Note::from_midi(m, true).to_string(),

@@ -4,7 +4,7 @@ mod common;
 
 use common::takes::Detection;
 use common::{SR, additive, midi_hz, wav};
-use fretwise_audio::{Exercise, ExpectedTechnique, Score, Strictness, analyze_bytes, score};
+use fretwise_audio::{Exercise, ExpectedTechnique, Note, Score, Strictness, analyze_bytes, score};
 
 /// An exercise of `n` quarter notes at `bpm` cycling through a scale on the low strings.
 fn exercise(n: usize, bpm: f64) -> (Exercise, Vec<i32>) {
@@ -205,6 +205,66 @@ fn late_notes_near_the_end_of_a_short_take_do_not_tilt_the_beat() {
         .map(|i| if late.contains(&i) { "late" } else { "ok" })
         .collect();
     assert_eq!(got, want, "{:?}", s.per_note);
+}
+
+#[test]
+fn a_start_misread_in_one_reading_is_not_a_deviation_but_one_off_in_both_is() {
+    // Eight quarter notes at 100 bpm, played on the beat from 0.5 s. Note 3's attack reads
+    // 30 ms late (a ringing note's swell under chorus) while its own partials rise on the
+    // beat; note 5 is played 40 ms late, and both readings say so; note 6 has no second
+    // reading.
+    let (ex, midis) = exercise(8, 100.0);
+    let notes: Vec<Note> = midis
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| {
+            let beat = 0.5 + i as f64 * 0.6;
+            let (attack, own) = match i {
+                3 => (beat + 0.030, Some(beat + 0.002)),
+                5 => (beat + 0.040, Some(beat + 0.038)),
+                6 => (beat + 0.001, None),
+                _ => (beat, Some(beat + 0.001)),
+            };
+            Note {
+                onset_s: attack,
+                onset_pitch_s: own,
+                offset_s: beat + 0.5,
+                midi: m,
+                name: String::new(),
+                cents: 0.0,
+                velocity: 90,
+                confidence: 0.9,
+            }
+        })
+        .collect();
+    let s = score(&ex, &notes, &[], Strictness::Advanced, 440.0);
+    let want = ["ok", "ok", "ok", "ok", "ok", "late", "ok", "ok"];
+    assert_eq!(statuses(&s), want, "{:?}", s.per_note);
+    // The reported error is the reading the verdict came from.
+    let err = |i: usize| s.per_note[i].timing_error_ms.unwrap_or(f64::NAN);
+    assert!((err(3) - 2.0).abs() < 1.5, "{:?}", s.per_note[3]);
+    assert!((err(5) - 38.0).abs() < 1.5, "{:?}", s.per_note[5]);
+    // Without the second readings, note 3 reads late.
+    let attack_only: Vec<Note> = notes
+        .iter()
+        .map(|n| Note {
+            onset_pitch_s: None,
+            ..n.clone()
+        })
+        .collect();
+    let s = score(&ex, &attack_only, &[], Strictness::Advanced, 440.0);
+    assert_eq!(s.per_note[3].status, "late", "{:?}", s.per_note[3]);
+}
+
+#[test]
+fn a_note_saved_before_the_second_reading_existed_still_loads() {
+    let n: Note = serde_json::from_str(
+        r#"{"onset_s":1.0,"offset_s":1.5,"midi":52,"name":"E3","cents":-3.0,"velocity":80,"confidence":0.9}"#,
+    )
+    .unwrap();
+    assert_eq!(n.onset_pitch_s, None);
+    // And it is left out of the JSON when there is none.
+    assert!(!serde_json::to_string(&n).unwrap().contains("onset_pitch_s"));
 }
 
 #[test]

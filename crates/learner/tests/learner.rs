@@ -82,6 +82,7 @@ fn played(ex: &Exercise, jitter_ms: f64, wrong: usize, shift: i32) -> Vec<Note> 
             let midi = n.midi.unwrap() + shift + i32::from(i < wrong);
             Note {
                 onset_s: t,
+                onset_pitch_s: None,
                 offset_s: t + 0.4 * spb,
                 midi,
                 name: format!("m{midi}"),
