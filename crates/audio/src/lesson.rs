@@ -611,7 +611,7 @@ impl LessonScanner {
             .filter(|n| loud(n) && n.offset_s - n.onset_s >= MIN_NOTE_S)
             .map(|n| Note {
                 onset_s: r3(n.onset_s + dt),
-                onset_pitch_s: None,
+                onset_pitch_s: n.onset_pitch_s.map(|p| r3(p + dt)),
                 offset_s: r3(n.offset_s + dt),
                 ..n.clone()
             })
