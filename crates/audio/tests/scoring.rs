@@ -57,6 +57,20 @@ fn analyse_and_score(ex: &Exercise, bytes: &[u8], strictness: Strictness) -> Sco
     score(ex, &a.notes, &a.techniques, strictness, a.tuning_ref_hz)
 }
 
+/// A note as the analysis would report it: its start (and a second reading of it), 0.5 s long.
+fn played(onset_s: f64, onset_pitch_s: Option<f64>, midi: i32) -> Note {
+    Note {
+        onset_s,
+        onset_pitch_s,
+        offset_s: onset_s + 0.5,
+        midi,
+        name: String::new(),
+        cents: 0.0,
+        velocity: 90,
+        confidence: 0.9,
+    }
+}
+
 /// Each expected note's status, in order.
 fn statuses(s: &Score) -> Vec<&str> {
     s.per_note.iter().map(|r| r.status.as_str()).collect()
@@ -236,18 +250,7 @@ fn a_beat_line_with_more_notes_near_it_but_farther_off_does_not_win() {
         .iter()
         .zip(&midis)
         .enumerate()
-        .filter_map(|(i, (t, &m))| {
-            t.map(|t| Note {
-                onset_s: t,
-                onset_pitch_s: None,
-                offset_s: t + 0.5,
-                midi: if i == 8 { m + 2 } else { m },
-                name: String::new(),
-                cents: 0.0,
-                velocity: 90,
-                confidence: 0.9,
-            })
-        })
+        .filter_map(|(i, (t, &m))| t.map(|t| played(t, None, if i == 8 { m + 2 } else { m })))
         .collect();
     let s = score(&ex, &notes, &[], Strictness::Advanced, 440.0);
     let want = [
@@ -286,16 +289,7 @@ fn a_start_misread_in_one_reading_is_not_a_deviation_but_one_off_in_both_is() {
                 6 => (beat + 0.001, None),
                 _ => (beat, Some(beat + 0.001)),
             };
-            Note {
-                onset_s: attack,
-                onset_pitch_s: own,
-                offset_s: beat + 0.5,
-                midi: m,
-                name: String::new(),
-                cents: 0.0,
-                velocity: 90,
-                confidence: 0.9,
-            }
+            played(attack, own, m)
         })
         .collect();
     let s = score(&ex, &notes, &[], Strictness::Advanced, 440.0);
