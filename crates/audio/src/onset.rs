@@ -41,6 +41,9 @@ const WEAK_RISE_DB: f64 = 4.5;
 /// Where those bins are looked at: their window runs from 15 ms before the detection to 35 ms
 /// after it (a detection frame is centred a few ms before the pick it hears).
 const WEAK_ANCHOR_S: f64 = 0.025;
+/// Where a second reading looks when the first window finds no rise: 55 ms to 5 ms before the
+/// start (a note under chorus or a slow sample's swell can be read 30–50 ms late).
+const LATE_READ_ANCHOR_S: f64 = 0.015;
 /// A flux peak must be this many times the recording's median flux: in noise at 5–10 dB the
 /// noise's own flux peaks pass a threshold set by the mean around them.
 const NOISE_FLUX_RATIO: f64 = 3.0;
@@ -245,9 +248,12 @@ pub(crate) fn pitch_change_onset(samples: &[f32], rate: u32, t: f64) -> Option<f
 
 /// A second reading of an attack at `t`: where the bins its note brings begin to rise, looked
 /// for from 15 ms before `t` to 35 ms after (on the new note's own partials, so a ringing
-/// note's swell or noise in other bands does not move it). None when they do not rise 6 dB.
+/// note's swell or noise in other bands does not move it), or failing that from 55 ms before
+/// to 5 ms before (a start read late, its note already sounding in the first window). None
+/// when they do not rise 6 dB.
 pub(crate) fn own_bins_onset(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
     rising_bins_onset(samples, rate, t + WEAK_ANCHOR_S, 0)
+        .or_else(|| rising_bins_onset(samples, rate, t - LATE_READ_ANCHOR_S, 0))
 }
 
 /// The rise of the bins that a sound starting near `t` brings, within 40 ms before `t` to 10 ms
@@ -554,6 +560,37 @@ mod tests {
             full.time_s
         );
         let own = own_bins_onset(&samples, SR as u32, 0.5).expect("the C4's bins rise");
+        assert!((own - 0.5).abs() < 0.004, "{own}");
+    }
+
+    #[test]
+    fn a_start_read_45_ms_late_gets_its_second_reading_from_before_it() {
+        // G3 rings; C4 is picked at 0.5 s under it. A start read 45 ms late (the pitch track's,
+        // under chorus) finds C4 already sounding in the window after it; the window before it
+        // holds C4's rise.
+        let tau = std::f64::consts::TAU;
+        let partials = |f: f64, t: f64| -> f64 {
+            (1..=5)
+                .map(f64::from)
+                .map(|k| (tau * f * k * t).sin() / k)
+                .sum()
+        };
+        let samples: Vec<f32> = (0..SR as usize)
+            .map(|i| {
+                let t = i as f64 / SR;
+                let c4 = if t < 0.5 {
+                    0.0
+                } else {
+                    ((t - 0.5) / 0.002).min(1.0) * partials(261.63, t)
+                };
+                (0.05 * (partials(196.0, t) + c4)) as f32
+            })
+            .collect();
+        assert_eq!(
+            rising_bins_onset(&samples, SR as u32, 0.545 + WEAK_ANCHOR_S, 0),
+            None
+        );
+        let own = own_bins_onset(&samples, SR as u32, 0.545).expect("the C4's bins rise");
         assert!((own - 0.5).abs() < 0.004, "{own}");
     }
 

@@ -252,7 +252,7 @@ fn score_all(takes: &[Take]) -> Vec<Vec<(String, Option<f64>)>> {
             print_take(t, &s, &a);
         }
         if std::env::var_os("FRETWISE_DEBUG_TIMING").is_some() && t.part == broad::Part::Tuning {
-            print_timing(t, &s);
+            print_timing(t, &s, &a);
         }
         s.per_note
             .into_iter()
@@ -291,7 +291,7 @@ fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis)
 /// For `FRETWISE_DEBUG_TIMING`: one tab-separated line per counted note of a tuning take (name,
 /// index, truth, verdict, written MIDI, timing error ms, nearest attack from the played start ms,
 /// that attack's rise dB, the note's intended offset ms), for tables of where timing goes wrong.
-fn print_timing(t: &Take, s: &fretwise_audio::Score) {
+fn print_timing(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis) {
     let attacks = attacks(&t.audio);
     for (i, n) in s.per_note.iter().enumerate() {
         let (Some(truth), Some(err), Some(exp)) =
@@ -308,8 +308,22 @@ fn print_timing(t: &Take, s: &fretwise_audio::Score) {
         let (adt, rise) = near.map_or((f64::NAN, f64::NAN), |a| {
             ((a.time_s - played) * 1000.0, a.rise_db)
         });
+        let note = a.notes.iter().min_by(|x, y| {
+            let d = |n: &fretwise_audio::Note| {
+                (n.onset_s - played)
+                    .abs()
+                    .min(n.onset_pitch_s.map_or(f64::INFINITY, |p| (p - played).abs()))
+            };
+            d(x).total_cmp(&d(y))
+        });
+        let (e1, e2) = note.map_or((f64::NAN, f64::NAN), |n| {
+            (
+                (n.onset_s - exp) * 1000.0,
+                n.onset_pitch_s.map_or(f64::NAN, |p| (p - exp) * 1000.0),
+            )
+        });
         println!(
-            "TIMING\t{}\t{}\t{}\t{}\t{}\t{:.1}\t{:.1}\t{:.1}\t{}",
+            "TIMING\t{}\t{}\t{}\t{}\t{}\t{:.1}\t{:.1}\t{:.1}\t{}\t{e1:.1}\t{e2:.1}",
             t.name,
             i,
             truth,
