@@ -473,6 +473,7 @@ fn align(
     played: &[Note],
     map: impl Fn(f64) -> f64,
     window: f64,
+    limit: &dyn Fn(usize) -> f64,
 ) -> Vec<(usize, usize)> {
     let (n, m) = (exp.len(), played.len());
     // cost[i][j]: best cost aligning the first i expected with the first j played.
@@ -496,7 +497,7 @@ fn align(
             }
             if i < n && j < m {
                 let dt = (played[j].onset_s - map(exp[i].time_s)).abs();
-                if dt <= window {
+                if dt <= window.min(limit(i)) {
                     let pitch = if exp[i].pitch_matches(played[j].midi) {
                         0.0
                     } else {
@@ -608,7 +609,12 @@ pub fn score(
     let offset = start_offset(&exp, played, spb);
     let window = (spb / 2.0).max(3.0 * tol);
     let map = fit_time_map(&exp, played, offset, window);
-    let pairs = align(&exp, played, |t| map.at(t), window);
+    // A played note is judged against a written note only within half the gap to its
+    // neighbours: farther off, it lies nearer the next note's slot than its own (a note
+    // played a whole sixteenth early is not that note early).
+    let slots = slot_halves(&exp, map.scale);
+    let limit = |i: usize| slots[i].max(2.0 * tol);
+    let pairs = align(&exp, played, |t| map.at(t), window, &limit);
     let (mut per_note, mut used) = note_verdicts(&exp, played, &pairs, map, tol);
     claim_bend_notes(&exp, played, &pairs, map, tol, &mut used);
     let claimed = judge_techniques(&exp, &mut per_note, techniques, map, tol);
@@ -660,6 +666,25 @@ impl TimeMap {
     }
 }
 
+/// Per written note: half the time (recording seconds, at `scale`) to the nearest written note
+/// that starts at another time; infinite for a note alone.
+fn slot_halves(exp: &[Expected], scale: f64) -> Vec<f64> {
+    // `exp` is in time order: the neighbours are found by bisection.
+    let times: Vec<f64> = exp.iter().map(|e| e.time_s).collect();
+    times
+        .iter()
+        .map(|&t| {
+            let before = times[..times.partition_point(|x| *x < t - 1e-6)]
+                .last()
+                .map_or(f64::INFINITY, |x| t - x);
+            let after = times[times.partition_point(|x| *x <= t + 1e-6)..]
+                .first()
+                .map_or(f64::INFINITY, |x| x - t);
+            before.min(after) * scale / 2.0
+        })
+        .collect()
+}
+
 /// The start offset: the shift that lines up the most notes of the same pitch.
 fn start_offset(exp: &[Expected], played: &[Note], spb: f64) -> f64 {
     let mut best = (0usize, f64::INFINITY, 0.0f64);
@@ -697,7 +722,7 @@ fn fit_time_map(exp: &[Expected], played: &[Note], offset: f64, window: f64) -> 
     // inside the window.
     let (mut a, mut b) = (offset, 1.0);
     for _ in 0..4 {
-        let pairs = align(exp, played, |t| a + b * t, window);
+        let pairs = align(exp, played, |t| a + b * t, window, &|_| f64::INFINITY);
         let matched: Vec<(f64, f64)> = pairs
             .iter()
             .filter(|(i, j)| exp[*i].pitch_matches(played[*j].midi))

@@ -310,9 +310,10 @@ fn print_timing(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysi
         });
         let note = a.notes.iter().min_by(|x, y| {
             let d = |n: &fretwise_audio::Note| {
-                (n.onset_s - played)
-                    .abs()
-                    .min(n.onset_pitch_s.map_or(f64::INFINITY, |p| (p - played).abs()))
+                (n.onset_s - played).abs().min(
+                    n.onset_pitch_s
+                        .map_or(f64::INFINITY, |p| (p - played).abs()),
+                )
             };
             d(x).total_cmp(&d(y))
         });

@@ -312,6 +312,32 @@ fn a_start_misread_in_one_reading_is_not_a_deviation_but_one_off_in_both_is() {
 }
 
 #[test]
+fn a_note_is_judged_against_its_own_slot_not_the_next_ones() {
+    // Eight eighth notes at 145 bpm (one every 207 ms). Note 4 is played on its beat but at
+    // the pitch of note 5, whose re-pick of that pitch is not heard. The played note is nearer
+    // note 4's slot: note 4 is the wrong pitch and note 5 is missed, not note 5 played a whole
+    // eighth early.
+    let midis = [52, 53, 55, 57, 53, 55, 57, 59];
+    let json = serde_json::json!({
+        "tempo_bpm": 145.0,
+        "notes": midis.iter().enumerate().map(|(i, m)| serde_json::json!({"beat": i as f64 / 2.0, "duration_beats": 0.5, "midi": m})).collect::<Vec<_>>()
+    });
+    let ex = Exercise::parse(&json.to_string()).unwrap();
+    let step = 60.0 / 145.0 / 2.0;
+    let notes: Vec<Note> = (0..midis.len())
+        .filter(|&i| i != 5)
+        .map(|i| {
+            // Note 4 a few ms late: within a whole eighth of note 5's slot.
+            let at = 0.5 + i as f64 * step + if i == 4 { 0.004 } else { 0.0 };
+            played(at, Some(at), if i == 4 { 55 } else { midis[i] })
+        })
+        .collect();
+    let s = score(&ex, &notes, &[], Strictness::Advanced, 440.0);
+    let want = ["ok", "ok", "ok", "ok", "wrong_pitch", "missed", "ok", "ok"];
+    assert_eq!(statuses(&s), want, "{:?}", s.per_note);
+}
+
+#[test]
 fn a_note_saved_before_the_second_reading_existed_still_loads() {
     let n: Note = serde_json::from_str(
         r#"{"onset_s":1.0,"offset_s":1.5,"midi":52,"name":"E3","cents":-3.0,"velocity":80,"confidence":0.9}"#,
