@@ -609,9 +609,10 @@ pub fn score(
     let offset = start_offset(&exp, played, spb);
     let window = (spb / 2.0).max(3.0 * tol);
     let map = fit_time_map(&exp, played, offset, window);
-    // A played note is judged against a written note only within half the gap to its
-    // neighbours: farther off, it lies nearer the next note's slot than its own (a note
-    // played a whole sixteenth early is not that note early).
+    // A played note is judged against a written note only within half the gap to that note's
+    // nearest neighbour (never under two tolerances): farther off, it lies nearer another
+    // note's slot than this one's (a note played a whole sixteenth early is not that note
+    // early). The time map above keeps the whole window, so a drifting take is still followed.
     let slots = slot_halves(&exp, map.scale);
     let limit = |i: usize| slots[i].max(2.0 * tol);
     let pairs = align(&exp, played, |t| map.at(t), window, &limit);

@@ -290,7 +290,9 @@ fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis)
 
 /// For `FRETWISE_DEBUG_TIMING`: one tab-separated line per counted note of a tuning take (name,
 /// index, truth, verdict, written MIDI, timing error ms, nearest attack from the played start ms,
-/// that attack's rise dB, the note's intended offset ms), for tables of where timing goes wrong.
+/// that attack's rise dB, the note's intended offset ms, then the played note's two readings of
+/// its start against the beat, ms: the attack's and its own partials', NaN where there is none),
+/// for tables of where timing goes wrong.
 fn print_timing(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis) {
     let attacks = attacks(&t.audio);
     for (i, n) in s.per_note.iter().enumerate() {
