@@ -527,12 +527,9 @@ mod tests {
         assert!((attack.time_s - 0.5).abs() < 0.004, "{attack:?}");
     }
 
-    #[test]
-    fn a_ringing_notes_swell_moves_the_attack_reading_but_not_the_new_notes_own() {
-        // G3 rings, swelling 9.5 dB over the 100 ms before 0.5 s (a chorus's sweep); at 0.5 s C4
-        // is picked a little under the G3's level, which rings on. The whole band's rise is
-        // mostly the swell, and its start is read 12 ms before the pick; the C4's own
-        // partials rise at it.
+    /// One second of G3 (five partials) at level `g3(t)`, with C4 picked at 0.5 s at `c4` times
+    /// G3's base level, its attack 2 ms long.
+    fn c4_picked_over_g3(g3: impl Fn(f64) -> f64, c4: f64) -> Vec<f32> {
         let tau = std::f64::consts::TAU;
         let partials = |f: f64, t: f64| -> f64 {
             (1..=5)
@@ -540,18 +537,26 @@ mod tests {
                 .map(|k| (tau * f * k * t).sin() / k)
                 .sum()
         };
-        let samples: Vec<f32> = (0..SR as usize)
+        (0..SR as usize)
             .map(|i| {
                 let t = i as f64 / SR;
-                let swell = 1.0 + 2.0 * ((t - 0.4) / 0.1).clamp(0.0, 1.0);
-                let c4 = if t < 0.5 {
+                let picked = if t < 0.5 {
                     0.0
                 } else {
-                    ((t - 0.5) / 0.002).min(1.0) * 2.0 * partials(261.63, t)
+                    ((t - 0.5) / 0.002).min(1.0) * c4 * partials(261.63, t)
                 };
-                (0.05 * (swell * partials(196.0, t) + c4)) as f32
+                (0.05 * (g3(t) * partials(196.0, t) + picked)) as f32
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn a_ringing_notes_swell_moves_the_attack_reading_but_not_the_new_notes_own() {
+        // G3 rings, swelling 9.5 dB over the 100 ms before 0.5 s (a chorus's sweep); at 0.5 s C4
+        // is picked a little under the G3's level, which rings on. The whole band's rise is
+        // mostly the swell, and its start is read 12 ms before the pick; the C4's own
+        // partials rise at it.
+        let samples = c4_picked_over_g3(|t| 1.0 + 2.0 * ((t - 0.4) / 0.1).clamp(0.0, 1.0), 2.0);
         let (env, win) = envelope(&samples, SR, 0.5, Band::Full).expect("audio");
         let full = read_rise(&env, 0.51, win, SR).expect("a rise");
         assert!(
@@ -568,24 +573,7 @@ mod tests {
         // G3 rings; C4 is picked at 0.5 s under it. A start read 45 ms late (the pitch track's,
         // under chorus) finds C4 already sounding in the window after it; the window before it
         // holds C4's rise.
-        let tau = std::f64::consts::TAU;
-        let partials = |f: f64, t: f64| -> f64 {
-            (1..=5)
-                .map(f64::from)
-                .map(|k| (tau * f * k * t).sin() / k)
-                .sum()
-        };
-        let samples: Vec<f32> = (0..SR as usize)
-            .map(|i| {
-                let t = i as f64 / SR;
-                let c4 = if t < 0.5 {
-                    0.0
-                } else {
-                    ((t - 0.5) / 0.002).min(1.0) * partials(261.63, t)
-                };
-                (0.05 * (partials(196.0, t) + c4)) as f32
-            })
-            .collect();
+        let samples = c4_picked_over_g3(|_| 1.0, 1.0);
         assert_eq!(
             rising_bins_onset(&samples, SR as u32, 0.545 + WEAK_ANCHOR_S, 0),
             None
