@@ -55,6 +55,19 @@ const LEVEL_STEP_MIN_DB: f64 = 2.0;
 const LEVEL_STEP_MAX_SD_DB: f64 = 1.6;
 /// Least rise of the high band that places an attack the whole band does not show, dB.
 const HIGH_RISE_DB: f64 = 6.0;
+/// Window compared on each side of a rise to tell a gain step from a pick, seconds.
+const STEP_WINDOW_S: f64 = 0.012;
+/// Gap left on each side of the rise's read time (it is read to within a few ms), seconds.
+const STEP_GAP_S: f64 = 0.003;
+/// Longest period searched for the waveform before the rise, seconds (below E1 at 41 Hz).
+const STEP_MAX_PERIOD_S: f64 = 0.025;
+/// Least normalised correlation of the waveform after a rise with the one before it (a
+/// whole number of periods back) that makes the rise a gain step: the wave went on unchanged,
+/// only louder. A pick, even of the same string, starts a new wave with its own transient.
+const STEP_MIN_CORRELATION: f64 = 0.97;
+/// ...and at least this much louder, dB (a read time a little before the change compares the
+/// old wave with itself).
+const STEP_MIN_DB: f64 = 3.0;
 
 /// An attack: when, and how much the energy rose (dB, 12 ms envelope, valley to peak).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,7 +134,7 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
         let mid = v.len() / 2;
         *v.select_nth_unstable_by(mid, f64::total_cmp).1
     };
-    for f in 1..frames {
+    let is_peak = |flux: &[f64], f: usize| {
         let lo = f.saturating_sub(pre_max);
         let hi = (f + post_max).min(frames - 1);
         let is_max = (lo..=hi).all(|i| flux[i] <= flux[f]);
@@ -130,14 +143,28 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
         let mean = flux[alo..=ahi].iter().sum::<f64>() / (ahi - alo + 1) as f64;
         let stands_out = flux[f] >= mean + delta
             || (flux[f] >= STANDS_OUT_RATIO * mean && flux[f] >= STANDS_OUT_FLOOR);
-        if is_max
+        is_max
             && stands_out
             && flux[f] >= NOISE_FLUX_RATIO * noise_flux
-            && last.is_none_or(|l| f - l >= wait)
             && !level_change(&mel, f, frames, floor)
-        {
+    };
+    // Each peak frame's reading, made once (both passes below ask for it).
+    let mut refined: Vec<Option<Reading>> = vec![None; frames];
+    let mut refine_at =
+        |f: usize| *refined[f].get_or_insert_with(|| refine(samples, rate, f as f64 * hop_s));
+    // A gain step that the band comparison cannot see (a pick follows within its frames) is
+    // no attack, and its hill of flux is taken away so that it does not hide the pick after it.
+    let steps: Vec<usize> = (1..frames)
+        .filter(|&f| is_peak(&flux, f))
+        .filter(|&f| matches!(refine_at(f), Reading::GainStep))
+        .collect();
+    for f in steps {
+        flatten_hill(&mut flux, f);
+    }
+    for f in 1..frames {
+        if last.is_none_or(|l| f - l >= wait) && is_peak(&flux, f) {
             // A spectral change without any rise in energy (a note cut off, a click) is no attack.
-            if let Some(a) = refine(samples, rate, f as f64 * hop_s) {
+            if let Reading::Attack(a) = refine_at(f) {
                 last = Some(f);
                 // Two spectral peaks 40 ms apart can lead back to one rise: one attack, read
                 // where it rises most (no one picks a string twice within 40 ms, and detection
@@ -154,6 +181,19 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
         }
     }
     (flux, out)
+}
+
+/// Sets to zero the hill of `flux` around its peak at `f`, down to the valley on each side.
+fn flatten_hill(flux: &mut [f64], f: usize) {
+    let mut lo = f;
+    while lo > 0 && flux[lo - 1] < flux[lo] {
+        lo -= 1;
+    }
+    let mut hi = f;
+    while hi + 1 < flux.len() && flux[hi + 1] < flux[hi] {
+        hi += 1;
+    }
+    flux[lo..=hi].fill(0.0);
 }
 
 /// Whether the spectrum around frame `f` only got louder, the same in every band that sounds
@@ -185,33 +225,86 @@ fn level_change(mel: &[f32], f: usize, frames: usize, floor: f32) -> bool {
     median >= LEVEL_STEP_MIN_DB && 1.4826 * crate::notes::median(&mut spread) < LEVEL_STEP_MAX_SD_DB
 }
 
+/// Whether the wave just after `t` is the wave just before it, only scaled: the 12 ms after
+/// `t` correlate with some 12 ms ending before `t` (a whole number of periods back) at
+/// [`STEP_MIN_CORRELATION`] or more, and are [`STEP_MIN_DB`] louder.
+fn gain_step(samples: &[f32], rate: u32, t: f64) -> bool {
+    let sr = f64::from(rate);
+    let (w, gap) = ((STEP_WINDOW_S * sr) as usize, (STEP_GAP_S * sr) as usize);
+    let max_lag = (STEP_MAX_PERIOD_S * sr) as usize;
+    let at = (t * sr).round();
+    if at < 0.0 {
+        return false;
+    }
+    let at = at as usize;
+    // The earliest lag puts the window before `t - gap`: it must hold only the old wave.
+    let min_lag = w + 2 * gap;
+    let Some(after) = samples.get(at + gap..at + gap + w) else {
+        return false;
+    };
+    if at + gap < min_lag + max_lag {
+        return false;
+    }
+    let energy = sum_of_squares(after);
+    if energy <= 0.0 {
+        return false;
+    }
+    (min_lag..min_lag + max_lag).any(|lag| {
+        let before = &samples[at + gap - lag..at + gap - lag + w];
+        let dot = crate::lanes::sum_zip(before, after, |a, b| f64::from(a) * f64::from(b));
+        let e = sum_of_squares(before);
+        e > 0.0
+            && energy >= e * 10f64.powf(STEP_MIN_DB / 10.0)
+            && dot / (e * energy).sqrt() >= STEP_MIN_CORRELATION
+    })
+}
+
 /// The spectral frame that detects an attack is centred up to half a window away from it; the
 /// attack itself is read on the fine-grained energy envelope (12 ms windows, 0.5 ms steps,
 /// interpolated between them) where it climbs 7 % of the way from the quietest point before it to
 /// the loudest point after (5 % let a distorted note's noise floor start it 50 ms early),
 /// extrapolated back along the rise towards where the sound starts.
-/// None when the energy does not rise by at least 2 dB, nor the high band by 6 dB.
-fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
+/// Flat when the energy does not rise by at least 2 dB, nor the high band by 6 dB; a gain step
+/// when the rise is one (the wave goes on, louder) and nothing rises after it.
+fn refine(samples: &[f32], rate: u32, t: f64) -> Reading {
     let sr = f64::from(rate);
     let Some((env, win)) = envelope(samples, sr, t, Band::Full) else {
-        return Some(Attack {
+        return Reading::Attack(Attack {
             time_s: t,
             rise_db: 0.0,
         });
     };
     // The valley where the attack starts lies before the detection (plus a little): a louder
     // note just ending must not be taken for this one's peak.
-    let Some(rise) = read_rise(&env, t + 0.01, win, sr) else {
+    let mut rise = read_rise(&env, t + 0.01, win, sr);
+    if let Some(step) = rise.as_ref().and_then(|r| r.time_s)
+        && gain_step(samples, rate, step)
+    {
+        // The rise began as a gain step: a pick, if any, is a later rise, read on the windows
+        // wholly after the step.
+        let after: Vec<(usize, f64)> = env
+            .iter()
+            .copied()
+            .filter(|(i, _)| *i as f64 / sr >= step + STEP_GAP_S)
+            .collect();
+        rise = match read_rise(&after, t + 0.01, win, sr) {
+            Some(r) if r.time_s.is_some() => Some(r),
+            _ => return Reading::GainStep,
+        };
+    }
+    let Some(rise) = rise else {
         // A note picked over a louder one still ringing can leave the whole band's energy
         // flat; the pick's broadband click still stands out above the ringing note's low
         // partials. Such an attack is reported with no rise: it is weak where it counts.
-        let (high, _) = envelope(samples, sr, t, Band::High)?;
-        let rise = read_rise(&high, t + 0.01, win, sr)?;
-        let time_s = rise.time_s.filter(|_| rise.rise_db >= HIGH_RISE_DB)?;
-        return Some(Attack {
-            time_s,
-            rise_db: 0.0,
-        });
+        return envelope(samples, sr, t, Band::High)
+            .and_then(|(high, _)| read_rise(&high, t + 0.01, win, sr))
+            .and_then(|rise| rise.time_s.filter(|_| rise.rise_db >= HIGH_RISE_DB))
+            .map_or(Reading::Flat, |time_s| {
+                Reading::Attack(Attack {
+                    time_s,
+                    rise_db: 0.0,
+                })
+            });
     };
     let mut time_s = rise.time_s.unwrap_or(t);
     // A weak rise (a note picked as the last one is damped, under reverb or noise) leaves the
@@ -222,10 +315,21 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Option<Attack> {
     {
         time_s = b;
     }
-    Some(Attack {
+    Reading::Attack(Attack {
         time_s,
         rise_db: rise.rise_db,
     })
+}
+
+/// What the energy around a detection shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reading {
+    /// An attack.
+    Attack(Attack),
+    /// Only a gain step: the wave went on unchanged, louder.
+    GainStep,
+    /// No rise.
+    Flat,
 }
 
 /// Which part of the spectrum an envelope follows.
@@ -523,7 +627,9 @@ mod tests {
         assert!(full.rise_db < WEAK_RISE_DB, "{}", full.rise_db);
         assert!(full.time_s.is_some_and(|t| t > 0.52), "{:?}", full.time_s);
         // The A3's own bins place it.
-        let attack = refine(&samples, SR as u32, 0.5).expect("an attack");
+        let Reading::Attack(attack) = refine(&samples, SR as u32, 0.5) else {
+            panic!("no attack")
+        };
         assert!((attack.time_s - 0.5).abs() < 0.004, "{attack:?}");
     }
 
@@ -617,6 +723,38 @@ mod tests {
     }
 
     #[test]
+    fn a_level_step_30_ms_before_a_pick_is_not_an_attack_and_the_pick_is() {
+        // A3 (five partials) picked at 0.2 s; at 1.0 s the whole signal steps up 18 dB, and
+        // 30 ms later C4 is picked as the A3 stops. The band comparison cannot tell the step
+        // (its frames reach the pick); the wave across it goes on unchanged, only louder.
+        let tau = std::f64::consts::TAU;
+        let tone = |f: f64, dt: f64| -> f64 {
+            (1..=5)
+                .map(f64::from)
+                .map(|k| (-dt * (0.5 + 0.3 * k)).exp() / k * (tau * f * k * dt).sin())
+                .sum()
+        };
+        let samples: Vec<f32> = (0..(2 * SR as usize))
+            .map(|i| {
+                let t = i as f64 / SR;
+                let gain = if t < 1.0 { 1.0 } else { 7.94 };
+                let wave = match t {
+                    t if t < 0.2 => 0.0,
+                    t if t < 1.03 => tone(220.0, t - 0.2),
+                    t => tone(261.63, t - 1.03),
+                };
+                (0.01 * gain * wave) as f32
+            })
+            .collect();
+        let (_, attacks) = onsets(&samples, SR as u32, 128);
+        assert_eq!(attacks.len(), 2, "{attacks:?}");
+        assert!(
+            (attacks[0].time_s - 0.2).abs() <= 0.005 && (attacks[1].time_s - 1.03).abs() <= 0.005,
+            "{attacks:?}"
+        );
+    }
+
+    #[test]
     fn a_pick_over_a_louder_ringing_note_is_an_attack() {
         // A low A rings at full level; at 0.5 s a soft high note is picked over it (a 3 ms click
         // and an E5 at a tenth of the level): the whole band rises under 2 dB, the high band
@@ -646,7 +784,9 @@ mod tests {
             read_rise(&env, t0 + 0.015, win, SR).is_none(),
             "the whole band rises"
         );
-        let attack = refine(&samples, SR as u32, t0 + 0.005).expect("an attack");
+        let Reading::Attack(attack) = refine(&samples, SR as u32, t0 + 0.005) else {
+            panic!("no attack")
+        };
         assert!((attack.time_s - t0).abs() < 0.003, "{attack:?}");
         assert_eq!(attack.rise_db, 0.0);
     }
