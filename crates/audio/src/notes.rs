@@ -28,6 +28,11 @@ pub struct Note {
     pub velocity: u8,
     /// Mean voicing confidence, 0–1.
     pub confidence: f64,
+    /// Where inside the note its wave starts over at the same pitch (a ringing string picked
+    /// again without a rise in level), seconds. Weak evidence, not reported: the scorer uses it
+    /// only where the exercise asks for the same pitch again there.
+    #[serde(skip)]
+    pub restrikes: Vec<f64>,
 }
 
 /// Shortest note kept.
@@ -106,6 +111,7 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
             cents: ((med - midi as f64) * 1000.0).round() / 10.0 + 0.0,
             velocity: (((db + 60.0) / 60.0).clamp(0.0, 1.0) * 127.0).round() as u8,
             confidence: (s..e).map(|i| track.confidence[i]).sum::<f64>() / (e - s) as f64,
+            restrikes: Vec::new(),
         });
     };
     // Frames needed at a new pitch before it counts as a new note (~46 ms).

@@ -259,6 +259,81 @@ fn gain_step(samples: &[f32], rate: u32, t: f64) -> bool {
     })
 }
 
+/// Step between the points where a note's wave is compared with itself, seconds.
+const RESTRIKE_STEP_S: f64 = 0.002;
+/// How far inside a note's ends restrikes are looked for, seconds (its own attack and its
+/// release change the wave too).
+const RESTRIKE_MARGIN_S: (f64, f64) = (0.05, 0.02);
+/// A restrike's wave matches the one before it at most this well (normalised correlation)...
+const RESTRIKE_MAX_CORRELATION: f64 = 0.85;
+/// ...and this much worse than the note's wave matches itself elsewhere (its median).
+const RESTRIKE_MIN_DIP: f64 = 0.2;
+/// How long after the correlation first falls under [`RESTRIKE_MAX_CORRELATION`] the new wave
+/// starts, seconds: the window after a point reaches 15 ms past it, and the correlation falls
+/// that far once about half of it holds the new wave (read on the tuning takes' restrikes).
+const RESTRIKE_LEAD_S: f64 = 0.008;
+
+/// Where inside a note (`from_s`..`to_s`, at `hz`) its wave starts over at the same pitch, as
+/// when a ringing string is picked again without a rise in level: the points where the 12 ms
+/// after do not match the 12 ms a whole number of periods before (correlation under
+/// [`RESTRIKE_MAX_CORRELATION`] and [`RESTRIKE_MIN_DIP`] under the note's median), each dip
+/// that begins and ends inside the span reported once, where its new wave starts. Weak
+/// evidence: a chorus's sweep or a bend dips too.
+pub(crate) fn restrikes(samples: &[f32], rate: u32, from_s: f64, to_s: f64, hz: f64) -> Vec<f64> {
+    let sr = f64::from(rate);
+    if !(hz > 0.0) {
+        return Vec::new();
+    }
+    let (w, gap) = ((STEP_WINDOW_S * sr) as usize, (STEP_GAP_S * sr) as usize);
+    let period = sr / hz;
+    // The whole number of periods that puts the window before a point wholly before it.
+    let lag0 = ((w + 2 * gap) as f64 / period).ceil() * period;
+    let (lo, hi) = (from_s + RESTRIKE_MARGIN_S.0, to_s - RESTRIKE_MARGIN_S.1);
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    let mut t = lo;
+    while t <= hi {
+        let at = (t * sr).round() as usize;
+        let start = at + gap;
+        let Some(after) = samples.get(start..start + w) else {
+            break;
+        };
+        let energy = sum_of_squares(after);
+        let best = (-2i64..=2)
+            .filter_map(|d| {
+                let lag = (lag0.round() as i64 + d) as usize;
+                let before = samples.get(start.checked_sub(lag)?..start - lag + w)?;
+                let dot = crate::lanes::sum_zip(before, after, |a, b| f64::from(a) * f64::from(b));
+                let e = sum_of_squares(before);
+                (e > 0.0 && energy > 0.0).then(|| dot / (e * energy).sqrt())
+            })
+            .fold(f64::NEG_INFINITY, f64::max);
+        if best.is_finite() {
+            points.push((t, best));
+        }
+        t += RESTRIKE_STEP_S;
+    }
+    if points.len() < 5 {
+        return Vec::new();
+    }
+    let median = crate::notes::median(&mut points.iter().map(|p| p.1).collect::<Vec<_>>());
+    let limit = RESTRIKE_MAX_CORRELATION.min(median - RESTRIKE_MIN_DIP);
+    // A dip that is under way where the span starts is the note's own attack settling.
+    let mut out: Vec<f64> = Vec::new();
+    let mut seen_above = false;
+    let mut dip: Option<f64> = None;
+    for &(t, c) in &points {
+        if c < limit {
+            if seen_above && dip.is_none() {
+                dip = Some(t);
+            }
+        } else {
+            seen_above = true;
+            out.extend(dip.take().map(|d| d + RESTRIKE_LEAD_S));
+        }
+    }
+    out
+}
+
 /// The spectral frame that detects an attack is centred up to half a window away from it; the
 /// attack itself is read on the fine-grained energy envelope (12 ms windows, 0.5 ms steps,
 /// interpolated between them) where it climbs 7 % of the way from the quietest point before it to

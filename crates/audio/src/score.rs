@@ -615,6 +615,8 @@ pub fn score(
     // early). The time map above keeps the whole window, so a drifting take is still followed.
     let slots = slot_halves(&exp, map.scale);
     let limit = |i: usize| slots[i].max(2.0 * tol);
+    let split = split_at_restrikes(&exp, played, map, &limit);
+    let played: &[Note] = &split;
     let pairs = align(&exp, played, |t| map.at(t), window, &limit);
     let (mut per_note, mut used) = note_verdicts(&exp, played, &pairs, map, tol);
     claim_bend_notes(&exp, played, &pairs, map, tol, &mut used);
@@ -684,6 +686,50 @@ fn slot_halves(exp: &[Expected], scale: f64) -> Vec<f64> {
             before.min(after) * scale / 2.0
         })
         .collect()
+}
+
+/// The played notes, each split where it holds a restrike (its wave starting over at the same
+/// pitch) within a written note's reach of that note's time, the written note of its pitch
+/// and not its start: a ringing string picked again that the attacks did not hear. A restrike
+/// is weak evidence (a chorus's sweep dips too), so it counts only where the exercise asks for
+/// that very pitch again.
+fn split_at_restrikes(
+    exp: &[Expected],
+    played: &[Note],
+    map: TimeMap,
+    limit: &dyn Fn(usize) -> f64,
+) -> Vec<Note> {
+    let mut out = Vec::with_capacity(played.len());
+    for n in played {
+        let mut cuts: Vec<f64> = n
+            .restrikes
+            .iter()
+            .copied()
+            .filter(|&r| {
+                exp.iter().enumerate().any(|(i, e)| {
+                    let at = map.at(e.time_s);
+                    e.pitch_matches(n.midi)
+                        && (r - at).abs() <= limit(i)
+                        && (n.onset_s - at).abs() > limit(i)
+                })
+            })
+            .collect();
+        cuts.sort_by(f64::total_cmp);
+        let mut piece = n.clone();
+        for r in cuts {
+            let rest = Note {
+                onset_s: r,
+                onset_pitch_s: None,
+                restrikes: Vec::new(),
+                ..piece.clone()
+            };
+            piece.offset_s = r;
+            piece.restrikes.clear();
+            out.push(std::mem::replace(&mut piece, rest));
+        }
+        out.push(piece);
+    }
+    out
 }
 
 /// The start offset: the shift that lines up the most notes of the same pitch.

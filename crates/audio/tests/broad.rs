@@ -271,7 +271,8 @@ fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis)
     }
     for (i, r) in s.per_note.iter().enumerate() {
         println!(
-            "  {i:>2} truth {:?} sound {:?} off {:?} | {} exp {:?} err {:?}",
+            "  {i:>2} midi {} truth {:?} sound {:?} off {:?} | {} exp {:?} err {:?}",
+            r.expected_midi,
             t.truth[i],
             t.sound_s[i].map(|x| (x * 1000.0).round() / 1000.0),
             t.offset_ms[i].map(|x| x.round()),

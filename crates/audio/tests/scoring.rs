@@ -68,6 +68,7 @@ fn played(onset_s: f64, onset_pitch_s: Option<f64>, midi: i32) -> Note {
         cents: 0.0,
         velocity: 90,
         confidence: 0.9,
+        restrikes: Vec::new(),
     }
 }
 

@@ -89,6 +89,7 @@ fn played(ex: &Exercise, jitter_ms: f64, wrong: usize, shift: i32) -> Vec<Note> 
                 cents: 0.0,
                 velocity: 90,
                 confidence: 0.95,
+                restrikes: Vec::new(),
             }
         })
         .collect()
