@@ -829,6 +829,47 @@ mod tests {
         );
     }
 
+    /// A3 (five partials) picked at 0.2 s and decaying; where `again` is given, picked again
+    /// then at a quarter of its first level: the wave starts over (off the old wave's phase), and
+    /// the level falls.
+    fn a3_picked(again: Option<f64>) -> Vec<f32> {
+        let tau = std::f64::consts::TAU;
+        let tone = |dt: f64| -> f64 {
+            (1..=5)
+                .map(f64::from)
+                .map(|k| (-dt * (1.0 + 2.0 * k)).exp() / k * (tau * 220.0 * k * dt).sin())
+                .sum()
+        };
+        (0..SR as usize)
+            .map(|i| {
+                let t = i as f64 / SR;
+                let wave = match again {
+                    _ if t < 0.2 => 0.0,
+                    Some(r) if t >= r => 0.25 * tone(t - r),
+                    _ => tone(t - 0.2),
+                };
+                (0.1 * wave) as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_string_picked_again_at_the_same_pitch_is_a_restrike_and_a_held_one_is_not() {
+        let again = restrikes(&a3_picked(Some(0.601)), SR as u32, 0.2, 0.95, 220.0);
+        assert_eq!(again.len(), 1, "{again:?}");
+        assert!((again[0] - 0.601).abs() < 0.006, "{again:?}");
+        // The level falls at the restrike: the attacks do not hear it.
+        let (_, attacks) = onsets(&a3_picked(Some(0.601)), SR as u32, 128);
+        assert!(
+            attacks.iter().all(|a| (a.time_s - 0.6).abs() > 0.05),
+            "{attacks:?}"
+        );
+        assert_eq!(
+            restrikes(&a3_picked(None), SR as u32, 0.2, 0.95, 220.0),
+            Vec::<f64>::new()
+        );
+    }
+
     #[test]
     fn a_pick_over_a_louder_ringing_note_is_an_attack() {
         // A low A rings at full level; at 0.5 s a soft high note is picked over it (a 3 ms click

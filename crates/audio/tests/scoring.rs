@@ -339,6 +339,48 @@ fn a_note_is_judged_against_its_own_slot_not_the_next_ones() {
 }
 
 #[test]
+fn a_restrike_counts_as_a_note_only_where_the_exercise_repeats_that_pitch() {
+    // Eight eighth notes at 145 bpm. Note 5 (D3) is left out, so note 4 (E3) rings on until
+    // note 6, the same E3, is picked again: the attacks missed that pick, the wave starting
+    // over (a restrike) did not.
+    let midis = [52, 53, 55, 57, 55, 53, 55, 57];
+    let json = serde_json::json!({
+        "tempo_bpm": 145.0,
+        "notes": midis.iter().enumerate().map(|(i, m)| serde_json::json!({"beat": i as f64 / 2.0, "duration_beats": 0.5, "midi": m})).collect::<Vec<_>>()
+    });
+    let ex = Exercise::parse(&json.to_string()).unwrap();
+    let step = 60.0 / 145.0 / 2.0;
+    let at = |i: usize| 0.5 + i as f64 * step;
+    let take = |restrike: f64| -> Vec<Note> {
+        [0, 1, 2, 3, 4, 7]
+            .iter()
+            .map(|&i| {
+                let mut n = played(at(i), Some(at(i)), midis[i]);
+                if i == 4 {
+                    n.offset_s = at(7);
+                    n.restrikes = vec![restrike];
+                }
+                n
+            })
+            .collect()
+    };
+    let s = score(&ex, &take(at(6) + 0.004), &[], Strictness::Advanced, 440.0);
+    let want = ["ok", "ok", "ok", "ok", "ok", "missed", "ok", "ok"];
+    assert_eq!(statuses(&s), want, "{:?}", s.per_note);
+    assert!(
+        (s.per_note[6].timing_error_ms.unwrap() - 4.0).abs() < 1.0,
+        "{:?}",
+        s.per_note[6]
+    );
+    assert!(s.extra_notes.is_empty(), "{:?}", s.extra_notes);
+    // A restrike in note 5's slot, which asks for D3, is not a played D3 nor an extra E3.
+    let s = score(&ex, &take(at(5) + 0.004), &[], Strictness::Advanced, 440.0);
+    let want = ["ok", "ok", "ok", "ok", "ok", "missed", "missed", "ok"];
+    assert_eq!(statuses(&s), want, "{:?}", s.per_note);
+    assert!(s.extra_notes.is_empty(), "{:?}", s.extra_notes);
+}
+
+#[test]
 fn a_note_saved_before_the_second_reading_existed_still_loads() {
     let n: Note = serde_json::from_str(
         r#"{"onset_s":1.0,"offset_s":1.5,"midi":52,"name":"E3","cents":-3.0,"velocity":80,"confidence":0.9}"#,
