@@ -68,6 +68,9 @@ const STEP_MIN_CORRELATION: f64 = 0.97;
 /// ...and at least this much louder, dB (a read time a little before the change compares the
 /// old wave with itself).
 const STEP_MIN_DB: f64 = 3.0;
+/// Largest difference between the rise of the top of the spectrum (the first difference) and
+/// the whole one's across a gain step, dB.
+const STEP_MAX_TILT_DB: f64 = 6.0;
 
 /// An attack: when, and how much the energy rose (dB, 12 ms envelope, valley to peak).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -154,15 +157,18 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
         |f: usize| *refined[f].get_or_insert_with(|| refine(samples, rate, f as f64 * hop_s));
     // A gain step that the band comparison cannot see (a pick follows within its frames) is
     // no attack, and its hill of flux is taken away so that it does not hide the pick after it.
+    let mut peaks: Vec<bool> = (0..frames).map(|f| f > 0 && is_peak(&flux, f)).collect();
     let steps: Vec<usize> = (1..frames)
-        .filter(|&f| is_peak(&flux, f))
-        .filter(|&f| matches!(refine_at(f), Reading::GainStep))
+        .filter(|&f| peaks[f] && matches!(refine_at(f), Reading::GainStep))
         .collect();
-    for f in steps {
-        flatten_hill(&mut flux, f);
+    if !steps.is_empty() {
+        for f in steps {
+            flatten_hill(&mut flux, f);
+        }
+        peaks = (0..frames).map(|f| f > 0 && is_peak(&flux, f)).collect();
     }
     for f in 1..frames {
-        if last.is_none_or(|l| f - l >= wait) && is_peak(&flux, f) {
+        if last.is_none_or(|l| f - l >= wait) && peaks[f] {
             // A spectral change without any rise in energy (a note cut off, a click) is no attack.
             if let Reading::Attack(a) = refine_at(f) {
                 last = Some(f);
@@ -249,18 +255,42 @@ fn gain_step(samples: &[f32], rate: u32, t: f64) -> bool {
     if energy <= 0.0 {
         return false;
     }
-    (min_lag..min_lag + max_lag).any(|lag| {
-        let before = &samples[at + gap - lag..at + gap - lag + w];
-        let dot = crate::lanes::sum_zip(before, after, |a, b| f64::from(a) * f64::from(b));
-        let e = sum_of_squares(before);
-        e > 0.0
-            && energy >= e * 10f64.powf(STEP_MIN_DB / 10.0)
-            && dot / (e * energy).sqrt() >= STEP_MIN_CORRELATION
-    })
+    // A cheap test first (most rises are picks): a gain step raises the top of the spectrum as
+    // much as the whole, where a pick's fresh string and click raise the top more.
+    let just_before = &samples[at - gap - w..at - gap];
+    let rise_db = |after: f64, before: f64| 10.0 * (after / before.max(1e-20)).log10();
+    let tilt = rise_db(
+        sum_of_squared_steps(after),
+        sum_of_squared_steps(just_before),
+    ) - rise_db(energy, sum_of_squares(just_before));
+    if tilt.abs() > STEP_MAX_TILT_DB {
+        return false;
+    }
+    let loud_enough = energy / 10f64.powf(STEP_MIN_DB / 10.0);
+    // The energy of the window before, slid back one sample per lag.
+    let mut e = sum_of_squares(&samples[at + gap - min_lag..at + gap - min_lag + w]);
+    for lag in min_lag..min_lag + max_lag {
+        let from = at + gap - lag;
+        if lag > min_lag {
+            e += f64::from(samples[from]).powi(2) - f64::from(samples[from + w]).powi(2);
+        }
+        if e <= 0.0 || e > loud_enough {
+            continue;
+        }
+        let dot = crate::lanes::sum_zip(&samples[from..from + w], after, |a, b| {
+            f64::from(a) * f64::from(b)
+        });
+        if dot / (e * energy).sqrt() >= STEP_MIN_CORRELATION {
+            return true;
+        }
+    }
+    false
 }
 
-/// Step between the points where a note's wave is compared with itself, seconds.
+/// Step between the points where a note's wave is compared with itself, seconds...
 const RESTRIKE_STEP_S: f64 = 0.002;
+/// ...in a first pass at this many steps apart.
+const RESTRIKE_STEPS_PER_PASS: usize = 3;
 /// How far inside a note's ends restrikes are looked for, seconds (its own attack and its
 /// release change the wave too).
 const RESTRIKE_MARGIN_S: (f64, f64) = (0.05, 0.02);
@@ -289,16 +319,12 @@ pub(crate) fn restrikes(samples: &[f32], rate: u32, from_s: f64, to_s: f64, hz: 
     // The whole number of periods that puts the window before a point wholly before it.
     let lag0 = ((w + 2 * gap) as f64 / period).ceil() * period;
     let (lo, hi) = (from_s + RESTRIKE_MARGIN_S.0, to_s - RESTRIKE_MARGIN_S.1);
-    let mut points: Vec<(f64, f64)> = Vec::new();
-    let mut t = lo;
-    while t <= hi {
-        let at = (t * sr).round() as usize;
-        let start = at + gap;
-        let Some(after) = samples.get(start..start + w) else {
-            break;
-        };
+    // How well the 12 ms after `t` match those a whole number of periods before.
+    let correlation = |t: f64| -> Option<f64> {
+        let start = (t * sr).round() as usize + gap;
+        let after = samples.get(start..start + w)?;
         let energy = sum_of_squares(after);
-        let best = (-2i64..=2)
+        let best = (-1i64..=1)
             .filter_map(|d| {
                 let lag = (lag0.round() as i64 + d) as usize;
                 let before = samples.get(start.checked_sub(lag)?..start - lag + w)?;
@@ -307,10 +333,19 @@ pub(crate) fn restrikes(samples: &[f32], rate: u32, from_s: f64, to_s: f64, hz: 
                 (e > 0.0 && energy > 0.0).then(|| dot / (e * energy).sqrt())
             })
             .fold(f64::NEG_INFINITY, f64::max);
-        if best.is_finite() {
-            points.push((t, best));
+        best.is_finite().then_some(best)
+    };
+    // A coarse pass (a restrike's dip is 30 ms or more wide), then the dip's edge to the fine
+    // step.
+    let coarse = RESTRIKE_STEPS_PER_PASS as f64 * RESTRIKE_STEP_S;
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    let mut t = lo;
+    while t <= hi {
+        match correlation(t) {
+            Some(c) => points.push((t, c)),
+            None => break,
         }
-        t += RESTRIKE_STEP_S;
+        t += coarse;
     }
     if points.len() < 5 {
         return Vec::new();
@@ -324,7 +359,13 @@ pub(crate) fn restrikes(samples: &[f32], rate: u32, from_s: f64, to_s: f64, hz: 
     for &(t, c) in &points {
         if c < limit {
             if seen_above && dip.is_none() {
-                dip = Some(t);
+                // The first fine step after the last point above the limit that is under it.
+                let edge = (1..RESTRIKE_STEPS_PER_PASS)
+                    .rev()
+                    .map(|k| t - k as f64 * RESTRIKE_STEP_S)
+                    .find(|&u| correlation(u).is_some_and(|c| c < limit))
+                    .unwrap_or(t);
+                dip = Some(edge);
             }
         } else {
             seen_above = true;
