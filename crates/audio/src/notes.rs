@@ -33,6 +33,74 @@ pub struct Note {
     /// only where the exercise asks for the same pitch again there.
     #[serde(skip)]
     pub restrikes: Vec<f64>,
+    /// The MIDI note an octave up where the note's odd harmonics are missing (its pitch may
+    /// have been read an octave low). Weak evidence, not reported: the scorer uses it only
+    /// where the exercise asks for that note.
+    #[serde(skip)]
+    pub octave_up: Option<i32>,
+}
+
+/// Where a note's harmonics are read: from this long after its start (past the pick)...
+const HARMONICS_FROM_S: f64 = 0.02;
+/// ...for at most this long.
+const HARMONICS_SPAN_S: f64 = 0.15;
+/// Odd harmonics (1st, 3rd, 5th) this far under the even ones (dB) are those of a note an
+/// octave up: a string's own odd harmonics are never that weak (the recorded A4 read as A3
+/// shows −24 dB, the notes read right +5 to +18 dB).
+const MISSING_ODD_HARMONICS_DB: f64 = -15.0;
+
+/// Whether the note from `onset_s` to `offset_s`, read at `hz`, lacks its odd harmonics: the
+/// sound of the note an octave up. False where the note is too short or its sixth harmonic
+/// lies above the band.
+pub(crate) fn lacks_odd_harmonics(
+    samples: &[f32],
+    rate: u32,
+    onset_s: f64,
+    offset_s: f64,
+    hz: f64,
+) -> bool {
+    let sr = f64::from(rate);
+    if !(hz > 0.0) || 6.0 * hz * 1.03 >= sr / 2.0 {
+        return false;
+    }
+    let from = ((onset_s + HARMONICS_FROM_S) * sr).max(0.0) as usize;
+    let to = ((offset_s.min(onset_s + HARMONICS_FROM_S + HARMONICS_SPAN_S) * sr).max(0.0) as usize)
+        .min(samples.len());
+    // At least four periods of the note, and 40 ms.
+    if to < from + ((4.0 / hz).max(0.04) * sr) as usize {
+        return false;
+    }
+    let len = to - from;
+    let n = len.next_power_of_two().max(4096);
+    let fft = crate::rfft::forward(n);
+    let mut input = fft.make_input_vec();
+    let mut spectrum = fft.make_output_vec();
+    for (k, (x, s)) in input.iter_mut().zip(&samples[from..to]).enumerate() {
+        let hann = 0.5 - 0.5 * (std::f64::consts::TAU * k as f64 / len as f64).cos();
+        *x = (f64::from(*s) * hann) as f32;
+    }
+    if fft.process(&mut input, &mut spectrum).is_err() {
+        return false;
+    }
+    let bin_hz = sr / n as f64;
+    // The strongest bin within 3 % of each harmonic (the string's own stretch and the reading's
+    // error).
+    let harmonic = |k: f64| -> f64 {
+        let (lo, hi) = (
+            (k * hz * 0.97 / bin_hz).floor() as usize,
+            (k * hz * 1.03 / bin_hz).ceil() as usize,
+        );
+        spectrum
+            .get(lo..=hi.min(spectrum.len() - 1))
+            .map_or(0.0, |b| {
+                b.iter()
+                    .map(|c| f64::from(c.norm_sqr()))
+                    .fold(0.0, f64::max)
+            })
+    };
+    let odd: f64 = [1.0, 3.0, 5.0].iter().map(|&k| harmonic(k)).sum();
+    let even: f64 = [2.0, 4.0, 6.0].iter().map(|&k| harmonic(k)).sum();
+    even > 0.0 && 10.0 * (odd.max(1e-30) / even).log10() < MISSING_ODD_HARMONICS_DB
 }
 
 /// Shortest note kept.
@@ -112,6 +180,7 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
             velocity: (((db + 60.0) / 60.0).clamp(0.0, 1.0) * 127.0).round() as u8,
             confidence: (s..e).map(|i| track.confidence[i]).sum::<f64>() / (e - s) as f64,
             restrikes: Vec::new(),
+            octave_up: None,
         });
     };
     // Frames needed at a new pitch before it counts as a new note (~46 ms).
@@ -272,6 +341,44 @@ pub fn join_spans(notes: &mut Vec<Note>, spans: &[(f64, f64)], onsets_s: &[f64])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Half a second at 22.05 kHz of harmonics `k` of `hz` at amplitudes `a`.
+    fn harmonics(hz: f64, parts: &[(f64, f64)]) -> Vec<f32> {
+        (0..11_025)
+            .map(|i| {
+                let t = i as f64 / 22_050.0;
+                let v: f64 = parts
+                    .iter()
+                    .map(|(k, a)| a * (std::f64::consts::TAU * k * hz * t).sin())
+                    .sum();
+                (0.1 * v) as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_note_read_an_octave_low_lacks_its_odd_harmonics_and_a_low_string_does_not() {
+        // A4 with four harmonics, read as A3: A3's odd harmonics are missing.
+        let a4 = harmonics(440.0, &[(1.0, 1.0), (2.0, 0.5), (3.0, 0.3), (4.0, 0.2)]);
+        assert!(lacks_odd_harmonics(&a4, 22_050, 0.0, 0.5, 220.0));
+        assert!(!lacks_odd_harmonics(&a4, 22_050, 0.0, 0.5, 440.0));
+        // Low E2 with a weak fundamental (a tenth of its second harmonic): its third and fifth
+        // harmonics are there.
+        let e2 = harmonics(
+            82.41,
+            &[
+                (1.0, 0.1),
+                (2.0, 1.0),
+                (3.0, 0.7),
+                (4.0, 0.5),
+                (5.0, 0.3),
+                (6.0, 0.2),
+            ],
+        );
+        assert!(!lacks_odd_harmonics(&e2, 22_050, 0.0, 0.5, 82.41));
+        // Too short to tell.
+        assert!(!lacks_odd_harmonics(&a4, 22_050, 0.0, 0.05, 220.0));
+    }
 
     /// A track at 10 ms per frame from (frames, Hz) runs, 0 Hz = unvoiced.
     fn track(runs: &[(usize, f64)]) -> PitchTrack {

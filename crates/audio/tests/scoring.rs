@@ -69,6 +69,7 @@ fn played(onset_s: f64, onset_pitch_s: Option<f64>, midi: i32) -> Note {
         velocity: 90,
         confidence: 0.9,
         restrikes: Vec::new(),
+        octave_up: None,
     }
 }
 
@@ -378,6 +379,43 @@ fn a_restrike_counts_as_a_note_only_where_the_exercise_repeats_that_pitch() {
     let want = ["ok", "ok", "ok", "ok", "ok", "missed", "missed", "ok"];
     assert_eq!(statuses(&s), want, "{:?}", s.per_note);
     assert!(s.extra_notes.is_empty(), "{:?}", s.extra_notes);
+}
+
+#[test]
+fn a_note_that_may_be_an_octave_up_counts_as_it_only_where_written() {
+    // Four quarter notes at 100 bpm; note 1 is heard as A3 (57) with its odd harmonics
+    // missing (it may be A4, 69).
+    let take = |written: i32| -> Score {
+        let midis = [52, written, 55, 57];
+        let json = serde_json::json!({
+            "tempo_bpm": 100.0,
+            "notes": midis.iter().enumerate().map(|(i, m)| serde_json::json!({"beat": i, "duration_beats": 1, "midi": m})).collect::<Vec<_>>()
+        });
+        let ex = Exercise::parse(&json.to_string()).unwrap();
+        let notes: Vec<Note> = [52, 57, 55, 57]
+            .iter()
+            .enumerate()
+            .map(|(i, &m)| {
+                let at = 0.5 + i as f64 * 0.6;
+                let mut n = played(at, Some(at), m);
+                if i == 1 {
+                    n.octave_up = Some(69);
+                }
+                n
+            })
+            .collect();
+        score(&ex, &notes, &[], Strictness::Advanced, 440.0)
+    };
+    for (written, status, heard) in [(69, "ok", 69), (57, "ok", 57), (58, "wrong_pitch", 57)] {
+        let s = take(written);
+        assert_eq!(s.per_note[1].status, status, "{:?}", s.per_note[1]);
+        assert_eq!(
+            s.per_note[1].played_midi,
+            Some(heard),
+            "{:?}",
+            s.per_note[1]
+        );
+    }
 }
 
 #[test]
