@@ -55,6 +55,12 @@ const LEVEL_STEP_MIN_DB: f64 = 2.0;
 const LEVEL_STEP_MAX_SD_DB: f64 = 1.6;
 /// Least rise of the high band that places an attack the whole band does not show, dB.
 const HIGH_RISE_DB: f64 = 6.0;
+/// How far before the whole band's rise a pick's click may start it, seconds (from, to).
+const CLICK_LEAD_S: (f64, f64) = (0.005, 0.04);
+/// How much the click must have raised the top of the spectrum by the whole band's rise, dB.
+const CLICK_RISE_DB: f64 = 10.0;
+/// Where the top of the spectrum, a pick's click, begins, Hz.
+const CLICK_HZ: f64 = 4000.0;
 /// Window compared on each side of a rise to tell a gain step from a pick, seconds.
 const STEP_WINDOW_S: f64 = 0.012;
 /// Gap left on each side of the rise's read time (it is read to within a few ms), seconds.
@@ -431,6 +437,12 @@ fn refine(samples: &[f32], rate: u32, t: f64) -> Reading {
     {
         time_s = b;
     }
+    // A pick's click can sound before its string's body (a sampled guitar whose body swells
+    // in 30 ms): where the top of the spectrum had already risen by CLICK_RISE_DB when the
+    // whole band starts to, the attack started with the top's rise.
+    if let Some(click) = click_before(samples, sr, t, time_s, win) {
+        time_s = click;
+    }
     Reading::Attack(Attack {
         time_s,
         rise_db: rise.rise_db,
@@ -448,6 +460,55 @@ enum Reading {
     Flat,
 }
 
+/// Where the top of the spectrum (above 4 kHz) began to rise, 5–40 ms before `start` (the
+/// whole band's rise near detection `t`), if it had risen [`CLICK_RISE_DB`] by `start` and
+/// the rise is no gain step.
+fn click_before(samples: &[f32], sr: f64, t: f64, start: f64, win: usize) -> Option<f64> {
+    // Looked at from 70 ms before the detection: the click can lead it by 40 ms.
+    let (top, _) = envelope(samples, sr, t - 0.03, Band::Top)?;
+    let win_s = win as f64 / sr;
+    // Steps are indexed by where their window starts; a reading is where it ends.
+    let rise = read_rise(&top, start - win_s, win, sr)?;
+    let click = rise.time_s?;
+    let lead = start - click;
+    if !(CLICK_LEAD_S.0..=CLICK_LEAD_S.1).contains(&lead) {
+        return None;
+    }
+    let valley = top.get(rise.base_at)?.1;
+    let at_start = top
+        .iter()
+        .take_while(|(i, _)| *i as f64 / sr + win_s <= start)
+        .last()?
+        .1;
+    // A gain step raises the top as well: it is no click.
+    (20.0 * (at_start / valley.max(1e-12)).log10() >= CLICK_RISE_DB
+        && !gain_step(samples, sr as u32, click))
+    .then_some(click)
+}
+
+/// `x` through two high-pass biquads at `hz` (RBJ's, Q 0.707): 24 dB per octave below it.
+fn high_passed(x: &[f32], sr: f64, hz: f64) -> Vec<f32> {
+    let w0 = std::f64::consts::TAU * hz / sr;
+    let (cos, alpha) = (w0.cos(), w0.sin() / (2.0 * std::f64::consts::FRAC_1_SQRT_2));
+    let a0 = 1.0 + alpha;
+    let (b0, b1, b2) = (
+        (1.0 + cos) / 2.0 / a0,
+        -(1.0 + cos) / a0,
+        (1.0 + cos) / 2.0 / a0,
+    );
+    let (a1, a2) = (-2.0 * cos / a0, (1.0 - alpha) / a0);
+    let mut out: Vec<f64> = x.iter().map(|v| f64::from(*v)).collect();
+    for _ in 0..2 {
+        let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+        for v in &mut out {
+            let y = b0 * *v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+            (x2, x1, y2, y1) = (x1, *v, y1, y);
+            *v = y;
+        }
+    }
+    out.iter().map(|v| *v as f32).collect()
+}
+
 /// Which part of the spectrum an envelope follows.
 #[derive(Clone, Copy, PartialEq)]
 enum Band {
@@ -456,6 +517,8 @@ enum Band {
     /// Tilted up 6 dB per octave (the first difference), so a pick's click outweighs a ringing
     /// note's low partials.
     High,
+    /// Above 4 kHz: a pick's click alone.
+    Top,
 }
 
 /// Where a note that starts without a detected attack (a legato note under the previous one's
@@ -504,10 +567,17 @@ fn envelope(samples: &[f32], sr: f64, t: f64, band: Band) -> Option<(Vec<(usize,
     if hi <= lo + win {
         return None;
     }
+    // The top band is filtered over the span only, from a few ms earlier (the filter settles).
+    let settle = lo.min((0.003 * sr) as usize);
+    let top = match band {
+        Band::Top => high_passed(&samples[lo - settle..hi + win], sr, CLICK_HZ),
+        _ => Vec::new(),
+    };
     let energy = |i: usize| -> f64 {
         match band {
             Band::Full => sum_of_squares(&samples[i..i + win]),
             Band::High => sum_of_squared_steps(&samples[i.saturating_sub(1)..i + win]),
+            Band::Top => sum_of_squares(&top[i - lo + settle..i - lo + settle + win]),
         }
     };
     let env = (lo..hi)
@@ -909,6 +979,35 @@ mod tests {
             restrikes(&a3_picked(None), SR as u32, 0.2, 0.95, 220.0),
             Vec::<f64>::new()
         );
+    }
+
+    #[test]
+    fn a_click_30_ms_before_the_strings_body_starts_the_attack() {
+        // A3 rings; at 0.5 s a pick's click (a 6 kHz burst, 40 dB under the A3) starts, and
+        // the new note's body (C4, louder than the A3) swells in from 0.53 s, as a sampled
+        // guitar's can. The whole band rises with the body; the top of the spectrum with the
+        // click.
+        let tau = std::f64::consts::TAU;
+        let samples: Vec<f32> = (0..SR as usize)
+            .map(|i| {
+                let t = i as f64 / SR;
+                let ring = 0.1 * (tau * 220.0 * t).sin();
+                let click = if (0.5..0.56).contains(&t) {
+                    0.001 * (tau * 6000.0 * t).sin()
+                } else {
+                    0.0
+                };
+                let body = 0.4 * ((t - 0.53) / 0.004).clamp(0.0, 1.0) * (tau * 261.63 * t).sin();
+                (ring + click + body) as f32
+            })
+            .collect();
+        let (env, win) = envelope(&samples, SR, 0.53, Band::Full).expect("audio");
+        let full = read_rise(&env, 0.54, win, SR).expect("a rise");
+        assert!(full.time_s.is_some_and(|t| t > 0.525), "{:?}", full.time_s);
+        let Reading::Attack(attack) = refine(&samples, SR as u32, 0.53) else {
+            panic!("no attack")
+        };
+        assert!((attack.time_s - 0.5).abs() < 0.004, "{attack:?}");
     }
 
     #[test]
