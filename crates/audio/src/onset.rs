@@ -280,13 +280,19 @@ fn gain_step(samples: &[f32], rate: u32, t: f64) -> bool {
         if lag > min_lag {
             e += f64::from(samples[from]).powi(2) - f64::from(samples[from + w]).powi(2);
         }
-        if e <= 0.0 || e > loud_enough {
+        // The slid sum only screens (it drifts by rounding where the sound starts from
+        // silence); the correlation uses the window's own. Out of near silence (60 dB) is an
+        // attack, never a step.
+        if e < energy * 1e-6 || e > loud_enough {
             continue;
         }
-        let dot = crate::lanes::sum_zip(&samples[from..from + w], after, |a, b| {
-            f64::from(a) * f64::from(b)
-        });
-        if dot / (e * energy).sqrt() >= STEP_MIN_CORRELATION {
+        let before = &samples[from..from + w];
+        let exact = sum_of_squares(before);
+        if exact < energy * 1e-6 || exact > loud_enough {
+            continue;
+        }
+        let dot = crate::lanes::sum_zip(before, after, |a, b| f64::from(a) * f64::from(b));
+        if dot / (exact * energy).sqrt() >= STEP_MIN_CORRELATION {
             return true;
         }
     }
