@@ -420,11 +420,11 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
             "takes in each part"
         );
     }
-    // Guards a little under what was measured on 2026-12-07, session 37 (docs/AUDIO.md): issue
-    // 14 asks for 0.95 / 0.95, which held out is not met yet (0.925 / 0.955).
+    // Guards a little under what was measured on 2026-12-07, session 39 (docs/AUDIO.md): issue
+    // 14 asks for 0.95 / 0.95, which held out misses by a hair (151 / 159 = 0.9497, 0.968).
     for (label, d, floor) in [
-        ("tuning", tuning, [0.95, 0.98]),
-        ("held out", held, [0.92, 0.95]),
+        ("tuning", tuning, [0.975, 0.99]),
+        ("held out", held, [0.945, 0.96]),
     ] {
         assert!(
             d.precision() >= floor[0] && d.recall() >= floor[1],
