@@ -60,7 +60,7 @@ pub(crate) fn lacks_odd_harmonics(
     hz: f64,
 ) -> bool {
     let sr = f64::from(rate);
-    if !(hz > 0.0) || 6.0 * hz * 1.03 >= sr / 2.0 {
+    if hz.is_nan() || hz <= 0.0 || 6.0 * hz * 1.03 >= sr / 2.0 {
         return false;
     }
     let from = ((onset_s + HARMONICS_FROM_S) * sr).max(0.0) as usize;

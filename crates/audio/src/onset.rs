@@ -173,8 +173,8 @@ pub fn onsets(samples: &[f32], rate: u32, hop: usize) -> (Vec<f64>, Vec<Attack>)
         }
         peaks = (0..frames).map(|f| f > 0 && is_peak(&flux, f)).collect();
     }
-    for f in 1..frames {
-        if last.is_none_or(|l| f - l >= wait) && peaks[f] {
+    for (f, _) in peaks.iter().enumerate().skip(1).filter(|(_, p)| **p) {
+        if last.is_none_or(|l| f - l >= wait) {
             // A spectral change without any rise in energy (a note cut off, a click) is no attack.
             if let Reading::Attack(a) = refine_at(f) {
                 last = Some(f);
@@ -323,7 +323,7 @@ const RESTRIKE_LEAD_S: f64 = 0.008;
 /// evidence: a chorus's sweep or a bend dips too.
 pub(crate) fn restrikes(samples: &[f32], rate: u32, from_s: f64, to_s: f64, hz: f64) -> Vec<f64> {
     let sr = f64::from(rate);
-    if !(hz > 0.0) {
+    if hz.is_nan() || hz <= 0.0 {
         return Vec::new();
     }
     let (w, gap) = ((STEP_WINDOW_S * sr) as usize, (STEP_GAP_S * sr) as usize);
