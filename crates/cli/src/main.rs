@@ -307,7 +307,13 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // The command's work is done and committed. Dropping the runtime would wait for every
+    // task to yield, and a database pool's maintenance task left behind can spin without
+    // yielding (seen in CI: `fretwise ingest` finished its work, then hung at 100 % CPU in
+    // sqlx's `try_acquire` while the runtime was dropped). Give tasks a moment, then exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
