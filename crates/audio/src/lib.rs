@@ -350,8 +350,10 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
             onset::own_bins_onset(samples, rate, n.onset_s).map(|t| (t * 1000.0).round() / 1000.0);
         let hz = fretwise_theory::hz_of_midi(f64::from(n.midi) + n.cents / 100.0, a4);
         n.restrikes = onset::restrikes(samples, rate, n.onset_s, n.offset_s, hz);
-        n.octave_up = notes::lacks_odd_harmonics(samples, rate, n.onset_s, n.offset_s, hz)
-            .then_some(n.midi + 12);
+        n.other_midi = notes::pitch_alternatives(samples, rate, n.onset_s, n.offset_s, hz)
+            .into_iter()
+            .map(|d| n.midi + d)
+            .collect();
     }
     // A note that starts by a pitch change alone (legato, or an attack the spectrum hides under
     // distortion) still starts there: its start joins the onsets.

@@ -33,11 +33,11 @@ pub struct Note {
     /// only where the exercise asks for the same pitch again there.
     #[serde(skip)]
     pub restrikes: Vec<f64>,
-    /// The MIDI note an octave up where the note's odd harmonics are missing (its pitch may
-    /// have been read an octave low). Weak evidence, not reported: the scorer uses it only
-    /// where the exercise asks for that note.
+    /// Other MIDI notes the sound may be, by its harmonics (its pitch read an octave or a
+    /// twelfth off). Weak evidence, not reported: the scorer uses one only where the exercise
+    /// asks for that note.
     #[serde(skip)]
-    pub octave_up: Option<i32>,
+    pub other_midi: Vec<i32>,
 }
 
 /// Where a note's harmonics are read: from this long after its start (past the pick)...
@@ -49,58 +49,155 @@ const HARMONICS_SPAN_S: f64 = 0.15;
 /// shows −24 dB, the notes read right +5 to +18 dB).
 const MISSING_ODD_HARMONICS_DB: f64 = -15.0;
 
-/// Whether the note from `onset_s` to `offset_s`, read at `hz`, lacks its odd harmonics: the
-/// sound of the note an octave up. False where the note is too short or its sixth harmonic
-/// lies above the band.
-pub(crate) fn lacks_odd_harmonics(
-    samples: &[f32],
-    rate: u32,
-    onset_s: f64,
-    offset_s: f64,
+/// Sub-harmonics (half-way between the harmonics) this far over the spectrum's floor (dB), two
+/// of the first three, are those of a note an octave down: a string's spectrum holds nothing
+/// there but noise and other notes (notes read right: under 12 dB but for one at 18; notes read
+/// an octave up: 19 to 46, on the development takes).
+const SUBHARMONICS_DB: f64 = 20.0;
+
+/// The power of a note's harmonics, from one spectrum of the note past its pick.
+struct Harmonics {
+    spectrum: Vec<realfft::num_complex::Complex<f32>>,
+    bin_hz: f64,
     hz: f64,
-) -> bool {
-    let sr = f64::from(rate);
-    if hz.is_nan() || hz <= 0.0 || 6.0 * hz * 1.03 >= sr / 2.0 {
-        return false;
+    nyquist: f64,
+}
+
+impl Harmonics {
+    /// The spectrum of the note from `onset_s` to `offset_s`, read at `hz`; None where the note
+    /// is shorter than four periods of `lowest_hz` or 40 ms.
+    fn new(
+        samples: &[f32],
+        rate: u32,
+        (onset_s, offset_s): (f64, f64),
+        hz: f64,
+        lowest_hz: f64,
+    ) -> Option<Self> {
+        let sr = f64::from(rate);
+        if hz.is_nan() || hz <= 0.0 || lowest_hz <= 0.0 {
+            return None;
+        }
+        let from = ((onset_s + HARMONICS_FROM_S) * sr).max(0.0) as usize;
+        let to = ((offset_s.min(onset_s + HARMONICS_FROM_S + HARMONICS_SPAN_S) * sr).max(0.0)
+            as usize)
+            .min(samples.len());
+        if to < from + ((4.0 / lowest_hz).max(0.04) * sr) as usize {
+            return None;
+        }
+        let len = to - from;
+        let n = len.next_power_of_two().max(4096);
+        let fft = crate::rfft::forward(n);
+        let mut input = fft.make_input_vec();
+        let mut spectrum = fft.make_output_vec();
+        for (k, (x, s)) in input.iter_mut().zip(&samples[from..to]).enumerate() {
+            let hann = 0.5 - 0.5 * (std::f64::consts::TAU * k as f64 / len as f64).cos();
+            *x = (f64::from(*s) * hann) as f32;
+        }
+        fft.process(&mut input, &mut spectrum).ok()?;
+        Some(Harmonics {
+            spectrum,
+            bin_hz: sr / n as f64,
+            hz,
+            nyquist: sr / 2.0,
+        })
     }
-    let from = ((onset_s + HARMONICS_FROM_S) * sr).max(0.0) as usize;
-    let to = ((offset_s.min(onset_s + HARMONICS_FROM_S + HARMONICS_SPAN_S) * sr).max(0.0) as usize)
-        .min(samples.len());
-    // At least four periods of the note, and 40 ms.
-    if to < from + ((4.0 / hz).max(0.04) * sr) as usize {
-        return false;
+
+    /// Whether `k` times the note's frequency (and 3 % over) lies inside the band.
+    fn reaches(&self, k: f64) -> bool {
+        k * self.hz * 1.03 < self.nyquist
     }
-    let len = to - from;
-    let n = len.next_power_of_two().max(4096);
-    let fft = crate::rfft::forward(n);
-    let mut input = fft.make_input_vec();
-    let mut spectrum = fft.make_output_vec();
-    for (k, (x, s)) in input.iter_mut().zip(&samples[from..to]).enumerate() {
-        let hann = 0.5 - 0.5 * (std::f64::consts::TAU * k as f64 / len as f64).cos();
-        *x = (f64::from(*s) * hann) as f32;
-    }
-    if fft.process(&mut input, &mut spectrum).is_err() {
-        return false;
-    }
-    let bin_hz = sr / n as f64;
-    // The strongest bin within 3 % of each harmonic (the string's own stretch and the reading's
-    // error).
-    let harmonic = |k: f64| -> f64 {
+
+    /// The strongest bin within 3 % of `k` times the note's frequency (the string's own stretch
+    /// and the reading's error).
+    fn power(&self, k: f64) -> f64 {
         let (lo, hi) = (
-            (k * hz * 0.97 / bin_hz).floor() as usize,
-            (k * hz * 1.03 / bin_hz).ceil() as usize,
+            (k * self.hz * 0.97 / self.bin_hz).floor() as usize,
+            (k * self.hz * 1.03 / self.bin_hz).ceil() as usize,
         );
-        spectrum
-            .get(lo..=hi.min(spectrum.len() - 1))
+        self.spectrum
+            .get(lo..=hi.min(self.spectrum.len() - 1))
             .map_or(0.0, |b| {
                 b.iter()
                     .map(|c| f64::from(c.norm_sqr()))
                     .fold(0.0, f64::max)
             })
-    };
-    let odd: f64 = [1.0, 3.0, 5.0].iter().map(|&k| harmonic(k)).sum();
-    let even: f64 = [2.0, 4.0, 6.0].iter().map(|&k| harmonic(k)).sum();
-    even > 0.0 && 10.0 * (odd.max(1e-30) / even).log10() < MISSING_ODD_HARMONICS_DB
+    }
+
+    /// Mean power of the harmonics `ks`, dB over that of `over`; None where there is none.
+    fn db(&self, ks: &[f64], over: &[f64]) -> Option<f64> {
+        let mean = |v: &[f64]| v.iter().map(|&k| self.power(k)).sum::<f64>() / v.len() as f64;
+        let (a, b) = (mean(ks), mean(over));
+        (b > 0.0).then(|| 10.0 * (a.max(1e-30) / b).log10())
+    }
+
+    /// The median power of the bins from 0.3 to 4 times the note's frequency: the floor its
+    /// partials stand out of.
+    fn floor(&self) -> f64 {
+        let lo = (0.3 * self.hz / self.bin_hz) as usize;
+        let hi = ((4.0 * self.hz / self.bin_hz) as usize).min(self.spectrum.len());
+        let mut p: Vec<f64> = self
+            .spectrum
+            .get(lo..hi)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| f64::from(c.norm_sqr()))
+            .collect();
+        median(&mut p)
+    }
+}
+
+/// The other pitches (semitones from the reading) that the note from `onset_s` to `offset_s`,
+/// read at `hz`, may truly be, by its harmonics: +12, +19, +24 or +28 where only every 2nd, 3rd,
+/// 4th or 5th harmonic sounds (the note that many times higher, its pitch read on a
+/// sub-harmonic), −12 where the sub-harmonics half-way between the harmonics stand out (the note
+/// an octave down, read on its second harmonic). Weak evidence: the scorer takes
+/// one only where the exercise asks for exactly that note.
+pub(crate) fn pitch_alternatives(
+    samples: &[f32],
+    rate: u32,
+    onset_s: f64,
+    offset_s: f64,
+    hz: f64,
+) -> Vec<i32> {
+    let mut out = Vec::new();
+    if let Some(h) = Harmonics::new(samples, rate, (onset_s, offset_s), hz, hz) {
+        for (m, shift) in [(2usize, 12), (3, 19), (4, 24), (5, 28)] {
+            let top = (2 * m).max(6);
+            if !h.reaches(top as f64) {
+                continue;
+            }
+            let (every, others): (Vec<f64>, Vec<f64>) = (1..=top)
+                .map(|k| k as f64)
+                .partition(|k| *k as usize % m == 0);
+            if h.db(&others, &every)
+                .is_some_and(|db| db < MISSING_ODD_HARMONICS_DB)
+            {
+                out.push(shift);
+            }
+        }
+    }
+    if let Some(h) = Harmonics::new(samples, rate, (onset_s, offset_s), hz, hz / 2.0)
+        && h.reaches(3.0)
+        && {
+            let floor = h.floor() * 10f64.powf(SUBHARMONICS_DB / 10.0);
+            [0.5, 1.5, 2.5]
+                .iter()
+                .filter(|&&k| h.power(k) >= floor)
+                .count()
+                >= 2
+        }
+    {
+        out.push(-12);
+    }
+    out
+}
+
+/// Whether the note from `onset_s` to `offset_s`, read at `hz`, lacks its odd harmonics: the
+/// sound of the note an octave up. False where the note is too short or its sixth harmonic
+/// lies above the band.
+#[cfg(test)]
+fn lacks_odd_harmonics(samples: &[f32], rate: u32, onset_s: f64, offset_s: f64, hz: f64) -> bool {
+    pitch_alternatives(samples, rate, onset_s, offset_s, hz).contains(&12)
 }
 
 /// Shortest note kept.
@@ -180,7 +277,7 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
             velocity: (((db + 60.0) / 60.0).clamp(0.0, 1.0) * 127.0).round() as u8,
             confidence: (s..e).map(|i| track.confidence[i]).sum::<f64>() / (e - s) as f64,
             restrikes: Vec::new(),
-            octave_up: None,
+            other_midi: Vec::new(),
         });
     };
     // Frames needed at a new pitch before it counts as a new note (~46 ms).
@@ -342,8 +439,10 @@ pub fn join_spans(notes: &mut Vec<Note>, spans: &[(f64, f64)], onsets_s: &[f64])
 mod tests {
     use super::*;
 
-    /// Half a second at 22.05 kHz of harmonics `k` of `hz` at amplitudes `a`.
+    /// Half a second at 22.05 kHz of harmonics `k` of `hz` at amplitudes `a`, over white noise
+    /// 60 dB under the first (a floor for the partials to stand out of).
     fn harmonics(hz: f64, parts: &[(f64, f64)]) -> Vec<f32> {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
         (0..11_025)
             .map(|i| {
                 let t = i as f64 / 22_050.0;
@@ -351,9 +450,41 @@ mod tests {
                     .iter()
                     .map(|(k, a)| a * (std::f64::consts::TAU * k * hz * t).sin())
                     .sum();
-                (0.1 * v) as f32
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                (0.1 * v + 1e-4 * noise) as f32
             })
             .collect()
+    }
+
+    #[test]
+    fn a_note_read_on_a_sub_or_upper_harmonic_has_the_note_it_is_as_an_alternative() {
+        let alternatives = |x: &[f32], hz: f64| pitch_alternatives(x, 22_050, 0.0, 0.5, hz);
+        // A4 read right: nothing else.
+        let a4 = harmonics(440.0, &[(1.0, 1.0), (2.0, 0.5), (3.0, 0.3), (4.0, 0.2)]);
+        assert_eq!(alternatives(&a4, 440.0), Vec::<i32>::new());
+        // E5 read on its third sub-harmonic (A3): only every third harmonic of A3 sounds.
+        let e5 = harmonics(659.26, &[(1.0, 1.0), (2.0, 0.5), (3.0, 0.3)]);
+        assert!(alternatives(&e5, 219.75).contains(&19));
+        assert_eq!(alternatives(&e5, 659.26), Vec::<i32>::new());
+        // D5 with a weak fundamental (a twentieth of its second harmonic, as the sampled
+        // distorted D5 shows), read on its second harmonic D6: its odd harmonics stand out
+        // half-way between D6's.
+        let d5 = harmonics(
+            587.33,
+            &[
+                (1.0, 0.05),
+                (2.0, 1.0),
+                (3.0, 0.1),
+                (4.0, 0.3),
+                (5.0, 0.5),
+                (6.0, 0.4),
+            ],
+        );
+        assert_eq!(alternatives(&d5, 1174.66), vec![-12]);
+        assert_eq!(alternatives(&d5, 587.33), Vec::<i32>::new());
     }
 
     #[test]

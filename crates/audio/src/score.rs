@@ -827,11 +827,13 @@ fn note_verdicts(
             .map(|t| t - at)
             .min_by(|a, b| a.abs().total_cmp(&b.abs()))
             .unwrap_or(played[j].onset_s - at);
-        // A note whose odd harmonics are missing may have been read an octave low: where the
-        // exercise asks for the note an octave up, that is what was played.
+        // A note whose harmonics say its pitch may have been read an octave or a twelfth off:
+        // where the exercise asks for that other note, that is what was played.
         let midi = played[j]
-            .octave_up
-            .filter(|m| !exp[i].pitch_matches(played[j].midi) && exp[i].pitch_matches(*m))
+            .other_midi
+            .iter()
+            .copied()
+            .find(|m| !exp[i].pitch_matches(played[j].midi) && exp[i].pitch_matches(*m))
             .unwrap_or(played[j].midi);
         let r = &mut per_note[i];
         r.timing_error_ms = Some((err * 10_000.0).round() / 10.0);

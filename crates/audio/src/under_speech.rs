@@ -170,7 +170,7 @@ pub(crate) fn held_notes(samples: &[f32], rate: u32, a4_hz: f64, candidates: &[i
                     .round() as u8,
                 confidence: run.len() as f64 / (end - start) as f64,
                 restrikes: Vec::new(),
-                octave_up: None,
+                other_midi: Vec::new(),
             });
         }
     }

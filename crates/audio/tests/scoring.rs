@@ -69,7 +69,7 @@ fn played(onset_s: f64, onset_pitch_s: Option<f64>, midi: i32) -> Note {
         velocity: 90,
         confidence: 0.9,
         restrikes: Vec::new(),
-        octave_up: None,
+        other_midi: Vec::new(),
     }
 }
 
@@ -382,9 +382,9 @@ fn a_restrike_counts_as_a_note_only_where_the_exercise_repeats_that_pitch() {
 }
 
 #[test]
-fn a_note_that_may_be_an_octave_up_counts_as_it_only_where_written() {
-    // Four quarter notes at 100 bpm; note 1 is heard as A3 (57) with its odd harmonics
-    // missing (it may be A4, 69).
+fn a_note_that_may_be_another_by_its_harmonics_counts_as_it_only_where_written() {
+    // Four quarter notes at 100 bpm; note 1 is heard as A3 (57), and its harmonics say it may
+    // be A4 (69, its odd harmonics missing) or A2 (45, its sub-harmonics sounding).
     let take = |written: i32| -> Score {
         let midis = [52, written, 55, 57];
         let json = serde_json::json!({
@@ -399,14 +399,20 @@ fn a_note_that_may_be_an_octave_up_counts_as_it_only_where_written() {
                 let at = 0.5 + i as f64 * 0.6;
                 let mut n = played(at, Some(at), m);
                 if i == 1 {
-                    n.octave_up = Some(69);
+                    n.other_midi = vec![69, 45];
                 }
                 n
             })
             .collect();
         score(&ex, &notes, &[], Strictness::Advanced, 440.0)
     };
-    for (written, status, heard) in [(69, "ok", 69), (57, "ok", 57), (58, "wrong_pitch", 57)] {
+    for (written, status, heard) in [
+        (69, "ok", 69),
+        (45, "ok", 45),
+        (57, "ok", 57),
+        (58, "wrong_pitch", 57),
+        (64, "wrong_pitch", 57),
+    ] {
         let s = take(written);
         assert_eq!(s.per_note[1].status, status, "{:?}", s.per_note[1]);
         assert_eq!(

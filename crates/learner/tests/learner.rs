@@ -90,7 +90,7 @@ fn played(ex: &Exercise, jitter_ms: f64, wrong: usize, shift: i32) -> Vec<Note> 
                 velocity: 90,
                 confidence: 0.95,
                 restrikes: Vec::new(),
-                octave_up: None,
+                other_midi: Vec::new(),
             }
         })
         .collect()

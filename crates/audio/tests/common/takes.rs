@@ -75,14 +75,37 @@ enum Plan {
 
 /// Every style through every source, each with the next condition.
 pub fn takes(fonts: &[(String, Arc<SoundFont>)], instruments: &[Instrument]) -> Vec<Take> {
+    drawn(fonts, instruments, None)
+}
+
+/// More takes like [`takes`], drawn from another seed, for looking into the scorer without
+/// looking at the held-out part: all are tuning takes, named "dev {seed} / …", each source
+/// and style under another condition than in the committed set.
+pub fn dev_takes(
+    fonts: &[(String, Arc<SoundFont>)],
+    instruments: &[Instrument],
+    seed: u64,
+) -> Vec<Take> {
+    drawn(fonts, instruments, Some(seed))
+}
+
+/// The takes drawn from the committed seed, or from `dev` as in [`dev_takes`].
+fn drawn(
+    fonts: &[(String, Arc<SoundFont>)],
+    instruments: &[Instrument],
+    dev: Option<u64>,
+) -> Vec<Take> {
     let sources = broad::sources(fonts, instruments);
+    let base = dev.map_or(broad::SEED, |d| {
+        broad::SEED ^ d.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    });
+    let shift = dev.map_or(0, |d| 1 + (d as usize) % (CONDITIONS.len() - 1));
     let mut out = Vec::new();
     for (k, &(style, lo, hi, per_beat)) in STYLES.iter().enumerate() {
         for (s, (source, src)) in sources.iter().enumerate() {
-            let mut rng = Rng::new(
-                broad::SEED ^ broad::name_hash(style).rotate_left(7) ^ broad::name_hash(source),
-            );
-            let condition = CONDITIONS[(k * 3 + s) % CONDITIONS.len()];
+            let mut rng =
+                Rng::new(base ^ broad::name_hash(style).rotate_left(7) ^ broad::name_hash(source));
+            let condition = CONDITIONS[(k * 3 + s + shift) % CONDITIONS.len()];
             let allowed: Box<dyn Fn(u8) -> bool> = match src {
                 Source::Font(..) => Box::new(|_| true),
                 Source::Recorded(inst) => {
@@ -91,10 +114,15 @@ pub fn takes(fonts: &[(String, Arc<SoundFont>)], instruments: &[Instrument]) -> 
                 }
             };
             if let Some(mut t) = take(&mut rng, (lo, hi, per_beat), src, &*allowed) {
-                let name = format!("take / {source} / {style} {:.0} bpm / {condition}", t.bpm);
+                let head = dev.map_or("take".to_string(), |d| format!("dev {d}"));
+                let name = format!("{head} / {source} / {style} {:.0} bpm / {condition}", t.bpm);
                 broad::apply(condition, &mut t.audio, &t.notes, &mut rng);
                 out.push(Take {
-                    part: broad::part_of(&name),
+                    part: if dev.is_some() {
+                        Part::Tuning
+                    } else {
+                        broad::part_of(&name)
+                    },
                     name,
                     style,
                     condition,
