@@ -61,27 +61,23 @@ struct Harmonics {
     bin_hz: f64,
     hz: f64,
     nyquist: f64,
+    /// Length of the stretch the spectrum is of, seconds.
+    span_s: f64,
 }
 
 impl Harmonics {
     /// The spectrum of the note from `onset_s` to `offset_s`, read at `hz`; None where the note
-    /// is shorter than four periods of `lowest_hz` or 40 ms.
-    fn new(
-        samples: &[f32],
-        rate: u32,
-        (onset_s, offset_s): (f64, f64),
-        hz: f64,
-        lowest_hz: f64,
-    ) -> Option<Self> {
+    /// is shorter than four periods or 40 ms.
+    fn new(samples: &[f32], rate: u32, (onset_s, offset_s): (f64, f64), hz: f64) -> Option<Self> {
         let sr = f64::from(rate);
-        if hz.is_nan() || hz <= 0.0 || lowest_hz <= 0.0 {
+        if hz.is_nan() || hz <= 0.0 {
             return None;
         }
         let from = ((onset_s + HARMONICS_FROM_S) * sr).max(0.0) as usize;
         let to = ((offset_s.min(onset_s + HARMONICS_FROM_S + HARMONICS_SPAN_S) * sr).max(0.0)
             as usize)
             .min(samples.len());
-        if to < from + ((4.0 / lowest_hz).max(0.04) * sr) as usize {
+        if to < from + ((4.0 / hz).max(0.04) * sr) as usize {
             return None;
         }
         let len = to - from;
@@ -99,7 +95,13 @@ impl Harmonics {
             bin_hz: sr / n as f64,
             hz,
             nyquist: sr / 2.0,
+            span_s: len as f64 / sr,
         })
+    }
+
+    /// Whether the spectrum spans four periods of `hz` (and 40 ms).
+    fn spans(&self, hz: f64) -> bool {
+        self.span_s >= (4.0 / hz).max(0.04)
     }
 
     /// Whether `k` times the note's frequency (and 3 % over) lies inside the band.
@@ -160,34 +162,25 @@ pub(crate) fn pitch_alternatives(
     hz: f64,
 ) -> Vec<i32> {
     let mut out = Vec::new();
-    if let Some(h) = Harmonics::new(samples, rate, (onset_s, offset_s), hz, hz) {
-        for (m, shift) in [(2usize, 12), (3, 19), (4, 24), (5, 28)] {
-            let top = (2 * m).max(6);
-            if !h.reaches(top as f64) {
-                continue;
-            }
-            let (every, others): (Vec<f64>, Vec<f64>) = (1..=top)
-                .map(|k| k as f64)
-                .partition(|k| *k as usize % m == 0);
-            if h.db(&others, &every)
-                .is_some_and(|db| db < MISSING_ODD_HARMONICS_DB)
-            {
-                out.push(shift);
-            }
+    let Some(h) = Harmonics::new(samples, rate, (onset_s, offset_s), hz) else {
+        return out;
+    };
+    for (m, shift) in [(2usize, 12), (3, 19), (4, 24), (5, 28)] {
+        let top = (2 * m).max(6);
+        if !h.reaches(top as f64) {
+            continue;
+        }
+        let (every, others): (Vec<f64>, Vec<f64>) =
+            (1..=top).map(|k| k as f64).partition(|k| *k as usize % m == 0);
+        if h.db(&others, &every).is_some_and(|db| db < MISSING_ODD_HARMONICS_DB) {
+            out.push(shift);
         }
     }
-    if let Some(h) = Harmonics::new(samples, rate, (onset_s, offset_s), hz, hz / 2.0)
-        && h.reaches(3.0)
-        && {
-            let floor = h.floor() * 10f64.powf(SUBHARMONICS_DB / 10.0);
-            [0.5, 1.5, 2.5]
-                .iter()
-                .filter(|&&k| h.power(k) >= floor)
-                .count()
-                >= 2
+    if h.spans(hz / 2.0) && h.reaches(3.0) {
+        let floor = h.floor() * 10f64.powf(SUBHARMONICS_DB / 10.0);
+        if [0.5, 1.5, 2.5].iter().filter(|&&k| h.power(k) >= floor).count() >= 2 {
+            out.push(-12);
         }
-    {
-        out.push(-12);
     }
     out
 }
