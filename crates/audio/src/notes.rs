@@ -189,6 +189,11 @@ pub(crate) fn pitch_alternatives(
     let Some(h) = Harmonics::new(samples, rate, (onset_s, offset_s), hz) else {
         return out;
     };
+    let prominence: Vec<f64> = (1..=12)
+        .map(f64::from)
+        .take_while(|&k| h.reaches(k))
+        .map(|k| h.prominence_db(k))
+        .collect();
     for (m, shift) in [(2usize, 12), (3, 19), (4, 24), (5, 28)] {
         let top = (2 * m).max(6);
         if !h.reaches(top as f64) {
@@ -199,7 +204,7 @@ pub(crate) fn pitch_alternatives(
             .partition(|k| *k as usize % m == 0);
         if h.db(&others, &every)
             .is_some_and(|db| db < MISSING_ODD_HARMONICS_DB)
-            || only_every(&h, m)
+            || only_every(&prominence, m)
         {
             out.push(shift);
         }
@@ -218,17 +223,23 @@ pub(crate) fn pitch_alternatives(
     out
 }
 
-/// Whether, of the first twelve harmonics in the band, only every `m`th stands out of the bins
-/// around it (by [`EVERY_MTH_DB`] on average, the others by at most [`OTHERS_DB`]): under
-/// noise the power alone cannot tell, as the noise fills the low harmonics' bins.
-fn only_every(h: &Harmonics, m: usize) -> bool {
-    let ks: Vec<usize> = (1..=12).filter(|&k| h.reaches(k as f64)).collect();
-    let (every, others): (Vec<usize>, Vec<usize>) = ks.iter().partition(|&&k| k % m == 0);
+/// Whether, of the first twelve harmonics in the band (`prominence`: each one's in dB, from the
+/// first), only every `m`th stands out of the bins around it (by [`EVERY_MTH_DB`] on average,
+/// the others by at most [`OTHERS_DB`]): under noise the power alone cannot tell, as the noise
+/// fills the low harmonics' bins.
+fn only_every(prominence: &[f64], m: usize) -> bool {
+    let (mut every, mut others) = (Vec::new(), Vec::new());
+    for (i, &p) in prominence.iter().enumerate() {
+        if (i + 1) % m == 0 {
+            every.push(p);
+        } else {
+            others.push(p);
+        }
+    }
     if every.len() < 2 || others.len() < 2 {
         return false;
     }
-    let mean =
-        |v: &[usize]| v.iter().map(|&k| h.prominence_db(k as f64)).sum::<f64>() / v.len() as f64;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     mean(&every) >= EVERY_MTH_DB && mean(&others) <= OTHERS_DB
 }
 
