@@ -152,7 +152,7 @@ impl Harmonics {
             .iter()
             .map(|c| f64::from(c.norm_sqr()))
             .collect();
-        let floor = median(&mut around);
+        let floor = upper_median(&mut around);
         10.0 * (self.power(k).max(1e-30) / floor.max(1e-30)).log10()
     }
 
@@ -168,8 +168,17 @@ impl Harmonics {
             .iter()
             .map(|c| f64::from(c.norm_sqr()))
             .collect();
-        median(&mut p)
+        upper_median(&mut p)
     }
+}
+
+/// The upper median of `v` (reordered in place, not sorted); 0 when empty.
+fn upper_median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mid = v.len() / 2;
+    *v.select_nth_unstable_by(mid, f64::total_cmp).1
 }
 
 /// The other pitches (semitones from the reading) that the note from `onset_s` to `offset_s`,

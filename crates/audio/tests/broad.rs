@@ -494,11 +494,12 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
             "takes in each part"
         );
     }
-    // Guards a little under what was measured on 2026-12-07, session 39 (docs/AUDIO.md): issue
-    // 14 asks for 0.95 / 0.95, which held out misses by a hair (151 / 159 = 0.9497, 0.968).
+    // Guards at or a little under what was measured on 2026-12-08, session 40 (docs/AUDIO.md):
+    // held out meets issue 14's 0.95 / 0.95 (151 / 158 = 0.956, 0.968), one false deviation
+    // from the bar.
     for (label, d, floor) in [
         ("tuning", tuning, [0.975, 0.99]),
-        ("held out", held, [0.945, 0.96]),
+        ("held out", held, [0.95, 0.96]),
     ] {
         assert!(
             d.precision() >= floor[0] && d.recall() >= floor[1],
