@@ -210,7 +210,7 @@ pub(crate) fn pitch_alternatives(
         }
         let (every, others): (Vec<f64>, Vec<f64>) = (1..=top)
             .map(|k| k as f64)
-            .partition(|k| *k as usize % m == 0);
+            .partition(|k| (*k as usize).is_multiple_of(m));
         if h.db(&others, &every)
             .is_some_and(|db| db < MISSING_ODD_HARMONICS_DB)
             || only_every(&prominence, m)
@@ -239,7 +239,7 @@ pub(crate) fn pitch_alternatives(
 fn only_every(prominence: &[f64], m: usize) -> bool {
     let (mut every, mut others) = (Vec::new(), Vec::new());
     for (i, &p) in prominence.iter().enumerate() {
-        if (i + 1) % m == 0 {
+        if (i + 1).is_multiple_of(m) {
             every.push(p);
         } else {
             others.push(p);

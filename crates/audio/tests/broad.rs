@@ -235,9 +235,13 @@ fn broadened_set_tuning_and_held_out() {
     assert!(fast.note_f >= 0.64, "sixteenths: {fast}");
 }
 
-/// Scores every take at advanced strictness on all cores: per take, what the scorer said of each
-/// written note, its timing error (ms) and the MIDI note played.
-fn score_all(takes: &[Take]) -> Vec<Vec<(String, Option<f64>, Option<i32>)>> {
+/// What the scorer said of one written note: its status, timing error (ms) and the MIDI note
+/// played.
+type Verdict = (String, Option<f64>, Option<i32>);
+
+/// Scores every take at advanced strictness on all cores: per take, the [`Verdict`] on each
+/// written note.
+fn score_all(takes: &[Take]) -> Vec<Vec<Verdict>> {
     par_map(takes, |t| {
         let a = analyse(&t.audio, &t.name);
         let ex = Exercise::parse(&t.exercise).unwrap_or_else(|e| panic!("{e}"));
