@@ -363,6 +363,31 @@ fn print_timing(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysi
     }
 }
 
+/// Each counted written note of `t` whose verdict is not its truth: how far it was off, what the
+/// scorer said, and the notes written and played.
+fn print_misjudged(t: &Take, v: &[Verdict]) {
+    let written: Vec<i64> = serde_json::from_str::<serde_json::Value>(&t.exercise)
+        .ok()
+        .and_then(|e| {
+            e["notes"]
+                .as_array()
+                .map(|n| n.iter().filter_map(|x| x["midi"].as_i64()).collect())
+        })
+        .unwrap_or_default();
+    for (i, ((truth, (status, err, midi)), off)) in
+        t.truth.iter().zip(v).zip(&t.offset_ms).enumerate()
+    {
+        if truth.is_some_and(|x| x != status.as_str()) {
+            println!(
+                "    note {i}: truth {} ({:.0} ms off), said {status} ({err:?} ms) written {:?} played {midi:?}",
+                truth.unwrap_or("-"),
+                off.unwrap_or(f64::NAN),
+                written.get(i)
+            );
+        }
+    }
+}
+
 /// For `FRETWISE_DEV_SEEDS=1,2,…`: takes drawn from those seeds instead of the committed set's
 /// (see `takes::dev_takes`), scored and reported like the tuning takes, never asserted on. More
 /// material for finding where the scorer goes wrong without looking at the held-out part.
@@ -388,26 +413,7 @@ fn report_dev_takes(fonts: &[Font], instruments: &[common::recorded::Instrument]
             None => styles.push((t.style, d)),
         }
         println!("dev | {} | {d}", t.name);
-        let written: Vec<i64> = serde_json::from_str::<serde_json::Value>(&t.exercise)
-            .ok()
-            .and_then(|e| {
-                e["notes"]
-                    .as_array()
-                    .map(|n| n.iter().filter_map(|x| x["midi"].as_i64()).collect())
-            })
-            .unwrap_or_default();
-        for (i, ((truth, (status, err, midi)), off)) in
-            t.truth.iter().zip(v).zip(&t.offset_ms).enumerate()
-        {
-            if truth.is_some_and(|x| x != status.as_str()) {
-                println!(
-                    "    note {i}: truth {} ({:.0} ms off), said {status} ({err:?} ms) written {:?} played {midi:?}",
-                    truth.unwrap_or("-"),
-                    off.unwrap_or(f64::NAN),
-                    written.get(i)
-                );
-            }
-        }
+        print_misjudged(t, v);
     }
     for (s, d) in &styles {
         println!("dev      | takes {s:<13} {d}");
@@ -444,17 +450,7 @@ fn deviations_in_broadened_takes_tuning_and_held_out() {
         }
         if t.part == Part::Tuning {
             println!("tuning | {} | {d}", t.name);
-            for (i, ((truth, (status, err, _)), off)) in
-                t.truth.iter().zip(v).zip(&t.offset_ms).enumerate()
-            {
-                if truth.is_some_and(|x| x != status.as_str()) {
-                    println!(
-                        "    note {i}: truth {} ({:.0} ms off), said {status} ({err:?} ms)",
-                        truth.unwrap_or("-"),
-                        off.unwrap_or(f64::NAN)
-                    );
-                }
-            }
+            print_misjudged(t, v);
         }
     }
     for (label, group) in [("tuning  ", &styles), ("held out", &held_styles)] {
