@@ -612,6 +612,7 @@ impl LessonScanner {
             .map(|n| Note {
                 onset_s: r3(n.onset_s + dt),
                 onset_pitch_s: n.onset_pitch_s.map(|p| r3(p + dt)),
+                onset_body_s: n.onset_body_s.map(|p| r3(p + dt)),
                 offset_s: r3(n.offset_s + dt),
                 restrikes: n.restrikes.iter().map(|r| r3(r + dt)).collect(),
                 ..n.clone()

@@ -348,6 +348,8 @@ pub fn analyze_samples(samples: &[f32], source_rate: u32) -> Analysis {
     for n in &mut notes {
         n.onset_pitch_s =
             onset::own_bins_onset(samples, rate, n.onset_s).map(|t| (t * 1000.0).round() / 1000.0);
+        n.onset_body_s = onset::body_after_preattack(samples, rate, n.onset_s)
+            .map(|t| (t * 1000.0).round() / 1000.0);
         let hz = fretwise_theory::hz_of_midi(f64::from(n.midi) + n.cents / 100.0, a4);
         n.restrikes = onset::restrikes(samples, rate, n.onset_s, n.offset_s, hz);
         n.other_midi = notes::pitch_alternatives(samples, rate, n.onset_s, n.offset_s, hz)

@@ -16,6 +16,12 @@ pub struct Note {
     /// reading nearer the beat, so one misread start does not make a note late or early.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onset_pitch_s: Option<f64>,
+    /// A third reading of a start out of silence, seconds: where the note's body comes in
+    /// after a soft pre-attack (a sampled overdriven or distorted note's first 20–40 ms). After
+    /// another note that pre-attack is hidden and the start is read at the body, so the scorer
+    /// may take this reading too. Weak evidence, not reported.
+    #[serde(skip)]
+    pub onset_body_s: Option<f64>,
     /// End in seconds.
     pub offset_s: f64,
     /// Nearest MIDI note (to the estimated tuning reference).
@@ -321,6 +327,7 @@ pub fn segment(track: &PitchTrack, onsets_s: &[f64], a4: f64) -> Vec<Note> {
         notes.push(Note {
             onset_s: s as f64 * hop,
             onset_pitch_s: None,
+            onset_body_s: None,
             offset_s: e as f64 * hop,
             midi,
             name: fretwise_theory::Note::from_midi(midi, true).to_string(),

@@ -545,6 +545,72 @@ pub(crate) fn own_bins_onset(samples: &[f32], rate: u32, t: f64) -> Option<f64> 
         .or_else(|| rising_bins_onset(samples, rate, t - LATE_READ_ANCHOR_S, 0))
 }
 
+/// A start out of silence: the 40 ms before it at least this far under the 80 ms after, dB.
+const OUT_OF_SILENCE_DB: f64 = 25.0;
+/// A pre-attack lasts this long at least and at most, s.
+const PREATTACK_S: (f64, f64) = (0.012, 0.045);
+/// Its level frames (4 ms, every 2 ms) stay within this many dB of each other...
+const PREATTACK_SPREAD_DB: f64 = 6.0;
+/// ...and the body comes in this far over their median and for 20 ms stays there, dB...
+const BODY_OVER_PREATTACK_DB: f64 = 6.0;
+/// ...in one step over the loudest of them, dB.
+const BODY_STEP_DB: f64 = 3.0;
+
+/// Where the body of a note starting out of silence at `t` comes in after a soft pre-attack:
+/// a flat stretch of 12–45 ms, then a step of 6 dB or more that holds. None where the note
+/// does not start out of silence or reaches its level at once (a pick, a slow swell).
+pub(crate) fn body_after_preattack(samples: &[f32], rate: u32, t: f64) -> Option<f64> {
+    let sr = f64::from(rate);
+    let n = |s: f64| (s * sr).round().max(1.0) as usize;
+    let i0 = (t * sr).round().max(0.0) as usize;
+    let before = samples.get(i0.checked_sub(n(0.04))?..i0)?;
+    let after = samples.get(i0..i0 + n(0.08))?;
+    let db = |x: &[f32]| 10.0 * (sum_of_squares(x) / x.len().max(1) as f64 + 1e-20).log10();
+    if db(after) - db(before) < OUT_OF_SILENCE_DB {
+        return None;
+    }
+    let (hop, win) = (n(0.002), n(0.004));
+    let level: Vec<f64> = (0..)
+        .map(|k| k * hop)
+        .take_while(|o| o + win <= after.len())
+        .map(|o| db(&after[o..o + win]))
+        .collect();
+    // Frame 0 may hold the silence before the sound; the pre-attack is read from 2 ms on.
+    let first = 1;
+    let held = n(0.02) / hop;
+    for k in (first + 4)..level.len().saturating_sub(held) {
+        let at_s = (k * hop) as f64 / sr;
+        if at_s > PREATTACK_S.1 {
+            break;
+        }
+        if at_s < PREATTACK_S.0 {
+            continue;
+        }
+        // The frames wholly before this one.
+        let pre = &level[first..=k - win / hop];
+        let (lo, hi) = pre
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+        if hi - lo > PREATTACK_SPREAD_DB {
+            return None;
+        }
+        let mut sorted = pre.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let body = &level[k..k + held];
+        let body_mean = body.iter().sum::<f64>() / body.len() as f64;
+        if level[k] >= hi + BODY_STEP_DB
+            && level[k] >= median + BODY_OVER_PREATTACK_DB
+            && body_mean >= median + BODY_OVER_PREATTACK_DB
+        {
+            return Some(t + at_s);
+        }
+    }
+    None
+}
+
 /// The rise of the bins that a sound starting near `t` brings, within 40 ms before `t` to 10 ms
 /// after; its valley at least `min_valley` steps into the window.
 fn rising_bins_onset(samples: &[f32], rate: u32, t: f64, min_valley: usize) -> Option<f64> {
@@ -1051,5 +1117,34 @@ mod tests {
         };
         assert!((attack.time_s - t0).abs() < 0.003, "{attack:?}");
         assert_eq!(attack.rise_db, 0.0);
+    }
+
+    /// `secs` of a 110 Hz tone whose amplitude is `amp(t)` (t in s from its start), after
+    /// `lead` s of `lead_amp` at 220 Hz (0 for silence), at 22.05 kHz.
+    fn tone(lead: f64, lead_amp: f32, secs: f64, amp: impl Fn(f64) -> f32) -> Vec<f32> {
+        let sine = |hz: f64, k: usize| (std::f64::consts::TAU * hz * k as f64 / SR).sin() as f32;
+        let n_lead = (lead * SR) as usize;
+        (0..n_lead)
+            .map(|k| lead_amp * sine(220.0, k))
+            .chain((0..(secs * SR) as usize).map(|k| amp(k as f64 / SR) * sine(110.0, k)))
+            .collect()
+    }
+
+    #[test]
+    fn a_body_after_a_soft_pre_attack_is_read_only_out_of_silence() {
+        let rate = SR as u32;
+        // 28 ms at a tenth of the body's level (-20 dB), then the body: read at the body.
+        let x = tone(0.3, 0.0, 0.5, |t| if t < 0.028 { 0.05 } else { 0.5 });
+        let body = body_after_preattack(&x, rate, 0.3).expect("a body after the pre-attack");
+        assert!((body - 0.328).abs() <= 0.003, "{body}");
+        // A pick: full level at once, then a decay. No second start.
+        let x = tone(0.3, 0.0, 0.5, |t| 0.5 * (-t * 4.0).exp() as f32);
+        assert_eq!(body_after_preattack(&x, rate, 0.3), None);
+        // A slow swell: the level climbs steadily over 40 ms; no flat stretch, no step.
+        let x = tone(0.3, 0.0, 0.5, |t| 0.5 * (t / 0.04).min(1.0) as f32);
+        assert_eq!(body_after_preattack(&x, rate, 0.3), None);
+        // The same pre-attack and body after another note still ringing: not out of silence.
+        let x = tone(0.3, 0.2, 0.5, |t| if t < 0.028 { 0.05 } else { 0.5 });
+        assert_eq!(body_after_preattack(&x, rate, 0.3), None);
     }
 }

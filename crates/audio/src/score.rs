@@ -720,6 +720,7 @@ fn split_at_restrikes(
             let rest = Note {
                 onset_s: r,
                 onset_pitch_s: None,
+                onset_body_s: None,
                 restrikes: Vec::new(),
                 ..piece.clone()
             };
@@ -818,12 +819,14 @@ fn note_verdicts(
     let mut used = vec![false; played.len()];
     for &(i, j) in pairs {
         used[j] = true;
-        // Two readings of the start (the attack's and the note's own partials'): the one
+        // Two readings of the start (the attack's and the note's own partials', and for a
+        // note out of silence a third at its body): the one
         // nearer the beat, so that a start misread under noise or chorus does not make an
         // on-time note late or early. A note truly off the beat is off in both.
         let at = map.at(exp[i].time_s);
         let err = std::iter::once(played[j].onset_s)
             .chain(played[j].onset_pitch_s)
+            .chain(played[j].onset_body_s)
             .map(|t| t - at)
             .min_by(|a, b| a.abs().total_cmp(&b.abs()))
             .unwrap_or(played[j].onset_s - at);

@@ -161,6 +161,7 @@ pub(crate) fn held_notes(samples: &[f32], rate: u32, a4_hz: f64, candidates: &[i
             notes.push(Note {
                 onset_s,
                 onset_pitch_s: None,
+                onset_body_s: None,
                 offset_s,
                 midi: m,
                 name: fretwise_theory::Note::from_midi(m, true).to_string(),

@@ -313,8 +313,9 @@ fn print_take(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis)
 
 /// For `FRETWISE_DEBUG_TIMING`: one tab-separated line per counted note of a tuning take (name,
 /// index, truth, verdict, written MIDI, timing error ms, nearest attack from the played start ms,
-/// that attack's rise dB, the note's intended offset ms, then the played note's two readings of
-/// its start against the beat, ms: the attack's and its own partials', NaN where there is none),
+/// that attack's rise dB, the note's intended offset ms, then the played note's three readings
+/// of its start against the beat, ms: the attack's, its own partials' and its body's after a
+/// pre-attack, NaN where there is none),
 /// for tables of where timing goes wrong.
 fn print_timing(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysis) {
     let attacks = attacks(&t.audio);
@@ -342,14 +343,15 @@ fn print_timing(t: &Take, s: &fretwise_audio::Score, a: &fretwise_audio::Analysi
             };
             d(x).total_cmp(&d(y))
         });
-        let (e1, e2) = note.map_or((f64::NAN, f64::NAN), |n| {
+        let (e1, e2, e3) = note.map_or((f64::NAN, f64::NAN, f64::NAN), |n| {
             (
                 (n.onset_s - exp) * 1000.0,
                 n.onset_pitch_s.map_or(f64::NAN, |p| (p - exp) * 1000.0),
+                n.onset_body_s.map_or(f64::NAN, |p| (p - exp) * 1000.0),
             )
         });
         println!(
-            "TIMING\t{}\t{}\t{}\t{}\t{}\t{:.1}\t{:.1}\t{:.1}\t{}\t{e1:.1}\t{e2:.1}",
+            "TIMING\t{}\t{}\t{}\t{}\t{}\t{:.1}\t{:.1}\t{:.1}\t{}\t{e1:.1}\t{e2:.1}\t{e3:.1}",
             t.name,
             i,
             truth,

@@ -62,6 +62,7 @@ fn played(onset_s: f64, onset_pitch_s: Option<f64>, midi: i32) -> Note {
     Note {
         onset_s,
         onset_pitch_s,
+        onset_body_s: None,
         offset_s: onset_s + 0.5,
         midi,
         name: String::new(),
@@ -306,11 +307,49 @@ fn a_start_misread_in_one_reading_is_not_a_deviation_but_one_off_in_both_is() {
         .iter()
         .map(|n| Note {
             onset_pitch_s: None,
+            onset_body_s: None,
             ..n.clone()
         })
         .collect();
     let s = score(&ex, &attack_only, &[], Strictness::Advanced, 440.0);
     assert_eq!(s.per_note[3].status, "late", "{:?}", s.per_note[3]);
+}
+
+#[test]
+fn a_first_note_read_at_its_soft_pre_attack_counts_at_its_body() {
+    // Eight quarter notes at 100 bpm from 0.5 s, each read where its body comes in (30 ms after
+    // its sound starts: after another note the pre-attack is hidden) but the first, which
+    // starts out of silence and is read at its pre-attack, with its body as a third reading.
+    // Note 4 is played 40 ms early; its pre-attack is hidden too.
+    let (ex, midis) = exercise(8, 100.0);
+    let notes: Vec<Note> = midis
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| {
+            let beat = 0.5 + i as f64 * 0.6 + if i == 4 { -0.040 } else { 0.0 };
+            if i == 0 {
+                Note {
+                    onset_body_s: Some(beat + 0.030),
+                    ..played(beat, Some(beat + 0.001), m)
+                }
+            } else {
+                played(beat + 0.030, Some(beat + 0.031), m)
+            }
+        })
+        .collect();
+    let s = score(&ex, &notes, &[], Strictness::Advanced, 440.0);
+    let want = ["ok", "ok", "ok", "ok", "early", "ok", "ok", "ok"];
+    assert_eq!(statuses(&s), want, "{:?}", s.per_note);
+    // Without the body reading the first note reads early.
+    let without: Vec<Note> = notes
+        .iter()
+        .map(|n| Note {
+            onset_body_s: None,
+            ..n.clone()
+        })
+        .collect();
+    let s = score(&ex, &without, &[], Strictness::Advanced, 440.0);
+    assert_eq!(s.per_note[0].status, "early", "{:?}", s.per_note[0]);
 }
 
 #[test]

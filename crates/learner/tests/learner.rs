@@ -83,6 +83,7 @@ fn played(ex: &Exercise, jitter_ms: f64, wrong: usize, shift: i32) -> Vec<Note> 
             Note {
                 onset_s: t,
                 onset_pitch_s: None,
+                onset_body_s: None,
                 offset_s: t + 0.4 * spb,
                 midi,
                 name: format!("m{midi}"),
