@@ -578,13 +578,11 @@ pub(crate) fn body_after_preattack(samples: &[f32], rate: u32, t: f64) -> Option
     // Frame 0 may hold the silence before the sound; the pre-attack is read from 2 ms on.
     let first = 1;
     let held = n(0.02) / hop;
-    for k in (first + 4)..level.len().saturating_sub(held) {
+    let shortest = n(PREATTACK_S.0).div_ceil(hop).max(first + win / hop);
+    for k in shortest..level.len().saturating_sub(held) {
         let at_s = (k * hop) as f64 / sr;
         if at_s > PREATTACK_S.1 {
             break;
-        }
-        if at_s < PREATTACK_S.0 {
-            continue;
         }
         // The frames wholly before this one.
         let pre = &level[first..=k - win / hop];
@@ -596,9 +594,7 @@ pub(crate) fn body_after_preattack(samples: &[f32], rate: u32, t: f64) -> Option
         if hi - lo > PREATTACK_SPREAD_DB {
             return None;
         }
-        let mut sorted = pre.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let median = sorted[sorted.len() / 2];
+        let median = crate::notes::median(&mut pre.to_vec());
         let body = &level[k..k + held];
         let body_mean = body.iter().sum::<f64>() / body.len() as f64;
         if level[k] >= hi + BODY_STEP_DB
